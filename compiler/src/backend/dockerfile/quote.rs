@@ -1,0 +1,225 @@
+//! Every piece of quoting and escaping the Dockerfile backend does.
+//!
+//! BuildKit reads a Dockerfile in two passes: the parser splits lines into
+//! words (keeping quotes), then instructions that expand variables (ENV,
+//! LABEL, ARG, WORKDIR, USER, VOLUME, COPY, ...) run each word through its
+//! shell-like lexer. In that lexer an unquoted `\` escapes any character,
+//! and inside double quotes `\` escapes only `"`, `$` and `\`. Exec forms
+//! (JSON arrays) of RUN, CMD, ENTRYPOINT, SHELL and HEALTHCHECK are not
+//! expanded. RUN shell-form text is passed to the shell verbatim.
+
+use crate::ir::{Word, WordPart};
+
+/// Characters that need no quoting anywhere.
+fn is_plain(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            '_' | '.' | '/' | ':' | '@' | '%' | '+' | ',' | '-' | '~' | '=' | '*' | '?'
+        )
+}
+
+fn var(name: &str, default: Option<&str>, escape_default: impl Fn(&str) -> String) -> String {
+    match default {
+        Some(d) => format!("${{{name}:-{}}}", escape_default(d)),
+        None => format!("${{{name}}}"),
+    }
+}
+
+/// A word in a double-quote context (ENV and LABEL values, ARG defaults,
+/// WORKDIR, USER): bare when nothing needs quoting, otherwise in double
+/// quotes with `"`, `$` and `\` escaped. Variables stay `${NAME}`.
+pub fn expanded(word: &Word) -> String {
+    let plain = !word.0.is_empty()
+        && word.0.iter().all(|p| match p {
+            WordPart::Text { text } => text.chars().all(is_plain),
+            WordPart::Var { default, .. } => {
+                default.as_deref().is_none_or(|d| d.chars().all(is_plain))
+            }
+        });
+    let mut out = String::new();
+    for p in &word.0 {
+        match p {
+            WordPart::Text { text } => {
+                if plain {
+                    out.push_str(text)
+                } else {
+                    out.push_str(&escape_in_double_quotes(text))
+                }
+            }
+            WordPart::Var { name, default, .. } => {
+                out.push_str(&var(name, default.as_deref(), escape_in_double_quotes))
+            }
+        }
+    }
+    if plain { out } else { format!("\"{out}\"") }
+}
+
+/// A literal string in a double-quote context.
+pub fn expanded_literal(text: &str) -> String {
+    expanded(&Word::text(text))
+}
+
+fn escape_in_double_quotes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '"' | '$' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A word for COPY sources/destinations and VOLUME paths, escaped for the
+/// unquoted lexer: `\` before every character that would otherwise quote,
+/// expand or split. Returns whether any escaping was needed.
+pub fn path_word(word: &Word) -> (String, bool) {
+    let mut out = String::new();
+    let mut escaped = false;
+    for p in &word.0 {
+        match p {
+            WordPart::Text { text } => {
+                for c in text.chars() {
+                    if c.is_whitespace() || matches!(c, '\\' | '$' | '"' | '\'') {
+                        out.push('\\');
+                        escaped = true;
+                    }
+                    out.push(c);
+                }
+            }
+            WordPart::Var { name, default, .. } => {
+                out.push_str(&var(name, default.as_deref(), |d| {
+                    let (s, _) = path_word(&Word::text(d));
+                    s
+                }))
+            }
+        }
+    }
+    (out, escaped)
+}
+
+/// Paths as written after an instruction: space-separated when every path
+/// is plain, otherwise a JSON array of escaped words (the only form in
+/// which a path may hold a space).
+pub fn path_list(words: &[Word]) -> String {
+    let rendered: Vec<(String, bool)> = words.iter().map(path_word).collect();
+    let simple = rendered
+        .iter()
+        .all(|(s, escaped)| !escaped && !s.is_empty() && !s.starts_with('['));
+    if simple {
+        rendered
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        json_array(rendered.iter().map(|(s, _)| s.as_str()))
+    }
+}
+
+/// A JSON array of strings, as Docker writes exec forms: `["a", "b"]`.
+pub fn json_array<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    let parts: Vec<String> = items.into_iter().map(json_string).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// Whether `script` can be written after `RUN` as it is: one line that the
+/// parser will neither trim, continue, read as JSON or flags, nor scan for
+/// heredocs.
+pub fn shell_form_safe(script: &str) -> bool {
+    !script.is_empty()
+        && !script.contains(['\n', '\r'])
+        && script.trim() == script
+        && !script.starts_with(['[', '-'])
+        && !script.ends_with('\\')
+        && !script.contains("<<")
+}
+
+/// A heredoc delimiter that no line of `script` equals.
+pub fn heredoc_delimiter(script: &str) -> String {
+    let taken = |d: &str| script.lines().any(|l| l.trim_end_matches('\r') == d);
+    let mut delimiter = "EOF".to_string();
+    let mut n = 0;
+    while taken(&delimiter) {
+        n += 1;
+        delimiter = format!("EOF_{n}");
+    }
+    delimiter
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::VarSource;
+
+    fn var_word(before: &str, name: &str, after: &str) -> Word {
+        Word(vec![
+            WordPart::Text {
+                text: before.into(),
+            },
+            WordPart::Var {
+                name: name.into(),
+                default: None,
+                source: VarSource::Arg,
+            },
+            WordPart::Text { text: after.into() },
+        ])
+    }
+
+    #[test]
+    fn expanded_words() {
+        assert_eq!(expanded(&Word::text("0")), "0");
+        assert_eq!(expanded(&Word::text("a b")), "\"a b\"");
+        assert_eq!(expanded(&Word::text("x\"y$z\\w")), r#""x\"y\$z\\w""#);
+        assert_eq!(
+            expanded(&var_word("/opt/", "APP", "/bin")),
+            "/opt/${APP}/bin"
+        );
+        assert_eq!(expanded(&var_word("a b ", "X", "")), "\"a b ${X}\"");
+        assert_eq!(expanded(&Word(vec![])), "\"\"");
+    }
+
+    #[test]
+    fn path_words() {
+        assert_eq!(
+            path_list(&[Word::text("go.mod"), Word::text("./")]),
+            "go.mod ./"
+        );
+        assert_eq!(
+            path_list(&[Word::text("a b"), Word::text("/d/")]),
+            r#"["a\\ b", "/d/"]"#
+        );
+        assert_eq!(
+            path_list(&[Word::text("$x"), Word::text("/d")]),
+            r#"["\\$x", "/d"]"#
+        );
+    }
+
+    #[test]
+    fn shell_form_rules() {
+        assert!(shell_form_safe("go mod download"));
+        for bad in [
+            "a\nb",
+            " lead",
+            "trail ",
+            "[\"x\"]",
+            "--help",
+            "x \\",
+            "cat <<EOF",
+            "",
+        ] {
+            assert!(!shell_form_safe(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn delimiter_avoids_script_lines() {
+        assert_eq!(heredoc_delimiter("echo EOF"), "EOF");
+        assert_eq!(heredoc_delimiter("a\nEOF\nEOF_1\n"), "EOF_2");
+    }
+}

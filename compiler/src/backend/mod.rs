@@ -1,0 +1,5 @@
+//! Backends: pure functions from the IR to output text or bytes. They know
+//! nothing of KDL, templates or the command line.
+
+pub mod dockerfile;
+pub mod json;

@@ -1,0 +1,314 @@
+//! The command line: the only module that reads files, writes output and
+//! decides exit codes. Everything else is a pure function it calls.
+
+mod args;
+
+use crate::compile::{self, Checked, Emit, Output};
+use crate::diag::render::{self, JsonDiagnostic, Style};
+use crate::diag::{Code, Diagnostics, did_you_mean};
+use crate::lower::Selection;
+use args::{CheckArgs, Cli, Command, CompileArgs, EmitKind, ExplainArgs, Format};
+use clap::Parser;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Exit codes of the contract.
+pub const OK: i32 = 0;
+pub const SPEC_ERROR: i32 = 1;
+pub const USAGE_ERROR: i32 = 2;
+
+/// Runs msbc with the process's arguments; returns the exit code.
+pub fn main() -> i32 {
+    run(std::env::args_os())
+}
+
+/// Runs msbc with `args` (the first is the program name).
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { USAGE_ERROR } else { OK };
+        }
+    };
+    let result = match cli.command {
+        Command::Compile(a) => compile_cmd(&a),
+        Command::Check(a) => check_cmd(&a),
+        Command::Explain(a) => explain_cmd(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            USAGE_ERROR
+        }
+    }
+}
+
+/// A usage or I/O problem, printed once as `error: ...` (exit 2).
+type CliResult = Result<i32, String>;
+
+struct Spec {
+    /// Shown in diagnostics and in the generated header: the file name only.
+    name: String,
+    bytes: Vec<u8>,
+}
+
+fn read_spec(path: &Path) -> Result<Spec, String> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        return Ok(Spec {
+            name: "<stdin>".to_string(),
+            bytes,
+        });
+    }
+    let file: PathBuf = if path.is_dir() {
+        path.join("build.kdl")
+    } else {
+        path.to_path_buf()
+    };
+    let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "build.kdl".to_string());
+    Ok(Spec { name, bytes })
+}
+
+fn style() -> Style {
+    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        Style::Color
+    } else {
+        Style::Plain
+    }
+}
+
+/// Prints diagnostics rustc-style to stderr, with a summary line.
+fn print_human(checked: &Checked, name: &str) {
+    let style = style();
+    let mut err = std::io::stderr().lock();
+    for d in checked.diagnostics.sorted() {
+        let _ = write!(err, "{}", render::human(d, name, &checked.text, style));
+        let _ = writeln!(err);
+    }
+    let (e, w) = (
+        checked.diagnostics.error_count(),
+        checked.diagnostics.warning_count(),
+    );
+    if e + w > 0 {
+        let _ = writeln!(err, "{}", render::summary(e, w, name));
+    }
+}
+
+fn failed(diags: &Diagnostics, deny_warnings: bool) -> bool {
+    diags.has_errors() || (deny_warnings && !diags.is_empty())
+}
+
+fn check_cmd(a: &CheckArgs) -> CliResult {
+    let spec = read_spec(&a.path)?;
+    let checked = compile::check(&spec.bytes);
+    match a.format {
+        Format::Human => {
+            print_human(&checked, &spec.name);
+            if checked.diagnostics.is_empty() {
+                eprintln!("{}", render::summary(0, 0, &spec.name));
+            }
+        }
+        Format::Json => {
+            let list: Vec<JsonDiagnostic<'_>> = checked
+                .diagnostics
+                .sorted()
+                .into_iter()
+                .map(|d| JsonDiagnostic::new(d, &spec.name, &checked.text))
+                .collect();
+            let doc = serde_json::json!({
+                "file": spec.name,
+                "errors": checked.diagnostics.error_count(),
+                "warnings": checked.diagnostics.warning_count(),
+                "diagnostics": list,
+            });
+            let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+            println!("{text}");
+        }
+    }
+    Ok(if failed(&checked.diagnostics, a.deny_warnings) {
+        SPEC_ERROR
+    } else {
+        OK
+    })
+}
+
+fn compile_cmd(a: &CompileArgs) -> CliResult {
+    let emit = match a.emit {
+        EmitKind::Dockerfile => Emit::Dockerfile,
+        EmitKind::Json => Emit::Json,
+        other => {
+            let name = format!("{other:?}").to_lowercase();
+            return Err(format!(
+                "`--emit {name}` needs the LLB backend, which this version of msbc does not have yet; use `--emit dockerfile` or `--emit json`"
+            ));
+        }
+    };
+    if let Some(p) = &a.platform
+        && !is_platform(p)
+    {
+        return Err(format!(
+            "invalid --platform `{p}`: expected os/arch or os/arch/variant, e.g. linux/arm64"
+        ));
+    }
+    for dir in &a.templates {
+        if !dir.is_dir() {
+            return Err(format!("--templates {}: not a directory", dir.display()));
+        }
+    }
+    let spec = read_spec(&a.path)?;
+    let checked = compile::check(&spec.bytes);
+    print_human(&checked, &spec.name);
+    let Some(model) = checked
+        .model
+        .as_ref()
+        .filter(|_| !failed(&checked.diagnostics, a.deny_warnings))
+    else {
+        return Ok(SPEC_ERROR);
+    };
+    let selection = Selection {
+        image: a.image.clone(),
+        target: a.target.clone(),
+        args: a.args.clone(),
+        platform: a.platform.clone(),
+        no_syntax: a.syntax.is_some(),
+    };
+    let output = compile::emit(model, &selection, emit, &spec.name).map_err(|e| e.to_string())?;
+    if let Some(file) = &a.check {
+        return drift_check(file, &output, a);
+    }
+    match &a.output {
+        Some(file) => {
+            write_file(file, &output.main)?;
+            if let Some(ignore) = &output.dockerignore {
+                write_file(&dockerignore_path(file), ignore)?;
+            }
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(output.main.as_bytes())
+                .map_err(|e| format!("cannot write to stdout: {e}"))?;
+            if output.dockerignore.is_some() {
+                eprintln!(
+                    "note: the spec has `context` ignore patterns; they are written only with `-o FILE` (as FILE.dockerignore)"
+                );
+            }
+        }
+    }
+    Ok(OK)
+}
+
+fn is_platform(p: &str) -> bool {
+    let parts: Vec<&str> = p.split('/').collect();
+    (2..=3).contains(&parts.len())
+        && parts.iter().all(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+}
+
+fn dockerignore_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".dockerignore");
+    PathBuf::from(name)
+}
+
+fn write_file(path: &Path, contents: &str) -> Result<(), String> {
+    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// `--check FILE`: exit 1 with a short diff when FILE (or its
+/// `.dockerignore`) is not what would be written.
+fn drift_check(file: &Path, output: &Output, a: &CompileArgs) -> CliResult {
+    let mut expected = vec![(file.to_path_buf(), output.main.clone())];
+    if let Some(ignore) = &output.dockerignore {
+        expected.push((dockerignore_path(file), ignore.clone()));
+    }
+    let mut drift = false;
+    for (path, want) in &expected {
+        let have = match std::fs::read(path) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        if &have != want {
+            drift = true;
+            let shown = path.display().to_string();
+            let diff = similar::TextDiff::from_lines(&have, want);
+            eprintln!("{shown} is out of date with the spec:");
+            eprint!(
+                "{}",
+                diff.unified_diff().context_radius(2).header(
+                    &format!("{shown} (checked in)"),
+                    &format!("{shown} (from the spec)")
+                )
+            );
+        }
+    }
+    if drift {
+        let mut fix = format!("msbc compile {}", a.path.display());
+        if let Some(i) = &a.image {
+            fix.push_str(&format!(" --image {i}"));
+        }
+        if let Some(t) = &a.target {
+            fix.push_str(&format!(" --target {t}"));
+        }
+        if a.syntax.is_some() {
+            fix.push_str(" --syntax none");
+        }
+        fix.push_str(&format!(" -o {}", file.display()));
+        eprintln!("to update it, run: {fix}");
+        Ok(SPEC_ERROR)
+    } else {
+        Ok(OK)
+    }
+}
+
+fn explain_cmd(a: &ExplainArgs) -> CliResult {
+    let Some(code) = &a.code else {
+        let mut out = String::from("Diagnostic codes (msbc explain CODE for details):\n\n");
+        for c in Code::ALL {
+            out.push_str(&format!(
+                "  {}  {:<24} {}\n",
+                c.as_str(),
+                c.slug(),
+                c.summary()
+            ));
+        }
+        print!("{out}");
+        return Ok(OK);
+    };
+    match code.parse::<Code>() {
+        Ok(c) => {
+            print!("{}", c.explanation());
+            Ok(OK)
+        }
+        Err(()) => {
+            let all: Vec<&str> = Code::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .chain(Code::ALL.iter().map(|c| c.slug()))
+                .collect();
+            let hint = match did_you_mean(&code.to_uppercase(), all.iter().copied())
+                .or_else(|| did_you_mean(code, all))
+            {
+                Some(s) => format!("; did you mean `{s}`?"),
+                None => "; `msbc explain` lists them all".to_string(),
+            };
+            Err(format!("no diagnostic code `{code}`{hint}"))
+        }
+    }
+}

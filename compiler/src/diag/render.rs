@@ -1,0 +1,218 @@
+//! Rendering diagnostics: rustc-style text (miette) and JSON.
+
+use super::{Diagnostic, Severity};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use serde::Serialize;
+use std::fmt;
+
+/// How to draw human-readable diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Unicode box drawing with colour (for terminals).
+    Color,
+    /// Unicode box drawing, no colour (pipes, files, snapshots).
+    Plain,
+}
+
+/// Renders one diagnostic against its source, rustc-style.
+pub fn human(diagnostic: &Diagnostic, file_name: &str, source: &str, style: Style) -> String {
+    let theme = match style {
+        Style::Color => GraphicalTheme::unicode(),
+        Style::Plain => GraphicalTheme::unicode_nocolor(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false)
+        .with_urls(false);
+    let report = Report {
+        diagnostic,
+        source: NamedSource::new(file_name, source.to_string()),
+        source_len: source.len(),
+    };
+    let mut out = String::new();
+    if handler.render_report(&mut out, &report).is_err() {
+        // Rendering into a String cannot fail in practice; fall back to one line.
+        out = format!(
+            "{}[{}]: {}\n",
+            severity_word(diagnostic.severity),
+            diagnostic.code,
+            diagnostic.message
+        );
+    }
+    out
+}
+
+fn severity_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// A one-line summary such as `error: 2 errors and 1 warning in build.kdl`.
+pub fn summary(errors: usize, warnings: usize, file_name: &str) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, 0) => format!("{file_name}: no problems"),
+        (0, w) => format!("{}: {}", file_name, plural(w, "warning")),
+        (e, 0) => format!("{}: {}", file_name, plural(e, "error")),
+        (e, w) => format!(
+            "{}: {} and {}",
+            file_name,
+            plural(e, "error"),
+            plural(w, "warning")
+        ),
+    }
+}
+
+struct Report<'a> {
+    diagnostic: &'a Diagnostic,
+    source: NamedSource<String>,
+    source_len: usize,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Report")
+            .field("code", &self.diagnostic.code)
+            .finish()
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.diagnostic.code.as_str()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        if self.diagnostic.labels.is_empty() {
+            None
+        } else {
+            Some(&self.source)
+        }
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.diagnostic.labels.is_empty() {
+            return None;
+        }
+        let len = self.source_len;
+        Some(Box::new(self.diagnostic.labels.iter().enumerate().map(
+            move |(i, l)| {
+                // Clamp so a label can never point past the end of the file.
+                let start = l.span.start.min(len);
+                let end = l.span.end.clamp(start, len);
+                let span = SourceSpan::new(start.into(), end - start);
+                let text = (!l.message.is_empty()).then(|| l.message.clone());
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(text, span)
+                } else {
+                    LabeledSpan::new_with_span(text, span)
+                }
+            },
+        )))
+    }
+}
+
+/// The machine-readable form (`msbc check --format json`).
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub severity: Severity,
+    pub message: &'a str,
+    pub file: &'a str,
+    /// 1-based line and column (in characters) of the primary label.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub labels: Vec<JsonLabel<'a>>,
+    pub help: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonLabel<'a> {
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+    pub column: usize,
+    pub message: &'a str,
+}
+
+impl<'a> JsonDiagnostic<'a> {
+    pub fn new(d: &'a Diagnostic, file: &'a str, source: &str) -> Self {
+        let labels: Vec<JsonLabel<'a>> = d
+            .labels
+            .iter()
+            .map(|l| {
+                let (line, column) = line_column(source, l.span.start);
+                JsonLabel {
+                    start: l.span.start,
+                    end: l.span.end,
+                    line,
+                    column,
+                    message: &l.message,
+                }
+            })
+            .collect();
+        JsonDiagnostic {
+            code: d.code.as_str(),
+            name: d.code.slug(),
+            severity: d.severity,
+            message: &d.message,
+            file,
+            line: labels.first().map(|l| l.line),
+            column: labels.first().map(|l| l.column),
+            labels,
+            help: d.help.as_deref(),
+        }
+    }
+}
+
+/// 1-based line and column (counted in characters) of a byte offset.
+pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let column = source[line_start..offset].chars().count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_column;
+
+    #[test]
+    fn line_column_counts_characters() {
+        let src = "ab\nçd\nef";
+        assert_eq!(line_column(src, 0), (1, 1));
+        assert_eq!(line_column(src, 3), (2, 1));
+        assert_eq!(line_column(src, 5), (2, 2)); // after the two-byte ç
+        assert_eq!(line_column(src, 999), (3, 3));
+    }
+}

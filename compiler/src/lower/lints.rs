@@ -1,0 +1,239 @@
+//! Best-practice warnings. They never change the exit code unless the user
+//! asks (`--deny-warnings`).
+
+use super::steps::{script_mentions, step_arg_uses};
+use super::{Model, PLATFORM_ARGS};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::ir::{Base, StageId, StepKind};
+use crate::syntax::ast::{self, Document, Interp, StageDecl, StageKind};
+use crate::syntax::image_ref;
+
+pub(super) fn run(doc: &Document, decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
+    root_user(decls, model, diags);
+    mutable_tags(doc, decls, diags);
+    secrets_in_env(doc, decls, diags);
+    unused_args(doc, model, diags);
+    unused_stages(decls, model, diags);
+}
+
+/// W0001: an image whose effective user is root, or unknown because no
+/// `user` is set anywhere in its chain.
+fn root_user(decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
+    for (i, decl) in decls.iter().enumerate() {
+        if decl.kind != StageKind::Image {
+            continue;
+        }
+        let mut at = Some(i);
+        let mut found: Option<&Interp> = None;
+        let mut hops = 0;
+        while let (Some(s), None) = (at, found) {
+            found = decls[s].steps.iter().rev().find_map(|st| match &st.kind {
+                ast::StepKind::User(u) => Some(u),
+                _ => None,
+            });
+            at = match model.stages[s].base {
+                Base::Stage(StageId(b)) => Some(b),
+                _ => None,
+            };
+            hops += 1;
+            if hops > decls.len() {
+                break;
+            }
+        }
+        match found {
+            None => diags.push(
+                Diagnostic::new(
+                    Code::RootUser,
+                    format!("image `{}` does not set a user", decl.name.name),
+                )
+                .label(decl.name.span, "runs as the base image's user, often root")
+                .help("add `user \"nonroot\"` (or a numeric id such as `user \"10001\"`)"),
+            ),
+            Some(u) => {
+                let name = u.raw.value.split(':').next().unwrap_or("");
+                if name == "root" || name == "0" {
+                    diags.push(
+                        Diagnostic::new(Code::RootUser, format!("image `{}` runs as root", decl.name.name))
+                            .label(u.raw.span, "root user")
+                            .help("run as an unprivileged user; create one in a build stage or use a `nonroot` base image"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// W0002: base images that float (`latest` or no tag and no digest).
+fn mutable_tags(doc: &Document, decls: &[StageDecl], diags: &mut Diagnostics) {
+    let stage_names: Vec<&str> = decls.iter().map(|d| d.name.name.as_str()).collect();
+    let mut refs: Vec<&Interp> = doc.toolchains.iter().map(|t| &t.image).collect();
+    for d in decls {
+        refs.extend(d.from.iter());
+        for step in &d.steps {
+            match &step.kind {
+                ast::StepKind::Copy(ast::Copy {
+                    origin: ast::CopyOrigin::From(f),
+                    ..
+                }) => refs.push(f),
+                ast::StepKind::Run(r) => {
+                    for m in &r.mounts {
+                        if let ast::Mount::Bind(ast::BindMount { from: Some(f), .. }) = m {
+                            refs.push(f);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for r in refs {
+        let text = &r.raw.value;
+        if stage_names.contains(&text.as_str()) || text == "scratch" {
+            continue;
+        }
+        let Ok(image) = image_ref::parse(&r.raw) else {
+            continue;
+        };
+        let message = match (&image.tag, &image.digest) {
+            (_, Some(_)) => continue,
+            (Some(tag), None) if tag == "latest" => format!("`{text}` uses the `latest` tag"),
+            (Some(_), None) => continue,
+            (None, None) => format!("`{text}` has no tag, so it pulls `latest`"),
+        };
+        diags.push(
+            Diagnostic::new(Code::MutableTag, message)
+                .label(r.raw.span, "moves whenever the image is republished")
+                .help("pin a version tag (e.g. `:1.23-bookworm`), ideally with a digest (`@sha256:...`)"),
+        );
+    }
+}
+
+const SECRET_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+    "AUTH",
+];
+
+fn looks_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    SECRET_WORDS.iter().any(|w| upper.contains(w))
+}
+
+/// W0003: a secret-looking name with a value in `env` or an `arg` default:
+/// both end up in the image's history or config.
+fn secrets_in_env(doc: &Document, decls: &[StageDecl], diags: &mut Diagnostics) {
+    let help = "pass secrets to the one `run` that needs them: `run \"...\" { secret \"id\" env=\"NAME\" }`; they then stay out of the image";
+    let envs = doc.toolchains.iter().flat_map(|t| t.env.iter()).chain(
+        decls
+            .iter()
+            .flat_map(|d| d.steps.iter())
+            .flat_map(|s| match &s.kind {
+                ast::StepKind::Env(pairs) => pairs.as_slice(),
+                _ => &[],
+            }),
+    );
+    for (key, value) in envs {
+        if looks_secret(&key.name) && !value.raw.value.is_empty() {
+            diags.push(
+                Diagnostic::new(
+                    Code::SecretInEnv,
+                    format!(
+                        "`{}` looks like a secret and is stored in the image",
+                        key.name
+                    ),
+                )
+                .label(
+                    key.span.to(value.raw.span),
+                    "visible to anyone who pulls the image",
+                )
+                .help(help),
+            );
+        }
+    }
+    for arg in &doc.args {
+        if let Some(default) = &arg.default
+            && looks_secret(&arg.name.name)
+            && !default.value.is_empty()
+        {
+            diags.push(
+                Diagnostic::new(
+                    Code::SecretInEnv,
+                    format!(
+                        "arg `{}` looks like a secret and has a default value",
+                        arg.name.name
+                    ),
+                )
+                .label(default.span, "recorded in the build history")
+                .help(help),
+            );
+        }
+    }
+}
+
+/// W0004: args nothing uses.
+fn unused_args(doc: &Document, model: &Model, diags: &mut Diagnostics) {
+    let known: Vec<&str> = doc.args.iter().map(|a| a.name.name.as_str()).collect();
+    let mut used: Vec<String> = Vec::new();
+    for stage in &model.stages {
+        let words = match &stage.base {
+            Base::Image(w) => vec![w],
+            _ => vec![],
+        };
+        for w in words.into_iter().chain(stage.platform.iter()) {
+            used.extend(w.vars().map(|(n, _)| n.to_string()));
+        }
+        for step in &stage.steps {
+            match &step.kind {
+                StepKind::Args { names } => used.extend(names.iter().cloned()),
+                StepKind::Run(r) => used.extend(script_mentions(&r.script, &known)),
+                other => used.extend(step_arg_uses(other, &known)),
+            }
+        }
+    }
+    for arg in &doc.args {
+        if !used.contains(&arg.name.name) && !PLATFORM_ARGS.contains(&arg.name.name.as_str()) {
+            diags.push(
+                Diagnostic::new(
+                    Code::UnusedArg,
+                    format!("arg `{}` is never used", arg.name.name),
+                )
+                .label(arg.name.span, "unused")
+                .help(format!("use it as `${{{}}}`, or remove it", arg.name.name)),
+            );
+        }
+    }
+}
+
+/// W0005: stages that no image or target-only stage reaches.
+fn unused_stages(decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
+    let mut reached = vec![false; model.stages.len()];
+    let mut todo: Vec<usize> = model
+        .stages
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind == crate::ir::StageKind::Image || s.target_only)
+        .map(|(i, _)| i)
+        .collect();
+    while let Some(i) = todo.pop() {
+        if std::mem::replace(&mut reached[i], true) {
+            continue;
+        }
+        todo.extend(model.stages[i].dependencies().iter().map(|d| d.0));
+    }
+    for (i, decl) in decls.iter().enumerate() {
+        if !reached[i] {
+            diags.push(
+                Diagnostic::new(Code::UnusedStage, format!("stage `{}` is not used by any image", decl.name.name))
+                    .label(decl.name.span, "never built")
+                    .help("use it (`from=`, `copy from=`, an artifact), mark it `target-only=#true`, or remove it"),
+            );
+        }
+    }
+}

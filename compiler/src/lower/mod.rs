@@ -1,0 +1,161 @@
+//! Lowering and checking: AST → IR, with every semantic diagnostic.
+//!
+//! [`lower`] resolves names (stages, artifacts, toolchains, args), finds
+//! cycles, spells toolchains out into steps and mounts, checks variables
+//! and runs the best-practice lints. The result is a [`Model`] of every
+//! stage; [`select`] then keeps what one image or target needs, in
+//! dependency order, as an [`ir::Build`].
+
+mod lints;
+mod names;
+mod select;
+mod steps;
+
+pub use select::{SelectError, Selection, select};
+
+use crate::diag::{Code, Diagnostic, Diagnostics, Span};
+use crate::ir;
+use crate::syntax::ast::{Document, StageDecl, StageKind};
+use names::Names;
+
+/// Platform args BuildKit defines in every build.
+pub const PLATFORM_ARGS: &[&str] = &[
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+];
+
+/// Every stage of a checked spec, in declaration order (`StageId` = index).
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub args: Vec<ir::ArgDef>,
+    pub stages: Vec<ir::Stage>,
+    pub context_ignore: Vec<String>,
+    pub syntax: Option<String>,
+}
+
+/// The default Dockerfile frontend.
+pub const DEFAULT_SYNTAX: &str = "docker/dockerfile:1";
+
+/// Lowers `doc` (parsed from `source`). Returns `None` when it has errors;
+/// every problem found is in `diags`.
+pub fn lower(doc: &Document, source: &str, diags: &mut Diagnostics) -> Option<Model> {
+    let errors_before = diags.error_count();
+    // Without a version the rest cannot be trusted to mean anything.
+    doc.version?;
+    for u in &doc.uses {
+        diags.push(
+            Diagnostic::new(Code::UnknownPreset, format!("no preset or template named `{}`", u.preset.value))
+                .label(u.preset.span, "unknown preset")
+                .help("this version of msbc ships no presets yet; write the stages out (see specs/go-orders/build.kdl)"),
+        );
+    }
+    let stages = merge_extensions(&doc.stages, diags);
+    if !stages.iter().any(|s| s.kind == StageKind::Image) && doc.uses.is_empty() {
+        diags.push(
+            Diagnostic::new(Code::NoImage, "the spec defines no image")
+                .label(
+                    doc.version.map(|(_, s)| s).unwrap_or_default(),
+                    "nothing to build",
+                )
+                .help("add an `image NAME from=... { ... }` node: it is what the build produces"),
+        );
+    }
+    let names = Names::collect(doc, &stages, diags);
+    let bases = names.resolve_bases(&stages, diags);
+    let lines = LineIndex::new(source);
+    let mut lowered = steps::lower_stages(&stages, &names, &bases, &lines, diags);
+    names::check_cycles(&stages, &lowered, diags);
+    if diags.error_count() > errors_before {
+        return None;
+    }
+    steps::declare_args(&mut lowered, &names);
+    steps::keep_last_config(&mut lowered);
+    let model = Model {
+        args: doc
+            .args
+            .iter()
+            .map(|a| ir::ArgDef {
+                name: a.name.name.clone(),
+                default: a.default.as_ref().map(|d| d.value.clone()),
+            })
+            .collect(),
+        stages: lowered,
+        context_ignore: doc
+            .context
+            .as_ref()
+            .map(|c| c.ignore.iter().map(|s| s.value.clone()).collect())
+            .unwrap_or_default(),
+        syntax: match &doc.dockerfile.syntax {
+            Some(s) if s.value == "none" => None,
+            Some(s) => Some(s.value.clone()),
+            None => Some(DEFAULT_SYNTAX.to_string()),
+        },
+    };
+    lints::run(doc, &stages, &model, diags);
+    Some(model)
+}
+
+/// Folds `extend=#true` stages into the stage they extend: their steps are
+/// appended there. An `extend` with nothing to extend is an error.
+fn merge_extensions(decls: &[StageDecl], diags: &mut Diagnostics) -> Vec<StageDecl> {
+    let mut out: Vec<StageDecl> = Vec::new();
+    for decl in decls {
+        if !decl.extend {
+            out.push(decl.clone());
+            continue;
+        }
+        match out.iter_mut().find(|s| s.name.name == decl.name.name) {
+            Some(base) => base.steps.extend(decl.steps.iter().cloned()),
+            None => {
+                let names: Vec<&str> = decls
+                    .iter()
+                    .filter(|s| !s.extend)
+                    .map(|s| s.name.name.as_str())
+                    .collect();
+                diags.push(
+                    Diagnostic::new(
+                        Code::UnknownStage,
+                        format!(
+                            "`extend=#true` on `{}`, but no earlier {} has that name",
+                            decl.name.name,
+                            decl.kind.noun()
+                        ),
+                    )
+                    .label(decl.name.span, "nothing to extend")
+                    .suggest_or(
+                        &decl.name.name,
+                        names,
+                        "declare the stage first, or drop `extend=#true`",
+                    ),
+                )
+            }
+        }
+    }
+    out
+}
+
+/// Byte offset → 1-based line.
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(source: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    pub fn line(&self, span: Span) -> usize {
+        match self.starts.binary_search(&span.start) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+}

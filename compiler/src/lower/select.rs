@@ -1,0 +1,219 @@
+//! Choosing what to build: one image, a `--target`, or every image, and the
+//! stages they need, in dependency order.
+
+use super::Model;
+use crate::diag::did_you_mean;
+use crate::ir::{
+    self, Base, Build, CopyFrom, Mount, MountFrom, StageId, StageKind, StepKind, Word,
+};
+use std::fmt;
+
+/// What the command line asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// `--image NAME`.
+    pub image: Option<String>,
+    /// `--target STAGE`.
+    pub target: Option<String>,
+    /// `--arg NAME=VALUE`: replaces the arg's default.
+    pub args: Vec<(String, String)>,
+    /// `--platform`: for image sources that do not set one.
+    pub platform: Option<String>,
+    /// `--syntax none`.
+    pub no_syntax: bool,
+}
+
+/// A selection the spec cannot satisfy (a usage error, exit 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SelectError {
+    Unknown {
+        what: &'static str,
+        name: String,
+        suggestion: Option<String>,
+        known: Vec<String>,
+    },
+    NotAnImage {
+        name: String,
+    },
+    NoImage,
+}
+
+impl fmt::Display for SelectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SelectError::Unknown {
+                what,
+                name,
+                suggestion,
+                known,
+            } => {
+                write!(f, "no {what} named `{name}`")?;
+                match suggestion {
+                    Some(s) => write!(f, "; did you mean `{s}`?"),
+                    None if known.is_empty() => Ok(()),
+                    None => write!(f, " (known: {})", known.join(", ")),
+                }
+            }
+            SelectError::NotAnImage { name } => {
+                write!(
+                    f,
+                    "`{name}` is a stage, not an image; use `--target {name}`"
+                )
+            }
+            SelectError::NoImage => write!(f, "the spec defines no image"),
+        }
+    }
+}
+
+impl std::error::Error for SelectError {}
+
+fn unknown(what: &'static str, name: &str, known: Vec<String>) -> SelectError {
+    SelectError::Unknown {
+        what,
+        name: name.to_string(),
+        suggestion: did_you_mean(name, known.iter().map(String::as_str)).map(str::to_string),
+        known,
+    }
+}
+
+/// The build for `selection`: the stages its root(s) need, inputs first,
+/// the selected stage last, ties in declaration order.
+pub fn select(model: &Model, selection: &Selection) -> Result<Build, SelectError> {
+    let find = |name: &str| model.stages.iter().position(|s| s.name == name);
+    let images: Vec<usize> = (0..model.stages.len())
+        .filter(|i| model.stages[*i].kind == StageKind::Image)
+        .collect();
+    let names_of = |ids: &[usize]| {
+        ids.iter()
+            .map(|i| model.stages[*i].name.clone())
+            .collect::<Vec<_>>()
+    };
+    let (roots, last) = if let Some(t) = &selection.target {
+        let all: Vec<usize> = (0..model.stages.len()).collect();
+        let id = find(t).ok_or_else(|| unknown("stage or image", t, names_of(&all)))?;
+        (vec![id], id)
+    } else if let Some(name) = &selection.image {
+        let id = find(name).ok_or_else(|| unknown("image", name, names_of(&images)))?;
+        if model.stages[id].kind != StageKind::Image {
+            return Err(SelectError::NotAnImage { name: name.clone() });
+        }
+        (vec![id], id)
+    } else {
+        let last = *images.last().ok_or(SelectError::NoImage)?;
+        let roots = (0..model.stages.len())
+            .filter(|i| model.stages[*i].kind == StageKind::Image || model.stages[*i].target_only)
+            .collect();
+        (roots, last)
+    };
+
+    let mut args = model.args.clone();
+    for (name, value) in &selection.args {
+        match args.iter_mut().find(|a| &a.name == name) {
+            Some(a) => a.default = Some(value.clone()),
+            None => {
+                return Err(unknown(
+                    "arg",
+                    name,
+                    model.args.iter().map(|a| a.name.clone()).collect(),
+                ));
+            }
+        }
+    }
+
+    let order = dependency_order(model, &roots, last);
+    let mut new_id = vec![usize::MAX; model.stages.len()];
+    for (n, old) in order.iter().enumerate() {
+        new_id[*old] = n;
+    }
+    let remap = |id: StageId| StageId(new_id[id.0]);
+    let stages = order
+        .iter()
+        .map(|old| {
+            let mut stage = model.stages[*old].clone();
+            remap_stage(&mut stage, &remap);
+            if let (Some(p), Base::Image(_), None) =
+                (&selection.platform, &stage.base, &stage.platform)
+            {
+                stage.platform = Some(Word::text(p.clone()));
+            }
+            stage
+        })
+        .collect::<Vec<_>>();
+    Ok(Build {
+        args,
+        target: StageId(stages.len().saturating_sub(1)),
+        stages,
+        context_ignore: model.context_ignore.clone(),
+        dockerfile: ir::DockerfileOptions {
+            syntax: if selection.no_syntax {
+                None
+            } else {
+                model.syntax.clone()
+            },
+        },
+    })
+}
+
+/// Stages reachable from `roots`, each after its dependencies, `last` last;
+/// among stages ready at the same time, the one declared first.
+fn dependency_order(model: &Model, roots: &[usize], last: usize) -> Vec<usize> {
+    let n = model.stages.len();
+    let deps: Vec<Vec<usize>> = model
+        .stages
+        .iter()
+        .map(|s| s.dependencies().iter().map(|d| d.0).collect())
+        .collect();
+    let mut wanted = vec![false; n];
+    let mut todo: Vec<usize> = roots.to_vec();
+    while let Some(i) = todo.pop() {
+        if !std::mem::replace(&mut wanted[i], true) {
+            todo.extend(&deps[i]);
+        }
+    }
+    let mut done = vec![false; n];
+    let mut order = Vec::new();
+    let total = wanted.iter().filter(|w| **w).count();
+    while order.len() < total {
+        let ready = (0..n).find(|i| {
+            wanted[*i]
+                && !done[*i]
+                && (*i != last || order.len() + 1 == total)
+                && deps[*i].iter().all(|d| done[*d])
+        });
+        match ready {
+            Some(i) => {
+                done[i] = true;
+                order.push(i);
+            }
+            // Unreachable for an acyclic model; stop rather than loop.
+            None => break,
+        }
+    }
+    order
+}
+
+fn remap_stage(stage: &mut ir::Stage, remap: &impl Fn(StageId) -> StageId) {
+    if let Base::Stage(id) = &mut stage.base {
+        *id = remap(*id);
+    }
+    for step in &mut stage.steps {
+        match &mut step.kind {
+            StepKind::Copy(ir::Copy {
+                from: CopyFrom::Stage(id),
+                ..
+            }) => *id = remap(*id),
+            StepKind::Run(run) => {
+                for m in &mut run.mounts {
+                    if let Mount::Bind {
+                        from: Some(MountFrom::Stage(id)),
+                        ..
+                    } = m
+                    {
+                        *id = remap(*id);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}

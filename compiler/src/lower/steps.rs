@@ -1,0 +1,589 @@
+//! Lowering stages and their steps, with the variables each step may see.
+
+use super::names::{Names, ResolvedBase, unknown_stage};
+use super::{LineIndex, PLATFORM_ARGS};
+use crate::diag::{Code, Diagnostic, Diagnostics, Span};
+use crate::ir::{
+    self, Base, CopyFrom, Mount, MountFrom, StageId, StepKind, VarSource, Word, WordPart,
+};
+use crate::syntax::ast::{self, Interp, Part, StageDecl, StageKind};
+
+/// What a step can see from the steps and stages before it.
+#[derive(Debug, Clone, Default)]
+struct Scope {
+    /// `env` names set so far in the stage chain.
+    env: Vec<String>,
+    /// The `shell` in effect.
+    shell: Option<Vec<String>>,
+    /// Cache mounts every run gets (from the toolchain).
+    caches: Vec<Mount>,
+}
+
+struct Ctx<'a, 'd> {
+    names: &'a Names<'d>,
+    diags: &'a mut Diagnostics,
+}
+
+/// Lowers every stage (declaration order = `StageId`).
+pub(super) fn lower_stages(
+    decls: &[StageDecl],
+    names: &Names<'_>,
+    bases: &[ResolvedBase<'_>],
+    lines: &LineIndex,
+    diags: &mut Diagnostics,
+) -> Vec<ir::Stage> {
+    let order = base_chain_order(bases);
+    let mut out_scopes: Vec<Option<Scope>> = vec![None; decls.len()];
+    let mut lowered: Vec<Option<ir::Stage>> = vec![None; decls.len()];
+    let mut ctx = Ctx { names, diags };
+    for i in order {
+        let decl = &decls[i];
+        let (base, mut scope, mut steps) = match &bases[i] {
+            ResolvedBase::Stage(id) => (
+                Base::Stage(*id),
+                out_scopes[id.0].clone().unwrap_or_default(),
+                Vec::new(),
+            ),
+            ResolvedBase::Image(image) => (
+                Base::Image(ctx.word(image, &Scope::default(), true)),
+                Scope::default(),
+                Vec::new(),
+            ),
+            ResolvedBase::Scratch | ResolvedBase::Error => {
+                (Base::Scratch, Scope::default(), Vec::new())
+            }
+            ResolvedBase::Toolchain(tc) => {
+                let mut scope = Scope::default();
+                let mut vars = Vec::new();
+                for (k, v) in &tc.env {
+                    vars.push((k.name.clone(), ctx.word(v, &scope, false)));
+                    scope.env.push(k.name.clone());
+                }
+                let line = lines.line(tc.span);
+                let steps = if vars.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![ir::Step {
+                        kind: StepKind::Env { vars },
+                        line,
+                    }]
+                };
+                scope.caches = tc.caches.iter().map(cache_mount).collect();
+                (
+                    Base::Image(ctx.word(&tc.image, &Scope::default(), true)),
+                    scope,
+                    steps,
+                )
+            }
+        };
+        for step in &decl.steps {
+            if let Some(kind) = ctx.step(step, &mut scope) {
+                steps.push(ir::Step {
+                    kind,
+                    line: lines.line(step.span),
+                });
+            }
+        }
+        let platform = decl
+            .platform
+            .as_ref()
+            .map(|p| ctx.word(p, &Scope::default(), true));
+        lowered[i] = Some(ir::Stage {
+            name: decl.name.name.clone(),
+            kind: match decl.kind {
+                StageKind::Stage => ir::StageKind::Stage,
+                StageKind::Image => ir::StageKind::Image,
+            },
+            base,
+            platform,
+            target_only: decl.target_only,
+            steps,
+            line: lines.line(decl.span),
+        });
+        out_scopes[i] = Some(scope);
+    }
+    lowered.into_iter().flatten().collect()
+}
+
+/// Stage indices ordered so that each stage's `from=` stage comes first.
+/// A cycle is cut where it closes (it is reported elsewhere).
+fn base_chain_order(bases: &[ResolvedBase<'_>]) -> Vec<usize> {
+    fn visit(i: usize, bases: &[ResolvedBase<'_>], state: &mut [u8], out: &mut Vec<usize>) {
+        if state[i] != 0 {
+            return;
+        }
+        state[i] = 1;
+        if let ResolvedBase::Stage(id) = bases[i] {
+            visit(id.0, bases, state, out);
+        }
+        state[i] = 2;
+        out.push(i);
+    }
+    let mut state = vec![0u8; bases.len()];
+    let mut out = Vec::new();
+    for i in 0..bases.len() {
+        visit(i, bases, &mut state, &mut out);
+    }
+    out
+}
+
+fn cache_mount(c: &ast::CacheMount) -> Mount {
+    Mount::Cache {
+        target: c.target.value.clone(),
+        id: c.id.as_ref().map(|s| s.value.clone()),
+        sharing: c.sharing.map(|s| match s {
+            ast::Sharing::Shared => ir::Sharing::Shared,
+            ast::Sharing::Private => ir::Sharing::Private,
+            ast::Sharing::Locked => ir::Sharing::Locked,
+        }),
+    }
+}
+
+impl Ctx<'_, '_> {
+    /// Converts an interpolated value, checking each variable. In image
+    /// references (`args_only`), only args and platform args are visible.
+    fn word(&mut self, value: &Interp, scope: &Scope, args_only: bool) -> Word {
+        let mut parts = Vec::new();
+        for p in &value.parts {
+            match p {
+                Part::Lit(s) => parts.push(WordPart::Text { text: s.clone() }),
+                Part::Var {
+                    name,
+                    default,
+                    span,
+                } => {
+                    let source = self.var_source(name, *span, scope, args_only);
+                    parts.push(WordPart::Var {
+                        name: name.clone(),
+                        default: default.clone(),
+                        source,
+                    });
+                }
+            }
+        }
+        Word(parts)
+    }
+
+    fn var_source(&mut self, name: &str, span: Span, scope: &Scope, args_only: bool) -> VarSource {
+        if !args_only && (scope.env.iter().any(|e| e == name) || name == "PATH") {
+            return VarSource::Env;
+        }
+        if self.names.args.contains(&name) {
+            return VarSource::Arg;
+        }
+        if PLATFORM_ARGS.contains(&name) {
+            return VarSource::Platform;
+        }
+        let mut candidates: Vec<&str> = self.names.args.clone();
+        candidates.extend(PLATFORM_ARGS);
+        if !args_only {
+            candidates.extend(scope.env.iter().map(String::as_str));
+            candidates.push("PATH");
+        }
+        let otherwise = if args_only {
+            format!("declare it: `arg {name} \"default\"`")
+        } else {
+            format!("declare it with `arg {name}`, or set it earlier with `env {name}=\"...\"`")
+        };
+        self.diags.push(
+            Diagnostic::new(
+                Code::UnknownVariable,
+                format!("`${{{name}}}` names no arg, platform arg or earlier env"),
+            )
+            .label(span, "unknown variable")
+            .suggest_or(name, candidates, otherwise),
+        );
+        VarSource::Arg
+    }
+
+    fn words(&mut self, values: &[Interp], scope: &Scope) -> Vec<Word> {
+        values.iter().map(|v| self.word(v, scope, false)).collect()
+    }
+
+    fn step(&mut self, step: &ast::Step, scope: &mut Scope) -> Option<StepKind> {
+        use ast::StepKind as S;
+        Some(match &step.kind {
+            S::Workdir(path) => StepKind::Workdir {
+                path: self.word(path, scope, false),
+            },
+            S::Copy(copy) => StepKind::Copy(self.copy(copy, scope)?),
+            S::Run(run) => StepKind::Run(self.run(run, scope)),
+            S::Env(pairs) => {
+                let mut vars = Vec::new();
+                for (k, v) in pairs {
+                    vars.push((k.name.clone(), self.word(v, scope, false)));
+                }
+                // Names become visible after the instruction, as in a Dockerfile.
+                scope.env.extend(pairs.iter().map(|(k, _)| k.name.clone()));
+                StepKind::Env { vars }
+            }
+            S::Label(pairs) => StepKind::Label {
+                labels: pairs
+                    .iter()
+                    .map(|(k, v)| (k.value.clone(), self.word(v, scope, false)))
+                    .collect(),
+            },
+            S::User(u) => StepKind::User {
+                user: self.word(u, scope, false),
+            },
+            S::Expose(ports) => StepKind::Expose {
+                ports: ports
+                    .iter()
+                    .map(|p| ir::Port {
+                        number: p.number,
+                        end: p.end,
+                        protocol: match p.protocol {
+                            ast::Protocol::Tcp => ir::Protocol::Tcp,
+                            ast::Protocol::Udp => ir::Protocol::Udp,
+                            ast::Protocol::Sctp => ir::Protocol::Sctp,
+                        },
+                    })
+                    .collect(),
+            },
+            S::Entrypoint(args) => StepKind::Entrypoint {
+                args: strings(args),
+            },
+            S::Cmd(args) => StepKind::Cmd {
+                args: strings(args),
+            },
+            S::Healthcheck(check) => StepKind::Healthcheck {
+                check: check.as_ref().map(|h| ir::Healthcheck {
+                    command: strings(&h.command),
+                    interval: h.interval.as_ref().map(|d| d.text.clone()),
+                    timeout: h.timeout.as_ref().map(|d| d.text.clone()),
+                    start_period: h.start_period.as_ref().map(|d| d.text.clone()),
+                    start_interval: h.start_interval.as_ref().map(|d| d.text.clone()),
+                    retries: h.retries,
+                }),
+            },
+            S::Volume(paths) => StepKind::Volume {
+                paths: self.words(paths, scope),
+            },
+            S::StopSignal(s) => StepKind::StopSignal {
+                signal: s.value.clone(),
+            },
+            S::Shell(args) => {
+                scope.shell = Some(strings(args));
+                StepKind::Shell {
+                    args: strings(args),
+                }
+            }
+        })
+    }
+
+    fn copy(&mut self, copy: &ast::Copy, scope: &Scope) -> Option<ir::Copy> {
+        let dest = self.word(&copy.dest, scope, false);
+        let chown = copy
+            .chown
+            .as_ref()
+            .map(|c| self.word(&c.value, scope, false));
+        let chmod = copy.chmod.as_ref().map(|c| c.text.clone());
+        let (from, sources) = match &copy.origin {
+            ast::CopyOrigin::Context => (CopyFrom::Context, self.words(&copy.sources, scope)),
+            ast::CopyOrigin::From(from) => {
+                (self.copy_from(from)?, self.words(&copy.sources, scope))
+            }
+            ast::CopyOrigin::Artifact(name) => match self.names.artifacts.get(name.name.as_str()) {
+                Some(artifact) => {
+                    let stage = self.names.stage(&artifact.from.name)?;
+                    let path = self.word(&artifact.path, &Scope::default(), true);
+                    (CopyFrom::Stage(stage), vec![path])
+                }
+                None => {
+                    let mut known: Vec<&str> = self.names.artifacts.keys().copied().collect();
+                    known.sort_unstable();
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::UnknownArtifact,
+                            format!("no stage makes an artifact named `{}`", name.name),
+                        )
+                        .label(name.span, "unknown artifact")
+                        .suggest_or(
+                            &name.name,
+                            known,
+                            format!(
+                                "declare it: `artifact {} from=STAGE path=\"/out/...\"`",
+                                name.name
+                            ),
+                        ),
+                    );
+                    return None;
+                }
+            },
+        };
+        Some(ir::Copy {
+            from,
+            sources,
+            dest,
+            chown,
+            chmod,
+            link: copy.link,
+        })
+    }
+
+    /// `from=` on `copy` or a `bind` mount: a stage, or a tagged image
+    /// reference without variables (BuildKit does not expand `--from`).
+    fn copy_from(&mut self, from: &Interp) -> Option<CopyFrom> {
+        let text = &from.raw.value;
+        if let Some(id) = self.names.stage(text) {
+            return Some(CopyFrom::Stage(id));
+        }
+        if from.vars().next().is_some() {
+            self.diags.push(
+                Diagnostic::new(Code::UnrepresentableValue, "`from=` on `copy` and `bind` cannot use `${...}`")
+                    .label(from.raw.span, "variable in `from=`")
+                    .help("BuildKit does not expand variables in `COPY --from`; declare a stage `from=\"image:${TAG}\"` and copy from that stage"),
+            );
+            return None;
+        }
+        if !text.contains(['/', ':', '@']) {
+            self.diags.push(unknown_stage(
+                text,
+                from.raw.span,
+                &self.names.stage_order,
+                &format!("no stage has this name; to copy from an image, give it a tag, e.g. `{text}:<tag>`"),
+            ));
+            return None;
+        }
+        if !self.names.check_image_ref(from, self.diags) {
+            return None;
+        }
+        Some(CopyFrom::Image(text.clone()))
+    }
+
+    fn run(&mut self, run: &ast::Run, scope: &Scope) -> ir::Run {
+        let mut mounts: Vec<Mount> = Vec::new();
+        for m in &run.mounts {
+            let mount = match m {
+                ast::Mount::Cache(c) => cache_mount(c),
+                ast::Mount::Secret(s) => Mount::Secret {
+                    id: s.id.value.clone(),
+                    target: s.target.as_ref().map(|t| t.value.clone()),
+                    env: s.env.as_ref().map(|e| e.value.clone()),
+                    required: s.required,
+                },
+                ast::Mount::Ssh(s) => Mount::Ssh {
+                    id: s.id.as_ref().map(|t| t.value.clone()),
+                    target: s.target.as_ref().map(|t| t.value.clone()),
+                    required: s.required,
+                },
+                ast::Mount::Tmpfs(t) => Mount::Tmpfs {
+                    target: t.target.value.clone(),
+                    size: t.size.as_ref().map(|s| s.value.clone()),
+                },
+                ast::Mount::Bind(b) => {
+                    let from = match &b.from {
+                        None => None,
+                        Some(f) => match self.copy_from(f) {
+                            Some(CopyFrom::Stage(id)) => Some(MountFrom::Stage(id)),
+                            Some(CopyFrom::Image(image)) => Some(MountFrom::Image(image)),
+                            Some(CopyFrom::Context) | None => continue,
+                        },
+                    };
+                    Mount::Bind {
+                        target: b.target.value.clone(),
+                        from,
+                        source: b.source.as_ref().map(|s| s.value.clone()),
+                        rw: b.rw,
+                    }
+                }
+            };
+            mounts.push(mount);
+        }
+        // Toolchain caches, unless the run mounts something at the same place.
+        for cache in &scope.caches {
+            if !mounts.iter().any(|m| m.target() == cache.target()) {
+                mounts.push(cache.clone());
+            }
+        }
+        mounts.sort_by_key(Mount::target);
+        let network = run.network.map(|n| match n {
+            ast::Network::Default => ir::Network::Default,
+            ast::Network::None => ir::Network::None,
+            ast::Network::Host => ir::Network::Host,
+        });
+        ir::Run {
+            script: run.script.value.clone(),
+            shell: scope.shell.clone(),
+            network,
+            mounts,
+        }
+    }
+}
+
+fn strings(values: &[ast::Str]) -> Vec<String> {
+    values.iter().map(|s| s.value.clone()).collect()
+}
+
+/// Inserts `Args` steps: each arg a stage uses is brought into scope right
+/// before the first step that uses it (a word referencing it, or a run
+/// script mentioning `$NAME`), unless the stage it is built on already did.
+/// Declaring late keeps a changed arg from invalidating earlier steps' cache.
+pub(super) fn declare_args(stages: &mut [ir::Stage], names: &Names<'_>) {
+    let bases: Vec<Option<usize>> = stages
+        .iter()
+        .map(|s| match s.base {
+            Base::Stage(StageId(i)) => Some(i),
+            _ => None,
+        })
+        .collect();
+    let mut order: Vec<usize> = Vec::new();
+    let mut state = vec![0u8; stages.len()];
+    fn visit(i: usize, bases: &[Option<usize>], state: &mut [u8], out: &mut Vec<usize>) {
+        if state[i] != 0 {
+            return;
+        }
+        state[i] = 1;
+        if let Some(b) = bases[i] {
+            visit(b, bases, state, out);
+        }
+        out.push(i);
+    }
+    for i in 0..stages.len() {
+        visit(i, &bases, &mut state, &mut order);
+    }
+    let known: Vec<&str> = names
+        .args
+        .iter()
+        .copied()
+        .chain(PLATFORM_ARGS.iter().copied())
+        .collect();
+    let mut declared_out: Vec<Vec<String>> = vec![Vec::new(); stages.len()];
+    for i in order {
+        let mut declared = bases[i]
+            .map(|b| declared_out[b].clone())
+            .unwrap_or_default();
+        let steps = std::mem::take(&mut stages[i].steps);
+        let mut new_steps = Vec::with_capacity(steps.len());
+        for step in steps {
+            let mut needed: Vec<String> = Vec::new();
+            for name in step_arg_uses(&step.kind, &known) {
+                if !declared.contains(&name) && !needed.contains(&name) {
+                    needed.push(name);
+                }
+            }
+            if !needed.is_empty() {
+                declared.extend(needed.iter().cloned());
+                new_steps.push(ir::Step {
+                    kind: StepKind::Args { names: needed },
+                    line: step.line,
+                });
+            }
+            new_steps.push(step);
+        }
+        stages[i].steps = new_steps;
+        declared_out[i] = declared;
+    }
+}
+
+/// Within a stage only the last `entrypoint`, `cmd` and `healthcheck` take
+/// effect; earlier ones are dropped (hadolint rejects repeated ENTRYPOINT
+/// and HEALTHCHECK instructions).
+pub(super) fn keep_last_config(stages: &mut [ir::Stage]) {
+    for stage in stages {
+        let key = |k: &StepKind| match k {
+            StepKind::Entrypoint { .. } => Some(0),
+            StepKind::Cmd { .. } => Some(1),
+            StepKind::Healthcheck { .. } => Some(2),
+            _ => None,
+        };
+        let mut last = [None; 3];
+        for (i, step) in stage.steps.iter().enumerate() {
+            if let Some(k) = key(&step.kind) {
+                last[k] = Some(i);
+            }
+        }
+        let mut i = 0;
+        stage.steps.retain(|step| {
+            let keep = key(&step.kind).is_none_or(|k| last[k] == Some(i));
+            i += 1;
+            keep
+        });
+    }
+}
+
+/// Args and platform args a step uses, in order of appearance.
+pub(super) fn step_arg_uses(step: &StepKind, known: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let from_word = |w: &Word, out: &mut Vec<String>| {
+        for (name, source) in w.vars() {
+            if matches!(source, VarSource::Arg | VarSource::Platform) {
+                out.push(name.to_string());
+            }
+        }
+    };
+    match step {
+        StepKind::Workdir { path } => from_word(path, &mut out),
+        StepKind::Copy(c) => {
+            for w in c
+                .sources
+                .iter()
+                .chain(std::iter::once(&c.dest))
+                .chain(c.chown.iter())
+            {
+                from_word(w, &mut out);
+            }
+        }
+        StepKind::Run(r) => out.extend(script_mentions(&r.script, known)),
+        StepKind::Env { vars } => vars.iter().for_each(|(_, w)| from_word(w, &mut out)),
+        StepKind::Label { labels } => labels.iter().for_each(|(_, w)| from_word(w, &mut out)),
+        StepKind::User { user } => from_word(user, &mut out),
+        StepKind::Volume { paths } => paths.iter().for_each(|w| from_word(w, &mut out)),
+        StepKind::Args { .. }
+        | StepKind::Expose { .. }
+        | StepKind::Entrypoint { .. }
+        | StepKind::Cmd { .. }
+        | StepKind::Healthcheck { .. }
+        | StepKind::StopSignal { .. }
+        | StepKind::Shell { .. } => {}
+    }
+    out
+}
+
+/// Names from `known` that `script` mentions as `$NAME` or `${NAME...`.
+pub(crate) fn script_mentions(script: &str, known: &[&str]) -> Vec<String> {
+    let bytes = script.as_bytes();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' {
+            let start = if bytes.get(i + 1) == Some(&b'{') {
+                i + 2
+            } else {
+                i + 1
+            };
+            let end = bytes[start..]
+                .iter()
+                .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+                .map_or(bytes.len(), |p| start + p);
+            if let Some(name) = script.get(start..end)
+                && known.contains(&name)
+                && !out.iter().any(|o| o == name)
+            {
+                out.push(name.to_string());
+            }
+            i = end.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_mentions;
+
+    #[test]
+    fn finds_dollar_names_on_word_boundaries() {
+        let known = ["GO_VERSION", "TARGETOS", "TARGETARCH"];
+        assert_eq!(
+            script_mentions(
+                "GOOS=$TARGETOS GOARCH=${TARGETARCH} go build; echo $GO_VERSIONX",
+                &known
+            ),
+            vec!["TARGETOS".to_string(), "TARGETARCH".to_string()]
+        );
+        assert!(script_mentions("echo $$ ${} $", &known).is_empty());
+    }
+}

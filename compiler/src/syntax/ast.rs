@@ -1,0 +1,318 @@
+//! The spanned AST: what `build.kdl` says, shape-checked, with every value's
+//! place in the file. Names are not resolved here (that is `lower`'s job),
+//! but the small languages inside values (interpolation, ports, durations,
+//! permissions, platforms) are already parsed.
+
+use crate::diag::Span;
+
+/// A string value and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Str {
+    pub value: String,
+    /// The whole value as written (quotes included).
+    pub span: Span,
+    /// File offset of the value's first character when the text in the file
+    /// is the value verbatim (a plain or raw string without escapes), so an
+    /// offset into `value` maps onto the file. `None` otherwise: errors then
+    /// label the whole value.
+    pub content_start: Option<usize>,
+}
+
+impl Str {
+    /// The span of `value[start..end]` in the file, or the whole value's
+    /// span where the text in the file is not the value verbatim.
+    pub fn sub_span(&self, start: usize, end: usize) -> Span {
+        match self.content_start {
+            Some(base) => Span::new(base + start, base + end.max(start)),
+            None => self.span,
+        }
+    }
+}
+
+/// A name (stage, artifact, arg, ...) and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A string with `${NAME}` / `${NAME:-default}` interpolation, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interp {
+    pub raw: Str,
+    pub parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    Lit(String),
+    Var {
+        name: String,
+        default: Option<String>,
+        span: Span,
+    },
+}
+
+impl Interp {
+    /// Variables referenced, in order.
+    pub fn vars(&self) -> impl Iterator<Item = (&str, Span)> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Var { name, span, .. } => Some((name.as_str(), *span)),
+            Part::Lit(_) => None,
+        })
+    }
+
+    /// The literal text, if the value has no variables.
+    pub fn literal(&self) -> Option<String> {
+        let mut out = String::new();
+        for p in &self.parts {
+            match p {
+                Part::Lit(s) => out.push_str(s),
+                Part::Var { .. } => return None,
+            }
+        }
+        Some(out)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    pub version: Option<(i128, Span)>,
+    pub args: Vec<ArgDecl>,
+    pub context: Option<ContextDecl>,
+    pub toolchains: Vec<ToolchainDecl>,
+    /// Stages and images, in declaration order.
+    pub stages: Vec<StageDecl>,
+    pub artifacts: Vec<ArtifactDecl>,
+    pub uses: Vec<UseDecl>,
+    pub dockerfile: DockerfileSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct ArgDecl {
+    pub name: Ident,
+    pub default: Option<Str>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct ContextDecl {
+    pub ignore: Vec<Str>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct ToolchainDecl {
+    pub name: Ident,
+    pub image: Interp,
+    pub caches: Vec<CacheMount>,
+    pub env: Vec<(Ident, Interp)>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageKind {
+    Stage,
+    Image,
+}
+
+impl StageKind {
+    pub fn noun(self) -> &'static str {
+        match self {
+            StageKind::Stage => "stage",
+            StageKind::Image => "image",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StageDecl {
+    pub kind: StageKind,
+    pub name: Ident,
+    /// `from=`: a stage name or an image reference; resolved in `lower`.
+    pub from: Option<Interp>,
+    pub toolchain: Option<Ident>,
+    pub platform: Option<Interp>,
+    pub target_only: bool,
+    pub extend: bool,
+    pub steps: Vec<Step>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct ArtifactDecl {
+    pub name: Ident,
+    pub from: Ident,
+    pub path: Interp,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct UseDecl {
+    pub preset: Str,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DockerfileSettings {
+    /// `dockerfile syntax="..."`: a frontend image, or `none`.
+    pub syntax: Option<Str>,
+}
+
+/// A step inside a stage or image, with the span of its node.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub kind: StepKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum StepKind {
+    Workdir(Interp),
+    Copy(Copy),
+    Run(Run),
+    Env(Vec<(Ident, Interp)>),
+    Label(Vec<(Str, Interp)>),
+    User(Interp),
+    Expose(Vec<Port>),
+    Entrypoint(Vec<Str>),
+    Cmd(Vec<Str>),
+    Healthcheck(Option<Healthcheck>),
+    Volume(Vec<Interp>),
+    StopSignal(Str),
+    Shell(Vec<Str>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Copy {
+    pub sources: Vec<Interp>,
+    pub dest: Interp,
+    pub origin: CopyOrigin,
+    pub chown: Option<Chown>,
+    pub chmod: Option<Chmod>,
+    pub link: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum CopyOrigin {
+    Context,
+    /// `from=`: a stage name or an image reference; resolved in `lower`.
+    From(Interp),
+    Artifact(Ident),
+}
+
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub script: Str,
+    pub network: Option<Network>,
+    pub mounts: Vec<Mount>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Network {
+    Default,
+    None,
+    Host,
+}
+
+#[derive(Debug, Clone)]
+pub enum Mount {
+    Cache(CacheMount),
+    Secret(SecretMount),
+    Ssh(SshMount),
+    Tmpfs(TmpfsMount),
+    Bind(BindMount),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    Shared,
+    Private,
+    Locked,
+}
+
+#[derive(Debug, Clone)]
+pub struct CacheMount {
+    pub target: Str,
+    pub id: Option<Str>,
+    pub sharing: Option<Sharing>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct SecretMount {
+    pub id: Str,
+    pub target: Option<Str>,
+    pub env: Option<Str>,
+    pub required: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct SshMount {
+    pub id: Option<Str>,
+    pub target: Option<Str>,
+    pub required: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct TmpfsMount {
+    pub target: Str,
+    pub size: Option<Str>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct BindMount {
+    pub target: Str,
+    pub from: Option<Interp>,
+    pub source: Option<Str>,
+    pub rw: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Port {
+    pub number: u16,
+    /// The last port of a range such as `8000-8010`.
+    pub end: Option<u16>,
+    pub protocol: Protocol,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+#[derive(Debug, Clone)]
+pub struct Healthcheck {
+    pub command: Vec<Str>,
+    pub interval: Option<Duration>,
+    pub timeout: Option<Duration>,
+    pub start_period: Option<Duration>,
+    pub start_interval: Option<Duration>,
+    pub retries: Option<u32>,
+}
+
+/// A duration such as `1m30s`, kept as written and as nanoseconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duration {
+    pub text: String,
+    pub nanos: u128,
+}
+
+/// `user[:group]`, each a name or a numeric id (interpolation allowed).
+#[derive(Debug, Clone)]
+pub struct Chown {
+    pub value: Interp,
+}
+
+/// An octal mode such as `0755`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chmod {
+    pub text: String,
+    pub mode: u32,
+}

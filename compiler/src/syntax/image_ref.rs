@@ -1,0 +1,169 @@
+//! Image references (grammar: `image_ref.pest`).
+
+use super::ast::Str;
+use super::pest_error::{Describe, to_diagnostic};
+use crate::diag::{Code, Diagnostic};
+use pest::Parser;
+use pest_derive::Parser;
+
+#[derive(Parser)]
+#[grammar = "syntax/image_ref.pest"]
+struct ImageRefParser;
+
+impl Describe for Rule {
+    fn describe(self) -> &'static str {
+        match self {
+            Rule::EOI => "the end of the reference",
+            Rule::reference => "an image reference",
+            Rule::name => "a repository name",
+            Rule::domain | Rule::host_label => "a registry host",
+            Rule::component | Rule::lower_run => {
+                "a lowercase name part (letters a-z, digits, `.`, `_`, `-`)"
+            }
+            Rule::separator => "a separator (`.`, `_`, `__` or `-`)",
+            Rule::tag => "a tag (letters, digits, `_`, `.`, `-`)",
+            Rule::digest => "a digest such as `sha256:<64 hex digits>`",
+            Rule::algorithm => "a digest algorithm",
+            Rule::interp => "`${NAME}`",
+        }
+    }
+}
+
+/// The parts of an image reference, as written (interpolations kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    /// The registry host, when the reference names one.
+    pub domain: Option<String>,
+    /// The repository path after the registry.
+    pub path: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+}
+
+impl ImageRef {
+    /// The fully qualified form BuildKit uses: `docker.io/library/alpine:latest`.
+    /// Only meaningful once interpolations are resolved.
+    pub fn normalized(&self) -> String {
+        let domain = self.domain.as_deref().unwrap_or("docker.io");
+        let path = if domain == "docker.io" && !self.path.contains('/') {
+            format!("library/{}", self.path)
+        } else {
+            self.path.clone()
+        };
+        let mut out = format!("{domain}/{path}");
+        match (&self.tag, &self.digest) {
+            (Some(t), _) => {
+                out.push(':');
+                out.push_str(t);
+            }
+            (None, None) => out.push_str(":latest"),
+            (None, Some(_)) => {}
+        }
+        if let Some(d) = &self.digest {
+            out.push('@');
+            out.push_str(d);
+        }
+        out
+    }
+}
+
+/// Parses `raw` (interpolations allowed in every part).
+pub fn parse(raw: &Str) -> Result<ImageRef, Diagnostic> {
+    let text = raw.value.as_str();
+    let pairs = ImageRefParser::parse(Rule::reference, text).map_err(|e| {
+        to_diagnostic(&e, raw, Code::InvalidImageReference, "invalid image reference")
+            .help("an image reference looks like `registry.example.com/team/app:1.2` or `alpine:3.20@sha256:...`")
+    })?;
+    let mut image = ImageRef {
+        domain: None,
+        path: String::new(),
+        tag: None,
+        digest: None,
+    };
+    let mut path_parts: Vec<&str> = Vec::new();
+    for pair in pairs.flatten() {
+        match pair.as_rule() {
+            Rule::domain => image.domain = Some(pair.as_str().to_string()),
+            Rule::component => path_parts.push(pair.as_str()),
+            Rule::tag => image.tag = Some(pair.as_str().to_string()),
+            Rule::digest => image.digest = Some(pair.as_str().to_string()),
+            _ => {}
+        }
+    }
+    image.path = path_parts.join("/");
+    if let Some(tag) = &image.tag
+        && tag.len() > 128
+    {
+        let start = text.len() - tag.len() - image.digest.as_ref().map_or(0, |d| d.len() + 1);
+        return Err(Diagnostic::new(
+            Code::InvalidImageReference,
+            format!("invalid image reference `{text}`: the tag is longer than 128 characters"),
+        )
+        .label(raw.sub_span(start, start + tag.len()), "this tag"));
+    }
+    Ok(image)
+}
+
+/// Parses a reference that has no interpolation (used once args are resolved).
+pub fn parse_plain(text: &str) -> Option<ImageRef> {
+    let raw = Str {
+        value: text.to_string(),
+        span: crate::diag::Span::default(),
+        content_start: None,
+    };
+    parse(&raw).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Result<ImageRef, Diagnostic> {
+        parse(&Str {
+            value: s.into(),
+            span: crate::diag::Span::new(0, s.len() + 2),
+            content_start: Some(1),
+        })
+    }
+
+    #[test]
+    fn splits_registry_path_tag_digest() {
+        let r = p("gcr.io/distroless/static-debian12:nonroot").expect("ok");
+        assert_eq!(r.domain.as_deref(), Some("gcr.io"));
+        assert_eq!(r.path, "distroless/static-debian12");
+        assert_eq!(r.tag.as_deref(), Some("nonroot"));
+        let r = p("localhost:5000/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef").expect("ok");
+        assert_eq!(r.domain.as_deref(), Some("localhost:5000"));
+        assert!(r.digest.is_some() && r.tag.is_none());
+        let r = p("library/golang:${GO_VERSION}-bookworm").expect("ok");
+        assert_eq!((r.domain, r.path.as_str()), (None, "library/golang"));
+    }
+
+    #[test]
+    fn normalizes_like_docker() {
+        assert_eq!(
+            p("alpine").expect("ok").normalized(),
+            "docker.io/library/alpine:latest"
+        );
+        assert_eq!(
+            p("golang:1.23").expect("ok").normalized(),
+            "docker.io/library/golang:1.23"
+        );
+        assert_eq!(
+            p("bitnami/redis:7").expect("ok").normalized(),
+            "docker.io/bitnami/redis:7"
+        );
+        assert_eq!(
+            p("ghcr.io/a/b:1").expect("ok").normalized(),
+            "ghcr.io/a/b:1"
+        );
+    }
+
+    #[test]
+    fn uppercase_is_located() {
+        let err = p("golang/Foo:1").expect_err("uppercase");
+        assert_eq!(err.code, Code::InvalidImageReference);
+        // "golang/" is 7 bytes; the value starts at offset 1.
+        assert_eq!(err.labels[0].span.start, 8);
+    }
+}

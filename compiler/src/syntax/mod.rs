@@ -1,0 +1,66 @@
+//! The front end: bytes → KDL document → spanned AST.
+//!
+//! KDL syntax comes from the `kdl` crate; the small languages inside string
+//! values (interpolation, image references, ports, durations, permissions,
+//! platforms) have pest grammars, each `*.pest` beside its parser. Every
+//! error is located in `build.kdl`; the front end never stops at the first.
+
+pub mod ast;
+pub mod duration;
+pub mod image_ref;
+pub mod interp;
+pub mod perms;
+mod pest_error;
+pub mod platform;
+pub mod port;
+mod reader;
+mod walk;
+
+pub use walk::{STEPS, SUPPORTED_VERSIONS, TOP_LEVEL};
+
+use crate::diag::{Code, Diagnostic, Diagnostics, Span};
+use ast::Document;
+
+/// Checks that `bytes` is UTF-8; the error points at the first bad byte.
+pub fn decode(bytes: &[u8]) -> Result<&str, Diagnostic> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let len = e.error_len().unwrap_or(bytes.len() - at).max(1);
+        Diagnostic::new(
+            Code::InvalidUtf8,
+            format!("the file is not UTF-8 text (invalid byte at offset {at})"),
+        )
+        .label(Span::new(at, at + len), "not UTF-8")
+        .help("save build.kdl as UTF-8")
+    })
+}
+
+/// Parses `source` into the AST. On KDL syntax errors there is no document
+/// and every syntax error is reported; shape errors leave out the broken
+/// part and keep the rest, so later checks still run.
+pub fn parse(source: &str, diags: &mut Diagnostics) -> Option<Document> {
+    match source.parse::<kdl::KdlDocument>() {
+        Ok(doc) => Some(walk::walk(&doc, diags)),
+        Err(err) => {
+            for d in err.diagnostics {
+                let message = d.message.unwrap_or_else(|| "invalid KDL".to_string());
+                let mut diag = Diagnostic::new(Code::KdlSyntax, format!("KDL syntax: {message}"))
+                    .label(
+                        Span::from(d.span),
+                        d.label.unwrap_or_else(|| "here".to_string()),
+                    );
+                if let Some(help) = d.help {
+                    diag = diag.help(help);
+                }
+                diags.push(diag);
+            }
+            None
+        }
+    }
+}
+
+/// Replaces what the file cannot show as UTF-8 with U+FFFD, for rendering
+/// an invalid-UTF-8 diagnostic against something printable.
+pub fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

@@ -1,0 +1,35 @@
+"""Parse Dockerfiles with BuildKit's own parser (PyPI `dockerfile`) and
+print, for each file given, a JSON list of its instructions:
+{"cmd", "flags", "value", "json", "heredocs": [{"name", "content"}], "line"}.
+Exit 1 with the parser's message when a file does not parse."""
+import json
+import sys
+
+import dockerfile
+
+
+def main(paths):
+    result = []
+    for path in paths:
+        try:
+            commands = dockerfile.parse_file(path)
+        except dockerfile.GoParseError as e:
+            print(f"{path}: {e}", file=sys.stderr)
+            return 1
+        result.append([
+            {
+                "cmd": c.cmd,
+                "flags": list(c.flags),
+                "value": list(c.value),
+                "json": c.json,
+                "heredocs": [{"name": h.name, "content": h.content} for h in c.heredocs],
+                "line": c.start_line,
+            }
+            for c in commands
+        ])
+    json.dump(result, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
