@@ -403,7 +403,7 @@ fn walk_steps(node: &KdlNode, diags: &mut Diagnostics) -> Vec<Step> {
     for child in children(node) {
         let span = Span::from(child.span());
         let kind = match child.name().value() {
-            "workdir" => one_interp(child, "a directory", diags).map(|w| StepKind::Workdir(w)),
+            "workdir" => one_interp(child, "a directory", diags).map(StepKind::Workdir),
             "copy" => walk_copy(child, diags).map(StepKind::Copy),
             "run" => walk_run(child, diags).map(StepKind::Run),
             "env" => Some(StepKind::Env(walk_env_pairs(child, diags))),
