@@ -1,1 +1,244 @@
-//! See tests/lib.rs.
+//! The command line through the real binary: exit codes, files, flags.
+
+use crate::support::{msbc, msbc_in, root};
+
+const GO: &str = "specs/go-orders/build.kdl";
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("msbc-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn help_lists_the_commands_and_exit_codes() {
+    let run = msbc(&["--help"]);
+    assert_eq!(run.status, 0);
+    for word in ["compile", "check", "explain", "Exit status"] {
+        assert!(
+            run.stdout.contains(word),
+            "--help lacks {word}:\n{}",
+            run.stdout
+        );
+    }
+    let run = msbc(&["compile", "--help"]);
+    for flag in [
+        "--emit",
+        "--image",
+        "--target",
+        "--arg",
+        "--platform",
+        "--syntax",
+        "--check",
+        "-o",
+    ] {
+        assert!(run.stdout.contains(flag), "compile --help lacks {flag}");
+    }
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    for args in [
+        vec!["compile", "no/such/build.kdl"],
+        vec!["compile", GO, "--emit", "yaml"],
+        vec!["compile", GO, "--image", "ordres"],
+        vec!["compile", GO, "--target", "nope"],
+        vec!["compile", GO, "--arg", "GO_VERSON=1.24"],
+        vec!["compile", GO, "--arg", "novalue"],
+        vec!["compile", GO, "--platform", "Linux"],
+        vec!["frobnicate"],
+        vec!["explain", "E9999"],
+    ] {
+        let run = msbc(&args);
+        assert_eq!(run.status, 2, "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.is_empty(), "{args:?} explains itself");
+    }
+    let run = msbc(&["compile", GO, "--image", "ordres"]);
+    assert!(
+        run.stderr.contains("did you mean `orders`?"),
+        "{}",
+        run.stderr
+    );
+    let run = msbc(&["compile", GO, "--arg", "GO_VERSON=1.24"]);
+    assert!(
+        run.stderr.contains("did you mean `GO_VERSION`?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn spec_errors_exit_1_with_the_code() {
+    let run = msbc_in(
+        &root(),
+        &["compile", "-"],
+        Some(b"msbc 1\nimage a from=biuld { user \"x\" }\nstage build from=\"alpine:3.20\"\n"),
+    );
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[E0202]"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean `build`?"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty(), "no output on error");
+}
+
+#[test]
+fn warnings_keep_exit_0_unless_denied() {
+    let spec = b"msbc 1\nimage a from=\"alpine:latest\" { user \"nobody\" }\n";
+    let run = msbc_in(&root(), &["compile", "-"], Some(spec));
+    assert_eq!(run.status, 0);
+    assert!(run.stderr.contains("warning[W0002]"));
+    assert!(run.stdout.starts_with("# syntax="));
+    let run = msbc_in(&root(), &["compile", "--deny-warnings", "-"], Some(spec));
+    assert_eq!(run.status, 1);
+    let run = msbc_in(&root(), &["check", "--deny-warnings", "-"], Some(spec));
+    assert_eq!(run.status, 1);
+}
+
+#[test]
+fn output_file_gets_its_dockerignore_beside_it() {
+    let dir = temp_dir("output");
+    let out = dir.join("Dockerfile");
+    let run = msbc(&[
+        "compile",
+        "specs/rust-workspace",
+        "-o",
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let dockerfile = std::fs::read_to_string(&out).expect("written");
+    assert!(dockerfile.contains("FROM "));
+    let ignore =
+        std::fs::read_to_string(dir.join("Dockerfile.dockerignore")).expect("dockerignore written");
+    assert!(ignore.lines().any(|l| l == "target/"), "{ignore}");
+}
+
+#[test]
+fn check_flag_reports_drift_with_a_diff_and_the_fix() {
+    let dir = temp_dir("drift");
+    let out = dir.join("Dockerfile");
+    let out_s = out.to_string_lossy().into_owned();
+    assert_eq!(msbc(&["compile", GO, "-o", &out_s]).status, 0);
+    let run = msbc(&["compile", GO, "--check", &out_s]);
+    assert_eq!(run.status, 0, "fresh file: {}", run.stderr);
+
+    let stale = std::fs::read_to_string(&out)
+        .expect("read")
+        .replace("EXPOSE 8080", "EXPOSE 9090");
+    std::fs::write(&out, stale).expect("write");
+    let run = msbc(&["compile", GO, "--check", &out_s]);
+    assert_eq!(run.status, 1);
+    assert!(
+        run.stderr.contains("-EXPOSE 9090") && run.stderr.contains("+EXPOSE 8080"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("msbc compile {GO} -o {out_s}")),
+        "{}",
+        run.stderr
+    );
+    // --check never writes.
+    assert!(
+        std::fs::read_to_string(&out)
+            .expect("read")
+            .contains("EXPOSE 9090")
+    );
+}
+
+#[test]
+fn emit_json_is_the_resolved_model() {
+    let run = msbc(&["compile", GO, "--emit", "json"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let model: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let names: Vec<&str> = model["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["deps", "build", "test", "orders"]);
+    assert_eq!(model["target"], 3);
+    assert_eq!(model["args"][0]["name"], "GO_VERSION");
+}
+
+#[test]
+fn flags_change_the_output() {
+    let run = msbc(&[
+        "compile",
+        GO,
+        "--arg",
+        "GO_VERSION=1.24",
+        "--syntax",
+        "none",
+    ]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("ARG GO_VERSION=1.24\n"));
+    assert!(!run.stdout.contains("# syntax"));
+    assert!(
+        !run.stdout.contains("<<"),
+        "no heredocs without the modern frontend"
+    );
+    assert!(
+        run.stdout.contains(r#"["/bin/sh", "-c", "set -eu\nGOOS="#),
+        "{}",
+        run.stdout
+    );
+
+    let run = msbc(&["compile", GO, "--platform", "linux/arm64"]);
+    assert!(run.stdout.contains(
+        "FROM --platform=linux/arm64 gcr.io/distroless/static-debian12:nonroot AS orders"
+    ));
+    // An explicit platform wins.
+    assert!(
+        run.stdout
+            .contains("FROM --platform=${BUILDPLATFORM} golang:")
+    );
+}
+
+#[test]
+fn a_directory_or_stdin_is_a_spec() {
+    let by_dir = msbc(&["compile", "specs/go-orders"]);
+    let by_file = msbc(&["compile", GO]);
+    let source = std::fs::read(root().join(GO)).expect("read");
+    let by_stdin = msbc_in(&root(), &["compile", "-"], Some(&source));
+    assert_eq!(by_dir.status, 0);
+    assert_eq!(by_dir.stdout, by_file.stdout);
+    assert_eq!(by_stdin.stdout, by_file.stdout);
+}
+
+#[test]
+fn explain_prints_the_catalogue_and_each_code() {
+    let run = msbc(&["explain"]);
+    assert_eq!(run.status, 0);
+    assert!(run.stdout.contains("E0202") && run.stdout.contains("unknown-stage"));
+    let by_code = msbc(&["explain", "E0202"]);
+    let by_name = msbc(&["explain", "unknown-stage"]);
+    assert_eq!(by_code.status, 0);
+    assert_eq!(by_code.stdout, by_name.stdout);
+    let run = msbc(&["explain", "E0220"]);
+    assert!(run.stderr.contains("did you mean"), "{}", run.stderr);
+}
+
+#[test]
+fn check_json_is_machine_readable() {
+    let run = msbc_in(
+        &root(),
+        &["check", "--format", "json", "-"],
+        Some(b"msbc 1\nimage a from=\"alpine:3.20\" { usr \"x\" }\n"),
+    );
+    assert_eq!(run.status, 1);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(doc["errors"], 1);
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["code"], "E0101");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(2), Some(30))
+    );
+    assert_eq!(d["help"], "did you mean `user`?");
+}

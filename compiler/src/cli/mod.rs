@@ -53,7 +53,10 @@ where
 type CliResult = Result<i32, String>;
 
 struct Spec {
-    /// Shown in diagnostics and in the generated header: the file name only.
+    /// The path as given, for diagnostics.
+    shown: String,
+    /// The file name only, for the generated header (output must not
+    /// depend on where it was compiled).
     name: String,
     bytes: Vec<u8>,
 }
@@ -65,7 +68,8 @@ fn read_spec(path: &Path) -> Result<Spec, String> {
             .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read stdin: {e}"))?;
         return Ok(Spec {
-            name: "<stdin>".to_string(),
+            shown: "<stdin>".to_string(),
+            name: "build.kdl".to_string(),
             bytes,
         });
     }
@@ -79,7 +83,11 @@ fn read_spec(path: &Path) -> Result<Spec, String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "build.kdl".to_string());
-    Ok(Spec { name, bytes })
+    Ok(Spec {
+        shown: file.display().to_string(),
+        name,
+        bytes,
+    })
 }
 
 fn style() -> Style {
@@ -116,9 +124,9 @@ fn check_cmd(a: &CheckArgs) -> CliResult {
     let checked = compile::check(&spec.bytes);
     match a.format {
         Format::Human => {
-            print_human(&checked, &spec.name);
+            print_human(&checked, &spec.shown);
             if checked.diagnostics.is_empty() {
-                eprintln!("{}", render::summary(0, 0, &spec.name));
+                eprintln!("{}", render::summary(0, 0, &spec.shown));
             }
         }
         Format::Json => {
@@ -170,7 +178,7 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
     }
     let spec = read_spec(&a.path)?;
     let checked = compile::check(&spec.bytes);
-    print_human(&checked, &spec.name);
+    print_human(&checked, &spec.shown);
     let Some(model) = checked
         .model
         .as_ref()

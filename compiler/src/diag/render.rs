@@ -79,19 +79,23 @@ impl fmt::Debug for Report<'_> {
     }
 }
 
+/// The header reads like rustc's: `error[E0202]: no stage named ...`.
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        let d = self.diagnostic;
+        write!(
+            f,
+            "{}[{}]: {}",
+            severity_word(d.severity),
+            d.code,
+            d.message
+        )
     }
 }
 
 impl std::error::Error for Report<'_> {}
 
 impl miette::Diagnostic for Report<'_> {
-    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.diagnostic.code.as_str()))
-    }
-
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.diagnostic.severity {
             Severity::Error => miette::Severity::Error,

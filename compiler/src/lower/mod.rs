@@ -45,7 +45,6 @@ pub const DEFAULT_SYNTAX: &str = "docker/dockerfile:1";
 /// Lowers `doc` (parsed from `source`). Returns `None` when it has errors;
 /// every problem found is in `diags`.
 pub fn lower(doc: &Document, source: &str, diags: &mut Diagnostics) -> Option<Model> {
-    let errors_before = diags.error_count();
     // Without a version the rest cannot be trusted to mean anything.
     doc.version?;
     for u in &doc.uses {
@@ -71,7 +70,9 @@ pub fn lower(doc: &Document, source: &str, diags: &mut Diagnostics) -> Option<Mo
     let lines = LineIndex::new(source);
     let mut lowered = steps::lower_stages(&stages, &names, &bases, &lines, diags);
     names::check_cycles(&stages, &lowered, diags);
-    if diags.error_count() > errors_before {
+    // Errors anywhere (also from the front end) stop here: lints on a
+    // broken spec would only report follow-on noise.
+    if diags.has_errors() {
         return None;
     }
     steps::declare_args(&mut lowered, &names);

@@ -45,7 +45,7 @@ pub(super) fn lower_stages(
                 Vec::new(),
             ),
             ResolvedBase::Image(image) => (
-                Base::Image(ctx.word(image, &Scope::default(), true)),
+                Base::Image(ctx.image_word(image)),
                 Scope::default(),
                 Vec::new(),
             ),
@@ -69,11 +69,7 @@ pub(super) fn lower_stages(
                     }]
                 };
                 scope.caches = tc.caches.iter().map(cache_mount).collect();
-                (
-                    Base::Image(ctx.word(&tc.image, &Scope::default(), true)),
-                    scope,
-                    steps,
-                )
+                (Base::Image(ctx.image_word(&tc.image)), scope, steps)
             }
         };
         for step in &decl.steps {
@@ -162,6 +158,29 @@ impl Ctx<'_, '_> {
             }
         }
         Word(parts)
+    }
+
+    /// An image reference whose variables `Names::check_image_ref` has
+    /// already checked (and reported).
+    fn image_word(&self, value: &Interp) -> Word {
+        Word(
+            value
+                .parts
+                .iter()
+                .map(|p| match p {
+                    Part::Lit(s) => WordPart::Text { text: s.clone() },
+                    Part::Var { name, default, .. } => WordPart::Var {
+                        name: name.clone(),
+                        default: default.clone(),
+                        source: if PLATFORM_ARGS.contains(&name.as_str()) {
+                            VarSource::Platform
+                        } else {
+                            VarSource::Arg
+                        },
+                    },
+                })
+                .collect(),
+        )
     }
 
     fn var_source(&mut self, name: &str, span: Span, scope: &Scope, args_only: bool) -> VarSource {

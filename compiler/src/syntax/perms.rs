@@ -18,7 +18,7 @@ impl Describe for Rule {
             Rule::chown => "`user` or `user:group`",
             Rule::owner => "a user or group name or id",
             Rule::interp => "`${NAME}`",
-            Rule::chmod | Rule::octal => "an octal mode of 3 or 4 digits (0-7)",
+            Rule::chmod | Rule::octal_digit => "an octal mode of 3 or 4 digits (0-7)",
         }
     }
 }
