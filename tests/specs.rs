@@ -271,3 +271,64 @@ image app from="alpine:${UNRELATED}" {
         ]
     );
 }
+
+/// The README's KDL examples compile, and its error-code table lists every
+/// code with its name, and nothing else.
+#[test]
+fn readme_examples_compile_and_its_code_table_is_complete() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let mut blocks = 0;
+    for block in readme.split("```kdl\n").skip(1) {
+        let kdl = block.split("```").next().expect("closed block");
+        let checked = compile::check(kdl.as_bytes());
+        let problems: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "README example has problems: {problems:?}\n{kdl}"
+        );
+        blocks += 1;
+    }
+    assert!(blocks >= 2);
+    let rows: Vec<(&str, &str)> = readme
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells.len() > 3
+                && cells[1].len() == 5
+                && cells[1][1..].chars().all(|c| c.is_ascii_digit()))
+            .then(|| (cells[1], cells[2]))
+        })
+        .collect();
+    let expected: Vec<(&str, &str)> = msbc::diag::Code::ALL
+        .iter()
+        .map(|c| (c.as_str(), c.slug()))
+        .collect();
+    assert_eq!(rows, expected);
+}
+
+/// The Dockerfile the README shows is what its first example compiles to.
+#[test]
+fn readme_shows_real_output() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let block = |fence: &str| {
+        readme
+            .split(fence)
+            .nth(1)
+            .and_then(|b| b.split("```").next())
+            .expect("block")
+            .to_string()
+    };
+    let checked = compile::check(block("```kdl\n").as_bytes());
+    let out = compile::emit(
+        &checked.model.expect("model"),
+        &Selection::default(),
+        Emit::Dockerfile,
+        "build.kdl",
+    )
+    .expect("emit");
+    assert_eq!(out.main, block("```dockerfile\n"));
+}
