@@ -31,7 +31,7 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Diagnostic> {
             format!("the file is not UTF-8 text (invalid byte at offset {at})"),
         )
         .label(Span::new(at, at + len), "not UTF-8")
-        .help("save build.kdl as UTF-8")
+        .help("save the file as UTF-8 (not Latin-1, Windows-1252 or UTF-16)")
     })
 }
 
