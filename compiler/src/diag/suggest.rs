@@ -12,8 +12,12 @@ where
         .into_iter()
         .filter(|c| *c != wrong)
         .map(|c| {
+            // A prefix (`lock` for `locked`) counts as one edit.
+            let prefix = wrong.len() >= 3 && c.starts_with(wrong);
             let distance = if c.eq_ignore_ascii_case(wrong) {
                 0
+            } else if prefix {
+                1
             } else {
                 strsim::damerau_levenshtein(wrong, c)
             };
@@ -34,6 +38,10 @@ mod tests {
         assert_eq!(did_you_mean("biuld", names), Some("build"));
         assert_eq!(did_you_mean("dep", names), Some("deps"));
         assert_eq!(did_you_mean("BUILD", names), Some("build"));
+        assert_eq!(
+            did_you_mean("lock", ["shared", "private", "locked"]),
+            Some("locked")
+        );
     }
 
     #[test]

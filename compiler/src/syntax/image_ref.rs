@@ -71,8 +71,13 @@ impl ImageRef {
 pub fn parse(raw: &Str) -> Result<ImageRef, Diagnostic> {
     let text = raw.value.as_str();
     let pairs = ImageRefParser::parse(Rule::reference, text).map_err(|e| {
-        to_diagnostic(&e, raw, Code::InvalidImageReference, "invalid image reference")
-            .help("an image reference looks like `registry.example.com/team/app:1.2` or `alpine:3.20@sha256:...`")
+        let d = to_diagnostic(&e, raw, Code::InvalidImageReference, "invalid image reference");
+        let lower = lowercase_name(text);
+        if lower != text && ImageRefParser::parse(Rule::reference, &lower).is_ok() {
+            d.help(format!("repository names are lowercase: `{lower}`"))
+        } else {
+            d.help("an image reference looks like `registry.example.com/team/app:1.2` or `alpine:3.20@sha256:...`")
+        }
     })?;
     let mut image = ImageRef {
         domain: None,
@@ -102,6 +107,20 @@ pub fn parse(raw: &Str) -> Result<ImageRef, Diagnostic> {
         .label(raw.sub_span(start, start + tag.len()), "this tag"));
     }
     Ok(image)
+}
+
+/// `text` with its repository name (before a tag or digest) lowercased.
+fn lowercase_name(text: &str) -> String {
+    let name_end = text
+        .rfind(':')
+        .filter(|i| !text[*i..].contains('/'))
+        .or_else(|| text.find('@'))
+        .unwrap_or(text.len());
+    format!(
+        "{}{}",
+        text[..name_end].to_ascii_lowercase(),
+        &text[name_end..]
+    )
 }
 
 /// Parses a reference that has no interpolation (used once args are resolved).

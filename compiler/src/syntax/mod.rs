@@ -44,12 +44,13 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> Option<Document> {
         Err(err) => {
             for d in err.diagnostics {
                 let message = d.message.unwrap_or_else(|| "invalid KDL".to_string());
+                let span = narrow(source, Span::from(d.span));
                 let mut diag = Diagnostic::new(Code::KdlSyntax, format!("KDL syntax: {message}"))
-                    .label(
-                        Span::from(d.span),
-                        d.label.unwrap_or_else(|| "here".to_string()),
-                    );
-                if let Some(help) = d.help {
+                    .label(span, d.label.unwrap_or_else(|| "here".to_string()));
+                let text = source.get(span.start..span.end).unwrap_or("");
+                if matches!(text, "true" | "false" | "null") {
+                    diag = diag.help(format!("KDL v2 writes `{text}` with a `#`: `#{text}`"));
+                } else if let Some(help) = d.help {
                     diag = diag.help(help);
                 }
                 diags.push(diag);
@@ -57,6 +58,22 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> Option<Document> {
             None
         }
     }
+}
+
+/// Some kdl errors span from the start of the file to the bad value; label
+/// only the last token of such a span, where the problem is.
+fn narrow(source: &str, span: Span) -> Span {
+    let Some(text) = source.get(span.start..span.end) else {
+        return span;
+    };
+    if !text.trim_end().contains('\n') {
+        return span;
+    }
+    let end = span.start + text.trim_end().len();
+    let token_start = source[..end]
+        .rfind(|c: char| c.is_whitespace() || c == '=')
+        .map_or(span.start, |i| i + 1);
+    Span::new(token_start.min(end), end)
 }
 
 /// Replaces what the file cannot show as UTF-8 with U+FFFD, for rendering
