@@ -72,9 +72,11 @@ mod tests {
     #[test]
     fn chmod_forms() {
         assert_eq!(parse_chmod(&s("0755")).expect("ok").mode, 0o755);
+        // The first digit that is not octal: `8`, at index 2 (offset 3).
         assert_eq!(
-            parse_chmod(&s("0789")).expect_err("9").labels[0].span,
-            Span::new(1, 2)
+            parse_chmod(&s("0789")).expect_err("8").labels[0].span,
+            Span::new(3, 4)
         );
+        assert!(parse_chmod(&s("75")).is_err());
     }
 }
