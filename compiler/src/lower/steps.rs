@@ -17,6 +17,8 @@ struct Scope {
     shell: Option<Vec<String>>,
     /// Cache mounts every run gets (from the toolchain).
     caches: Vec<Mount>,
+    /// The working directory, when the stage chain set a literal absolute one.
+    workdir: Option<String>,
 }
 
 struct Ctx<'a, 'd> {
@@ -222,9 +224,25 @@ impl Ctx<'_, '_> {
     fn step(&mut self, step: &ast::Step, scope: &mut Scope) -> Option<StepKind> {
         use ast::StepKind as S;
         Some(match &step.kind {
-            S::Workdir(path) => StepKind::Workdir {
-                path: self.word(path, scope, false),
-            },
+            S::Workdir(path) => {
+                let mut word = self.word(path, scope, false);
+                if let Some(dir) = word.as_literal() {
+                    // A relative workdir is relative to the one before; where
+                    // that is known, write the absolute path it means.
+                    let absolute = match (&scope.workdir, dir.starts_with('/')) {
+                        (_, true) => Some(normalize_path(&dir)),
+                        (Some(base), false) => Some(normalize_path(&format!("{base}/{dir}"))),
+                        (None, false) => None,
+                    };
+                    if let Some(abs) = &absolute {
+                        word = Word::text(abs.clone());
+                    }
+                    scope.workdir = absolute;
+                } else {
+                    scope.workdir = None;
+                }
+                StepKind::Workdir { path: word }
+            }
             S::Copy(copy) => StepKind::Copy(self.copy(copy, scope)?),
             S::Run(run) => StepKind::Run(self.run(run, scope)),
             S::Env(pairs) => {
@@ -430,6 +448,21 @@ impl Ctx<'_, '_> {
     }
 }
 
+/// `/a/./b/../c/` → `/a/c` (lexically, as BuildKit cleans paths).
+fn normalize_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
 fn strings(values: &[ast::Str]) -> Vec<String> {
     values.iter().map(|s| s.value.clone()).collect()
 }
@@ -604,5 +637,12 @@ mod tests {
             vec!["TARGETOS".to_string(), "TARGETARCH".to_string()]
         );
         assert!(script_mentions("echo $$ ${} $", &known).is_empty());
+    }
+
+    #[test]
+    fn paths_normalize_lexically() {
+        assert_eq!(super::normalize_path("/src/./app/../lib/"), "/src/lib");
+        assert_eq!(super::normalize_path("/../x"), "/x");
+        assert_eq!(super::normalize_path("/"), "/");
     }
 }
