@@ -34,8 +34,16 @@ fn json_codes(run: &Run) -> Vec<String> {
 }
 
 /// `msbc check --format json` on `path` (run in `dir`).
+/// `msbc check --format json PATH` in `dir`, with the test templates
+/// (`tests/fixtures/templates`) available to `use`.
 fn check_json(dir: &Path, path: &str) -> (Run, Vec<String>) {
-    let run = msbc_in(dir, &["check", "--format", "json", path], None);
+    let templates = root().join("tests/fixtures/templates");
+    let templates = templates.to_string_lossy();
+    let run = msbc_in(
+        dir,
+        &["check", "--format", "json", "--templates", &templates, path],
+        None,
+    );
     let codes = json_codes(&run);
     (run, codes)
 }

@@ -10,6 +10,7 @@ mod support;
 
 mod cli;
 mod diagnostics;
+mod llb;
 mod roundtrip;
 mod specs;
 mod validators;

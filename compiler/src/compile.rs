@@ -3,6 +3,7 @@
 
 use crate::backend;
 use crate::diag::Diagnostics;
+use crate::expand::{self, Catalog};
 use crate::lower::{self, Model, SelectError, Selection};
 use crate::syntax;
 
@@ -15,8 +16,32 @@ pub struct Checked {
     pub model: Option<Model>,
 }
 
-/// Runs the front end and the checks on a spec's bytes.
+/// Runs the front end and the checks on a spec's bytes, with the stdlib
+/// presets and no build-context files.
 pub fn check(bytes: &[u8]) -> Checked {
+    check_with(
+        bytes,
+        expand::Context {
+            catalog: &Catalog::stdlib(),
+            files: &[],
+        },
+    )
+}
+
+/// The template directories a spec names (`templates "dir"`), as written.
+/// Read before checking, so the caller can load them.
+pub fn template_dirs(bytes: &[u8]) -> Vec<String> {
+    let Ok(text) = syntax::decode(bytes) else {
+        return Vec::new();
+    };
+    let mut ignored = Diagnostics::new();
+    syntax::parse(text, &mut ignored)
+        .map(|doc| doc.template_dirs.into_iter().map(|s| s.value).collect())
+        .unwrap_or_default()
+}
+
+/// Like [`check`], with the templates and context files the caller found.
+pub fn check_with(bytes: &[u8], ctx: expand::Context<'_>) -> Checked {
     let mut diagnostics = Diagnostics::new();
     let text = match syntax::decode(bytes) {
         Ok(text) => text,
@@ -29,11 +54,15 @@ pub fn check(bytes: &[u8]) -> Checked {
             };
         }
     };
-    let model = syntax::parse(text, &mut diagnostics)
-        .and_then(|doc| lower::lower(&doc, text, &mut diagnostics));
+    let mut map = expand::SourceMap::default();
+    let model = syntax::parse(text, &mut diagnostics).and_then(|doc| {
+        let (doc, source_map) = expand::expand(doc, text.len(), ctx, &mut diagnostics);
+        map = source_map;
+        lower::lower(&doc, text, &map, &mut diagnostics)
+    });
     Checked {
         text: text.to_string(),
-        diagnostics,
+        diagnostics: diagnostics.map(|d| map.map_diagnostic(d)),
         model,
     }
 }
@@ -43,14 +72,57 @@ pub fn check(bytes: &[u8]) -> Checked {
 pub enum Emit {
     Dockerfile,
     Json,
+    /// BuildKit LLB: a `pb.Definition` (binary, in [`Output::binary`]).
+    Llb,
+    /// The readable dump of the LLB, as `buildctl debug dump-llb` prints it.
+    LlbJson,
+    /// The OCI image config of an LLB build.
+    ImageConfig,
 }
 
 /// The files one compilation produces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
+    /// The output as text (empty when it is [`Output::binary`]).
     pub main: String,
     /// `.dockerignore` contents, for Dockerfile output with `context` patterns.
     pub dockerignore: Option<String>,
+    /// Binary output (`--emit llb`), written instead of `main`.
+    pub binary: Option<Vec<u8>>,
+    /// The image config JSON that goes beside LLB output (`FILE.config.json`).
+    pub image_config: Option<String>,
+}
+
+/// Why a checked model cannot be emitted (usage errors: exit 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmitError {
+    /// The selection (`--image`, `--target`, `--arg`) does not fit the spec.
+    Select(SelectError),
+    /// The build cannot be written as LLB (e.g. a required arg has no value).
+    Llb(backend::llb::Error),
+}
+
+impl std::fmt::Display for EmitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EmitError::Select(e) => e.fmt(f),
+            EmitError::Llb(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for EmitError {}
+
+impl From<SelectError> for EmitError {
+    fn from(e: SelectError) -> Self {
+        EmitError::Select(e)
+    }
+}
+
+impl From<backend::llb::Error> for EmitError {
+    fn from(e: backend::llb::Error) -> Self {
+        EmitError::Llb(e)
+    }
 }
 
 /// Renders a checked model.
@@ -59,8 +131,12 @@ pub fn emit(
     selection: &Selection,
     emit: Emit,
     source_name: &str,
-) -> Result<Output, SelectError> {
+) -> Result<Output, EmitError> {
     let build = lower::select(model, selection)?;
+    let llb_options = || backend::llb::Options {
+        source_name: source_name.to_string(),
+        platform: selection.platform.clone(),
+    };
     Ok(match emit {
         Emit::Dockerfile => {
             let options = backend::dockerfile::Options {
@@ -69,11 +145,36 @@ pub fn emit(
             Output {
                 main: backend::dockerfile::render(&build, &options),
                 dockerignore: backend::dockerfile::dockerignore(&build, &options),
+                binary: None,
+                image_config: None,
             }
         }
         Emit::Json => Output {
             main: backend::json::render(&build),
             dockerignore: None,
+            binary: None,
+            image_config: None,
+        },
+        Emit::Llb => {
+            let llb = backend::llb::compile(&build, &llb_options())?;
+            Output {
+                main: String::new(),
+                dockerignore: None,
+                binary: Some(llb.to_bytes()),
+                image_config: Some(llb.image_config),
+            }
+        }
+        Emit::LlbJson => Output {
+            main: backend::llb::compile(&build, &llb_options())?.dump(),
+            dockerignore: None,
+            binary: None,
+            image_config: None,
+        },
+        Emit::ImageConfig => Output {
+            main: backend::llb::compile(&build, &llb_options())?.image_config,
+            dockerignore: None,
+            binary: None,
+            image_config: None,
         },
     })
 }

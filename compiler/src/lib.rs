@@ -1,13 +1,14 @@
 //! msbc: a compiler for container builds.
 //!
 //! `build.kdl` → [`syntax`] (KDL + pest value grammars) → spanned AST →
-//! [`lower`] (names, checks, lints) → [`ir`] → [`backend`] (Dockerfile,
+//! [`expand`] (templates) → [`lower`] (names, checks, lints) → [`ir`] → [`backend`] (Dockerfile,
 //! JSON). [`cli`] is the only module that does I/O.
 
 pub mod backend;
 pub mod cli;
 pub mod compile;
 pub mod diag;
+pub mod expand;
 pub mod ir;
 pub mod lower;
 pub mod syntax;

@@ -3,3 +3,4 @@
 
 pub mod dockerfile;
 pub mod json;
+pub mod llb;

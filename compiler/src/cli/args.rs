@@ -27,6 +27,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Explain a diagnostic code, with a wrong and a right example.
     Explain(ExplainArgs),
+    /// List the presets and their parameters, or show one with an example.
+    Presets(PresetsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +91,20 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+
+    /// Directories to search for platform templates used by `use` (repeatable).
+    #[arg(long = "templates", value_name = "DIR")]
+    pub templates: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PresetsArgs {
+    /// A preset or template name; without one, list them all.
+    pub name: Option<String>,
+
+    /// Directories with platform templates to include (repeatable).
+    #[arg(long = "templates", value_name = "DIR")]
+    pub templates: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -101,11 +117,11 @@ pub struct ExplainArgs {
 pub enum EmitKind {
     /// A multi-stage Dockerfile.
     Dockerfile,
-    /// BuildKit LLB (protobuf), for `buildctl build`. Not available yet.
+    /// BuildKit LLB (protobuf), for `buildctl build`; with -o FILE also FILE.config.json.
     Llb,
-    /// A readable dump of the LLB. Not available yet.
+    /// A readable dump of the LLB, as `buildctl debug dump-llb` prints it.
     LlbJson,
-    /// The OCI image config for an LLB build. Not available yet.
+    /// The OCI image config of the LLB build (for the exporter's containerimage.config).
     ImageConfig,
     /// The resolved model (IR) as JSON.
     Json,

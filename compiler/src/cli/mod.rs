@@ -2,6 +2,8 @@
 //! decides exit codes. Everything else is a pure function it calls.
 
 mod args;
+mod presets;
+mod templates;
 
 use crate::compile::{self, Checked, Emit, Output};
 use crate::diag::render::{self, JsonDiagnostic, Style};
@@ -39,6 +41,7 @@ where
         Command::Compile(a) => compile_cmd(&a),
         Command::Check(a) => check_cmd(&a),
         Command::Explain(a) => explain_cmd(&a),
+        Command::Presets(a) => presets::run(&a),
     };
     match result {
         Ok(code) => code,
@@ -58,7 +61,26 @@ struct Spec {
     /// The file name only, for the generated header (output must not
     /// depend on where it was compiled).
     name: String,
+    /// The directory holding the spec: the build context, and the base of
+    /// relative `templates` directories.
+    dir: PathBuf,
     bytes: Vec<u8>,
+}
+
+impl Spec {
+    /// Expands templates (stdlib, directories) and checks the spec.
+    fn check(&self, template_flags: &[PathBuf]) -> Result<Checked, String> {
+        let from_spec = compile::template_dirs(&self.bytes);
+        let catalog = templates::catalog(&self.dir, &from_spec, template_flags)?;
+        let files = templates::context_files(&self.dir);
+        Ok(compile::check_with(
+            &self.bytes,
+            crate::expand::Context {
+                catalog: &catalog,
+                files: &files,
+            },
+        ))
+    }
 }
 
 fn read_spec(path: &Path) -> Result<Spec, String> {
@@ -70,6 +92,7 @@ fn read_spec(path: &Path) -> Result<Spec, String> {
         return Ok(Spec {
             shown: "<stdin>".to_string(),
             name: "build.kdl".to_string(),
+            dir: PathBuf::from("."),
             bytes,
         });
     }
@@ -83,9 +106,14 @@ fn read_spec(path: &Path) -> Result<Spec, String> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "build.kdl".to_string());
+    let dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     Ok(Spec {
         shown: file.display().to_string(),
         name,
+        dir,
         bytes,
     })
 }
@@ -121,7 +149,7 @@ fn failed(diags: &Diagnostics, deny_warnings: bool) -> bool {
 
 fn check_cmd(a: &CheckArgs) -> CliResult {
     let spec = read_spec(&a.path)?;
-    let checked = compile::check(&spec.bytes);
+    let checked = spec.check(&a.templates)?;
     match a.format {
         Format::Human => {
             print_human(&checked, &spec.shown);
@@ -157,13 +185,21 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
     let emit = match a.emit {
         EmitKind::Dockerfile => Emit::Dockerfile,
         EmitKind::Json => Emit::Json,
-        other => {
-            let name = format!("{other:?}").to_lowercase();
-            return Err(format!(
-                "`--emit {name}` needs the LLB backend, which this version of msbc does not have yet; use `--emit dockerfile` or `--emit json`"
-            ));
-        }
+        EmitKind::Llb => Emit::Llb,
+        EmitKind::LlbJson => Emit::LlbJson,
+        EmitKind::ImageConfig => Emit::ImageConfig,
     };
+    // Binary LLB would garble a terminal; refuse before doing any work.
+    if emit == Emit::Llb
+        && a.output.is_none()
+        && a.check.is_none()
+        && std::io::stdout().is_terminal()
+    {
+        return Err(
+            "refusing to write binary LLB to a terminal: pipe it (`| buildctl build ...`) or use -o FILE"
+                .to_string(),
+        );
+    }
     if let Some(p) = &a.platform
         && !is_platform(p)
     {
@@ -171,13 +207,8 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
             "invalid --platform `{p}`: expected os/arch or os/arch/variant, e.g. linux/arm64"
         ));
     }
-    for dir in &a.templates {
-        if !dir.is_dir() {
-            return Err(format!("--templates {}: not a directory", dir.display()));
-        }
-    }
     let spec = read_spec(&a.path)?;
-    let checked = compile::check(&spec.bytes);
+    let checked = spec.check(&a.templates)?;
     print_human(&checked, &spec.shown);
     let Some(model) = checked
         .model
@@ -195,9 +226,20 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
     };
     let output = compile::emit(model, &selection, emit, &spec.name).map_err(|e| e.to_string())?;
     if let Some(file) = &a.check {
+        if let Some(bytes) = &output.binary {
+            return binary_drift_check(file, bytes, output.image_config.as_deref());
+        }
         return drift_check(file, &output, a);
     }
     match &a.output {
+        Some(file) if output.binary.is_some() => {
+            let bytes = output.binary.as_deref().unwrap_or_default();
+            std::fs::write(file, bytes)
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            if let Some(config) = &output.image_config {
+                write_file(&config_path(file), config)?;
+            }
+        }
         Some(file) => {
             write_file(file, &output.main)?;
             if let Some(ignore) = &output.dockerignore {
@@ -206,7 +248,9 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
         }
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(output.main.as_bytes())
+            let bytes = output.binary.as_deref().unwrap_or(output.main.as_bytes());
+            out.write_all(bytes)
+                .and_then(|()| out.flush())
                 .map_err(|e| format!("cannot write to stdout: {e}"))?;
             if output.dockerignore.is_some() {
                 eprintln!(
@@ -232,6 +276,39 @@ fn dockerignore_path(file: &Path) -> PathBuf {
     let mut name = file.as_os_str().to_owned();
     name.push(".dockerignore");
     PathBuf::from(name)
+}
+
+/// Where `--emit llb -o FILE` puts the image config: `FILE.config.json`.
+fn config_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".config.json");
+    PathBuf::from(name)
+}
+
+/// `--check FILE` for binary LLB: FILE must hold the same bytes, and
+/// `FILE.config.json` the same image config.
+fn binary_drift_check(file: &Path, bytes: &[u8], config: Option<&str>) -> CliResult {
+    let read = |path: &Path| match std::fs::read(path) {
+        Ok(b) => Ok(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let mut drift = false;
+    if read(file)? != bytes {
+        eprintln!(
+            "{} is out of date with the spec (binary LLB; compare with --emit llb-json)",
+            file.display()
+        );
+        drift = true;
+    }
+    if let Some(config) = config {
+        let path = config_path(file);
+        if read(&path)? != config.as_bytes() {
+            eprintln!("{} is out of date with the spec", path.display());
+            drift = true;
+        }
+    }
+    Ok(if drift { SPEC_ERROR } else { OK })
 }
 
 fn write_file(path: &Path, contents: &str) -> Result<(), String> {

@@ -64,6 +64,9 @@ codes! {
     InvalidName = ("E0109", "invalid-name", Error, "a name that the output format cannot carry"),
     UnknownPreset = ("E0110", "unknown-preset", Error, "`use` names a preset or template that does not exist"),
     InvalidValue = ("E0111", "invalid-value", Error, "a value outside the allowed set"),
+    UnknownParameter = ("E0112", "unknown-parameter", Error, "`use` gives a parameter the template does not declare"),
+    TemplateError = ("E0113", "template-error", Error, "a template could not be rendered or read"),
+    TemplateCycle = ("E0114", "template-cycle", Error, "templates that use each other in a circle"),
     // Names and references.
     DuplicateName = ("E0201", "duplicate-name", Error, "two declarations with the same name"),
     UnknownStage = ("E0202", "unknown-stage", Error, "a reference to a stage that does not exist"),

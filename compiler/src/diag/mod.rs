@@ -150,6 +150,13 @@ impl Diagnostics {
         self.list.extend(other.list);
     }
 
+    /// Applies `f` to every diagnostic (e.g. to move template spans).
+    pub fn map(self, f: impl Fn(Diagnostic) -> Diagnostic) -> Diagnostics {
+        Diagnostics {
+            list: self.list.into_iter().map(f).collect(),
+        }
+    }
+
     pub fn has_errors(&self) -> bool {
         self.list.iter().any(Diagnostic::is_error)
     }

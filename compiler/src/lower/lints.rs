@@ -91,7 +91,13 @@ fn mutable_tags(doc: &Document, decls: &[StageDecl], diags: &mut Diagnostics) {
         if stage_names.contains(&text.as_str()) || text == "scratch" {
             continue;
         }
-        let Ok(image) = image_ref::parse(&r.raw) else {
+        // Judge the reference the build pulls by default: args replaced by
+        // their defaults. One without a default cannot be judged.
+        let Some(resolved) = with_defaults(r, doc) else {
+            continue;
+        };
+        let Some(image) = image_ref::parse_plain(&resolved).filter(|_| resolved != "scratch")
+        else {
             continue;
         };
         let message = match (&image.tag, &image.digest) {
@@ -106,6 +112,28 @@ fn mutable_tags(doc: &Document, decls: &[StageDecl], diags: &mut Diagnostics) {
                 .help("pin a version tag (e.g. `:1.23-bookworm`), ideally with a digest (`@sha256:...`)"),
         );
     }
+}
+
+fn with_defaults(value: &Interp, doc: &Document) -> Option<String> {
+    let mut out = String::new();
+    for part in &value.parts {
+        match part {
+            ast::Part::Lit(s) => out.push_str(s),
+            ast::Part::Var { name, default, .. } => {
+                let arg_default = doc
+                    .args
+                    .iter()
+                    .find(|a| &a.name.name == name)
+                    .and_then(|a| a.default.as_ref());
+                out.push_str(
+                    arg_default
+                        .map(|d| d.value.as_str())
+                        .or(default.as_deref())?,
+                );
+            }
+        }
+    }
+    Some(out)
 }
 
 const SECRET_WORDS: &[&str] = &[

@@ -14,6 +14,7 @@ mod steps;
 pub use select::{SelectError, Selection, select};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
+use crate::expand::SourceMap;
 use crate::ir;
 use crate::syntax::ast::{Document, StageDecl, StageKind};
 use names::Names;
@@ -44,18 +45,18 @@ pub const DEFAULT_SYNTAX: &str = "docker/dockerfile:1";
 
 /// Lowers `doc` (parsed from `source`). Returns `None` when it has errors;
 /// every problem found is in `diags`.
-pub fn lower(doc: &Document, source: &str, diags: &mut Diagnostics) -> Option<Model> {
+/// `doc` must be expanded (`expand::expand`); `map` places template output.
+pub fn lower(
+    doc: &Document,
+    source: &str,
+    map: &SourceMap,
+    diags: &mut Diagnostics,
+) -> Option<Model> {
     // Without a version the rest cannot be trusted to mean anything.
     doc.version?;
-    for u in &doc.uses {
-        diags.push(
-            Diagnostic::new(Code::UnknownPreset, format!("no preset or template named `{}`", u.preset.value))
-                .label(u.preset.span, "unknown preset")
-                .help("this version of msbc ships no presets yet; write the stages out (see specs/go-orders/build.kdl)"),
-        );
-    }
     let stages = merge_extensions(&doc.stages, diags);
-    if !stages.iter().any(|s| s.kind == StageKind::Image) && doc.uses.is_empty() {
+    // After other errors (a failed `use`, say) a missing image is no news.
+    if !stages.iter().any(|s| s.kind == StageKind::Image) && !diags.has_errors() {
         diags.push(
             Diagnostic::new(Code::NoImage, "the spec defines no image")
                 .label(
@@ -67,7 +68,7 @@ pub fn lower(doc: &Document, source: &str, diags: &mut Diagnostics) -> Option<Mo
     }
     let names = Names::collect(doc, &stages, diags);
     let bases = names.resolve_bases(&stages, diags);
-    let lines = LineIndex::new(source);
+    let lines = LineIndex::new(source, map);
     let mut lowered = steps::lower_stages(&stages, &names, &bases, &lines, diags);
     names::check_cycles(&stages, &lowered, diags);
     // Errors anywhere (also from the front end) stop here: lints on a
@@ -141,19 +142,21 @@ fn merge_extensions(decls: &[StageDecl], diags: &mut Diagnostics) -> Vec<StageDe
     out
 }
 
-/// Byte offset → 1-based line.
-pub(crate) struct LineIndex {
+/// Byte offset → 1-based line; template output counts as its `use` line.
+pub(crate) struct LineIndex<'a> {
     starts: Vec<usize>,
+    map: &'a SourceMap,
 }
 
-impl LineIndex {
-    pub fn new(source: &str) -> Self {
+impl<'a> LineIndex<'a> {
+    pub fn new(source: &str, map: &'a SourceMap) -> Self {
         let mut starts = vec![0];
         starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
+        LineIndex { starts, map }
     }
 
     pub fn line(&self, span: Span) -> usize {
+        let (span, _) = self.map.to_user(span);
         match self.starts.binary_search(&span.start) {
             Ok(i) => i + 1,
             Err(i) => i,

@@ -86,6 +86,8 @@ pub struct Document {
     pub artifacts: Vec<ArtifactDecl>,
     pub uses: Vec<UseDecl>,
     pub dockerfile: DockerfileSettings,
+    /// `templates "dir"`: template directories, relative to the spec.
+    pub template_dirs: Vec<Str>,
 }
 
 #[derive(Debug, Clone)]
@@ -149,8 +151,42 @@ pub struct ArtifactDecl {
 
 #[derive(Debug, Clone)]
 pub struct UseDecl {
+    /// `go`, or `"team/template"`.
     pub preset: Str,
+    pub params: Vec<Param>,
+    /// How many stages and images were declared before this `use`: the
+    /// template's stages go there, so declaration order stays meaningful.
+    pub stage_index: usize,
     pub span: Span,
+}
+
+/// A parameter of `use`: a property (`version="1.23"`) or a child node
+/// (`main "./cmd/a" "./cmd/b"`, `env LOG_LEVEL="info"`). A child repeated
+/// is one parameter with all the values.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: Ident,
+    pub values: Vec<ParamValue>,
+    /// `key=value` pairs of a child node.
+    pub props: Vec<(Ident, ParamValue)>,
+    /// Where it was written (the whole property or child node).
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ParamValue {
+    Str(Str),
+    Int(i128, Span),
+    Bool(bool, Span),
+}
+
+impl ParamValue {
+    pub fn span(&self) -> Span {
+        match self {
+            ParamValue::Str(s) => s.span,
+            ParamValue::Int(_, span) | ParamValue::Bool(_, span) => *span,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -39,15 +39,28 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Diagnostic> {
 /// and every syntax error is reported; shape errors leave out the broken
 /// part and keep the rest, so later checks still run.
 pub fn parse(source: &str, diags: &mut Diagnostics) -> Option<Document> {
+    parse_at(source, 0, diags)
+}
+
+/// Like [`parse`], for text that is not the user's file (a template's
+/// output): every span is moved by `base`, so it lands in a region of its
+/// own that `expand::SourceMap` maps back to the `use` that made it.
+pub fn parse_at(source: &str, base: usize, diags: &mut Diagnostics) -> Option<Document> {
     match source.parse::<kdl::KdlDocument>() {
-        Ok(doc) => Some(walk::walk(&doc, diags)),
+        Ok(mut doc) => {
+            if base > 0 {
+                shift_document(&mut doc, base);
+            }
+            Some(walk::walk(&doc, base > 0, diags))
+        }
         Err(err) => {
             for d in err.diagnostics {
                 let message = d.message.unwrap_or_else(|| "invalid KDL".to_string());
-                let span = narrow(source, Span::from(d.span));
+                let local = narrow(source, Span::from(d.span));
+                let span = Span::new(local.start + base, local.end + base);
                 let mut diag = Diagnostic::new(Code::KdlSyntax, format!("KDL syntax: {message}"))
                     .label(span, d.label.unwrap_or_else(|| "here".to_string()));
-                let text = source.get(span.start..span.end).unwrap_or("");
+                let text = source.get(local.start..local.end).unwrap_or("");
                 if matches!(text, "true" | "false" | "null") {
                     diag = diag.help(format!("KDL v2 writes `{text}` with a `#`: `#{text}`"));
                 } else if let Some(help) = d.help {
@@ -56,6 +69,28 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> Option<Document> {
                 diags.push(diag);
             }
             None
+        }
+    }
+}
+
+fn shift(span: miette::SourceSpan, base: usize) -> miette::SourceSpan {
+    miette::SourceSpan::new((span.offset() + base).into(), span.len())
+}
+
+fn shift_document(doc: &mut kdl::KdlDocument, base: usize) {
+    doc.set_span(shift(doc.span(), base));
+    for node in doc.nodes_mut() {
+        node.set_span(shift(node.span(), base));
+        let name = node.name_mut();
+        name.set_span(shift(name.span(), base));
+        for entry in node.entries_mut() {
+            entry.set_span(shift(entry.span(), base));
+            if let Some(key) = entry.name_mut() {
+                key.set_span(shift(key.span(), base));
+            }
+        }
+        if let Some(children) = node.children_mut().as_mut() {
+            shift_document(children, base);
         }
     }
 }

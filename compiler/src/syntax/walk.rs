@@ -2,7 +2,7 @@
 
 use super::ast::*;
 use super::reader::{NodeReader, to_str, value_span, wrong_type};
-use super::{duration, interp, perms, platform, port};
+use super::{duration, image_ref, interp, perms, platform, port};
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use kdl::{KdlDocument, KdlNode, KdlValue};
 
@@ -37,10 +37,13 @@ const MOUNTS: &[&str] = &["cache", "secret", "ssh", "tmpfs", "bind"];
 /// The format versions this compiler reads.
 pub const SUPPORTED_VERSIONS: &[i128] = &[1];
 
-pub(crate) fn walk(doc: &KdlDocument, diags: &mut Diagnostics) -> Document {
+/// Walks a document. `template_output` is the text a template rendered:
+/// it has no `msbc` version line of its own (the spec that uses it does).
+pub(crate) fn walk(doc: &KdlDocument, template_output: bool, diags: &mut Diagnostics) -> Document {
     let mut out = Document::default();
     let nodes = doc.nodes();
     match nodes.first() {
+        _ if template_output => {}
         None => {
             diags.push(
                 Diagnostic::new(Code::NoImage, "the spec is empty")
@@ -100,19 +103,32 @@ pub(crate) fn walk(doc: &KdlDocument, diags: &mut Diagnostics) -> Document {
                 }
             }
             "use" => {
-                let mut r = NodeReader::new(node, &[], diags);
-                if let Some(preset) = r.req_str(0, "a preset name", diags) {
-                    out.uses.push(UseDecl {
-                        preset,
-                        span: r.span(),
-                    });
+                if let Some(u) = walk_use(node, out.stages.len(), diags) {
+                    out.uses.push(u);
                 }
-                // The preset's parameters are checked when presets exist; until
-                // then only the name matters.
+            }
+            "templates" => {
+                let mut r = NodeReader::new(node, &[], diags);
+                let dirs = r.rest_strs(0, "a template directory", diags);
+                if r.arg_count() == 0 {
+                    diags.push(missing(
+                        &r,
+                        "`templates` needs a directory",
+                        "write `templates \"../platform/templates\"`",
+                    ));
+                }
+                no_children(node, diags);
+                r.finish(diags);
+                out.template_dirs.extend(dirs);
             }
             "dockerfile" => {
                 let mut r = NodeReader::new(node, &["syntax"], diags);
-                out.dockerfile.syntax = r.str_prop("syntax", diags);
+                out.dockerfile.syntax = r.str_prop("syntax", diags).filter(|s| {
+                    s.value == "none"
+                        || image_ref::parse(s)
+                            .map_err(|d| diags.push(d.help("`syntax` is a Dockerfile frontend image such as `docker/dockerfile:1`, or `none`")))
+                            .is_ok_and(|_| !s.value.contains("${"))
+                });
                 no_children(node, diags);
                 r.finish(diags);
             }
@@ -120,6 +136,95 @@ pub(crate) fn walk(doc: &KdlDocument, diags: &mut Diagnostics) -> Document {
         }
     }
     out
+}
+
+fn walk_use(node: &KdlNode, stage_index: usize, diags: &mut Diagnostics) -> Option<UseDecl> {
+    let mut r = NodeReader::new(node, &[], diags);
+    let preset = r.req_str(0, "a preset name", diags);
+    let span = r.span();
+    // Properties are parameters; the preset checks them against its list.
+    let mut params: Vec<Param> = Vec::new();
+    for entry in node.entries() {
+        if let Some(key) = entry.name() {
+            let name = Ident {
+                name: key.value().to_string(),
+                span: Span::from(key.span()),
+            };
+            if params.iter().any(|p| p.name.name == name.name) {
+                continue; // reported by the reader
+            }
+            if let Some(v) = param_value(entry, diags) {
+                params.push(Param {
+                    name,
+                    values: vec![v],
+                    props: Vec::new(),
+                    span: Span::from(entry.span()),
+                });
+            }
+        }
+    }
+    for child in children(node) {
+        let name = Ident {
+            name: child.name().value().to_string(),
+            span: Span::from(child.name().span()),
+        };
+        let mut values = Vec::new();
+        let mut props = Vec::new();
+        for entry in child.entries() {
+            let Some(v) = param_value(entry, diags) else {
+                continue;
+            };
+            match entry.name() {
+                None => values.push(v),
+                Some(k) => props.push((
+                    Ident {
+                        name: k.value().to_string(),
+                        span: Span::from(k.span()),
+                    },
+                    v,
+                )),
+            }
+        }
+        no_children(child, diags);
+        match params.iter_mut().find(|p| p.name.name == name.name) {
+            Some(p) => {
+                p.values.extend(values);
+                p.props.extend(props);
+                p.span = p.span.to(Span::from(child.span()));
+            }
+            None => params.push(Param {
+                name,
+                values,
+                props,
+                span: Span::from(child.span()),
+            }),
+        }
+    }
+    r.allow_args(1);
+    finish_ignoring_props(r, diags);
+    Some(UseDecl {
+        preset: preset?,
+        params,
+        stage_index,
+        span,
+    })
+}
+
+fn param_value(entry: &kdl::KdlEntry, diags: &mut Diagnostics) -> Option<ParamValue> {
+    match entry.value() {
+        KdlValue::String(s) => Some(ParamValue::Str(to_str(entry, s))),
+        KdlValue::Integer(n) => Some(ParamValue::Int(*n, value_span(entry))),
+        KdlValue::Bool(b) => Some(ParamValue::Bool(*b, value_span(entry))),
+        other => {
+            diags.push(wrong_type(
+                entry,
+                "a preset parameter",
+                "a string, an integer or a boolean",
+                other,
+            ));
+            None
+        }
+    }
 }
 
 fn walk_version(node: &KdlNode, out: &mut Document, diags: &mut Diagnostics) {
@@ -302,7 +407,7 @@ fn walk_stage(node: &KdlNode, kind: StageKind, diags: &mut Diagnostics) -> Optio
     r.finish(diags);
     let name = name?;
     check_stage_name(&name, kind, diags);
-    if from.is_none() && toolchain.is_none() && !r_has_base_error(node) {
+    if from.is_none() && toolchain.is_none() && !extend && !r_has_base_error(node) {
         let what = match kind {
             StageKind::Stage => "`from=` or `toolchain=`",
             StageKind::Image => "`from=`",
@@ -415,8 +520,11 @@ fn walk_steps(node: &KdlNode, diags: &mut Diagnostics) -> Vec<Step> {
             "healthcheck" => walk_healthcheck(child, diags).map(StepKind::Healthcheck),
             "volume" => {
                 let mut r = NodeReader::new(child, &[], diags);
-                let vols: Vec<Interp> = r
-                    .rest_strs(0, "a volume path", diags)
+                let paths = r.rest_strs(0, "a volume path", diags);
+                for p in &paths {
+                    reject_newline(p, "a volume path", diags);
+                }
+                let vols: Vec<Interp> = paths
                     .iter()
                     .filter_map(|s| interp::parse(s).map_err(|d| diags.push(d)).ok())
                     .collect();
@@ -865,6 +973,13 @@ fn walk_labels(node: &KdlNode, diags: &mut Diagnostics) -> Vec<(Str, Interp)> {
     let mut interps = Vec::new();
     for (k, v) in out {
         reject_newline(&k, "a label key", diags);
+        if let Some(pos) = k.value.find('=') {
+            diags.push(
+                Diagnostic::new(Code::UnrepresentableValue, "a label key cannot contain `=`")
+                    .label(k.sub_span(pos, pos + 1), "BuildKit splits the key here")
+                    .help("BuildKit reads `LABEL key=value` up to the first `=`, even inside quotes; rename the key"),
+            );
+        }
         reject_newline(&v, "a label value", diags);
         if let Ok(i) = interp::parse(&v).map_err(|d| diags.push(d)) {
             interps.push((k, i));

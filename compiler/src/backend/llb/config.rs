@@ -1,0 +1,311 @@
+//! The image config of an LLB build: what the Dockerfile frontend would
+//! hand the image exporter as `containerimage.config` (OCI image config
+//! JSON with Docker's extensions: Healthcheck, Shell, StopSignal).
+//!
+//! LLB does not carry it: BuildKit's frontend reads the base image's config
+//! and merges the Dockerfile's instructions into it. msbc cannot fetch a
+//! base image's config offline, so the env starts from `PATH` (the default
+//! below, as BuildKit sets when an image has none) and the spec's own
+//! settings; the base image's other env, its working directory, user,
+//! entrypoint and labels are not carried over. A spec that needs one of
+//! them in the final image states it (`env`, `workdir`, `user`, ...).
+
+use super::platform::Platform;
+use crate::ir::{Healthcheck, Port, Protocol};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// BuildKit's default `PATH` for Linux.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The image config as a stage builds it up, inherited by stages built on it.
+#[derive(Debug, Clone)]
+pub struct ImageConfig {
+    /// `K=V` in order; a new value replaces an old one in place (as the
+    /// frontend does for the config, unlike the build env).
+    pub env: Vec<(String, String)>,
+    pub user: Option<String>,
+    pub working_dir: Option<String>,
+    pub exposed_ports: BTreeMap<String, Empty>,
+    pub labels: BTreeMap<String, String>,
+    pub entrypoint: Option<Vec<String>>,
+    pub cmd: Option<Vec<String>>,
+    pub healthcheck: Option<HealthConfig>,
+    pub volumes: BTreeMap<String, Empty>,
+    pub stop_signal: Option<String>,
+    pub shell: Option<Vec<String>>,
+}
+
+/// `{}` in JSON: the value type of Docker's port and volume sets.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Empty {}
+
+/// Docker's `HealthcheckConfig`: durations in nanoseconds.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HealthConfig {
+    #[serde(rename = "Test")]
+    pub test: Vec<String>,
+    #[serde(rename = "Interval", skip_serializing_if = "is_zero")]
+    pub interval: i64,
+    #[serde(rename = "Timeout", skip_serializing_if = "is_zero")]
+    pub timeout: i64,
+    #[serde(rename = "StartPeriod", skip_serializing_if = "is_zero")]
+    pub start_period: i64,
+    #[serde(rename = "StartInterval", skip_serializing_if = "is_zero")]
+    pub start_interval: i64,
+    #[serde(rename = "Retries", skip_serializing_if = "is_zero_u32")]
+    pub retries: u32,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
+}
+
+impl ImageConfig {
+    /// A stage on a base image: only the default `PATH` is known.
+    pub fn new() -> ImageConfig {
+        ImageConfig {
+            env: vec![("PATH".to_string(), DEFAULT_PATH.to_string())],
+            user: None,
+            working_dir: None,
+            exposed_ports: BTreeMap::new(),
+            labels: BTreeMap::new(),
+            entrypoint: None,
+            cmd: None,
+            healthcheck: None,
+            volumes: BTreeMap::new(),
+            stop_signal: None,
+            shell: None,
+        }
+    }
+
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        match self.env.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value.to_string(),
+            None => self.env.push((key.to_string(), value.to_string())),
+        }
+    }
+
+    pub fn expose(&mut self, ports: &[Port]) {
+        for p in ports {
+            let protocol = match p.protocol {
+                Protocol::Tcp => "tcp",
+                Protocol::Udp => "udp",
+                Protocol::Sctp => "sctp",
+            };
+            // A range is every port in it, as Docker stores it.
+            for n in p.number..=p.end.unwrap_or(p.number).max(p.number) {
+                self.exposed_ports
+                    .insert(format!("{n}/{protocol}"), Empty {});
+            }
+        }
+    }
+
+    /// `healthcheck`; `None` disables the base image's.
+    pub fn set_healthcheck(&mut self, check: Option<&Healthcheck>) -> Result<(), String> {
+        let Some(h) = check else {
+            self.healthcheck = Some(HealthConfig {
+                test: vec!["NONE".to_string()],
+                interval: 0,
+                timeout: 0,
+                start_period: 0,
+                start_interval: 0,
+                retries: 0,
+            });
+            return Ok(());
+        };
+        let test = match h.command.as_slice() {
+            [one] => vec!["CMD-SHELL".to_string(), one.clone()],
+            many => std::iter::once("CMD".to_string())
+                .chain(many.iter().cloned())
+                .collect(),
+        };
+        let d = |v: &Option<String>| v.as_deref().map_or(Ok(0), duration_nanos);
+        self.healthcheck = Some(HealthConfig {
+            test,
+            interval: d(&h.interval)?,
+            timeout: d(&h.timeout)?,
+            start_period: d(&h.start_period)?,
+            start_interval: d(&h.start_interval)?,
+            retries: h.retries.unwrap_or(0),
+        });
+        Ok(())
+    }
+
+    /// The config JSON for `platform`, on one line (ready for the
+    /// `containerimage.config` exporter attribute), with a newline.
+    pub fn to_json(&self, platform: &Platform) -> String {
+        let doc = Document {
+            architecture: &platform.arch,
+            os: &platform.os,
+            variant: (!platform.variant.is_empty()).then_some(platform.variant.as_str()),
+            config: Config {
+                user: self.user.as_deref(),
+                exposed_ports: (!self.exposed_ports.is_empty()).then_some(&self.exposed_ports),
+                env: self.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+                entrypoint: self.entrypoint.as_ref(),
+                cmd: self.cmd.as_ref(),
+                volumes: (!self.volumes.is_empty()).then_some(&self.volumes),
+                working_dir: self.working_dir.as_deref(),
+                labels: (!self.labels.is_empty()).then_some(&self.labels),
+                stop_signal: self.stop_signal.as_deref(),
+                healthcheck: self.healthcheck.as_ref(),
+                shell: self.shell.as_ref(),
+            },
+            rootfs: RootFs {
+                kind: "layers",
+                diff_ids: Vec::new(),
+            },
+        };
+        match serde_json::to_string(&doc) {
+            Ok(mut s) => {
+                s.push('\n');
+                s
+            }
+            // Plain data always serializes; keep the function total anyway.
+            Err(e) => format!("{{\"error\": {:?}}}\n", e.to_string()),
+        }
+    }
+}
+
+impl Default for ImageConfig {
+    fn default() -> Self {
+        ImageConfig::new()
+    }
+}
+
+/// Field order as Docker and BuildKit write an image config.
+#[derive(Serialize)]
+struct Document<'a> {
+    architecture: &'a str,
+    os: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variant: Option<&'a str>,
+    config: Config<'a>,
+    rootfs: RootFs,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Config<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exposed_ports: Option<&'a BTreeMap<String, Empty>>,
+    env: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entrypoint: Option<&'a Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cmd: Option<&'a Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    volumes: Option<&'a BTreeMap<String, Empty>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    working_dir: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    labels: Option<&'a BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stop_signal: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    healthcheck: Option<&'a HealthConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shell: Option<&'a Vec<String>>,
+}
+
+#[derive(Serialize)]
+struct RootFs {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    diff_ids: Vec<String>,
+}
+
+/// A Go duration (`30s`, `1m30s`, `1.5s`, `500ms`) in nanoseconds.
+pub fn duration_nanos(text: &str) -> Result<i64, String> {
+    let bad = || format!("`{text}` is not a duration such as `30s`, `1m30s` or `500ms`");
+    if text == "0" {
+        return Ok(0);
+    }
+    let mut total: f64 = 0.0;
+    let mut rest = text;
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let amount: f64 = rest[..number_len].parse().map_err(|_| bad())?;
+        rest = &rest[number_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ns" => 1.0,
+            "us" | "µs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return Err(bad()),
+        };
+        total += amount * scale;
+        rest = &rest[unit_len..];
+    }
+    if total > i64::MAX as f64 {
+        return Err(bad());
+    }
+    Ok(total.round() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_nanos("30s"), Ok(30_000_000_000));
+        assert_eq!(duration_nanos("1m30s"), Ok(90_000_000_000));
+        assert_eq!(duration_nanos("1.5s"), Ok(1_500_000_000));
+        assert_eq!(duration_nanos("500ms"), Ok(500_000_000));
+        assert_eq!(duration_nanos("2h"), Ok(7_200_000_000_000));
+        assert!(duration_nanos("30").is_err());
+        assert!(duration_nanos("s").is_err());
+        assert!(duration_nanos("").is_err());
+    }
+
+    #[test]
+    fn env_replaces_in_place() {
+        let mut c = ImageConfig::new();
+        c.set_env("A", "1");
+        c.set_env("PATH", "/x");
+        assert_eq!(
+            c.env,
+            vec![
+                ("PATH".to_string(), "/x".to_string()),
+                ("A".to_string(), "1".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn port_ranges_expand() {
+        let mut c = ImageConfig::new();
+        c.expose(&[
+            Port {
+                number: 8000,
+                end: Some(8002),
+                protocol: Protocol::Tcp,
+            },
+            Port {
+                number: 53,
+                end: None,
+                protocol: Protocol::Udp,
+            },
+        ]);
+        let keys: Vec<&str> = c.exposed_ports.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["53/udp", "8000/tcp", "8001/tcp", "8002/tcp"]);
+    }
+}

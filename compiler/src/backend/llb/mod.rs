@@ -1,0 +1,115 @@
+//! The LLB backend: a pure function from the IR to a BuildKit
+//! `pb.Definition` (protobuf bytes for `buildctl build`), its readable dump
+//! and the image config of the result.
+//!
+//! The output means the same build as the Dockerfile backend's: each step
+//! becomes the ops BuildKit's Dockerfile frontend makes of the matching
+//! instruction (see [`lower`]). The differences, all because msbc resolves
+//! LLB when it runs rather than on the builder:
+//!
+//! - Args are resolved at compile time from their defaults and `--arg`; a
+//!   required arg without a value is an error. Platform args come from
+//!   `--platform` (default `linux/amd64`); `BUILDPLATFORM` is `linux/amd64`.
+//! - A base image's config (its `ENV`, `WORKDIR`, `USER`, `ENTRYPOINT`,
+//!   labels) cannot be read offline. Runs see `PATH` (BuildKit's default),
+//!   the spec's `env`, the args in scope, `/` or the spec's `workdir`, and
+//!   the spec's `user`; the image config (`--emit image-config`, or beside
+//!   `-o FILE` as `FILE.config.json`) holds that `PATH` and the spec's own
+//!   settings. Specs whose base image sets something they rely on (a
+//!   `PATH` entry, `JAVA_HOME`) say it with `env`.
+//!
+//! Building the result with its config in one step (the config is CSV
+//! quoted: the field in double quotes, the JSON's quotes doubled):
+//!
+//! ```sh
+//! msbc compile --emit llb -o app.llb      # writes app.llb and app.llb.config.json
+//! buildctl build --local context=. \
+//!   --output "type=image,name=registry.example/app:1,push=true,\"containerimage.config=$(sed 's/"/""/g' app.llb.config.json)\"" \
+//!   < app.llb
+//! ```
+//!
+//! The bytes are deterministic: each op is marshaled once (map fields in key
+//! order), named by the sha256 of its bytes, written after its inputs, and
+//! the terminal op last; nothing depends on time, randomness or paths.
+
+mod config;
+mod dump;
+mod lower;
+mod paths;
+pub mod pb;
+mod platform;
+mod reference;
+
+use crate::ir::Build;
+use prost::Message;
+use std::fmt;
+
+pub use config::DEFAULT_PATH;
+pub use lower::digest;
+pub use platform::DEFAULT as DEFAULT_PLATFORM;
+
+/// What the backend needs besides the IR.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The spec's file name, for `msbc.source` in op metadata (`build.kdl:12`).
+    pub source_name: String,
+    /// The target platform (`--platform`); `None`: `linux/amd64`.
+    pub platform: Option<String>,
+}
+
+/// Why a build cannot be written as LLB (a usage error: exit 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub message: String,
+    /// `build.kdl:12`, when a line is to blame.
+    pub location: Option<String>,
+}
+
+impl Error {
+    fn new(message: impl Into<String>) -> Error {
+        Error {
+            message: message.into(),
+            location: None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.location {
+            Some(at) => write!(f, "{at}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A build as LLB.
+#[derive(Debug, Clone)]
+pub struct Llb {
+    pub definition: pb::Definition,
+    /// The target's OCI image config as one line of JSON, with a newline.
+    pub image_config: String,
+}
+
+impl Llb {
+    /// The Definition's protobuf bytes, for `buildctl build`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.definition.encode_to_vec()
+    }
+
+    /// The readable dump (`--emit llb-json`).
+    pub fn dump(&self) -> String {
+        dump::render(&self.definition)
+    }
+}
+
+/// Lowers `build` to LLB: the ops its target stage needs, nothing else.
+pub fn compile(build: &Build, options: &Options) -> Result<Llb, Error> {
+    let lowered = lower::lower(build, options)?;
+    Ok(Llb {
+        definition: lowered.definition,
+        image_config: lowered.image_config,
+    })
+}

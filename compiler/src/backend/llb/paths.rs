@@ -1,0 +1,138 @@
+//! POSIX path handling with the semantics of Go's `path` package and
+//! BuildKit's path normalization, so COPY sources, destinations, WORKDIR
+//! and mount targets end up where the Dockerfile frontend puts them.
+
+/// Go's `path.Clean`: the shortest equivalent path, lexically.
+pub fn clean(p: &str) -> String {
+    if p.is_empty() {
+        return ".".to_string();
+    }
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in p.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
+}
+
+/// Go's `path.Join`: the non-empty elements joined by `/`, cleaned.
+pub fn join(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, true) => String::new(),
+        (true, false) => clean(b),
+        (false, true) => clean(a),
+        (false, false) => clean(&format!("{a}/{b}")),
+    }
+}
+
+fn restore_slash(orig: &str, mut p: String) -> String {
+    if orig.ends_with('/') && !p.ends_with('/') {
+        p.push('/');
+    } else if orig.ends_with("/.") {
+        if p != "/" {
+            p.push('/');
+        }
+        p.push('.');
+    }
+    p
+}
+
+/// BuildKit's `system.NormalizePath` (Linux): `new` relative to `parent`;
+/// an absolute `new` is kept as written. With `keep_slash`, a trailing `/`
+/// (or `/.`) survives, which makes a COPY destination a directory.
+pub fn normalize(parent: &str, new: &str, keep_slash: bool) -> String {
+    let parent = if parent.is_empty() {
+        "/".to_string()
+    } else if !parent.starts_with('/') {
+        join("/", parent)
+    } else {
+        parent.to_string()
+    };
+    let mut p = if new.is_empty() {
+        parent.clone()
+    } else {
+        new.to_string()
+    };
+    if !p.starts_with('/') {
+        p = join(&parent, &p);
+    }
+    if keep_slash { restore_slash(new, p) } else { p }
+}
+
+/// Where a COPY writes: the frontend's normalization, then the LLB
+/// client's (`path.Clean`, trailing slash kept).
+pub fn copy_dest(dir: &str, dest: &str) -> String {
+    let p = normalize(dir, dest, true);
+    let cleaned = clean(&p);
+    let abs = if cleaned.starts_with('/') {
+        cleaned
+    } else {
+        join("/", &join(dir, &cleaned))
+    };
+    restore_slash(&p, abs)
+}
+
+/// What a COPY reads: relative to the source's root, cleaned.
+pub fn copy_src(src: &str) -> String {
+    clean(&normalize("/", src, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_like_go() {
+        for (a, b) in [
+            ("", "."),
+            ("/", "/"),
+            ("a/b/../c", "a/c"),
+            ("/../a", "/a"),
+            ("../a", "../a"),
+            ("a//b/./", "a/b"),
+            ("./", "."),
+            ("/src/", "/src"),
+        ] {
+            assert_eq!(clean(a), b, "{a:?}");
+        }
+    }
+
+    #[test]
+    fn copy_paths() {
+        assert_eq!(copy_dest("/src", "./"), "/src/");
+        assert_eq!(copy_dest("/src", "."), "/src");
+        assert_eq!(copy_dest("/", "./node_modules/"), "/node_modules/");
+        assert_eq!(
+            copy_dest("/app", "/usr/local/bin/server"),
+            "/usr/local/bin/server"
+        );
+        assert_eq!(copy_dest("/app", "/usr/local/bin/"), "/usr/local/bin/");
+        assert_eq!(copy_dest("/app", "x/../y//"), "/app/y/");
+        assert_eq!(copy_src("."), "/");
+        assert_eq!(copy_src("go.mod"), "/go.mod");
+        assert_eq!(copy_src("app/"), "/app");
+        assert_eq!(copy_src("/opt/venv/"), "/opt/venv");
+    }
+
+    #[test]
+    fn workdirs() {
+        assert_eq!(clean(&normalize("/", "/src", false)), "/src");
+        assert_eq!(clean(&normalize("/src", "app", false)), "/src/app");
+        assert_eq!(clean(&normalize("/src", "..", false)), "/");
+    }
+}

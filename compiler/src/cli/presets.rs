@@ -1,0 +1,79 @@
+//! `msbc presets [NAME]`: what templates there are and what they take.
+
+use super::args::PresetsArgs;
+use super::templates;
+use super::{CliResult, OK};
+use crate::diag::did_you_mean;
+use crate::expand::{Manifest, ParamSpec, ParamType};
+use std::fmt::Write;
+use std::path::Path;
+
+pub(super) fn run(a: &PresetsArgs) -> CliResult {
+    let catalog = templates::catalog(Path::new("."), &[], &a.templates)?;
+    let mut out = String::new();
+    match &a.name {
+        None => {
+            out.push_str("Presets and templates (`use NAME { ... }` in build.kdl; `msbc presets NAME` for details):\n\n");
+            let width = catalog.names().map(str::len).max().unwrap_or(0);
+            for t in catalog.templates() {
+                let summary = Manifest::parse(&t.manifest)
+                    .map_or_else(|e| format!("(broken: {e})"), |m| m.summary);
+                let _ = writeln!(out, "  {:<width$}  {summary}", t.name);
+            }
+        }
+        Some(name) => {
+            let Some(t) = catalog.get(name) else {
+                let hint = did_you_mean(name, catalog.names()).map_or_else(
+                    || "; `msbc presets` lists them".to_string(),
+                    |s| format!("; did you mean `{s}`?"),
+                );
+                return Err(format!("no preset or template named `{name}`{hint}"));
+            };
+            let m = Manifest::parse(&t.manifest)
+                .map_err(|e| format!("template `{name}` ({}) is broken: {e}", t.origin))?;
+            let _ = writeln!(out, "{name} ({}): {}\n\nParameters:", t.origin, m.summary);
+            for p in &m.params {
+                let _ = writeln!(
+                    out,
+                    "  {:<12} {:<7} {}",
+                    p.name,
+                    type_word(p.ty),
+                    describe(p)
+                );
+            }
+            if let Some(example) = &m.example {
+                let _ = write!(out, "\nExample build.kdl:\n\n{}", indent(example));
+            }
+        }
+    }
+    print!("{out}");
+    Ok(OK)
+}
+
+fn type_word(ty: ParamType) -> &'static str {
+    match ty {
+        ParamType::String => "string",
+        ParamType::Int => "int",
+        ParamType::Bool => "bool",
+        ParamType::List => "list",
+        ParamType::Map => "map",
+    }
+}
+
+fn describe(p: &ParamSpec) -> String {
+    let mut s = p.summary.clone();
+    if p.required {
+        s.push_str(" (required)");
+    }
+    if let Some(d) = &p.default {
+        let _ = write!(s, " [default: {d}]");
+    }
+    if !p.choices.is_empty() {
+        let _ = write!(s, " [one of: {}]", p.choices.join(", "));
+    }
+    s
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}\n")).collect()
+}

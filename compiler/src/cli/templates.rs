@@ -1,0 +1,133 @@
+//! Reading template directories and listing the build context: the I/O
+//! that expansion needs, done here so that `expand` stays pure.
+
+use crate::expand::{Catalog, TemplateFiles};
+use std::path::{Path, PathBuf};
+
+/// The stdlib plus, in rising priority, `MSBC_TEMPLATE_PATH`, the spec's
+/// `templates "dir"` nodes (relative to the spec) and `--templates DIR`.
+pub fn catalog(
+    spec_dir: &Path,
+    from_spec: &[String],
+    from_flags: &[PathBuf],
+) -> Result<Catalog, String> {
+    let mut catalog = Catalog::stdlib();
+    let mut dirs: Vec<(PathBuf, String)> = Vec::new();
+    if let Some(path) = std::env::var_os("MSBC_TEMPLATE_PATH") {
+        for dir in std::env::split_paths(&path).filter(|p| !p.as_os_str().is_empty()) {
+            dirs.push((dir, "MSBC_TEMPLATE_PATH".to_string()));
+        }
+    }
+    for dir in from_spec {
+        let path = if spec_dir == Path::new(".") {
+            PathBuf::from(dir)
+        } else {
+            spec_dir.join(dir)
+        };
+        dirs.push((path, format!("`templates \"{dir}\"` in the spec")));
+    }
+    for dir in from_flags {
+        dirs.push((dir.clone(), "--templates".to_string()));
+    }
+    for (dir, why) in dirs {
+        if !dir.is_dir() {
+            return Err(format!(
+                "template directory {} (from {why}) is not a directory",
+                dir.display()
+            ));
+        }
+        for files in read_dir(&dir)? {
+            catalog.add(files);
+        }
+    }
+    Ok(catalog)
+}
+
+/// Templates in `dir`: `NAME/` or `TEAM/NAME/` folders holding
+/// `preset.kdl` and `template.kdl.j2`.
+fn read_dir(dir: &Path) -> Result<Vec<TemplateFiles>, String> {
+    let mut out = Vec::new();
+    let mut folders = Vec::new();
+    for (path, name) in subdirs(dir)? {
+        for (inner, inner_name) in subdirs(&path).unwrap_or_default() {
+            folders.push((inner, format!("{name}/{inner_name}")));
+        }
+        folders.push((path, name));
+    }
+    for (folder, name) in folders {
+        let manifest = folder.join("preset.kdl");
+        let template = folder.join("template.kdl.j2");
+        if !manifest.is_file() || !template.is_file() {
+            continue;
+        }
+        let read = |p: &Path| {
+            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+        };
+        out.push(TemplateFiles {
+            name,
+            origin: folder.display().to_string(),
+            manifest: read(&manifest)?,
+            template: read(&template)?,
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+fn subdirs(dir: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut out: Vec<(PathBuf, String)> = entries
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| (e.path(), e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Directories never worth listing for detection.
+const SKIP: &[&str] = &[
+    ".git",
+    "node_modules",
+    "target",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "bin",
+    "obj",
+    "dist",
+    "build",
+];
+/// Enough for detecting lockfiles and build files without walking a monorepo.
+const MAX_DEPTH: usize = 3;
+const MAX_FILES: usize = 5000;
+
+/// Files of the build context (the spec's directory), relative and sorted,
+/// for templates that detect a package manager or build tool.
+pub fn context_files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![(dir.to_path_buf(), 0usize)];
+    while let Some((d, depth)) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if depth + 1 < MAX_DEPTH && !SKIP.contains(&name.as_str()) {
+                    todo.push((path, depth + 1));
+                }
+            } else if let Ok(rel) = path.strip_prefix(dir) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+            if out.len() >= MAX_FILES {
+                out.sort();
+                return out;
+            }
+        }
+    }
+    out.sort();
+    out
+}

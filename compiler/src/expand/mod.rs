@@ -1,0 +1,357 @@
+//! Template expansion: `use NAME key=value { ... }` → the nodes the
+//! template makes, merged into the spec.
+//!
+//! What a template sees: its parameters (every declared one; unset ones are
+//! `none`), `versions` (stdlib/versions.kdl as `versions.go.version`), and
+//! the functions `has(path)` (is the file in the build context?),
+//! `matching(suffix)` (context files ending with it) and `basename(path)`;
+//! the filter `q` quotes a value as a KDL string.
+//!
+//! A template is minijinja text (`template.kdl.j2`) rendered to KDL and read
+//! by the same front end as `build.kdl`, so a template can only produce what
+//! a user could write. Its parameters are declared in data (`preset.kdl`)
+//! and checked at the user's values. The rendered text gets a region of its
+//! own past the end of the user's file; [`SourceMap`] maps anything found
+//! there back to the `use` that made it, naming the template.
+
+pub mod catalog;
+mod merge;
+mod params;
+
+pub use catalog::{Catalog, Manifest, ParamSpec, ParamType, TemplateFiles};
+
+use crate::diag::{Code, Diagnostic, Diagnostics, Label, Span};
+use crate::syntax::{self, ast::Document, ast::UseDecl};
+use minijinja::{Environment, UndefinedBehavior, Value};
+use std::collections::BTreeMap;
+
+/// Where each template's output sits in the virtual source.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    regions: Vec<Region>,
+}
+
+#[derive(Debug, Clone)]
+struct Region {
+    start: usize,
+    end: usize,
+    /// The `use` node that made it (possibly inside another region).
+    use_span: Span,
+    template: String,
+}
+
+impl SourceMap {
+    /// The span in the user's file that stands for `span`, and the chain of
+    /// templates it came through (outermost first).
+    pub fn to_user(&self, span: Span) -> (Span, Vec<&str>) {
+        let mut span = span;
+        let mut chain = Vec::new();
+        while let Some(r) = self
+            .regions
+            .iter()
+            .find(|r| span.start >= r.start && span.start <= r.end)
+        {
+            chain.insert(0, r.template.as_str());
+            span = r.use_span;
+        }
+        (span, chain)
+    }
+
+    /// Moves a diagnostic found in template output onto the `use` line.
+    pub fn map_diagnostic(&self, mut d: Diagnostic) -> Diagnostic {
+        let mut templates: Vec<String> = Vec::new();
+        let mut labels: Vec<Label> = Vec::new();
+        for label in &d.labels {
+            let (span, chain) = self.to_user(label.span);
+            if chain.is_empty() {
+                labels.push(label.clone());
+                continue;
+            }
+            let from = chain
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(" → ");
+            if templates.is_empty() {
+                templates.push(from.clone());
+            }
+            // One label per place: several template labels land on one `use`.
+            if !labels.iter().any(|l| l.span == span) {
+                labels.push(Label {
+                    span,
+                    message: format!("in the output of {from}: {}", label.message),
+                });
+            }
+        }
+        if let Some(from) = templates.first() {
+            d.message = format!("{} (in template {from})", d.message);
+        }
+        d.labels = labels;
+        d
+    }
+}
+
+/// What expansion needs besides the spec.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub catalog: &'a Catalog,
+    /// Files of the build context (relative paths), for templates that
+    /// detect a tool from a lockfile or a build file.
+    pub files: &'a [String],
+}
+
+/// Expands every `use` of `doc` (whose source is `source_len` bytes long).
+pub fn expand(
+    doc: Document,
+    source_len: usize,
+    ctx: Context<'_>,
+    diags: &mut Diagnostics,
+) -> (Document, SourceMap) {
+    let mut ex = Expander {
+        ctx,
+        map: SourceMap::default(),
+        next_base: source_len + 1,
+    };
+    let doc = ex.expand_document(doc, &mut Vec::new(), diags);
+    (doc, ex.map)
+}
+
+struct Expander<'a> {
+    ctx: Context<'a>,
+    map: SourceMap,
+    next_base: usize,
+}
+
+impl Expander<'_> {
+    fn expand_document(
+        &mut self,
+        mut doc: Document,
+        stack: &mut Vec<String>,
+        diags: &mut Diagnostics,
+    ) -> Document {
+        let uses = std::mem::take(&mut doc.uses);
+        let mut inserted = 0;
+        for u in &uses {
+            if let Some(expanded) = self.expand_use(u, stack, diags) {
+                inserted += merge::merge(&mut doc, expanded, u.stage_index + inserted);
+            }
+        }
+        doc
+    }
+
+    fn expand_use(
+        &mut self,
+        u: &UseDecl,
+        stack: &mut Vec<String>,
+        diags: &mut Diagnostics,
+    ) -> Option<Document> {
+        let name = &u.preset.value;
+        let Some(files) = self.ctx.catalog.get(name) else {
+            let known: Vec<&str> = self.ctx.catalog.names().collect();
+            diags.push(
+                Diagnostic::new(
+                    Code::UnknownPreset,
+                    format!("no preset or template named `{name}`"),
+                )
+                .label(u.preset.span, "unknown preset")
+                .suggest_or(
+                    name,
+                    known.iter().copied(),
+                    format!(
+                        "known: {} (`msbc presets` lists them; --templates DIR adds a directory)",
+                        known.join(", ")
+                    ),
+                ),
+            );
+            return None;
+        };
+        if stack.contains(name) {
+            let mut path = stack.clone();
+            path.push(name.clone());
+            diags.push(
+                Diagnostic::new(
+                    Code::TemplateCycle,
+                    format!("templates use each other in a cycle: {}", path.join(" → ")),
+                )
+                .label(u.span, "this `use` closes the cycle")
+                .help("a template cannot use itself, directly or through others"),
+            );
+            return None;
+        }
+        let broken = |detail: String| {
+            Diagnostic::new(
+                Code::TemplateError,
+                format!("template `{name}` ({}) is broken: {detail}", files.origin),
+            )
+            .label(u.preset.span, "this template")
+            .help("this is a problem in the template, not in your spec; tell its maintainers")
+        };
+        let manifest = match Manifest::parse(&files.manifest) {
+            Ok(m) => m,
+            Err(e) => {
+                diags.push(broken(e));
+                return None;
+            }
+        };
+        let values = params::check(u, &manifest, diags)?;
+        let text = match self.render(files, values) {
+            Ok(text) => text,
+            Err(e) => {
+                diags.push(broken(e));
+                return None;
+            }
+        };
+        let base = self.next_base;
+        self.next_base += text.len() + 1;
+        self.map.regions.push(Region {
+            start: base,
+            end: base + text.len(),
+            use_span: u.preset.span,
+            template: name.clone(),
+        });
+        let doc = syntax::parse_at(&text, base, diags)?;
+        stack.push(name.clone());
+        let doc = self.expand_document(doc, stack, diags);
+        stack.pop();
+        Some(doc)
+    }
+
+    fn render(
+        &self,
+        files: &TemplateFiles,
+        values: BTreeMap<String, Value>,
+    ) -> Result<String, String> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        let syntax = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .map_err(|e| e.to_string())?;
+        env.set_syntax(syntax);
+        env.add_filter("q", kdl_quote);
+        env.add_function("basename", basename);
+        let context_files: Vec<String> = self.ctx.files.to_vec();
+        let listed = context_files.clone();
+        env.add_function("has", move |path: String| {
+            context_files.iter().any(|f| f == &path)
+        });
+        // Files of the build context whose path ends with `suffix` (sorted).
+        env.add_function("matching", move |suffix: String| {
+            listed
+                .iter()
+                .filter(|f| f.ends_with(&suffix))
+                .map(|f| Value::from(f.clone()))
+                .collect::<Vec<_>>()
+        });
+        let template = env
+            .template_from_str(&files.template)
+            .map_err(|e| describe(&e))?;
+        let mut ctx = values;
+        let versions: BTreeMap<String, Value> = self
+            .ctx
+            .catalog
+            .versions()
+            .into_iter()
+            .map(|(k, props)| {
+                (
+                    k,
+                    Value::from_object(
+                        props
+                            .into_iter()
+                            .map(|(p, v)| (p, Value::from(v)))
+                            .collect::<BTreeMap<_, _>>(),
+                    ),
+                )
+            })
+            .collect();
+        ctx.insert("versions".to_string(), Value::from_object(versions));
+        template
+            .render(Value::from_object(ctx))
+            .map_err(|e| describe(&e))
+    }
+}
+
+fn describe(e: &minijinja::Error) -> String {
+    let mut s = e
+        .detail()
+        .map_or_else(|| e.kind().to_string(), str::to_string);
+    if let Some(line) = e.line() {
+        s.push_str(&format!(" (template.kdl.j2 line {line})"));
+    }
+    s
+}
+
+/// A value as a KDL string literal: the one way template values enter KDL.
+/// An undefined value is an error (strict mode lets it reach a filter).
+fn kdl_quote(value: Value) -> Result<String, minijinja::Error> {
+    if value.is_undefined() {
+        return Err(minijinja::Error::new(
+            minijinja::ErrorKind::UndefinedError,
+            "`q` was given an undefined value",
+        ));
+    }
+    let text = value.to_string();
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    Ok(out)
+}
+
+/// The last path element of a package path (`./cmd/server` → `server`;
+/// `.` → `app`), lowercased and made a valid stage name.
+fn basename(path: String) -> String {
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let name: String = last
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    match name.trim_start_matches(|c: char| !c.is_ascii_lowercase()) {
+        "" => "app".to_string(),
+        n => n.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{basename, kdl_quote};
+    use minijinja::Value;
+
+    #[test]
+    fn quoting_cannot_break_out_of_a_kdl_string() {
+        let q = kdl_quote(Value::from("a\" } image evil from=\"x\\")).expect("a string");
+        let doc: kdl::KdlDocument = format!("n {q}").parse().expect("valid KDL");
+        assert_eq!(
+            doc.nodes()[0].entries()[0].value().as_string(),
+            Some("a\" } image evil from=\"x\\")
+        );
+        assert_eq!(doc.nodes().len(), 1);
+        assert!(kdl_quote(Value::UNDEFINED).is_err());
+    }
+
+    #[test]
+    fn basenames_are_stage_names() {
+        assert_eq!(basename("./cmd/server".into()), "server");
+        assert_eq!(basename(".".into()), "app");
+        assert_eq!(basename("./cmd/Order_API/".into()), "order_api");
+        assert_eq!(basename("./2fa".into()), "fa");
+    }
+}
