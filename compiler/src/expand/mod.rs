@@ -157,10 +157,7 @@ impl Expander<'_> {
                 .suggest_or(
                     name,
                     known.iter().copied(),
-                    format!(
-                        "known: {} (`msbc presets` lists them; --templates DIR adds a directory)",
-                        known.join(", ")
-                    ),
+                    "`msbc presets` lists the presets and templates there are; `--templates DIR` adds a folder of them",
                 ),
             );
             return None;
