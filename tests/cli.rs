@@ -242,3 +242,94 @@ fn check_json_is_machine_readable() {
     );
     assert_eq!(d["help"], "did you mean `user`?");
 }
+
+#[test]
+fn platform_templates_come_from_flags_the_environment_or_the_spec() {
+    let dir = temp_dir("templates");
+    let spec = "msbc 1\nuse \"acme/go-service\" name=\"orders\" team=\"payments\"\n";
+    std::fs::write(dir.join("build.kdl"), spec).expect("write");
+    let templates = root().join("tests/fixtures/templates");
+    let templates = templates.to_string_lossy();
+
+    // Not found without the folder: a located error, exit 1.
+    let run = msbc_in(&dir, &["compile"], None);
+    assert_eq!(run.status, 1);
+    assert!(run.stderr.contains("error[E0110]"), "{}", run.stderr);
+
+    let by_flag = msbc_in(&dir, &["compile", "--templates", &templates], None);
+    assert_eq!(by_flag.status, 0, "{}", by_flag.stderr);
+    // The team template builds on the stdlib go preset and adds its labels.
+    assert!(by_flag.stdout.contains("AS orders\n"), "{}", by_flag.stdout);
+    assert!(
+        by_flag.stdout.contains("LABEL com.acme.team=payments"),
+        "{}",
+        by_flag.stdout
+    );
+    assert!(by_flag.stdout.contains("go mod download"));
+
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_msbc"));
+    let by_env = cmd
+        .arg("compile")
+        .current_dir(&dir)
+        .env("MSBC_TEMPLATE_PATH", templates.as_ref())
+        .output()
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&by_env.stdout), by_flag.stdout);
+
+    let with_node = format!(
+        "msbc 1\ntemplates {templates:?}\nuse \"acme/go-service\" name=\"orders\" team=\"payments\"\n"
+    );
+    std::fs::write(dir.join("build.kdl"), with_node).expect("write");
+    let by_node = msbc_in(&dir, &["compile"], None);
+    assert_eq!(by_node.stdout, by_flag.stdout);
+
+    let run = msbc_in(&dir, &["compile", "--templates", "no/such/dir"], None);
+    assert_eq!(run.status, 2);
+}
+
+#[test]
+fn a_policy_file_beside_templates_applies_to_every_spec() {
+    let dir = temp_dir("policy");
+    std::fs::write(
+        dir.join("build.kdl"),
+        "msbc 1\nimage a from=\"alpine:3.20\" { user \"root\" }\n",
+    )
+    .expect("write");
+    let policy = root().join("tests/fixtures/policy");
+    let run = msbc_in(
+        &dir,
+        &["check", "--templates", &policy.to_string_lossy()],
+        None,
+    );
+    assert_eq!(run.status, 1);
+    for code in ["E0401", "E0403", "E0404"] {
+        assert!(
+            run.stderr.contains(&format!("error[{code}]")),
+            "{code}: {}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stderr.contains("policy.kdl"),
+        "the message names the policy file: {}",
+        run.stderr
+    );
+    // Without the folder the same spec only gets the root-user warning.
+    let run = msbc_in(&dir, &["check"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+}
+
+#[test]
+fn presets_lists_and_shows() {
+    let run = msbc(&["presets"]);
+    assert_eq!(run.status, 0);
+    assert!(run.stdout.contains("go "), "{}", run.stdout);
+    let run = msbc(&["presets", "go"]);
+    assert_eq!(run.status, 0);
+    for word in ["version", "main", "runtime", "Example build.kdl", "use go"] {
+        assert!(run.stdout.contains(word), "{word}: {}", run.stdout);
+    }
+    let run = msbc(&["presets", "og"]);
+    assert_eq!(run.status, 2);
+    assert!(run.stderr.contains("did you mean `go`?"), "{}", run.stderr);
+}

@@ -39,6 +39,12 @@ pub fn catalog(
         for files in read_dir(&dir)? {
             catalog.add(files);
         }
+        let policy = dir.join("policy.kdl");
+        if policy.is_file() {
+            let text = std::fs::read_to_string(&policy)
+                .map_err(|e| format!("cannot read {}: {e}", policy.display()))?;
+            catalog.add_policy(policy.display().to_string(), text);
+        }
     }
     Ok(catalog)
 }

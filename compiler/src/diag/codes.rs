@@ -84,6 +84,11 @@ codes! {
     InvalidPlatform = ("E0307", "invalid-platform", Error, "a malformed platform"),
     UnrepresentableValue = ("E0308", "unrepresentable-value", Error, "a value the Dockerfile cannot carry (e.g. a newline in `env`)"),
     RelativePath = ("E0309", "relative-path", Error, "a relative path where an absolute one is required"),
+    // Platform policies.
+    DisallowedRegistry = ("E0401", "disallowed-registry", Error, "a base image from a registry the policy does not allow"),
+    UnpinnedImage = ("E0402", "unpinned-image", Error, "a base image not pinned by digest where the policy requires it"),
+    RootForbidden = ("E0403", "root-forbidden", Error, "an image runs as root where the policy forbids it"),
+    MissingLabel = ("E0404", "missing-label", Error, "an image lacks a label the policy requires"),
     // Best-practice warnings.
     RootUser = ("W0001", "root-user", Warning, "an image runs as root"),
     MutableTag = ("W0002", "mutable-tag", Warning, "a base image with the `latest` tag or no tag"),

@@ -29,6 +29,8 @@ pub struct TemplateFiles {
 pub struct Catalog {
     templates: Vec<TemplateFiles>,
     versions: String,
+    /// `policy.kdl` files of template folders: (where, text).
+    policies: Vec<(String, String)>,
 }
 
 impl Catalog {
@@ -65,6 +67,7 @@ impl Catalog {
         Catalog {
             templates,
             versions,
+            policies: Vec::new(),
         }
     }
 
@@ -73,6 +76,16 @@ impl Catalog {
     pub fn add(&mut self, files: TemplateFiles) {
         self.templates.retain(|t| t.name != files.name);
         self.templates.push(files);
+    }
+
+    /// Adds a folder's `policy.kdl`; it applies to every spec compiled with
+    /// that folder.
+    pub fn add_policy(&mut self, origin: String, text: String) {
+        self.policies.push((origin, text));
+    }
+
+    pub fn policies(&self) -> &[(String, String)] {
+        &self.policies
     }
 
     pub fn get(&self, name: &str) -> Option<&TemplateFiles> {

@@ -53,6 +53,9 @@ pub(super) fn merge(user: &mut Document, template: Document, stage_index: usize)
         (None, theirs @ Some(_)) => user.context = theirs,
         _ => {}
     }
+    // Policies add up: a template cannot lift a rule the spec or another
+    // template set.
+    user.policies.extend(template.policies);
     if user.dockerfile.syntax.is_none() {
         user.dockerfile.syntax = template.dockerfile.syntax;
     }

@@ -21,7 +21,7 @@ mod params;
 pub use catalog::{Catalog, Manifest, ParamSpec, ParamType, TemplateFiles};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Label, Span};
-use crate::syntax::{self, ast::Document, ast::UseDecl};
+use crate::syntax::{self, ast::Document, ast::PolicyDecl, ast::UseDecl};
 use minijinja::{Environment, UndefinedBehavior, Value};
 use std::collections::BTreeMap;
 
@@ -35,15 +35,17 @@ pub struct SourceMap {
 struct Region {
     start: usize,
     end: usize,
-    /// The `use` node that made it (possibly inside another region).
-    use_span: Span,
+    /// The `use` node that made it (possibly inside another region); `None`
+    /// for a `policy.kdl`, which no line of the spec made.
+    use_span: Option<Span>,
     template: String,
 }
 
 impl SourceMap {
     /// The span in the user's file that stands for `span`, and the chain of
-    /// templates it came through (outermost first).
-    pub fn to_user(&self, span: Span) -> (Span, Vec<&str>) {
+    /// templates it came through (outermost first); `None` for a span in a
+    /// `policy.kdl`, which has no place in the spec.
+    pub fn to_user(&self, span: Span) -> (Option<Span>, Vec<&str>) {
         let mut span = span;
         let mut chain = Vec::new();
         while let Some(r) = self
@@ -52,9 +54,12 @@ impl SourceMap {
             .find(|r| span.start >= r.start && span.start <= r.end)
         {
             chain.insert(0, r.template.as_str());
-            span = r.use_span;
+            match r.use_span {
+                Some(s) => span = s,
+                None => return (None, chain),
+            }
         }
-        (span, chain)
+        (Some(span), chain)
     }
 
     /// Moves a diagnostic found in template output onto the `use` line.
@@ -67,6 +72,11 @@ impl SourceMap {
                 labels.push(label.clone());
                 continue;
             }
+            let Some(span) = span else {
+                // A rule from a policy file: say where it is, label nothing.
+                templates.push(chain.join(" → "));
+                continue;
+            };
             let from = chain
                 .iter()
                 .map(|t| format!("`{t}`"))
@@ -84,7 +94,11 @@ impl SourceMap {
             }
         }
         if let Some(from) = templates.first() {
-            d.message = format!("{} (in template {from})", d.message);
+            d.message = if from.ends_with("policy.kdl") {
+                format!("{} (policy {from})", d.message)
+            } else {
+                format!("{} (in template {from})", d.message)
+            };
         }
         d.labels = labels;
         d
@@ -112,7 +126,10 @@ pub fn expand(
         map: SourceMap::default(),
         next_base: source_len + 1,
     };
-    let doc = ex.expand_document(doc, &mut Vec::new(), diags);
+    let mut doc = ex.expand_document(doc, &mut Vec::new(), diags);
+    for (origin, text) in ctx.catalog.policies() {
+        doc.policies.extend(ex.policy_file(origin, text, diags));
+    }
     (doc, ex.map)
 }
 
@@ -203,7 +220,7 @@ impl Expander<'_> {
         self.map.regions.push(Region {
             start: base,
             end: base + text.len(),
-            use_span: u.preset.span,
+            use_span: Some(u.preset.span),
             template: name.clone(),
         });
         let doc = syntax::parse_at(&text, base, diags)?;
@@ -211,6 +228,37 @@ impl Expander<'_> {
         let doc = self.expand_document(doc, stack, diags);
         stack.pop();
         Some(doc)
+    }
+
+    /// The `policy` nodes of a template folder's `policy.kdl`.
+    fn policy_file(
+        &mut self,
+        origin: &str,
+        text: &str,
+        diags: &mut Diagnostics,
+    ) -> Vec<PolicyDecl> {
+        let base = self.next_base;
+        self.next_base += text.len() + 1;
+        self.map.regions.push(Region {
+            start: base,
+            end: base + text.len(),
+            use_span: None,
+            template: origin.to_string(),
+        });
+        let Some(doc) = syntax::parse_at(text, base, diags) else {
+            return Vec::new();
+        };
+        if !doc.stages.is_empty()
+            || !doc.args.is_empty()
+            || !doc.toolchains.is_empty()
+            || !doc.uses.is_empty()
+        {
+            diags.push(Diagnostic::new(
+                Code::TemplateError,
+                format!("{origin} may hold only `policy` nodes"),
+            ));
+        }
+        doc.policies
     }
 
     fn render(

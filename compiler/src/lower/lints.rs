@@ -16,6 +16,37 @@ pub(super) fn run(doc: &Document, decls: &[StageDecl], model: &Model, diags: &mu
     unused_stages(decls, model, diags);
 }
 
+/// The stages of `i`'s `from=` chain, itself first (cycle-safe).
+pub(super) fn chain(i: usize, model: &Model) -> Vec<usize> {
+    let mut out = vec![i];
+    while let Base::Stage(StageId(b)) = model.stages[*out.last().unwrap_or(&i)].base {
+        if out.contains(&b) {
+            break;
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// The `user` in effect at the end of stage `i`, if its chain sets one.
+pub(super) fn effective_user<'a>(
+    i: usize,
+    decls: &'a [StageDecl],
+    model: &Model,
+) -> Option<&'a Interp> {
+    chain(i, model).into_iter().find_map(|s| {
+        decls[s].steps.iter().rev().find_map(|st| match &st.kind {
+            ast::StepKind::User(u) => Some(u),
+            _ => None,
+        })
+    })
+}
+
+/// Whether a user value names root (`root`, `0`, `root:...`, `0:...`).
+pub(super) fn is_root(user: &Interp) -> bool {
+    matches!(user.raw.value.split(':').next(), Some("root" | "0"))
+}
+
 /// W0001: an image whose effective user is root, or unknown because no
 /// `user` is set anywhere in its chain.
 fn root_user(decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
@@ -23,48 +54,29 @@ fn root_user(decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
         if decl.kind != StageKind::Image {
             continue;
         }
-        let mut at = Some(i);
-        let mut found: Option<&Interp> = None;
-        let mut hops = 0;
-        while let (Some(s), None) = (at, found) {
-            found = decls[s].steps.iter().rev().find_map(|st| match &st.kind {
-                ast::StepKind::User(u) => Some(u),
-                _ => None,
-            });
-            at = match model.stages[s].base {
-                Base::Stage(StageId(b)) => Some(b),
-                _ => None,
-            };
-            hops += 1;
-            if hops > decls.len() {
-                break;
-            }
-        }
-        match found {
+        match effective_user(i, decls, model) {
             None => diags.push(
-                Diagnostic::new(
-                    Code::RootUser,
-                    format!("image `{}` does not set a user", decl.name.name),
-                )
-                .label(decl.name.span, "runs as the base image's user, often root")
-                .help("add `user \"nonroot\"` (or a numeric id such as `user \"10001\"`)"),
+                Diagnostic::new(Code::RootUser, format!("image `{}` does not set a user", decl.name.name))
+                    .label(decl.name.span, "runs as the base image's user, often root")
+                    .help("add `user \"nonroot\"` (or a numeric id such as `user \"10001\"`)"),
             ),
-            Some(u) => {
-                let name = u.raw.value.split(':').next().unwrap_or("");
-                if name == "root" || name == "0" {
-                    diags.push(
-                        Diagnostic::new(Code::RootUser, format!("image `{}` runs as root", decl.name.name))
-                            .label(u.raw.span, "root user")
-                            .help("run as an unprivileged user; create one in a build stage or use a `nonroot` base image"),
-                    );
-                }
-            }
+            Some(u) if is_root(u) => diags.push(
+                Diagnostic::new(Code::RootUser, format!("image `{}` runs as root", decl.name.name))
+                    .label(u.raw.span, "root user")
+                    .help("run as an unprivileged user; create one in a build stage or use a `nonroot` base image"),
+            ),
+            Some(_) => {}
         }
     }
 }
 
-/// W0002: base images that float (`latest` or no tag and no digest).
-fn mutable_tags(doc: &Document, decls: &[StageDecl], diags: &mut Diagnostics) {
+/// Every image reference of the spec (toolchains, `from=`, `copy from=`,
+/// `bind from=`) that is not a stage name, with its default resolution
+/// (args replaced by their defaults; `None` when an arg has none).
+pub(super) fn image_refs<'a>(
+    doc: &'a Document,
+    decls: &'a [StageDecl],
+) -> Vec<(&'a Interp, Option<String>)> {
     let stage_names: Vec<&str> = decls.iter().map(|d| d.name.name.as_str()).collect();
     let mut refs: Vec<&Interp> = doc.toolchains.iter().map(|t| &t.image).collect();
     for d in decls {
@@ -86,25 +98,28 @@ fn mutable_tags(doc: &Document, decls: &[StageDecl], diags: &mut Diagnostics) {
             }
         }
     }
-    for r in refs {
+    refs.into_iter()
+        .filter(|r| !stage_names.contains(&r.raw.value.as_str()))
+        .map(|r| (r, with_defaults(r, doc).filter(|s| s != "scratch")))
+        .filter(|(r, resolved)| r.raw.value != "scratch" && resolved.as_deref() != Some("scratch"))
+        .collect()
+}
+
+/// W0002: base images that float (`latest` or no tag and no digest),
+/// judged by what the build pulls by default.
+fn mutable_tags(doc: &Document, decls: &[StageDecl], diags: &mut Diagnostics) {
+    for (r, resolved) in image_refs(doc, decls) {
+        let Some(image) = resolved.as_deref().and_then(image_ref::parse_plain) else {
+            continue;
+        };
         let text = &r.raw.value;
-        if stage_names.contains(&text.as_str()) || text == "scratch" {
+        if image.digest.is_some() {
             continue;
         }
-        // Judge the reference the build pulls by default: args replaced by
-        // their defaults. One without a default cannot be judged.
-        let Some(resolved) = with_defaults(r, doc) else {
-            continue;
-        };
-        let Some(image) = image_ref::parse_plain(&resolved).filter(|_| resolved != "scratch")
-        else {
-            continue;
-        };
-        let message = match (&image.tag, &image.digest) {
-            (_, Some(_)) => continue,
-            (Some(tag), None) if tag == "latest" => format!("`{text}` uses the `latest` tag"),
-            (Some(_), None) => continue,
-            (None, None) => format!("`{text}` has no tag, so it pulls `latest`"),
+        let message = match image.tag.as_deref() {
+            Some("latest") => format!("`{text}` uses the `latest` tag"),
+            Some(_) => continue,
+            None => format!("`{text}` has no tag, so it pulls `latest`"),
         };
         diags.push(
             Diagnostic::new(Code::MutableTag, message)

@@ -8,6 +8,7 @@
 
 mod lints;
 mod names;
+mod policy;
 mod select;
 mod steps;
 
@@ -99,6 +100,10 @@ pub fn lower(
             None => Some(DEFAULT_SYNTAX.to_string()),
         },
     };
+    policy::check(doc, &stages, &model, diags);
+    if diags.has_errors() {
+        return None;
+    }
     lints::run(doc, &stages, &model, diags);
     Some(model)
 }
@@ -156,7 +161,7 @@ impl<'a> LineIndex<'a> {
     }
 
     pub fn line(&self, span: Span) -> usize {
-        let (span, _) = self.map.to_user(span);
+        let span = self.map.to_user(span).0.unwrap_or_default();
         match self.starts.binary_search(&span.start) {
             Ok(i) => i + 1,
             Err(i) => i,

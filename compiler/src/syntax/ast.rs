@@ -88,6 +88,22 @@ pub struct Document {
     pub dockerfile: DockerfileSettings,
     /// `templates "dir"`: template directories, relative to the spec.
     pub template_dirs: Vec<Str>,
+    /// `policy { ... }`: rules a platform team sets (from the spec, a
+    /// template's output or a `policy.kdl` beside templates).
+    pub policies: Vec<PolicyDecl>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PolicyDecl {
+    /// Registries base images may come from (`docker.io`, `gcr.io`, ...).
+    pub allowed_registries: Vec<Str>,
+    /// Every base image must be pinned by digest.
+    pub require_digest: bool,
+    /// No image may run as root (or leave its user unset).
+    pub forbid_root: bool,
+    /// Labels every image must have.
+    pub required_labels: Vec<Str>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]

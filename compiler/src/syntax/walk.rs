@@ -107,6 +107,7 @@ pub(crate) fn walk(doc: &KdlDocument, template_output: bool, diags: &mut Diagnos
                     out.uses.push(u);
                 }
             }
+            "policy" => out.policies.push(walk_policy(node, diags)),
             "templates" => {
                 let mut r = NodeReader::new(node, &[], diags);
                 let dirs = r.rest_strs(0, "a template directory", diags);
@@ -225,6 +226,65 @@ fn param_value(entry: &kdl::KdlEntry, diags: &mut Diagnostics) -> Option<ParamVa
             None
         }
     }
+}
+
+const POLICY_RULES: &[&str] = &[
+    "allowed-registries",
+    "require-digest",
+    "forbid-root",
+    "required-labels",
+];
+
+fn walk_policy(node: &KdlNode, diags: &mut Diagnostics) -> PolicyDecl {
+    let r = NodeReader::new(node, &[], diags);
+    let mut policy = PolicyDecl {
+        span: r.span(),
+        ..PolicyDecl::default()
+    };
+    for child in children(node) {
+        let mut c = NodeReader::new(child, &[], diags);
+        match child.name().value() {
+            "allowed-registries" => {
+                policy
+                    .allowed_registries
+                    .extend(c.rest_strs(0, "a registry", diags))
+            }
+            "required-labels" => {
+                policy
+                    .required_labels
+                    .extend(c.rest_strs(0, "a label key", diags))
+            }
+            rule @ ("require-digest" | "forbid-root") => {
+                c.allow_args(1);
+                let on = match c.arg_entry(0).map(|e| (e, e.value())) {
+                    Some((_, KdlValue::Bool(b))) => *b,
+                    Some((e, other)) => {
+                        diags.push(wrong_type(
+                            e,
+                            &format!("`{rule}`"),
+                            "a boolean (`#true` or `#false`)",
+                            other,
+                        ));
+                        false
+                    }
+                    None => true, // `forbid-root` alone means on
+                };
+                if rule == "require-digest" {
+                    policy.require_digest = on;
+                } else {
+                    policy.forbid_root = on;
+                }
+            }
+            _ => {
+                diags.push(unknown_node(child, POLICY_RULES, "inside `policy`"));
+                continue;
+            }
+        }
+        no_children(child, diags);
+        c.finish(diags);
+    }
+    r.finish(diags);
+    policy
 }
 
 fn walk_version(node: &KdlNode, out: &mut Document, diags: &mut Diagnostics) {
