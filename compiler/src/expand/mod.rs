@@ -357,22 +357,7 @@ fn kdl_quote(value: Value) -> Result<String, minijinja::Error> {
 /// The last path element of a package path (`./cmd/server` → `server`;
 /// `.` → `app`), lowercased and made a valid stage name.
 fn basename(path: String) -> String {
-    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-    let name: String = last
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    match name.trim_start_matches(|c: char| !c.is_ascii_lowercase()) {
-        "" => "app".to_string(),
-        n => n.to_string(),
-    }
+    syntax::to_stage_name(path.trim_end_matches('/').rsplit('/').next().unwrap_or(""))
 }
 
 #[cfg(test)]

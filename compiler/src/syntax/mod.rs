@@ -16,7 +16,7 @@ pub mod port;
 mod reader;
 mod walk;
 
-pub use walk::{STEPS, SUPPORTED_VERSIONS, TOP_LEVEL};
+pub use walk::{STEPS, SUPPORTED_VERSIONS, TOP_LEVEL, to_stage_name};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use ast::Document;

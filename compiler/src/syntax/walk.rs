@@ -507,17 +507,7 @@ fn check_stage_name(name: &Ident, kind: StageKind, diags: &mut Diagnostics) {
         && n.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
     if !valid {
-        let lower: String = n
-            .to_ascii_lowercase()
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect();
+        let lower = to_stage_name(n);
         diags.push(
             Diagnostic::new(Code::InvalidName, format!("`{n}` is not a valid {} name", kind.noun()))
                 .label(name.span, "invalid name")
@@ -1298,6 +1288,26 @@ fn reject_mount_chars(s: &Str, diags: &mut Diagnostics) {
                 .label(s.sub_span(pos, pos + 1), "not allowed in a mount option")
                 .help("BuildKit reads mount options as comma-separated, variable-expanded fields; use a plain path or id"),
         );
+    }
+}
+
+/// `text` made into a valid stage name: lowercase letters, digits, `-`,
+/// `_` and `.`, starting with a letter (`app` when nothing is left).
+pub fn to_stage_name(text: &str) -> String {
+    let name: String = text
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    match name.trim_start_matches(|c: char| !c.is_ascii_lowercase()) {
+        "" => "app".to_string(),
+        n => n.to_string(),
     }
 }
 
