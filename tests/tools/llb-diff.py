@@ -18,6 +18,7 @@ every op has its twin. Standard library only.
 
 import hashlib
 import json
+import signal
 import sys
 
 
@@ -145,4 +146,5 @@ def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under `| head`
     sys.exit(main())

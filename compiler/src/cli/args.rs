@@ -32,6 +32,14 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = r#"BuildKit LLB (args are resolved now: pass --arg for those without a default):
+  msbc compile --emit llb | buildctl build --local context=. --output type=oci,dest=app.tar
+  msbc compile --emit llb -o app.llb        # and app.llb.config.json, the image config
+  buildctl build --local context=. < app.llb \
+    --output "type=image,name=app,\"containerimage.config=$(sed 's/"/""/g' app.llb.config.json)\""
+"#
+)]
 pub struct CompileArgs {
     /// The spec: a build.kdl file, a directory holding one, or `-` for stdin.
     #[arg(default_value = "build.kdl")]
@@ -41,7 +49,7 @@ pub struct CompileArgs {
     #[arg(long, value_enum, default_value_t = EmitKind::Dockerfile)]
     pub emit: EmitKind,
 
-    /// Write to FILE instead of stdout (and the context's ignore patterns to FILE.dockerignore).
+    /// Write to FILE instead of stdout (and the context's ignore patterns to FILE.dockerignore; with --emit llb, the image config to FILE.config.json).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 

@@ -131,6 +131,13 @@ fn metadata_json(m: &pb::OpMetadata) -> Json {
                 .map(|(k, v)| (k.clone(), Json::String(v.clone())))
                 .collect(),
         )
+        .map(
+            "caps",
+            m.caps
+                .iter()
+                .map(|(k, v)| (k.clone(), Json::Bool(*v)))
+                .collect(),
+        )
         .done()
 }
 

@@ -161,13 +161,70 @@ impl Graph {
         let d = digest(&bytes);
         if self.seen.insert(d.clone()) {
             self.def.push(bytes);
-            if !description.is_empty() {
+            let caps = caps(op);
+            if !description.is_empty() || !caps.is_empty() {
                 self.metadata
-                    .insert(d.clone(), pb::OpMetadata { description });
+                    .insert(d.clone(), pb::OpMetadata { description, caps });
             }
         }
         d
     }
+}
+
+/// The BuildKit capabilities `op` needs, named as BuildKit names them
+/// (`solver/pb/caps.go`), as its Go client declares them.
+fn caps(op: &pb::Op) -> BTreeMap<String, bool> {
+    let mut caps: Vec<&str> = Vec::new();
+    match &op.kind {
+        Some(Kind::Source(s)) if s.identifier.starts_with("docker-image://") => {
+            caps.push("source.image")
+        }
+        Some(Kind::Source(s)) => {
+            caps.push("source.local");
+            for attr in s.attrs.keys() {
+                match attr.as_str() {
+                    "local.sharedkeyhint" => caps.push("source.local.sharedkeyhint"),
+                    "local.excludepatterns" => caps.push("source.local.excludepatterns"),
+                    "local.followpaths" => caps.push("source.local.followpaths"),
+                    _ => {}
+                }
+            }
+        }
+        Some(Kind::File(_)) => caps.push("file.base"),
+        Some(Kind::Merge(_)) => caps.push("mergeop"),
+        Some(Kind::Exec(e)) => {
+            caps.push("exec.meta.base");
+            if e.network != pb::NetMode::Unset as i32 {
+                caps.push("exec.meta.network");
+            }
+            for m in &e.mounts {
+                if !m.selector.is_empty() {
+                    caps.push("exec.mount.selector");
+                }
+                match pb::MountType::try_from(m.mount_type) {
+                    Ok(pb::MountType::Cache) => {
+                        caps.extend(["exec.mount.cache", "exec.mount.cache.sharing"])
+                    }
+                    Ok(pb::MountType::Tmpfs) => {
+                        caps.push("exec.mount.tmpfs");
+                        if m.tmpfs_opt.as_ref().is_some_and(|t| t.size > 0) {
+                            caps.push("exec.mount.tmpfs.size");
+                        }
+                    }
+                    Ok(pb::MountType::Bind) if m.input >= 0 => caps.push("exec.mount.bind"),
+                    Ok(pb::MountType::Secret) => caps.push("exec.mount.secret"),
+                    Ok(pb::MountType::Ssh) => caps.push("exec.mount.ssh"),
+                    _ => {}
+                }
+            }
+            if !e.secretenv.is_empty() {
+                caps.extend(["exec.mount.secret", "exec.secretenv"]);
+            }
+        }
+        // The terminal op.
+        None => caps.extend(["constraints", "platform", "meta.description"]),
+    }
+    caps.into_iter().map(|c| (c.to_string(), true)).collect()
 }
 
 struct Lowering<'a> {
@@ -236,7 +293,14 @@ impl<'a> Lowering<'a> {
                 self.states[i] = Some(state);
             }
         }
-        let target = self.state(self.build.target)?.clone();
+        let mut target = self.state(self.build.target)?.clone();
+        if target.output.is_none() {
+            // `scratch` with no files: BuildKit refuses an empty definition,
+            // so the result is an empty directory (an empty layer).
+            let stage = self.build.stage(self.build.target);
+            let name = format!("[{}] empty filesystem", stage.name);
+            self.mkdir(&mut target, "/", None, name, stage.line);
+        }
         if let Some(out) = &target.output {
             // The terminal op: no op, one input, the result.
             let terminal = pb::Op {
@@ -496,7 +560,8 @@ impl<'a> Lowering<'a> {
                 state.config.working_dir = Some(dir.clone());
                 if dir != "/" {
                     let name = counter.next(&format!("WORKDIR {text}"));
-                    self.mkdir(state, &dir, name, line);
+                    let owner = state.config.user.clone();
+                    self.mkdir(state, &dir, owner.as_deref(), name, line);
                 }
             }
             StepKind::Copy(copy) => self.copy(state, counter, copy, line)?,
@@ -541,14 +606,21 @@ impl<'a> Lowering<'a> {
         Ok(())
     }
 
-    /// WORKDIR: mkdir -p, owned by the user in effect.
-    fn mkdir(&mut self, state: &mut State, dir: &str, name: String, line: usize) {
+    /// WORKDIR: mkdir -p, owned by `owner` (the user in effect).
+    fn mkdir(
+        &mut self,
+        state: &mut State,
+        dir: &str,
+        owner: Option<&str>,
+        name: String,
+        line: usize,
+    ) {
         let mut inputs = Vec::new();
         let base = state
             .output
             .as_ref()
             .map_or(-1, |o| input_index(&mut inputs, o));
-        let owner = state.config.user.as_deref().map(|u| chown(u, base));
+        let owner = owner.map(|u| chown(u, base));
         let action = pb::FileAction {
             input: base,
             secondary_input: -1,

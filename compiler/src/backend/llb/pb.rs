@@ -280,6 +280,10 @@ pub struct SourceOp {
 pub struct OpMetadata {
     #[prost(btree_map = "string, string", tag = "2")]
     pub description: BTreeMap<String, String>,
+    /// BuildKit features the op needs (`source.image`, `exec.mount.cache`,
+    /// ...): a daemon without one refuses the build up front.
+    #[prost(btree_map = "string, bool", tag = "5")]
+    pub caps: BTreeMap<String, bool>,
 }
 
 /// `pb.FileOp`: a list of actions, each building on an input or an
