@@ -6,9 +6,19 @@ use msbc::compile::{self, Emit};
 use msbc::lower::Selection;
 use std::path::Path;
 
+/// Compiles a spec as `msbc compile` does: the stdlib templates, and the
+/// files of its directory (the build context) for templates that detect.
 fn compile_file(path: &Path, selection: &Selection, emit: Emit) -> String {
     let bytes = std::fs::read(path).expect("spec readable");
-    let checked = compile::check(&bytes);
+    let files = msbc::cli::context_files(path.parent().expect("spec has a directory"));
+    let catalog = msbc::expand::Catalog::stdlib();
+    let checked = compile::check_with(
+        &bytes,
+        msbc::expand::Context {
+            catalog: &catalog,
+            files: &files,
+        },
+    );
     let errors: Vec<String> = checked
         .diagnostics
         .iter()

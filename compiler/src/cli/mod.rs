@@ -5,6 +5,8 @@ mod args;
 mod presets;
 mod templates;
 
+pub use templates::context_files;
+
 use crate::compile::{self, Checked, Emit, Output};
 use crate::diag::render::{self, JsonDiagnostic, Style};
 use crate::diag::{Code, Diagnostics, did_you_mean};

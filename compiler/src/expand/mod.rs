@@ -4,7 +4,8 @@
 //! What a template sees: its parameters (every declared one; unset ones are
 //! `none`), `versions` (stdlib/versions.kdl as `versions.go.version`), and
 //! the functions `has(path)` (is the file in the build context?),
-//! `matching(suffix)` (context files ending with it) and `basename(path)`;
+//! `matching(suffix)` (context files ending with it), `basename(path)` and
+//! `fail(message)` (refuse the parameters: E0115 at the user's `use`);
 //! the filter `q` quotes a value as a KDL string.
 //!
 //! A template is minijinja text (`template.kdl.j2`) rendered to KDL and read
@@ -24,6 +25,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics, Label, Span};
 use crate::syntax::{self, ast::Document, ast::PolicyDecl, ast::UseDecl};
 use minijinja::{Environment, UndefinedBehavior, Value};
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 /// Where each template's output sits in the virtual source.
 #[derive(Debug, Clone, Default)]
@@ -210,7 +212,20 @@ impl Expander<'_> {
         let values = params::check(u, &manifest, diags)?;
         let text = match self.render(files, values) {
             Ok(text) => text,
-            Err(e) => {
+            Err(RenderError::Refused(why)) => {
+                diags.push(
+                    Diagnostic::new(
+                        Code::PresetRefused,
+                        format!("preset `{name}` cannot be used this way: {why}"),
+                    )
+                    .label(u.preset.span, "refused by the template")
+                    .help(format!(
+                        "change the parameters of this `use` (`msbc presets {name}` describes them)"
+                    )),
+                );
+                return None;
+            }
+            Err(RenderError::Broken(e)) => {
                 diags.push(broken(e));
                 return None;
             }
@@ -265,6 +280,22 @@ impl Expander<'_> {
         &self,
         files: &TemplateFiles,
         values: BTreeMap<String, Value>,
+    ) -> Result<String, RenderError> {
+        let refused: Arc<Mutex<Option<String>>> = Arc::default();
+        let result = self.render_inner(files, values, refused.clone());
+        let why = refused.lock().ok().and_then(|mut r| r.take());
+        match (result, why) {
+            (Ok(text), None) => Ok(text),
+            (_, Some(why)) => Err(RenderError::Refused(why)),
+            (Err(e), None) => Err(RenderError::Broken(e)),
+        }
+    }
+
+    fn render_inner(
+        &self,
+        files: &TemplateFiles,
+        values: BTreeMap<String, Value>,
+        refused: Arc<Mutex<Option<String>>>,
     ) -> Result<String, String> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -275,6 +306,19 @@ impl Expander<'_> {
             .map_err(|e| e.to_string())?;
         env.set_syntax(syntax);
         env.add_filter("q", kdl_quote);
+        // `fail(message)`: the template refuses what the user asked for.
+        env.add_function(
+            "fail",
+            move |message: String| -> Result<Value, minijinja::Error> {
+                if let Ok(mut slot) = refused.lock() {
+                    *slot = Some(message.clone());
+                }
+                Err(minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    message,
+                ))
+            },
+        );
         env.add_function("basename", basename);
         let context_files: Vec<String> = self.ctx.files.to_vec();
         let listed = context_files.clone();
@@ -325,6 +369,13 @@ fn describe(e: &minijinja::Error) -> String {
         s.push_str(&format!(" (template.kdl.j2 line {line})"));
     }
     s
+}
+
+/// Why rendering failed: the template refused its parameters (`fail()`),
+/// or the template itself is broken.
+enum RenderError {
+    Refused(String),
+    Broken(String),
 }
 
 /// A value as a KDL string literal: the one way template values enter KDL.

@@ -1,0 +1,1593 @@
+//! The stdlib presets make what a senior engineer writes by hand, for every
+//! package manager and build tool they support: checked on the sample specs
+//! (`specs/{go,java,node,python,dotnet}`, compiled by the real binary, which
+//! lists their build context) and on in-memory specs with a made-up file list
+//! (`compile::check_with`), which exercise detection from lockfiles and
+//! build files.
+//!
+//! Every Dockerfile must have: a final (runtime) stage whose base is not an
+//! SDK or build image, a non-root `USER`, an exec-form `ENTRYPOINT` or
+//! `CMD`, and only `COPY --from=` a build stage; manifests copied and
+//! dependencies installed (on a cache mount) before the sources are copied;
+//! a `test` stage that is not the final stage and that the image does not
+//! need.
+
+use crate::support::{self, msbc, msbc_in, root};
+use msbc::compile::{self, Emit};
+use msbc::diag::Diagnostic;
+use msbc::expand::{Catalog, Context, Manifest};
+use msbc::lower::Selection;
+use std::path::PathBuf;
+
+// ---------------------------------------------------------------------------
+// A small Dockerfile reader: enough structure for the checks below. Its
+// reading of every variant is compared with BuildKit's own parser in
+// `variants_pass_buildkit_and_hadolint` when the validators are installed.
+
+#[derive(Debug, Clone)]
+struct Instr {
+    cmd: String,
+    flags: Vec<String>,
+    /// What follows the flags (for a heredoc `RUN`, the `<<EOF` marker).
+    rest: String,
+    /// The heredoc body of a `RUN <<EOF`.
+    heredoc: Option<String>,
+}
+
+impl Instr {
+    /// Exec (JSON) form: `["prog", "arg"]`.
+    fn exec_form(&self) -> Option<Vec<String>> {
+        serde_json::from_str(&self.rest).ok()
+    }
+
+    /// The script of a `RUN`: its heredoc body or its shell-form text.
+    fn script(&self) -> &str {
+        self.heredoc.as_deref().unwrap_or(&self.rest)
+    }
+
+    fn words(&self) -> Vec<&str> {
+        self.rest.split_whitespace().collect()
+    }
+
+    /// `--from=` of a `COPY`.
+    fn copy_from(&self) -> Option<&str> {
+        self.flags.iter().find_map(|f| f.strip_prefix("--from="))
+    }
+
+    /// Sources of a `COPY` (every word but the destination).
+    fn copy_sources(&self) -> Vec<&str> {
+        let w = self.words();
+        w[..w.len().saturating_sub(1)].to_vec()
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Stage {
+    name: String,
+    /// The `FROM` reference, global args replaced by their defaults.
+    base: String,
+    instrs: Vec<Instr>,
+}
+
+#[derive(Debug)]
+struct Dockerfile {
+    text: String,
+    /// Global `ARG`s (before the first `FROM`) with their defaults.
+    args: Vec<(String, String)>,
+    stages: Vec<Stage>,
+}
+
+fn instructions(text: &str) -> Vec<Instr> {
+    let mut out: Vec<Instr> = Vec::new();
+    let mut current = String::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if current.is_empty() && (line.trim_start().starts_with('#') || line.trim().is_empty()) {
+            continue;
+        }
+        if let Some(part) = line.strip_suffix('\\') {
+            current.push_str(part.trim_start());
+            current.push(' ');
+            continue;
+        }
+        current.push_str(line.trim_start());
+        let logical = std::mem::take(&mut current);
+        let (cmd, after) = logical.split_once(' ').unwrap_or((logical.as_str(), ""));
+        let mut flags = Vec::new();
+        let mut rest = after.trim_start();
+        while rest.starts_with("--") {
+            let (flag, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+            flags.push(flag.to_string());
+            rest = tail.trim_start();
+        }
+        let mut heredoc = None;
+        if let Some(marker) = rest.strip_prefix("<<") {
+            let end = marker
+                .trim_start_matches('-')
+                .trim_matches(['\'', '"'])
+                .to_string();
+            let mut body = String::new();
+            for l in lines.by_ref() {
+                if l == end {
+                    break;
+                }
+                body.push_str(l);
+                body.push('\n');
+            }
+            heredoc = Some(body);
+        }
+        out.push(Instr {
+            cmd: cmd.to_ascii_uppercase(),
+            flags,
+            rest: rest.trim_end().to_string(),
+            heredoc,
+        });
+    }
+    out
+}
+
+fn parse(text: &str) -> Dockerfile {
+    let mut args: Vec<(String, String)> = Vec::new();
+    let mut stages: Vec<Stage> = Vec::new();
+    for i in instructions(text) {
+        if i.cmd == "FROM" {
+            let w = i.words();
+            assert!(
+                w.len() == 3 && w[1].eq_ignore_ascii_case("as"),
+                "FROM without a stage name: {i:?}"
+            );
+            let mut base = w[0].to_string();
+            for (name, value) in &args {
+                base = base.replace(&format!("${{{name}}}"), value);
+            }
+            stages.push(Stage {
+                name: w[2].to_string(),
+                base,
+                instrs: Vec::new(),
+            });
+        } else if let Some(stage) = stages.last_mut() {
+            stage.instrs.push(i);
+        } else if i.cmd == "ARG" {
+            let (name, value) = i.rest.split_once('=').unwrap_or((i.rest.as_str(), ""));
+            args.push((name.to_string(), value.trim_matches('"').to_string()));
+        }
+    }
+    Dockerfile {
+        text: text.to_string(),
+        args,
+        stages,
+    }
+}
+
+impl Dockerfile {
+    fn stage(&self, name: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+
+    fn last(&self) -> &Stage {
+        self.stages.last().expect("a stage")
+    }
+
+    /// The instructions that make `stage`: those of the stages it is built
+    /// `FROM`, then its own.
+    fn chain<'a>(&'a self, stage: &'a Stage) -> Vec<&'a Instr> {
+        let mut out: Vec<&Instr> = Vec::new();
+        if let Some(parent) = self.stage(&stage.base).filter(|p| p.name != stage.name) {
+            out = self.chain(parent);
+        }
+        out.extend(stage.instrs.iter());
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------
+// What every preset must produce.
+
+/// What "good" means for one preset and package manager.
+struct Rules {
+    what: String,
+    /// Is this a runtime base (not an SDK, compiler or build image)?
+    runtime_base: BaseRule,
+    /// Files copied before the sources.
+    manifests: &'static [&'static str],
+    /// A piece of the dependency install command.
+    install: &'static str,
+    /// The cache mount target (a piece of it) the install uses.
+    cache: &'static str,
+}
+
+type BaseRule = fn(&str) -> bool;
+
+fn rules(preset: &str, pm: &str) -> Rules {
+    let rule = |runtime_base: BaseRule, manifests, install, cache| Rules {
+        what: format!("{preset}/{pm}"),
+        runtime_base,
+        manifests,
+        install,
+        cache,
+    };
+    let jre: BaseRule = |b| {
+        !b.contains("maven")
+            && !b.contains("gradle")
+            && !b.contains("jdk")
+            && (b.ends_with("-jre") || b.contains("distroless/java"))
+    };
+    let node: BaseRule = |b| {
+        b.ends_with("-slim") || b.contains("distroless/nodejs") || b.contains("nginx-unprivileged")
+    };
+    let python: BaseRule = |b| b.contains("-slim");
+    let dotnet: BaseRule = |b| {
+        !b.contains("/sdk:")
+            && ["/aspnet:", "/runtime:", "/runtime-deps:"]
+                .iter()
+                .any(|r| b.contains(r))
+    };
+    match (preset, pm) {
+        ("go", _) => rule(
+            |b| !b.contains("golang"),
+            &["go.mod"],
+            "go mod download",
+            "/go/pkg/mod",
+        ),
+        ("java", "maven") => rule(
+            jre,
+            &["pom.xml"],
+            "dependency:go-offline",
+            "/root/.m2/repository",
+        ),
+        ("java", _) => rule(
+            jre,
+            &["build.gradle.kts"],
+            " dependencies",
+            ".gradle/caches",
+        ),
+        ("node", "npm") => rule(
+            node,
+            &["package.json", "package-lock.json"],
+            "npm ci",
+            "/root/.npm",
+        ),
+        ("node", "pnpm") => rule(
+            node,
+            &["package.json", "pnpm-lock.yaml"],
+            "pnpm install --frozen-lockfile",
+            "/pnpm/store",
+        ),
+        ("node", _) => rule(
+            node,
+            &["package.json", "yarn.lock"],
+            "yarn install --frozen-lockfile",
+            "/usr/local/share/.cache/yarn",
+        ),
+        ("python", "pip") => rule(
+            python,
+            &["requirements.txt"],
+            "pip install -r requirements.txt",
+            "/root/.cache/pip",
+        ),
+        ("python", "uv") => rule(
+            python,
+            &["pyproject.toml", "uv.lock"],
+            "uv sync --locked",
+            "/root/.cache/uv",
+        ),
+        ("python", _) => rule(
+            python,
+            &["pyproject.toml", "poetry.lock"],
+            "poetry install",
+            "/root/.cache/pypoetry",
+        ),
+        ("dotnet", _) => rule(dotnet, &["proj"], "dotnet restore", "/root/.nuget/packages"),
+        other => panic!("no rules for {other:?}"),
+    }
+}
+
+/// The checks every preset output must pass.
+fn assert_senior(df: &Dockerfile, r: &Rules) {
+    let what = &r.what;
+    let text = &df.text;
+    let last = df.last();
+
+    // The runtime image: not an SDK, not what any build stage ran on.
+    assert!(
+        (r.runtime_base)(&last.base),
+        "{what}: the final stage is built on `{}`, a build image\n{text}",
+        last.base
+    );
+    for s in &df.stages[..df.stages.len() - 1] {
+        if df.stage(&s.base).is_none() {
+            assert_ne!(
+                s.base, last.base,
+                "{what}: the runtime image is the build image of `{}`\n{text}",
+                s.name
+            );
+        }
+    }
+
+    // Non-root.
+    let user = last
+        .instrs
+        .iter()
+        .rev()
+        .find(|i| i.cmd == "USER")
+        .map(|i| i.rest.clone());
+    let user = user.unwrap_or_else(|| panic!("{what}: the final stage sets no USER\n{text}"));
+    let name = user.split(':').next().unwrap_or("");
+    assert!(
+        !name.is_empty() && name != "root" && name != "0",
+        "{what}: USER {user}\n{text}"
+    );
+
+    // Exec form.
+    let starts: Vec<&Instr> = last
+        .instrs
+        .iter()
+        .filter(|i| i.cmd == "ENTRYPOINT" || i.cmd == "CMD")
+        .collect();
+    assert!(
+        !starts.is_empty(),
+        "{what}: no ENTRYPOINT or CMD in the final stage\n{text}"
+    );
+    for i in starts {
+        assert!(
+            i.exec_form().is_some_and(|v| !v.is_empty()),
+            "{what}: {} is not exec form: {}\n{text}",
+            i.cmd,
+            i.rest
+        );
+    }
+
+    // Only artifacts of build stages, never the context or the test stage.
+    for i in last
+        .instrs
+        .iter()
+        .filter(|i| i.cmd == "COPY" || i.cmd == "ADD")
+    {
+        let from = i.copy_from().unwrap_or_else(|| {
+            panic!("{what}: the final stage copies from the context: {i:?}\n{text}")
+        });
+        assert!(
+            df.stage(from).is_some(),
+            "{what}: the final stage copies from `{from}`, not a build stage\n{text}"
+        );
+        assert_ne!(
+            from, "test",
+            "{what}: the final stage needs the test stage\n{text}"
+        );
+    }
+    assert_ne!(last.base, "test", "{what}\n{text}");
+
+    // Manifests, then the install (on its cache), and only then the sources.
+    let install_stage = df
+        .stages
+        .iter()
+        .find(|s| {
+            s.instrs
+                .iter()
+                .any(|i| i.cmd == "RUN" && i.script().contains(r.install))
+        })
+        .unwrap_or_else(|| panic!("{what}: no RUN with `{}`\n{text}", r.install));
+    let chain = df.chain(install_stage);
+    let at = chain
+        .iter()
+        .position(|i| i.cmd == "RUN" && i.script().contains(r.install))
+        .expect("install in its chain");
+    let before = &chain[..at];
+    for m in r.manifests {
+        assert!(
+            before.iter().any(|i| i.cmd == "COPY"
+                && i.copy_from().is_none()
+                && i.copy_sources().iter().any(|s| s.ends_with(m))),
+            "{what}: `{m}` is not copied before `{}`\n{text}",
+            r.install
+        );
+    }
+    assert!(
+        !before
+            .iter()
+            .any(|i| i.cmd == "COPY" && i.copy_sources().contains(&".")),
+        "{what}: the sources are copied before the dependencies are installed\n{text}"
+    );
+    let install = chain[at];
+    assert!(
+        install
+            .flags
+            .iter()
+            .any(|f| f.starts_with("--mount=type=cache,")
+                && f.split(',').any(|kv| kv
+                    .strip_prefix("target=")
+                    .is_some_and(|t| t.contains(r.cache)))),
+        "{what}: `{}` has no cache mount on {}: {:?}\n{text}",
+        r.install,
+        r.cache,
+        install.flags
+    );
+    let sources = df
+        .stages
+        .iter()
+        .flat_map(|s| s.instrs.iter())
+        .filter(|i| i.cmd == "COPY" && i.copy_sources().contains(&"."))
+        .count();
+    assert!(sources >= 1, "{what}: the sources are never copied\n{text}");
+
+    // A test stage, built only when targeted.
+    let test = df
+        .stage("test")
+        .unwrap_or_else(|| panic!("{what}: no test stage\n{text}"));
+    assert_ne!(
+        test.name, last.name,
+        "{what}: the test stage is the final stage\n{text}"
+    );
+    assert!(
+        !df.chain(last).iter().any(|i| i.copy_from() == Some("test")),
+        "{what}\n{text}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Compiling.
+
+/// A spec compiled with `files` as its build context; `Err` with the
+/// diagnostics when it has errors. Warnings fail the test.
+fn compile_with(src: &str, files: &[&str]) -> Result<String, Vec<Diagnostic>> {
+    compile_selected(src, files, &Selection::default())
+}
+
+fn compile_selected(
+    src: &str,
+    files: &[&str],
+    selection: &Selection,
+) -> Result<String, Vec<Diagnostic>> {
+    let catalog = Catalog::stdlib();
+    let files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+    let checked = compile::check_with(
+        src.as_bytes(),
+        Context {
+            catalog: &catalog,
+            files: &files,
+        },
+    );
+    let diagnostics: Vec<Diagnostic> = checked.diagnostics.iter().cloned().collect();
+    if checked.model.is_none() || diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(diagnostics);
+    }
+    assert!(
+        diagnostics.is_empty(),
+        "warnings for\n{src}\n{:?}",
+        diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
+    );
+    let model = checked.model.expect("a model");
+    Ok(
+        compile::emit(&model, selection, Emit::Dockerfile, "build.kdl")
+            .expect("emit")
+            .main,
+    )
+}
+
+fn ok(src: &str, files: &[&str]) -> Dockerfile {
+    match compile_with(src, files) {
+        Ok(text) => parse(&text),
+        Err(d) => panic!(
+            "{src}\nerrors: {:#?}",
+            d.iter().map(|d| (&d.code, &d.message)).collect::<Vec<_>>()
+        ),
+    }
+}
+
+/// A sample spec, compiled by the binary (which lists its directory as the
+/// build context), after `check --deny-warnings`.
+fn sample(dir: &str) -> Dockerfile {
+    let path = root().join("specs").join(dir);
+    let path = path.to_string_lossy();
+    let check = msbc(&["check", "--deny-warnings", &path]);
+    assert_eq!(check.status, 0, "{dir}: {}", check.stderr);
+    let run = msbc(&["compile", &path]);
+    assert_eq!(run.status, 0, "{dir}: {}", run.stderr);
+    parse(&run.stdout)
+}
+
+/// The in-memory variants: (preset, package manager, spec, context files).
+/// Each is a case of detection or of a parameter the samples do not use.
+fn variants() -> Vec<(
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+)> {
+    vec![
+        (
+            "go",
+            "go",
+            "msbc 1\nuse go { main \"./cmd/api\"; port 8080; }",
+            &["go.mod", "go.sum", "cmd/api/main.go"],
+        ),
+        // java: the tool from the build files, the wrapper from its script.
+        (
+            "java",
+            "maven",
+            "msbc 1\nuse java { port 8080; }",
+            &["pom.xml", "src/main/java/App.java"],
+        ),
+        (
+            "java",
+            "maven",
+            "msbc 1\nuse java runtime=\"distroless\" { jar \"app/target/app-*.jar\"; }",
+            &[
+                "pom.xml",
+                "app/pom.xml",
+                "lib/pom.xml",
+                "mvnw",
+                ".mvn/wrapper/maven-wrapper.properties",
+            ],
+        ),
+        (
+            "java",
+            "gradle",
+            "msbc 1\nuse java { port 8080; healthcheck \"curl -fsS http://127.0.0.1:8080/health\"; }",
+            &[
+                "settings.gradle.kts",
+                "build.gradle.kts",
+                "gradle.properties",
+                "gradle/libs.versions.toml",
+            ],
+        ),
+        (
+            "java",
+            "gradle",
+            "msbc 1\nuse java { args \"--verbose\"; env TZ=\"UTC\"; }",
+            &[
+                "settings.gradle.kts",
+                "build.gradle.kts",
+                "app/build.gradle.kts",
+                "gradlew",
+                "gradle/wrapper/gradle-wrapper.properties",
+            ],
+        ),
+        // node: the package manager from the lockfile.
+        (
+            "node",
+            "npm",
+            "msbc 1\nuse node { main \"server.js\"; port 3000; }",
+            &["package.json", "package-lock.json", "server.js"],
+        ),
+        (
+            "node",
+            "pnpm",
+            "msbc 1\nuse node { build \"build\"; files \"dist\"; main \"dist/main.js\"; }",
+            &[
+                "package.json",
+                "pnpm-lock.yaml",
+                "pnpm-workspace.yaml",
+                ".npmrc",
+            ],
+        ),
+        (
+            "node",
+            "yarn",
+            "msbc 1\nuse node runtime=\"distroless\" { main \"index.js\"; healthcheck \"/nodejs/bin/node health.js\"; }",
+            &["package.json", "yarn.lock"],
+        ),
+        (
+            "node",
+            "npm",
+            "msbc 1\nuse node static=#true { port 8081; dist \"build\"; }",
+            &["package.json", "package-lock.json"],
+        ),
+        (
+            "node",
+            "pnpm",
+            "msbc 1\nuse node pm=\"pnpm\" static=#true",
+            &["package.json", "pnpm-lock.yaml", "package-lock.json"],
+        ),
+        // python: the package manager from the lockfile.
+        (
+            "python",
+            "pip",
+            "msbc 1\nuse python { module \"api\"; port 8000; }",
+            &[
+                "requirements.txt",
+                "requirements-dev.txt",
+                "api/__main__.py",
+            ],
+        ),
+        (
+            "python",
+            "uv",
+            "msbc 1\nuse python { command \"uvicorn\" \"api:app\"; args \"--port\" \"8000\"; }",
+            &["pyproject.toml", "uv.lock"],
+        ),
+        (
+            "python",
+            "poetry",
+            "msbc 1\nuse python version=\"3.13\" { healthcheck \"python -m app.health\"; }",
+            &["pyproject.toml", "poetry.lock", "README.md"],
+        ),
+    ]
+}
+
+// ---------------------------------------------------------------------------
+// The samples.
+
+#[test]
+fn samples_are_what_a_senior_engineer_writes() {
+    for (dir, preset, pm) in [
+        ("go", "go", "go"),
+        ("java/maven", "java", "maven"),
+        ("java/gradle", "java", "gradle"),
+        ("node/npm", "node", "npm"),
+        ("node/pnpm", "node", "pnpm"),
+        ("node/yarn", "node", "yarn"),
+        ("node/static", "node", "npm"),
+        ("python/pip", "python", "pip"),
+        ("python/uv", "python", "uv"),
+        ("python/poetry", "python", "poetry"),
+        ("dotnet", "dotnet", "dotnet"),
+    ] {
+        let df = sample(dir);
+        let mut r = rules(preset, pm);
+        r.what = format!("specs/{dir}");
+        assert_senior(&df, &r);
+    }
+}
+
+#[test]
+fn sample_specs_say_what_they_use() {
+    for dir in [
+        "go",
+        "java/maven",
+        "java/gradle",
+        "node/npm",
+        "node/pnpm",
+        "node/yarn",
+        "node/static",
+        "python/pip",
+        "python/uv",
+        "python/poetry",
+        "dotnet",
+    ] {
+        let text = std::fs::read_to_string(root().join("specs").join(dir).join("build.kdl"))
+            .expect("build.kdl");
+        let lines = text
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("//"))
+            .count();
+        let preset = dir.split('/').next().expect("a preset");
+        assert!(
+            text.contains(&format!("use {preset}")),
+            "specs/{dir} does not `use {preset}`"
+        );
+        // A few lines: the preset does the work (go's also replaces one stage).
+        assert!(
+            lines <= if dir == "go" { 13 } else { 8 },
+            "specs/{dir}/build.kdl has {lines} lines"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Detection and variants.
+
+#[test]
+fn variants_are_what_a_senior_engineer_writes() {
+    for (preset, pm, src, files) in variants_with_dotnet() {
+        let df = ok(src, &files);
+        let mut r = rules(preset, pm);
+        r.what = format!("{preset}/{pm}: {src:?} with {files:?}");
+        assert_senior(&df, &r);
+    }
+}
+
+/// [`variants`] plus the dotnet ones: the project from the .csproj files.
+fn variants_with_dotnet() -> Vec<(&'static str, &'static str, &'static str, Vec<&'static str>)> {
+    let mut out: Vec<(&str, &str, &str, Vec<&str>)> = variants()
+        .into_iter()
+        .map(|(a, b, c, d)| (a, b, c, d.to_vec()))
+        .collect();
+    out.push((
+        "dotnet",
+        "dotnet",
+        "msbc 1\nuse dotnet { port 5000; }",
+        vec![
+            "App.sln",
+            "Directory.Build.props",
+            "src/Api/Api.csproj",
+            "tests/Api.Tests/Api.Tests.csproj",
+        ],
+    ));
+    out.push(("dotnet", "dotnet", "msbc 1\nuse dotnet runtime=\"runtime-deps\" chiseled=#true { project \"./src/Worker/Worker.fsproj\"; }", vec!["src/Worker/Worker.fsproj", "src/Lib/Lib.csproj"]));
+    out.push((
+        "dotnet",
+        "dotnet",
+        "msbc 1\nuse dotnet runtime=\"runtime\" { project \"Tool.csproj\"; }",
+        vec![],
+    ));
+    out
+}
+
+#[test]
+fn java_detects_the_build_tool_and_its_wrapper() {
+    let maven = ok("msbc 1\nuse java", &["pom.xml"]);
+    assert!(
+        maven.stage("deps").is_some_and(
+            |s| s.base.starts_with("maven:3.") && s.base.contains("-eclipse-temurin-21")
+        ),
+        "{}",
+        maven.text
+    );
+    assert!(maven.text.contains("ARG MAVEN_VERSION="), "{}", maven.text);
+    assert!(
+        maven.text.contains("mvn -B -ntp -DskipTests package")
+            && maven.text.contains("mvn -B -ntp verify")
+    );
+    assert_eq!(maven.last().base, "eclipse-temurin:21-jre");
+    assert!(
+        maven
+            .last()
+            .instrs
+            .iter()
+            .any(|i| i.rest == r#"["java", "-jar", "/app/app.jar"]"#),
+        "{}",
+        maven.text
+    );
+
+    for build_file in [
+        "build.gradle",
+        "build.gradle.kts",
+        "settings.gradle",
+        "settings.gradle.kts",
+    ] {
+        let gradle = ok("msbc 1\nuse java", &[build_file]);
+        let deps = gradle.stage("deps").expect("deps");
+        assert!(
+            deps.base.starts_with("gradle:8.") && deps.base.ends_with("-jdk21"),
+            "{build_file}: {}",
+            gradle.text
+        );
+        assert!(
+            deps.instrs
+                .iter()
+                .any(|i| i.cmd == "COPY" && i.copy_sources() == [build_file]),
+            "{build_file}: {}",
+            gradle.text
+        );
+        assert!(
+            gradle
+                .text
+                .contains("gradle --no-daemon --console=plain assemble"),
+            "{}",
+            gradle.text
+        );
+    }
+
+    // The wrapper pins the tool: a plain JDK image, no MAVEN_VERSION arg.
+    let wrapped = ok(
+        "msbc 1\nuse java",
+        &[
+            "pom.xml",
+            "mvnw",
+            ".mvn/wrapper/maven-wrapper.properties",
+            "core/pom.xml",
+        ],
+    );
+    let deps = wrapped.stage("deps").expect("deps");
+    assert_eq!(deps.base, "eclipse-temurin:21-jdk");
+    assert!(!wrapped.text.contains("MAVEN_VERSION"), "{}", wrapped.text);
+    assert!(
+        wrapped
+            .text
+            .contains("./mvnw -B -ntp dependency:go-offline"),
+        "{}",
+        wrapped.text
+    );
+    let copied: Vec<String> = deps
+        .instrs
+        .iter()
+        .filter(|i| i.cmd == "COPY")
+        .map(|i| i.rest.clone())
+        .collect();
+    assert_eq!(
+        copied,
+        [
+            "pom.xml ./",
+            "core/pom.xml ./core/",
+            ".mvn/ ./.mvn/",
+            "mvnw ./"
+        ],
+        "{}",
+        wrapped.text
+    );
+    // ...unless told otherwise.
+    let unwrapped = ok("msbc 1\nuse java wrapper=#false", &["pom.xml", "mvnw"]);
+    assert!(
+        unwrapped.text.contains("ARG MAVEN_VERSION=") && !unwrapped.text.contains("./mvnw"),
+        "{}",
+        unwrapped.text
+    );
+
+    // An explicit tool wins over the files; nothing known means maven.
+    assert!(
+        ok("msbc 1\nuse java tool=\"gradle\"", &["pom.xml"])
+            .text
+            .contains("GRADLE_VERSION")
+    );
+    assert!(ok("msbc 1\nuse java", &[]).text.contains("MAVEN_VERSION"));
+
+    // JAVA_VERSION moves the JDK and the JRE together.
+    let selection = Selection {
+        args: vec![("JAVA_VERSION".into(), "17".into())],
+        ..Selection::default()
+    };
+    let seventeen =
+        parse(&compile_selected("msbc 1\nuse java", &["pom.xml"], &selection).expect("compiles"));
+    assert_eq!(seventeen.last().base, "eclipse-temurin:17-jre");
+    assert!(
+        seventeen
+            .stage("deps")
+            .is_some_and(|s| s.base.ends_with("-eclipse-temurin-17"))
+    );
+}
+
+#[test]
+fn node_detects_the_package_manager_from_the_lockfile() {
+    for (lockfile, install, prod) in [
+        (
+            "package-lock.json",
+            "npm ci --no-audit --no-fund",
+            "npm ci --omit=dev",
+        ),
+        (
+            "pnpm-lock.yaml",
+            "pnpm install --frozen-lockfile",
+            "pnpm install --frozen-lockfile --prod",
+        ),
+        (
+            "yarn.lock",
+            "yarn install --frozen-lockfile",
+            "yarn install --frozen-lockfile --non-interactive --production",
+        ),
+    ] {
+        let df = ok(
+            "msbc 1\nuse node { main \"server.js\"; }",
+            &["package.json", lockfile],
+        );
+        let deps = df.stage("deps").expect("deps");
+        assert!(
+            deps.instrs
+                .iter()
+                .any(|i| i.cmd == "COPY" && i.copy_sources() == ["package.json", lockfile]),
+            "{}",
+            df.text
+        );
+        assert!(
+            deps.instrs
+                .iter()
+                .any(|i| i.cmd == "RUN" && i.script().starts_with(install)),
+            "{lockfile}: {}",
+            df.text
+        );
+
+        // Dev dependencies stay out: the image's node_modules come from a production install,
+        // made on the target platform (native addons), not the builder's.
+        let prod_deps = df.stage("prod-deps").expect("prod-deps");
+        assert!(
+            prod_deps
+                .instrs
+                .iter()
+                .any(|i| i.cmd == "RUN" && i.script().starts_with(prod)),
+            "{lockfile}: {}",
+            df.text
+        );
+        assert!(
+            !df.text
+                .contains("--platform=${BUILDPLATFORM} node:${NODE_VERSION}-bookworm AS prod-deps")
+        );
+        let last = df.last();
+        assert!(
+            last.instrs.iter().any(|i| i.cmd == "COPY"
+                && i.copy_from() == Some("prod-deps")
+                && i.rest.starts_with("/app/node_modules ")),
+            "{}",
+            df.text
+        );
+        assert!(
+            !last.instrs.iter().any(|i| i.copy_from() == Some("deps")),
+            "{}",
+            df.text
+        );
+        assert!(
+            last.instrs
+                .iter()
+                .any(|i| i.cmd == "USER" && i.rest == "1000"),
+            "runs as `node`: {}",
+            df.text
+        );
+        assert!(
+            last.instrs
+                .iter()
+                .any(|i| i.cmd == "ENV" && i.rest.contains("NODE_ENV=production")),
+            "{}",
+            df.text
+        );
+        assert!(
+            last.instrs
+                .iter()
+                .any(|i| i.rest == r#"["node", "server.js"]"#),
+            "{}",
+            df.text
+        );
+    }
+    // pnpm and yarn are pinned versions, installed by npm.
+    assert!(
+        ok("msbc 1\nuse node", &["package.json", "pnpm-lock.yaml"])
+            .text
+            .contains("npm install --global pnpm@${PNPM_VERSION}")
+    );
+    assert!(
+        ok("msbc 1\nuse node", &["package.json", "yarn.lock"])
+            .text
+            .contains("npm install --global --force yarn@${YARN_VERSION}")
+    );
+    // An explicit choice wins over the lockfile.
+    assert!(
+        ok(
+            "msbc 1\nuse node pm=\"npm\"",
+            &["package.json", "yarn.lock"]
+        )
+        .text
+        .contains("npm ci")
+    );
+
+    // The build script runs on the sources; `files` narrows what ships.
+    let built = ok(
+        "msbc 1\nuse node { build \"compile\"; files \"dist\" \"config/prod.json\"; main \"dist/index.js\"; }",
+        &["package.json", "package-lock.json"],
+    );
+    let build = built.stage("build").expect("build");
+    assert!(
+        build.instrs.iter().any(|i| i.script() == "npm run compile"),
+        "{}",
+        built.text
+    );
+    assert!(
+        build.instrs.iter().any(|i| i.script()
+            == "mkdir -p /out && cp -a --parents package.json 'dist' 'config/prod.json' /out/"),
+        "{}",
+        built.text
+    );
+}
+
+#[test]
+fn node_static_sites_are_served_by_unprivileged_nginx() {
+    let df = ok(
+        "msbc 1\nuse node static=#true",
+        &["package.json", "package-lock.json"],
+    );
+    let last = df.last();
+    assert!(
+        last.base.starts_with("nginxinc/nginx-unprivileged:"),
+        "{}",
+        df.text
+    );
+    assert!(
+        df.text
+            .contains("ARG RUNTIME_IMAGE=nginxinc/nginx-unprivileged:"),
+        "overridable: {}",
+        df.text
+    );
+    assert!(
+        df.stage("prod-deps").is_none(),
+        "no node_modules in a static image: {}",
+        df.text
+    );
+    // The default build script, its dist/ output, nginx's uid and port.
+    assert!(
+        df.stage("build")
+            .is_some_and(|b| b.instrs.iter().any(|i| i.script() == "npm run build")),
+        "{}",
+        df.text
+    );
+    let copies: Vec<&str> = last
+        .instrs
+        .iter()
+        .filter(|i| i.cmd == "COPY")
+        .map(|i| i.rest.as_str())
+        .collect();
+    assert_eq!(copies, ["/app/dist /usr/share/nginx/html/"]);
+    assert!(
+        last.instrs
+            .iter()
+            .any(|i| i.cmd == "USER" && i.rest == "101")
+    );
+    assert!(
+        last.instrs
+            .iter()
+            .any(|i| i.cmd == "EXPOSE" && i.rest == "8080")
+    );
+    assert!(!last.instrs.iter().any(|i| i.cmd == "RUN"), "{}", df.text);
+    // Another port reconfigures nginx's listen directives.
+    let other = ok(
+        "msbc 1\nuse node static=#true { port 9000; dist \"public\"; }",
+        &["package.json", "package-lock.json"],
+    );
+    let last = other.last();
+    assert!(
+        last.instrs.iter().any(|i| i.cmd == "RUN"
+            && i.script().contains("9000;/")
+            && i.script().contains("/etc/nginx/conf.d/default.conf")),
+        "{}",
+        other.text
+    );
+    assert!(
+        last.instrs
+            .iter()
+            .any(|i| i.cmd == "EXPOSE" && i.rest == "9000")
+    );
+    assert!(
+        last.instrs
+            .iter()
+            .any(|i| i.cmd == "COPY" && i.rest == "/app/public /usr/share/nginx/html/"),
+        "{}",
+        other.text
+    );
+}
+
+#[test]
+fn python_detects_the_package_manager_and_ships_a_virtualenv() {
+    for (files, pm, install) in [
+        (
+            vec!["requirements.txt"],
+            "pip",
+            "pip install -r requirements.txt",
+        ),
+        (
+            vec!["pyproject.toml", "uv.lock"],
+            "uv",
+            "uv sync --locked --no-dev --no-install-project",
+        ),
+        (
+            vec!["pyproject.toml", "poetry.lock"],
+            "poetry",
+            "/opt/poetry/bin/poetry install --only main --no-root --no-ansi",
+        ),
+        // A uv project that also exports a requirements.txt is a uv project.
+        (
+            vec!["pyproject.toml", "uv.lock", "requirements.txt"],
+            "uv",
+            "uv sync --locked --no-dev --no-install-project",
+        ),
+    ] {
+        let df = ok("msbc 1\nuse python { port 8000; }", &files);
+        let deps = df.stage("deps").expect("deps");
+        assert!(
+            deps.instrs
+                .iter()
+                .any(|i| i.cmd == "RUN" && i.script() == install),
+            "{pm}: {}",
+            df.text
+        );
+        // Build and runtime images of one Python, the runtime without compilers.
+        assert_eq!(deps.base, "python:3.12-bookworm", "{pm}");
+        let last = df.last();
+        assert_eq!(last.base, "python:3.12-slim-bookworm", "{pm}");
+        let env: String = last
+            .instrs
+            .iter()
+            .filter(|i| i.cmd == "ENV")
+            .map(|i| i.rest.clone())
+            .collect::<Vec<_>>()
+            .join(" ");
+        for var in [
+            "PYTHONDONTWRITEBYTECODE=1",
+            "PYTHONUNBUFFERED=1",
+            "PATH=/opt/venv/bin:${PATH}",
+        ] {
+            assert!(env.contains(var), "{pm}: {var} missing: {}", df.text);
+        }
+        let copies: Vec<&str> = last
+            .instrs
+            .iter()
+            .filter(|i| i.cmd == "COPY")
+            .map(|i| i.rest.as_str())
+            .collect();
+        assert_eq!(
+            copies,
+            ["/opt/venv /opt/venv/", "/app /app/"],
+            "{pm}: {}",
+            df.text
+        );
+        assert!(
+            last.instrs
+                .iter()
+                .any(|i| i.cmd == "USER" && i.rest == "10001")
+        );
+        assert!(
+            last.instrs
+                .iter()
+                .any(|i| i.rest == r#"["python", "-m", "app"]"#),
+            "{pm}: {}",
+            df.text
+        );
+        // The test stage adds the dev dependencies to its own copy of the virtualenv.
+        let test = df.stage("test").expect("test");
+        assert!(
+            test.instrs.iter().any(|i| i.script() == "python -m pytest"),
+            "{pm}: {}",
+            df.text
+        );
+    }
+    // uv comes from its own image, pinned by an arg, through a stage (COPY --from takes no args).
+    let uv = ok("msbc 1\nuse python", &["pyproject.toml", "uv.lock"]);
+    assert!(
+        uv.stage("uv")
+            .is_some_and(|s| s.base.starts_with("ghcr.io/astral-sh/uv:0.")),
+        "{}",
+        uv.text
+    );
+    assert!(
+        uv.text.contains("UV_COMPILE_BYTECODE=1")
+            && uv.text.contains("UV_PROJECT_ENVIRONMENT=/opt/venv"),
+        "{}",
+        uv.text
+    );
+}
+
+#[test]
+fn dotnet_finds_the_project_and_publishes_for_the_target() {
+    let df = ok(
+        "msbc 1\nuse dotnet",
+        &[
+            "App.sln",
+            "Directory.Build.props",
+            "src/Api/Api.csproj",
+            "tests/Api.Tests/Api.Tests.csproj",
+        ],
+    );
+    let restore = df.stage("restore").expect("restore");
+    assert_eq!(restore.base, "mcr.microsoft.com/dotnet/sdk:8.0");
+    let copies: Vec<&str> = restore
+        .instrs
+        .iter()
+        .filter(|i| i.cmd == "COPY")
+        .map(|i| i.rest.as_str())
+        .collect();
+    assert_eq!(
+        copies,
+        [
+            "App.sln Directory.Build.props ./",
+            "src/Api/Api.csproj ./src/Api/",
+            "tests/Api.Tests/Api.Tests.csproj ./tests/Api.Tests/"
+        ],
+        "{}",
+        df.text
+    );
+    assert!(
+        restore
+            .instrs
+            .iter()
+            .any(|i| i.script() == "dotnet restore src/Api/Api.csproj -a ${TARGETARCH}"),
+        "{}",
+        df.text
+    );
+    assert!(df.text.contains("dotnet publish src/Api/Api.csproj -c Release -a ${TARGETARCH} --no-restore -o /out -p:UseAppHost=false"), "{}", df.text);
+    assert!(
+        df.stage("test")
+            .is_some_and(|t| t.instrs.iter().any(|i| i.script() == "dotnet test App.sln")),
+        "{}",
+        df.text
+    );
+    let last = df.last();
+    assert_eq!(last.base, "mcr.microsoft.com/dotnet/aspnet:8.0");
+    assert!(
+        last.instrs
+            .iter()
+            .any(|i| i.cmd == "USER" && i.rest == "1654"),
+        "the images' `app` user: {}",
+        df.text
+    );
+    assert!(
+        last.instrs
+            .iter()
+            .any(|i| i.rest == r#"["dotnet", "/app/Api.dll"]"#),
+        "{}",
+        df.text
+    );
+    assert!(
+        last.instrs
+            .iter()
+            .any(|i| i.cmd == "EXPOSE" && i.rest == "8080"),
+        "{}",
+        df.text
+    );
+
+    // Test projects are run when there is no solution.
+    let tests = ok(
+        "msbc 1\nuse dotnet",
+        &["src/Api/Api.csproj", "tests/Api.Tests/Api.Tests.csproj"],
+    );
+    assert!(
+        tests.stage("test").is_some_and(|t| t
+            .instrs
+            .iter()
+            .any(|i| i.script() == "dotnet test tests/Api.Tests/Api.Tests.csproj")),
+        "{}",
+        tests.text
+    );
+
+    // Self-contained on runtime-deps: the app's own host, the runtime packs restored.
+    let sc = ok(
+        "msbc 1\nuse dotnet runtime=\"runtime-deps\" { project \"src/Api/Api.csproj\"; port 8080; }",
+        &[],
+    );
+    assert_eq!(sc.last().base, "mcr.microsoft.com/dotnet/runtime-deps:8.0");
+    assert!(
+        sc.text.contains("-p:SelfContained=true")
+            && sc.text.contains("--no-restore -o /out --self-contained"),
+        "{}",
+        sc.text
+    );
+    assert!(
+        sc.last().instrs.iter().any(|i| i.rest == r#"["/app/Api"]"#),
+        "{}",
+        sc.text
+    );
+
+    // Another port is the app's too, not only the EXPOSE.
+    let port = ok(
+        "msbc 1\nuse dotnet { project \"Api.csproj\"; port 5000; }",
+        &[],
+    );
+    assert!(
+        port.last()
+            .instrs
+            .iter()
+            .any(|i| i.cmd == "ENV" && i.rest == "ASPNETCORE_HTTP_PORTS=5000"),
+        "{}",
+        port.text
+    );
+
+    // Several candidates: the user must choose, and is told so at the `use`.
+    let err = compile_with(
+        "msbc 1\nuse dotnet",
+        &["src/Api/Api.csproj", "src/Worker/Worker.csproj"],
+    )
+    .expect_err("ambiguous");
+    assert!(
+        err.iter().any(|d| d.code.as_str() == "E0115"
+            && d.message.contains("set project=")
+            && d.message.contains("src/Worker/Worker.csproj")),
+        "{err:#?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Bad `use` input is a checked error, at the value written.
+
+fn error_of(src: &str) -> Diagnostic {
+    let err = compile_with(
+        src,
+        &[
+            "package.json",
+            "package-lock.json",
+            "pom.xml",
+            "requirements.txt",
+        ],
+    )
+    .expect_err(src);
+    err.into_iter()
+        .find(Diagnostic::is_error)
+        .expect("an error")
+}
+
+#[test]
+fn bad_parameters_are_checked_errors() {
+    // Unknown parameter, with a suggestion.
+    let d = error_of("msbc 1\nuse node {\n    mian \"server.js\"\n}\n");
+    assert_eq!(d.code.as_str(), "E0112", "{d:?}");
+    assert!(d.message.contains("`mian`"), "{d:?}");
+    assert!(
+        d.help.as_deref().is_some_and(|h| h.contains("`main`")),
+        "{d:?}"
+    );
+    let d = error_of("msbc 1\nuse python { requirement \"req.txt\"; }");
+    assert_eq!(d.code.as_str(), "E0112");
+    assert!(
+        d.help
+            .as_deref()
+            .is_some_and(|h| h.contains("`requirements`")),
+        "{d:?}"
+    );
+
+    // Wrong type.
+    let d = error_of("msbc 1\nuse python port=\"8000\"");
+    assert_eq!(d.code.as_str(), "E0103", "{d:?}");
+    assert!(
+        d.message.contains("`port`") && d.message.contains("integer"),
+        "{d:?}"
+    );
+    let d = error_of("msbc 1\nuse java { test \"yes\"; }");
+    assert_eq!(d.code.as_str(), "E0103", "{d:?}");
+    let d = error_of("msbc 1\nuse dotnet chiseled=1 project=\"A.csproj\"");
+    assert_eq!(d.code.as_str(), "E0103", "{d:?}");
+
+    // A value outside the choices, with a suggestion.
+    let d = error_of("msbc 1\nuse node pm=\"pnmp\"");
+    assert_eq!(d.code.as_str(), "E0111", "{d:?}");
+    assert!(
+        d.help.as_deref().is_some_and(|h| h.contains("`pnpm`")),
+        "{d:?}"
+    );
+    let d = error_of("msbc 1\nuse java tool=\"ant\"");
+    assert_eq!(d.code.as_str(), "E0111", "{d:?}");
+    assert!(
+        d.labels
+            .first()
+            .is_some_and(|l| l.message.contains("`maven`") && l.message.contains("`gradle`")),
+        "{d:?}"
+    );
+    let d = error_of("msbc 1\nuse python pm=\"pipenv\"");
+    assert_eq!(d.code.as_str(), "E0111", "{d:?}");
+    let d = error_of("msbc 1\nuse dotnet runtime=\"sdk\" project=\"A.csproj\"");
+    assert_eq!(d.code.as_str(), "E0111", "{d:?}");
+
+    // The same through the binary: rustc-style, at the parameter.
+    let run = msbc_in(
+        &root(),
+        &["check", "-"],
+        Some(b"msbc 1\nuse node {\n    mian \"server.js\"\n}\n"),
+    );
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("E0112") && run.stderr.contains("did you mean `main`"),
+        "{}",
+        run.stderr
+    );
+}
+
+// ---------------------------------------------------------------------------
+// `msbc presets NAME` and the manifests.
+
+#[test]
+fn every_preset_shows_a_working_example() {
+    let catalog = Catalog::stdlib();
+    for name in ["go", "java", "node", "python", "dotnet"] {
+        let t = catalog
+            .get(name)
+            .unwrap_or_else(|| panic!("no stdlib preset `{name}`"));
+        let m = Manifest::parse(&t.manifest).expect("a valid preset.kdl");
+        let example = m.example.expect("an example");
+        assert!(
+            example.contains(&format!("use {name}")),
+            "{name}: {example}"
+        );
+        // It compiles, warning-free, without any context files.
+        let df = ok(&example, &[]);
+        assert!(df.stage("test").is_some(), "{name}");
+        // And `msbc presets NAME` shows it with the parameters.
+        let run = msbc(&["presets", name]);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        assert!(
+            run.stdout.contains("Example build.kdl:")
+                && run.stdout.contains(&format!("use {name}")),
+            "{}",
+            run.stdout
+        );
+        for p in &m.params {
+            assert!(!p.summary.is_empty(), "{name}.{} has no summary", p.name);
+            assert!(
+                run.stdout.contains(&format!("  {} ", p.name)),
+                "{name}: {} not listed\n{}",
+                p.name,
+                run.stdout
+            );
+        }
+    }
+    let list = msbc(&["presets"]);
+    for name in ["go", "java", "node", "python", "dotnet"] {
+        assert!(
+            list.stdout.contains(&format!("  {name} ")),
+            "{}",
+            list.stdout
+        );
+    }
+}
+
+#[test]
+fn versions_are_build_args() {
+    for (src, files, args) in [
+        (
+            "msbc 1\nuse java",
+            vec!["pom.xml"],
+            vec!["JAVA_VERSION=21", "MAVEN_VERSION="],
+        ),
+        (
+            "msbc 1\nuse java",
+            vec!["build.gradle"],
+            vec!["JAVA_VERSION=21", "GRADLE_VERSION="],
+        ),
+        (
+            "msbc 1\nuse node",
+            vec!["package.json", "pnpm-lock.yaml"],
+            vec!["NODE_VERSION=22", "PNPM_VERSION="],
+        ),
+        (
+            "msbc 1\nuse node",
+            vec!["package.json", "yarn.lock"],
+            vec!["NODE_VERSION=22", "YARN_VERSION="],
+        ),
+        (
+            "msbc 1\nuse node static=#true",
+            vec!["package.json", "package-lock.json"],
+            vec!["NODE_VERSION=22", "RUNTIME_IMAGE="],
+        ),
+        (
+            "msbc 1\nuse python",
+            vec!["uv.lock"],
+            vec!["PYTHON_VERSION=3.12", "UV_VERSION="],
+        ),
+        (
+            "msbc 1\nuse python",
+            vec!["poetry.lock"],
+            vec!["PYTHON_VERSION=3.12", "POETRY_VERSION="],
+        ),
+        (
+            "msbc 1\nuse dotnet project=\"A.csproj\"",
+            vec![],
+            vec!["DOTNET_VERSION=8.0"],
+        ),
+    ] {
+        let df = ok(src, &files);
+        for a in args {
+            let (name, value) = a.split_once('=').expect("NAME=");
+            assert!(
+                df.args
+                    .iter()
+                    .any(|(n, v)| n == name && v.starts_with(value) && !v.is_empty()),
+                "{src} {files:?}: no ARG {a}...: {:?}",
+                df.args
+            );
+            assert!(
+                df.text.contains(&format!("${{{name}}}")),
+                "{src}: {name} is not used symbolically\n{}",
+                df.text
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The variants through BuildKit's parser and hadolint (when installed).
+
+#[test]
+fn variants_pass_buildkit_and_hadolint() {
+    let dir = std::env::temp_dir().join(format!("msbc-presets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut paths: Vec<PathBuf> = Vec::new();
+    let mut mine: Vec<Vec<Instr>> = Vec::new();
+    for (n, (_, _, src, files)) in variants_with_dotnet().into_iter().enumerate() {
+        let text = compile_with(src, &files).expect("compiles");
+        let path = dir.join(format!("variant{n}.Dockerfile"));
+        std::fs::write(&path, &text).expect("write");
+        mine.push(instructions(&text));
+        paths.push(path);
+    }
+    if let Some(python) = support::python() {
+        let parsed = support::buildkit_parse(&python, &paths)
+            .unwrap_or_else(|e| panic!("BuildKit's parser rejects a variant: {e}"));
+        for (n, (theirs, ours)) in parsed
+            .as_array()
+            .expect("a list")
+            .iter()
+            .zip(&mine)
+            .enumerate()
+        {
+            let theirs = theirs.as_array().expect("instructions");
+            let cmds = |v: &Vec<serde_json::Value>| {
+                v.iter()
+                    .map(|i| i["cmd"].as_str().unwrap_or("").to_ascii_uppercase())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                cmds(theirs),
+                ours.iter().map(|i| i.cmd.clone()).collect::<Vec<_>>(),
+                "variant{n}: this file reads it otherwise than BuildKit"
+            );
+            for (t, o) in theirs.iter().zip(ours) {
+                let flags: Vec<&str> = t["flags"]
+                    .as_array()
+                    .expect("flags")
+                    .iter()
+                    .filter_map(|f| f.as_str())
+                    .collect();
+                assert_eq!(flags, o.flags, "variant{n} {}", o.cmd);
+                if t["json"].as_bool() == Some(true) {
+                    let mut value: Vec<String> = t["value"]
+                        .as_array()
+                        .expect("value")
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect();
+                    let mut o = o.clone();
+                    if o.cmd == "HEALTHCHECK" {
+                        // BuildKit keeps `CMD` as the first word of a health check.
+                        assert_eq!(value.first().map(String::as_str), Some("CMD"), "variant{n}");
+                        value.remove(0);
+                        o.rest = o.rest.trim_start_matches("CMD").trim_start().to_string();
+                    }
+                    assert_eq!(Some(value), o.exec_form(), "variant{n} {}", o.cmd);
+                }
+                if let Some(h) = t["heredocs"].as_array().and_then(|h| h.first()) {
+                    assert_eq!(
+                        h["content"].as_str(),
+                        o.heredoc.as_deref(),
+                        "variant{n} heredoc"
+                    );
+                }
+            }
+        }
+    }
+    if let Some(hadolint) = support::hadolint() {
+        let out = std::process::Command::new(&hadolint)
+            .args(["--no-color", "--failure-threshold", "error"])
+            .args(&paths)
+            .output()
+            .expect("hadolint runs");
+        assert!(
+            out.status.success(),
+            "hadolint: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn build_output_and_local_state_stay_out_of_the_context() {
+    for (src, files, patterns) in [
+        ("msbc 1\nuse java", vec!["pom.xml"], vec!["target/"]),
+        (
+            "msbc 1\nuse java",
+            vec!["build.gradle"],
+            vec!["build/", ".gradle/"],
+        ),
+        (
+            "msbc 1\nuse node",
+            vec!["package.json", "package-lock.json"],
+            vec!["**/node_modules/"],
+        ),
+        (
+            "msbc 1\nuse node static=#true",
+            vec!["package.json", "package-lock.json"],
+            vec!["**/node_modules/", "dist/"],
+        ),
+        (
+            "msbc 1\nuse python",
+            vec!["requirements.txt"],
+            vec![".venv/", "**/__pycache__/"],
+        ),
+        (
+            "msbc 1\nuse dotnet project=\"A.csproj\"",
+            vec![],
+            vec!["**/bin/", "**/obj/"],
+        ),
+    ] {
+        let catalog = Catalog::stdlib();
+        let files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+        let checked = compile::check_with(
+            src.as_bytes(),
+            Context {
+                catalog: &catalog,
+                files: &files,
+            },
+        );
+        let model = checked.model.expect("a model");
+        let out = compile::emit(&model, &Selection::default(), Emit::Dockerfile, "build.kdl")
+            .expect("emit");
+        let ignore = out
+            .dockerignore
+            .unwrap_or_else(|| panic!("{src}: no .dockerignore"));
+        let lines: Vec<&str> = ignore.lines().collect();
+        for p in patterns.iter().chain(&[".git"]) {
+            assert!(lines.contains(p), "{src}: {p} not ignored:\n{ignore}");
+        }
+    }
+}
