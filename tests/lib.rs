@@ -13,6 +13,7 @@ mod cli;
 mod diagnostics;
 mod llb;
 mod presets;
+mod real_builds;
 mod roundtrip;
 mod specs;
 mod validators;

@@ -96,4 +96,13 @@ if $in_ci; then
     export MSBC_REQUIRE_VALIDATORS=1
 fi
 
+# Real image builds use msbc's private dockerd when tests/engine/setup.sh has
+# started it (CI does); otherwise those tests skip, saying why.
+. "$root/tests/engine/env.sh"
+if [ "${MSBC_ENGINE:-}" = dockerd ]; then
+    echo "engine: private dockerd at $DOCKER_HOST"
+else
+    echo "engine: not running (tests/engine/setup.sh starts it); real builds will skip"
+fi
+
 exec cargo test --workspace "$@"
