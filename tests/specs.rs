@@ -342,3 +342,56 @@ fn readme_shows_real_output() {
     .expect("emit");
     assert_eq!(out.main, block("```dockerfile\n"));
 }
+
+/// The user's own nodes win over a preset's: a stage of the same name
+/// replaces the template's, `extend=#true` appends steps to it.
+#[test]
+fn user_nodes_replace_or_extend_what_a_preset_made() {
+    let emit = |src: &str| {
+        let checked = compile::check(src.as_bytes());
+        let problems: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect();
+        let model = checked.model.unwrap_or_else(|| panic!("{problems:?}"));
+        compile::emit(&model, &Selection::default(), Emit::Dockerfile, "build.kdl")
+            .expect("emit")
+            .main
+    };
+    let base = "msbc 1\nuse go { main \"./cmd/api\" }\n";
+    let plain = instructions(&emit(base));
+
+    let replaced = instructions(&emit(&format!(
+        "{base}stage test from=build target-only=#true {{ run \"go test -race ./...\" }}\n"
+    )));
+    let test = stage(&replaced, "test");
+    assert!(
+        test.iter().any(|i| i.ends_with("go test -race ./...")),
+        "{test:#?}"
+    );
+    assert!(
+        !test.iter().any(|i| i.contains("go vet")),
+        "the preset's test stage is gone: {test:#?}"
+    );
+
+    let extended = instructions(&emit(&format!(
+        "{base}image api extend=#true {{ label \"org.opencontainers.image.source\" \"https://example.com/api\" }}\n"
+    )));
+    let api = stage(&extended, "api");
+    let plain_api = stage(&plain, "api");
+    assert_eq!(
+        api.len(),
+        plain_api.len() + 1,
+        "one step appended: {api:#?}"
+    );
+    assert_eq!(
+        api.last().map(String::as_str),
+        Some("LABEL org.opencontainers.image.source=https://example.com/api")
+    );
+    assert_eq!(
+        &api[..plain_api.len()],
+        plain_api,
+        "the preset's steps stay, in order"
+    );
+}
