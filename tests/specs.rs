@@ -395,3 +395,34 @@ fn user_nodes_replace_or_extend_what_a_preset_made() {
         "the preset's steps stay, in order"
     );
 }
+
+/// `env` pairs apply left to right in both backends: the Dockerfile starts
+/// a new ENV where a value uses a name set earlier in the same step (one ENV
+/// would read the old value), and LLB resolves the same way.
+#[test]
+fn env_pairs_apply_left_to_right_in_both_backends() {
+    let src = "msbc 1\nimage a from=\"alpine:3.20\" {\n    env A=\"1\" B=\"${A}/x\" C=\"c\"\n    user \"nobody\"\n}\n";
+    let model = compile::check(src.as_bytes()).model.expect("model");
+    let dockerfile = compile::emit(&model, &Selection::default(), Emit::Dockerfile, "b.kdl")
+        .expect("emit")
+        .main;
+    let all = instructions(&dockerfile);
+    let envs: Vec<&String> = all.iter().filter(|i| i.starts_with("ENV ")).collect();
+    assert_eq!(envs.len(), 2, "{envs:#?}");
+    assert_eq!(envs[0], "ENV A=1");
+    assert!(
+        envs[1].starts_with("ENV B=${A}/x") && envs[1].ends_with("C=c"),
+        "{envs:#?}"
+    );
+    let config = compile::emit(&model, &Selection::default(), Emit::ImageConfig, "b.kdl")
+        .expect("emit")
+        .main;
+    let config: serde_json::Value = serde_json::from_str(&config).expect("JSON");
+    let env: Vec<&str> = config["config"]["Env"]
+        .as_array()
+        .expect("Env")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(env.contains(&"B=1/x"), "{env:?}");
+}

@@ -246,12 +246,12 @@ impl Ctx<'_, '_> {
             S::Copy(copy) => StepKind::Copy(self.copy(copy, scope)?),
             S::Run(run) => StepKind::Run(self.run(run, scope)),
             S::Env(pairs) => {
+                // Left to right: each pair sees the ones before it.
                 let mut vars = Vec::new();
                 for (k, v) in pairs {
                     vars.push((k.name.clone(), self.word(v, scope, false)));
+                    scope.env.push(k.name.clone());
                 }
-                // Names become visible after the instruction, as in a Dockerfile.
-                scope.env.extend(pairs.iter().map(|(k, _)| k.name.clone()));
                 StepKind::Env { vars }
             }
             S::Label(pairs) => StepKind::Label {

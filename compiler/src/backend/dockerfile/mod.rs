@@ -125,11 +125,22 @@ impl Writer<'_> {
             }
             StepKind::Run(run) => self.run(run),
             StepKind::Env { vars } => {
-                let pairs: Vec<String> = vars
-                    .iter()
-                    .map(|(k, v)| format!("{}={}", env_name(k), expanded(v)))
-                    .collect();
-                self.line(&format!("ENV {}", pairs.join(CONTINUE)));
+                // One ENV expands every value with the environment before it,
+                // so a value that uses a name set earlier in the same step
+                // starts a new ENV (which is also what hadolint's DL3044 asks).
+                let mut group: Vec<&(String, crate::ir::Word)> = Vec::new();
+                for pair in vars {
+                    let uses_group = pair
+                        .1
+                        .vars()
+                        .any(|(name, _)| group.iter().any(|(k, _)| k == name));
+                    if uses_group {
+                        self.env_line(&group);
+                        group.clear();
+                    }
+                    group.push(pair);
+                }
+                self.env_line(&group);
             }
             StepKind::Label { labels } => {
                 let pairs: Vec<String> = labels
@@ -176,6 +187,17 @@ impl Writer<'_> {
                 json_array(args.iter().map(String::as_str))
             )),
         }
+    }
+
+    fn env_line(&mut self, pairs: &[&(String, crate::ir::Word)]) {
+        if pairs.is_empty() {
+            return;
+        }
+        let pairs: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", env_name(k), expanded(v)))
+            .collect();
+        self.line(&format!("ENV {}", pairs.join(CONTINUE)));
     }
 
     fn copy(&self, copy: &Copy) -> String {

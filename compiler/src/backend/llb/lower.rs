@@ -543,12 +543,10 @@ impl<'a> Lowering<'a> {
                 }
             }
             StepKind::Env { vars } => {
-                // Every value sees the environment before the step.
-                let mut values = Vec::with_capacity(vars.len());
+                // Left to right: each value sees the pairs before it (the
+                // Dockerfile backend splits its ENV to mean the same).
                 for (k, w) in vars {
-                    values.push((k, self.resolve(w, Some(state), line)?));
-                }
-                for (k, v) in values {
+                    let v = self.resolve(w, Some(state), line)?;
                     state.config.set_env(k, &v);
                     state.set_env(k, v);
                 }
