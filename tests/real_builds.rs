@@ -105,9 +105,15 @@ fn assert_runs_as_non_root(image: &serde_json::Value, what: &str) {
     );
 }
 
+/// Appends `comment` and a value unique to this run: the engine's cache
+/// outlives test runs, and an edit it has seen before would be a cache hit.
 fn edit(path: &Path, comment: &str) {
     let mut text = std::fs::read_to_string(path).expect("read source");
-    text.push_str(comment);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    text.push_str(comment.trim_end());
+    text.push_str(&format!(" {nanos}\n"));
     std::fs::write(path, text).expect("write source");
 }
 
