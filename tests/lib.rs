@@ -6,14 +6,23 @@
 //! - `roundtrip`: adversarial strings survive BuildKit's own parser.
 //! - `presets`: the stdlib presets, per package manager, make senior-grade builds.
 //! - `validators`: BuildKit's parser and hadolint on every spec's output.
+//! - `schemas`: `--emit json` and SARIF against their schemas; `--strict`; digests kept.
+//! - `fuzz`: generated and mutated specs never panic or hang (`tests/tools/fuzz.sh N` for long runs).
 
 mod support;
 
 mod cli;
 mod diagnostics;
+mod diff;
+mod fuzz;
+mod import;
 mod llb;
+mod lock;
 mod presets;
 mod real_builds;
 mod roundtrip;
+mod schemas;
+mod secret_leak;
+mod spec_builds;
 mod specs;
 mod validators;

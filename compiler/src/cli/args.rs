@@ -29,6 +29,14 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the presets and their parameters, or show one with an example.
     Presets(PresetsArgs),
+    /// Resolve the spec's base images to digests (registry API) and write msbc.lock beside it.
+    Lock(LockArgs),
+    /// Print the JSON Schema of the resolved model that `compile --emit json` writes.
+    Schema,
+    /// Show how the generated Dockerfile (or LLB) changes: a semantic summary, then a diff.
+    Diff(DiffArgs),
+    /// Turn a Dockerfile into an equivalent build.kdl (on stdout).
+    Import(ImportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +92,14 @@ pub struct CompileArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub deny_warnings: bool,
+
+    /// Fail (E0601) when a base image is neither in msbc.lock nor pinned by digest.
+    #[arg(long)]
+    pub locked: bool,
+
+    /// Security warnings are errors: an image running as root (W0001) and a secret in env or an arg default (W0003).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +116,14 @@ pub struct CheckArgs {
     #[arg(long)]
     pub deny_warnings: bool,
 
+    /// Report base images that are neither in msbc.lock nor pinned by digest (E0601).
+    #[arg(long)]
+    pub locked: bool,
+
+    /// Security warnings are errors: an image running as root (W0001) and a secret in env or an arg default (W0003).
+    #[arg(long)]
+    pub strict: bool,
+
     /// Directories to search for platform templates used by `use` (repeatable).
     #[arg(long = "templates", value_name = "DIR")]
     pub templates: Vec<PathBuf>,
@@ -113,6 +137,98 @@ pub struct PresetsArgs {
     /// Directories with platform templates to include (repeatable).
     #[arg(long = "templates", value_name = "DIR")]
     pub templates: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Images on localhost/127.0.0.1 registries are resolved over plain HTTP, all others over HTTPS \
+(anonymous token auth). `msbc compile` then pins each locked image as image:tag@sha256:...; \
+`msbc compile --locked` fails when one is missing."
+)]
+pub struct LockArgs {
+    /// The spec: a build.kdl file or a directory holding one; msbc.lock is written beside it.
+    #[arg(default_value = "build.kdl")]
+    pub path: PathBuf,
+
+    /// Directories to search for platform templates used by `use` (repeatable).
+    #[arg(long = "templates", value_name = "DIR")]
+    pub templates: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  msbc diff old/build.kdl build.kdl\n  msbc diff --rev origin/main            # build.kdl at that revision vs the working tree\n  msbc diff --templates-from ../platform-templates-v2\n  msbc diff Dockerfile build.kdl         # a hand-written Dockerfile vs what the spec generates\n  msbc diff --rev origin/main --stat --format json --exit-code\n\nExit status: 0 (with --exit-code: 0 no difference, 1 a difference), 1 a spec has errors, 2 usage or I/O error."
+)]
+pub struct DiffArgs {
+    /// OLD NEW (specs, spec directories or Dockerfiles); with --rev or --templates-from, the one spec (default build.kdl).
+    #[arg(value_name = "PATH", num_args = 0..=2)]
+    pub paths: Vec<PathBuf>,
+
+    /// Compare the spec (and its `templates` folders) at this git revision with the working tree.
+    #[arg(long, value_name = "GIT_REV", conflicts_with = "templates_from")]
+    pub rev: Option<String>,
+
+    /// Compare the spec built with its templates against the same spec with the templates in DIR (a template upgrade).
+    #[arg(long, value_name = "DIR")]
+    pub templates_from: Option<PathBuf>,
+
+    /// What to compare.
+    #[arg(long, value_enum, default_value_t = DiffEmit::Dockerfile)]
+    pub emit: DiffEmit,
+
+    /// Print the summary only, without the text diff.
+    #[arg(long)]
+    pub stat: bool,
+
+    /// How to print.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+
+    /// Exit 1 when there is a difference.
+    #[arg(long)]
+    pub exit_code: bool,
+
+    /// Build this image (default: every image, the last one as the final stage).
+    #[arg(long, value_name = "NAME", conflicts_with = "target")]
+    pub image: Option<String>,
+
+    /// Build only this stage or image and what it needs.
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+
+    /// Override an arg's default on both sides (repeatable).
+    #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
+    pub args: Vec<(String, String)>,
+
+    /// Directories to search for platform templates used by `use` (repeatable).
+    #[arg(long = "templates", value_name = "DIR")]
+    pub templates: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffEmit {
+    /// The generated Dockerfile.
+    Dockerfile,
+    /// The LLB dump (`buildctl debug dump-llb`), with op digests.
+    LlbJson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A summary, then a unified diff (coloured on a terminal).
+    Human,
+    /// One JSON document on stdout.
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Warnings (file:line, code I0xx) on stderr name what the spec cannot express; \
+errors (I1xx: not text, not a Dockerfile, no FROM) exit 1.\n\nExample:\n  msbc import Dockerfile > build.kdl"
+)]
+pub struct ImportArgs {
+    /// The Dockerfile, or `-` for stdin.
+    pub dockerfile: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +263,10 @@ pub enum Format {
     Human,
     /// One JSON document on stdout.
     Json,
+    /// SARIF 2.1.0 on stdout, for GitHub code scanning (upload-sarif).
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...::message`) on stdout.
+    Github,
 }
 
 fn parse_arg(s: &str) -> Result<(String, String), String> {

@@ -2,6 +2,8 @@
 //! decides exit codes. Everything else is a pure function it calls.
 
 mod args;
+mod diff;
+mod lock;
 mod presets;
 mod templates;
 
@@ -44,6 +46,13 @@ where
         Command::Check(a) => check_cmd(&a),
         Command::Explain(a) => explain_cmd(&a),
         Command::Presets(a) => presets::run(&a),
+        Command::Lock(a) => lock::run(&a),
+        Command::Diff(a) => diff::run(&a),
+        Command::Import(a) => diff::import_cmd(&a),
+        Command::Schema => {
+            print!("{}", crate::backend::json::schema());
+            Ok(OK)
+        }
     };
     match result {
         Ok(code) => code,
@@ -149,9 +158,41 @@ fn failed(diags: &Diagnostics, deny_warnings: bool) -> bool {
     diags.has_errors() || (deny_warnings && !diags.is_empty())
 }
 
+/// `--strict`: the security warnings ([`crate::diag::STRICT`]) become errors.
+fn strict(mut checked: Checked, strict: bool) -> Checked {
+    if strict {
+        checked.diagnostics = checked.diagnostics.map(crate::diag::Diagnostic::strict);
+    }
+    checked
+}
+
+/// The spec's path for SARIF: as given, with `/` separators; relative to
+/// the working directory when an absolute path lies below it.
+fn sarif_uri(spec: &Spec) -> String {
+    let shown = Path::new(&spec.shown);
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| shown.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| shown.to_path_buf());
+    let text = rel.to_string_lossy().replace('\\', "/");
+    match text.as_str() {
+        "<stdin>" => spec.name.clone(),
+        _ => text.strip_prefix("./").unwrap_or(&text).to_string(),
+    }
+}
+
+/// Writes `text` to stdout (a closed pipe is an I/O error, not a panic).
+fn write_stdout(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write to stdout: {e}"))
+}
+
 fn check_cmd(a: &CheckArgs) -> CliResult {
     let spec = read_spec(&a.path)?;
-    let checked = spec.check(&a.templates)?;
+    let mut checked = strict(spec.check(&a.templates)?, a.strict);
+    lock::read(&spec.dir, &mut checked, a.locked, &[])?;
     match a.format {
         Format::Human => {
             print_human(&checked, &spec.shown);
@@ -174,6 +215,22 @@ fn check_cmd(a: &CheckArgs) -> CliResult {
             });
             let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
             println!("{text}");
+        }
+        Format::Sarif => {
+            let sorted = checked.diagnostics.sorted();
+            let doc = render::sarif(&sorted, &sarif_uri(&spec), &checked.text);
+            let mut text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+            text.push('\n');
+            write_stdout(&text)?;
+        }
+        Format::Github => {
+            let uri = sarif_uri(&spec);
+            let mut text = String::new();
+            for d in checked.diagnostics.sorted() {
+                text.push_str(&render::github(d, &uri, &checked.text));
+                text.push('\n');
+            }
+            write_stdout(&text)?;
         }
     }
     Ok(if failed(&checked.diagnostics, a.deny_warnings) {
@@ -210,7 +267,8 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
         ));
     }
     let spec = read_spec(&a.path)?;
-    let checked = spec.check(&a.templates)?;
+    let mut checked = strict(spec.check(&a.templates)?, a.strict);
+    let lock = lock::read(&spec.dir, &mut checked, a.locked, &a.args)?;
     print_human(&checked, &spec.shown);
     let Some(model) = checked
         .model
@@ -218,6 +276,16 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
         .filter(|_| !failed(&checked.diagnostics, a.deny_warnings))
     else {
         return Ok(SPEC_ERROR);
+    };
+    // msbc.lock pins the base images it has (`image:tag@sha256:...`).
+    let mut pinned;
+    let model = match &lock {
+        Some(lock) => {
+            pinned = model.clone();
+            crate::lock::pin(&mut pinned, lock, &a.args);
+            &pinned
+        }
+        None => model,
     };
     let selection = Selection {
         image: a.image.clone(),
@@ -227,11 +295,21 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
         no_syntax: a.syntax.is_some(),
     };
     let output = compile::emit(model, &selection, emit, &spec.name).map_err(|e| e.to_string())?;
+    if emit == Emit::Dockerfile
+        && let Ok(build) = crate::lower::select(model, &selection)
+    {
+        for gap in crate::backend::dockerfile::legacy_frontend_gaps(&build) {
+            eprintln!(
+                "note: without the modern Dockerfile syntax, engines such as dockerd 20.10 reject {gap}"
+            );
+        }
+    }
     if let Some(file) = &a.check {
         if let Some(bytes) = &output.binary {
             return binary_drift_check(file, bytes, output.image_config.as_deref());
         }
-        return drift_check(file, &output, a);
+        let build = crate::lower::select(model, &selection).ok();
+        return drift_check(file, &output, a, build.as_ref());
     }
     match &a.output {
         Some(file) if output.binary.is_some() => {
@@ -319,7 +397,12 @@ fn write_file(path: &Path, contents: &str) -> Result<(), String> {
 
 /// `--check FILE`: exit 1 with a short diff when FILE (or its
 /// `.dockerignore`) is not what would be written.
-fn drift_check(file: &Path, output: &Output, a: &CompileArgs) -> CliResult {
+fn drift_check(
+    file: &Path,
+    output: &Output,
+    a: &CompileArgs,
+    build: Option<&crate::ir::Build>,
+) -> CliResult {
     let mut expected = vec![(file.to_path_buf(), output.main.clone())];
     if let Some(ignore) = &output.dockerignore {
         expected.push((dockerignore_path(file), ignore.clone()));
@@ -336,6 +419,13 @@ fn drift_check(file: &Path, output: &Output, a: &CompileArgs) -> CliResult {
             let shown = path.display().to_string();
             let diff = similar::TextDiff::from_lines(&have, want);
             eprintln!("{shown} is out of date with the spec:");
+            // What changes, stage by stage, when the checked-in file reads back.
+            if path == file
+                && let Some(summary) = build.and_then(|b| diff::drift_summary(&have, b))
+            {
+                eprint!("{summary}");
+                eprintln!();
+            }
             eprint!(
                 "{}",
                 diff.unified_diff().context_radius(2).header(

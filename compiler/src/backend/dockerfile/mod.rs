@@ -38,6 +38,58 @@ pub fn render(build: &Build, options: &Options) -> String {
     w.out
 }
 
+/// One step of `build` as the instruction(s) it becomes, without a
+/// trailing newline (`msbc diff` compares and shows steps with it).
+pub fn render_step(build: &Build, step: &StepKind) -> String {
+    let mut w = Writer {
+        out: String::new(),
+        build,
+    };
+    w.step(step);
+    w.out.trim_end().to_string()
+}
+
+/// What the output of `--syntax none` still holds that Dockerfile frontends
+/// without the modern syntax (dockerd 20.10's built-in one) reject, one
+/// line each (`build.kdl` line: what). Empty with a `# syntax` line.
+/// These are written anyway: leaving them out would change the build.
+pub fn legacy_frontend_gaps(build: &Build) -> Vec<String> {
+    if build.dockerfile.syntax.is_some() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for stage in &build.stages {
+        for step in &stage.steps {
+            match &step.kind {
+                StepKind::Run(run) => {
+                    if matches!(run.network, Some(Network::None | Network::Host)) {
+                        out.push(format!(
+                            "line {}: `RUN --network` (the run's `network=` sandbox)",
+                            step.line
+                        ));
+                    }
+                    for m in &run.mounts {
+                        if let Mount::Secret { env: Some(e), .. } = m {
+                            out.push(format!(
+                                "line {}: `--mount=type=secret,env={e}` (the secret as an environment variable)",
+                                step.line
+                            ));
+                        }
+                    }
+                }
+                StepKind::Healthcheck { check: Some(h) } if h.start_interval.is_some() => {
+                    out.push(format!(
+                        "line {}: `HEALTHCHECK --start-interval`",
+                        step.line
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 /// The `.dockerignore` for the spec's `context` patterns, if any.
 pub fn dockerignore(build: &Build, options: &Options) -> Option<String> {
     if build.context_ignore.is_empty() {
@@ -217,7 +269,11 @@ impl Writer<'_> {
         if let Some(chmod) = &copy.chmod {
             let _ = write!(line, "--chmod={chmod} ");
         }
-        if copy.link {
+        // `--link` needs the modern frontend (dockerd 20.10's built-in one
+        // rejects it). Without it the same files land in the same place;
+        // only the layer depends on the one below for the cache, so
+        // `--syntax none` leaves it out.
+        if copy.link && self.build.dockerfile.syntax.is_some() {
             line.push_str("--link ");
         }
         let mut words = copy.sources.clone();

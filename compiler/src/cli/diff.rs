@@ -1,0 +1,424 @@
+//! `msbc diff` and `msbc import`: the I/O around [`crate::diff`] and
+//! [`crate::import`] (reading specs, Dockerfiles, git revisions and
+//! template folders; printing; exit codes).
+
+use super::args::{DiffArgs, DiffEmit, DiffFormat, ImportArgs};
+use super::{CliResult, OK, SPEC_ERROR, Spec, print_human, read_spec, templates};
+use crate::backend;
+use crate::compile::{self, Checked};
+use crate::diff::{self, Summary};
+use crate::import;
+use crate::ir::Build;
+use crate::lower::{self, Selection};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One side of a diff, compiled.
+struct Side {
+    label: String,
+    build: Build,
+    text: String,
+    llb: Option<backend::llb::pb::Definition>,
+}
+
+/// A temporary folder removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<TempDir, String> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        let dir = std::env::temp_dir().join(format!("msbc-diff-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        Ok(TempDir(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Whether a path names a Dockerfile rather than a spec.
+fn is_dockerfile(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name == "dockerfile"
+        || name == "containerfile"
+        || name.starts_with("dockerfile.")
+        || name.ends_with(".dockerfile")
+        || name.ends_with(".containerfile")
+}
+
+/// A Dockerfile as a spec (imported); `Err(code)` after printing why not.
+fn imported_spec(path: &Path) -> Result<Result<Spec, i32>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let shown = path.display().to_string();
+    match import::import(&bytes) {
+        Ok(imported) => {
+            print_import_warnings(&shown, &imported.warnings);
+            Ok(Ok(Spec {
+                shown: format!("{shown} (imported)"),
+                name: "build.kdl".to_string(),
+                dir: parent_dir(path),
+                bytes: imported.kdl.into_bytes(),
+            }))
+        }
+        Err(e) => {
+            print_import_error(&shown, &e);
+            Ok(Err(SPEC_ERROR))
+        }
+    }
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn print_import_warnings(shown: &str, warnings: &[import::Warning]) {
+    for w in warnings {
+        eprintln!("{shown}:{}: warning[{}]: {}", w.line, w.code, w.message);
+    }
+}
+
+fn print_import_error(shown: &str, e: &import::ImportError) {
+    if e.line > 0 {
+        eprintln!("{shown}:{}: error[{}]: {}", e.line, e.code, e.message);
+    } else {
+        eprintln!("{shown}: error[{}]: {}", e.code, e.message);
+    }
+}
+
+/// Checks a spec with the given template catalogue folders; prints its
+/// diagnostics when it has errors.
+fn check(spec: &Spec, templates_base: &Path, flags: &[PathBuf]) -> Result<Option<Checked>, String> {
+    let from_spec = compile::template_dirs(&spec.bytes);
+    let catalog = templates::catalog(templates_base, &from_spec, flags)?;
+    let files = templates::context_files(&spec.dir);
+    let checked = compile::check_with(
+        &spec.bytes,
+        crate::expand::Context {
+            catalog: &catalog,
+            files: &files,
+        },
+    );
+    if checked.diagnostics.has_errors() || checked.model.is_none() {
+        print_human(&checked, &spec.shown);
+        return Ok(None);
+    }
+    Ok(Some(checked))
+}
+
+fn compile_side(
+    checked: &Checked,
+    label: String,
+    a: &DiffArgs,
+    source_name: &str,
+) -> Result<Side, String> {
+    let Some(model) = &checked.model else {
+        return Err("internal: no model".to_string());
+    };
+    let selection = Selection {
+        image: a.image.clone(),
+        target: a.target.clone(),
+        args: a.args.clone(),
+        platform: None,
+        no_syntax: false,
+    };
+    let build = lower::select(model, &selection).map_err(|e| e.to_string())?;
+    let (text, llb) = match a.emit {
+        DiffEmit::Dockerfile => {
+            let options = backend::dockerfile::Options {
+                source_name: source_name.to_string(),
+            };
+            (backend::dockerfile::render(&build, &options), None)
+        }
+        DiffEmit::LlbJson => {
+            let llb = backend::llb::compile(
+                &build,
+                &backend::llb::Options {
+                    source_name: source_name.to_string(),
+                    platform: None,
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            (llb.dump(), Some(llb.definition))
+        }
+    };
+    Ok(Side {
+        label,
+        build,
+        text,
+        llb,
+    })
+}
+
+/// Writes `text` to stdout (a closed pipe is an I/O error, not a panic).
+fn write_out(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write to stdout: {e}"))
+}
+
+/// `msbc diff`.
+pub(super) fn run(a: &DiffArgs) -> CliResult {
+    let sides = match (&a.rev, &a.templates_from) {
+        (Some(rev), _) => rev_sides(a, rev)?,
+        (None, Some(dir)) => templates_sides(a, dir)?,
+        (None, None) => paths_sides(a)?,
+    };
+    let (old, new) = match sides {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let mut summary = diff::summarize(&old.build, &new.build);
+    if let (Some(o), Some(n)) = (&old.llb, &new.llb) {
+        summary.ops = Some(diff::op_changes(o, n));
+    }
+    let changed = !summary.is_empty() || old.text != new.text;
+    let color = a.format == DiffFormat::Human
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let (la, lb) = (format!("a/{}", old.label), format!("b/{}", new.label));
+    let text_diff = if a.stat {
+        String::new()
+    } else {
+        diff::unified(&old.text, &new.text, &la, &lb, color)
+    };
+    let out = match a.format {
+        DiffFormat::Human => render_human(&summary, &text_diff, &old.label, &new.label),
+        DiffFormat::Json => {
+            let mut doc = serde_json::json!({
+                "old": old.label,
+                "new": new.label,
+                "emit": match a.emit { DiffEmit::Dockerfile => "dockerfile", DiffEmit::LlbJson => "llb-json" },
+                "changed": changed,
+                "summary": summary,
+            });
+            if !a.stat {
+                doc["diff"] = serde_json::Value::String(text_diff);
+            }
+            let mut s = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+            s.push('\n');
+            s
+        }
+    };
+    write_out(&out)?;
+    Ok(if a.exit_code && changed {
+        SPEC_ERROR
+    } else {
+        OK
+    })
+}
+
+fn render_human(summary: &Summary, text_diff: &str, old: &str, new: &str) -> String {
+    let mut out = format!("msbc diff {old} → {new}\n");
+    out.push_str(&summary.render());
+    if !text_diff.is_empty() {
+        out.push('\n');
+        out.push_str(text_diff);
+    }
+    out
+}
+
+type Sides = Result<(Side, Side), i32>;
+
+/// `msbc diff OLD NEW`.
+fn paths_sides(a: &DiffArgs) -> Result<Sides, String> {
+    let [old_path, new_path] = a.paths.as_slice() else {
+        return Err(
+            "give two specs (`msbc diff OLD NEW`), or one with --rev or --templates-from"
+                .to_string(),
+        );
+    };
+    let load = |path: &Path| -> Result<Result<Spec, i32>, String> {
+        if is_dockerfile(path) {
+            imported_spec(path)
+        } else {
+            read_spec(path).map(Ok)
+        }
+    };
+    let old = match load(old_path)? {
+        Ok(s) => s,
+        Err(code) => return Ok(Err(code)),
+    };
+    let new = match load(new_path)? {
+        Ok(s) => s,
+        Err(code) => return Ok(Err(code)),
+    };
+    let (Some(oc), Some(nc)) = (
+        check(&old, &old.dir, &a.templates)?,
+        check(&new, &new.dir, &a.templates)?,
+    ) else {
+        return Ok(Err(SPEC_ERROR));
+    };
+    let name = new.name.clone();
+    Ok(Ok((
+        compile_side(&oc, old_path.display().to_string(), a, &name)?,
+        compile_side(&nc, new_path.display().to_string(), a, &name)?,
+    )))
+}
+
+/// The one spec of `--rev` and `--templates-from` (default `build.kdl`).
+fn one_spec_path(a: &DiffArgs) -> Result<PathBuf, String> {
+    match a.paths.as_slice() {
+        [] => Ok(PathBuf::from("build.kdl")),
+        [p] => Ok(p.clone()),
+        _ => {
+            Err("with --rev or --templates-from, give one spec (or none for build.kdl)".to_string())
+        }
+    }
+}
+
+/// `msbc diff --templates-from DIR [PATH]`.
+fn templates_sides(a: &DiffArgs, dir: &Path) -> Result<Sides, String> {
+    let path = one_spec_path(a)?;
+    let spec = read_spec(&path)?;
+    let mut upgraded = a.templates.clone();
+    upgraded.push(dir.to_path_buf());
+    let (Some(oc), Some(nc)) = (
+        check(&spec, &spec.dir, &a.templates)?,
+        check(&spec, &spec.dir, &upgraded)?,
+    ) else {
+        return Ok(Err(SPEC_ERROR));
+    };
+    Ok(Ok((
+        compile_side(
+            &oc,
+            format!("{} (current templates)", spec.shown),
+            a,
+            &spec.name,
+        )?,
+        compile_side(
+            &nc,
+            format!("{} (templates from {})", spec.shown, dir.display()),
+            a,
+            &spec.name,
+        )?,
+    )))
+}
+
+/// Runs git in `dir`; its stdout, or an error naming the command.
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`git {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(out.stdout)
+}
+
+/// `msbc diff --rev REV [PATH]`: the spec and its `templates` folders at
+/// REV (materialized in a temporary folder) against the working tree.
+fn rev_sides(a: &DiffArgs, rev: &str) -> Result<Sides, String> {
+    if rev.starts_with('-') || rev.contains(':') {
+        return Err(format!("`{rev}` is not a git revision"));
+    }
+    let path = one_spec_path(a)?;
+    let new = read_spec(&path)?;
+    let file_name = new.name.clone();
+    let old_bytes = git(&new.dir, &["show", &format!("{rev}:./{file_name}")])?;
+    let tmp = TempDir::new()?;
+    // The spec's template folders as they were at REV.
+    for dir in compile::template_dirs(&old_bytes) {
+        if Path::new(&dir).is_absolute() {
+            continue;
+        }
+        let listing = git(&new.dir, &["ls-tree", "-r", "--name-only", rev, "--", &dir])?;
+        for file in String::from_utf8_lossy(&listing).lines() {
+            // Relative to the spec's folder (`../x` lands beside `spec/`).
+            let rel = Path::new(file);
+            let bytes = git(&new.dir, &["show", &format!("{rev}:./{file}")])?;
+            let target = tmp.0.join("spec").join(rel);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            }
+            std::fs::write(&target, bytes)
+                .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+        }
+        let materialized = tmp.0.join("spec").join(&dir);
+        std::fs::create_dir_all(&materialized)
+            .map_err(|e| format!("cannot create {}: {e}", materialized.display()))?;
+    }
+    let old = Spec {
+        shown: format!("{}@{rev}", new.shown),
+        name: file_name.clone(),
+        dir: new.dir.clone(),
+        bytes: old_bytes,
+    };
+    let (Some(oc), Some(nc)) = (
+        check(&old, &tmp.0.join("spec"), &a.templates)?,
+        check(&new, &new.dir, &a.templates)?,
+    ) else {
+        return Ok(Err(SPEC_ERROR));
+    };
+    Ok(Ok((
+        compile_side(&oc, format!("{}@{rev}", new.shown), a, &file_name)?,
+        compile_side(&nc, new.shown.clone(), a, &file_name)?,
+    )))
+}
+
+/// For `compile --check`: the semantic summary of how the checked-in
+/// Dockerfile `have` differs from `build`, when `have` can be imported.
+pub(super) fn drift_summary(have: &str, build: &Build) -> Option<String> {
+    let imported = import::import(have.as_bytes()).ok()?;
+    let checked = compile::check(imported.kdl.as_bytes());
+    if checked.diagnostics.has_errors() {
+        return None;
+    }
+    let old = lower::select(checked.model.as_ref()?, &Selection::default()).ok()?;
+    let summary = diff::summarize(&old, build);
+    (!summary.is_empty()).then(|| summary.render())
+}
+
+/// `msbc import DOCKERFILE`.
+pub(super) fn import_cmd(a: &ImportArgs) -> CliResult {
+    let (shown, bytes) = if a.dockerfile == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        ("<stdin>".to_string(), bytes)
+    } else {
+        let bytes = std::fs::read(&a.dockerfile)
+            .map_err(|e| format!("cannot read {}: {e}", a.dockerfile.display()))?;
+        (a.dockerfile.display().to_string(), bytes)
+    };
+    let imported = match import::import(&bytes) {
+        Ok(i) => i,
+        Err(e) => {
+            print_import_error(&shown, &e);
+            return Ok(SPEC_ERROR);
+        }
+    };
+    print_import_warnings(&shown, &imported.warnings);
+    write_out(&imported.kdl)?;
+    // The result must be a valid spec; say so loudly if it is not.
+    let checked = compile::check(imported.kdl.as_bytes());
+    if checked.diagnostics.has_errors() {
+        eprintln!("error: the imported spec does not check; please report this Dockerfile:");
+        print_human(&checked, "<imported build.kdl>");
+        return Ok(SPEC_ERROR);
+    }
+    Ok(OK)
+}

@@ -1,0 +1,588 @@
+//! A Dockerfile line reader that follows BuildKit's parser
+//! (`frontend/dockerfile/parser`): parser directives, the escape token,
+//! comments, line continuations, heredocs, `--flag=value` flags and JSON
+//! versus shell forms; and the word lexer (`shell/lex.go`) for the
+//! instructions BuildKit expands (quotes, escapes, `$NAME`, `${NAME}`).
+
+/// One instruction as the parser reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instruction {
+    /// 1-based line of its first physical line.
+    pub line: usize,
+    /// Upper-cased (`RUN`, `COPY`, ...).
+    pub cmd: String,
+    /// Leading `--name[=value]` flags, quotes removed.
+    pub flags: Vec<(String, Option<String>)>,
+    /// The text after the flags, trimmed.
+    pub rest: String,
+    /// Heredocs opened on the instruction's line, in order.
+    pub heredocs: Vec<Heredoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heredoc {
+    pub name: String,
+    /// The body, with each line's own line ending (tabs removed for `<<-`).
+    pub content: String,
+    /// The delimiter was unquoted (COPY expands such bodies).
+    pub expand: bool,
+    /// The whole `<<NAME` word as written (e.g. `<<-"EOF"`).
+    pub word: String,
+}
+
+/// A Dockerfile read into instructions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dockerfile {
+    pub escape: char,
+    pub instructions: Vec<Instruction>,
+}
+
+/// Why the text is not a Dockerfile (line, message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LexError {
+    pub line: usize,
+    pub message: String,
+}
+
+fn err(line: usize, message: impl Into<String>) -> LexError {
+    LexError {
+        line,
+        message: message.into(),
+    }
+}
+
+/// Reads `text` into instructions.
+pub fn parse(text: &str) -> Result<Dockerfile, LexError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut escape = '\\';
+    let mut i = 0;
+    // Directives: the leading `# key=value` comment lines.
+    let mut seen: Vec<String> = Vec::new();
+    while i < lines.len() {
+        let l = lines[i].trim_end_matches(['\r', '\n']);
+        let Some(body) = l.trim_start().strip_prefix('#') else {
+            break;
+        };
+        let Some((k, v)) = body.split_once('=') else {
+            break;
+        };
+        let key = k.trim().to_ascii_lowercase();
+        if !matches!(key.as_str(), "syntax" | "escape" | "check")
+            || !key.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            break;
+        }
+        if seen.contains(&key) {
+            return Err(err(
+                i + 1,
+                format!("only one `{key}` parser directive can be used"),
+            ));
+        }
+        seen.push(key.clone());
+        if key == "escape" {
+            escape = match v.trim() {
+                "\\" => '\\',
+                "`" => '`',
+                other => {
+                    return Err(err(
+                        i + 1,
+                        format!("invalid escape token `{other}`: it must be \\ or `"),
+                    ));
+                }
+            };
+        }
+        i += 1;
+    }
+    let mut out = Vec::new();
+    while i < lines.len() {
+        let raw = lines[i].trim_end_matches(['\r', '\n']);
+        let start = i;
+        i += 1;
+        let trimmed = raw.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        // Join continuations: comments and blank lines inside are skipped.
+        let mut logical = String::new();
+        let mut current = trimmed.to_string();
+        loop {
+            match strip_continuation(&current, escape) {
+                Some(head) => {
+                    logical.push_str(head);
+                    // The next non-comment, non-blank line continues it.
+                    let mut next = None;
+                    while i < lines.len() {
+                        let l = lines[i].trim_end_matches(['\r', '\n']);
+                        i += 1;
+                        let t = l.trim_start();
+                        if t.starts_with('#') || t.is_empty() {
+                            continue;
+                        }
+                        next = Some(l.to_string());
+                        break;
+                    }
+                    match next {
+                        Some(n) => current = n,
+                        None => break,
+                    }
+                }
+                None => {
+                    logical.push_str(&current);
+                    break;
+                }
+            }
+        }
+        let mut ins = split_instruction(&logical, start + 1, escape)?;
+        // Heredocs: bodies follow on the next physical lines.
+        if heredoc_capable(&ins.cmd) {
+            for (word, name, chomp, expand) in heredoc_words(&ins.rest) {
+                let mut content = String::new();
+                let mut closed = false;
+                while i < lines.len() {
+                    let line = lines[i];
+                    i += 1;
+                    let mut t = line.trim_end_matches(['\r', '\n']);
+                    if chomp {
+                        t = t.trim_start_matches('\t');
+                    }
+                    if t == name {
+                        closed = true;
+                        break;
+                    }
+                    content.push_str(line);
+                    if i < lines.len() {
+                        content.push('\n');
+                    }
+                }
+                if !closed {
+                    return Err(err(start + 1, format!("unterminated heredoc `{name}`")));
+                }
+                if chomp {
+                    content = content
+                        .split_inclusive('\n')
+                        .map(|l| l.trim_start_matches('\t'))
+                        .collect();
+                }
+                ins.heredocs.push(Heredoc {
+                    name,
+                    content,
+                    expand,
+                    word,
+                });
+            }
+        }
+        out.push(ins);
+    }
+    Ok(Dockerfile {
+        escape,
+        instructions: out,
+    })
+}
+
+fn heredoc_capable(cmd: &str) -> bool {
+    matches!(cmd, "RUN" | "COPY" | "ADD")
+}
+
+/// `line` without its continuation escape (and the spaces after it), if it
+/// ends in one: `([^E])E[ \t]*$|^E[ \t]*$`.
+fn strip_continuation(line: &str, escape: char) -> Option<&str> {
+    let t = line.trim_end_matches([' ', '\t']);
+    let head = t.strip_suffix(escape)?;
+    if head.ends_with(escape) {
+        return None;
+    }
+    Some(head)
+}
+
+/// The command word, the leading flags and the rest.
+fn split_instruction(logical: &str, line: usize, escape: char) -> Result<Instruction, LexError> {
+    let s = logical.trim();
+    let (cmd, mut rest) = match s.find(|c: char| c.is_whitespace()) {
+        Some(p) => (&s[..p], s[p..].trim_start()),
+        None => (s, ""),
+    };
+    if cmd.is_empty() || !cmd.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Err(err(
+            line,
+            format!("`{}` is not a Dockerfile instruction", short(cmd)),
+        ));
+    }
+    let cmd = cmd.to_ascii_uppercase();
+    let mut flags = Vec::new();
+    // HEALTHCHECK, STOPSIGNAL and ARG read flags too (or ignore them).
+    loop {
+        if !rest.starts_with("--") {
+            break;
+        }
+        let end = word_end(rest, escape);
+        let word = &rest[..end];
+        let unquoted = unquote_flag(word, escape);
+        rest = rest[end..].trim_start();
+        if unquoted == "--" {
+            break;
+        }
+        let body = &unquoted[2..];
+        match body.split_once('=') {
+            Some((k, v)) => flags.push((k.to_string(), Some(v.to_string()))),
+            None => flags.push((body.to_string(), None)),
+        }
+    }
+    Ok(Instruction {
+        line,
+        cmd,
+        flags,
+        rest: rest.trim().to_string(),
+        heredocs: Vec::new(),
+    })
+}
+
+fn short(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+/// The end of the first whitespace-separated word, respecting quotes.
+fn word_end(s: &str, escape: char) -> usize {
+    let mut quote: Option<char> = None;
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match quote {
+            None if c.is_whitespace() => return i,
+            None if c == escape => {
+                chars.next();
+            }
+            None if c == '"' || c == '\'' => quote = Some(c),
+            Some(q) if c == q => quote = None,
+            Some('"') if c == escape => {
+                chars.next();
+            }
+            _ => {}
+        }
+    }
+    s.len()
+}
+
+fn unquote_flag(word: &str, escape: char) -> String {
+    let mut out = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = word.chars();
+    while let Some(c) = chars.next() {
+        match quote {
+            None if c == escape => {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            None if c == '"' || c == '\'' => quote = Some(c),
+            Some(q) if c == q => quote = None,
+            Some('"') if c == escape => {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Heredoc words in an instruction's text (`<<EOF`, `<<-'EOF'`, `2<<EOF`):
+/// (the word, name, chomp tabs, expand).
+fn heredoc_words(rest: &str) -> Vec<(String, String, bool, bool)> {
+    let mut out = Vec::new();
+    if rest.starts_with('[') && serde_json::from_str::<Vec<String>>(rest).is_ok() {
+        return out;
+    }
+    let words = split_words_glue_heredoc(rest);
+    for w in words {
+        let digits = w.chars().take_while(|c| c.is_ascii_digit()).count();
+        let Some(after) = w[digits..].strip_prefix("<<") else {
+            continue;
+        };
+        if after.starts_with('<') {
+            continue;
+        }
+        let (chomp, after) = match after.strip_prefix('-') {
+            Some(a) => (true, a),
+            None => (false, after),
+        };
+        let after = after.trim_start();
+        if after.is_empty() || after.contains('<') {
+            continue;
+        }
+        let quoted = after.contains(['"', '\'']);
+        let name: String = after.chars().filter(|c| *c != '"' && *c != '\'').collect();
+        if name.is_empty() {
+            continue;
+        }
+        out.push((w.clone(), name, chomp, !quoted));
+    }
+    out
+}
+
+/// Whitespace-separated words, where `<<` followed by spaces is glued to
+/// the next word (as the lexer does).
+fn split_words_glue_heredoc(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match quote {
+            Some(q) => {
+                cur.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '"' || c == '\'' => {
+                quote = Some(c);
+                cur.push(c);
+            }
+            None if c.is_whitespace() => {
+                if cur.ends_with("<<") || cur.ends_with("<<-") {
+                    cur.push(c);
+                } else if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            None => cur.push(c),
+        }
+        i += 1;
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out.into_iter()
+        .map(|w| w.chars().filter(|c| !matches!(c, ' ' | '\t')).collect())
+        .collect()
+}
+
+/// A JSON array of strings, if `rest` is one (exec form).
+pub fn json_form(rest: &str) -> Option<Vec<String>> {
+    if !rest.starts_with('[') {
+        return None;
+    }
+    serde_json::from_str::<Vec<String>>(rest).ok()
+}
+
+/// A piece of a lexed word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Lit(String),
+    /// `$NAME`, `${NAME}` or `${NAME:-default}` (default literal text).
+    Var {
+        name: String,
+        default: Option<String>,
+    },
+    /// A `${...}` form msbc cannot express (`${A#x}`, `${A:+x}`, ...).
+    Unsupported(String),
+}
+
+/// Splits `s` into words as BuildKit's lexer does (ProcessWords): unquoted
+/// whitespace separates, quotes are removed, the escape token escapes.
+pub fn lex_words(s: &str, escape: char) -> Vec<Vec<Piece>> {
+    lex(s, escape, true)
+}
+
+/// One word (ProcessWord): whitespace is kept.
+pub fn lex_word(s: &str, escape: char) -> Vec<Piece> {
+    lex(s, escape, false).into_iter().next().unwrap_or_default()
+}
+
+fn push_lit(word: &mut Vec<Piece>, c: char) {
+    if let Some(Piece::Lit(s)) = word.last_mut() {
+        s.push(c);
+    } else {
+        word.push(Piece::Lit(c.to_string()));
+    }
+}
+
+fn lex(s: &str, escape: char, split: bool) -> Vec<Vec<Piece>> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut words: Vec<Vec<Piece>> = Vec::new();
+    let mut word: Vec<Piece> = Vec::new();
+    let mut started = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if split && c.is_whitespace() {
+            if started {
+                words.push(std::mem::take(&mut word));
+                started = false;
+            }
+            i += 1;
+            continue;
+        }
+        started = true;
+        if c == escape {
+            if let Some(&n) = chars.get(i + 1) {
+                push_lit(&mut word, n);
+            }
+            i += 2;
+        } else if c == '\'' {
+            i += 1;
+            while i < chars.len() && chars[i] != '\'' {
+                push_lit(&mut word, chars[i]);
+                i += 1;
+            }
+            i += 1;
+            if word.is_empty() {
+                word.push(Piece::Lit(String::new()));
+            }
+        } else if c == '"' {
+            i += 1;
+            if word.is_empty() {
+                word.push(Piece::Lit(String::new()));
+            }
+            while i < chars.len() && chars[i] != '"' {
+                let d = chars[i];
+                if d == escape && matches!(chars.get(i + 1), Some('"' | '$')) {
+                    push_lit(&mut word, chars[i + 1]);
+                    i += 2;
+                } else if d == escape && chars.get(i + 1) == Some(&escape) {
+                    push_lit(&mut word, escape);
+                    i += 2;
+                } else if d == '$' {
+                    i = dollar(&chars, i, &mut word);
+                } else {
+                    push_lit(&mut word, d);
+                    i += 1;
+                }
+            }
+            i += 1;
+        } else if c == '$' {
+            i = dollar(&chars, i, &mut word);
+        } else {
+            push_lit(&mut word, c);
+            i += 1;
+        }
+    }
+    if started || !split {
+        words.push(word);
+    }
+    words
+}
+
+/// Reads a `$` at `chars[i]`; returns the index after it.
+fn dollar(chars: &[char], i: usize, word: &mut Vec<Piece>) -> usize {
+    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    match chars.get(i + 1) {
+        Some('{') => {
+            let mut j = i + 2;
+            while j < chars.len() && chars[j] != '}' {
+                j += 1;
+            }
+            let inner: String = chars[(i + 2).min(chars.len())..j.min(chars.len())]
+                .iter()
+                .collect();
+            let name_len = inner.chars().take_while(|c| name_char(*c)).count();
+            let name: String = inner.chars().take(name_len).collect();
+            let tail: String = inner.chars().skip(name_len).collect();
+            let valid = !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit());
+            if valid && tail.is_empty() {
+                word.push(Piece::Var {
+                    name,
+                    default: None,
+                });
+            } else if valid && tail.starts_with(":-") && !tail[2..].contains('$') {
+                word.push(Piece::Var {
+                    name,
+                    default: Some(tail[2..].to_string()),
+                });
+            } else {
+                let whole: String = chars[i..(j + 1).min(chars.len())].iter().collect();
+                word.push(Piece::Unsupported(whole));
+            }
+            j + 1
+        }
+        Some(&c) if c.is_ascii_alphabetic() || c == '_' => {
+            let mut j = i + 1;
+            while j < chars.len() && name_char(chars[j]) {
+                j += 1;
+            }
+            word.push(Piece::Var {
+                name: chars[i + 1..j].iter().collect(),
+                default: None,
+            });
+            j
+        }
+        Some(&c) if c.is_ascii_digit() || "@*#?-$!".contains(c) => {
+            word.push(Piece::Unsupported(chars[i..i + 2].iter().collect()));
+            i + 2
+        }
+        _ => {
+            push_lit(word, '$');
+            i + 1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn continuations_comments_and_flags() {
+        let df = parse("# syntax=docker/dockerfile:1\nFROM alpine:3.20 AS base\nRUN --mount=type=cache,target=/x \\\n  # c\n  apk add \\\n    curl\n").expect("parses");
+        assert_eq!(df.instructions.len(), 2);
+        let run = &df.instructions[1];
+        assert_eq!(run.cmd, "RUN");
+        assert_eq!(
+            run.flags,
+            vec![(
+                "mount".to_string(),
+                Some("type=cache,target=/x".to_string())
+            )]
+        );
+        assert_eq!(run.rest, "apk add     curl");
+        assert_eq!(run.line, 3);
+    }
+
+    #[test]
+    fn heredocs() {
+        let df = parse("FROM a:1\nRUN <<EOF\necho hi\nEOF\nRUN <<-'X' cat\n\tline\n\tX\n")
+            .expect("parses");
+        assert_eq!(df.instructions[1].heredocs[0].content, "echo hi\n");
+        let h = &df.instructions[2].heredocs[0];
+        assert_eq!(
+            (h.name.as_str(), h.content.as_str(), h.expand),
+            ("X", "line\n", false)
+        );
+    }
+
+    #[test]
+    fn escape_directive() {
+        let df = parse("# escape=`\nFROM a:1\nRUN a `\n b\n").expect("parses");
+        assert_eq!(df.escape, '`');
+        assert_eq!(df.instructions[1].rest, "a  b");
+    }
+
+    #[test]
+    fn words() {
+        let w = lex_words(r#"A=1 "b c" 'd $e' \$f ${G:-x} $H"#, '\\');
+        assert_eq!(w.len(), 6);
+        assert_eq!(w[1], vec![Piece::Lit("b c".into())]);
+        assert_eq!(w[2], vec![Piece::Lit("d $e".into())]);
+        assert_eq!(w[3], vec![Piece::Lit("$f".into())]);
+        assert_eq!(
+            w[4],
+            vec![Piece::Var {
+                name: "G".into(),
+                default: Some("x".into())
+            }]
+        );
+    }
+
+    #[test]
+    fn not_a_dockerfile() {
+        assert!(parse("{\"a\": 1}").is_err());
+        assert!(parse("").is_ok_and(|d| d.instructions.is_empty()));
+    }
+}
