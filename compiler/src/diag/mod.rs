@@ -14,6 +14,10 @@ pub use suggest::did_you_mean;
 
 use serde::Serialize;
 
+/// The security warnings that `--strict` makes errors: an image that runs
+/// as root (W0001) and a secret-looking value in `env` or an arg default (W0003).
+pub const STRICT: &[Code] = &[Code::RootUser, Code::SecretInEnv];
+
 /// A byte range in the source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
 pub struct Span {
@@ -120,6 +124,14 @@ impl Diagnostic {
             Some(best) => self.help(format!("did you mean `{best}`?")),
             None => self.help(otherwise),
         }
+    }
+
+    /// Under `--strict`, a warning of a [`STRICT`] code is an error.
+    pub fn strict(mut self) -> Self {
+        if STRICT.contains(&self.code) {
+            self.severity = Severity::Error;
+        }
+        self
     }
 
     pub fn primary_span(&self) -> Option<Span> {

@@ -1,6 +1,7 @@
-//! Rendering diagnostics: rustc-style text (miette) and JSON.
+//! Rendering diagnostics: rustc-style text (miette), JSON, SARIF 2.1.0 and
+//! GitHub Actions workflow commands.
 
-use super::{Diagnostic, Severity};
+use super::{Code, Diagnostic, Severity};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
 use std::fmt;
@@ -194,6 +195,141 @@ impl<'a> JsonDiagnostic<'a> {
     }
 }
 
+/// The primary location of a diagnostic as 1-based (line, column, end line,
+/// end column); the end is the character after the label, as SARIF and
+/// GitHub count it. `None` for a diagnostic without a label.
+fn region(d: &Diagnostic, source: &str) -> Option<(usize, usize, usize, usize)> {
+    let span = d.primary_span()?;
+    let (line, column) = line_column(source, span.start);
+    let (end_line, end_column) = line_column(source, span.end.max(span.start));
+    Some((line, column, end_line, end_column))
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+/// The first paragraph of a code's explanation (after its `# CODE: slug` title).
+fn first_paragraph(explanation: &str) -> String {
+    explanation
+        .split("\n\n")
+        .map(str::trim)
+        .find(|p| !p.is_empty() && !p.starts_with('#'))
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// SARIF 2.1.0 (`msbc check --format sarif`, for GitHub code scanning): one
+/// run whose driver lists every code as a rule, one result per diagnostic.
+/// `uri` is the spec's path relative to the repository (as given).
+pub fn sarif(diagnostics: &[&Diagnostic], uri: &str, source: &str) -> serde_json::Value {
+    use serde_json::json;
+    let rules: Vec<serde_json::Value> = Code::ALL
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.as_str(),
+                "name": c.slug(),
+                "shortDescription": { "text": c.summary() },
+                "fullDescription": { "text": first_paragraph(c.explanation()) },
+                "help": { "text": c.explanation(), "markdown": c.explanation() },
+                "defaultConfiguration": { "level": level(c.severity()) },
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|d| {
+            let mut text = d.message.clone();
+            if let Some(help) = &d.help {
+                text.push_str("\nhelp: ");
+                text.push_str(help);
+            }
+            let region = match region(d, source) {
+                Some((line, column, end_line, end_column)) => json!({
+                    "startLine": line,
+                    "startColumn": column,
+                    "endLine": end_line,
+                    "endColumn": end_column,
+                }),
+                None => json!({ "startLine": 1 }),
+            };
+            json!({
+                "ruleId": d.code.as_str(),
+                "ruleIndex": Code::ALL.iter().position(|c| *c == d.code).unwrap_or(0),
+                "level": level(d.severity),
+                "message": { "text": text },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": uri },
+                        "region": region,
+                    }
+                }],
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "msbc",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }
+            },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    })
+}
+
+/// One GitHub Actions workflow command (`msbc check --format github`):
+/// `::error file=F,line=L,col=C,endLine=L,endColumn=C,title=E0202 unknown-stage::message`.
+pub fn github(d: &Diagnostic, file: &str, source: &str) -> String {
+    let mut props = vec![format!("file={}", github_property(file))];
+    if let Some((line, column, end_line, end_column)) = region(d, source) {
+        props.push(format!("line={line}"));
+        props.push(format!("col={column}"));
+        props.push(format!("endLine={end_line}"));
+        props.push(format!("endColumn={end_column}"));
+    }
+    props.push(format!(
+        "title={}",
+        github_property(&format!("{} {}", d.code, d.code.slug()))
+    ));
+    let mut message = d.message.clone();
+    if let Some(help) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    format!(
+        "::{} {}::{}",
+        level(d.severity),
+        props.join(","),
+        github_data(&message)
+    )
+}
+
+/// Escapes a workflow command's message (GitHub's `escapeData`).
+pub fn github_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value (GitHub's `escapeProperty`).
+pub fn github_property(s: &str) -> String {
+    github_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
 /// 1-based line and column (counted in characters) of a byte offset.
 pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(source.len());
@@ -209,7 +345,13 @@ pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::line_column;
+    use super::{github_data, github_property, line_column};
+
+    #[test]
+    fn github_escapes_as_the_runner_reads_it() {
+        assert_eq!(github_data("100% a\r\nb: c, d"), "100%25 a%0D%0Ab: c, d");
+        assert_eq!(github_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
 
     #[test]
     fn line_column_counts_characters() {

@@ -6,17 +6,19 @@
 //!
 //! `--emit json` prints this model; its JSON Schema lives in `schema/`.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// A port to expose, with an optional range end.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Port {
     pub number: u16,
     pub end: Option<u16>,
     pub protocol: Protocol,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Tcp,
@@ -24,7 +26,7 @@ pub enum Protocol {
     Sctp,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Network {
     Default,
@@ -32,7 +34,7 @@ pub enum Network {
     Host,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Sharing {
     Shared,
@@ -41,11 +43,12 @@ pub enum Sharing {
 }
 
 /// Index into [`Build::stages`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(transparent)]
 pub struct StageId(pub usize);
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Build {
     /// Build arguments in declaration order.
     pub args: Vec<ArgDef>,
@@ -69,28 +72,31 @@ impl Build {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct DockerfileOptions {
     /// The `# syntax=` frontend image; `None` writes for engines without the
     /// modern frontend (no syntax line, no heredocs).
     pub syntax: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct ArgDef {
     pub name: String,
     /// `None`: required at build time.
     pub default: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StageKind {
     Stage,
     Image,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Stage {
     pub name: String,
     pub kind: StageKind,
@@ -123,7 +129,7 @@ impl Stage {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase", tag = "type", content = "value")]
 pub enum Base {
     /// An image reference, e.g. `golang:${GO_VERSION}-bookworm`.
@@ -134,11 +140,12 @@ pub enum Base {
 }
 
 /// A string that may reference variables.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(transparent)]
 pub struct Word(pub Vec<WordPart>);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 #[serde(rename_all = "lowercase", tag = "type")]
 pub enum WordPart {
     Text {
@@ -153,7 +160,7 @@ pub enum WordPart {
 }
 
 /// What a variable names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum VarSource {
     /// A declared `arg`.
@@ -189,14 +196,16 @@ impl Word {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Step {
     pub kind: StepKind,
     /// 1-based line in `build.kdl`.
     pub line: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 #[serde(rename_all = "lowercase", tag = "step")]
 pub enum StepKind {
     /// Brings build args into scope for the steps that follow (Dockerfile
@@ -265,7 +274,8 @@ impl StepKind {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Copy {
     pub from: CopyFrom,
     pub sources: Vec<Word>,
@@ -276,7 +286,7 @@ pub struct Copy {
     pub link: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase", tag = "type", content = "value")]
 pub enum CopyFrom {
     Context,
@@ -285,7 +295,8 @@ pub enum CopyFrom {
     Image(String),
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Run {
     /// The script, for the shell; never interpolated by msbc.
     pub script: String,
@@ -296,7 +307,8 @@ pub struct Run {
     pub mounts: Vec<Mount>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 #[serde(rename_all = "lowercase", tag = "type")]
 pub enum Mount {
     Cache {
@@ -344,14 +356,15 @@ impl Mount {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase", tag = "type", content = "value")]
 pub enum MountFrom {
     Stage(StageId),
     Image(String),
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Healthcheck {
     /// One element: a shell command (`CMD-SHELL`); more: exec form.
     pub command: Vec<String>,

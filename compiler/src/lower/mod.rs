@@ -9,6 +9,7 @@
 mod lints;
 mod names;
 mod policy;
+mod secrets;
 mod select;
 mod steps;
 
@@ -39,6 +40,20 @@ pub struct Model {
     pub stages: Vec<ir::Stage>,
     pub context_ignore: Vec<String>,
     pub syntax: Option<String>,
+    /// Every base image reference (toolchains, `from=`, `copy from=`,
+    /// `bind from=`), where it is written: what `msbc.lock` pins.
+    pub images: Vec<ImageUse>,
+}
+
+/// An image reference as written in the spec, located in the user's file.
+#[derive(Debug, Clone)]
+pub struct ImageUse {
+    /// The reference with its `${...}` parts (args and platform args).
+    pub reference: ir::Word,
+    /// Where it is written (for template output: the `use` that made it).
+    pub span: Span,
+    /// The templates it came through (`go`, `acme/svc → go`), if any.
+    pub template: Option<String>,
 }
 
 /// The default Dockerfile frontend.
@@ -99,13 +114,36 @@ pub fn lower(
             Some(s) => Some(s.value.clone()),
             None => Some(DEFAULT_SYNTAX.to_string()),
         },
+        images: image_uses(doc, &stages, map),
     };
     policy::check(doc, &stages, &model, diags);
+    secrets::check(doc, &stages, &model, diags);
     if diags.has_errors() {
         return None;
     }
     lints::run(doc, &stages, &model, diags);
     Some(model)
+}
+
+/// The spec's image references, in the order `lints::image_refs` finds them.
+fn image_uses(doc: &Document, decls: &[StageDecl], map: &SourceMap) -> Vec<ImageUse> {
+    lints::image_refs(doc, decls)
+        .into_iter()
+        .map(|(r, _)| {
+            let (span, chain) = map.to_user(r.raw.span);
+            ImageUse {
+                reference: steps::image_word(r),
+                span: span.unwrap_or(r.raw.span),
+                template: (!chain.is_empty()).then(|| {
+                    chain
+                        .iter()
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                }),
+            }
+        })
+        .collect()
 }
 
 /// Folds `extend=#true` stages into the stage they extend: their steps are

@@ -137,6 +137,28 @@ fn cache_mount(c: &ast::CacheMount) -> Mount {
     }
 }
 
+/// An image reference as a word: its variables are args or platform args.
+pub(super) fn image_word(value: &Interp) -> Word {
+    Word(
+        value
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => WordPart::Text { text: s.clone() },
+                Part::Var { name, default, .. } => WordPart::Var {
+                    name: name.clone(),
+                    default: default.clone(),
+                    source: if PLATFORM_ARGS.contains(&name.as_str()) {
+                        VarSource::Platform
+                    } else {
+                        VarSource::Arg
+                    },
+                },
+            })
+            .collect(),
+    )
+}
+
 impl Ctx<'_, '_> {
     /// Converts an interpolated value, checking each variable. In image
     /// references (`args_only`), only args and platform args are visible.
@@ -165,24 +187,7 @@ impl Ctx<'_, '_> {
     /// An image reference whose variables `Names::check_image_ref` has
     /// already checked (and reported).
     fn image_word(&self, value: &Interp) -> Word {
-        Word(
-            value
-                .parts
-                .iter()
-                .map(|p| match p {
-                    Part::Lit(s) => WordPart::Text { text: s.clone() },
-                    Part::Var { name, default, .. } => WordPart::Var {
-                        name: name.clone(),
-                        default: default.clone(),
-                        source: if PLATFORM_ARGS.contains(&name.as_str()) {
-                            VarSource::Platform
-                        } else {
-                            VarSource::Arg
-                        },
-                    },
-                })
-                .collect(),
-        )
+        image_word(value)
     }
 
     fn var_source(&mut self, name: &str, span: Span, scope: &Scope, args_only: bool) -> VarSource {

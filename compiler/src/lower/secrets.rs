@@ -1,0 +1,262 @@
+//! E0501: a build secret must reach only the `run` that mounts it. It is an
+//! error when a secret can end up in the image: its mount target lies in a
+//! path that a `copy from=` or an artifact copies out of the stage, an
+//! `env`/`label` value or an arg default names it, or an `arg` has its name
+//! (so it would be passed with `--build-arg`, recorded in the history).
+
+use super::Model;
+use super::lints::chain;
+use crate::diag::{Code, Diagnostic, Diagnostics, Span};
+use crate::syntax::ast::{self, Document, StageDecl};
+
+/// A secret a `run` mounts: its id, where it appears, and the mount's span.
+struct Secret<'a> {
+    id: &'a str,
+    /// The `env=` name it is exposed as, if any.
+    env: Option<&'a str>,
+    /// The mount target: `target=`, or `/run/secrets/ID`.
+    target: String,
+    stage: usize,
+    span: Span,
+}
+
+pub(super) fn check(doc: &Document, decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
+    let secrets = secrets(decls);
+    if secrets.is_empty() {
+        return;
+    }
+    copied_out(doc, decls, model, &secrets, diags);
+    named_in_config(doc, decls, &secrets, diags);
+}
+
+fn secrets(decls: &[StageDecl]) -> Vec<Secret<'_>> {
+    let mut out = Vec::new();
+    for (stage, decl) in decls.iter().enumerate() {
+        for step in &decl.steps {
+            let ast::StepKind::Run(run) = &step.kind else {
+                continue;
+            };
+            for mount in &run.mounts {
+                if let ast::Mount::Secret(s) = mount {
+                    out.push(Secret {
+                        id: &s.id.value,
+                        env: s.env.as_ref().map(|e| e.value.as_str()),
+                        target: match &s.target {
+                            Some(t) => t.value.clone(),
+                            None => format!("/run/secrets/{}", s.id.value),
+                        },
+                        stage,
+                        span: s.target.as_ref().map(|t| t.span).unwrap_or(s.span),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether `path` is `dir` or lies below it. `dir` may end in a glob
+/// (`/out/*`): its fixed part counts.
+fn inside(path: &str, dir: &str) -> bool {
+    let fixed = match dir.find(['*', '?', '[']) {
+        Some(i) => dir[..i].rsplit_once('/').map_or("", |(head, _)| head),
+        None => dir,
+    };
+    let norm = |p: &str| p.trim_end_matches('/').to_string();
+    let (path, fixed) = (norm(path), norm(fixed));
+    path == fixed || fixed.is_empty() || path.starts_with(&format!("{fixed}/"))
+}
+
+/// Secrets whose mount target a later copy out of the stage would take along.
+fn copied_out(
+    doc: &Document,
+    decls: &[StageDecl],
+    model: &Model,
+    secrets: &[Secret<'_>],
+    diags: &mut Diagnostics,
+) {
+    // `model.stages[i]` is `decls[i]`; anything else is no model to judge.
+    if decls.len() != model.stages.len() {
+        return;
+    }
+    let stage_index = |name: &str| decls.iter().position(|d| d.name.name == name);
+    // (the stage copied from, the path copied, where the copy is written)
+    let mut copies: Vec<(usize, String, Span)> = Vec::new();
+    for artifact in &doc.artifacts {
+        if let (Some(from), Some(path)) =
+            (stage_index(&artifact.from.name), artifact.path.literal())
+        {
+            copies.push((from, path, artifact.path.raw.span));
+        }
+    }
+    for decl in decls {
+        for step in &decl.steps {
+            let ast::StepKind::Copy(copy) = &step.kind else {
+                continue;
+            };
+            let ast::CopyOrigin::From(from) = &copy.origin else {
+                continue;
+            };
+            let Some(from) = stage_index(&from.raw.value) else {
+                continue;
+            };
+            for source in &copy.sources {
+                if let Some(path) = source.literal() {
+                    copies.push((from, path, source.raw.span));
+                }
+            }
+        }
+    }
+    for secret in secrets {
+        if !secret.target.starts_with('/') {
+            continue;
+        }
+        let leak = copies.iter().find(|(from, path, _)| {
+            path.starts_with('/')
+                && chain(*from, model).contains(&secret.stage)
+                && inside(&secret.target, path)
+        });
+        if let Some((_, path, span)) = leak {
+            diags.push(
+                Diagnostic::new(
+                    Code::SecretExposed,
+                    format!(
+                        "secret `{}` is mounted at `{}`, inside `{path}`, which is copied out of the stage",
+                        secret.id, secret.target
+                    ),
+                )
+                .label(secret.span, "the secret is mounted here")
+                .label(*span, "this copies the secret's path out")
+                .help("mount the secret outside what is copied (the default `/run/secrets/ID`, or `env=\"NAME\"`)"),
+            );
+        }
+    }
+}
+
+/// Secrets named by an `env` or `label` value, an arg default or an arg.
+fn named_in_config(
+    doc: &Document,
+    decls: &[StageDecl],
+    secrets: &[Secret<'_>],
+    diags: &mut Diagnostics,
+) {
+    let secret_named = |name: &str| secrets.iter().find(|s| s.id == name || s.env == Some(name));
+    let mut values: Vec<(&ast::Interp, &str)> = Vec::new();
+    for tc in &doc.toolchains {
+        values.extend(tc.env.iter().map(|(_, v)| (v, "env")));
+    }
+    for decl in decls {
+        for step in &decl.steps {
+            match &step.kind {
+                ast::StepKind::Env(pairs) => values.extend(pairs.iter().map(|(_, v)| (v, "env"))),
+                ast::StepKind::Label(pairs) => {
+                    values.extend(pairs.iter().map(|(_, v)| (v, "label")));
+                }
+                _ => {}
+            }
+        }
+    }
+    for (value, what) in values {
+        for (name, span) in value.vars() {
+            if let Some(secret) = secret_named(name) {
+                diags.push(
+                    Diagnostic::new(
+                        Code::SecretExposed,
+                        format!(
+                            "this {what} value names `{name}`, which a `run` mounts as secret `{}`",
+                            secret.id
+                        ),
+                    )
+                    .label(span, "stored in the image config")
+                    .label(secret.span, "the secret")
+                    .help("use the secret only in the `run` that mounts it (`secret \"ID\" env=\"NAME\"`)"),
+                );
+            }
+        }
+    }
+    for arg in &doc.args {
+        if let Some(secret) = secret_named(&arg.name.name) {
+            diags.push(
+                Diagnostic::new(
+                    Code::SecretExposed,
+                    format!(
+                        "arg `{}` has the name of secret `{}`: a build arg is recorded in the image's history",
+                        arg.name.name, secret.id
+                    ),
+                )
+                .label(arg.name.span, "a build arg")
+                .label(secret.span, "the secret")
+                .help("remove the arg and pass the value only as the secret (`--secret id=ID`)"),
+            );
+        }
+        let Some(default) = &arg.default else {
+            continue;
+        };
+        if let Some(secret) = secrets.iter().find(|s| {
+            mentions(&default.value, s.id) || s.env.is_some_and(|e| mentions(&default.value, e))
+        }) {
+            diags.push(
+                Diagnostic::new(
+                    Code::SecretExposed,
+                    format!(
+                        "the default of arg `{}` names secret `{}`",
+                        arg.name.name, secret.id
+                    ),
+                )
+                .label(default.span, "recorded in the build history")
+                .label(secret.span, "the secret")
+                .help("use the secret only in the `run` that mounts it"),
+            );
+        }
+    }
+}
+
+/// Whether `text` holds `${NAME}`, `${NAME:-...}` or `$NAME` (not followed
+/// by more name characters).
+fn mentions(text: &str, name: &str) -> bool {
+    if name.is_empty() {
+        return false;
+    }
+    text.match_indices('$').any(|(i, _)| {
+        let rest = &text[i + 1..];
+        let (rest, braced) = match rest.strip_prefix('{') {
+            Some(r) => (r, true),
+            None => (rest, false),
+        };
+        let Some(after) = rest.strip_prefix(name) else {
+            return false;
+        };
+        match after.chars().next() {
+            None => !braced,
+            Some(c) if braced => c == '}' || c == ':',
+            Some(c) => !(c.is_ascii_alphanumeric() || c == '_'),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{inside, mentions};
+
+    #[test]
+    fn inside_paths_and_globs() {
+        assert!(inside("/src/.npmrc", "/src"));
+        assert!(inside("/src/.npmrc", "/src/"));
+        assert!(inside("/src", "/src"));
+        assert!(!inside("/srcx/a", "/src"));
+        assert!(inside("/out/key", "/out/*"));
+        assert!(inside("/anything", "/"));
+        assert!(!inside("/run/secrets/x", "/out/*.bin"));
+    }
+
+    #[test]
+    fn mentions_variables() {
+        assert!(mentions("${TOKEN}", "TOKEN"));
+        assert!(mentions("a${TOKEN:-x}", "TOKEN"));
+        assert!(mentions("$TOKEN/x", "TOKEN"));
+        assert!(!mentions("$TOKENS", "TOKEN"));
+        assert!(!mentions("${TOKENS}", "TOKEN"));
+        assert!(!mentions("TOKEN", "TOKEN"));
+        assert!(!mentions("é$", "TOKEN"));
+    }
+}
