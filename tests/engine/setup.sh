@@ -4,7 +4,7 @@
 # run only checks (seconds). Needs root.
 #
 # usage: tests/engine/setup.sh [IMAGE...]
-#   IMAGE: debian go node python distroless (default: all). Build only what a test needs.
+#   IMAGE: debian go node python distroless rust (default: all). Build only what a test needs.
 # env:
 #   MSBC_ENGINE_DIR      state directory (default ~/.cache/msbc-engine; see common.sh)
 #   MSBC_ENGINE_REBUILD  1: ignore cached rootfs tarballs and re-import every image
@@ -33,7 +33,7 @@ die() { log "error: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (dockerd, debootstrap, chroot)"
 
-ALL_IMAGES="debian go node python distroless"
+ALL_IMAGES="debian go node python distroless rust"
 WANT=${*:-$ALL_IMAGES}
 for w in $WANT; do
     case " $ALL_IMAGES " in *" $w "*) ;; *) die "unknown image '$w' (known: $ALL_IMAGES)" ;; esac
@@ -53,6 +53,8 @@ export DEBIAN_FRONTEND=noninteractive
 need=()
 { [ -x "$ENGINE_DOCKERD" ] && [ -x "$ENGINE_DOCKER" ]; } || need+=(docker.io)
 [ -x /usr/sbin/debootstrap ] || need+=(debootstrap)
+# The registry that tests/lock.rs serves on 127.0.0.1 (msbc lock against a real registry API).
+[ -x /usr/bin/docker-registry ] || need+=(docker-registry)
 if [ ${#need[@]} -gt 0 ]; then
     log "apt-get install ${need[*]}"
     # Keep the package's init script from starting a system-wide dockerd.
@@ -263,6 +265,24 @@ $CLEAN
 python3 -c 'import platform; print(platform.python_version())' >/.msbc-version"
 }
 
+# rust:1.83-slim-bookworm stand-in: Debian has no recent Rust (the specs' Cargo.lock v4 needs
+# cargo >= 1.78), so the image gets this machine's own rustup toolchain (the one that builds
+# msbc: rustc, cargo and the x86_64 std; no docs, no sources) at /usr/local/rust, plus gcc to link.
+recipe_rust() {
+    local root=$1 sysroot
+    sysroot=$(rustc --print sysroot 2>/dev/null) || { echo "no rustc on PATH" >&2; return 1; }
+    mkdir -p "$root/usr/local/rust/bin" "$root/usr/local/rust/lib" "$root/usr/local/cargo/bin"
+    cp "$sysroot/bin/rustc" "$sysroot/bin/cargo" "$root/usr/local/rust/bin/"
+    tar -C "$sysroot/lib" --exclude='./rustlib/src' --exclude='./rustlib/*/analysis' -cf - . |
+        tar -C "$root/usr/local/rust/lib" -xf -
+    chroot_run "$root" "apt-get update -qq
+apt-get install -y -qq gcc libc6-dev >/dev/null
+ln -sf /usr/local/rust/bin/rustc /usr/local/cargo/bin/rustc
+ln -sf /usr/local/rust/bin/cargo /usr/local/cargo/bin/cargo
+$CLEAN
+/usr/local/rust/bin/rustc --version | cut -d' ' -f2 >/.msbc-version"
+}
+
 # gcr.io/distroless/static-debian12:nonroot stand-in: users, /tmp, /home/nonroot, CA bundle,
 # os-release; no shell, no libc. ROOT is empty; the CA bundle comes from the debian tarball.
 recipe_distroless() {
@@ -313,6 +333,9 @@ TAGS_python=(python:3.12-slim-bookworm python:3.11-slim-bookworm python:3.11-sli
 CHANGES_distroless=("ENV PATH=$DEFPATH" 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt'
     'USER 65532' 'WORKDIR /home/nonroot')
 TAGS_distroless=(gcr.io/distroless/static-debian12:nonroot gcr.io/distroless/static:nonroot)
+CHANGES_rust=("ENV PATH=/usr/local/cargo/bin:$DEFPATH" 'ENV CARGO_HOME=/usr/local/cargo'
+    'ENV RUST_VERSION=@VERSION@')
+TAGS_rust=(rust:1.83-slim-bookworm rust:1.83-bookworm rust:1.83-slim rust:1.83)
 
 # ---- keys, tarballs ----
 ca_fingerprint() { cat /usr/local/share/ca-certificates/*.crt 2>/dev/null | sha256sum | cut -c1-64; }
@@ -325,6 +348,8 @@ key_of() {   # rootfs key: recipe source + parent key (+ mirrors and CAs for the
             debian) parent="$RECIPE_VERSION $DEB_MIRROR $SEC_MIRROR $(ca_fingerprint) $(declare -f chroot_run) $CLEAN" ;;
             *) parent=$(key_of debian) ;;
         esac
+        # The rust image copies this machine's toolchain: a new one makes a new image.
+        [ "$n" != rust ] || parent="$parent $(rustc --version 2>/dev/null)"
         KEY[$n]=$( { echo "$parent"; declare -f "recipe_$n"; } | sha256sum | cut -c1-16)
     fi
     echo "${KEY[$n]}"

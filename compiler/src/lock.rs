@@ -1,0 +1,422 @@
+//! `msbc.lock`: the spec's base images pinned to digests. Pure: the file's
+//! format, which references a spec pulls, pinning a model from a lock, and
+//! the E0601 check of `--locked`. Resolving tags to digests over HTTP is
+//! I/O and lives in `cli::lock`.
+//!
+//! The file is KDL, one `image` node per reference, sorted, so it diffs
+//! well and the same spec and registry state give the same bytes:
+//!
+//! ```kdl
+//! // msbc.lock: base images pinned by `msbc lock`. Do not edit: run `msbc lock` again.
+//! version 1
+//! image "golang:1.23-bookworm" digest="sha256:…"
+//! ```
+//!
+//! A reference is keyed as the build pulls it by default (args replaced by
+//! their defaults, or by `--arg`), as written otherwise (`golang:1.23`, not
+//! `docker.io/library/golang:1.23`). A reference that already has a digest
+//! in the spec needs no entry.
+
+use crate::diag::{Code, Diagnostic};
+use crate::ir::{ArgDef, Base, CopyFrom, Mount, MountFrom, StepKind, VarSource, Word, WordPart};
+use crate::lower::Model;
+use std::collections::BTreeMap;
+
+/// The lock file's name, beside `build.kdl`.
+pub const FILE_NAME: &str = "msbc.lock";
+
+/// The format version this msbc writes and reads.
+pub const VERSION: i128 = 1;
+
+/// Image references and their digests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lock {
+    /// Reference (as the build pulls it) → `sha256:...`.
+    pub images: BTreeMap<String, String>,
+}
+
+impl Lock {
+    /// Reads a lock file; the error says what is wrong and where.
+    pub fn parse(text: &str) -> Result<Lock, String> {
+        let doc: kdl::KdlDocument = text
+            .parse()
+            .map_err(|e: kdl::KdlError| format!("not valid KDL: {e}"))?;
+        let mut lock = Lock::default();
+        let mut version = None;
+        for node in doc.nodes() {
+            let line = text
+                .get(..node.span().offset())
+                .unwrap_or("")
+                .lines()
+                .count()
+                + 1;
+            let args: Vec<&kdl::KdlValue> = node
+                .entries()
+                .iter()
+                .filter(|e| e.name().is_none())
+                .map(|e| e.value())
+                .collect();
+            match node.name().value() {
+                "version" => match args.as_slice() {
+                    [v] if v.as_integer() == Some(VERSION) => version = Some(VERSION),
+                    _ => {
+                        return Err(format!(
+                            "line {line}: unsupported `version` (this msbc reads version {VERSION})"
+                        ));
+                    }
+                },
+                "image" => {
+                    let reference = match args.as_slice() {
+                        [r] => r.as_string(),
+                        _ => None,
+                    };
+                    let digest = node.get("digest").and_then(|d| d.as_string());
+                    match (reference, digest) {
+                        (Some(r), Some(d)) if is_digest(d) => {
+                            lock.images.insert(r.to_string(), d.to_string());
+                        }
+                        _ => {
+                            return Err(format!(
+                                "line {line}: expected `image \"REFERENCE\" digest=\"sha256:<64 hex digits>\"`"
+                            ));
+                        }
+                    }
+                }
+                other => return Err(format!("line {line}: unknown node `{other}`")),
+            }
+        }
+        match version {
+            Some(_) => Ok(lock),
+            None => Err(format!("no `version {VERSION}` node")),
+        }
+    }
+
+    /// The file's text: deterministic, sorted by reference.
+    pub fn render(&self) -> String {
+        let mut out = String::from(
+            "// msbc.lock: base images pinned by `msbc lock`. Do not edit: run `msbc lock` again.\n",
+        );
+        out.push_str(&format!("version {VERSION}\n"));
+        for (reference, digest) in &self.images {
+            out.push_str(&format!(
+                "image {} digest={}\n",
+                kdl_string(reference),
+                kdl_string(digest)
+            ));
+        }
+        out
+    }
+
+    /// The digest locked for `reference`, if any.
+    pub fn digest(&self, reference: &str) -> Option<&str> {
+        self.images.get(reference).map(String::as_str)
+    }
+}
+
+/// A KDL quoted string. References and digests hold no quotes or
+/// backslashes, but escape them anyway.
+fn kdl_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `sha256:` and 64 lowercase hex digits (or another algorithm's digest).
+pub fn is_digest(d: &str) -> bool {
+    match d.split_once(':') {
+        Some(("sha256", hex)) => {
+            hex.len() == 64
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        }
+        Some((alg, hex)) => {
+            !alg.is_empty()
+                && alg
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                && hex.len() >= 32
+                && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        }
+        None => false,
+    }
+}
+
+/// Whether a reference names its digest (`image@sha256:...`).
+pub fn has_digest(reference: &str) -> bool {
+    reference.contains('@')
+}
+
+/// The reference as the build pulls it with `args` (defaults, `--arg`
+/// applied); `None` when a part is not known before the build (a platform
+/// arg, a required arg).
+pub fn resolve(word: &Word, args: &[ArgDef]) -> Option<String> {
+    let mut out = String::new();
+    for part in &word.0 {
+        match part {
+            WordPart::Text { text } => out.push_str(text),
+            WordPart::Var {
+                name,
+                default,
+                source,
+            } => {
+                let value = match source {
+                    VarSource::Arg => args
+                        .iter()
+                        .find(|a| &a.name == name)
+                        .and_then(|a| a.default.as_deref())
+                        .or(default.as_deref()),
+                    VarSource::Platform | VarSource::Env => default.as_deref(),
+                };
+                out.push_str(value?);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// A reference as written, `${NAME}` kept.
+pub fn written(word: &Word) -> String {
+    word.0
+        .iter()
+        .map(|p| match p {
+            WordPart::Text { text } => text.clone(),
+            WordPart::Var { name, .. } => format!("${{{name}}}"),
+        })
+        .collect()
+}
+
+/// `args` with `overrides` (`--arg NAME=VALUE`) as their defaults.
+pub fn with_overrides(args: &[ArgDef], overrides: &[(String, String)]) -> Vec<ArgDef> {
+    let mut args = args.to_vec();
+    for (name, value) in overrides {
+        if let Some(a) = args.iter_mut().find(|a| &a.name == name) {
+            a.default = Some(value.clone());
+        }
+    }
+    args
+}
+
+/// What `msbc lock` resolves: each reference the spec pulls by default
+/// that has no digest yet, sorted, once. `scratch` is not an image.
+pub fn references(model: &Model) -> Vec<String> {
+    let mut out: Vec<String> = model
+        .images
+        .iter()
+        .filter_map(|u| resolve(&u.reference, &model.args))
+        .filter(|r| r != "scratch" && !has_digest(r))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `reference@digest`: the tag stays for readers.
+fn pinned(reference: &str, lock: &Lock) -> Option<String> {
+    if has_digest(reference) {
+        return None;
+    }
+    lock.digest(reference).map(|d| format!("{reference}@{d}"))
+}
+
+/// Pins every base image of `model` that `lock` has (`FROM`, `COPY
+/// --from`, `RUN --mount=type=bind,from=`), as pulled with `overrides`.
+/// A pinned `FROM` is written out in full: an arg in it no longer changes
+/// what is pulled (that is the point of a lock).
+pub fn pin(model: &mut Model, lock: &Lock, overrides: &[(String, String)]) {
+    let args = with_overrides(&model.args, overrides);
+    for stage in &mut model.stages {
+        if let Base::Image(word) = &mut stage.base
+            && let Some(p) = resolve(word, &args).and_then(|r| pinned(&r, lock))
+        {
+            *word = Word::text(p);
+        }
+        for step in &mut stage.steps {
+            match &mut step.kind {
+                StepKind::Copy(copy) => {
+                    if let CopyFrom::Image(image) = &mut copy.from
+                        && let Some(p) = pinned(image, lock)
+                    {
+                        *image = p;
+                    }
+                }
+                StepKind::Run(run) => {
+                    for mount in &mut run.mounts {
+                        if let Mount::Bind {
+                            from: Some(MountFrom::Image(image)),
+                            ..
+                        } = mount
+                            && let Some(p) = pinned(image, lock)
+                        {
+                            *image = p;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// E0601 (`--locked`): each image reference that is neither pinned in the
+/// spec nor in `lock` (`None`: there is no lock file), at the reference.
+pub fn unlocked(
+    model: &Model,
+    lock: Option<&Lock>,
+    overrides: &[(String, String)],
+) -> Vec<Diagnostic> {
+    let args = with_overrides(&model.args, overrides);
+    let mut out = Vec::new();
+    for use_ in &model.images {
+        let resolved = resolve(&use_.reference, &args);
+        let reference = match &resolved {
+            Some(r) if r == "scratch" || has_digest(r) => continue,
+            Some(r) if lock.and_then(|l| l.digest(r)).is_some() => continue,
+            Some(r) => r.clone(),
+            None => written(&use_.reference),
+        };
+        let mut message = format!("`{reference}` is not locked");
+        if let Some(t) = &use_.template {
+            message.push_str(&format!(" (in template {t})"));
+        }
+        let label = match (&use_.template, lock) {
+            (Some(t), _) => format!("in the output of {t}: no digest in {FILE_NAME}"),
+            (None, Some(_)) => format!("not in {FILE_NAME}"),
+            (None, None) => format!("no {FILE_NAME}"),
+        };
+        let help = if resolved.is_none() {
+            "its value is known only at build time; pin it in the spec: `image:tag@sha256:...`"
+                .to_string()
+        } else if lock.is_none() {
+            format!(
+                "run `msbc lock` to write {FILE_NAME} beside the spec, or pin it in the spec: `image:tag@sha256:...`"
+            )
+        } else {
+            format!(
+                "run `msbc lock` to add it to {FILE_NAME}, or pin it in the spec: `image:tag@sha256:...`"
+            )
+        };
+        out.push(
+            Diagnostic::new(Code::UnlockedImage, message)
+                .label(use_.span, label)
+                .help(help),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const D1: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
+
+    fn model(spec: &str) -> Model {
+        let checked = crate::compile::check(spec.as_bytes());
+        assert!(
+            !checked.diagnostics.has_errors(),
+            "{:?}",
+            checked.diagnostics
+        );
+        checked.model.unwrap_or_else(|| panic!("no model"))
+    }
+
+    const SPEC: &str = r#"msbc 1
+arg GO "1.23"
+toolchain go image="golang:${GO}-bookworm"
+stage build toolchain=go {
+    run "go build" { bind "/x" from="busybox:1.36" }
+}
+image app from="debian:bookworm-slim" {
+    copy from="alpine:3.20" "/etc/os-release" to="/"
+    copy from=build "/out" to="/out"
+    user "nobody"
+}
+image two from="scratch" { user "1" }
+image three from="alpine:3.20@sha256:1111111111111111111111111111111111111111111111111111111111111111" { user "1" }
+"#;
+
+    #[test]
+    fn the_file_round_trips_sorted() {
+        let mut lock = Lock::default();
+        lock.images.insert("z:1".into(), D1.into());
+        lock.images.insert("a:1".into(), D2.into());
+        let text = lock.render();
+        assert!(text.find("\"a:1\"") < text.find("\"z:1\""), "{text}");
+        assert_eq!(Lock::parse(&text), Ok(lock));
+    }
+
+    #[test]
+    fn bad_files_say_why() {
+        assert!(Lock::parse("image \"a:1\" digest=\"x\"").is_err());
+        assert!(Lock::parse("version 2").is_err());
+        assert!(Lock::parse("").is_err());
+        assert!(Lock::parse("version 1\nfoo 1").is_err());
+        assert!(Lock::parse("version 1\nimage \"a:1\" digest=\"sha256:zz\"").is_err());
+    }
+
+    #[test]
+    fn references_are_what_the_build_pulls() {
+        let m = model(SPEC);
+        assert_eq!(
+            references(&m),
+            vec![
+                "alpine:3.20",
+                "busybox:1.36",
+                "debian:bookworm-slim",
+                "golang:1.23-bookworm"
+            ]
+        );
+    }
+
+    #[test]
+    fn pin_keeps_the_tag_and_unlocked_reports_the_rest() {
+        let mut m = model(SPEC);
+        let mut lock = Lock::default();
+        lock.images.insert("golang:1.23-bookworm".into(), D1.into());
+        lock.images.insert("alpine:3.20".into(), D2.into());
+        let missing = unlocked(&m, Some(&lock), &[]);
+        let names: Vec<&str> = missing.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            names,
+            vec![
+                "`busybox:1.36` is not locked",
+                "`debian:bookworm-slim` is not locked"
+            ]
+        );
+        assert!(missing.iter().all(|d| d.code == Code::UnlockedImage));
+        // With another arg value the locked digest no longer applies.
+        assert_eq!(
+            unlocked(&m, Some(&lock), &[("GO".into(), "1.24".into())]).len(),
+            3
+        );
+        pin(&mut m, &lock, &[]);
+        let df = crate::compile::emit(
+            &m,
+            &crate::lower::Selection::default(),
+            crate::compile::Emit::Dockerfile,
+            "build.kdl",
+        )
+        .map(|o| o.main)
+        .unwrap_or_default();
+        assert!(
+            df.contains(&format!("FROM golang:1.23-bookworm@{D1} AS build")),
+            "{df}"
+        );
+        assert!(
+            df.contains(&format!("COPY --from=alpine:3.20@{D2} ")),
+            "{df}"
+        );
+        assert!(df.contains("FROM debian:bookworm-slim AS app"), "{df}");
+        assert!(df.contains("from=busybox:1.36 "), "{df}");
+    }
+}

@@ -1,0 +1,461 @@
+//! `msbc lock` against a real registry: Debian's `docker-registry` (the
+//! CNCF distribution registry 2.8) served on 127.0.0.1 with a temporary
+//! storage directory. The test pushes a small image (a blob, a config, an
+//! OCI manifest, and an OCI index over it) through the registry API, runs
+//! `msbc lock`, and checks that `msbc.lock` holds the digests the registry
+//! reports; then `compile` pins them and `--locked` fails on a new image.
+//! The anonymous token flow (`401` + `WWW-Authenticate: Bearer`) is checked
+//! against a tiny registry stand-in in the test.
+//!
+//! Skips, saying why, without `/usr/bin/docker-registry`
+//! (`apt-get install docker-registry`; `tests/engine/setup.sh` installs it).
+
+use crate::support::msbc_in;
+use msbc::lock::Lock;
+use sha2::{Digest, Sha256};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const REGISTRY: &str = "/usr/bin/docker-registry";
+
+fn sha256(bytes: &[u8]) -> String {
+    format!("sha256:{:x}", Sha256::digest(bytes))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+/// A `docker-registry serve` on 127.0.0.1, killed (by its own handle) on drop.
+struct Registry {
+    child: Child,
+    base: String,
+    host: String,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_registry(dir: &Path) -> Registry {
+    let port = free_port();
+    let storage = dir.join("storage");
+    std::fs::create_dir_all(&storage).expect("storage dir");
+    let config = dir.join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            storage.display()
+        ),
+    )
+    .expect("write config");
+    let child = Command::new(REGISTRY)
+        .arg("serve")
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("docker-registry starts");
+    let registry = Registry {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        host: format!("127.0.0.1:{port}"),
+    };
+    let start = Instant::now();
+    loop {
+        if let Ok(r) = agent().get(format!("{}/v2/", registry.base)).call()
+            && r.status().as_u16() == 200
+        {
+            return registry;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "docker-registry did not answer on {}",
+            registry.base
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Uploads a blob (monolithic: POST an upload, PUT it with its digest).
+fn push_blob(reg: &Registry, repo: &str, bytes: &[u8]) -> String {
+    let digest = sha256(bytes);
+    let a = agent();
+    let started = a
+        .post(format!("{}/v2/{repo}/blobs/uploads/", reg.base))
+        .send_empty()
+        .expect("POST upload");
+    assert_eq!(started.status().as_u16(), 202, "start upload");
+    let location = started
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("upload location")
+        .to_string();
+    let location = if location.starts_with('/') {
+        format!("{}{location}", reg.base)
+    } else {
+        location
+    };
+    let sep = if location.contains('?') { '&' } else { '?' };
+    let done = a
+        .put(format!("{location}{sep}digest={digest}"))
+        .header("Content-Type", "application/octet-stream")
+        .send(bytes)
+        .expect("PUT blob");
+    assert_eq!(done.status().as_u16(), 201, "finish upload");
+    digest
+}
+
+/// PUTs a manifest; returns the digest the registry reports for it.
+fn push_manifest(reg: &Registry, repo: &str, tag: &str, media_type: &str, body: &str) -> String {
+    let r = agent()
+        .put(format!("{}/v2/{repo}/manifests/{tag}", reg.base))
+        .header("Content-Type", media_type)
+        .send(body.as_bytes())
+        .expect("PUT manifest");
+    assert_eq!(r.status().as_u16(), 201, "PUT manifest {repo}:{tag}");
+    let digest = r
+        .headers()
+        .get("docker-content-digest")
+        .and_then(|v| v.to_str().ok())
+        .expect("Docker-Content-Digest")
+        .to_string();
+    assert_eq!(digest, sha256(body.as_bytes()));
+    digest
+}
+
+/// A one-layer image; returns (manifest JSON, its digest).
+fn push_image(reg: &Registry, repo: &str, tag: &str, content: &str) -> (String, String) {
+    let layer = content.as_bytes();
+    let layer_digest = push_blob(reg, repo, layer);
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","config":{{"User":"65532"}},"rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}}}}"#
+    );
+    let config_digest = push_blob(reg, repo, config.as_bytes());
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer_digest}","size":{}}}]}}"#,
+        config.len(),
+        layer.len()
+    );
+    let digest = push_manifest(
+        reg,
+        repo,
+        tag,
+        "application/vnd.oci.image.manifest.v1+json",
+        &manifest,
+    );
+    (manifest, digest)
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("lock")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn read_lock(dir: &Path) -> Lock {
+    let text = std::fs::read_to_string(dir.join("msbc.lock")).expect("msbc.lock written");
+    Lock::parse(&text).unwrap_or_else(|e| panic!("msbc.lock does not parse: {e}\n{text}"))
+}
+
+#[test]
+fn lock_resolves_digests_from_a_real_registry() {
+    if !Path::new(REGISTRY).exists() {
+        eprintln!(
+            "SKIP: msbc lock against a registry: no {REGISTRY} (apt-get install docker-registry)"
+        );
+        return;
+    }
+    let dir = temp_dir("registry");
+    let reg = start_registry(&dir);
+    let (_, base_digest) = push_image(&reg, "msbc/base", "1.0", "base layer\n");
+    let (manifest, runtime_manifest) = push_image(&reg, "msbc/runtime", "2.0-amd64", "runtime\n");
+    // A multi-platform tag: an OCI index over the manifest.
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{runtime_manifest}","size":{},"platform":{{"architecture":"amd64","os":"linux"}}}}]}}"#,
+        manifest.len()
+    );
+    let index_digest = push_manifest(
+        &reg,
+        "msbc/runtime",
+        "2.0",
+        "application/vnd.oci.image.index.v1+json",
+        &index,
+    );
+
+    let spec_dir = dir.join("spec");
+    std::fs::create_dir_all(&spec_dir).expect("spec dir");
+    let host = &reg.host;
+    let spec = format!(
+        r#"msbc 1
+arg BASE_TAG "1.0"
+toolchain t image="{host}/msbc/base:${{BASE_TAG}}"
+stage build toolchain=t {{
+    run "echo built > /out"
+}}
+image app from="{host}/msbc/runtime:2.0" {{
+    copy from=build "/out" to="/out"
+    copy from="{host}/msbc/runtime:2.0-amd64" "/etc/passwd" to="/etc/passwd"
+    user "65532"
+}}
+"#
+    );
+    std::fs::write(spec_dir.join("build.kdl"), &spec).expect("write spec");
+
+    // Without a lock, --locked fails at each reference (E0601).
+    let locked = msbc_in(&spec_dir, &["compile", "--locked"], None);
+    assert_eq!(locked.status, 1, "{}", locked.stderr);
+    assert_eq!(
+        locked.stderr.matches("[E0601]").count(),
+        3,
+        "{}",
+        locked.stderr
+    );
+    assert!(locked.stdout.is_empty());
+
+    let run = msbc_in(&spec_dir, &["lock"], None);
+    assert_eq!(run.status, 0, "msbc lock: {}", run.stderr);
+    eprintln!("{}", run.stderr);
+    let lock = read_lock(&spec_dir);
+    let want = [
+        (format!("{host}/msbc/base:1.0"), base_digest.clone()),
+        (format!("{host}/msbc/runtime:2.0"), index_digest.clone()),
+        (
+            format!("{host}/msbc/runtime:2.0-amd64"),
+            runtime_manifest.clone(),
+        ),
+    ];
+    assert_eq!(
+        lock.images.clone().into_iter().collect::<Vec<_>>(),
+        want.to_vec(),
+        "msbc.lock holds the registry's digests"
+    );
+    // The same as the registry's own answer for each tag.
+    for (reference, digest) in &want {
+        let (name, tag) = reference
+            .trim_start_matches(&format!("{host}/"))
+            .rsplit_once(':')
+            .expect("a tag");
+        let head = agent()
+            .head(format!("{}/v2/{name}/manifests/{tag}", reg.base))
+            .header(
+                "Accept",
+                "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json",
+            )
+            .call()
+            .expect("HEAD");
+        assert_eq!(
+            head.headers()
+                .get("docker-content-digest")
+                .and_then(|v| v.to_str().ok()),
+            Some(digest.as_str())
+        );
+    }
+    // Deterministic: locking again writes the same bytes.
+    let first = std::fs::read(spec_dir.join("msbc.lock")).expect("lock");
+    assert_eq!(msbc_in(&spec_dir, &["lock"], None).status, 0);
+    assert_eq!(
+        std::fs::read(spec_dir.join("msbc.lock")).expect("lock"),
+        first
+    );
+
+    // compile pins every locked image and keeps the tag.
+    let compiled = msbc_in(
+        &spec_dir,
+        &["compile", "--locked", "--syntax", "none"],
+        None,
+    );
+    assert_eq!(compiled.status, 0, "{}", compiled.stderr);
+    let df = compiled.stdout;
+    assert!(
+        df.contains(&format!("FROM {host}/msbc/base:1.0@{base_digest} AS build")),
+        "{df}"
+    );
+    assert!(
+        df.contains(&format!(
+            "FROM {host}/msbc/runtime:2.0@{index_digest} AS app"
+        )),
+        "{df}"
+    );
+    assert!(
+        df.contains(&format!(
+            "COPY --from={host}/msbc/runtime:2.0-amd64@{runtime_manifest} "
+        )),
+        "{df}"
+    );
+    // LLB pins them too.
+    let llb = msbc_in(&spec_dir, &["compile", "--emit", "llb-json"], None);
+    assert_eq!(llb.status, 0, "{}", llb.stderr);
+    assert!(
+        llb.stdout.contains(&format!(
+            "docker-image://{host}/msbc/base:1.0@{base_digest}"
+        )),
+        "{}",
+        llb.stdout
+    );
+
+    // Another arg value pulls another tag: not locked.
+    let other = msbc_in(
+        &spec_dir,
+        &["compile", "--locked", "--arg", "BASE_TAG=1.1"],
+        None,
+    );
+    assert_eq!(other.status, 1, "{}", other.stderr);
+    assert!(other.stderr.contains("[E0601]"), "{}", other.stderr);
+    assert!(
+        other
+            .stderr
+            .contains(&format!("`{host}/msbc/base:1.1` is not locked")),
+        "{}",
+        other.stderr
+    );
+
+    // A tag the registry does not have: exit 2, nothing written.
+    std::fs::write(
+        spec_dir.join("build.kdl"),
+        spec.replace("\"1.0\"", "\"9.9\""),
+    )
+    .expect("write spec");
+    let missing = msbc_in(&spec_dir, &["lock"], None);
+    assert_eq!(missing.status, 2, "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("no tag `9.9` in msbc/base"),
+        "{}",
+        missing.stderr
+    );
+    assert_eq!(
+        std::fs::read(spec_dir.join("msbc.lock")).expect("lock"),
+        first,
+        "a failed lock leaves msbc.lock alone"
+    );
+}
+
+/// A registry stand-in that wants an anonymous bearer token: `/v2/...`
+/// without one answers 401 with a challenge naming `/token` as its realm.
+fn serve_with_token(listener: TcpListener, digest: String, requests: usize) {
+    for stream in listener.incoming().take(requests) {
+        let Ok(mut stream) = stream else { continue };
+        let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
+        let mut request_line = String::new();
+        let _ = reader.read_line(&mut request_line);
+        let mut authorized = false;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                break;
+            }
+            if line
+                .to_ascii_lowercase()
+                .starts_with("authorization: bearer t0ken")
+            {
+                authorized = true;
+            }
+        }
+        let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
+        let response = if request_line.contains(" /token?") {
+            assert!(
+                request_line.contains("scope=repository:team/app:pull"),
+                "{request_line}"
+            );
+            assert!(request_line.contains("service=stand-in"), "{request_line}");
+            let body = r#"{"token":"t0ken"}"#;
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+        } else if authorized {
+            format!(
+                "HTTP/1.1 200 OK\r\nDocker-Content-Digest: {digest}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+        } else {
+            format!(
+                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://127.0.0.1:{port}/token\",service=\"stand-in\",scope=\"repository:team/app:pull\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+        };
+        let _ = stream.write_all(response.as_bytes());
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+#[test]
+fn lock_gets_an_anonymous_token_when_the_registry_asks() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    let digest = sha256(b"a manifest");
+    let served = digest.clone();
+    // HEAD (401), token, HEAD with the token.
+    let server = std::thread::spawn(move || serve_with_token(listener, served, 3));
+    let dir = temp_dir("token");
+    std::fs::write(
+        dir.join("build.kdl"),
+        format!("msbc 1\nimage app from=\"127.0.0.1:{port}/team/app:1\" {{\n    user \"1\"\n}}\n"),
+    )
+    .expect("write spec");
+    let run = msbc_in(&dir, &["lock"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    server.join().expect("server thread");
+    let lock = read_lock(&dir);
+    assert_eq!(
+        lock.digest(&format!("127.0.0.1:{port}/team/app:1")),
+        Some(digest.as_str())
+    );
+}
+
+#[test]
+fn a_broken_lock_file_is_an_io_error_and_a_pinned_image_needs_no_entry() {
+    let dir = temp_dir("broken");
+    let digest = "sha256:beefdbd8a1da6d2915566fde36db9db0b524eb737fc57cd1367effd16dc0d06d";
+    std::fs::write(
+        dir.join("build.kdl"),
+        format!("msbc 1\nimage app from=\"alpine:3.20@{digest}\" {{\n    user \"1\"\n}}\n"),
+    )
+    .expect("write spec");
+    // No lock file: an image pinned in the spec is locked already.
+    let run = msbc_in(&dir, &["compile", "--locked"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains(&format!("FROM alpine:3.20@{digest} AS app"))
+    );
+    // `msbc lock` has nothing to resolve (and asks no registry).
+    let run = msbc_in(&dir, &["lock"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(read_lock(&dir), Lock::default());
+
+    std::fs::write(
+        dir.join("msbc.lock"),
+        "version 1\nimage \"alpine:3.20\" digest=\"latest\"\n",
+    )
+    .expect("write lock");
+    let run = msbc_in(&dir, &["compile"], None);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("msbc.lock: line 2: expected `image \"REFERENCE\" digest=\"sha256:"),
+        "{}",
+        run.stderr
+    );
+}
