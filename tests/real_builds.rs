@@ -8,35 +8,9 @@
 //! Skips, saying why, when no engine runs (`tests/engine/setup.sh` starts
 //! one; `.ci/run` does). Set `MSBC_SKIP_REAL_BUILDS=1` to skip on purpose.
 
-use crate::support::{msbc_in, root};
+use crate::support::{copy_dir, engine_available, msbc_in, root};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn engine_available() -> bool {
-    if std::env::var_os("MSBC_SKIP_REAL_BUILDS").is_some() {
-        eprintln!("SKIP: real builds: MSBC_SKIP_REAL_BUILDS is set");
-        return false;
-    }
-    if std::env::var("MSBC_ENGINE").as_deref() != Ok("dockerd") {
-        eprintln!(
-            "SKIP: real builds: no engine (run tests/engine/setup.sh, then . tests/engine/env.sh)"
-        );
-        return false;
-    }
-    true
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
-}
 
 /// A fresh copy of `specs/NAME` with msbc's `--syntax none` Dockerfile in it.
 fn prepare(name: &str) -> PathBuf {
@@ -123,7 +97,7 @@ fn size_mb(image: &serde_json::Value) -> f64 {
 
 #[test]
 fn go_sample_builds_small_and_reuses_its_module_layer() {
-    if !engine_available() {
+    if !engine_available("real builds") {
         return;
     }
     let dir = prepare("go");
@@ -161,7 +135,7 @@ fn go_sample_builds_small_and_reuses_its_module_layer() {
 
 #[test]
 fn node_sample_builds_and_reuses_its_install_layer() {
-    if !engine_available() {
+    if !engine_available("real builds") {
         return;
     }
     let dir = prepare("node/npm");
@@ -187,7 +161,7 @@ fn node_sample_builds_and_reuses_its_install_layer() {
 
 #[test]
 fn python_sample_builds_and_reuses_its_venv_layer() {
-    if !engine_available() {
+    if !engine_available("real builds") {
         return;
     }
     let dir = prepare("python/pip");

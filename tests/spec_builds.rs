@@ -12,7 +12,7 @@
 //!
 //! Skips, saying why, when no engine runs (`tests/engine/setup.sh`).
 
-use crate::support::{msbc_in, root, spec_files};
+use crate::support::{copy_dir, engine_available, msbc_in, root, spec_files};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -64,32 +64,6 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
         "no `alpine:3.20` or `golangci/golangci-lint` stand-in; `RUN --network=none` is rejected by dockerd 20.10's built-in frontend",
     ),
 ];
-
-fn engine_available() -> bool {
-    if std::env::var_os("MSBC_SKIP_REAL_BUILDS").is_some() {
-        eprintln!("SKIP: spec builds: MSBC_SKIP_REAL_BUILDS is set");
-        return false;
-    }
-    if std::env::var("MSBC_ENGINE").as_deref() != Ok("dockerd") {
-        eprintln!(
-            "SKIP: spec builds: no engine (run tests/engine/setup.sh, then . tests/engine/env.sh)"
-        );
-        return false;
-    }
-    true
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
-}
 
 /// `specs/NAME` for a spec file.
 fn name_of(spec: &Path) -> String {
@@ -166,7 +140,7 @@ fn every_spec_is_built_or_explained() {
             "NOT_OFFLINE lists `{name}`, which is not a spec"
         );
     }
-    if !engine_available() {
+    if !engine_available("spec builds") {
         return;
     }
     let mut rows = Vec::new();

@@ -139,3 +139,32 @@ pub fn buildkit_parse(python: &Path, files: &[PathBuf]) -> Result<serde_json::Va
     }
     serde_json::from_slice(&out.stdout).map_err(|e| format!("parser output is not JSON: {e}"))
 }
+
+/// Whether msbc's private dockerd (tests/engine) is there for real builds;
+/// prints why not, as `SKIP: WHAT: ...`, when it is not.
+pub fn engine_available(what: &str) -> bool {
+    if std::env::var_os("MSBC_SKIP_REAL_BUILDS").is_some() {
+        eprintln!("SKIP: {what}: MSBC_SKIP_REAL_BUILDS is set");
+        return false;
+    }
+    if std::env::var("MSBC_ENGINE").as_deref() != Ok("dockerd") {
+        eprintln!(
+            "SKIP: {what}: no engine (run tests/engine/setup.sh, then . tests/engine/env.sh)"
+        );
+        return false;
+    }
+    true
+}
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
