@@ -159,28 +159,13 @@ pub fn has_digest(reference: &str) -> bool {
 /// applied); `None` when a part is not known before the build (a platform
 /// arg, a required arg).
 pub fn resolve(word: &Word, args: &[ArgDef]) -> Option<String> {
-    let mut out = String::new();
-    for part in &word.0 {
-        match part {
-            WordPart::Text { text } => out.push_str(text),
-            WordPart::Var {
-                name,
-                default,
-                source,
-            } => {
-                let value = match source {
-                    VarSource::Arg => args
-                        .iter()
-                        .find(|a| &a.name == name)
-                        .and_then(|a| a.default.as_deref())
-                        .or(default.as_deref()),
-                    VarSource::Platform | VarSource::Env => default.as_deref(),
-                };
-                out.push_str(value?);
-            }
-        }
-    }
-    Some(out)
+    word.resolve(|name, source| match source {
+        VarSource::Arg => args
+            .iter()
+            .find(|a| a.name == name)
+            .and_then(|a| a.default.clone()),
+        VarSource::Platform | VarSource::Env => None,
+    })
 }
 
 /// A reference as written, `${NAME}` kept.

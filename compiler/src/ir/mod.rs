@@ -188,6 +188,36 @@ impl Word {
         Some(out)
     }
 
+    /// The text with each variable replaced by `lookup(name, source)`;
+    /// `${NAME:-default}` takes its default when the value is unset or empty,
+    /// as BuildKit does. `None` when a variable has neither.
+    pub fn resolve(
+        &self,
+        mut lookup: impl FnMut(&str, VarSource) -> Option<String>,
+    ) -> Option<String> {
+        let mut out = String::new();
+        for p in &self.0 {
+            match p {
+                WordPart::Text { text } => out.push_str(text),
+                WordPart::Var {
+                    name,
+                    default,
+                    source,
+                } => {
+                    match (
+                        lookup(name, *source).filter(|v| !v.is_empty() || default.is_none()),
+                        default,
+                    ) {
+                        (Some(v), _) => out.push_str(&v),
+                        (None, Some(d)) => out.push_str(d),
+                        (None, None) => return None,
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+
     pub fn vars(&self) -> impl Iterator<Item = (&str, VarSource)> {
         self.0.iter().filter_map(|p| match p {
             WordPart::Var { name, source, .. } => Some((name.as_str(), *source)),
