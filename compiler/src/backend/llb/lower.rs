@@ -457,10 +457,13 @@ impl<'a> Lowering<'a> {
         }
         let mut attrs = BTreeMap::new();
         if !self.build.context_ignore.is_empty() {
-            attrs.insert(
-                "local.excludepatterns".to_string(),
-                json_strings(&self.build.context_ignore),
-            );
+            let patterns: Vec<String> = self
+                .build
+                .context_ignore
+                .iter()
+                .map(|p| paths::ignore_pattern(p))
+                .collect();
+            attrs.insert("local.excludepatterns".to_string(), json_strings(&patterns));
         }
         if let Some(follow) = &self.follow_paths {
             attrs.insert("local.followpaths".to_string(), json_strings(follow));

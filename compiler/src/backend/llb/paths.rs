@@ -77,6 +77,13 @@ pub fn normalize(parent: &str, new: &str, keep_slash: bool) -> String {
 /// Where a COPY writes: the frontend's normalization, then the LLB
 /// client's (`path.Clean`, trailing slash kept).
 pub fn copy_dest(dir: &str, dest: &str) -> String {
+    // `.` is the working directory itself, as a directory: the frontend
+    // reads it as `./`.
+    let dest = if dest == "." || dest.is_empty() {
+        "./"
+    } else {
+        dest
+    };
     let p = normalize(dir, dest, true);
     let cleaned = clean(&p);
     let abs = if cleaned.starts_with('/') {
@@ -92,9 +99,41 @@ pub fn copy_src(src: &str) -> String {
     clean(&normalize("/", src, false))
 }
 
+/// A `.dockerignore` pattern as BuildKit's reader hands it on: trimmed, a
+/// leading `!` kept, the path cleaned and relative to the context root
+/// (`target/` → `target`, `/dist` → `dist`).
+pub fn ignore_pattern(pattern: &str) -> String {
+    let pattern = pattern.trim();
+    let (invert, p) = match pattern.strip_prefix('!') {
+        Some(rest) => ("!", rest.trim()),
+        None => ("", pattern),
+    };
+    let cleaned = clean(p);
+    let relative = match cleaned.strip_prefix('/') {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => cleaned,
+    };
+    format!("{invert}{relative}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ignore_patterns_as_buildkit_reads_them() {
+        for (raw, want) in [
+            ("target/", "target"),
+            ("**/bin/", "**/bin"),
+            ("/dist", "dist"),
+            ("!keep/", "!keep"),
+            ("! /x", "!x"),
+            ("./a/../b", "b"),
+            ("/", "/"),
+        ] {
+            assert_eq!(ignore_pattern(raw), want, "{raw}");
+        }
+    }
 
     #[test]
     fn clean_like_go() {
@@ -115,7 +154,9 @@ mod tests {
     #[test]
     fn copy_paths() {
         assert_eq!(copy_dest("/src", "./"), "/src/");
-        assert_eq!(copy_dest("/src", "."), "/src");
+        // pathRelativeToWorkingDir reads `.` as `./`.
+        assert_eq!(copy_dest("/src", "."), "/src/");
+        assert_eq!(copy_dest("/src", ""), "/src/");
         assert_eq!(copy_dest("/", "./node_modules/"), "/node_modules/");
         assert_eq!(
             copy_dest("/app", "/usr/local/bin/server"),
