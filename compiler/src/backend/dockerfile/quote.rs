@@ -65,11 +65,12 @@ fn starts_with_dash(word: &Word) -> bool {
     matches!(word.0.first(), Some(WordPart::Text { text }) if text.starts_with('-'))
 }
 
-/// An `ENV` name: bare, or quoted when it would read as a flag. Names hold
-/// no whitespace, `=`, quotes, `$` or `\` (the front end checks), so the
-/// lexer keeps every other character of a bare name as it is.
+/// An `ENV` name: bare, or quoted when it would read as a flag (`-`) or, at
+/// the start of a continuation line, as a comment (`#`). Names hold no
+/// whitespace, `=`, quotes, `$` or `\` (the front end checks), so the lexer
+/// keeps every other character of a bare name as it is.
 pub fn env_name(name: &str) -> String {
-    if name.starts_with('-') {
+    if name.starts_with(['-', '#']) {
         format!("\"{name}\"")
     } else {
         name.to_string()
@@ -173,7 +174,9 @@ pub fn shell_form_safe(script: &str) -> bool {
     !script.is_empty()
         && !script.contains(['\n', '\r'])
         && script.trim() == script
-        && !script.starts_with(['[', '-'])
+        // `[` reads as the exec form, `-` as a flag, and `#` on a
+        // continuation line (after `--mount` flags) as a comment.
+        && !script.starts_with(['[', '-', '#'])
         && !script.ends_with('\\')
         && !script.contains("<<")
 }
@@ -265,6 +268,7 @@ mod tests {
             "trail ",
             "[\"x\"]",
             "--help",
+            "# only a comment",
             "x \\",
             "cat <<EOF",
             "",
