@@ -75,6 +75,7 @@ codes! {
     UnknownToolchain = ("E0204", "unknown-toolchain", Error, "a reference to a toolchain that does not exist"),
     UnknownVariable = ("E0205", "unknown-variable", Error, "`${NAME}` names no arg, platform arg or earlier env"),
     DependencyCycle = ("E0206", "dependency-cycle", Error, "stages that depend on each other in a circle"),
+    DuplicateMount = ("E0207", "duplicate-mount", Error, "two mounts of one `run` at the same path"),
     // Values inside strings (pest grammars).
     InvalidInterpolation = ("E0301", "invalid-interpolation", Error, "a malformed `${...}`"),
     InvalidImageReference = ("E0302", "invalid-image-reference", Error, "a malformed image reference"),

@@ -393,7 +393,44 @@ impl Ctx<'_, '_> {
         Some(CopyFrom::Image(text.clone()))
     }
 
+    /// Two mounts of one run at one path: the later would hide the earlier
+    /// (BuildKit takes both and mounts one over the other).
+    fn reject_shared_targets(&mut self, mounts: &[ast::Mount]) {
+        let mut seen: Vec<(String, Span)> = Vec::new();
+        for m in mounts {
+            let place = match m {
+                ast::Mount::Cache(c) => Some((c.target.value.clone(), c.target.span)),
+                ast::Mount::Tmpfs(t) => Some((t.target.value.clone(), t.target.span)),
+                ast::Mount::Bind(b) => Some((b.target.value.clone(), b.target.span)),
+                ast::Mount::Secret(s) => match (&s.target, &s.env) {
+                    (Some(t), _) => Some((t.value.clone(), t.span)),
+                    (None, None) => Some((format!("/run/secrets/{}", s.id.value), s.id.span)),
+                    // Only an environment variable: no file.
+                    (None, Some(_)) => None,
+                },
+                ast::Mount::Ssh(s) => s.target.as_ref().map(|t| (t.value.clone(), t.span)),
+            };
+            let Some((target, span)) = place else {
+                continue;
+            };
+            let target = normalize_path(&target);
+            match seen.iter().find(|(t, _)| *t == target) {
+                Some((_, first)) => self.diags.push(
+                    Diagnostic::new(
+                        Code::DuplicateMount,
+                        format!("two mounts of this run at `{target}`"),
+                    )
+                    .label(span, "mounted again here")
+                    .label(*first, "first mounted here")
+                    .help("the later mount would hide the earlier one; give each its own target"),
+                ),
+                None => seen.push((target, span)),
+            }
+        }
+    }
+
     fn run(&mut self, run: &ast::Run, scope: &Scope) -> ir::Run {
+        self.reject_shared_targets(&run.mounts);
         let mut mounts: Vec<Mount> = Vec::new();
         for m in &run.mounts {
             let mount = match m {
@@ -434,7 +471,8 @@ impl Ctx<'_, '_> {
         }
         // Toolchain caches, unless the run mounts something at the same place.
         for cache in &scope.caches {
-            if !mounts.iter().any(|m| m.target() == cache.target()) {
+            let place = normalize_path(&cache.target());
+            if !mounts.iter().any(|m| normalize_path(&m.target()) == place) {
                 mounts.push(cache.clone());
             }
         }

@@ -248,12 +248,27 @@ pub(crate) fn key_span(entry: &KdlEntry) -> Span {
 /// A string entry as a [`Str`], or a wrong-type diagnostic.
 pub(crate) fn expect_str(entry: &KdlEntry, what: &str, diags: &mut Diagnostics) -> Option<Str> {
     match entry.value() {
+        KdlValue::String(s) if s.contains('\0') => {
+            diags.push(nul_character(value_span(entry), what));
+            None
+        }
         KdlValue::String(s) => Some(to_str(entry, s)),
         other => {
             diags.push(wrong_type(entry, what, "a string", other));
             None
         }
     }
+}
+
+/// No command, path or environment can hold a NUL character: the kernel
+/// reads each as a C string and would cut it there.
+pub(crate) fn nul_character(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::UnrepresentableValue,
+        format!("{what} cannot contain a NUL character (`\\u{{0}}`)"),
+    )
+    .label(span, "NUL character in here")
+    .help("commands, paths and environment values end at a NUL; remove it")
 }
 
 pub(crate) fn to_str(entry: &KdlEntry, value: &str) -> Str {

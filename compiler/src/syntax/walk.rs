@@ -1,7 +1,7 @@
 //! Walks a parsed KDL document into the spanned AST, by hand, node by node.
 
 use super::ast::*;
-use super::reader::{NodeReader, to_str, value_span, wrong_type};
+use super::reader::{self, NodeReader, to_str, value_span, wrong_type};
 use super::{duration, image_ref, interp, perms, platform, port};
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use kdl::{KdlDocument, KdlNode, KdlValue};
@@ -358,7 +358,7 @@ fn walk_arg(node: &KdlNode, diags: &mut Diagnostics) -> Option<ArgDecl> {
         );
     }
     if let Some(d) = &default {
-        reject_newline(d, "an arg default", diags);
+        reject_unrepresentable(d, "an arg default", diags);
     }
     Some(ArgDecl {
         name,
@@ -382,7 +382,7 @@ fn walk_context(node: &KdlNode, out: &mut Document, diags: &mut Diagnostics) {
         }
     }
     for pattern in &ignore {
-        reject_newline(pattern, "an ignore pattern", diags);
+        reject_unrepresentable(pattern, "an ignore pattern", diags);
     }
     if let Some(prev) = &out.context {
         diags.push(
@@ -572,7 +572,7 @@ fn walk_steps(node: &KdlNode, diags: &mut Diagnostics) -> Vec<Step> {
                 let mut r = NodeReader::new(child, &[], diags);
                 let paths = r.rest_strs(0, "a volume path", diags);
                 for p in &paths {
-                    reject_newline(p, "a volume path", diags);
+                    reject_unrepresentable(p, "a volume path", diags);
                 }
                 let vols: Vec<Interp> = paths
                     .iter()
@@ -640,7 +640,7 @@ fn one_interp(node: &KdlNode, what: &str, diags: &mut Diagnostics) -> Option<Int
     no_children(node, diags);
     r.finish(diags);
     let s = s?;
-    reject_newline(&s, what, diags);
+    reject_unrepresentable(&s, what, diags);
     interp::parse(&s).map_err(|d| diags.push(d)).ok()
 }
 
@@ -701,7 +701,7 @@ fn walk_copy(node: &KdlNode, diags: &mut Diagnostics) -> Option<Copy> {
     }
     r.finish(diags);
     for s in sources.iter().chain(to.iter()) {
-        reject_newline(s, "a path", diags);
+        reject_unrepresentable(s, "a path", diags);
     }
     let sources: Vec<Interp> = sources
         .iter()
@@ -920,7 +920,7 @@ fn walk_env_pairs(node: &KdlNode, diags: &mut Diagnostics) -> Vec<(Ident, Interp
         };
         if !is_env_name(&ident.name) {
             diags.push(
-                Diagnostic::new(Code::InvalidName, format!("`{}` is not a valid variable name", ident.name))
+                Diagnostic::new(Code::InvalidName, format!("`{}` is not a valid variable name", ident.name.escape_debug()))
                     .label(ident.span, "invalid name")
                     .help("variable names hold no whitespace, `=` or quotes; usually letters, digits and `_`"),
             );
@@ -943,7 +943,7 @@ fn walk_env_pairs(node: &KdlNode, diags: &mut Diagnostics) -> Vec<(Ident, Interp
         {
             continue;
         }
-        reject_newline(&value, "an env value", diags);
+        reject_unrepresentable(&value, "an env value", diags);
         if let Ok(v) = interp::parse(&value).map_err(|d| diags.push(d)) {
             out.push((ident, v));
         }
@@ -1022,7 +1022,7 @@ fn walk_labels(node: &KdlNode, diags: &mut Diagnostics) -> Vec<(Str, Interp)> {
     finish_ignoring_props(r, diags);
     let mut interps = Vec::new();
     for (k, v) in out {
-        reject_newline(&k, "a label key", diags);
+        reject_unrepresentable(&k, "a label key", diags);
         if let Some(pos) = k.value.find('=') {
             diags.push(
                 Diagnostic::new(Code::UnrepresentableValue, "a label key cannot contain `=`")
@@ -1030,7 +1030,7 @@ fn walk_labels(node: &KdlNode, diags: &mut Diagnostics) -> Vec<(Str, Interp)> {
                     .help("BuildKit reads `LABEL key=value` up to the first `=`, even inside quotes; rename the key"),
             );
         }
-        reject_newline(&v, "a label value", diags);
+        reject_unrepresentable(&v, "a label value", diags);
         if let Ok(i) = interp::parse(&v).map_err(|d| diags.push(d)) {
             interps.push((k, i));
         }
@@ -1156,7 +1156,7 @@ fn walk_healthcheck(node: &KdlNode, diags: &mut Diagnostics) -> Option<Option<He
     r.finish(diags);
     for c in &command {
         if command.len() == 1 {
-            reject_newline(c, "a healthcheck command", diags);
+            reject_unrepresentable(c, "a healthcheck command", diags);
         }
     }
     (!command.is_empty()).then_some(Some(Healthcheck {
@@ -1264,8 +1264,12 @@ fn require_absolute(s: &Str, what: &str, diags: &mut Diagnostics) {
     }
 }
 
-/// Dockerfile values (ENV, LABEL, WORKDIR, USER, paths) cannot hold a line break.
-fn reject_newline(s: &Str, what: &str, diags: &mut Diagnostics) {
+/// Dockerfile values (ENV, LABEL, WORKDIR, USER, paths) cannot hold a line
+/// break, and nothing that reaches a process can hold a NUL.
+fn reject_unrepresentable(s: &Str, what: &str, diags: &mut Diagnostics) {
+    if let Some(pos) = s.value.find('\0') {
+        diags.push(reader::nul_character(s.sub_span(pos, pos + 1), what));
+    }
     if let Some(pos) = s.value.find(['\n', '\r']) {
         diags.push(
             Diagnostic::new(Code::UnrepresentableValue, format!("{what} cannot contain a line break"))
@@ -1321,5 +1325,5 @@ fn is_env_name(s: &str) -> bool {
     !s.is_empty()
         && !s
             .chars()
-            .any(|c| c.is_whitespace() || matches!(c, '=' | '"' | '\'' | '$' | '\\'))
+            .any(|c| c.is_whitespace() || matches!(c, '=' | '"' | '\'' | '$' | '\\' | '\0'))
 }
