@@ -451,6 +451,7 @@ const ENV_KEYS: &[&str] = &[
     "A",
     "1BAD",
     "a b",
+    "#B",
     "",
 ];
 
@@ -522,7 +523,7 @@ fn step() -> BoxedStrategy<String> {
                 .join(" ")
         )),
         (
-            value(&["org.opencontainers.image.source", "a", ""]),
+            value(&["org.opencontainers.image.source", "a", "#k", ""]),
             value(&["x", "${V}"]),
             any::<bool>()
         )
@@ -664,7 +665,7 @@ fn spec() -> BoxedStrategy<String> {
 
 /// A spec whose skeleton is sound (toolchain, stages, artifact, image), with
 /// random values and steps in it: most of these reach the backends.
-fn tame() -> BoxedStrategy<String> {
+pub(crate) fn tame() -> BoxedStrategy<String> {
     (
         (
             value(&["1.23", "1.22"]),

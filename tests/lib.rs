@@ -7,6 +7,7 @@
 //! - `presets`: the stdlib presets, per package manager, make senior-grade builds.
 //! - `validators`: BuildKit's parser and hadolint on every spec's output.
 //! - `schemas`: `--emit json` and SARIF against their schemas; `--strict`; digests kept.
+//! - `equivalence`: the Dockerfile (read by BuildKit's parser) and the LLB describe the same build.
 //! - `fuzz`: generated and mutated specs never panic or hang (`tests/tools/fuzz.sh N` for long runs).
 
 mod support;
@@ -14,6 +15,7 @@ mod support;
 mod cli;
 mod diagnostics;
 mod diff;
+mod equivalence;
 mod fuzz;
 mod import;
 mod llb;

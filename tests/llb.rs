@@ -28,7 +28,7 @@ fn model(path: &Path) -> Model {
 
 /// The default selection, with a value for every arg that has no default
 /// (LLB needs them all resolved).
-fn selection(model: &Model) -> Selection {
+pub(crate) fn selection(model: &Model) -> Selection {
     Selection {
         args: model
             .args
@@ -115,7 +115,7 @@ fn frontend_ignores(name: &str) -> Option<&'static [&'static str]> {
 
 /// Every spec with the selections worth checking: the default, and each
 /// target-only stage by name; and the inline edge spec.
-fn cases() -> Vec<(String, Model, Selection)> {
+pub(crate) fn cases() -> Vec<(String, Model, Selection)> {
     let mut out = Vec::new();
     for spec in spec_files() {
         let m = model(&spec);

@@ -8,6 +8,17 @@ import sys
 import dockerfile
 
 
+def utf8(flag):
+    """The binding hands flags over decoded as Latin-1 (one code point per
+    byte: `--mount=target=/x\xf0\x9f\xa6\x80` for `/x🦀`); values and the
+    original line are right. Undo that: re-encoding as Latin-1 gives back
+    the exact bytes, which are the UTF-8 of the Dockerfile."""
+    try:
+        return flag.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return flag
+
+
 def main(paths):
     result = []
     for path in paths:
@@ -19,7 +30,7 @@ def main(paths):
         result.append([
             {
                 "cmd": c.cmd,
-                "flags": list(c.flags),
+                "flags": [utf8(f) for f in c.flags],
                 "value": list(c.value),
                 "json": c.json,
                 "heredocs": [{"name": h.name, "content": h.content} for h in c.heredocs],
