@@ -771,7 +771,7 @@ fn rejected(field: &str, step: &str, value: &str) -> Result<(), String> {
         Err((status, stderr)) => Err(format!(
             "{field}: exit {status} without E0308:\n{spec}\n{stderr}"
         )),
-        Ok(_) => Err(format!("{field}: a line break was accepted:\n{spec}")),
+        Ok(_) => Err(format!("{field}: {value:?} was accepted:\n{spec}")),
     }
 }
 
@@ -817,6 +817,42 @@ fn random_line_breaks_outside_run_are_e0308() {
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+/// A NUL in any value (no process receives one: argv, env and paths are C
+/// strings) and a non-ASCII mount option (BuildKit's flag reader breaks
+/// some multi-byte characters apart) are E0308 too.
+#[test]
+fn nul_characters_and_non_ascii_mount_options_are_e0308() {
+    let mut failures = Vec::new();
+    let nul_fields = ONE_LINE_FIELDS.iter().copied().chain([
+        ("run script", "run {}"),
+        ("entrypoint", "entrypoint {}"),
+        ("cmd", "cmd \"a\" {}"),
+    ]);
+    for (field, step) in nul_fields {
+        if let Err(e) = rejected(field, step, "a\u{0}b") {
+            failures.push(e);
+        }
+    }
+    for (field, step) in [
+        ("cache id", "run \"true\" { cache \"/c\" id={}; }"),
+        ("cache target", "run \"true\" { cache {}; }"),
+        ("bind source", "run \"true\" { bind \"/b\" source={}; }"),
+        ("secret id", "run \"true\" { secret {}; }"),
+    ] {
+        for value in ["\u{d17b}", "/a\u{e9}"] {
+            let value = if field == "cache target" {
+                format!("/{value}")
+            } else {
+                value.to_string()
+            };
+            if let Err(e) = rejected(field, step, &value) {
+                failures.push(e);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 /// LABEL splits `key=value` at the first `=` of the raw word, quotes or

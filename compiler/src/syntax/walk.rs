@@ -1280,8 +1280,9 @@ fn reject_unrepresentable(s: &Str, what: &str, diags: &mut Diagnostics) {
 }
 
 /// `--mount` options pass through BuildKit's flag reader, a CSV split and
-/// variable expansion, each with its own quoting; msbc keeps them to
-/// characters all three leave alone.
+/// variable expansion, each with its own quoting; msbc keeps them to ASCII
+/// characters all three leave alone. (The flag reader mangles some UTF-8:
+/// `source=텻` reaches BuildKit as invalid UTF-8.)
 fn reject_mount_chars(s: &Str, diags: &mut Diagnostics) {
     if let Some(pos) = s
         .value
@@ -1291,6 +1292,12 @@ fn reject_mount_chars(s: &Str, diags: &mut Diagnostics) {
             Diagnostic::new(Code::UnrepresentableValue, "mount options cannot contain whitespace, `,`, quotes, `\\` or `$`")
                 .label(s.sub_span(pos, pos + 1), "not allowed in a mount option")
                 .help("BuildKit reads mount options as comma-separated, variable-expanded fields; use a plain path or id"),
+        );
+    } else if let Some((pos, c)) = s.value.char_indices().find(|(_, c)| !c.is_ascii()) {
+        diags.push(
+            Diagnostic::new(Code::UnrepresentableValue, "mount options must be ASCII")
+                .label(s.sub_span(pos, pos + c.len_utf8()), "not ASCII")
+                .help("BuildKit's flag reader breaks some multi-byte characters apart (`텻` fails, `é` works); use an ASCII path or id"),
         );
     }
 }
