@@ -469,14 +469,20 @@ fn healthcheck(instr: &Instr) -> Health {
 /// to the working directory, a trailing `/` (or `/.`) kept.
 fn relative_to(cwd: &str, p: &str) -> String {
     let p = if p == "." || p.is_empty() { "./" } else { p };
-    let mut out = if p.starts_with('/') {
+    let out = if p.starts_with('/') {
         p.to_string()
     } else {
         join(cwd, p)
     };
-    if p.ends_with('/') && !out.ends_with('/') {
+    keep_slash(p, out)
+}
+
+/// A trailing `/` (or `/.`) of `original` put back on `out`: it makes a
+/// COPY destination a directory.
+fn keep_slash(original: &str, mut out: String) -> String {
+    if original.ends_with('/') && !out.ends_with('/') {
         out.push('/');
-    } else if p.ends_with("/.") {
+    } else if original.ends_with("/.") {
         if out != "/" {
             out.push('/');
         }
@@ -488,22 +494,12 @@ fn relative_to(cwd: &str, p: &str) -> String {
 /// The LLB client's `normalizePath` on a file action's path: cleaned,
 /// made absolute against the state's directory, a trailing `/` kept when
 /// asked.
-fn llb_path(dir: &str, p: &str, keep_slash: bool) -> String {
+fn llb_path(dir: &str, p: &str, keep: bool) -> String {
     let mut out = clean(p);
     if !out.starts_with('/') {
         out = join(&format!("/{dir}"), &out);
     }
-    if keep_slash {
-        if p.ends_with('/') && !out.ends_with('/') {
-            out.push('/');
-        } else if p.ends_with("/.") {
-            if out != "/" {
-                out.push('/');
-            }
-            out.push('.');
-        }
-    }
-    out
+    if keep { keep_slash(p, out) } else { out }
 }
 
 fn copy(instr: &Instr, stage: &mut Stage, stages: &[Stage], context: &Fs, options: &Options) {

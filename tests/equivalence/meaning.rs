@@ -172,6 +172,10 @@ pub struct Build {
 }
 
 // ---- shared rules ------------------------------------------------------
+//
+// Go's path functions and reference normalization are written again here
+// on purpose, though the compiler has its own: a check that shared code
+// with what it checks would agree with a bug in it.
 
 /// A reference as BuildKit's `reference.ParseNormalizedNamed` + `TagNameOnly`
 /// write it: the registry made explicit, `library/` for official images,

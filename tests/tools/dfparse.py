@@ -27,6 +27,10 @@ def main(paths):
         except dockerfile.GoParseError as e:
             print(f"{path}: {e}", file=sys.stderr)
             return 1
+        except UnicodeDecodeError as e:
+            # The binding cut a string inside a UTF-8 sequence.
+            print(f"{path}: the parser binding returned invalid UTF-8: {e}", file=sys.stderr)
+            return 1
         result.append([
             {
                 "cmd": c.cmd,
