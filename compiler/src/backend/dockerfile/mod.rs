@@ -30,6 +30,7 @@ pub fn render(build: &Build, options: &Options) -> String {
     let mut w = Writer {
         out: String::new(),
         build,
+        shell: Vec::new(),
     };
     w.header(options);
     for stage in &build.stages {
@@ -39,11 +40,14 @@ pub fn render(build: &Build, options: &Options) -> String {
 }
 
 /// One step of `build` as the instruction(s) it becomes, without a
-/// trailing newline (`msbc diff` compares and shows steps with it).
+/// trailing newline (`msbc diff` compares and shows steps with it). Out of
+/// its stage, a healthcheck that needs the exec form is shown in the
+/// default shell.
 pub fn render_step(build: &Build, step: &StepKind) -> String {
     let mut w = Writer {
         out: String::new(),
         build,
+        shell: vec!["/bin/sh".to_string(), "-c".to_string()],
     };
     w.step(step);
     w.out.trim_end().to_string()
@@ -109,6 +113,23 @@ pub fn dockerignore(build: &Build, options: &Options) -> Option<String> {
 struct Writer<'a> {
     out: String,
     build: &'a Build,
+    /// The shell the stage being written ends up with: what runs a
+    /// `CMD-SHELL` healthcheck (Docker uses the image's `Shell`).
+    shell: Vec<String>,
+}
+
+/// The image's `Shell` at the end of `stage`: its last `shell` step, or its
+/// base stage's, or the default.
+fn final_shell(build: &Build, stage: &Stage) -> Vec<String> {
+    let own = stage.steps.iter().rev().find_map(|s| match &s.kind {
+        StepKind::Shell { args } => Some(args.clone()),
+        _ => None,
+    });
+    match (own, &stage.base) {
+        (Some(args), _) => args,
+        (None, Base::Stage(id)) => final_shell(build, build.stage(*id)),
+        (None, _) => vec!["/bin/sh".to_string(), "-c".to_string()],
+    }
 }
 
 /// Continuation between flags and the command of one instruction.
@@ -144,6 +165,7 @@ impl Writer<'_> {
     }
 
     fn stage(&mut self, stage: &Stage) {
+        self.shell = final_shell(self.build, stage);
         if !self.out.ends_with("\n\n") {
             self.line("");
         }
@@ -229,7 +251,7 @@ impl Writer<'_> {
                 json_array(args.iter().map(String::as_str))
             )),
             StepKind::Healthcheck { check } => {
-                let line = healthcheck(check.as_ref());
+                let line = healthcheck(check.as_ref(), &self.shell);
                 self.line(&line)
             }
             StepKind::Volume { paths } => self.line(&format!("VOLUME {}", volume_list(paths))),
@@ -469,7 +491,11 @@ fn volume_list(paths: &[crate::ir::Word]) -> String {
     }
 }
 
-fn healthcheck(check: Option<&Healthcheck>) -> String {
+/// `HEALTHCHECK`: a one-string command in the shell form (`CMD-SHELL`),
+/// unless the line cannot carry it (a trailing `\` continues the line, a
+/// leading `[` reads as JSON, surrounding blanks are trimmed); then the exec
+/// form runs it in the shell Docker would use, the image's.
+fn healthcheck(check: Option<&Healthcheck>, shell: &[String]) -> String {
     let Some(h) = check else {
         return "HEALTHCHECK NONE".to_string();
     };
@@ -492,11 +518,17 @@ fn healthcheck(check: Option<&Healthcheck>) -> String {
         line.push_str(CONTINUE);
     }
     match h.command.as_slice() {
-        [one] if shell_form_safe(one) => {
+        [one]
+            if !one.is_empty()
+                && one.trim() == one
+                && !one.starts_with('[')
+                && !one.ends_with('\\') =>
+        {
             let _ = write!(line, "CMD {one}");
         }
         [one] => {
-            let _ = write!(line, "CMD {}", json_array(["/bin/sh", "-c", one.as_str()]));
+            let argv = shell.iter().map(String::as_str).chain([one.as_str()]);
+            let _ = write!(line, "CMD {}", json_array(argv));
         }
         many => {
             let _ = write!(line, "CMD {}", json_array(many.iter().map(String::as_str)));

@@ -561,7 +561,8 @@ impl<'a> Lowering<'a> {
                 state.config.working_dir = Some(dir.clone());
                 if dir != "/" {
                     let name = counter.next(&format!("WORKDIR {text}"));
-                    let owner = state.config.user.clone();
+                    // As the frontend: an empty USER owns nothing.
+                    let owner = state.config.user.clone().filter(|u| !u.is_empty());
                     self.mkdir(state, &dir, owner.as_deref(), name, line);
                 }
             }
