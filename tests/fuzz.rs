@@ -654,7 +654,7 @@ fn top_node() -> BoxedStrategy<String> {
 }
 
 /// A whole spec: usually `msbc 1` first, then nodes in any order.
-fn spec() -> BoxedStrategy<String> {
+pub(crate) fn spec() -> BoxedStrategy<String> {
     let wild = (
         prop_oneof![8 => Just("msbc 1\n"), 1 => Just("msbc 2\n"), 1 => Just("")],
         proptest::collection::vec(top_node(), 0..10),

@@ -171,6 +171,28 @@ pub struct Build {
     pub config: Config,
 }
 
+impl Build {
+    /// A `CMD-SHELL` healthcheck as Docker runs it: the image's `Shell`
+    /// (or `/bin/sh -c`) with the command. A Dockerfile that cannot carry
+    /// the command in the shell form writes that exec form instead.
+    pub fn at_run_time(mut self) -> Build {
+        let shell = self
+            .config
+            .shell
+            .clone()
+            .unwrap_or_else(|| vec!["/bin/sh".to_string(), "-c".to_string()]);
+        if let Some(h) = &mut self.config.healthcheck
+            && h.test.first().map(String::as_str) == Some("CMD-SHELL")
+        {
+            h.test = std::iter::once("CMD".to_string())
+                .chain(shell)
+                .chain(h.test[1..].iter().cloned())
+                .collect();
+        }
+        self
+    }
+}
+
 // ---- shared rules ------------------------------------------------------
 //
 // Go's path functions and reference normalization are written again here
