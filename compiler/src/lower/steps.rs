@@ -414,6 +414,16 @@ impl Ctx<'_, '_> {
                 continue;
             };
             let target = normalize_path(&target);
+            if target == "/" {
+                self.diags.push(
+                    Diagnostic::new(Code::DuplicateMount, "a mount at `/`")
+                        .label(span, "the run's own filesystem is mounted here")
+                        .help(
+                            "BuildKit refuses a mount over the root; mount at a directory below it",
+                        ),
+                );
+                continue;
+            }
             match seen.iter().find(|(t, _)| *t == target) {
                 Some((_, first)) => self.diags.push(
                     Diagnostic::new(
