@@ -339,9 +339,11 @@ fn from(instr: &Instr, global: &Env, stages: &[Stage], options: &Options) -> Sta
             ..parent.clone()
         },
         None => {
+            // `FROM scratch` is built for the target platform, whatever
+            // `--platform` says (the frontend resolves no image for it).
             let platform = match flag(instr, "platform") {
-                Some(p) => normalize_platform(&expand(p, global)),
-                None => options.target_platform.clone(),
+                Some(p) if base != "scratch" => normalize_platform(&expand(p, global)),
+                _ => options.target_platform.clone(),
             };
             let fs = if base == "scratch" {
                 Fs::Scratch

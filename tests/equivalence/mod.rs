@@ -136,7 +136,8 @@ fn compare(cases: &[Case]) -> Vec<String> {
 /// start a continuation line: a comment in a Dockerfile), `$` and `\` in a
 /// VOLUME (expanded in both forms), ignore patterns as BuildKit cleans
 /// them, a healthcheck only the exec form can carry (run in the image's
-/// shell), a workdir after an empty `user` (owned by nobody in particular).
+/// shell), a workdir after an empty `user` (owned by nobody in particular),
+/// a scratch stage with a `platform` (BuildKit builds it for the target).
 const FOUND: &str = r##"msbc 1
 arg V "1.23"
 context { ignore "target/" "/dist" "!keep/" ".git" }
@@ -147,12 +148,16 @@ stage build from="golang:${V}-bookworm" {
     run "# only a comment" { cache "/root/.cache/go-build"; }
     run "ls" { bind "/run/x" source="vendor"; }
 }
+stage files from="scratch" platform="linux/arm64" {
+    copy "LICENSE" to="/"
+}
 image app from="debian:bookworm-slim" {
     shell "/bin/bash" "-c"
     healthcheck "test -f /app \\"
     user ""
     workdir "/srv"
     copy from=build "/src/app" to="/app"
+    copy from=files "/LICENSE" to="/app/"
     volume "$V" "/data\\<"
     user "nonroot"
     entrypoint "/app"

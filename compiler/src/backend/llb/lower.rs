@@ -412,6 +412,11 @@ impl<'a> Lowering<'a> {
 
     fn stage_platform(&self, stage: &Stage) -> Result<Platform, Error> {
         match &stage.platform {
+            // BuildKit's frontend builds a `FROM scratch` stage for the
+            // target platform whatever `--platform` says (it resolves no
+            // image); the Dockerfile cannot say otherwise, so neither does
+            // the LLB.
+            Some(_) if matches!(stage.base, Base::Scratch) => Ok(self.platforms.target.clone()),
             Some(word) => {
                 let text = self.resolve(word, None, stage.line)?;
                 Platform::parse(&text).map_err(|e| self.error(stage.line, e))
