@@ -15,7 +15,7 @@ use super::meaning::{
     self, Build, Config, FileOpt, Fs, Health, Mount, Network, Run, Sharing, Step, clean, join,
     normalize_reference,
 };
-use super::shell::{expand, expand_words};
+use super::shell::{Lookup, expand, expand_words};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -208,7 +208,7 @@ pub fn interpret(instrs: &[Instr], options: &Options) -> Build {
                     let value = match (options.build_args.get(&k), default) {
                         (Some(v), _) => Some(v.clone()),
                         (None, Some(d)) => Some(expand(&d, &stage.env)),
-                        (None, None) => global.get_value(&k),
+                        (None, None) => global.get(&k).map(str::to_string),
                     };
                     if let Some(v) = value {
                         set(&mut stage.env, &k, &v);
@@ -311,16 +311,6 @@ pub fn interpret(instrs: &[Instr], options: &Options) -> Build {
     Build {
         fs: target.fs.clone(),
         config: target.config.clone(),
-    }
-}
-
-trait GetValue {
-    fn get_value(&self, key: &str) -> Option<String>;
-}
-
-impl GetValue for Env {
-    fn get_value(&self, key: &str) -> Option<String> {
-        self.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     }
 }
 

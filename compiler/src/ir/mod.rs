@@ -9,6 +9,10 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+/// The shell a `run` script (and a shell-form healthcheck) runs in when no
+/// `shell` step says otherwise.
+pub const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
+
 /// A port to expose, with an optional range end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]

@@ -82,10 +82,14 @@ pub(super) fn lower_stages(
                 });
             }
         }
+        // BuildKit builds a `FROM scratch` stage for the target platform
+        // whatever `--platform` says (it resolves no image), so a platform
+        // there means nothing to either backend: checked, then dropped.
         let platform = decl
             .platform
             .as_ref()
-            .map(|p| ctx.word(p, &Scope::default(), true));
+            .map(|p| ctx.word(p, &Scope::default(), true))
+            .filter(|_| !matches!(base, ir::Base::Scratch));
         lowered[i] = Some(ir::Stage {
             name: decl.name.name.clone(),
             kind: match decl.kind {

@@ -8,12 +8,12 @@
 pub mod quote;
 
 use crate::ir::{
-    Base, Build, Copy, CopyFrom, Healthcheck, Mount, MountFrom, Network, Protocol, Run, Sharing,
-    Stage, StepKind,
+    Base, Build, Copy, CopyFrom, DEFAULT_SHELL, Healthcheck, Mount, MountFrom, Network, Protocol,
+    Run, Sharing, Stage, StepKind,
 };
 use quote::{
-    comment_text, env_name, expanded, expanded_literal, heredoc_delimiter, json_array, path_list,
-    shell_form_safe,
+    comment_text, env_name, expanded, expanded_literal, healthcheck_shell_form_safe,
+    heredoc_delimiter, json_array, path_list, shell_form_safe,
 };
 use std::fmt::Write;
 
@@ -47,7 +47,7 @@ pub fn render_step(build: &Build, step: &StepKind) -> String {
     let mut w = Writer {
         out: String::new(),
         build,
-        shell: vec!["/bin/sh".to_string(), "-c".to_string()],
+        shell: DEFAULT_SHELL.map(String::from).to_vec(),
     };
     w.step(step);
     w.out.trim_end().to_string()
@@ -128,7 +128,7 @@ fn final_shell(build: &Build, stage: &Stage) -> Vec<String> {
     match (own, &stage.base) {
         (Some(args), _) => args,
         (None, Base::Stage(id)) => final_shell(build, build.stage(*id)),
-        (None, _) => vec!["/bin/sh".to_string(), "-c".to_string()],
+        (None, _) => DEFAULT_SHELL.map(String::from).to_vec(),
     }
 }
 
@@ -320,7 +320,7 @@ impl Writer<'_> {
         }
         let shell: Vec<&str> = match &run.shell {
             Some(s) => s.iter().map(String::as_str).collect(),
-            None => vec!["/bin/sh", "-c"],
+            None => DEFAULT_SHELL.to_vec(),
         };
         let heredocs = self.build.dockerfile.syntax.is_some();
         let mut text = String::from("RUN ");
@@ -491,10 +491,9 @@ fn volume_list(paths: &[crate::ir::Word]) -> String {
     }
 }
 
-/// `HEALTHCHECK`: a one-string command in the shell form (`CMD-SHELL`),
-/// unless the line cannot carry it (a trailing `\` continues the line, a
-/// leading `[` reads as JSON, surrounding blanks are trimmed); then the exec
-/// form runs it in the shell Docker would use, the image's.
+/// `HEALTHCHECK`: a one-string command in the shell form (`CMD-SHELL`)
+/// where the line can carry it; else the exec form runs it in the shell
+/// Docker would use, the image's.
 fn healthcheck(check: Option<&Healthcheck>, shell: &[String]) -> String {
     let Some(h) = check else {
         return "HEALTHCHECK NONE".to_string();
@@ -518,12 +517,7 @@ fn healthcheck(check: Option<&Healthcheck>, shell: &[String]) -> String {
         line.push_str(CONTINUE);
     }
     match h.command.as_slice() {
-        [one]
-            if !one.is_empty()
-                && one.trim() == one
-                && !one.starts_with('[')
-                && !one.ends_with('\\') =>
-        {
+        [one] if healthcheck_shell_form_safe(one) => {
             let _ = write!(line, "CMD {one}");
         }
         [one] => {

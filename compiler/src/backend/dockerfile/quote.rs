@@ -181,6 +181,18 @@ pub fn shell_form_safe(script: &str) -> bool {
         && !script.contains("<<")
 }
 
+/// Whether a healthcheck command can follow `HEALTHCHECK ... CMD` as is.
+/// After `CMD` a leading `-` or `#` is safe (the flags and the line start
+/// are behind it); a trailing `\` still continues the line, a leading `[`
+/// reads as JSON, and surrounding blanks are trimmed. (Line breaks never
+/// get here: the front end rejects them.)
+pub fn healthcheck_shell_form_safe(command: &str) -> bool {
+    !command.is_empty()
+        && command.trim() == command
+        && !command.starts_with('[')
+        && !command.ends_with('\\')
+}
+
 /// A heredoc delimiter that no line of `script` equals.
 pub fn heredoc_delimiter(script: &str) -> String {
     let taken = |d: &str| script.lines().any(|l| l.trim_end_matches('\r') == d);
@@ -274,6 +286,16 @@ mod tests {
             "",
         ] {
             assert!(!shell_form_safe(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn healthcheck_shell_form_rules() {
+        for ok in ["curl -f http://localhost/", "-x", "# x"] {
+            assert!(healthcheck_shell_form_safe(ok), "{ok:?}");
+        }
+        for bad in ["", " lead", "trail ", "[\"x\"]", "x \\"] {
+            assert!(!healthcheck_shell_form_safe(bad), "{bad:?}");
         }
     }
 

@@ -10,8 +10,8 @@ use super::platform::{Platform, PlatformArgs};
 use super::reference;
 use super::{Error, Options};
 use crate::ir::{
-    self, Base, Build, CopyFrom, Mount, MountFrom, Network, Sharing, Stage, StageId, StepKind,
-    VarSource, Word, WordPart,
+    self, Base, Build, CopyFrom, DEFAULT_SHELL, Mount, MountFrom, Network, Sharing, Stage, StageId,
+    StepKind, VarSource, Word, WordPart,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -412,11 +412,6 @@ impl<'a> Lowering<'a> {
 
     fn stage_platform(&self, stage: &Stage) -> Result<Platform, Error> {
         match &stage.platform {
-            // BuildKit's frontend builds a `FROM scratch` stage for the
-            // target platform whatever `--platform` says (it resolves no
-            // image); the Dockerfile cannot say otherwise, so neither does
-            // the LLB.
-            Some(_) if matches!(stage.base, Base::Scratch) => Ok(self.platforms.target.clone()),
             Some(word) => {
                 let text = self.resolve(word, None, stage.line)?;
                 Platform::parse(&text).map_err(|e| self.error(stage.line, e))
@@ -806,7 +801,7 @@ impl<'a> Lowering<'a> {
     ) -> Result<(), Error> {
         let mut args: Vec<String> = match &run.shell {
             Some(shell) => shell.clone(),
-            None => vec!["/bin/sh".to_string(), "-c".to_string()],
+            None => DEFAULT_SHELL.iter().map(|s| s.to_string()).collect(),
         };
         let mut binds: Vec<MountSpec> = vec![MountSpec {
             dest: "/".to_string(),
