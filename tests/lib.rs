@@ -16,6 +16,7 @@ mod cli;
 mod diagnostics;
 mod diff;
 mod equivalence;
+mod frontend;
 mod fuzz;
 mod import;
 mod llb;

@@ -10,6 +10,7 @@ pub mod compile;
 pub mod diag;
 pub mod diff;
 pub mod expand;
+pub mod frontend;
 pub mod import;
 pub mod ir;
 pub mod lock;

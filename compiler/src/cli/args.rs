@@ -37,6 +37,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Turn a Dockerfile into an equivalent build.kdl (on stdout).
     Import(ImportArgs),
+    /// Run as a BuildKit gateway frontend (the entrypoint of msbc's frontend image; gRPC on stdin/stdout).
+    Frontend,
 }
 
 #[derive(Debug, Args)]

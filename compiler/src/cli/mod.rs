@@ -49,6 +49,7 @@ where
         Command::Lock(a) => lock::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::Import(a) => diff::import_cmd(&a),
+        Command::Frontend => Ok(crate::frontend::main()),
         Command::Schema => {
             print!("{}", crate::backend::json::schema());
             Ok(OK)

@@ -438,3 +438,35 @@ pub struct MergeInput {
     #[prost(int64, tag = "1")]
     pub input: i64,
 }
+
+/// `pb.SourceInfo`: a source file that ranges point into (the frontend's
+/// error and warning locations; not written into msbc's own LLB).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct SourceInfo {
+    #[prost(string, tag = "1")]
+    pub filename: String,
+    #[prost(bytes = "vec", tag = "2")]
+    pub data: Vec<u8>,
+    #[prost(message, optional, tag = "3")]
+    pub definition: Option<Definition>,
+    #[prost(string, tag = "4")]
+    pub language: String,
+}
+
+/// `pb.Range`: from `start` to `end` in a [`SourceInfo`].
+#[derive(Clone, Copy, PartialEq, prost::Message)]
+pub struct Range {
+    #[prost(message, optional, tag = "1")]
+    pub start: Option<Position>,
+    #[prost(message, optional, tag = "2")]
+    pub end: Option<Position>,
+}
+
+/// `pb.Position`: a 1-based line and a 0-based character.
+#[derive(Clone, Copy, PartialEq, prost::Message)]
+pub struct Position {
+    #[prost(int32, tag = "1")]
+    pub line: i32,
+    #[prost(int32, tag = "2")]
+    pub character: i32,
+}

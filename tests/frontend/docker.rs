@@ -1,0 +1,287 @@
+//! The frontend image in real builds with Debian's dockerd 20.10 (its
+//! built-in BuildKit) and Debian's `docker-registry` on 127.0.0.1: the
+//! image is built and pushed by `scripts/frontend-image.sh`, then
+//! `docker build -f build.kdl --build-arg BUILDKIT_SYNTAX=IMAGE` builds
+//! through it. That engine rejects a `// syntax=` first line (its built-in
+//! Dockerfile parser reads the spec first), so these builds use the build
+//! arg; the `// syntax=` form is checked with a current BuildKit (the rig).
+//!
+//! Skips, saying why, without the engine (`tests/engine/setup.sh`) or
+//! `/usr/bin/docker-registry`.
+
+use crate::support::{copy_dir, engine_available, msbc_in, root};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+const REGISTRY: &str = "/usr/bin/docker-registry";
+
+/// A `docker-registry serve` on 127.0.0.1 for the whole test binary (the
+/// image is pushed once); its process ends with the tests.
+struct Registry {
+    _child: Child,
+    host: String,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("frontend").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    dir
+}
+
+fn start_registry() -> Registry {
+    let dir = tmp("registry");
+    let port = free_port();
+    let config = dir.join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.join("storage").display()
+        ),
+    )
+    .expect("write the registry config");
+    let child = Command::new(REGISTRY)
+        .arg("serve")
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("docker-registry starts");
+    let host = format!("127.0.0.1:{port}");
+    let start = Instant::now();
+    while TcpStream::connect(&host).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(20), "no registry on {host}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Registry {
+        _child: child,
+        host,
+    }
+}
+
+/// The frontend image's reference, built and pushed once; `None` (after a
+/// printed SKIP) without an engine or a registry.
+fn frontend_image(what: &str) -> Option<String> {
+    if !engine_available(what) {
+        return None;
+    }
+    if !Path::new(REGISTRY).exists() {
+        eprintln!("SKIP: {what}: no {REGISTRY} (apt-get install docker-registry)");
+        return None;
+    }
+    static IMAGE: OnceLock<(Registry, String)> = OnceLock::new();
+    let (_, reference) = IMAGE.get_or_init(|| {
+        let registry = start_registry();
+        let reference = format!("{}/msbc/frontend:test", registry.host);
+        let out = Command::new("bash")
+            .arg(root().join("scripts/frontend-image.sh"))
+            .arg(&reference)
+            .output()
+            .expect("frontend-image.sh runs");
+        assert!(
+            out.status.success(),
+            "frontend-image.sh failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let digest = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(digest.starts_with("sha256:"), "it prints the digest: {digest}");
+        (registry, reference)
+    });
+    Some(reference.clone())
+}
+
+struct Build {
+    ok: bool,
+    log: String,
+    image: Option<serde_json::Value>,
+}
+
+/// `docker build -f SPEC --build-arg BUILDKIT_SYNTAX=IMAGE ...` in `dir`.
+fn docker_build(dir: &Path, spec: &str, tag: &str, image: &str, extra: &[&str]) -> Build {
+    let syntax = format!("BUILDKIT_SYNTAX={image}");
+    let out = Command::new("bash")
+        .arg(root().join("tests/engine/build.sh"))
+        .args([spec, ".", tag, "--build-arg", &syntax])
+        .args(extra)
+        .current_dir(dir)
+        .output()
+        .expect("build.sh runs");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let image = if out.status.success() {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        stdout.lines().last().and_then(|l| serde_json::from_str(l).ok())
+    } else {
+        None
+    };
+    Build {
+        ok: out.status.success(),
+        log,
+        image,
+    }
+}
+
+fn docker(args: &[&str]) -> (bool, String) {
+    let docker = std::env::var("MSBC_ENGINE_DOCKER").unwrap_or_else(|_| "docker".into());
+    let out = Command::new(docker).args(args).output().expect("docker runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// The sorted paths of an image's filesystem (`docker create` + `export`).
+fn files(tag: &str) -> Vec<String> {
+    let (ok, id) = docker(&["create", tag, "/none"]);
+    assert!(ok, "docker create {tag}: {id}");
+    let id = id.trim().to_string();
+    let docker = std::env::var("MSBC_ENGINE_DOCKER").unwrap_or_else(|_| "docker".into());
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("'{docker}' export {id} | tar -t"))
+        .output()
+        .expect("docker export runs");
+    let _ = docker_rm(&id);
+    let mut list: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim_end_matches('/').to_string())
+        .filter(|l| !l.is_empty() && !l.starts_with(".dockerenv") && !l.starts_with("etc/hostname") && !l.starts_with("etc/hosts") && !l.starts_with("etc/resolv.conf") && !l.starts_with("dev") && !l.starts_with("proc") && !l.starts_with("sys"))
+        .collect();
+    list.sort();
+    list
+}
+
+fn docker_rm(id: &str) -> (bool, String) {
+    docker(&["rm", "-f", id])
+}
+
+#[test]
+fn docker_builds_the_go_sample_through_the_frontend_as_its_dockerfile() {
+    let what = "docker build of specs/go through the frontend image";
+    let Some(image) = frontend_image(what) else {
+        return;
+    };
+    let dir = tmp("go");
+    copy_dir(&root().join("specs/go"), &dir);
+    let via = docker_build(&dir, "build.kdl", "msbc-frontend/go:kdl", &image, &[]);
+    assert!(via.ok, "the build through the frontend failed:\n{}", via.log);
+    let run = msbc_in(&dir, &["compile", "--syntax", "none", "-o", "Dockerfile"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let plain = Command::new("bash")
+        .arg(root().join("tests/engine/build.sh"))
+        .args(["Dockerfile", ".", "msbc-frontend/go:dockerfile"])
+        .current_dir(&dir)
+        .output()
+        .expect("build.sh runs");
+    assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
+    let plain: serde_json::Value = serde_json::from_str(
+        String::from_utf8_lossy(&plain.stdout).lines().last().unwrap_or(""),
+    )
+    .expect("image JSON");
+    let via = via.image.expect("image JSON");
+    for key in ["entrypoint", "cmd", "user", "workdir", "exposed_ports"] {
+        assert_eq!(via[key], plain[key], "{key} differs: frontend {via} vs Dockerfile {plain}");
+    }
+    assert_eq!(
+        files("msbc-frontend/go:kdl"),
+        files("msbc-frontend/go:dockerfile"),
+        "the two images hold different files"
+    );
+}
+
+#[test]
+fn docker_builds_a_target_through_the_frontend() {
+    let what = "docker build --target test through the frontend image";
+    let Some(image) = frontend_image(what) else {
+        return;
+    };
+    let dir = tmp("go-orders");
+    copy_dir(&root().join("specs/go-orders"), &dir);
+    let b = docker_build(&dir, "build.kdl", "msbc-frontend/go-orders:test", &image, &["--target", "test"]);
+    assert!(b.ok, "--target test failed:\n{}", b.log);
+    assert!(
+        b.log.contains("go vet ./... && go test ./..."),
+        "the test stage's run is not in the build:\n{}",
+        b.log
+    );
+    let b = docker_build(&dir, "build.kdl", "msbc-frontend/go-orders:nope", &image, &["--target", "nope"]);
+    assert!(!b.ok, "an unknown target builds:\n{}", b.log);
+    assert!(b.log.contains("no stage or image named `nope`"), "{}", b.log);
+}
+
+const GREETING: &str = r#"msbc 1
+arg GREETING "hello"
+image app from="debian:bookworm-slim" {
+    run "echo ${GREETING} > /greeting"
+    label greeting="${GREETING}"
+    cmd "cat" "/greeting"
+}
+"#;
+
+#[test]
+fn docker_build_args_reach_the_spec_through_the_frontend() {
+    let what = "docker build --build-arg through the frontend image";
+    let Some(image) = frontend_image(what) else {
+        return;
+    };
+    let dir = tmp("greeting");
+    std::fs::write(dir.join("build.kdl"), GREETING).unwrap();
+    for (args, want) in [(&[][..], "hello"), (&["--build-arg", "GREETING=bonjour"][..], "bonjour")] {
+        let tag = format!("msbc-frontend/greeting:{want}");
+        let b = docker_build(&dir, "build.kdl", &tag, &image, args);
+        assert!(b.ok, "{args:?}:\n{}", b.log);
+        let config = b.image.expect("image JSON");
+        assert_eq!(config["labels"]["greeting"], want, "{config}");
+        let (ok, out) = docker(&["run", "--rm", "--network", "none", &tag]);
+        assert!(ok, "{out}");
+        assert_eq!(out.trim(), want);
+    }
+}
+
+#[test]
+fn docker_shows_a_spec_error_with_its_code_and_line() {
+    let what = "a bad spec through the frontend image";
+    let Some(image) = frontend_image(what) else {
+        return;
+    };
+    let dir = tmp("bad");
+    std::fs::write(
+        dir.join("build.kdl"),
+        "msbc 1\nimage app from=\"debian:bookworm-slim\" {\n    runn \"true\"\n}\n",
+    )
+    .unwrap();
+    let b = docker_build(&dir, "build.kdl", "msbc-frontend/bad:1", &image, &[]);
+    assert!(!b.ok, "a bad spec builds:\n{}", b.log);
+    let checked = msbc::compile::check(&std::fs::read(dir.join("build.kdl")).unwrap());
+    let code = checked
+        .diagnostics
+        .sorted()
+        .into_iter()
+        .find(|d| d.is_error())
+        .expect("the spec has an error")
+        .code
+        .to_string();
+    assert!(
+        b.log.contains(&format!("build.kdl:3: {code}")),
+        "the output lacks `build.kdl:3: {code}`:\n{}",
+        b.log
+    );
+}
