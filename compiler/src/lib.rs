@@ -12,6 +12,7 @@ pub mod diff;
 pub mod expand;
 pub mod import;
 pub mod ir;
+pub mod kdl_write;
 pub mod lock;
 pub mod lower;
 pub mod syntax;
