@@ -13,6 +13,7 @@ pub mod editor;
 pub mod expand;
 pub mod import;
 pub mod ir;
+pub mod kdl_write;
 pub mod lock;
 pub mod lower;
 pub mod syntax;
