@@ -16,6 +16,7 @@ mod base_images;
 mod cli;
 mod diagnostics;
 mod diff;
+mod editor;
 mod equivalence;
 mod fuzz;
 mod import;
