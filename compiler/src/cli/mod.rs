@@ -3,6 +3,7 @@
 
 mod args;
 mod diff;
+mod editor;
 mod lock;
 mod presets;
 mod templates;
@@ -50,6 +51,7 @@ where
         Command::Diff(a) => diff::run(&a),
         Command::Import(a) => diff::import_cmd(&a),
         Command::Frontend => Ok(crate::frontend::main()),
+        Command::Graph(a) => editor::graph_cmd(&a),
         Command::Schema => {
             print!("{}", crate::backend::json::schema());
             Ok(OK)
