@@ -33,9 +33,15 @@ if [ -z "$bin" ]; then
         cargo build --release --locked --quiet --bin msbc --target "$host" >&2
     bin="$root/target/$host/release/msbc"
 fi
-if ldd "$bin" >/dev/null 2>&1; then
+if ldd "$bin" 2>&1 | grep -q '=>'; then
     echo "error: $bin is dynamically linked; the frontend image needs a static binary" >&2
     exit 1
 fi
+# The image needs no debug info (a third of the size); strip a copy if we can.
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+if command -v strip >/dev/null 2>&1 && strip -o "$work/msbc" "$bin" 2>/dev/null; then
+    bin="$work/msbc"
+fi
 
-exec python3 "$root/scripts/oci-image.py" --binary "$bin" "$@"
+python3 "$root/scripts/oci-image.py" --binary "$bin" "$@"

@@ -39,7 +39,10 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
     for entry in std::fs::read_dir(dir).expect("read the generated dir") {
         let path = entry.expect("dir entry").path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        out.insert(name, std::fs::read_to_string(&path).expect("read a generated file"));
+        out.insert(
+            name,
+            std::fs::read_to_string(&path).expect("read a generated file"),
+        );
     }
     out
 }

@@ -33,7 +33,9 @@ fn free_port() -> u16 {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("frontend").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("frontend")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a temp dir");
     dir
@@ -61,7 +63,10 @@ fn start_registry() -> Registry {
     let host = format!("127.0.0.1:{port}");
     let start = Instant::now();
     while TcpStream::connect(&host).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(20), "no registry on {host}");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no registry on {host}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     Registry {
@@ -95,7 +100,10 @@ fn frontend_image(what: &str) -> Option<String> {
             String::from_utf8_lossy(&out.stderr)
         );
         let digest = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        assert!(digest.starts_with("sha256:"), "it prints the digest: {digest}");
+        assert!(
+            digest.starts_with("sha256:"),
+            "it prints the digest: {digest}"
+        );
         (registry, reference)
     });
     Some(reference.clone())
@@ -124,7 +132,10 @@ fn docker_build(dir: &Path, spec: &str, tag: &str, image: &str, extra: &[&str]) 
     );
     let image = if out.status.success() {
         let stdout = String::from_utf8_lossy(&out.stdout);
-        stdout.lines().last().and_then(|l| serde_json::from_str(l).ok())
+        stdout
+            .lines()
+            .last()
+            .and_then(|l| serde_json::from_str(l).ok())
     } else {
         None
     };
@@ -137,7 +148,10 @@ fn docker_build(dir: &Path, spec: &str, tag: &str, image: &str, extra: &[&str]) 
 
 fn docker(args: &[&str]) -> (bool, String) {
     let docker = std::env::var("MSBC_ENGINE_DOCKER").unwrap_or_else(|_| "docker".into());
-    let out = Command::new(docker).args(args).output().expect("docker runs");
+    let out = Command::new(docker)
+        .args(args)
+        .output()
+        .expect("docker runs");
     (
         out.status.success(),
         format!(
@@ -163,7 +177,16 @@ fn files(tag: &str) -> Vec<String> {
     let mut list: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| l.trim_end_matches('/').to_string())
-        .filter(|l| !l.is_empty() && !l.starts_with(".dockerenv") && !l.starts_with("etc/hostname") && !l.starts_with("etc/hosts") && !l.starts_with("etc/resolv.conf") && !l.starts_with("dev") && !l.starts_with("proc") && !l.starts_with("sys"))
+        .filter(|l| {
+            !l.is_empty()
+                && !l.starts_with(".dockerenv")
+                && !l.starts_with("etc/hostname")
+                && !l.starts_with("etc/hosts")
+                && !l.starts_with("etc/resolv.conf")
+                && !l.starts_with("dev")
+                && !l.starts_with("proc")
+                && !l.starts_with("sys")
+        })
         .collect();
     list.sort();
     list
@@ -182,8 +205,16 @@ fn docker_builds_the_go_sample_through_the_frontend_as_its_dockerfile() {
     let dir = tmp("go");
     copy_dir(&root().join("specs/go"), &dir);
     let via = docker_build(&dir, "build.kdl", "msbc-frontend/go:kdl", &image, &[]);
-    assert!(via.ok, "the build through the frontend failed:\n{}", via.log);
-    let run = msbc_in(&dir, &["compile", "--syntax", "none", "-o", "Dockerfile"], None);
+    assert!(
+        via.ok,
+        "the build through the frontend failed:\n{}",
+        via.log
+    );
+    let run = msbc_in(
+        &dir,
+        &["compile", "--syntax", "none", "-o", "Dockerfile"],
+        None,
+    );
     assert_eq!(run.status, 0, "{}", run.stderr);
     let plain = Command::new("bash")
         .arg(root().join("tests/engine/build.sh"))
@@ -191,14 +222,24 @@ fn docker_builds_the_go_sample_through_the_frontend_as_its_dockerfile() {
         .current_dir(&dir)
         .output()
         .expect("build.sh runs");
-    assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
     let plain: serde_json::Value = serde_json::from_str(
-        String::from_utf8_lossy(&plain.stdout).lines().last().unwrap_or(""),
+        String::from_utf8_lossy(&plain.stdout)
+            .lines()
+            .last()
+            .unwrap_or(""),
     )
     .expect("image JSON");
     let via = via.image.expect("image JSON");
     for key in ["entrypoint", "cmd", "user", "workdir", "exposed_ports"] {
-        assert_eq!(via[key], plain[key], "{key} differs: frontend {via} vs Dockerfile {plain}");
+        assert_eq!(
+            via[key], plain[key],
+            "{key} differs: frontend {via} vs Dockerfile {plain}"
+        );
     }
     assert_eq!(
         files("msbc-frontend/go:kdl"),
@@ -215,16 +256,32 @@ fn docker_builds_a_target_through_the_frontend() {
     };
     let dir = tmp("go-orders");
     copy_dir(&root().join("specs/go-orders"), &dir);
-    let b = docker_build(&dir, "build.kdl", "msbc-frontend/go-orders:test", &image, &["--target", "test"]);
+    let b = docker_build(
+        &dir,
+        "build.kdl",
+        "msbc-frontend/go-orders:test",
+        &image,
+        &["--target", "test"],
+    );
     assert!(b.ok, "--target test failed:\n{}", b.log);
     assert!(
         b.log.contains("go vet ./... && go test ./..."),
         "the test stage's run is not in the build:\n{}",
         b.log
     );
-    let b = docker_build(&dir, "build.kdl", "msbc-frontend/go-orders:nope", &image, &["--target", "nope"]);
+    let b = docker_build(
+        &dir,
+        "build.kdl",
+        "msbc-frontend/go-orders:nope",
+        &image,
+        &["--target", "nope"],
+    );
     assert!(!b.ok, "an unknown target builds:\n{}", b.log);
-    assert!(b.log.contains("no stage or image named `nope`"), "{}", b.log);
+    assert!(
+        b.log.contains("no stage or image named `nope`"),
+        "{}",
+        b.log
+    );
 }
 
 const GREETING: &str = r#"msbc 1
@@ -244,7 +301,10 @@ fn docker_build_args_reach_the_spec_through_the_frontend() {
     };
     let dir = tmp("greeting");
     std::fs::write(dir.join("build.kdl"), GREETING).unwrap();
-    for (args, want) in [(&[][..], "hello"), (&["--build-arg", "GREETING=bonjour"][..], "bonjour")] {
+    for (args, want) in [
+        (&[][..], "hello"),
+        (&["--build-arg", "GREETING=bonjour"][..], "bonjour"),
+    ] {
         let tag = format!("msbc-frontend/greeting:{want}");
         let b = docker_build(&dir, "build.kdl", &tag, &image, args);
         assert!(b.ok, "{args:?}:\n{}", b.log);

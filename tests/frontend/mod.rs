@@ -4,3 +4,4 @@
 
 mod codegen;
 mod docker;
+mod fake;

@@ -44,7 +44,11 @@ fn call_error(call: &str, status: tonic::Status) -> CallError {
     if closed {
         CallError(format!(
             "the BuildKit gateway closed the connection during {call} ({})",
-            if text.is_empty() { "no reason given" } else { text }
+            if text.is_empty() {
+                "no reason given"
+            } else {
+                text
+            }
         ))
     } else {
         CallError(format!("{call} failed: {text}"))
@@ -59,8 +63,6 @@ pub struct Bridge {
     client: LlbBridgeClient<Channel>,
     /// Enabled gateway capabilities (`solve.base`, `readdir`, `return`, ...).
     pub caps: BTreeSet<String>,
-    /// Enabled LLB capabilities (`source.local`, `exec.mount.cache`, ...).
-    pub llb_caps: BTreeSet<String>,
 }
 
 impl Bridge {
@@ -107,7 +109,6 @@ impl Bridge {
         };
         Ok(Bridge {
             caps: enabled(&pong.frontend_api_caps),
-            llb_caps: enabled(&pong.llb_caps),
             client,
         })
     }

@@ -9,7 +9,7 @@ use super::generated::google::rpc::Status;
 use super::generated::moby::buildkit::v1::frontend as gw;
 use super::options::Options;
 use super::subrequests;
-use crate::backend::llb::{self, pb};
+use crate::backend::llb::{self, BaseConfig, BaseConfigs, pb};
 use crate::compile::{self, Emit};
 use crate::diag::{Diagnostic, render};
 use crate::expand::{self, Catalog, TemplateFiles};
@@ -31,7 +31,7 @@ pub struct Env {
 pub struct Failure {
     pub message: String,
     /// The spec and the ranges to show (BuildKit prints the snippet).
-    pub source: Option<(pb::SourceInfo, Vec<pb::Range>)>,
+    pub source: Option<Box<(pb::SourceInfo, Vec<pb::Range>)>>,
 }
 
 impl Failure {
@@ -48,11 +48,11 @@ impl Failure {
         let details = self
             .source
             .iter()
-            .map(|(info, ranges)| prost_types::Any {
+            .map(|located| prost_types::Any {
                 type_url: "github.com/moby/buildkit/errdefs.Source+json".to_string(),
                 value: errdefs::Source {
-                    info: Some(info.clone()),
-                    ranges: ranges.clone(),
+                    info: Some(located.0.clone()),
+                    ranges: located.1.clone(),
                 }
                 .encode_to_vec(),
             })
@@ -87,6 +87,10 @@ const SKIP: &[&str] = &[
 const MAX_DEPTH: usize = 3;
 const MAX_FILES: usize = 5000;
 
+/// The largest spec the frontend compiles (a real one is a few KB; the
+/// front end reads about 1 MB/s of comments in a release build).
+const MAX_SPEC: usize = 4 << 20;
+
 /// Go's `os.ModeDir`.
 const MODE_DIR: u32 = 1 << 31;
 
@@ -96,7 +100,12 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         return Ok(answer(bridge, subrequests::describe()));
     }
     if let Some(r) = &opts.request
-        && ![subrequests::TARGETS, subrequests::OUTLINE, subrequests::LINT].contains(&r.as_str())
+        && ![
+            subrequests::TARGETS,
+            subrequests::OUTLINE,
+            subrequests::LINT,
+        ]
+        .contains(&r.as_str())
     {
         return Err(Failure::plain(format!(
             "msbc's frontend does not answer the subrequest `{r}` (it answers {}, {}, {} and {})",
@@ -160,7 +169,10 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         if model.args.iter().any(|a| &a.name == name) {
             args.push((name.clone(), value.clone()));
         } else if !is_predefined_arg(name) {
-            eprintln!("warning: build-arg {name} is not an arg of {}", opts.filename);
+            eprintln!(
+                "warning: build-arg {name} is not an arg of {}",
+                opts.filename
+            );
         }
     }
     if opts.request.as_deref() == Some(subrequests::OUTLINE) {
@@ -196,11 +208,21 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
             platform: Some(platform.clone()),
             no_syntax: false,
         };
-        let out = compile::emit(&model, &selection, Emit::Llb, &opts.filename)
+        let configs = base_configs(bridge, &model, &selection, &opts.filename).await?;
+        let out = compile::emit_with(&model, &selection, Emit::Llb, &opts.filename, &configs)
             .map_err(|e| Failure::plain(format!("{}: {e}", opts.filename)))?;
         let bytes = out.binary.unwrap_or_default();
-        let definition = pb::Definition::decode(bytes.as_slice())
+        let mut definition = pb::Definition::decode(bytes.as_slice())
             .map_err(|e| Failure::plain(format!("msbc wrote LLB it cannot read back: {e}")))?;
+        if let Some(mode) = network_mode(opts.network.as_deref())? {
+            definition = rewrite(&definition, |op| {
+                if let Some(pb::op::Kind::Exec(exec)) = &mut op.kind
+                    && exec.network == pb::NetMode::Unset as i32
+                {
+                    exec.network = mode as i32;
+                }
+            })?;
+        }
         let id = bridge.solve(definition).await?;
         let config = with_labels(out.image_config.as_deref().unwrap_or("{}"), &opts.labels);
         refs.push((platform.clone(), id));
@@ -220,10 +242,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
             gw::result::Result::RefDeprecated(id)
         }
     } else {
-        metadata.insert(
-            "refs.platforms".to_string(),
-            platforms_json(&platforms),
-        );
+        metadata.insert("refs.platforms".to_string(), platforms_json(&platforms));
         if new_refs {
             gw::result::Result::Refs(gw::RefMap {
                 refs: refs
@@ -244,6 +263,89 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
             .map(|(k, v)| (k, v.into_bytes()))
             .collect(),
     })
+}
+
+/// The configs of the base images `selection` builds on, through
+/// ResolveImageConfig (so runs and the image config inherit their Env,
+/// WorkingDir, User, ... as the Dockerfile route does). Without the
+/// `resolveimage` capability: none (BuildKit's default PATH only).
+async fn base_configs(
+    bridge: &mut Bridge,
+    model: &crate::lower::Model,
+    selection: &Selection,
+    filename: &str,
+) -> Result<BaseConfigs, Failure> {
+    let mut configs = BaseConfigs::new();
+    if !bridge.has("resolveimage") {
+        eprintln!("warning: this BuildKit lacks `resolveimage`: base image configs are not read");
+        return Ok(configs);
+    }
+    let pulls =
+        compile::pulls(model, selection).map_err(|e| Failure::plain(format!("{filename}: {e}")))?;
+    for pull in pulls {
+        let mut parts = pull.platform.split('/');
+        let platform = pb::Platform {
+            os: parts.next().unwrap_or_default().to_string(),
+            architecture: parts.next().unwrap_or_default().to_string(),
+            variant: parts.next().unwrap_or_default().to_string(),
+        };
+        let (digest, bytes) = bridge
+            .resolve_image_config(&pull.reference, &platform)
+            .await?;
+        let mut config = BaseConfig::from_json(&bytes).map_err(|e| {
+            Failure::plain(format!(
+                "the config of {} ({}): {e}",
+                pull.reference, pull.platform
+            ))
+        })?;
+        if !digest.is_empty() {
+            config.digest = Some(digest);
+        }
+        configs.insert(&pull.reference, &pull.platform, config);
+    }
+    Ok(configs)
+}
+
+/// `--network` as the LLB net mode of runs that set none (as BuildKit's
+/// Dockerfile frontend applies `force-network-mode`).
+fn network_mode(mode: Option<&str>) -> Result<Option<pb::NetMode>, Failure> {
+    match mode {
+        None => Ok(None),
+        Some("host") => Ok(Some(pb::NetMode::Host)),
+        Some("none") => Ok(Some(pb::NetMode::None)),
+        Some(other) => Err(Failure::plain(format!(
+            "unsupported network mode `{other}` (msbc's frontend takes host, none or default)"
+        ))),
+    }
+}
+
+/// `definition` with `edit` applied to every op: ops re-marshaled and
+/// re-digested, inputs and metadata following the new digests.
+fn rewrite(
+    definition: &pb::Definition,
+    mut edit: impl FnMut(&mut pb::Op),
+) -> Result<pb::Definition, Failure> {
+    let mut renamed: BTreeMap<String, String> = BTreeMap::new();
+    let mut out = pb::Definition::default();
+    for bytes in &definition.def {
+        let old = llb::digest(bytes);
+        let mut op = pb::Op::decode(bytes.as_slice())
+            .map_err(|e| Failure::plain(format!("msbc wrote an op it cannot read back: {e}")))?;
+        for input in &mut op.inputs {
+            if let Some(new) = renamed.get(&input.digest) {
+                input.digest.clone_from(new);
+            }
+        }
+        edit(&mut op);
+        let new_bytes = op.to_bytes();
+        let new = llb::digest(&new_bytes);
+        if let Some(meta) = definition.metadata.get(&old) {
+            out.metadata.insert(new.clone(), meta.clone());
+        }
+        renamed.insert(old, new);
+        out.def.push(new_bytes);
+    }
+    Ok(out)
 }
 
 /// A subrequest's answer: metadata and no image.
@@ -282,18 +384,27 @@ async fn read_spec(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<Vec
     let definition = local(
         &opts.dockerfile_key,
         env,
-        &[opts.filename.clone()],
+        std::slice::from_ref(&opts.filename),
         &[],
         &opts.filename,
         &format!("[internal] load build definition from {}", opts.filename),
     );
     let id = bridge.solve(definition).await?;
-    bridge.read_file(&id, &opts.filename).await.map_err(|e| {
+    let bytes = bridge.read_file(&id, &opts.filename).await.map_err(|e| {
         Failure::plain(format!(
             "cannot read the spec {} from the build's `{}` input (the folder of `-f`): {e}",
             opts.filename, opts.dockerfile_key
         ))
-    })
+    })?;
+    if bytes.len() > MAX_SPEC {
+        return Err(Failure::plain(format!(
+            "the spec {} is {} bytes; msbc's frontend reads specs of up to {} MiB",
+            opts.filename,
+            bytes.len(),
+            MAX_SPEC >> 20
+        )));
+    }
+    Ok(bytes)
 }
 
 /// The catalog (stdlib + the spec's `templates "dir"` folders) and the
@@ -343,7 +454,10 @@ async fn context_inputs(
             if let Ok(inner) = bridge.read_dir(&id, &path).await {
                 for i in inner.iter().filter(|i| i.mode & MODE_DIR != 0) {
                     let inner_name = i.path.rsplit('/').next().unwrap_or(&i.path);
-                    folders.push((format!("{path}/{inner_name}"), format!("{name}/{inner_name}")));
+                    folders.push((
+                        format!("{path}/{inner_name}"),
+                        format!("{name}/{inner_name}"),
+                    ));
                 }
             }
             folders.push((path, name));
@@ -351,7 +465,9 @@ async fn context_inputs(
         folders.sort();
         for (path, name) in folders {
             let manifest = bridge.read_file(&id, &format!("{path}/preset.kdl")).await;
-            let template = bridge.read_file(&id, &format!("{path}/template.kdl.j2")).await;
+            let template = bridge
+                .read_file(&id, &format!("{path}/template.kdl.j2"))
+                .await;
             let (Ok(manifest), Ok(template)) = (manifest, template) else {
                 continue;
             };
@@ -394,7 +510,9 @@ async fn list(bridge: &mut Bridge, id: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut todo = vec![(String::new(), 0usize)];
     while let Some((dir, depth)) = todo.pop() {
-        let Ok(entries) = bridge.read_dir(id, if dir.is_empty() { "." } else { &dir }).await
+        let Ok(entries) = bridge
+            .read_dir(id, if dir.is_empty() { "." } else { &dir })
+            .await
         else {
             continue;
         };
@@ -446,7 +564,10 @@ fn local(
         attrs.insert("local.excludepatterns".to_string(), json(exclude));
         caps.insert("source.local.excludepatterns".to_string(), true);
     }
-    attrs.insert("local.sharedkeyhint".to_string(), shared_key_hint.to_string());
+    attrs.insert(
+        "local.sharedkeyhint".to_string(),
+        shared_key_hint.to_string(),
+    );
     caps.insert("source.local.sharedkeyhint".to_string(), true);
     let source = pb::Op {
         inputs: Vec::new(),
@@ -538,7 +659,7 @@ fn located(
         source: if ranges.is_empty() {
             None
         } else {
-            Some((info, ranges))
+            Some(Box::new((info, ranges)))
         },
     }
 }
@@ -552,9 +673,7 @@ fn with_labels(config: &str, labels: &[(String, String)]) -> String {
         return config.trim_end().to_string();
     };
     if let Some(obj) = value.as_object_mut() {
-        let inner = obj
-            .entry("config")
-            .or_insert_with(|| serde_json::json!({}));
+        let inner = obj.entry("config").or_insert_with(|| serde_json::json!({}));
         if let Some(inner) = inner.as_object_mut() {
             let map = inner
                 .entry("Labels")
@@ -604,10 +723,46 @@ mod tests {
     }
 
     #[test]
+    fn a_network_mode_reaches_every_run_and_the_digests_follow() {
+        let text = "msbc 1\nimage app from=\"debian:bookworm-slim\" {\n    run \"a\"\n    run \"b\" network=\"none\"\n}\n";
+        let checked = compile::check(text.as_bytes());
+        let model = checked.model.expect("a model");
+        let out = compile::emit(&model, &Selection::default(), Emit::Llb, "build.kdl").unwrap();
+        let def = pb::Definition::decode(out.binary.unwrap().as_slice()).unwrap();
+        let host = rewrite(&def, |op| {
+            if let Some(pb::op::Kind::Exec(e)) = &mut op.kind
+                && e.network == pb::NetMode::Unset as i32
+            {
+                e.network = pb::NetMode::Host as i32;
+            }
+        })
+        .unwrap();
+        let mut nets = Vec::new();
+        let digests: Vec<String> = host.def.iter().map(|b| llb::digest(b)).collect();
+        for (i, bytes) in host.def.iter().enumerate() {
+            let op = pb::Op::decode(bytes.as_slice()).unwrap();
+            for input in &op.inputs {
+                assert!(
+                    digests[..i].contains(&input.digest),
+                    "input of op {i} names no earlier op"
+                );
+            }
+            if let Some(pb::op::Kind::Exec(e)) = op.kind {
+                nets.push(e.network);
+            }
+        }
+        assert_eq!(nets, [pb::NetMode::Host as i32, pb::NetMode::None as i32]);
+        assert_eq!(host.metadata.len(), def.metadata.len());
+        assert!(host.metadata.keys().all(|k| digests.contains(k)));
+    }
+
+    #[test]
     fn platforms_name_their_refs() {
-        let v: serde_json::Value =
-            serde_json::from_str(&platforms_json(&["linux/amd64".into(), "linux/arm/v7".into()]))
-                .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&platforms_json(&[
+            "linux/amd64".into(),
+            "linux/arm/v7".into(),
+        ]))
+        .unwrap();
         assert_eq!(v["platforms"][0]["id"], "linux/amd64");
         assert_eq!(v["platforms"][1]["platform"]["architecture"], "arm");
         assert_eq!(v["platforms"][1]["platform"]["variant"], "v7");
@@ -619,7 +774,14 @@ mod tests {
             session_id: "s1".into(),
             worker_platform: None,
         };
-        let d = local("dockerfile", &env, &["build.kdl".into()], &[], "build.kdl", "load");
+        let d = local(
+            "dockerfile",
+            &env,
+            &["build.kdl".into()],
+            &[],
+            "build.kdl",
+            "load",
+        );
         assert_eq!(d.def.len(), 2);
         let source = pb::Op::decode(d.def[0].as_slice()).unwrap();
         let Some(pb::op::Kind::Source(s)) = source.kind else {
@@ -639,8 +801,18 @@ mod tests {
         let checked = compile::check(text.as_bytes());
         let sorted = checked.diagnostics.sorted();
         let d = sorted.iter().find(|d| d.is_error()).expect("an error");
-        let f = located(d, "build.kdl", &checked.text, source_info("build.kdl", text.as_bytes()), 1);
-        assert!(f.message.starts_with(&format!("build.kdl:3: {}: ", d.code)), "{}", f.message);
+        let f = located(
+            d,
+            "build.kdl",
+            &checked.text,
+            source_info("build.kdl", text.as_bytes()),
+            1,
+        );
+        assert!(
+            f.message.starts_with(&format!("build.kdl:3: {}: ", d.code)),
+            "{}",
+            f.message
+        );
         let status = f.to_status();
         assert_eq!(status.details.len(), 1);
         let src = errdefs::Source::decode(status.details[0].value.as_slice()).unwrap();

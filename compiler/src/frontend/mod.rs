@@ -18,7 +18,9 @@ mod bridge;
 mod build;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, missing_docs, dead_code, unused_qualifications)]
-mod generated;
+/// The gateway's messages and client, generated from `proto/` (public for
+/// the tests' fake gateway).
+pub mod generated;
 mod options;
 mod subrequests;
 
@@ -70,7 +72,10 @@ async fn run() -> i32 {
         }
     };
     if !opts.unknown.is_empty() {
-        eprintln!("note: options msbc does not read: {}", opts.unknown.join(", "));
+        eprintln!(
+            "note: options msbc does not read: {}",
+            opts.unknown.join(", ")
+        );
     }
     let outcome = build::build(&mut bridge, &opts, &env).await;
     if let Err(e) = bridge.require(&["return"], "returning a result") {
@@ -110,7 +115,10 @@ mod tests {
     #[test]
     fn the_worker_platform_is_the_default_target() {
         let json = r#"[{"ID":"w1","Platforms":[{"Architecture":"arm64","OS":"linux","Variant":"v8"},{"Architecture":"amd64","OS":"linux"}]}]"#;
-        assert_eq!(super::worker_platform(json).as_deref(), Some("linux/arm64/v8"));
+        assert_eq!(
+            super::worker_platform(json).as_deref(),
+            Some("linux/arm64/v8")
+        );
         assert_eq!(super::worker_platform("null"), None);
         assert_eq!(super::worker_platform("not json"), None);
     }

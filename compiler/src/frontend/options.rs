@@ -29,6 +29,9 @@ pub struct Options {
     pub platforms: Vec<String>,
     /// `--label NAME=VALUE`, sorted by name.
     pub labels: Vec<(String, String)>,
+    /// `--network host|none` (`force-network-mode`): the network of runs
+    /// that do not set one.
+    pub network: Option<String>,
     /// `--no-cache` (every op run again).
     pub no_cache: bool,
     /// A subrequest (`--call targets|outline|check`): `frontend.targets`,
@@ -63,7 +66,6 @@ const IGNORED: &[&str] = &[
     "cmdline",
     "image-resolve-mode",
     "multi-platform",
-    "force-network-mode",
     "add-hosts",
     "shm-size",
     "ulimit",
@@ -116,10 +118,13 @@ impl Options {
                         .collect();
                 }
                 "no-cache" => o.no_cache = true,
+                "force-network-mode" => {
+                    o.network = Some(value.clone()).filter(|v| !v.is_empty() && v != "default");
+                }
                 "requestid" if !value.is_empty() => o.request = Some(value.clone()),
                 "format" if !value.is_empty() => o.request_format = Some(value.clone()),
-                "filename" | "dockerfilekey" | "contextkey" | "target" | "requestid"
-                | "format" => {}
+                "filename" | "dockerfilekey" | "contextkey" | "target" | "requestid" | "format" => {
+                }
                 k if IGNORED.contains(&k) || k.starts_with("context:") => {}
                 k if k.starts_with("attest:") || k.starts_with("build-arg:") => {}
                 k => o.unknown.push(k.to_string()),
@@ -164,6 +169,7 @@ mod tests {
             "platform=linux/amd64, linux/arm64",
             "label:org.opencontainers.image.title=x=y",
             "no-cache=",
+            "force-network-mode=host",
             "requestid=frontend.outline",
             "image-resolve-mode=default",
             "mystery=1",
@@ -187,6 +193,7 @@ mod tests {
             )]
         );
         assert!(o.no_cache);
+        assert_eq!(o.network.as_deref(), Some("host"));
         assert_eq!(o.request.as_deref(), Some("frontend.outline"));
         assert_eq!(o.unknown, vec!["mystery"]);
     }
@@ -199,6 +206,9 @@ mod tests {
         assert_eq!(o.context_key, "context");
         assert!(o.target.is_none() && o.platforms.is_empty() && !o.no_cache);
         // A value without `=` is a key with an empty value.
-        assert_eq!(raw(env(&["no-cache"])).get("no-cache").map(String::as_str), Some(""));
+        assert_eq!(
+            raw(env(&["no-cache"])).get("no-cache").map(String::as_str),
+            Some("")
+        );
     }
 }

@@ -86,7 +86,11 @@ pub fn describe() -> Meta {
           "description": "List the subrequests msbc's frontend answers",
           "opts": [], "metadata": [named("result.json"), named("result.txt")] },
     ]);
-    let mut rows = vec![vec!["NAME".to_string(), "VERSION".to_string(), "DESCRIPTION".to_string()]];
+    let mut rows = vec![vec![
+        "NAME".to_string(),
+        "VERSION".to_string(),
+        "DESCRIPTION".to_string(),
+    ]];
     for r in list.as_array().into_iter().flatten() {
         rows.push(
             ["name", "version", "description"]
@@ -199,7 +203,9 @@ pub fn outline(model: &Model, selection: &Selection) -> Result<Meta, String> {
     for a in &build.args {
         rows.push(vec![
             a.name.clone(),
-            a.default.clone().unwrap_or_else(|| "(required)".to_string()),
+            a.default
+                .clone()
+                .unwrap_or_else(|| "(required)".to_string()),
         ]);
     }
     text.push_str(&table(&rows));
@@ -209,7 +215,10 @@ pub fn outline(model: &Model, selection: &Selection) -> Result<Meta, String> {
         }
         let mut rows = vec![vec![title.to_string(), "REQUIRED".to_string()]];
         for (name, (required, _)) in m {
-            rows.push(vec![name.clone(), if *required { "true" } else { "" }.to_string()]);
+            rows.push(vec![
+                name.clone(),
+                if *required { "true" } else { "" }.to_string(),
+            ]);
         }
         text.push('\n');
         text.push_str(&table(&rows));
@@ -251,14 +260,22 @@ pub fn lint(diagnostics: &Diagnostics, filename: &str, spec: &[u8], text: &str) 
         }
         out.push_str(&render::human(d, filename, text, render::Style::Plain));
     }
-    let status = if warnings.is_empty() && error.is_none() { 0 } else { 1 };
+    let status = if warnings.is_empty() && error.is_none() {
+        0
+    } else {
+        1
+    };
     if status == 0 {
         out.push_str("Check complete, no warnings found.\n");
     } else {
         let _ = writeln!(
             out,
             "{}",
-            render::summary(diagnostics.error_count(), diagnostics.warning_count(), filename)
+            render::summary(
+                diagnostics.error_count(),
+                diagnostics.warning_count(),
+                filename
+            )
         );
     }
     let mut result = json!({
@@ -270,14 +287,17 @@ pub fn lint(diagnostics: &Diagnostics, filename: &str, spec: &[u8], text: &str) 
         result["buildError"] = e;
     }
     let mut m = meta(&result, out, "1.0.0");
-    m.insert("result.statuscode".to_string(), status.to_string().into_bytes());
+    m.insert(
+        "result.statuscode".to_string(),
+        status.to_string().into_bytes(),
+    );
     m
 }
 
 /// Standard base64, as Go's encoding/json writes `[]byte`.
 fn base64(data: &[u8]) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(data)
+    use ::base64::Engine as _;
+    ::base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 #[cfg(test)]
@@ -324,7 +344,10 @@ image app from="debian:bookworm-slim" {
             .collect();
         assert_eq!(names, ["build", "test", "app"]);
         assert_eq!(v["targets"][2]["default"], true);
-        assert_eq!(v["targets"][1]["description"], "stage built only with --target, from build");
+        assert_eq!(
+            v["targets"][1]["description"],
+            "stage built only with --target, from build"
+        );
         let text = String::from_utf8(m["result.txt"].clone()).unwrap();
         assert!(text.starts_with("TARGET"), "{text}");
         assert!(text.contains("app (default) image, from "), "{text}");
@@ -352,10 +375,19 @@ image app from="debian:bookworm-slim" {
         assert_eq!(v["buildError"]["location"]["ranges"][0]["start"]["line"], 3);
         assert_eq!(v["sources"][0]["data"], base64(bad.as_bytes()));
         let clean = compile::check(SPEC.as_bytes());
-        let m = lint(&clean.diagnostics, "build.kdl", SPEC.as_bytes(), &clean.text);
+        let m = lint(
+            &clean.diagnostics,
+            "build.kdl",
+            SPEC.as_bytes(),
+            &clean.text,
+        );
         assert_eq!(
             m["result.statuscode"],
-            if clean.diagnostics.is_empty() { b"0" } else { b"1" }
+            if clean.diagnostics.is_empty() {
+                b"0"
+            } else {
+                b"1"
+            }
         );
     }
 }

@@ -1,0 +1,572 @@
+//! `msbc frontend` against a fake LLB bridge: an HTTP/2 gRPC server (the
+//! `h2` crate) on the child's stdin/stdout that answers from a table of
+//! files, records every call and the Return. No engine needed, so these run
+//! in CI: the happy path, and the robustness cases (a spec of several MB,
+//! a spec that is not UTF-8, a missing file, a context without the
+//! template folder, a gateway that closes the stream), each a clean failed
+//! build with a message, never a hang or a panic.
+
+use msbc::backend::llb::pb;
+use msbc::frontend::generated::fsutil::types::Stat;
+use msbc::frontend::generated::moby::buildkit::v1::apicaps::ApiCap;
+use msbc::frontend::generated::moby::buildkit::v1::frontend as gw;
+use prost::Message;
+use std::collections::BTreeMap;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the fake gateway holds and how it behaves.
+#[derive(Default, Clone)]
+struct Gateway {
+    /// Files of the `dockerfile` input.
+    spec_files: BTreeMap<String, Vec<u8>>,
+    /// Files of the `context` input (directories are implied by paths).
+    context: BTreeMap<String, Vec<u8>>,
+    /// Close the connection after this many calls.
+    close_after: Option<usize>,
+    /// Capabilities to leave out of Ping.
+    without: Vec<&'static str>,
+}
+
+#[derive(Debug, Default)]
+struct Outcome {
+    status: i32,
+    stderr: String,
+    calls: Vec<String>,
+    solved: Vec<pb::Definition>,
+    returned: Option<gw::ReturnRequest>,
+}
+
+const CAPS: &[&str] = &[
+    "solve.base",
+    "solve.inlinereturn",
+    "resolveimage",
+    "readfile",
+    "return",
+    "returnmap",
+    "readdir",
+    "statfile",
+    "proto.refarray",
+    "gateway.warnings",
+];
+
+fn frame(msg: &impl Message) -> bytes::Bytes {
+    let body = msg.encode_to_vec();
+    let mut out = Vec::with_capacity(body.len() + 5);
+    out.push(0);
+    out.extend_from_slice(&u32::try_from(body.len()).unwrap().to_be_bytes());
+    out.extend_from_slice(&body);
+    out.into()
+}
+
+fn unframe(body: &[u8]) -> &[u8] {
+    if body.len() < 5 { &[] } else { &body[5..] }
+}
+
+/// The local input a definition reads (`dockerfile`, `context`, or "" for a build).
+fn local_name(def: &pb::Definition) -> String {
+    for bytes in &def.def {
+        if let Ok(op) = pb::Op::decode(bytes.as_slice())
+            && let Some(pb::op::Kind::Source(s)) = op.kind
+            && let Some(name) = s.identifier.strip_prefix("local://")
+            && def.def.len() == 2
+        {
+            return name.to_string();
+        }
+    }
+    String::new()
+}
+
+fn entries(files: &BTreeMap<String, Vec<u8>>, dir: &str) -> Option<Vec<Stat>> {
+    let prefix = if dir.is_empty() || dir == "." {
+        String::new()
+    } else {
+        format!("{}/", dir.trim_end_matches('/'))
+    };
+    let mut out: BTreeMap<String, Stat> = BTreeMap::new();
+    for (path, data) in files {
+        let Some(rest) = path.strip_prefix(&prefix) else {
+            continue;
+        };
+        match rest.split_once('/') {
+            Some((d, _)) => {
+                out.insert(
+                    d.to_string(),
+                    Stat {
+                        path: d.to_string(),
+                        mode: (1 << 31) | 0o755,
+                        ..Stat::default()
+                    },
+                );
+            }
+            None => {
+                out.insert(
+                    rest.to_string(),
+                    Stat {
+                        path: rest.to_string(),
+                        mode: 0o644,
+                        size: data.len() as i64,
+                        ..Stat::default()
+                    },
+                );
+            }
+        }
+    }
+    if out.is_empty() && !prefix.is_empty() {
+        None
+    } else {
+        Some(out.into_values().collect())
+    }
+}
+
+#[derive(Default)]
+struct State {
+    refs: BTreeMap<String, String>,
+    calls: Vec<String>,
+    solved: Vec<pb::Definition>,
+    returned: Option<gw::ReturnRequest>,
+}
+
+async fn answer(
+    request: http::Request<h2::RecvStream>,
+    mut respond: h2::server::SendResponse<bytes::Bytes>,
+    state: &Mutex<State>,
+    gateway: &Gateway,
+) {
+    let path = request
+        .uri()
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let mut body = request.into_body();
+    let mut data = Vec::new();
+    while let Some(chunk) = body.data().await {
+        let Ok(chunk) = chunk else { return };
+        let _ = body.flow_control().release_capacity(chunk.len());
+        data.extend_from_slice(&chunk);
+    }
+    let msg = unframe(&data);
+    let reply = {
+        let mut st = state.lock().unwrap();
+        st.calls.push(path.clone());
+        reply(&path, msg, &mut st, gateway)
+    };
+    let response = http::Response::builder()
+        .status(200)
+        .header("content-type", "application/grpc")
+        .body(())
+        .unwrap();
+    let Ok(mut stream) = respond.send_response(response, false) else {
+        return;
+    };
+    let mut trailers = http::HeaderMap::new();
+    match reply {
+        Ok(bytes) => {
+            let _ = stream.send_data(bytes, false);
+            trailers.insert("grpc-status", "0".parse().unwrap());
+        }
+        Err((code, message)) => {
+            trailers.insert("grpc-status", code.to_string().parse().unwrap());
+            trailers.insert(
+                "grpc-message",
+                message.replace(['\n', '\r'], " ").parse().unwrap(),
+            );
+        }
+    }
+    let _ = stream.send_trailers(trailers);
+}
+
+fn reply(
+    path: &str,
+    msg: &[u8],
+    st: &mut State,
+    gateway: &Gateway,
+) -> Result<bytes::Bytes, (i32, String)> {
+    match path {
+        "Ping" => Ok(frame(&gw::PongResponse {
+            frontend_api_caps: CAPS
+                .iter()
+                .filter(|c| !gateway.without.contains(c))
+                .map(|c| ApiCap { id: (*c).to_string(), enabled: true, ..ApiCap::default() })
+                .collect(),
+            llb_caps: Vec::new(),
+        })),
+        "Solve" => {
+            let req = gw::SolveRequest::decode(msg).expect("a SolveRequest");
+            let def = req.definition.unwrap_or_default();
+            let id = format!("ref-{}", st.refs.len());
+            st.refs.insert(id.clone(), local_name(&def));
+            st.solved.push(def);
+            Ok(frame(&gw::SolveResponse {
+                r#ref: String::new(),
+                result: Some(gw::Result {
+                    result: Some(gw::result::Result::Ref(gw::Ref { id, def: None })),
+                    metadata: BTreeMap::new(),
+                }),
+            }))
+        }
+        "ReadFile" => {
+            let req = gw::ReadFileRequest::decode(msg).expect("a ReadFileRequest");
+            let files = match st.refs.get(&req.r#ref).map(String::as_str) {
+                Some("dockerfile") => &gateway.spec_files,
+                _ => &gateway.context,
+            };
+            match files.get(&req.file_path) {
+                Some(d) => Ok(frame(&gw::ReadFileResponse { data: d.clone() })),
+                None => Err((5, format!("open {}: no such file or directory", req.file_path))),
+            }
+        }
+        "ReadDir" => {
+            let req = gw::ReadDirRequest::decode(msg).expect("a ReadDirRequest");
+            match entries(&gateway.context, &req.dir_path) {
+                Some(e) => Ok(frame(&gw::ReadDirResponse { entries: e })),
+                None => Err((5, format!("{}: no such file or directory", req.dir_path))),
+            }
+        }
+        "ResolveImageConfig" => Ok(frame(&gw::ResolveImageConfigResponse {
+            digest: "sha256:1111111111111111111111111111111111111111111111111111111111111111".into(),
+            config: br#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/fake/bin:/usr/bin:/bin","FROM_BASE=1"]},"rootfs":{"type":"layers","diff_ids":["sha256:2222222222222222222222222222222222222222222222222222222222222222"]}}"#.to_vec(),
+        })),
+        "Warn" => Ok(frame(&gw::WarnResponse {})),
+        "Return" => {
+            st.returned = Some(gw::ReturnRequest::decode(msg).expect("a ReturnRequest"));
+            Ok(frame(&gw::ReturnResponse {}))
+        }
+        other => Err((12, format!("{other} is not served here"))),
+    }
+}
+/// Runs `msbc frontend` with `opts` against `gateway`.
+fn run(opts: &[&str], gateway: Gateway) -> Outcome {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        tokio::time::timeout(Duration::from_secs(60), serve(opts, gateway))
+            .await
+            .expect("msbc frontend finished within 60 s (no hang)")
+    })
+}
+
+async fn serve(opts: &[&str], gateway: Gateway) -> Outcome {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_msbc"));
+    cmd.arg("frontend")
+        .env_clear()
+        .env("BUILDKIT_SESSION_ID", "fake-session")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (i, o) in opts.iter().enumerate() {
+        cmd.env(format!("BUILDKIT_FRONTEND_OPT_{i}"), o);
+    }
+    let mut child = cmd.spawn().expect("msbc starts");
+    let stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let stderr_task = tokio::spawn(async move {
+        let mut s = String::new();
+        let _ = tokio::io::AsyncReadExt::read_to_string(&mut stderr_pipe, &mut s).await;
+        s
+    });
+    let state = Arc::new(Mutex::new(State::default()));
+    if let Ok(mut conn) = h2::server::handshake(tokio::io::join(stdout, stdin)).await {
+        let mut count = 0;
+        // The connection is polled here; each call is answered in a task.
+        while let Some(Ok((request, respond))) = conn.accept().await {
+            if gateway.close_after.is_some_and(|n| count >= n) {
+                break;
+            }
+            count += 1;
+            let (state, gateway) = (state.clone(), gateway.clone());
+            tokio::spawn(async move { answer(request, respond, &state, &gateway).await });
+        }
+        drop(conn);
+    }
+    let mut outcome = {
+        let mut st = state.lock().unwrap();
+        Outcome {
+            calls: std::mem::take(&mut st.calls),
+            solved: std::mem::take(&mut st.solved),
+            returned: st.returned.take(),
+            ..Outcome::default()
+        }
+    };
+    let status = child
+        .wait()
+        .await
+        .map(|s| s.code().unwrap_or(-1))
+        .unwrap_or(-1);
+    outcome.status = status;
+    outcome.stderr = stderr_task.await.unwrap_or_default();
+    outcome
+}
+
+fn spec_gateway(spec: &[u8]) -> Gateway {
+    Gateway {
+        spec_files: BTreeMap::from([("build.kdl".to_string(), spec.to_vec())]),
+        ..Gateway::default()
+    }
+}
+
+fn error_of(o: &Outcome) -> String {
+    let r = o
+        .returned
+        .as_ref()
+        .unwrap_or_else(|| panic!("no Return: {o:?}"));
+    r.error
+        .as_ref()
+        .map(|e| e.message.clone())
+        .unwrap_or_else(|| panic!("Return without an error: {o:?}"))
+}
+
+fn assert_clean(o: &Outcome) {
+    assert!(
+        !o.stderr.contains("panicked"),
+        "msbc panicked:\n{}",
+        o.stderr
+    );
+    assert!(
+        matches!(o.status, 0..=2),
+        "exit {} (not 0, 1 or 2):\n{}",
+        o.status,
+        o.stderr
+    );
+}
+
+const SPEC: &str = r#"msbc 1
+arg GREETING "hello"
+image app from="debian:bookworm-slim" {
+    run "echo ${GREETING} > /greeting"
+    env APP_MODE="prod"
+    entrypoint "cat" "/greeting"
+}
+"#;
+
+#[test]
+fn a_build_solves_the_specs_llb_and_returns_its_config() {
+    let o = run(
+        &[
+            "filename=build.kdl",
+            "build-arg:GREETING=bonjour",
+            "label:team=core",
+        ],
+        spec_gateway(SPEC.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    assert_eq!(o.calls.first().map(String::as_str), Some("Ping"));
+    let r = o.returned.as_ref().expect("a Return");
+    assert!(r.error.is_none(), "{r:?}");
+    let result = r.result.as_ref().expect("a result");
+    let Some(gw::result::Result::Ref(reference)) = &result.result else {
+        panic!("{result:?}")
+    };
+    // The spec's read first, then the build: the id of the second solve.
+    assert_eq!(reference.id, "ref-1");
+    let config: serde_json::Value =
+        serde_json::from_slice(&result.metadata["containerimage.config"]).expect("JSON");
+    assert_eq!(
+        config["config"]["Entrypoint"],
+        serde_json::json!(["cat", "/greeting"])
+    );
+    assert_eq!(config["config"]["Labels"]["team"], "core");
+    let env = config["config"]["Env"].to_string();
+    assert!(
+        env.contains("APP_MODE=prod") && env.contains("FROM_BASE=1"),
+        "the base image's env is inherited: {env}"
+    );
+    // The build's LLB runs the spec's step with the build arg's value.
+    let build = &o.solved[1];
+    let dump = format!("{build:?}");
+    let has_run = build.def.iter().any(|b| {
+        matches!(pb::Op::decode(b.as_slice()).map(|op| op.kind), Ok(Some(pb::op::Kind::Exec(e))) if e.meta.as_ref().is_some_and(|m| m.args.iter().any(|a| a.contains("echo bonjour") || a.contains("echo ${GREETING}"))))
+    });
+    assert!(has_run, "no run of the spec's step: {dump}");
+    // The spec is read from the session's `dockerfile` input, only that file.
+    let spec_read = &o.solved[0];
+    let source = pb::Op::decode(spec_read.def[0].as_slice()).unwrap();
+    let Some(pb::op::Kind::Source(s)) = source.kind else {
+        panic!()
+    };
+    assert_eq!(s.identifier, "local://dockerfile");
+    assert_eq!(s.attrs["local.session"], "fake-session");
+    assert_eq!(s.attrs["local.includepattern"], r#"["build.kdl"]"#);
+}
+
+#[test]
+fn two_platforms_return_a_ref_map() {
+    let o = run(
+        &["platform=linux/amd64,linux/arm64"],
+        spec_gateway(SPEC.as_bytes()),
+    );
+    assert_clean(&o);
+    let result = o.returned.and_then(|r| r.result).expect("a result");
+    let Some(gw::result::Result::Refs(map)) = &result.result else {
+        panic!("{result:?}")
+    };
+    assert_eq!(
+        map.refs.keys().collect::<Vec<_>>(),
+        ["linux/amd64", "linux/arm64"]
+    );
+    let platforms: serde_json::Value =
+        serde_json::from_slice(&result.metadata["refs.platforms"]).unwrap();
+    assert_eq!(
+        platforms["platforms"][1]["platform"]["architecture"],
+        "arm64"
+    );
+    let arm: serde_json::Value =
+        serde_json::from_slice(&result.metadata["containerimage.config/linux/arm64"]).unwrap();
+    assert_eq!(arm["architecture"], "arm64");
+}
+
+#[test]
+fn a_spec_error_returns_its_code_line_and_source() {
+    let bad = "msbc 1\nimage app from=\"debian:bookworm-slim\" {\n    runn \"true\"\n}\n";
+    let o = run(&[], spec_gateway(bad.as_bytes()));
+    assert_clean(&o);
+    assert_eq!(o.status, 1);
+    let message = error_of(&o);
+    assert!(message.starts_with("build.kdl:3: E"), "{message}");
+    let details = &o.returned.as_ref().unwrap().error.as_ref().unwrap().details;
+    assert_eq!(
+        details[0].type_url,
+        "github.com/moby/buildkit/errdefs.Source+json"
+    );
+}
+
+#[test]
+fn a_spec_that_is_not_utf8_fails_with_e0002() {
+    let o = run(
+        &[],
+        spec_gateway(b"msbc 1\nimage app from=\"x\" {\n  run \"\xff\xfe\"\n}\n"),
+    );
+    assert_clean(&o);
+    let message = error_of(&o);
+    assert!(message.contains("E0002"), "{message}");
+}
+
+#[test]
+fn a_spec_of_several_mb_fails_cleanly_past_the_limit() {
+    let mut big = String::from(SPEC);
+    while big.len() < 6 << 20 {
+        big.push_str("// padding padding padding padding padding padding padding padding\n");
+    }
+    let o = run(&[], spec_gateway(big.as_bytes()));
+    assert_clean(&o);
+    let message = error_of(&o);
+    assert!(message.contains("reads specs of up to 4 MiB"), "{message}");
+}
+
+#[test]
+fn a_missing_spec_file_fails_naming_it() {
+    let o = run(&["filename=sub.kdl"], spec_gateway(SPEC.as_bytes()));
+    assert_clean(&o);
+    let message = error_of(&o);
+    assert!(
+        message.contains("cannot read the spec sub.kdl"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_context_without_the_template_folder_fails_naming_it() {
+    let spec = "msbc 1\ntemplates \"platform/templates\"\nuse go { main \"./cmd/x\" }\n";
+    let mut g = spec_gateway(spec.as_bytes());
+    g.context
+        .insert("go.mod".to_string(), b"module x\n".to_vec());
+    let o = run(&[], g);
+    assert_clean(&o);
+    let message = error_of(&o);
+    assert!(
+        message.contains("template directory platform/templates"),
+        "{message}"
+    );
+}
+
+#[test]
+fn templates_and_detected_files_come_from_the_context() {
+    let spec = "msbc 1\ntemplates \"t\"\nuse hello\n";
+    let mut g = spec_gateway(spec.as_bytes());
+    g.context.insert(
+        "t/hello/preset.kdl".into(),
+        b"summary \"a test preset\"\n".to_vec(),
+    );
+    g.context.insert(
+        "t/hello/template.kdl.j2".into(),
+        b"image app from=\"debian:bookworm-slim\" {\n    run \"echo {% if has(\"marker.txt\") %}found{% else %}none{% endif %}\"\n}\n".to_vec(),
+    );
+    g.context.insert("marker.txt".into(), b"x".to_vec());
+    let o = run(&[], g);
+    assert_clean(&o);
+    assert!(o.calls.contains(&"ReadDir".to_string()), "{:?}", o.calls);
+    let r = o.returned.as_ref().expect("a Return");
+    assert!(r.error.is_none(), "{:?}\n{}", r.error, o.stderr);
+    let build = o.solved.last().expect("a build");
+    let found = build
+        .def
+        .iter()
+        .any(|b| format!("{:?}", pb::Op::decode(b.as_slice())).contains("echo found"));
+    assert!(
+        found,
+        "the template did not see marker.txt in the context: {build:?}"
+    );
+}
+
+#[test]
+fn a_gateway_that_closes_the_stream_fails_cleanly() {
+    for after in [1, 2, 3] {
+        let mut g = spec_gateway(SPEC.as_bytes());
+        g.close_after = Some(after);
+        let o = run(&[], g);
+        assert_clean(&o);
+        assert_eq!(o.status, 1, "after {after} calls: {}", o.stderr);
+        assert!(
+            o.stderr.contains("error: "),
+            "after {after} calls: {}",
+            o.stderr
+        );
+    }
+}
+
+#[test]
+fn a_missing_capability_is_named() {
+    let mut g = spec_gateway(SPEC.as_bytes());
+    g.without = vec!["readfile"];
+    let o = run(&[], g);
+    assert_clean(&o);
+    assert!(error_of(&o).contains("`readfile`"), "{o:?}");
+}
+
+#[test]
+fn subrequests_answer_without_building() {
+    let o = run(
+        &["requestid=frontend.targets"],
+        spec_gateway(SPEC.as_bytes()),
+    );
+    assert_clean(&o);
+    let result = o.returned.and_then(|r| r.result).expect("a result");
+    let targets: serde_json::Value =
+        serde_json::from_slice(&result.metadata["result.json"]).unwrap();
+    assert_eq!(targets["targets"][0]["name"], "app");
+    assert_eq!(o.solved.len(), 1, "only the spec was read");
+    let o = run(
+        &["requestid=frontend.outline"],
+        spec_gateway(SPEC.as_bytes()),
+    );
+    let result = o.returned.and_then(|r| r.result).expect("a result");
+    let outline: serde_json::Value =
+        serde_json::from_slice(&result.metadata["result.json"]).unwrap();
+    assert_eq!(outline["args"][0]["value"], "hello");
+    let o = run(
+        &["requestid=frontend.lint"],
+        spec_gateway(b"msbc 1\nimage app from=\"debian\" {\n    runn \"x\"\n}\n"),
+    );
+    let result = o.returned.and_then(|r| r.result).expect("a result");
+    assert_eq!(result.metadata["result.statuscode"], b"1");
+    let o = run(&["requestid=frontend.nope"], spec_gateway(SPEC.as_bytes()));
+    assert!(error_of(&o).contains("does not answer the subrequest `frontend.nope`"));
+}
