@@ -13,7 +13,7 @@ use crate::support::{copy_dir, engine_available, msbc_in, root};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 const REGISTRY: &str = "/usr/bin/docker-registry";
@@ -115,8 +115,15 @@ struct Build {
     image: Option<serde_json::Value>,
 }
 
+/// One build at a time: dockerd 20.10 loading the same frontend image for
+/// parallel builds made one of them fail once.
+static SERIAL: Mutex<()> = Mutex::new(());
+
 /// `docker build -f SPEC --build-arg BUILDKIT_SYNTAX=IMAGE ...` in `dir`.
 fn docker_build(dir: &Path, spec: &str, tag: &str, image: &str, extra: &[&str]) -> Build {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let syntax = format!("BUILDKIT_SYNTAX={image}");
     let out = Command::new("bash")
         .arg(root().join("tests/engine/build.sh"))
