@@ -70,6 +70,9 @@ pub struct StepChange {
     pub new_step: Option<usize>,
     pub old: Option<String>,
     pub new: Option<String>,
+    /// Only image metadata (EXPOSE, LABEL, CMD, ...): no later step loses
+    /// its cache because of it.
+    pub metadata: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -163,28 +166,35 @@ impl Summary {
                 let _ = writeln!(out, "  base: {} → {}", b.old, b.new);
             }
             for c in &s.steps {
+                let tag = if c.metadata { " (metadata)" } else { "" };
                 let _ = match c.change {
                     "added" => writeln!(
                         out,
-                        "  + step {}: {}",
+                        "  + step {}{tag}: {}",
                         c.new_step.unwrap_or(0),
                         one_line(c.new.as_deref())
                     ),
                     "removed" => writeln!(
                         out,
-                        "  - step {}: {}",
+                        "  - step {}{tag}: {}",
                         c.old_step.unwrap_or(0),
                         one_line(c.old.as_deref())
                     ),
                     _ => writeln!(
                         out,
-                        "  ~ step {}: {}\n           → {}",
+                        "  ~ step {}{tag}: {}\n           → {}",
                         c.new_step.unwrap_or(0),
                         one_line(c.old.as_deref()),
                         one_line(c.new.as_deref())
                     ),
                 };
             }
+        }
+        let metadata_only = self.stages.iter().all(|s| {
+            s.change == "changed" && s.base.is_none() && s.steps.iter().all(|c| c.metadata)
+        });
+        if self.cache.is_empty() && !self.stages.is_empty() && metadata_only {
+            out.push_str("loses no cache: only image metadata changed\n");
         }
         if !self.cache.is_empty() {
             let parts: Vec<String> = self.cache.iter().map(CacheLoss::short).collect();
@@ -297,16 +307,22 @@ fn resolved(build: &Build, w: &Word) -> String {
         .collect()
 }
 
+/// What a stage starts from, as the build sees it. Only an image is pulled
+/// for a platform: a stage built on a stage runs where that stage does
+/// (BuildKit ignores `--platform` there, and so do both backends), so its
+/// own `platform=` is not part of its base.
 fn base_text(build: &Build, stage: &Stage) -> String {
-    let mut s = match &stage.base {
-        Base::Image(w) => resolved(build, w),
+    match &stage.base {
+        Base::Image(w) => {
+            let mut s = resolved(build, w);
+            if let Some(p) = &stage.platform {
+                let _ = write!(s, " (platform {})", resolved(build, p));
+            }
+            s
+        }
         Base::Stage(id) => format!("stage {}", build.stage(*id).name),
         Base::Scratch => "scratch".to_string(),
-    };
-    if let Some(p) = &stage.platform {
-        let _ = write!(s, " (platform {})", resolved(build, p));
     }
-    s
 }
 
 fn step_keys(build: &Build, stage: &Stage) -> Vec<String> {
@@ -378,6 +394,99 @@ fn match_stages(old: &Build, new: &Build) -> (Build, Vec<Option<usize>>, Vec<boo
     (old, matched, renamed)
 }
 
+/// Whether a step makes BuildKit's cache keys of later steps differ when it
+/// changes: a layer (copy, run, workdir) or a value later steps run with
+/// (env, args, user, shell). EXPOSE, LABEL, CMD, ENTRYPOINT, HEALTHCHECK,
+/// VOLUME and STOPSIGNAL only set the image config, which no op depends on.
+fn in_cache_chain(kind: &StepKind) -> bool {
+    match kind {
+        StepKind::Args { .. }
+        | StepKind::Workdir { .. }
+        | StepKind::Copy(_)
+        | StepKind::Run(_)
+        | StepKind::Env { .. }
+        | StepKind::User { .. }
+        | StepKind::Shell { .. } => true,
+        StepKind::Label { .. }
+        | StepKind::Expose { .. }
+        | StepKind::Entrypoint { .. }
+        | StepKind::Cmd { .. }
+        | StepKind::Healthcheck { .. }
+        | StepKind::Volume { .. }
+        | StepKind::StopSignal { .. } => false,
+    }
+}
+
+/// The steps that differ (an LCS over their instructions), in order.
+fn step_changes(
+    old_keys: &[String],
+    new_keys: &[String],
+    old_steps: &[crate::ir::Step],
+    new_steps: &[crate::ir::Step],
+) -> Vec<StepChange> {
+    let metadata = |steps: &[crate::ir::Step], i: Option<usize>| {
+        i.is_none_or(|i| steps.get(i).is_some_and(|s| !in_cache_chain(&s.kind)))
+    };
+    let mut steps = Vec::new();
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, old_keys, new_keys) {
+        let (tag, old_range, new_range) = op.as_tag_tuple();
+        let (ol, nl) = match tag {
+            similar::DiffTag::Equal => continue,
+            similar::DiffTag::Delete => (old_range.len(), 0),
+            similar::DiffTag::Insert => (0, new_range.len()),
+            similar::DiffTag::Replace => (old_range.len(), new_range.len()),
+        };
+        for k in 0..ol.max(nl) {
+            let oi = (k < ol).then(|| old_range.start + k);
+            let ni = (k < nl).then(|| new_range.start + k);
+            steps.push(StepChange {
+                change: match (oi, ni) {
+                    (Some(_), Some(_)) => "changed",
+                    (Some(_), None) => "removed",
+                    _ => "added",
+                },
+                old_step: oi.map(|i| i + 1),
+                new_step: ni.map(|i| i + 1),
+                old: oi.map(|i| old_keys[i].clone()),
+                new: ni.map(|i| new_keys[i].clone()),
+                metadata: metadata(old_steps, oi) && metadata(new_steps, ni),
+            });
+        }
+    }
+    steps
+}
+
+/// The first step of `n` (0-based, counting all its steps) whose cache key
+/// differs from `o`'s, comparing only the steps in the cache chain; and
+/// whether the chain only lost steps at its end (the stage's result
+/// differs for what is built on it, though none of its own steps reruns).
+fn first_cache_change(old: &Build, o: &Stage, new: &Build, n: &Stage) -> (Option<usize>, bool) {
+    let chain = |build: &Build, stage: &Stage| -> (Vec<usize>, Vec<String>) {
+        stage
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| in_cache_chain(&s.kind))
+            .map(|(i, s)| (i, render_step(build, &s.kind)))
+            .unzip()
+    };
+    let (_, old_keys) = chain(old, o);
+    let (new_index, new_keys) = chain(new, n);
+    let mut first: Option<usize> = None;
+    let mut tail = false;
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old_keys, &new_keys) {
+        let (tag, _, new_range) = op.as_tag_tuple();
+        if tag == similar::DiffTag::Equal {
+            continue;
+        }
+        match new_index.get(new_range.start) {
+            Some(&i) => first = Some(first.map_or(i, |f| f.min(i))),
+            None => tail = true,
+        }
+    }
+    (first, tail)
+}
+
 /// Compares two builds.
 pub fn summarize(old: &Build, new: &Build) -> Summary {
     let mut summary = Summary::default();
@@ -436,6 +545,7 @@ pub fn summarize(old: &Build, new: &Build) -> Summary {
                         new_step: Some(i + 1),
                         old: None,
                         new: Some(k.clone()),
+                        metadata: !in_cache_chain(&n.steps[i].kind),
                     })
                     .collect(),
             });
@@ -445,65 +555,10 @@ pub fn summarize(old: &Build, new: &Build) -> Summary {
         let old_keys = step_keys(&old, o);
         let (old_base, new_base) = (base_text(&old, o), base_text(new, n));
         let base_changed = old_base != new_base;
-        let mut steps = Vec::new();
-        let mut first_changed: Option<usize> = None;
-        let mut tail_changed = false;
-        for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old_keys, &new_keys) {
-            let (_, old_range, new_range) = op.as_tag_tuple();
-            match op.tag() {
-                similar::DiffTag::Equal => {}
-                similar::DiffTag::Delete => {
-                    for i in old_range.clone() {
-                        steps.push(StepChange {
-                            change: "removed",
-                            old_step: Some(i + 1),
-                            new_step: None,
-                            old: Some(old_keys[i].clone()),
-                            new: None,
-                        });
-                    }
-                    if new_range.start < new_keys.len() {
-                        first_changed =
-                            Some(first_changed.map_or(new_range.start, |f| f.min(new_range.start)));
-                    } else {
-                        tail_changed = true;
-                    }
-                }
-                similar::DiffTag::Insert => {
-                    for i in new_range.clone() {
-                        steps.push(StepChange {
-                            change: "added",
-                            old_step: None,
-                            new_step: Some(i + 1),
-                            old: None,
-                            new: Some(new_keys[i].clone()),
-                        });
-                    }
-                    first_changed =
-                        Some(first_changed.map_or(new_range.start, |f| f.min(new_range.start)));
-                }
-                similar::DiffTag::Replace => {
-                    let (ol, nl) = (old_range.len(), new_range.len());
-                    for k in 0..ol.max(nl) {
-                        let oi = (k < ol).then(|| old_range.start + k);
-                        let ni = (k < nl).then(|| new_range.start + k);
-                        steps.push(StepChange {
-                            change: match (oi, ni) {
-                                (Some(_), Some(_)) => "changed",
-                                (Some(_), None) => "removed",
-                                _ => "added",
-                            },
-                            old_step: oi.map(|i| i + 1),
-                            new_step: ni.map(|i| i + 1),
-                            old: oi.map(|i| old_keys[i].clone()),
-                            new: ni.map(|i| new_keys[i].clone()),
-                        });
-                    }
-                    first_changed =
-                        Some(first_changed.map_or(new_range.start, |f| f.min(new_range.start)));
-                }
-            }
-        }
+        let steps = step_changes(&old_keys, &new_keys, &o.steps, &n.steps);
+        // The cache chain: only steps that make a layer or change what
+        // later steps run with (image metadata is not part of it).
+        let (mut first_changed, tail_changed) = first_cache_change(&old, o, new, n);
         // Why later steps lose their cache.
         let mut reason: Option<String> = None;
         let mut whole = false;
@@ -836,6 +891,26 @@ mod tests {
         let s = summarize(&old, &new);
         let losses: Vec<String> = s.cache.iter().map(CacheLoss::short).collect();
         assert_eq!(losses, vec!["a (step 2)", "image app (steps 2–4)"]);
+    }
+
+    #[test]
+    fn a_stage_on_a_stage_runs_on_its_platform() {
+        let spec = "msbc 1\nstage a from=\"alpine:3.20\" platform=\"${BUILDPLATFORM}\" {\n    run \"true\"\n}\nimage b from=a @P@ {\n    run \"echo b\"\n}\n";
+        let old = build(&spec.replace("@P@", ""));
+        let new = build(&spec.replace("@P@", "platform=\"${BUILDPLATFORM}\""));
+        let s = summarize(&old, &new);
+        assert!(s.is_empty(), "{}", s.render());
+        // An image's platform is what is pulled: that is a change.
+        let moved = build(
+            &spec
+                .replace(" platform=\"${BUILDPLATFORM}\" {", " {")
+                .replace("@P@", ""),
+        );
+        let s = summarize(&moved, &old);
+        assert_eq!(
+            s.stages[0].base.as_ref().map(|b| b.new.as_str()),
+            Some("alpine:3.20 (platform ${BUILDPLATFORM})")
+        );
     }
 
     #[test]
