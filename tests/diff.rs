@@ -615,3 +615,63 @@ fn metadata_changes_lose_no_cache() {
         run.stdout
     );
 }
+
+/// Issue 11.3: what the import of a Dockerfile leaves out or changes
+/// (`ADD https://…`, `ONBUILD`, `MAINTAINER`, `$HOME` kept literal) is a
+/// difference: in the summary, in `--format json`, in the exit code and in
+/// `compile --check`; what it only writes another way is not.
+#[test]
+fn what_the_import_cannot_represent_is_a_difference() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-unrepresented");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let same = "FROM alpine\nADD a.txt /a.txt\nRUN echo hi\n";
+    std::fs::write(dir.join("a.txt"), "a").expect("write");
+    std::fs::write(dir.join("Dockerfile"), same).expect("write");
+    let import = msbc_in(&dir, &["import", "Dockerfile"], None);
+    assert_eq!(import.status, 0, "{}", import.stderr);
+    assert!(import.stderr.contains("I005"), "{}", import.stderr);
+    std::fs::write(dir.join("build.kdl"), &import.stdout).expect("write");
+    // `:latest` spelled out and ADD written as copy: the same build.
+    let run = msbc_in(&dir, &["diff", "--exit-code", "Dockerfile", "build.kdl"], None);
+    assert_eq!(run.status, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("no changes"), "{}", run.stdout);
+    let lossy = "FROM alpine\nMAINTAINER someone\nADD a.txt /a.txt\nADD https://example.com/tool.tgz /opt/\nONBUILD RUN echo later\nWORKDIR $HOME/app\nRUN echo hi\n";
+    std::fs::write(dir.join("Dockerfile"), lossy).expect("write");
+    let run = msbc_in(&dir, &["diff", "--exit-code", "Dockerfile", "build.kdl"], None);
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    assert!(!run.stdout.contains("no changes"), "{}", run.stdout);
+    for want in [
+        "Dockerfile: not in the imported spec (a spec cannot say it):",
+        "  line 2 [I001]: `MAINTAINER`",
+        "  line 4 [I004]: `ADD https://example.com/tool.tgz`",
+        "  line 5 [I001]: `ONBUILD`",
+        "  line 6 [I003]: `$HOME`",
+    ] {
+        assert!(run.stdout.contains(want), "no `{want}` in:\n{}", run.stdout);
+    }
+    assert!(!run.stdout.contains("[I005]"), "{}", run.stdout);
+    // Either side, and in JSON.
+    let run = msbc_in(
+        &dir,
+        &["diff", "--format", "json", "build.kdl", "Dockerfile"],
+        None,
+    );
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(doc["changed"], true, "{}", run.stdout);
+    let codes: Vec<&str> = doc["summary"]["unrepresented"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|u| u["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["I001", "I004", "I001", "I003"], "{}", run.stdout);
+    // The drift gate names them too.
+    let run = msbc_in(&dir, &["compile", "--check", "Dockerfile", "build.kdl"], None);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("  line 5 [I001]: `ONBUILD`"),
+        "{}",
+        run.stderr
+    );
+}

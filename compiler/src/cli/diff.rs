@@ -17,6 +17,8 @@ use std::process::Command;
 /// One side of a diff, compiled.
 struct Side {
     label: String,
+    /// What importing this side's Dockerfile could not represent.
+    lost: Vec<diff::Unrepresented>,
     build: Build,
     text: String,
     llb: Option<backend::llb::pb::Definition>,
@@ -57,19 +59,24 @@ fn is_dockerfile(path: &Path) -> bool {
         || name.ends_with(".containerfile")
 }
 
-/// A Dockerfile as a spec (imported); `Err(code)` after printing why not.
-fn imported_spec(path: &Path) -> Result<Result<Spec, i32>, String> {
+/// A Dockerfile as a spec (imported), with what the import could not
+/// represent; `Err(code)` after printing why not.
+fn imported_spec(path: &Path) -> Result<Result<(Spec, Vec<diff::Unrepresented>), i32>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let shown = path.display().to_string();
     match import::import(&bytes) {
         Ok(imported) => {
             print_import_warnings(&shown, &imported.warnings);
-            Ok(Ok(Spec {
-                shown: format!("{shown} (imported)"),
-                name: "build.kdl".to_string(),
-                dir: parent_dir(path),
-                bytes: imported.kdl.into_bytes(),
-            }))
+            let lost = diff::Unrepresented::from_import(&shown, &imported.warnings);
+            Ok(Ok((
+                Spec {
+                    shown: format!("{shown} (imported)"),
+                    name: "build.kdl".to_string(),
+                    dir: parent_dir(path),
+                    bytes: imported.kdl.into_bytes(),
+                },
+                lost,
+            )))
         }
         Err(e) => {
             print_import_error(&shown, &e);
@@ -157,6 +164,7 @@ fn compile_side(
     };
     Ok(Side {
         label,
+        lost: Vec::new(),
         build,
         text,
         llb,
@@ -187,6 +195,7 @@ pub(super) fn run(a: &DiffArgs) -> CliResult {
     if let (Some(o), Some(n)) = (&old.llb, &new.llb) {
         summary.ops = Some(diff::op_changes(o, n));
     }
+    summary.unrepresented = [old.lost.as_slice(), new.lost.as_slice()].concat();
     let changed = !summary.is_empty() || old.text != new.text;
     let color = a.format == DiffFormat::Human
         && std::io::stdout().is_terminal()
@@ -243,18 +252,18 @@ fn paths_sides(a: &DiffArgs) -> Result<Sides, String> {
                 .to_string(),
         );
     };
-    let load = |path: &Path| -> Result<Result<Spec, i32>, String> {
+    let load = |path: &Path| -> Result<Result<(Spec, Vec<diff::Unrepresented>), i32>, String> {
         if is_dockerfile(path) {
             imported_spec(path)
         } else {
-            read_spec(path).map(Ok)
+            read_spec(path).map(|s| Ok((s, Vec::new())))
         }
     };
-    let old = match load(old_path)? {
+    let (old, old_lost) = match load(old_path)? {
         Ok(s) => s,
         Err(code) => return Ok(Err(code)),
     };
-    let new = match load(new_path)? {
+    let (new, new_lost) = match load(new_path)? {
         Ok(s) => s,
         Err(code) => return Ok(Err(code)),
     };
@@ -265,10 +274,11 @@ fn paths_sides(a: &DiffArgs) -> Result<Sides, String> {
         return Ok(Err(SPEC_ERROR));
     };
     let name = new.name.clone();
-    Ok(Ok((
-        compile_side(&oc, old_path.display().to_string(), a, &name)?,
-        compile_side(&nc, new_path.display().to_string(), a, &name)?,
-    )))
+    let mut old_side = compile_side(&oc, old_path.display().to_string(), a, &name)?;
+    let mut new_side = compile_side(&nc, new_path.display().to_string(), a, &name)?;
+    old_side.lost = old_lost;
+    new_side.lost = new_lost;
+    Ok(Ok((old_side, new_side)))
 }
 
 /// The one spec of `--rev` and `--templates-from` (default `build.kdl`).
@@ -380,15 +390,17 @@ fn rev_sides(a: &DiffArgs, rev: &str) -> Result<Sides, String> {
 }
 
 /// For `compile --check`: the semantic summary of how the checked-in
-/// Dockerfile `have` differs from `build`, when `have` can be imported.
-pub(super) fn drift_summary(have: &str, build: &Build) -> Option<String> {
+/// Dockerfile `have` (shown as `shown`) differs from `build`, when `have`
+/// can be imported.
+pub(super) fn drift_summary(have: &str, shown: &str, build: &Build) -> Option<String> {
     let imported = import::import(have.as_bytes()).ok()?;
     let checked = compile::check(imported.kdl.as_bytes());
     if checked.diagnostics.has_errors() {
         return None;
     }
     let old = lower::select(checked.model.as_ref()?, &Selection::default()).ok()?;
-    let summary = diff::summarize(&old, build);
+    let mut summary = diff::summarize(&old, build);
+    summary.unrepresented = diff::Unrepresented::from_import(shown, &imported.warnings);
     (!summary.is_empty()).then(|| summary.render())
 }
 

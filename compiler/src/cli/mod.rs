@@ -421,7 +421,7 @@ fn drift_check(
             eprintln!("{shown} is out of date with the spec:");
             // What changes, stage by stage, when the checked-in file reads back.
             if path == file
-                && let Some(summary) = build.and_then(|b| diff::drift_summary(&have, b))
+                && let Some(summary) = build.and_then(|b| diff::drift_summary(&have, &shown, b))
             {
                 eprint!("{summary}");
                 eprintln!();

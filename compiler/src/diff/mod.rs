@@ -30,6 +30,38 @@ pub struct Summary {
     /// With `--emit llb-json`: ops whose digests appear or disappear.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ops: Option<OpChanges>,
+    /// What importing a Dockerfile side left out or changed (a spec cannot
+    /// say it): each is a difference the compiled builds cannot show.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unrepresented: Vec<Unrepresented>,
+}
+
+/// One instruction, flag or value of a Dockerfile the import could not
+/// carry over (an `I0xx` warning that changes the build).
+#[derive(Debug, Clone, Serialize)]
+pub struct Unrepresented {
+    /// The Dockerfile, as the diff names it.
+    pub file: String,
+    pub line: usize,
+    pub code: String,
+    pub message: String,
+}
+
+impl Unrepresented {
+    /// The warnings of an import that change the build (not those that
+    /// write the same build another way).
+    pub fn from_import(file: &str, warnings: &[crate::import::Warning]) -> Vec<Unrepresented> {
+        warnings
+            .iter()
+            .filter(|w| w.lossy)
+            .map(|w| Unrepresented {
+                file: file.to_string(),
+                line: w.line,
+                code: w.code.to_string(),
+                message: w.message.clone(),
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -114,6 +146,7 @@ impl Summary {
         self.args.is_empty()
             && self.stages.is_empty()
             && self.images.is_empty()
+            && self.unrepresented.is_empty()
             && self
                 .ops
                 .as_ref()
@@ -126,6 +159,17 @@ impl Summary {
         if self.is_empty() {
             out.push_str("no changes\n");
             return out;
+        }
+        let mut files: Vec<&str> = self.unrepresented.iter().map(|u| u.file.as_str()).collect();
+        files.dedup();
+        for file in files {
+            let _ = writeln!(
+                out,
+                "{file}: not in the imported spec (a spec cannot say it):"
+            );
+            for u in self.unrepresented.iter().filter(|u| u.file == file) {
+                let _ = writeln!(out, "  line {} [{}]: {}", u.line, u.code, u.message);
+            }
         }
         for a in &self.args {
             let show = |v: &Option<String>| match v {

@@ -87,6 +87,11 @@ pub struct Warning {
     pub line: usize,
     pub code: ImportCode,
     pub message: String,
+    /// The spec builds something else than the Dockerfile (an instruction,
+    /// flag or value left out or changed), as opposed to the same build
+    /// written another way (`ADD` of local files as `copy`, `:latest`
+    /// spelled out). `msbc diff` reports these as differences.
+    pub lossy: bool,
 }
 
 /// Why the input cannot be imported.
@@ -210,11 +215,23 @@ fn not_dockerfile(line: usize, message: impl Into<String>) -> ImportError {
 }
 
 impl Converter {
+    /// What the spec cannot say: left out or changed.
     fn warn(&mut self, line: usize, code: ImportCode, message: impl Into<String>) {
         self.warnings.push(Warning {
             line,
             code,
             message: message.into(),
+            lossy: true,
+        });
+    }
+
+    /// The same build written another way (I005, not a difference).
+    fn same(&mut self, line: usize, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            line,
+            code: ImportCode::Approximated,
+            message: message.into(),
+            lossy: false,
         });
     }
 
@@ -448,9 +465,8 @@ impl Converter {
             _ => {
                 let mut text = self.word(image, ins.line, true);
                 if literal(image).is_some() && !has_tag(&text) {
-                    self.warn(
+                    self.same(
                         ins.line,
-                        ImportCode::Approximated,
                         format!("`{text}` has no tag: written as `{text}:latest`, which it means"),
                     );
                     text.push_str(":latest");
@@ -468,9 +484,8 @@ impl Converter {
         }
         if self.stages.iter().any(|s| s.name == stage_name) {
             let renamed = format!("{stage_name}-{index}");
-            self.warn(
+            self.same(
                 ins.line,
-                ImportCode::Approximated,
                 format!("a second stage named `{stage_name}` is renamed `{renamed}`"),
             );
             stage_name = renamed;
@@ -951,9 +966,9 @@ impl Converter {
         if has_tag(&image) {
             return image;
         }
-        self.warn(
+        self.same(
             line,
-            ImportCode::Approximated,
+
             format!("`--from={image}` names no stage and has no tag: written as `{image}:latest`, which it means"),
         );
         format!("{image}:latest")
@@ -1054,9 +1069,8 @@ impl Converter {
                     return;
                 }
             }
-            self.warn(
+            self.same(
                 ins.line,
-                ImportCode::Approximated,
                 "`ADD` of local files is written as `copy`, which does the same",
             );
         }
