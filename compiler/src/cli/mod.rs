@@ -3,6 +3,7 @@
 
 mod args;
 mod diff;
+mod editor;
 mod lock;
 mod presets;
 mod templates;
@@ -49,6 +50,7 @@ where
         Command::Lock(a) => lock::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::Import(a) => diff::import_cmd(&a),
+        Command::Graph(a) => editor::graph_cmd(&a),
         Command::Schema => {
             print!("{}", crate::backend::json::schema());
             Ok(OK)
