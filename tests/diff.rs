@@ -633,12 +633,20 @@ fn what_the_import_cannot_represent_is_a_difference() {
     assert!(import.stderr.contains("I005"), "{}", import.stderr);
     std::fs::write(dir.join("build.kdl"), &import.stdout).expect("write");
     // `:latest` spelled out and ADD written as copy: the same build.
-    let run = msbc_in(&dir, &["diff", "--exit-code", "Dockerfile", "build.kdl"], None);
+    let run = msbc_in(
+        &dir,
+        &["diff", "--exit-code", "Dockerfile", "build.kdl"],
+        None,
+    );
     assert_eq!(run.status, 0, "{}", run.stdout);
     assert!(run.stdout.contains("no changes"), "{}", run.stdout);
     let lossy = "FROM alpine\nMAINTAINER someone\nADD a.txt /a.txt\nADD https://example.com/tool.tgz /opt/\nONBUILD RUN echo later\nWORKDIR $HOME/app\nRUN echo hi\n";
     std::fs::write(dir.join("Dockerfile"), lossy).expect("write");
-    let run = msbc_in(&dir, &["diff", "--exit-code", "Dockerfile", "build.kdl"], None);
+    let run = msbc_in(
+        &dir,
+        &["diff", "--exit-code", "Dockerfile", "build.kdl"],
+        None,
+    );
     assert_eq!(run.status, 1, "{}", run.stdout);
     assert!(!run.stdout.contains("no changes"), "{}", run.stdout);
     for want in [
@@ -667,7 +675,11 @@ fn what_the_import_cannot_represent_is_a_difference() {
         .collect();
     assert_eq!(codes, ["I001", "I004", "I001", "I003"], "{}", run.stdout);
     // The drift gate names them too.
-    let run = msbc_in(&dir, &["compile", "--check", "Dockerfile", "build.kdl"], None);
+    let run = msbc_in(
+        &dir,
+        &["compile", "--check", "Dockerfile", "build.kdl"],
+        None,
+    );
     assert_eq!(run.status, 1, "{}", run.stderr);
     assert!(
         run.stderr.contains("  line 5 [I001]: `ONBUILD`"),
