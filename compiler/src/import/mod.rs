@@ -772,6 +772,11 @@ impl Converter {
                 ),
             }
         }
+        let fed = match ins.heredocs.as_slice() {
+            [only] => fed_heredoc(&ins.rest, only),
+            _ => None,
+        };
+        let mut exec: Option<Vec<String>> = None;
         let script = match (json_form(&ins.rest), ins.heredocs.as_slice()) {
             (Some(argv), _) => {
                 let shell = self
@@ -782,11 +787,8 @@ impl Converter {
                 if argv.len() == shell.len() + 1 && argv[..shell.len()] == shell[..] {
                     argv[shell.len()].clone()
                 } else {
-                    self.warn(ins.line, ImportCode::Approximated, "an exec-form `RUN` is written as a shell script (its arguments quoted for the shell)");
-                    argv.iter()
-                        .map(|a| shell_quote(a))
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                    exec = Some(argv);
+                    String::new()
                 }
             }
             // `RUN <<EOF` runs the body; its last newline changes nothing
@@ -795,6 +797,17 @@ impl Converter {
                 let body = &only.content;
                 body.strip_suffix('\n').unwrap_or(body).to_string()
             }
+            // `RUN <<EOT bash`: the command first, as a reader writes it.
+            (None, [only]) if fed.is_some() => {
+                let command = fed.unwrap_or_default();
+                format!("{command} {}\n{}{}", only.word, only.content, only.name)
+            }
+            // Continued lines keep their shape where the shell reads them
+            // as BuildKit joins them.
+            (None, []) => match &ins.rest_lines {
+                Some(lines) if continuations_join(lines) => lines.clone(),
+                _ => ins.rest.clone(),
+            },
             (None, docs) => {
                 let mut s = ins.rest.clone();
                 for h in docs {
@@ -805,6 +818,27 @@ impl Converter {
                 s
             }
         };
+        if let Some(argv) = &exec {
+            if argv.is_empty() {
+                self.warn(
+                    ins.line,
+                    ImportCode::Approximated,
+                    "an empty `RUN` is left out",
+                );
+                return;
+            }
+            let mut line = format!("run {}{props} exec=#true", kdl_list(argv));
+            if !mounts.is_empty() {
+                line.push_str(" {");
+                for m in mounts {
+                    line.push_str("\n        ");
+                    line.push_str(&m);
+                }
+                line.push_str("\n    }");
+            }
+            self.step(line);
+            return;
+        }
         if script.trim().is_empty() {
             self.warn(
                 ins.line,
@@ -1156,6 +1190,65 @@ fn is_whole_heredoc(rest: &str) -> bool {
     !after.is_empty() && !after.contains(char::is_whitespace)
 }
 
+/// `RUN <<EOT bash -e` (a heredoc fed to a simple command): the command,
+/// to be written before the heredoc (`bash -e <<EOT`), which the shell
+/// reads the same. `None` when more than a simple command follows.
+fn fed_heredoc(rest: &str, heredoc: &lexer::Heredoc) -> Option<String> {
+    let after = rest.strip_prefix(heredoc.word.as_str())?;
+    if !after.starts_with([' ', '\t']) {
+        return None;
+    }
+    let command = after.trim();
+    let simple = !command.is_empty() && !command.contains(|c: char| "|&;<>()`#\n\r".contains(c));
+    simple.then(|| command.to_string())
+}
+
+/// Whether a shell reads `lines` (a script with `\`-newline line
+/// continuations) as it reads the one line BuildKit joins them into: no
+/// continuation inside single quotes or a comment, where the shell keeps it.
+fn continuations_join(lines: &str) -> bool {
+    #[derive(PartialEq)]
+    enum In {
+        Plain,
+        Single,
+        Double,
+        Comment,
+    }
+    let mut state = In::Plain;
+    let mut word_start = true;
+    let mut chars = lines.chars().peekable();
+    while let Some(c) = chars.next() {
+        let continues = c == '\\' && chars.peek() == Some(&'\n');
+        match state {
+            In::Single | In::Comment if continues => return false,
+            In::Single => {
+                if c == '\'' {
+                    state = In::Plain;
+                }
+            }
+            In::Comment => {}
+            In::Double => match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => state = In::Plain,
+                _ => {}
+            },
+            In::Plain => match c {
+                '\\' => {
+                    chars.next();
+                }
+                '\'' => state = In::Single,
+                '"' => state = In::Double,
+                '#' if word_start => state = In::Comment,
+                _ => {}
+            },
+        }
+        word_start = state == In::Plain && (c.is_whitespace() || ";&|()".contains(c));
+    }
+    true
+}
+
 /// `NAME=value` split at the first `=` of the first literal piece.
 fn split_pair(word: &[Piece]) -> (String, Option<Vec<Piece>>) {
     let mut name = String::new();
@@ -1257,17 +1350,6 @@ fn csv_fields(s: &str) -> Vec<String> {
     out.push(cur);
     out.retain(|f| !f.is_empty());
     out
-}
-
-fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
 }
 
 /// Code points KDL v2 does not allow literally in a string.

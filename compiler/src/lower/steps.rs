@@ -498,6 +498,10 @@ impl Ctx<'_, '_> {
         });
         ir::Run {
             script: run.script.value.clone(),
+            exec: run
+                .exec
+                .as_ref()
+                .map(|args| args.iter().map(|a| a.value.clone()).collect()),
             shell: scope.shell.clone(),
             network,
             mounts,

@@ -328,7 +328,10 @@ impl Writer<'_> {
             text.push_str(f);
             text.push_str(CONTINUE);
         }
-        if shell_form_safe(&run.script) {
+        if let Some(argv) = &run.exec {
+            text.push_str(&json_array(argv.iter().map(String::as_str)));
+            self.line(&text);
+        } else if shell_form_safe(&run.script) {
             text.push_str(&run.script);
             self.line(&text);
         } else if heredocs && run.script.contains('\n') {

@@ -857,7 +857,10 @@ impl<'a> Lowering<'a> {
         }];
         // A multi-line script is a heredoc in the Dockerfile; one that
         // starts with `#!` runs as a file there, with its interpreter.
-        if run.script.contains('\n') && run.script.starts_with("#!") {
+        if let Some(argv) = &run.exec {
+            // Exec form: the arguments as they are, no shell.
+            args = argv.clone();
+        } else if run.script.contains('\n') && run.script.starts_with("#!") {
             let file = heredoc_name(&run.script);
             let mut data = run.script.clone().into_bytes();
             if !run.script.ends_with('\n') {
