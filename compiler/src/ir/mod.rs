@@ -373,6 +373,14 @@ pub enum Mount {
     },
 }
 
+/// Where a secret mount with no `target=` appears: `/run/secrets/` and the
+/// last path element of its id (`a/b/token` → `/run/secrets/token`), as
+/// BuildKit's Dockerfile frontend mounts it. The one definition: E0207,
+/// E0501 and both backends use it.
+pub fn default_secret_target(id: &str) -> String {
+    format!("/run/secrets/{}", id.rsplit('/').next().unwrap_or(id))
+}
+
 impl Mount {
     /// Where the mount appears inside the container (for sorting and LLB).
     pub fn target(&self) -> String {
@@ -382,7 +390,7 @@ impl Mount {
             | Mount::Bind { target, .. } => target.clone(),
             Mount::Secret { id, target, .. } => target
                 .clone()
-                .unwrap_or_else(|| format!("/run/secrets/{id}")),
+                .unwrap_or_else(|| default_secret_target(id)),
             Mount::Ssh { target, .. } => target
                 .clone()
                 .unwrap_or_else(|| "/run/buildkit/ssh_agent.0".to_string()),
