@@ -147,13 +147,14 @@ fn named_in_config(
     }
     for decl in decls {
         for step in &decl.steps {
-            match &step.kind {
-                ast::StepKind::Env(pairs) => values.extend(pairs.iter().map(|(_, v)| (v, "env"))),
-                ast::StepKind::Label(pairs) => {
-                    values.extend(pairs.iter().map(|(_, v)| (v, "label")));
-                }
-                _ => {}
-            }
+            values.extend(step.kind.stored().into_iter().filter_map(|v| match v {
+                ast::Stored::Env(_, v) => Some((v, "env")),
+                ast::Stored::Label(_, v) => Some((v, "label")),
+                ast::Stored::User(_)
+                | ast::Stored::Workdir(_)
+                | ast::Stored::Volume(_)
+                | ast::Stored::Fixed => None,
+            }));
         }
     }
     for (value, what) in values {

@@ -622,29 +622,11 @@ pub(super) fn step_arg_uses(step: &StepKind, known: &[&str]) -> Vec<String> {
         }
     };
     match step {
-        StepKind::Workdir { path } => from_word(path, &mut out),
-        StepKind::Copy(c) => {
-            for w in c
-                .sources
-                .iter()
-                .chain(std::iter::once(&c.dest))
-                .chain(c.chown.iter())
-            {
-                from_word(w, &mut out);
-            }
-        }
         StepKind::Run(r) => out.extend(script_mentions(&r.script, known)),
-        StepKind::Env { vars } => vars.iter().for_each(|(_, w)| from_word(w, &mut out)),
-        StepKind::Label { labels } => labels.iter().for_each(|(_, w)| from_word(w, &mut out)),
-        StepKind::User { user } => from_word(user, &mut out),
-        StepKind::Volume { paths } => paths.iter().for_each(|w| from_word(w, &mut out)),
-        StepKind::Args { .. }
-        | StepKind::Expose { .. }
-        | StepKind::Entrypoint { .. }
-        | StepKind::Cmd { .. }
-        | StepKind::Healthcheck { .. }
-        | StepKind::StopSignal { .. }
-        | StepKind::Shell { .. } => {}
+        other => other
+            .words()
+            .into_iter()
+            .for_each(|w| from_word(w, &mut out)),
     }
     out
 }
