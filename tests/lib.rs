@@ -15,6 +15,7 @@ mod support;
 mod cli;
 mod diagnostics;
 mod diff;
+mod editor;
 mod equivalence;
 mod fuzz;
 mod import;

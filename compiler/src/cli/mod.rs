@@ -20,6 +20,7 @@ macro_rules! say_part {
 
 mod args;
 mod diff;
+mod editor;
 mod lock;
 mod out;
 mod presets;
@@ -33,6 +34,8 @@ use crate::diag::{Code, Diagnostics, did_you_mean};
 use crate::lower::Selection;
 use args::{CheckArgs, Cli, Command, CompileArgs, EmitKind, ExplainArgs, Format};
 use clap::Parser;
+/// Writes to stdout; a closed pipe ends the output quietly (see `out`).
+use out::stdout as write_stdout;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -68,6 +71,7 @@ where
         Command::Lock(a) => lock::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::Import(a) => diff::import_cmd(&a),
+        Command::Graph(a) => editor::graph_cmd(&a),
         Command::Schema => out::stdout(&crate::backend::json::schema()).map(|()| OK),
     };
     match result {
