@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compile;
 pub mod diag;
 pub mod diff;
+pub mod editor;
 pub mod expand;
 pub mod import;
 pub mod ir;
