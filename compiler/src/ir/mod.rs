@@ -170,9 +170,7 @@ pub struct Word(pub Vec<WordPart>);
 /// A piece of a [`Word`]: literal text or a variable reference.
 pub enum WordPart {
     /// Literal text, kept as is.
-    Text {
-        text: String,
-    },
+    Text { text: String },
     /// `${NAME}` or `${NAME:-default}`.
     Var {
         name: String,
@@ -265,57 +263,33 @@ pub struct Step {
 pub enum StepKind {
     /// Brings build args into scope for the steps that follow (Dockerfile
     /// `ARG NAME` inside a stage; the environment of later runs in LLB).
-    Args {
-        names: Vec<String>,
-    },
+    Args { names: Vec<String> },
     /// The working directory of later steps and of the container.
-    Workdir {
-        path: Word,
-    },
+    Workdir { path: Word },
     /// Files from the context, another stage or an image.
     Copy(Copy),
     /// A shell script, with its mounts.
     Run(Run),
     /// Environment variables, for later steps and the container.
-    Env {
-        vars: Vec<(String, Word)>,
-    },
+    Env { vars: Vec<(String, Word)> },
     /// Image labels.
-    Label {
-        labels: Vec<(String, Word)>,
-    },
+    Label { labels: Vec<(String, Word)> },
     /// The user (`name`, `uid`, `uid:gid`) of later steps and the container.
-    User {
-        user: Word,
-    },
+    User { user: Word },
     /// Ports the container listens on (metadata).
-    Expose {
-        ports: Vec<Port>,
-    },
+    Expose { ports: Vec<Port> },
     /// The container's entrypoint, exec form.
-    Entrypoint {
-        args: Vec<String>,
-    },
+    Entrypoint { args: Vec<String> },
     /// The container's default command, exec form.
-    Cmd {
-        args: Vec<String>,
-    },
+    Cmd { args: Vec<String> },
     /// `None` disables a healthcheck inherited from the base image.
-    Healthcheck {
-        check: Option<Healthcheck>,
-    },
+    Healthcheck { check: Option<Healthcheck> },
     /// Paths the container mounts as anonymous volumes.
-    Volume {
-        paths: Vec<Word>,
-    },
+    Volume { paths: Vec<Word> },
     /// The signal that stops the container (`SIGTERM`).
-    StopSignal {
-        signal: String,
-    },
+    StopSignal { signal: String },
     /// The shell later `run` scripts run in (and the image's `SHELL`).
-    Shell {
-        args: Vec<String>,
-    },
+    Shell { args: Vec<String> },
 }
 
 /// A value a step stores in the image: its config (env, labels, user,
