@@ -1,8 +1,9 @@
-//! `msbc diff` and `msbc import`: the I/O around [`crate::diff`] and
-//! [`crate::import`] (reading specs, Dockerfiles, git revisions and
-//! template folders; printing; exit codes).
+//! `msbc diff`: the I/O around [`crate::diff`] (reading specs, Dockerfiles
+//! through [`crate::import`], git revisions and template folders; printing;
+//! exit codes).
 
-use super::args::{DiffArgs, DiffEmit, DiffFormat, ImportArgs};
+use super::args::{DiffArgs, DiffEmit, DiffFormat};
+use super::import::{print_import_error, print_import_warnings};
 use super::{CliResult, OK, SPEC_ERROR, Spec, print_human, read_spec, templates};
 use crate::backend;
 use crate::compile::{self, Checked};
@@ -89,20 +90,6 @@ fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
-    }
-}
-
-fn print_import_warnings(shown: &str, warnings: &[import::Warning]) {
-    for w in warnings {
-        say!("{shown}:{}: warning[{}]: {}", w.line, w.code, w.message);
-    }
-}
-
-fn print_import_error(shown: &str, e: &import::ImportError) {
-    if e.line > 0 {
-        say!("{shown}:{}: error[{}]: {}", e.line, e.code, e.message);
-    } else {
-        say!("{shown}: error[{}]: {}", e.code, e.message);
     }
 }
 
@@ -398,35 +385,4 @@ pub(super) fn drift_summary(have: &str, shown: &str, build: &Build) -> Option<St
     let mut summary = diff::summarize(&old, build);
     summary.unrepresented = diff::Unrepresented::from_import(shown, &imported.warnings);
     (!summary.is_empty()).then(|| summary.render())
-}
-
-/// `msbc import DOCKERFILE`.
-pub(super) fn import_cmd(a: &ImportArgs) -> CliResult {
-    let (shown, bytes) = if a.dockerfile == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
-        ("<stdin>".to_string(), bytes)
-    } else {
-        let bytes = std::fs::read(&a.dockerfile)
-            .map_err(|e| format!("cannot read {}: {e}", a.dockerfile.display()))?;
-        (a.dockerfile.display().to_string(), bytes)
-    };
-    let imported = match import::import(&bytes) {
-        Ok(i) => i,
-        Err(e) => {
-            print_import_error(&shown, &e);
-            return Ok(SPEC_ERROR);
-        }
-    };
-    print_import_warnings(&shown, &imported.warnings);
-    write_out(&imported.kdl)?;
-    // The result must be a valid spec; say so loudly if it is not.
-    let checked = compile::check(imported.kdl.as_bytes());
-    if checked.diagnostics.has_errors() {
-        say!("error: the imported spec does not check; please report this Dockerfile:");
-        print_human(&checked, "<imported build.kdl>");
-        return Ok(SPEC_ERROR);
-    }
-    Ok(OK)
 }

@@ -21,6 +21,7 @@ macro_rules! say_part {
 mod args;
 mod diff;
 mod editor;
+mod import;
 mod lock;
 mod out;
 mod presets;
@@ -70,7 +71,7 @@ where
         Command::Presets(a) => presets::run(&a),
         Command::Lock(a) => lock::run(&a),
         Command::Diff(a) => diff::run(&a),
-        Command::Import(a) => diff::import_cmd(&a),
+        Command::Import(a) => import::import_cmd(&a),
         Command::Graph(a) => editor::graph_cmd(&a),
         Command::Schema => out::stdout(&crate::backend::json::schema()).map(|()| OK),
     };
