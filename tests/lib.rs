@@ -16,6 +16,7 @@ mod cli;
 mod diagnostics;
 mod diff;
 mod equivalence;
+mod fleet;
 mod fuzz;
 mod import;
 mod llb;

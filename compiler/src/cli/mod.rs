@@ -3,6 +3,7 @@
 
 mod args;
 mod diff;
+mod fleet;
 mod lock;
 mod presets;
 mod templates;
@@ -49,6 +50,7 @@ where
         Command::Lock(a) => lock::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::Import(a) => diff::import_cmd(&a),
+        Command::Images(a) => fleet::images(&a),
         Command::Schema => {
             print!("{}", crate::backend::json::schema());
             Ok(OK)
@@ -81,16 +83,14 @@ struct Spec {
 impl Spec {
     /// Expands templates (stdlib, directories) and checks the spec.
     fn check(&self, template_flags: &[PathBuf]) -> Result<Checked, String> {
-        let from_spec = compile::template_dirs(&self.bytes);
-        let catalog = templates::catalog(&self.dir, &from_spec, template_flags)?;
+        // Parsed once: the template folders it names, then the check.
+        let parsed = compile::parse(&self.bytes);
+        let catalog = templates::catalog(&self.dir, &parsed.template_dirs(), template_flags)?;
         let files = templates::context_files(&self.dir);
-        Ok(compile::check_with(
-            &self.bytes,
-            crate::expand::Context {
-                catalog: &catalog,
-                files: &files,
-            },
-        ))
+        Ok(parsed.check(crate::expand::Context {
+            catalog: &catalog,
+            files: &files,
+        }))
     }
 }
 
@@ -190,6 +190,9 @@ fn write_stdout(text: &str) -> Result<(), String> {
 }
 
 fn check_cmd(a: &CheckArgs) -> CliResult {
+    if fleet::is_fleet(a.all, &a.path, &a.more) {
+        return fleet::check(a);
+    }
     let spec = read_spec(&a.path)?;
     let mut checked = strict(spec.check(&a.templates)?, a.strict);
     lock::read(&spec.dir, &mut checked, a.locked, &[])?;
@@ -265,6 +268,15 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
         return Err(format!(
             "invalid --platform `{p}`: expected os/arch or os/arch/variant, e.g. linux/arm64"
         ));
+    }
+    if a.all {
+        return fleet::compile(a, emit);
+    }
+    if a.check.as_deref() == Some(Path::new("")) {
+        return Err(
+            "--check needs the FILE to compare with (or --all for every spec's Dockerfile)"
+                .to_string(),
+        );
     }
     let spec = read_spec(&a.path)?;
     let mut checked = strict(spec.check(&a.templates)?, a.strict);
