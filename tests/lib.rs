@@ -12,9 +12,11 @@
 
 mod support;
 
+mod base_images;
 mod cli;
 mod diagnostics;
 mod diff;
+mod editor;
 mod equivalence;
 mod fleet;
 mod fuzz;

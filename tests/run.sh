@@ -107,4 +107,15 @@ else
     echo "engine: not running (tests/engine/setup.sh starts it); real builds will skip"
 fi
 
+# msbc graph's Mermaid check uses Mermaid's own parser (npm, pinned in
+# tests/tools/mermaid/package-lock.json); without npm its test skips, saying why.
+mermaid="$root/tests/tools/mermaid"
+if [ ! -d "$mermaid/node_modules/mermaid" ] && command -v npm >/dev/null 2>&1; then
+    if npm ci --prefix "$mermaid" --no-audit --no-fund --silent >/dev/null 2>&1; then
+        echo "mermaid: parser installed in tests/tools/mermaid"
+    else
+        echo "mermaid: npm ci failed; the Mermaid check will skip"
+    fi
+fi
+
 exec cargo test --workspace "$@"

@@ -19,6 +19,7 @@
 
 use crate::diag::{Code, Diagnostic};
 use crate::ir::{ArgDef, Base, CopyFrom, Mount, MountFrom, StepKind, VarSource, Word, WordPart};
+use crate::kdl_write::{self, Node};
 use crate::lower::Model;
 use std::collections::BTreeMap;
 
@@ -96,14 +97,13 @@ impl Lock {
         let mut out = String::from(
             "// msbc.lock: base images pinned by `msbc lock`. Do not edit: run `msbc lock` again.\n",
         );
-        out.push_str(&format!("version {VERSION}\n"));
-        for (reference, digest) in &self.images {
-            out.push_str(&format!(
-                "image {} digest={}\n",
-                kdl_string(reference),
-                kdl_string(digest)
-            ));
-        }
+        let mut nodes = vec![Node::new("version").arg(VERSION)];
+        nodes.extend(
+            self.images.iter().map(|(reference, digest)| {
+                Node::new("image").arg(reference).prop("digest", digest)
+            }),
+        );
+        out.push_str(&kdl_write::document(&nodes));
         out
     }
 
@@ -111,22 +111,6 @@ impl Lock {
     pub fn digest(&self, reference: &str) -> Option<&str> {
         self.images.get(reference).map(String::as_str)
     }
-}
-
-/// A KDL quoted string. References and digests hold no quotes or
-/// backslashes, but escape them anyway.
-fn kdl_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// `sha256:` and 64 lowercase hex digits (or another algorithm's digest).

@@ -37,8 +37,44 @@ pub enum Command {
     Diff(DiffArgs),
     /// Turn a Dockerfile into an equivalent build.kdl (on stdout).
     Import(ImportArgs),
+    /// Draw the build: stages, images, artifacts and base images, as Mermaid or Graphviz DOT.
+    Graph(GraphArgs),
     /// The base images every build.kdl under the folders pulls: per image and tag, which services and stages.
     Images(super::fleet::ImagesArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  msbc graph                            # Mermaid, for a README or pull request\n  msbc graph specs/go-orders --format dot | dot -Tsvg > build.svg"
+)]
+pub struct GraphArgs {
+    /// The spec: a build.kdl file, a directory holding one, or `-` for stdin.
+    #[arg(default_value = "build.kdl")]
+    pub path: PathBuf,
+
+    /// How to draw it.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+
+    /// Mark this image as the one built (default: the last image).
+    #[arg(long, value_name = "NAME", conflicts_with = "target")]
+    pub image: Option<String>,
+
+    /// Mark this stage or image as the build's target.
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+
+    /// Directories to search for platform templates used by `use` (repeatable).
+    #[arg(long = "templates", value_name = "DIR")]
+    pub templates: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart (renders in GitHub Markdown).
+    Mermaid,
+    /// Graphviz DOT (`dot -Tsvg`).
+    Dot,
 }
 
 #[derive(Debug, Args)]

@@ -148,7 +148,7 @@ pub(super) fn compile_side(
                 &build,
                 &backend::llb::Options {
                     source_name: source_name.to_string(),
-                    platform: None,
+                    ..Default::default()
                 },
             )
             .map_err(|e| e.to_string())?;

@@ -3,6 +3,7 @@
 
 mod args;
 mod diff;
+mod editor;
 mod fleet;
 mod lock;
 mod presets;
@@ -51,6 +52,7 @@ where
         Command::Diff(a) => diff::run(&a),
         Command::Import(a) => diff::import_cmd(&a),
         Command::Images(a) => fleet::images(&a),
+        Command::Graph(a) => editor::graph_cmd(&a),
         Command::Schema => {
             print!("{}", crate::backend::json::schema());
             Ok(OK)

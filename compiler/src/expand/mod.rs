@@ -387,22 +387,7 @@ fn kdl_quote(value: Value) -> Result<String, minijinja::Error> {
             "`q` was given an undefined value",
         ));
     }
-    let text = value.to_string();
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    Ok(out)
+    Ok(crate::kdl_write::quoted(&value.to_string()))
 }
 
 /// The last path element of a package path (`./cmd/server` → `server`;
