@@ -15,7 +15,7 @@
 use super::args::{CheckArgs, CompileArgs, DiffArgs, DiffFormat, Format};
 use super::{
     CliResult, OK, SPEC_ERROR, Spec, USAGE_ERROR, diff, dockerignore_path, failed, lock, sarif_uri,
-    strict, style, write_stdout,
+    strict, style,
 };
 use crate::compile::{self, Checked, Emit};
 use crate::diag::render::{self, JsonDiagnostic};
@@ -371,7 +371,7 @@ pub(super) fn check(a: &CheckArgs) -> CliResult {
             }
             err.push_str(&counts.line());
             err.push('\n');
-            eprint!("{err}");
+            super::out::stderr(&err);
         }
         Format::Json => {
             let files: Vec<serde_json::Value> = ok
@@ -402,8 +402,8 @@ pub(super) fn check(a: &CheckArgs) -> CliResult {
             });
             let mut text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
             text.push('\n');
-            write_stdout(&text)?;
-            eprintln!("{}", counts.line());
+            super::out::stdout(&text)?;
+            say!("{}", counts.line());
         }
         Format::Sarif => {
             let mut doc = render::sarif(&[], "", "");
@@ -434,8 +434,8 @@ pub(super) fn check(a: &CheckArgs) -> CliResult {
             }]);
             let mut text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
             text.push('\n');
-            write_stdout(&text)?;
-            eprintln!("{}", counts.line());
+            super::out::stdout(&text)?;
+            say!("{}", counts.line());
         }
         Format::Github => {
             let mut text = String::new();
@@ -454,8 +454,8 @@ pub(super) fn check(a: &CheckArgs) -> CliResult {
                     render::github_data(&f.error)
                 );
             }
-            write_stdout(&text)?;
-            eprintln!("{}", counts.line());
+            super::out::stdout(&text)?;
+            say!("{}", counts.line());
         }
     }
     Ok(counts.code(a.deny_warnings))
@@ -581,7 +581,7 @@ pub(super) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
         fix.push_str(" --write\n");
         err.push_str(&fix);
     }
-    eprint!("{err}");
+    super::out::stderr(&err);
     let code = counts.code(a.deny_warnings);
     Ok(if code == OK && (stale > 0 || failed_specs > 0) {
         SPEC_ERROR
@@ -811,7 +811,7 @@ pub(super) fn images(a: &ImagesArgs) -> CliResult {
             s
         }
     };
-    write_stdout(&out)?;
+    super::out::stdout(&out)?;
     let mut err = String::new();
     for spec in &with_errors {
         let _ = writeln!(
@@ -829,7 +829,7 @@ pub(super) fn images(a: &ImagesArgs) -> CliResult {
         entries.iter().filter(|e| e.unpinned).count(),
         services_unpinned.len()
     );
-    eprint!("{err}");
+    super::out::stderr(&err);
     Ok(if !failures.is_empty() {
         USAGE_ERROR
     } else if !with_errors.is_empty() {
@@ -1010,12 +1010,12 @@ pub(super) fn diff_templates(a: &DiffArgs, new_dir: &Path) -> CliResult {
             s
         }
     };
-    write_stdout(&out)?;
+    super::out::stdout(&out)?;
     let mut err = String::new();
     for f in &failures {
         let _ = writeln!(err, "{}", f.line());
     }
-    eprint!("{err}");
+    super::out::stderr(&err);
     Ok(
         if !failures.is_empty() || (a.exit_code && !changed.is_empty()) {
             SPEC_ERROR
