@@ -241,6 +241,8 @@ fn platform_templates_come_from_flags_the_environment_or_the_spec() {
     let dir = TempDir::new("templates");
     let spec = "msbc 1\nuse \"acme/go-service\" name=\"orders\" team=\"payments\"\n";
     std::fs::write(dir.join("build.kdl"), spec).expect("write");
+    // The go preset under the team template needs the module file.
+    std::fs::write(dir.join("go.mod"), "module example.com/orders\n\ngo 1.23\n").expect("write");
     let templates = root().join("tests/fixtures/templates");
     let templates = templates.to_string_lossy();
 
