@@ -481,7 +481,10 @@ pub fn needs_buildkitd() -> PathBuf {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        panic!("needs a buildkitd, but none answers at {}", host.to_string_lossy());
+        panic!(
+            "needs a buildkitd, but none answers at {}",
+            host.to_string_lossy()
+        );
     }
     buildctl
 }
@@ -556,7 +559,11 @@ pub fn compile_file(
         Err(diags) => panic!(
             "{} has errors: {:?}",
             path.display(),
-            diags.iter().filter(|d| d.is_error()).map(|d| &d.message).collect::<Vec<_>>()
+            diags
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| &d.message)
+                .collect::<Vec<_>>()
         ),
     }
 }
