@@ -51,6 +51,7 @@ where
         Command::Diff(a) => diff::run(&a),
         Command::Import(a) => diff::import_cmd(&a),
         Command::Graph(a) => editor::graph_cmd(&a),
+        Command::Fmt(a) => editor::fmt_cmd(&a),
         Command::Schema => {
             print!("{}", crate::backend::json::schema());
             Ok(OK)
