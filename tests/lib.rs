@@ -12,6 +12,7 @@
 
 mod support;
 
+mod base_images;
 mod cli;
 mod diagnostics;
 mod diff;

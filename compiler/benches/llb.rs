@@ -195,7 +195,7 @@ fn main() {
         let build = lower::select(&model, selection).expect("selects");
         let options = llb::Options {
             source_name: "build.kdl".into(),
-            platform: None,
+            ..Default::default()
         };
         let ops = llb::compile(&build, &options)
             .expect("lowers")

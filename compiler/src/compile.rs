@@ -2,6 +2,7 @@
 //! The CLI wraps it with files and exit codes; tests call it directly.
 
 use crate::backend;
+use crate::backend::llb::{BaseConfigs, Pull};
 use crate::diag::Diagnostics;
 use crate::expand::{self, Catalog};
 use crate::lower::{self, Model, SelectError, Selection};
@@ -125,17 +126,48 @@ impl From<backend::llb::Error> for EmitError {
     }
 }
 
-/// Renders a checked model.
+/// Renders a checked model, with no base-image configs (the LLB emits
+/// then start each stage from `PATH` only: see [`emit_with`]).
 pub fn emit(
     model: &Model,
     selection: &Selection,
     emit: Emit,
     source_name: &str,
 ) -> Result<Output, EmitError> {
+    emit_with(model, selection, emit, source_name, &BaseConfigs::new())
+}
+
+/// The base images (normalized reference, platform) whose configs the LLB
+/// of `selection` starts from: the keys of the `configs` that
+/// [`emit_with`] takes. Fill them from `msbc.lock`, a registry or a
+/// frontend's `ResolveImageConfig`, then emit.
+pub fn pulls(model: &Model, selection: &Selection) -> Result<Vec<Pull>, EmitError> {
+    let build = lower::select(model, selection)?;
+    Ok(backend::llb::pulls(
+        &build,
+        &backend::llb::Options {
+            platform: selection.platform.clone(),
+            ..Default::default()
+        },
+    )?)
+}
+
+/// Renders a checked model; the LLB emits (`llb`, `llb-json`,
+/// `image-config`) start each stage from its base image's config in
+/// `configs` (keyed as [`pulls`] lists them), as BuildKit's Dockerfile
+/// frontend does. The Dockerfile and JSON emits do not use them.
+pub fn emit_with(
+    model: &Model,
+    selection: &Selection,
+    emit: Emit,
+    source_name: &str,
+    configs: &BaseConfigs,
+) -> Result<Output, EmitError> {
     let build = lower::select(model, selection)?;
     let llb_options = || backend::llb::Options {
         source_name: source_name.to_string(),
         platform: selection.platform.clone(),
+        base_configs: configs.clone(),
     };
     Ok(match emit {
         Emit::Dockerfile => {

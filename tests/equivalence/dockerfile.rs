@@ -343,7 +343,12 @@ fn from(instr: &Instr, global: &Env, stages: &[Stage], options: &Options) -> Sta
                     platform: platform.clone(),
                 }
             };
-            Stage::on(fs, &platform)
+            let mut stage = Stage::on(fs, &platform);
+            // The frontend's empty image for scratch has `WorkingDir /`.
+            if base == "scratch" {
+                stage.config.workdir = "/".to_string();
+            }
+            stage
         }
     };
     stage.name = name;

@@ -116,7 +116,7 @@ pub(super) fn fmt_cmd(a: &FmtArgs) -> CliResult {
         }
     }
     if a.check && code == SPEC_ERROR {
-        eprintln!("to format, run: msbc fmt {}", shown_paths(&a.paths));
+        say!("to format, run: msbc fmt {}", shown_paths(&a.paths));
     }
     Ok(code)
 }

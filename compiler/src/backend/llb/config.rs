@@ -10,9 +10,10 @@
 //! entrypoint and labels are not carried over. A spec that needs one of
 //! them in the final image states it (`env`, `workdir`, `user`, ...).
 
+use super::base::BaseConfig;
 use super::platform::Platform;
 use crate::ir::{Healthcheck, Port, Protocol};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// BuildKit's default `PATH` for Linux.
@@ -41,7 +42,8 @@ pub struct ImageConfig {
 pub struct Empty {}
 
 /// Docker's `HealthcheckConfig`: durations in nanoseconds.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct HealthConfig {
     #[serde(rename = "Test")]
     pub test: Vec<String>,
@@ -66,7 +68,42 @@ fn is_zero_u32(n: &u32) -> bool {
 }
 
 impl ImageConfig {
-    /// A stage on a base image: only the default `PATH` is known.
+    /// The config a stage starts from on `base` (the frontend's clone of
+    /// the base image's config, `PATH` added when it has none).
+    pub fn from_base(base: &BaseConfig) -> ImageConfig {
+        let mut c = ImageConfig {
+            env: base.env_pairs(),
+            user: (!base.user.is_empty()).then(|| base.user.clone()),
+            working_dir: (!base.working_dir.is_empty()).then(|| base.working_dir.clone()),
+            exposed_ports: base
+                .exposed_ports
+                .iter()
+                .map(|p| (p.clone(), Empty {}))
+                .collect(),
+            labels: base.labels.clone(),
+            entrypoint: base.entrypoint.clone(),
+            cmd: base.cmd.clone(),
+            healthcheck: base.healthcheck.clone(),
+            volumes: base.volumes.iter().map(|v| (v.clone(), Empty {})).collect(),
+            stop_signal: base.stop_signal.clone(),
+            shell: base.shell.clone(),
+        };
+        if !c.env.iter().any(|(k, _)| k == "PATH") {
+            c.env.push(("PATH".to_string(), DEFAULT_PATH.to_string()));
+        }
+        c
+    }
+
+    /// `scratch`: the frontend's empty image (`PATH` and `WorkingDir /`).
+    pub fn scratch() -> ImageConfig {
+        ImageConfig {
+            working_dir: Some("/".to_string()),
+            ..ImageConfig::new()
+        }
+    }
+
+    /// A stage on a base image whose config is not known: only the
+    /// default `PATH`.
     pub fn new() -> ImageConfig {
         ImageConfig {
             env: vec![("PATH".to_string(), DEFAULT_PATH.to_string())],

@@ -3,7 +3,8 @@
 //! working directory, user, platform and image config), and turning steps
 //! into ops the way the frontend turns the equivalent instructions.
 
-use super::config::{DEFAULT_PATH, ImageConfig};
+use super::base::Pull;
+use super::config::ImageConfig;
 use super::paths;
 use super::pb::{self, op::Kind};
 use super::platform::{Platform, PlatformArgs};
@@ -37,6 +38,8 @@ pub struct Lowered {
     pub image_config: String,
     /// Paths of the build context that the build reads (`/` for all).
     context_paths: BTreeSet<String>,
+    /// The base images whose configs the build starts from.
+    pub pulls: Vec<Pull>,
 }
 
 /// Lowers the stages `build.target` needs.
@@ -96,14 +99,21 @@ struct State {
 }
 
 impl State {
-    fn new(output: Option<Output>, platform: Platform) -> State {
+    /// A stage's start, as the frontend makes it from the base image's
+    /// config: the run env is the config's env in order, the working
+    /// directory and user those of the config.
+    fn new(output: Option<Output>, platform: Platform, config: ImageConfig) -> State {
+        let dir = match &config.working_dir {
+            Some(d) => paths::clean(&paths::normalize("/", d, false)),
+            None => "/".to_string(),
+        };
         State {
             output,
-            env: vec![("PATH".to_string(), DEFAULT_PATH.to_string())],
-            dir: "/".to_string(),
-            user: String::new(),
+            env: config.env.clone(),
+            dir,
+            user: config.user.clone().unwrap_or_default(),
             platform,
-            config: ImageConfig::new(),
+            config,
         }
     }
 
@@ -236,6 +246,8 @@ struct Lowering<'a> {
     context: Option<Output>,
     follow_paths: Option<Vec<String>>,
     context_paths: BTreeSet<String>,
+    /// The base images whose configs the stages start from, in order.
+    pulls: Vec<Pull>,
 }
 
 fn op(inputs: Vec<pb::Input>, kind: Kind, platform: Option<&Platform>) -> pb::Op {
@@ -282,6 +294,7 @@ impl<'a> Lowering<'a> {
             context: None,
             follow_paths,
             context_paths: BTreeSet::new(),
+            pulls: Vec::new(),
         })
     }
 
@@ -316,6 +329,7 @@ impl<'a> Lowering<'a> {
             },
             image_config: target.config.to_json(&target.platform),
             context_paths: self.context_paths,
+            pulls: self.pulls,
         })
     }
 
@@ -519,11 +533,39 @@ impl<'a> Lowering<'a> {
                 let platform = self.stage_platform(stage)?;
                 let text = self.resolve(word, None, stage.line)?;
                 let normalized = self.normalize(&text, stage.line)?;
-                let name = counter.next(&format!("FROM {normalized}"));
-                let out = self.image(&normalized, &platform, Some(name), stage.line);
-                State::new(Some(out), platform)
+                let pull = Pull {
+                    reference: normalized.clone(),
+                    platform: platform.format(),
+                };
+                let base = self
+                    .options
+                    .base_configs
+                    .get(&pull.reference, &pull.platform);
+                if !self.pulls.contains(&pull) {
+                    self.pulls.push(pull);
+                }
+                match base {
+                    Some(base) => {
+                        // As the frontend: the source is pinned to the digest
+                        // the reference resolved to; an image without layers
+                        // is built on as scratch.
+                        let source = match &base.digest {
+                            Some(d) if !normalized.contains('@') => format!("{normalized}@{d}"),
+                            _ => normalized,
+                        };
+                        let name = counter.next(&format!("FROM {source}"));
+                        let out = (base.layers > 0)
+                            .then(|| self.image(&source, &platform, Some(name), stage.line));
+                        State::new(out, platform, ImageConfig::from_base(base))
+                    }
+                    None => {
+                        let name = counter.next(&format!("FROM {normalized}"));
+                        let out = self.image(&normalized, &platform, Some(name), stage.line);
+                        State::new(Some(out), platform, ImageConfig::new())
+                    }
+                }
             }
-            Base::Scratch => State::new(None, self.stage_platform(stage)?),
+            Base::Scratch => State::new(None, self.stage_platform(stage)?, ImageConfig::scratch()),
         };
         for step in &stage.steps {
             self.step(&mut state, &mut counter, &step.kind, step.line)?;
@@ -799,7 +841,9 @@ impl<'a> Lowering<'a> {
         run: &ir::Run,
         line: usize,
     ) -> Result<(), Error> {
-        let mut args: Vec<String> = match &run.shell {
+        // The shell in effect, else the image's (`Shell` of its config, as
+        // the frontend runs a shell-form RUN), else `/bin/sh -c`.
+        let mut args: Vec<String> = match run.shell.as_ref().or(state.config.shell.as_ref()) {
             Some(shell) => shell.clone(),
             None => DEFAULT_SHELL.iter().map(|s| s.to_string()).collect(),
         };

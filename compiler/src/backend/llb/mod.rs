@@ -11,12 +11,14 @@
 //!   required arg without a value is an error. Platform args come from
 //!   `--platform` (default `linux/amd64`); `BUILDPLATFORM` is `linux/amd64`.
 //! - A base image's config (its `ENV`, `WORKDIR`, `USER`, `ENTRYPOINT`,
-//!   labels) cannot be read offline. Runs see `PATH` (BuildKit's default),
-//!   the spec's `env`, the args in scope, `/` or the spec's `workdir`, and
-//!   the spec's `user`; the image config (`--emit image-config`, or beside
-//!   `-o FILE` as `FILE.config.json`) holds that `PATH` and the spec's own
-//!   settings. Specs whose base image sets something they rely on (a
-//!   `PATH` entry, `JAVA_HOME`) say it with `env`.
+//!   labels, ...) is an input: [`Options::base_configs`], keyed by the
+//!   reference as the LLB source names it and the platform ([`pulls`] lists
+//!   the keys a build needs). Each stage starts from its base's config as
+//!   the frontend's does: runs see its env, working directory and user, the
+//!   image config is the base's with the spec's changes applied, and the
+//!   source is pinned to the digest the reference resolved to. For a base
+//!   whose config is not in the map, runs see only `PATH` (BuildKit's
+//!   default), and the image config holds that and the spec's settings.
 //!
 //! Building the result with its config in one step (the config is CSV
 //! quoted: the field in double quotes, the JSON's quotes doubled):
@@ -32,6 +34,7 @@
 //! order), named by the sha256 of its bytes, written after its inputs, and
 //! the terminal op last; nothing depends on time, randomness or paths.
 
+mod base;
 mod config;
 mod dump;
 mod lower;
@@ -44,17 +47,20 @@ use crate::ir::Build;
 use prost::Message;
 use std::fmt;
 
+pub use base::{BaseConfig, BaseConfigs, ConfigError, Pull};
 pub use config::DEFAULT_PATH;
 pub use lower::digest;
 pub use platform::DEFAULT as DEFAULT_PLATFORM;
 
 /// What the backend needs besides the IR.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// The spec's file name, for `msbc.source` in op metadata (`build.kdl:12`).
     pub source_name: String,
     /// The target platform (`--platform`); `None`: `linux/amd64`.
     pub platform: Option<String>,
+    /// The configs of the base images the stages start from (see [`pulls`]).
+    pub base_configs: BaseConfigs,
 }
 
 /// Why a build cannot be written as LLB (a usage error: exit 2).
@@ -103,6 +109,20 @@ impl Llb {
     pub fn dump(&self) -> String {
         dump::render(&self.definition)
     }
+}
+
+/// The base images (normalized reference, platform) whose configs the
+/// stages of `build` that its target needs start from, in build order, each
+/// once: the keys to fill [`Options::base_configs`] with. `scratch` and
+/// images only copied or mounted from are not listed (their configs do not
+/// matter). The references are those of the build as given (a reference
+/// pinned by `msbc.lock` has its digest).
+pub fn pulls(build: &Build, options: &Options) -> Result<Vec<Pull>, Error> {
+    let options = Options {
+        base_configs: BaseConfigs::new(),
+        ..options.clone()
+    };
+    Ok(lower::lower(build, &options)?.pulls)
 }
 
 /// Lowers `build` to LLB: the ops its target stage needs, nothing else.
