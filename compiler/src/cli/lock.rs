@@ -50,7 +50,7 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
                 .lines()
                 .count()
                 .max(1);
-            eprintln!(
+            say!(
                 "note: {}:{line}: `{}` is known only at build time (a platform arg or an arg without a default), so it is not locked; pin it in the spec",
                 spec.shown,
                 lock::written(&use_.reference)
@@ -63,7 +63,7 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
     for reference in lock::references(model) {
         match registry.digest(&reference) {
             Ok(digest) => {
-                eprintln!("locked {reference}@{digest}");
+                say!("locked {reference}@{digest}");
                 lock.images.insert(reference, digest);
             }
             Err(e) => errors.push(format!("{reference}: {e}")),
@@ -79,7 +79,7 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
     let file = spec.dir.join(FILE_NAME);
     std::fs::write(&file, lock.render())
         .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-    eprintln!("wrote {} ({} images)", file.display(), lock.images.len());
+    say!("wrote {} ({} images)", file.display(), lock.images.len());
     Ok(OK)
 }
 

@@ -12,13 +12,50 @@ use crate::syntax::ast::{self, Interp, Part, StageDecl, StageKind};
 #[derive(Debug, Clone, Default)]
 struct Scope {
     /// `env` names set so far in the stage chain.
-    env: Vec<String>,
+    env: EnvNames,
     /// The `shell` in effect.
     shell: Option<Vec<String>>,
     /// Cache mounts every run gets (from the toolchain).
     caches: Vec<Mount>,
     /// The working directory, when the stage chain set a literal absolute one.
     workdir: Option<String>,
+}
+
+/// The `env` names of a stage chain, newest first, shared with the stages
+/// it is built on: a stage on a stage costs one pointer, not a copy of
+/// every name its chain set (a chain of n stages stays O(n) in memory).
+#[derive(Debug, Clone, Default)]
+struct EnvNames(Option<std::rc::Rc<EnvName>>);
+
+#[derive(Debug)]
+struct EnvName {
+    name: String,
+    older: EnvNames,
+}
+
+impl EnvNames {
+    fn push(&mut self, name: String) {
+        let older = EnvNames(self.0.take());
+        self.0 = Some(std::rc::Rc::new(EnvName { name, older }));
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        std::iter::successors(self.0.as_deref(), |n| n.older.0.as_deref()).map(|n| n.name.as_str())
+    }
+}
+
+impl Drop for EnvNames {
+    /// Unlinks a long list node by node (a recursive drop of a chain of
+    /// thousands of stages would use as many stack frames).
+    fn drop(&mut self) {
+        let mut next = self.0.take();
+        while let Some(node) = next {
+            next = match std::rc::Rc::try_unwrap(node) {
+                Ok(mut n) => n.older.0.take(),
+                Err(_) => None,
+            };
+        }
+    }
 }
 
 struct Ctx<'a, 'd> {
@@ -207,7 +244,10 @@ impl Ctx<'_, '_> {
         let mut candidates: Vec<&str> = self.names.args.clone();
         candidates.extend(PLATFORM_ARGS);
         if !args_only {
-            candidates.extend(scope.env.iter().map(String::as_str));
+            // Oldest first, as declared.
+            let mut env: Vec<&str> = scope.env.iter().collect();
+            env.reverse();
+            candidates.extend(env);
             candidates.push("PATH");
         }
         let otherwise = if args_only {
@@ -408,7 +448,7 @@ impl Ctx<'_, '_> {
                 ast::Mount::Bind(b) => Some((b.target.value.clone(), b.target.span)),
                 ast::Mount::Secret(s) => match (&s.target, &s.env) {
                     (Some(t), _) => Some((t.value.clone(), t.span)),
-                    (None, None) => Some((format!("/run/secrets/{}", s.id.value), s.id.span)),
+                    (None, None) => Some((ir::default_secret_target(&s.id.value), s.id.span)),
                     // Only an environment variable: no file.
                     (None, Some(_)) => None,
                 },
@@ -498,6 +538,10 @@ impl Ctx<'_, '_> {
         });
         ir::Run {
             script: run.script.value.clone(),
+            exec: run
+                .exec
+                .as_ref()
+                .map(|args| args.iter().map(|a| a.value.clone()).collect()),
             shell: scope.shell.clone(),
             network,
             mounts,
@@ -622,29 +666,11 @@ pub(super) fn step_arg_uses(step: &StepKind, known: &[&str]) -> Vec<String> {
         }
     };
     match step {
-        StepKind::Workdir { path } => from_word(path, &mut out),
-        StepKind::Copy(c) => {
-            for w in c
-                .sources
-                .iter()
-                .chain(std::iter::once(&c.dest))
-                .chain(c.chown.iter())
-            {
-                from_word(w, &mut out);
-            }
-        }
         StepKind::Run(r) => out.extend(script_mentions(&r.script, known)),
-        StepKind::Env { vars } => vars.iter().for_each(|(_, w)| from_word(w, &mut out)),
-        StepKind::Label { labels } => labels.iter().for_each(|(_, w)| from_word(w, &mut out)),
-        StepKind::User { user } => from_word(user, &mut out),
-        StepKind::Volume { paths } => paths.iter().for_each(|w| from_word(w, &mut out)),
-        StepKind::Args { .. }
-        | StepKind::Expose { .. }
-        | StepKind::Entrypoint { .. }
-        | StepKind::Cmd { .. }
-        | StepKind::Healthcheck { .. }
-        | StepKind::StopSignal { .. }
-        | StepKind::Shell { .. } => {}
+        other => other
+            .words()
+            .into_iter()
+            .for_each(|w| from_word(w, &mut out)),
     }
     out
 }
@@ -694,6 +720,29 @@ mod tests {
             vec!["TARGETOS".to_string(), "TARGETARCH".to_string()]
         );
         assert!(script_mentions("echo $$ ${} $", &known).is_empty());
+    }
+
+    fn codes(spec: &str) -> Vec<String> {
+        crate::compile::check(spec.as_bytes())
+            .diagnostics
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect()
+    }
+
+    /// BuildKit mounts a secret without `target=` at `/run/secrets/` and the
+    /// base name of its id: `a/x` and `b/x` would both be `/run/secrets/x`.
+    #[test]
+    fn secrets_with_one_base_name_share_a_default_target() {
+        let spec = |ids: [&str; 2]| {
+            format!(
+                "msbc 1\nimage app from=\"alpine:3.20\" {{\n    user \"1000\"\n    run \"true\" {{\n        secret \"{}\"\n        secret \"{}\"\n    }}\n}}\n",
+                ids[0], ids[1]
+            )
+        };
+        assert!(codes(&spec(["a/x", "b/x"])).contains(&"E0207".to_string()));
+        assert!(codes(&spec(["x", "b/x"])).contains(&"E0207".to_string()));
+        assert_eq!(codes(&spec(["a/x", "a/y"])), Vec::<String>::new());
     }
 
     #[test]
