@@ -406,6 +406,8 @@ fn a_closed_stdout_ends_every_command_quietly() {
         vec!["presets", "go"],
         vec!["schema"],
         vec!["graph", GO],
+        vec!["images", "specs"],
+        vec!["completions", "bash"],
         vec!["import", "tests/fixtures/import/go-distroless.Dockerfile"],
         vec!["diff", "specs/go", GO],
         vec!["diff", "specs/go", GO, "--format", "json"],
