@@ -104,7 +104,7 @@ impl Lock {
                         let at = text
                             .get(..child.span().offset())
                             .unwrap_or("")
-                            .lines()
+                            .matches('\n')
                             .count()
                             + 1;
                         let (platform, mut config) =
