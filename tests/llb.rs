@@ -532,10 +532,19 @@ fn llb_is_deterministic() {
     let spec = root().join("specs/go-orders/build.kdl");
     let one = run_bytes(
         &root(),
-        &["compile", &spec.to_string_lossy(), "--emit", "llb"],
+        &[
+            "compile",
+            &spec.to_string_lossy(),
+            "--emit",
+            "llb",
+            "--no-base-configs",
+        ],
     );
     let dir = spec.parent().expect("dir");
-    let two = run_bytes(dir, &["compile", "build.kdl", "--emit", "llb"]);
+    let two = run_bytes(
+        dir,
+        &["compile", "build.kdl", "--emit", "llb", "--no-base-configs"],
+    );
     assert_eq!(one.0, 0);
     assert_eq!(one.1, two.1);
 }
@@ -767,7 +776,15 @@ fn llb_file_output_writes_the_config_beside_it_and_check_detects_drift() {
     let out_s = out.to_string_lossy().into_owned();
     let run = run_bytes(
         &root(),
-        &["compile", "specs/go-orders", "--emit", "llb", "-o", &out_s],
+        &[
+            "compile",
+            "specs/go-orders",
+            "--emit",
+            "llb",
+            "--no-base-configs",
+            "-o",
+            &out_s,
+        ],
     );
     assert_eq!(run.0, 0, "{}", run.2);
     let bytes = std::fs::read(&out).expect("written");
@@ -781,6 +798,7 @@ fn llb_file_output_writes_the_config_beside_it_and_check_detects_drift() {
             "specs/go-orders",
             "--emit",
             "llb",
+            "--no-base-configs",
             "--check",
             &out_s,
         ],
@@ -794,6 +812,7 @@ fn llb_file_output_writes_the_config_beside_it_and_check_detects_drift() {
             "specs/go-orders",
             "--emit",
             "llb",
+            "--no-base-configs",
             "--check",
             &out_s,
         ],

@@ -355,7 +355,11 @@ image app from="{host}/msbc/runtime:2.0" {{
 
 /// A registry stand-in that wants an anonymous bearer token: `/v2/...`
 /// without one answers 401 with a challenge naming `/token` as its realm.
-fn serve_with_token(listener: TcpListener, digest: String, requests: usize) {
+/// With the token it serves tag `1` of `team/app`: `manifest` (its digest
+/// in `Docker-Content-Digest`) and the config blob it names.
+fn serve_with_token(listener: TcpListener, manifest: String, config: String, requests: usize) {
+    let digest = sha256(manifest.as_bytes());
+    let config_digest = sha256(config.as_bytes());
     for stream in listener.incoming().take(requests) {
         let Ok(mut stream) = stream else { continue };
         let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
@@ -375,6 +379,12 @@ fn serve_with_token(listener: TcpListener, digest: String, requests: usize) {
             }
         }
         let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
+        let ok = |body: &str| {
+            format!(
+                "HTTP/1.1 200 OK\r\nDocker-Content-Digest: {digest}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+        };
         let response = if request_line.contains(" /token?") {
             assert!(
                 request_line.contains("scope=repository:team/app:pull"),
@@ -386,14 +396,20 @@ fn serve_with_token(listener: TcpListener, digest: String, requests: usize) {
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             )
-        } else if authorized {
-            format!(
-                "HTTP/1.1 200 OK\r\nDocker-Content-Digest: {digest}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            )
-        } else {
+        } else if !authorized {
             format!(
                 "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://127.0.0.1:{port}/token\",service=\"stand-in\",scope=\"repository:team/app:pull\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             )
+        } else if request_line.starts_with("HEAD ") {
+            format!(
+                "HTTP/1.1 200 OK\r\nDocker-Content-Digest: {digest}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+        } else if request_line.contains(&format!("/manifests/{digest}")) {
+            ok(&manifest)
+        } else if request_line.contains(&format!("/blobs/{config_digest}")) {
+            ok(&config)
+        } else {
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string()
         };
         let _ = stream.write_all(response.as_bytes());
         let _ = stream.shutdown(std::net::Shutdown::Both);
@@ -404,10 +420,16 @@ fn serve_with_token(listener: TcpListener, digest: String, requests: usize) {
 fn lock_gets_an_anonymous_token_when_the_registry_asks() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
     let port = listener.local_addr().expect("addr").port();
-    let digest = sha256(b"a manifest");
-    let served = digest.clone();
-    // HEAD (401), token, HEAD with the token.
-    let server = std::thread::spawn(move || serve_with_token(listener, served, 3));
+    let config = r#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/app/bin:/usr/bin:/bin","APP_HOME=/app"],"User":"app"},"rootfs":{"type":"layers","diff_ids":["sha256:aa"]}}"#.to_string();
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":{}}},"layers":[]}}"#,
+        sha256(config.as_bytes()),
+        config.len()
+    );
+    let digest = sha256(manifest.as_bytes());
+    // HEAD (401), token, HEAD with the token, the manifest, the config:
+    // the token is asked for once.
+    let server = std::thread::spawn(move || serve_with_token(listener, manifest, config, 5));
     let dir = temp_dir("token");
     std::fs::write(
         dir.join("build.kdl"),
@@ -418,10 +440,14 @@ fn lock_gets_an_anonymous_token_when_the_registry_asks() {
     assert_eq!(run.status, 0, "{}", run.stderr);
     server.join().expect("server thread");
     let lock = read_lock(&dir);
-    assert_eq!(
-        lock.digest(&format!("127.0.0.1:{port}/team/app:1")),
-        Some(digest.as_str())
-    );
+    let reference = format!("127.0.0.1:{port}/team/app:1");
+    assert_eq!(lock.digest(&reference), Some(digest.as_str()));
+    let config = lock
+        .configs
+        .get(&(reference, "linux/amd64".to_string()))
+        .expect("the config is recorded");
+    assert_eq!(config.env, ["PATH=/app/bin:/usr/bin:/bin", "APP_HOME=/app"]);
+    assert_eq!(config.user, "app");
 }
 
 #[test]
@@ -440,10 +466,28 @@ fn a_broken_lock_file_is_an_io_error_and_a_pinned_image_needs_no_entry() {
         run.stdout
             .contains(&format!("FROM alpine:3.20@{digest} AS app"))
     );
-    // `msbc lock` has nothing to resolve (and asks no registry).
-    let run = msbc_in(&dir, &["lock"], None);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    assert_eq!(read_lock(&dir), Lock::default());
+    // `msbc lock` has no digest to resolve, but records the image's
+    // config: with the registry unreachable, that is an error naming the
+    // image, and no msbc.lock is written.
+    let port = free_port();
+    let run = msbc_in(
+        &dir,
+        &["lock", "--mirror", &format!("docker.io=127.0.0.1:{port}")],
+        None,
+    );
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("alpine:3.20@{digest} (linux/amd64): ")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("127.0.0.1:{port}: ")),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.join("msbc.lock").exists());
 
     std::fs::write(
         dir.join("msbc.lock"),

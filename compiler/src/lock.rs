@@ -174,11 +174,8 @@ impl Lock {
 
 /// `config "linux/amd64" digest=… layers=N { env …; workdir …; … }`.
 fn config_node(platform: &str, c: &BaseConfig) -> Node {
-    let list = |name: &str, items: &[String]| {
-        items
-            .iter()
-            .fold(Node::new(name), |n, i| n.arg(i.as_str()))
-    };
+    let list =
+        |name: &str, items: &[String]| items.iter().fold(Node::new(name), |n, i| n.arg(i.as_str()));
     let mut children = Vec::new();
     if !c.env.is_empty() {
         children.push(list("env", &c.env));
