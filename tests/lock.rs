@@ -503,3 +503,301 @@ fn a_broken_lock_file_is_an_io_error_and_a_pinned_image_needs_no_entry() {
         run.stderr
     );
 }
+
+/// `msbc ARGS` in `dir` with `env` set (a private cache directory always).
+fn msbc_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> crate::support::Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_msbc"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("MSBC_CACHE_DIR", dir.join("cache"))
+        .env_remove("MSBC_REGISTRY_MIRRORS")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("msbc runs");
+    crate::support::Run {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Pushes an image with `config` (any bytes) behind an OCI index with one
+/// `linux/amd64` entry; returns the index digest.
+fn push_with_config(reg: &Registry, repo: &str, tag: &str, config: &str) -> String {
+    let layer = format!("{repo} layer\n");
+    let layer_digest = push_blob(reg, repo, layer.as_bytes());
+    let config = config.replace("@LAYER@", &layer_digest);
+    let config_digest = push_blob(reg, repo, config.as_bytes());
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer_digest}","size":{}}}]}}"#,
+        config.len(),
+        layer.len()
+    );
+    let manifest_digest = push_manifest(
+        reg,
+        repo,
+        &format!("{tag}-amd64"),
+        "application/vnd.oci.image.manifest.v1+json",
+        &manifest,
+    );
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{manifest_digest}","size":{},"platform":{{"architecture":"amd64","os":"linux"}}}}]}}"#,
+        manifest.len()
+    );
+    push_manifest(
+        reg,
+        repo,
+        tag,
+        "application/vnd.oci.image.index.v1+json",
+        &index,
+    )
+}
+
+const DEFPATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+#[test]
+fn llb_emits_read_base_configs_from_the_lock_the_cache_or_a_mirror() {
+    if !Path::new(REGISTRY).exists() {
+        eprintln!(
+            "SKIP: base image configs from a registry: no {REGISTRY} (apt-get install docker-registry)"
+        );
+        return;
+    }
+    let dir = temp_dir("configs");
+    let reg = start_registry(&dir);
+    let host = reg.host.clone();
+    // Laid out like the official images: go only through the config's PATH.
+    let golang = push_with_config(
+        &reg,
+        "library/golang",
+        "1.23-bookworm",
+        &format!(
+            r#"{{"architecture":"amd64","os":"linux","config":{{"Env":["PATH=/go/bin:/usr/local/go/bin:{DEFPATH}","GOLANG_VERSION=1.23.5","GOTOOLCHAIN=local","GOPATH=/go"],"Cmd":["bash"],"WorkingDir":"/go"}},"rootfs":{{"type":"layers","diff_ids":["@LAYER@"]}}}}"#
+        ),
+    );
+    push_with_config(
+        &reg,
+        "distroless/static-debian12",
+        "nonroot",
+        &format!(
+            r#"{{"architecture":"amd64","os":"linux","config":{{"User":"65532","Env":["PATH={DEFPATH}","SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"],"WorkingDir":"/home/nonroot"}},"rootfs":{{"type":"layers","diff_ids":["@LAYER@"]}}}}"#
+        ),
+    );
+    push_with_config(&reg, "library/broken", "1", "this is not a config");
+
+    let spec_dir = dir.join("spec");
+    std::fs::create_dir_all(&spec_dir).expect("spec dir");
+    std::fs::write(
+        spec_dir.join("build.kdl"),
+        r#"msbc 1
+stage build from="golang:1.23-bookworm" {
+    run "go build -o /out/app ." { cache "/go/pkg/mod" }
+}
+image app from="gcr.io/distroless/static-debian12:nonroot" {
+    copy from=build "/out/app" to="/app"
+    entrypoint "/app"
+}
+"#,
+    )
+    .expect("write spec");
+    let docker = format!("docker.io={host}");
+    let gcr = format!("gcr.io={host}");
+    let mirrors = ["--mirror", docker.as_str(), "--mirror", gcr.as_str()];
+    let with = |first: &[&str]| -> Vec<String> {
+        first
+            .iter()
+            .chain(mirrors.iter())
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let run = |args: Vec<String>, env: &[(&str, &str)]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        msbc_env(&spec_dir, &args, env)
+    };
+
+    // --offline with no lock: an error naming the image and `msbc lock`.
+    let offline = run(
+        vec![
+            "compile".into(),
+            "--emit".into(),
+            "llb-json".into(),
+            "--offline".into(),
+        ],
+        &[],
+    );
+    assert_eq!(offline.status, 2, "{}", offline.stderr);
+    assert!(
+        offline.stderr.contains(
+            "`docker.io/library/golang:1.23-bookworm` (linux/amd64): no config in msbc.lock"
+        ),
+        "{}",
+        offline.stderr
+    );
+    assert!(
+        offline.stderr.contains("run `msbc lock`"),
+        "{}",
+        offline.stderr
+    );
+    assert!(offline.stdout.is_empty());
+
+    // Through the mirrors: read from the registry, said on stderr, cached.
+    let dump = run(with(&["compile", "--emit", "llb-json"]), &[]);
+    assert_eq!(dump.status, 0, "{}", dump.stderr);
+    assert!(
+        dump.stderr
+            .contains("base image configs read from the registry"),
+        "{}",
+        dump.stderr
+    );
+    assert!(
+        dump.stdout.contains("\"GOPATH=/go\"") && dump.stdout.contains("\"cwd\": \"/go\""),
+        "{}",
+        dump.stdout
+    );
+    assert!(
+        dump.stdout.contains(&format!(
+            "docker-image://docker.io/library/golang:1.23-bookworm@{golang}"
+        )),
+        "{}",
+        dump.stdout
+    );
+    let cached = std::fs::read_dir(spec_dir.join("cache/registry/sha256"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(cached, 6, "two indexes, two manifests, two configs");
+    // The same from MSBC_REGISTRY_MIRRORS.
+    let env_mirrors = format!("{docker},{gcr}");
+    let same = run(
+        vec!["compile".into(), "--emit".into(), "llb-json".into()],
+        &[("MSBC_REGISTRY_MIRRORS", env_mirrors.as_str())],
+    );
+    assert_eq!(same.status, 0, "{}", same.stderr);
+    assert_eq!(same.stdout, dump.stdout);
+
+    // msbc lock records each config; then --offline --locked needs nothing else.
+    let locked = run(with(&["lock"]), &[]);
+    assert_eq!(locked.status, 0, "{}", locked.stderr);
+    let lock = read_lock(&spec_dir);
+    let go = lock
+        .configs
+        .get(&(
+            "golang:1.23-bookworm".to_string(),
+            "linux/amd64".to_string(),
+        ))
+        .expect("golang's config is locked");
+    assert_eq!(go.working_dir, "/go");
+    assert!(go.env.contains(&"GOPATH=/go".to_string()));
+    std::fs::remove_dir_all(spec_dir.join("cache")).expect("drop the cache");
+    let config = run(
+        vec![
+            "compile".into(),
+            "--emit".into(),
+            "image-config".into(),
+            "--offline".into(),
+            "--locked".into(),
+        ],
+        &[],
+    );
+    assert_eq!(config.status, 0, "{}", config.stderr);
+    let json: serde_json::Value = serde_json::from_str(&config.stdout).expect("JSON");
+    let c = &json["config"];
+    assert_eq!(
+        c["Env"],
+        serde_json::json!([
+            format!("PATH={DEFPATH}"),
+            "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"
+        ])
+    );
+    assert_eq!(c["User"], "65532");
+    assert_eq!(c["WorkingDir"], "/home/nonroot");
+    assert_eq!(c["Entrypoint"], serde_json::json!(["/app"]));
+    let offline_dump = run(
+        vec![
+            "compile".into(),
+            "--emit".into(),
+            "llb-json".into(),
+            "--offline".into(),
+        ],
+        &[],
+    );
+    assert_eq!(offline_dump.status, 0, "{}", offline_dump.stderr);
+    assert_eq!(
+        offline_dump.stdout, dump.stdout,
+        "the lock gives the same LLB"
+    );
+    assert!(!offline_dump.stderr.contains("from the registry"));
+
+    // Bad input, each an error naming the image.
+    std::fs::remove_file(spec_dir.join("msbc.lock")).expect("drop the lock");
+    let arm = run(
+        with(&["compile", "--emit", "llb-json", "--platform", "linux/arm64"]),
+        &[],
+    );
+    assert_eq!(arm.status, 2, "{}", arm.stderr);
+    assert!(
+        arm.stderr
+            .contains("`docker.io/library/golang:1.23-bookworm` (linux/arm64)")
+            && arm
+                .stderr
+                .contains("no manifest for linux/arm64 (it has: linux/amd64)"),
+        "{}",
+        arm.stderr
+    );
+    let spec = std::fs::read_to_string(spec_dir.join("build.kdl")).expect("spec");
+    for (from, to, message) in [
+        (
+            "golang:1.23-bookworm",
+            "golang:9.9",
+            "no tag `9.9` in library/golang",
+        ),
+        ("golang:1.23-bookworm", "broken:1", "not an image config"),
+    ] {
+        std::fs::write(spec_dir.join("build.kdl"), spec.replace(from, to)).expect("write");
+        let bad = run(with(&["compile", "--emit", "image-config"]), &[]);
+        assert_eq!(bad.status, 2, "{}", bad.stderr);
+        assert!(
+            bad.stderr
+                .contains(&format!("`docker.io/library/{to}` (linux/amd64)"))
+                && bad.stderr.contains(message),
+            "{}",
+            bad.stderr
+        );
+    }
+    std::fs::write(spec_dir.join("build.kdl"), &spec).expect("write");
+    // A lock entry whose digest the registry does not have (and no config).
+    let gone = format!("sha256:{}", "0".repeat(64));
+    std::fs::write(
+        spec_dir.join("msbc.lock"),
+        format!("version 1\nimage \"golang:1.23-bookworm\" digest=\"{gone}\"\n"),
+    )
+    .expect("write lock");
+    let stale = run(with(&["compile", "--emit", "llb-json"]), &[]);
+    assert_eq!(stale.status, 2, "{}", stale.stderr);
+    assert!(
+        stale.stderr.contains(&format!(
+            "`docker.io/library/golang:1.23-bookworm@{gone}` (linux/amd64)"
+        )) && stale.stderr.contains(&format!("{gone} not found")),
+        "{}",
+        stale.stderr
+    );
+    // An unreachable registry.
+    std::fs::remove_file(spec_dir.join("msbc.lock")).expect("drop the lock");
+    let port = free_port();
+    let dead = format!("docker.io=127.0.0.1:{port}");
+    let unreachable = msbc_env(
+        &spec_dir,
+        &["compile", "--emit", "llb-json", "--mirror", &dead],
+        &[],
+    );
+    assert_eq!(unreachable.status, 2, "{}", unreachable.stderr);
+    assert!(
+        unreachable.stderr.contains(
+            "`docker.io/library/golang:1.23-bookworm` (linux/amd64): cannot read its config"
+        ) && unreachable.stderr.contains(&format!("127.0.0.1:{port}: ")),
+        "{}",
+        unreachable.stderr
+    );
+}
