@@ -1,6 +1,6 @@
 //! The command line through the real binary: exit codes, files, flags.
 
-use crate::support::{msbc, msbc_in, root};
+use crate::support::{Msbc, TempDir, msbc, msbc_in, root};
 
 const GO: &str = "specs/go-orders/build.kdl";
 
@@ -248,6 +248,8 @@ fn platform_templates_come_from_flags_the_environment_or_the_spec() {
     let dir = temp_dir("templates");
     let spec = "msbc 1\nuse \"acme/go-service\" name=\"orders\" team=\"payments\"\n";
     std::fs::write(dir.join("build.kdl"), spec).expect("write");
+    // The go preset under the team template needs the module file.
+    std::fs::write(dir.join("go.mod"), "module example.com/orders\n\ngo 1.23\n").expect("write");
     let templates = root().join("tests/fixtures/templates");
     let templates = templates.to_string_lossy();
 
@@ -332,4 +334,191 @@ fn presets_lists_and_shows() {
     let run = msbc(&["presets", "og"]);
     assert_eq!(run.status, 2);
     assert!(run.stderr.contains("did you mean `go`?"), "{}", run.stderr);
+}
+
+// ---------------------------------------------------------------------------
+// Safety: no input crashes msbc, and msbc never writes over a spec.
+
+#[test]
+fn deep_nesting_is_a_located_error_not_a_stack_overflow() {
+    let blocks = format!(
+        "msbc 1\nimage a from=\"alpine:3.20\" {}{}\n",
+        "{ x ".repeat(2000),
+        "}".repeat(2000)
+    );
+    let comments = format!(
+        "msbc 1\n{}{}\nimage a from=\"alpine:3.20\"\n",
+        "/* ".repeat(3000),
+        "*/".repeat(3000)
+    );
+    for spec in [blocks, comments] {
+        let run = Msbc::new().args(["check", "-"]).stdin(&spec).run();
+        run.code(1)
+            .stderr_has("error[E0001]")
+            .stderr_has("nested more than 64 levels deep")
+            .stderr_has("<stdin>:2:");
+    }
+}
+
+#[test]
+fn deep_nesting_in_template_output_is_an_error_at_the_use() {
+    let dir = TempDir::new("deep-template");
+    dir.write("t/acme/deep/preset.kdl", "summary \"nests too deep\"\n");
+    dir.write(
+        "t/acme/deep/template.kdl.j2",
+        "image app from=\"alpine:3.20\" {% for i in range(3000) %}{ x {% endfor %}{% for i in range(3000) %}}{% endfor %}\n",
+    );
+    dir.write("build.kdl", "msbc 1\nuse \"acme/deep\"\n");
+    Msbc::new()
+        .args(["check", "--templates", "t"])
+        .dir(&dir)
+        .run()
+        .code(1)
+        .stderr_has("nested more than 64 levels deep");
+}
+
+/// Runs `msbc` with its stdout a pipe whose reader is already gone: the
+/// write end of `true`'s stdin, once `true` has exited.
+fn run_with_stdout_closed(m: &Msbc) -> (i32, String) {
+    let mut reader = std::process::Command::new("true")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("`true` starts");
+    let writer = reader.stdin.take().expect("a pipe");
+    reader.wait().expect("`true` exits");
+    let out = m
+        .command()
+        .stdin(std::process::Stdio::null())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("msbc runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_stdout_ends_every_command_quietly() {
+    let mut cases: Vec<Vec<&str>> = vec![
+        vec!["compile", GO],
+        vec!["compile", GO, "--emit", "json"],
+        vec!["compile", GO, "--emit", "llb-json"],
+        vec!["compile", GO, "--emit", "llb"],
+        vec!["compile", GO, "--emit", "image-config"],
+        vec!["explain"],
+        vec!["explain", "E0202"],
+        vec!["presets"],
+        vec!["presets", "go"],
+        vec!["schema"],
+        vec!["graph", GO],
+        vec!["import", "tests/fixtures/import/go-distroless.Dockerfile"],
+        vec!["diff", "specs/go", GO],
+        vec!["diff", "specs/go", GO, "--format", "json"],
+        vec!["--help"],
+        vec!["compile", "--help"],
+    ];
+    for format in ["human", "json", "sarif", "github"] {
+        cases.push(vec!["check", "--format", format, GO]);
+        cases.push(vec![
+            "check",
+            "--format",
+            format,
+            "tests/fixtures/diagnostics/E0202.kdl",
+        ]);
+    }
+    for args in cases {
+        let m = Msbc::new().args(&args);
+        let (status, stderr) = run_with_stdout_closed(&m);
+        assert!(
+            (0..=1).contains(&status),
+            "{}: exit {status}\n{stderr}",
+            m.shown()
+        );
+        for word in ["panicked", "Broken pipe", "cannot write"] {
+            assert!(!stderr.contains(word), "{}: {stderr}", m.shown());
+        }
+    }
+}
+
+#[test]
+fn output_never_replaces_a_spec() {
+    let dir = TempDir::new("overwrite");
+    super::support::copy_dir(&root().join("specs/go-orders"), &dir);
+    let spec = dir.read("build.kdl");
+    for args in [
+        vec!["compile", "build.kdl", "-o", "build.kdl"],
+        vec!["compile", ".", "-o", "./build.kdl"],
+        vec!["compile", "-o", "build.kdl"],
+        vec!["compile", "build.kdl", "-o", "other.kdl"],
+        vec!["compile", "build.kdl", "--emit", "llb", "-o", "x.KDL"],
+    ] {
+        Msbc::new()
+            .args(&args)
+            .dir(&dir)
+            .run()
+            .code(2)
+            .stderr_has("refusing to write the output over")
+            .stderr_has("-o Dockerfile");
+        assert_eq!(dir.read("build.kdl"), spec, "{args:?} kept the spec");
+        assert!(!dir.join("other.kdl").exists() && !dir.join("x.KDL").exists());
+    }
+    // `--check` with the spec would print `-o build.kdl` as the fix.
+    for args in [
+        vec!["compile", "--check", "build.kdl"],
+        vec!["compile", "build.kdl", "--check", "spec.kdl"],
+    ] {
+        Msbc::new()
+            .args(&args)
+            .dir(&dir)
+            .run()
+            .code(2)
+            .stderr_has("refusing to check")
+            .stderr_lacks("to update it, run");
+    }
+    // A spec not named .kdl is still the spec.
+    std::fs::copy(dir.join("build.kdl"), dir.join("spec")).expect("copy");
+    let roundabout = format!(
+        "../{}/spec",
+        dir.file_name().expect("a name").to_string_lossy()
+    );
+    Msbc::new()
+        .args(["compile", "spec", "-o", &roundabout])
+        .dir(&dir)
+        .run()
+        .code(2);
+    assert_eq!(dir.read("spec"), spec);
+    // The drift fix names the Dockerfile, never the spec.
+    dir.write("Dockerfile", "FROM scratch\n");
+    Msbc::new()
+        .args(["compile", "--check", "Dockerfile"])
+        .dir(&dir)
+        .run()
+        .code(1)
+        .stderr_has("to update it, run: msbc compile build.kdl -o Dockerfile");
+}
+
+#[test]
+fn control_bytes_of_the_spec_are_escaped_in_diagnostics() {
+    let spec = "msbc 1\nimage a from=biuld /* \u{1b}[2J\u{7} */ { user \"x\" }\nstage build from=\"alpine:3.20\" { run \"true\" }\n";
+    for format in ["human", "github", "json", "sarif"] {
+        let run = Msbc::new()
+            .args(["check", "--format", format, "-"])
+            .stdin(spec)
+            .run();
+        run.code(1);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            !all.contains('\u{1b}') && !all.contains('\u{7}'),
+            "{format}: raw control bytes:\n{all:?}"
+        );
+    }
+    Msbc::new()
+        .args(["check", "-"])
+        .stdin(spec)
+        .run()
+        .code(1)
+        .stderr_has("error[E0202]")
+        .stderr_has("/* \\u{1b}[2J\\u{7} */");
 }

@@ -241,6 +241,8 @@ fn rev_compares_with_a_commit_including_templates() {
         "msbc 1\ntemplates \"platform\"\nuse \"acme/web\" name=\"orders\"\n",
     )
     .expect("write");
+    // acme/web builds on the go preset, which needs the module file.
+    std::fs::write(svc.join("go.mod"), "module example.com/orders\n\ngo 1.23\n").expect("write");
     if !git(&dir, &["init", "-q"])
         || !git(&dir, &["add", "."])
         || !git(&dir, &["commit", "-qm", "v1"])

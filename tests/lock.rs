@@ -10,7 +10,6 @@
 //! Skips, saying why, without `/usr/bin/docker-registry`
 //! (`apt-get install docker-registry`; `tests/engine/setup.sh` installs it).
 
-use crate::support::msbc_in;
 use msbc::lock::Lock;
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, BufReader, Write};
@@ -226,7 +225,7 @@ image app from="{host}/msbc/runtime:2.0" {{
     std::fs::write(spec_dir.join("build.kdl"), &spec).expect("write spec");
 
     // Without a lock, --locked fails at each reference (E0601).
-    let locked = msbc_in(&spec_dir, &["compile", "--locked"], None);
+    let locked = msbc_env(&spec_dir, &["compile", "--locked"], &[]);
     assert_eq!(locked.status, 1, "{}", locked.stderr);
     assert_eq!(
         locked.stderr.matches("[E0601]").count(),
@@ -236,7 +235,7 @@ image app from="{host}/msbc/runtime:2.0" {{
     );
     assert!(locked.stdout.is_empty());
 
-    let run = msbc_in(&spec_dir, &["lock"], None);
+    let run = msbc_env(&spec_dir, &["lock"], &[]);
     assert_eq!(run.status, 0, "msbc lock: {}", run.stderr);
     eprintln!("{}", run.stderr);
     let lock = read_lock(&spec_dir);
@@ -276,18 +275,14 @@ image app from="{host}/msbc/runtime:2.0" {{
     }
     // Deterministic: locking again writes the same bytes.
     let first = std::fs::read(spec_dir.join("msbc.lock")).expect("lock");
-    assert_eq!(msbc_in(&spec_dir, &["lock"], None).status, 0);
+    assert_eq!(msbc_env(&spec_dir, &["lock"], &[]).status, 0);
     assert_eq!(
         std::fs::read(spec_dir.join("msbc.lock")).expect("lock"),
         first
     );
 
     // compile pins every locked image and keeps the tag.
-    let compiled = msbc_in(
-        &spec_dir,
-        &["compile", "--locked", "--syntax", "none"],
-        None,
-    );
+    let compiled = msbc_env(&spec_dir, &["compile", "--locked", "--syntax", "none"], &[]);
     assert_eq!(compiled.status, 0, "{}", compiled.stderr);
     let df = compiled.stdout;
     assert!(
@@ -307,7 +302,7 @@ image app from="{host}/msbc/runtime:2.0" {{
         "{df}"
     );
     // LLB pins them too.
-    let llb = msbc_in(&spec_dir, &["compile", "--emit", "llb-json"], None);
+    let llb = msbc_env(&spec_dir, &["compile", "--emit", "llb-json"], &[]);
     assert_eq!(llb.status, 0, "{}", llb.stderr);
     assert!(
         llb.stdout.contains(&format!(
@@ -318,10 +313,10 @@ image app from="{host}/msbc/runtime:2.0" {{
     );
 
     // Another arg value pulls another tag: not locked.
-    let other = msbc_in(
+    let other = msbc_env(
         &spec_dir,
         &["compile", "--locked", "--arg", "BASE_TAG=1.1"],
-        None,
+        &[],
     );
     assert_eq!(other.status, 1, "{}", other.stderr);
     assert!(other.stderr.contains("[E0601]"), "{}", other.stderr);
@@ -339,7 +334,7 @@ image app from="{host}/msbc/runtime:2.0" {{
         spec.replace("\"1.0\"", "\"9.9\""),
     )
     .expect("write spec");
-    let missing = msbc_in(&spec_dir, &["lock"], None);
+    let missing = msbc_env(&spec_dir, &["lock"], &[]);
     assert_eq!(missing.status, 2, "{}", missing.stderr);
     assert!(
         missing.stderr.contains("no tag `9.9` in msbc/base"),
@@ -436,9 +431,11 @@ fn lock_gets_an_anonymous_token_when_the_registry_asks() {
         format!("msbc 1\nimage app from=\"127.0.0.1:{port}/team/app:1\" {{\n    user \"1\"\n}}\n"),
     )
     .expect("write spec");
-    let run = msbc_in(&dir, &["lock"], None);
+    // A private, empty cache: every request is made.
+    let run = msbc_env(&dir, &["lock"], &[]);
     assert_eq!(run.status, 0, "{}", run.stderr);
-    server.join().expect("server thread");
+    // Not joined: a server still waiting for a request must not hang the test.
+    drop(server);
     let lock = read_lock(&dir);
     let reference = format!("127.0.0.1:{port}/team/app:1");
     assert_eq!(lock.digest(&reference), Some(digest.as_str()));
@@ -460,7 +457,7 @@ fn a_broken_lock_file_is_an_io_error_and_a_pinned_image_needs_no_entry() {
     )
     .expect("write spec");
     // No lock file: an image pinned in the spec is locked already.
-    let run = msbc_in(&dir, &["compile", "--locked"], None);
+    let run = msbc_env(&dir, &["compile", "--locked"], &[]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(
         run.stdout
@@ -470,10 +467,10 @@ fn a_broken_lock_file_is_an_io_error_and_a_pinned_image_needs_no_entry() {
     // config: with the registry unreachable, that is an error naming the
     // image, and no msbc.lock is written.
     let port = free_port();
-    let run = msbc_in(
+    let run = msbc_env(
         &dir,
         &["lock", "--mirror", &format!("docker.io=127.0.0.1:{port}")],
-        None,
+        &[],
     );
     assert_eq!(run.status, 2, "{}", run.stderr);
     assert!(
@@ -494,7 +491,7 @@ fn a_broken_lock_file_is_an_io_error_and_a_pinned_image_needs_no_entry() {
         "version 1\nimage \"alpine:3.20\" digest=\"latest\"\n",
     )
     .expect("write lock");
-    let run = msbc_in(&dir, &["compile"], None);
+    let run = msbc_env(&dir, &["compile"], &[]);
     assert_eq!(run.status, 2, "{}", run.stderr);
     assert!(
         run.stderr
@@ -506,22 +503,15 @@ fn a_broken_lock_file_is_an_io_error_and_a_pinned_image_needs_no_entry() {
 
 /// `msbc ARGS` in `dir` with `env` set (a private cache directory always).
 fn msbc_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> crate::support::Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_msbc"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
+    let mut m = crate::support::Msbc::new()
+        .dir(dir)
+        .args(args)
         .env("MSBC_CACHE_DIR", dir.join("cache"))
-        .env_remove("MSBC_REGISTRY_MIRRORS")
-        .stdin(Stdio::null());
+        .env("MSBC_REGISTRY_MIRRORS", "");
     for (k, v) in env {
-        cmd.env(k, v);
+        m = m.env(k, v);
     }
-    let out = cmd.output().expect("msbc runs");
-    crate::support::Run {
-        status: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    m.run()
 }
 
 /// Pushes an image with `config` (any bytes) behind an OCI index with one

@@ -44,42 +44,246 @@ pub fn spec_name(path: &Path) -> String {
     rel.to_string_lossy().replace('/', "__")
 }
 
-/// The result of one run of the binary.
+/// `msbc` run as a user runs it, just-style:
+///
+/// ```ignore
+/// Msbc::new().args(["check", "-"]).stdin(spec).run().code(1).stderr_has("error[E0202]");
+/// ```
+///
+/// Runs in the repository root unless [`Msbc::dir`] says otherwise, with
+/// `NO_COLOR=1` and stdin empty unless [`Msbc::stdin`] gives bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Msbc {
+    args: Vec<std::ffi::OsString>,
+    dir: Option<PathBuf>,
+    stdin: Option<Vec<u8>>,
+    env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+}
+
+impl Msbc {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    /// The working directory.
+    pub fn dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    pub fn stdin(mut self, bytes: impl AsRef<[u8]>) -> Self {
+        self.stdin = Some(bytes.as_ref().to_vec());
+        self
+    }
+
+    pub fn env(
+        mut self,
+        key: impl AsRef<std::ffi::OsStr>,
+        value: impl AsRef<std::ffi::OsStr>,
+    ) -> Self {
+        self.env
+            .push((key.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// The command line, for messages: `msbc check -`.
+    pub fn shown(&self) -> String {
+        let mut out = String::from("msbc");
+        for a in &self.args {
+            out.push(' ');
+            out.push_str(&a.to_string_lossy());
+        }
+        out
+    }
+
+    /// The process to start, for what [`Msbc::run`] does not cover (a
+    /// pipe closed early); stdout and stderr are not set up.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_msbc"));
+        cmd.args(&self.args)
+            .current_dir(self.dir.clone().unwrap_or_else(root))
+            .env("NO_COLOR", "1");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs it to the end; stdout and stderr as text (lossy UTF-8).
+    pub fn run(self) -> Run {
+        let mut cmd = self.command();
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut child = cmd.spawn().expect("the msbc binary starts");
+        if let Some(bytes) = &self.stdin {
+            use std::io::Write;
+            let mut pipe = child.stdin.take().expect("stdin is piped");
+            // msbc may stop reading early (a usage error): not a test failure.
+            let _ = pipe.write_all(bytes);
+        }
+        let out: Output = child.wait_with_output().expect("msbc finishes");
+        Run {
+            command: self.shown(),
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// The result of one run of the binary; the expectations panic with the
+/// command line, the status and both streams.
+#[derive(Debug)]
 pub struct Run {
+    pub command: String,
+    /// The exit code; -1 when a signal ended the process.
     pub status: i32,
     pub stdout: String,
     pub stderr: String,
 }
 
-/// Runs `msbc ARGS` with `stdin`, in `dir` (default: the repository root).
-pub fn msbc_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_msbc"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    let mut child = cmd.spawn().expect("the msbc binary starts");
-    if let Some(bytes) = stdin {
-        use std::io::Write;
-        let mut pipe = child.stdin.take().expect("stdin is piped");
-        pipe.write_all(bytes).expect("write stdin");
+impl Run {
+    fn fail(&self, what: &str) -> ! {
+        panic!(
+            "`{}`: {what}\nexit status: {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.command, self.status, self.stdout, self.stderr
+        )
     }
-    let out: Output = child.wait_with_output().expect("msbc finishes");
-    Run {
-        status: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+
+    /// Expects exit status `code`.
+    #[track_caller]
+    pub fn code(&self, code: i32) -> &Self {
+        if self.status != code {
+            self.fail(&format!("expected exit status {code}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        self.code(0)
+    }
+
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        if !self.stdout.contains(needle) {
+            self.fail(&format!("stdout lacks {needle:?}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_lacks(&self, needle: &str) -> &Self {
+        if self.stdout.contains(needle) {
+            self.fail(&format!("stdout has {needle:?}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        if !self.stderr.contains(needle) {
+            self.fail(&format!("stderr lacks {needle:?}"));
+        }
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_lacks(&self, needle: &str) -> &Self {
+        if self.stderr.contains(needle) {
+            self.fail(&format!("stderr has {needle:?}"));
+        }
+        self
     }
 }
 
+/// Runs `msbc ARGS` with `stdin`, in `dir` (the builder, in one call).
+pub fn msbc_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut m = Msbc::new().args(args).dir(dir);
+    if let Some(bytes) = stdin {
+        m = m.stdin(bytes);
+    }
+    m.run()
+}
+
 pub fn msbc(args: &[&str]) -> Run {
-    msbc_in(&root(), args, None)
+    Msbc::new().args(args).run()
+}
+
+/// A fresh directory under the target folder, removed when dropped.
+/// `TempDir::new("drift")` is unique per test process and call.
+#[derive(Debug)]
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("msbc-tests")
+            .join(format!("{name}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create a temp dir");
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Writes `rel` (creating its folders) and returns its path.
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create folders");
+        }
+        std::fs::write(&path, contents).expect("write a file");
+        path
+    }
+
+    /// Reads `rel` as text.
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.0.join(rel))
+            .unwrap_or_else(|e| panic!("read {}: {e}", self.0.join(rel).display()))
+    }
+}
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The Python that has BuildKit's parser (PyPI `dockerfile`) installed:

@@ -87,15 +87,15 @@ fn parent_dir(path: &Path) -> PathBuf {
 
 fn print_import_warnings(shown: &str, warnings: &[import::Warning]) {
     for w in warnings {
-        eprintln!("{shown}:{}: warning[{}]: {}", w.line, w.code, w.message);
+        say!("{shown}:{}: warning[{}]: {}", w.line, w.code, w.message);
     }
 }
 
 fn print_import_error(shown: &str, e: &import::ImportError) {
     if e.line > 0 {
-        eprintln!("{shown}:{}: error[{}]: {}", e.line, e.code, e.message);
+        say!("{shown}:{}: error[{}]: {}", e.line, e.code, e.message);
     } else {
-        eprintln!("{shown}: error[{}]: {}", e.code, e.message);
+        say!("{shown}: error[{}]: {}", e.code, e.message);
     }
 }
 
@@ -165,11 +165,7 @@ fn compile_side(
 
 /// Writes `text` to stdout (a closed pipe is an I/O error, not a panic).
 fn write_out(text: &str) -> Result<(), String> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| format!("cannot write to stdout: {e}"))
+    super::out::stdout(text)
 }
 
 /// `msbc diff`.
@@ -416,7 +412,7 @@ pub(super) fn import_cmd(a: &ImportArgs) -> CliResult {
     // The result must be a valid spec; say so loudly if it is not.
     let checked = compile::check(imported.kdl.as_bytes());
     if checked.diagnostics.has_errors() {
-        eprintln!("error: the imported spec does not check; please report this Dockerfile:");
+        say!("error: the imported spec does not check; please report this Dockerfile:");
         print_human(&checked, "<imported build.kdl>");
         return Ok(SPEC_ERROR);
     }

@@ -40,7 +40,7 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
                 .lines()
                 .count()
                 .max(1);
-            eprintln!(
+            say!(
                 "note: {}:{line}: `{}` is known only at build time (a platform arg or an arg without a default), so it is not locked; pin it in the spec",
                 spec.shown,
                 lock::written(&use_.reference)
@@ -60,7 +60,7 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
     for reference in lock::references(model) {
         match registry.digest(&reference) {
             Ok(digest) => {
-                eprintln!("locked {reference}@{digest}");
+                say!("locked {reference}@{digest}");
                 lock.images.insert(reference, digest);
             }
             Err(e) => errors.push(format!("{reference}: {e}")),
@@ -79,9 +79,10 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
                 .unwrap_or_else(|| pull.reference.clone());
             match registry.config(&pull.reference, &pull.platform) {
                 Ok(config) => {
-                    eprintln!(
+                    say!(
                         "recorded the config of {key} for {} ({})",
-                        pull.platform, config.config_digest
+                        pull.platform,
+                        config.config_digest
                     );
                     lock.configs.insert((key, pull.platform), config);
                 }
@@ -98,7 +99,7 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
     }
     let file = spec.dir.join(FILE_NAME);
     write_atomic(&file, &lock.render())?;
-    eprintln!("wrote {} ({} images)", file.display(), lock.images.len());
+    say!("wrote {} ({} images)", file.display(), lock.images.len());
     Ok(OK)
 }
 
@@ -207,7 +208,7 @@ pub(super) fn configs(
             .cache_dir()
             .map(|d| format!(", cached in {}", d.display()))
             .unwrap_or_default();
-        eprintln!(
+        say!(
             "note: base image configs read from the registry{cache}; `msbc lock` records them in {FILE_NAME}"
         );
     }

@@ -1,10 +1,28 @@
 //! The command line: the only module that reads files, writes output and
 //! decides exit codes. Everything else is a pure function it calls.
 
+/// `eprintln!` that cannot panic: a line on stderr (see `out::stderr`).
+macro_rules! say {
+    () => {
+        $crate::cli::out::stderr("\n")
+    };
+    ($($t:tt)*) => {
+        $crate::cli::out::stderr(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
+/// `eprint!` that cannot panic.
+macro_rules! say_part {
+    ($($t:tt)*) => {
+        $crate::cli::out::stderr(&format!($($t)*))
+    };
+}
+
 mod args;
 mod diff;
 mod editor;
 mod lock;
+mod out;
 mod presets;
 mod registry;
 mod templates;
@@ -17,6 +35,8 @@ use crate::diag::{Code, Diagnostics, did_you_mean};
 use crate::lower::Selection;
 use args::{CheckArgs, Cli, Command, CompileArgs, EmitKind, ExplainArgs, Format};
 use clap::Parser;
+/// Writes to stdout; a closed pipe ends the output quietly (see `out`).
+use out::stdout as write_stdout;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -39,6 +59,7 @@ where
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
+            // Returns an error (not a panic) when the stream is closed.
             let _ = e.print();
             return if e.use_stderr() { USAGE_ERROR } else { OK };
         }
@@ -52,15 +73,12 @@ where
         Command::Diff(a) => diff::run(&a),
         Command::Import(a) => diff::import_cmd(&a),
         Command::Graph(a) => editor::graph_cmd(&a),
-        Command::Schema => {
-            print!("{}", crate::backend::json::schema());
-            Ok(OK)
-        }
+        Command::Schema => out::stdout(&crate::backend::json::schema()).map(|()| OK),
     };
     match result {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("error: {message}");
+            say!("error: {message}");
             USAGE_ERROR
         }
     }
@@ -184,14 +202,6 @@ fn sarif_uri(spec: &Spec) -> String {
     }
 }
 
-/// Writes `text` to stdout (a closed pipe is an I/O error, not a panic).
-fn write_stdout(text: &str) -> Result<(), String> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| format!("cannot write to stdout: {e}"))
-}
-
 fn check_cmd(a: &CheckArgs) -> CliResult {
     let spec = read_spec(&a.path)?;
     let mut checked = strict(spec.check(&a.templates)?, a.strict);
@@ -200,7 +210,7 @@ fn check_cmd(a: &CheckArgs) -> CliResult {
         Format::Human => {
             print_human(&checked, &spec.shown);
             if checked.diagnostics.is_empty() {
-                eprintln!("{}", render::summary(0, 0, &spec.shown));
+                say!("{}", render::summary(0, 0, &spec.shown));
             }
         }
         Format::Json => {
@@ -217,14 +227,14 @@ fn check_cmd(a: &CheckArgs) -> CliResult {
                 "diagnostics": list,
             });
             let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
-            println!("{text}");
+            out::stdout(&format!("{text}\n"))?;
         }
         Format::Sarif => {
             let sorted = checked.diagnostics.sorted();
             let doc = render::sarif(&sorted, &sarif_uri(&spec), &checked.text);
             let mut text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
             text.push('\n');
-            write_stdout(&text)?;
+            out::stdout(&text)?;
         }
         Format::Github => {
             let uri = sarif_uri(&spec);
@@ -233,7 +243,7 @@ fn check_cmd(a: &CheckArgs) -> CliResult {
                 text.push_str(&render::github(d, &uri, &checked.text));
                 text.push('\n');
             }
-            write_stdout(&text)?;
+            out::stdout(&text)?;
         }
     }
     Ok(if failed(&checked.diagnostics, a.deny_warnings) {
@@ -268,6 +278,12 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
         return Err(format!(
             "invalid --platform `{p}`: expected os/arch or os/arch/variant, e.g. linux/arm64"
         ));
+    }
+    if let Some(file) = &a.output {
+        not_a_spec(file, &a.path, "write the output over")?;
+    }
+    if let Some(file) = &a.check {
+        not_a_spec(file, &a.path, "check the output against")?;
     }
     let spec = read_spec(&a.path)?;
     let mut checked = strict(spec.check(&a.templates)?, a.strict);
@@ -316,7 +332,7 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
         && let Ok(build) = crate::lower::select(model, &selection)
     {
         for gap in crate::backend::dockerfile::legacy_frontend_gaps(&build) {
-            eprintln!(
+            say!(
                 "note: without the modern Dockerfile syntax, engines such as dockerd 20.10 reject {gap}"
             );
         }
@@ -344,19 +360,45 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
             }
         }
         None => {
-            let mut out = std::io::stdout().lock();
             let bytes = output.binary.as_deref().unwrap_or(output.main.as_bytes());
-            out.write_all(bytes)
-                .and_then(|()| out.flush())
-                .map_err(|e| format!("cannot write to stdout: {e}"))?;
+            out::stdout_bytes(bytes)?;
             if output.dockerignore.is_some() {
-                eprintln!(
+                say!(
                     "note: the spec has `context` ignore patterns; they are written only with `-o FILE` (as FILE.dockerignore)"
                 );
             }
         }
     }
     Ok(OK)
+}
+
+/// `-o FILE` and `--check FILE` name the generated file: refuse the spec
+/// itself and any `.kdl` file (a spec, a preset), so that msbc never writes
+/// over one and never suggests a command that would.
+fn not_a_spec(file: &Path, spec: &Path, doing: &str) -> Result<(), String> {
+    let input = if spec.is_dir() {
+        Some(spec.join("build.kdl"))
+    } else {
+        (spec != Path::new("-")).then(|| spec.to_path_buf())
+    };
+    let same = input.as_ref().is_some_and(|input| {
+        input == file
+            || matches!(
+                (std::fs::canonicalize(input), std::fs::canonicalize(file)),
+                (Ok(a), Ok(b)) if a == b
+            )
+    });
+    let kdl = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("kdl"));
+    if same || kdl {
+        let what = if same { "the spec" } else { "a .kdl file" };
+        return Err(format!(
+            "refusing to {doing} {} ({what}): name the generated file, e.g. `-o Dockerfile`",
+            file.display()
+        ));
+    }
+    Ok(())
 }
 
 fn is_platform(p: &str) -> bool {
@@ -392,7 +434,7 @@ fn binary_drift_check(file: &Path, bytes: &[u8], config: Option<&str>) -> CliRes
     };
     let mut drift = false;
     if read(file)? != bytes {
-        eprintln!(
+        say!(
             "{} is out of date with the spec (binary LLB; compare with --emit llb-json)",
             file.display()
         );
@@ -401,7 +443,7 @@ fn binary_drift_check(file: &Path, bytes: &[u8], config: Option<&str>) -> CliRes
     if let Some(config) = config {
         let path = config_path(file);
         if read(&path)? != config.as_bytes() {
-            eprintln!("{} is out of date with the spec", path.display());
+            say!("{} is out of date with the spec", path.display());
             drift = true;
         }
     }
@@ -435,15 +477,15 @@ fn drift_check(
             drift = true;
             let shown = path.display().to_string();
             let diff = similar::TextDiff::from_lines(&have, want);
-            eprintln!("{shown} is out of date with the spec:");
+            say!("{shown} is out of date with the spec:");
             // What changes, stage by stage, when the checked-in file reads back.
             if path == file
                 && let Some(summary) = build.and_then(|b| diff::drift_summary(&have, b))
             {
-                eprint!("{summary}");
-                eprintln!();
+                say_part!("{summary}");
+                say!();
             }
-            eprint!(
+            say_part!(
                 "{}",
                 diff.unified_diff().context_radius(2).header(
                     &format!("{shown} (checked in)"),
@@ -464,7 +506,7 @@ fn drift_check(
             fix.push_str(" --syntax none");
         }
         fix.push_str(&format!(" -o {}", file.display()));
-        eprintln!("to update it, run: {fix}");
+        say!("to update it, run: {fix}");
         Ok(SPEC_ERROR)
     } else {
         Ok(OK)
@@ -482,12 +524,12 @@ fn explain_cmd(a: &ExplainArgs) -> CliResult {
                 c.summary()
             ));
         }
-        print!("{out}");
+        out::stdout(&out)?;
         return Ok(OK);
     };
     match code.parse::<Code>() {
         Ok(c) => {
-            print!("{}", c.explanation());
+            out::stdout(c.explanation())?;
             Ok(OK)
         }
         Err(()) => {

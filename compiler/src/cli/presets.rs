@@ -46,7 +46,7 @@ pub(super) fn run(a: &PresetsArgs) -> CliResult {
             }
         }
     }
-    print!("{out}");
+    super::out::stdout(&out)?;
     Ok(OK)
 }
 

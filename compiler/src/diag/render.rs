@@ -4,7 +4,59 @@
 use super::{Code, Diagnostic, Severity};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
+
+/// Whether `c` must not reach a terminal as it is: C0 controls other than
+/// tab and newline, DEL, and the C1 controls (`ESC[2J` clears the screen,
+/// a lone `\r` overwrites the line).
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n') || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// `s` with each unsafe control character written as `\u{1b}`, for text
+/// from the spec shown in a diagnostic (messages, labels, help).
+pub fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The source as [`human`] shows it: unsafe control characters escaped
+/// (a `\r` before a newline stays: miette reads CRLF line ends), and for
+/// each escaped character its offset and how many bytes it grew by.
+fn printable_source(source: &str) -> (String, Vec<(usize, usize)>) {
+    let mut out = String::with_capacity(source.len());
+    let mut grown = Vec::new();
+    let mut total = 0;
+    for (i, c) in source.char_indices() {
+        let crlf = c == '\r' && source[i + 1..].starts_with('\n');
+        if is_unsafe(c) && !crlf {
+            let escaped = c.escape_unicode().to_string();
+            total += escaped.len() - c.len_utf8();
+            grown.push((i, total));
+            out.push_str(&escaped);
+        } else {
+            out.push(c);
+        }
+    }
+    (out, grown)
+}
+
+/// Where `offset` of the source lands in [`printable_source`]'s text.
+fn moved(offset: usize, grown: &[(usize, usize)]) -> usize {
+    let before = grown.partition_point(|&(at, _)| at < offset);
+    offset + before.checked_sub(1).map_or(0, |i| grown[i].1)
+}
 
 /// How to draw human-readable diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,10 +77,12 @@ pub fn human(diagnostic: &Diagnostic, file_name: &str, source: &str, style: Styl
         .with_width(100)
         .with_links(false)
         .with_urls(false);
+    let (shown, grown) = printable_source(source);
     let report = Report {
         diagnostic,
-        source: NamedSource::new(file_name, source.to_string()),
-        source_len: source.len(),
+        source_len: shown.len(),
+        source: NamedSource::new(printable(file_name), shown),
+        grown,
     };
     let mut out = String::new();
     if handler.render_report(&mut out, &report).is_err() {
@@ -37,7 +91,7 @@ pub fn human(diagnostic: &Diagnostic, file_name: &str, source: &str, style: Styl
             "{}[{}]: {}\n",
             severity_word(diagnostic.severity),
             diagnostic.code,
-            diagnostic.message
+            printable(&diagnostic.message)
         );
     }
     out
@@ -70,6 +124,8 @@ struct Report<'a> {
     diagnostic: &'a Diagnostic,
     source: NamedSource<String>,
     source_len: usize,
+    /// Offsets moved by escaping the source (see [`printable_source`]).
+    grown: Vec<(usize, usize)>,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -89,7 +145,7 @@ impl fmt::Display for Report<'_> {
             "{}[{}]: {}",
             severity_word(d.severity),
             d.code,
-            d.message
+            printable(&d.message)
         )
     }
 }
@@ -108,7 +164,7 @@ impl miette::Diagnostic for Report<'_> {
         self.diagnostic
             .help
             .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+            .map(|h| Box::new(printable(h).into_owned()) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -127,10 +183,10 @@ impl miette::Diagnostic for Report<'_> {
         Some(Box::new(self.diagnostic.labels.iter().enumerate().map(
             move |(i, l)| {
                 // Clamp so a label can never point past the end of the file.
-                let start = l.span.start.min(len);
-                let end = l.span.end.clamp(start, len);
+                let start = moved(l.span.start, &self.grown).min(len);
+                let end = moved(l.span.end, &self.grown).clamp(start, len);
                 let span = SourceSpan::new(start.into(), end - start);
-                let text = (!l.message.is_empty()).then(|| l.message.clone());
+                let text = (!l.message.is_empty()).then(|| printable(&l.message).into_owned());
                 if i == 0 {
                     LabeledSpan::new_primary_with_span(text, span)
                 } else {
@@ -314,7 +370,7 @@ pub fn github(d: &Diagnostic, file: &str, source: &str) -> String {
         "::{} {}::{}",
         level(d.severity),
         props.join(","),
-        github_data(&message)
+        github_data(&printable(&message))
     )
 }
 

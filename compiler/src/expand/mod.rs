@@ -5,7 +5,9 @@
 //! `none`), `versions` (stdlib/versions.kdl as `versions.go.version`), and
 //! the functions `has(path)` (is the file in the build context?),
 //! `matching(suffix)` (context files ending with it), `basename(path)` and
-//! `fail(message)` (refuse the parameters: E0115 at the user's `use`);
+//! `fail(message)` (refuse the parameters: E0115 at the user's `use`),
+//! and `context_listed` (whether the file list is known: without one, `has`
+//! says no to every file);
 //! the filter `q` quotes a value as a KDL string.
 //!
 //! A template is minijinja text (`template.kdl.j2`) rendered to KDL and read
@@ -18,6 +20,7 @@
 pub mod catalog;
 mod merge;
 mod params;
+pub mod project;
 
 pub use catalog::{Catalog, Manifest, ParamSpec, ParamType, TemplateFiles};
 
@@ -320,6 +323,10 @@ impl Expander<'_> {
             },
         );
         env.add_function("basename", basename);
+        // `version_parts("8.0")` is [8, 0]; none for what is not a dotted number.
+        env.add_function("version_parts", |v: String| {
+            project::numbers(&v).map(|n| n.into_iter().map(Value::from).collect::<Vec<_>>())
+        });
         let context_files: Vec<String> = self.ctx.files.to_vec();
         let listed = context_files.clone();
         env.add_function("has", move |path: String| {
@@ -355,6 +362,12 @@ impl Expander<'_> {
             })
             .collect();
         ctx.insert("versions".to_string(), Value::from_object(versions));
+        // Whether `has` can say no: without a file list (a spec checked on its
+        // own) a template must not refuse for a file it cannot see.
+        ctx.insert(
+            "context_listed".to_string(),
+            Value::from(!self.ctx.files.is_empty()),
+        );
         template
             .render(Value::from_object(ctx))
             .map_err(|e| describe(&e))

@@ -6,6 +6,7 @@
 //! error is located in `build.kdl`; the front end never stops at the first.
 
 pub mod ast;
+mod depth;
 pub mod duration;
 pub mod image_ref;
 pub mod interp;
@@ -46,6 +47,11 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> Option<Document> {
 /// output): every span is moved by `base`, so it lands in a region of its
 /// own that `expand::SourceMap` maps back to the `use` that made it.
 pub fn parse_at(source: &str, base: usize, diags: &mut Diagnostics) -> Option<Document> {
+    // The kdl parser recurses: refuse a document too deep for the stack.
+    if let Err(d) = depth::check(source, base) {
+        diags.push(d);
+        return None;
+    }
     match source.parse::<kdl::KdlDocument>() {
         Ok(mut doc) => {
             if base > 0 {

@@ -11,6 +11,9 @@
 //! dependencies installed (on a cache mount) before the sources are copied;
 //! a `test` stage that is not the final stage and that the image does not
 //! need.
+//!
+//! What all presets share is here; each language's own cases are in its
+//! file (`go.rs`, `java.rs`, `node.rs`, `python.rs`, `dotnet.rs`).
 
 use crate::support::{self, msbc, msbc_in, root};
 use msbc::compile::{self, Emit};
@@ -19,166 +22,14 @@ use msbc::expand::{Catalog, Context, Manifest};
 use msbc::lower::Selection;
 use std::path::PathBuf;
 
-// ---------------------------------------------------------------------------
-// A small Dockerfile reader: enough structure for the checks below. Its
-// reading of every variant is compared with BuildKit's own parser in
-// `variants_pass_buildkit_and_hadolint` when the validators are installed.
+mod dotnet;
+mod go;
+mod java;
+mod node;
+mod python;
+mod reader;
 
-#[derive(Debug, Clone)]
-struct Instr {
-    cmd: String,
-    flags: Vec<String>,
-    /// What follows the flags (for a heredoc `RUN`, the `<<EOF` marker).
-    rest: String,
-    /// The heredoc body of a `RUN <<EOF`.
-    heredoc: Option<String>,
-}
-
-impl Instr {
-    /// Exec (JSON) form: `["prog", "arg"]`.
-    fn exec_form(&self) -> Option<Vec<String>> {
-        serde_json::from_str(&self.rest).ok()
-    }
-
-    /// The script of a `RUN`: its heredoc body or its shell-form text.
-    fn script(&self) -> &str {
-        self.heredoc.as_deref().unwrap_or(&self.rest)
-    }
-
-    fn words(&self) -> Vec<&str> {
-        self.rest.split_whitespace().collect()
-    }
-
-    /// `--from=` of a `COPY`.
-    fn copy_from(&self) -> Option<&str> {
-        self.flags.iter().find_map(|f| f.strip_prefix("--from="))
-    }
-
-    /// Sources of a `COPY` (every word but the destination).
-    fn copy_sources(&self) -> Vec<&str> {
-        let w = self.words();
-        w[..w.len().saturating_sub(1)].to_vec()
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Stage {
-    name: String,
-    /// The `FROM` reference, global args replaced by their defaults.
-    base: String,
-    instrs: Vec<Instr>,
-}
-
-#[derive(Debug)]
-struct Dockerfile {
-    text: String,
-    /// Global `ARG`s (before the first `FROM`) with their defaults.
-    args: Vec<(String, String)>,
-    stages: Vec<Stage>,
-}
-
-fn instructions(text: &str) -> Vec<Instr> {
-    let mut out: Vec<Instr> = Vec::new();
-    let mut current = String::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if current.is_empty() && (line.trim_start().starts_with('#') || line.trim().is_empty()) {
-            continue;
-        }
-        if let Some(part) = line.strip_suffix('\\') {
-            current.push_str(part.trim_start());
-            current.push(' ');
-            continue;
-        }
-        current.push_str(line.trim_start());
-        let logical = std::mem::take(&mut current);
-        let (cmd, after) = logical.split_once(' ').unwrap_or((logical.as_str(), ""));
-        let mut flags = Vec::new();
-        let mut rest = after.trim_start();
-        while rest.starts_with("--") {
-            let (flag, tail) = rest.split_once(' ').unwrap_or((rest, ""));
-            flags.push(flag.to_string());
-            rest = tail.trim_start();
-        }
-        let mut heredoc = None;
-        if let Some(marker) = rest.strip_prefix("<<") {
-            let end = marker
-                .trim_start_matches('-')
-                .trim_matches(['\'', '"'])
-                .to_string();
-            let mut body = String::new();
-            for l in lines.by_ref() {
-                if l == end {
-                    break;
-                }
-                body.push_str(l);
-                body.push('\n');
-            }
-            heredoc = Some(body);
-        }
-        out.push(Instr {
-            cmd: cmd.to_ascii_uppercase(),
-            flags,
-            rest: rest.trim_end().to_string(),
-            heredoc,
-        });
-    }
-    out
-}
-
-fn parse(text: &str) -> Dockerfile {
-    let mut args: Vec<(String, String)> = Vec::new();
-    let mut stages: Vec<Stage> = Vec::new();
-    for i in instructions(text) {
-        if i.cmd == "FROM" {
-            let w = i.words();
-            assert!(
-                w.len() == 3 && w[1].eq_ignore_ascii_case("as"),
-                "FROM without a stage name: {i:?}"
-            );
-            let mut base = w[0].to_string();
-            for (name, value) in &args {
-                base = base.replace(&format!("${{{name}}}"), value);
-            }
-            stages.push(Stage {
-                name: w[2].to_string(),
-                base,
-                instrs: Vec::new(),
-            });
-        } else if let Some(stage) = stages.last_mut() {
-            stage.instrs.push(i);
-        } else if i.cmd == "ARG" {
-            let (name, value) = i.rest.split_once('=').unwrap_or((i.rest.as_str(), ""));
-            args.push((name.to_string(), value.trim_matches('"').to_string()));
-        }
-    }
-    Dockerfile {
-        text: text.to_string(),
-        args,
-        stages,
-    }
-}
-
-impl Dockerfile {
-    fn stage(&self, name: &str) -> Option<&Stage> {
-        self.stages.iter().find(|s| s.name == name)
-    }
-
-    fn last(&self) -> &Stage {
-        self.stages.last().expect("a stage")
-    }
-
-    /// The instructions that make `stage`: those of the stages it is built
-    /// `FROM`, then its own.
-    fn chain<'a>(&'a self, stage: &'a Stage) -> Vec<&'a Instr> {
-        let mut out: Vec<&Instr> = Vec::new();
-        if let Some(parent) = self.stage(&stage.base).filter(|p| p.name != stage.name) {
-            out = self.chain(parent);
-        }
-        out.extend(stage.instrs.iter());
-        out
-    }
-}
+use reader::{Dockerfile, Instr, instructions, parse};
 
 // ---------------------------------------------------------------------------
 // What every preset must produce.
@@ -474,6 +325,24 @@ fn ok(src: &str, files: &[&str]) -> Dockerfile {
     }
 }
 
+/// The E0115 ("the preset refused") message for `src` in a context of
+/// `files`: it must be at the `use` line (the label's first line is line 2
+/// of these specs, `use NAME ...`).
+fn refusal(src: &str, files: &[&str]) -> String {
+    let err = compile_with(src, files).expect_err(src);
+    let d = err
+        .iter()
+        .find(|d| d.code.as_str() == "E0115")
+        .unwrap_or_else(|| panic!("{src} {files:?}: no E0115 in {err:#?}"));
+    let use_at = src.find("use ").expect("a `use`");
+    assert!(
+        d.labels.iter().any(|l| l.span.start >= use_at
+            && l.span.start < use_at + src[use_at..].find('\n').unwrap_or(src.len() - use_at)),
+        "{src}: E0115 not located at the `use` line: {d:#?}"
+    );
+    d.message.clone()
+}
+
 /// A sample spec, compiled by the binary (which lists its directory as the
 /// build context), after `check --deny-warnings`.
 fn sample(dir: &str) -> Dockerfile {
@@ -703,562 +572,6 @@ fn variants_with_dotnet() -> Vec<(&'static str, &'static str, &'static str, Vec<
     ));
     out
 }
-
-#[test]
-fn java_detects_the_build_tool_and_its_wrapper() {
-    let maven = ok("msbc 1\nuse java", &["pom.xml"]);
-    assert!(
-        maven.stage("deps").is_some_and(
-            |s| s.base.starts_with("maven:3.") && s.base.contains("-eclipse-temurin-21")
-        ),
-        "{}",
-        maven.text
-    );
-    assert!(maven.text.contains("ARG MAVEN_VERSION="), "{}", maven.text);
-    assert!(
-        maven.text.contains("mvn -B -ntp -DskipTests package")
-            && maven.text.contains("mvn -B -ntp verify")
-    );
-    assert_eq!(maven.last().base, "eclipse-temurin:21-jre");
-    assert!(
-        maven
-            .last()
-            .instrs
-            .iter()
-            .any(|i| i.rest == r#"["java", "-jar", "/app/app.jar"]"#),
-        "{}",
-        maven.text
-    );
-
-    for build_file in [
-        "build.gradle",
-        "build.gradle.kts",
-        "settings.gradle",
-        "settings.gradle.kts",
-    ] {
-        let gradle = ok("msbc 1\nuse java", &[build_file]);
-        let deps = gradle.stage("deps").expect("deps");
-        assert!(
-            deps.base.starts_with("gradle:8.") && deps.base.ends_with("-jdk21"),
-            "{build_file}: {}",
-            gradle.text
-        );
-        assert!(
-            deps.instrs
-                .iter()
-                .any(|i| i.cmd == "COPY" && i.copy_sources() == [build_file]),
-            "{build_file}: {}",
-            gradle.text
-        );
-        assert!(
-            gradle
-                .text
-                .contains("gradle --no-daemon --console=plain assemble"),
-            "{}",
-            gradle.text
-        );
-    }
-
-    // The wrapper pins the tool: a plain JDK image, no MAVEN_VERSION arg.
-    let wrapped = ok(
-        "msbc 1\nuse java",
-        &[
-            "pom.xml",
-            "mvnw",
-            ".mvn/wrapper/maven-wrapper.properties",
-            "core/pom.xml",
-        ],
-    );
-    let deps = wrapped.stage("deps").expect("deps");
-    assert_eq!(deps.base, "eclipse-temurin:21-jdk");
-    assert!(!wrapped.text.contains("MAVEN_VERSION"), "{}", wrapped.text);
-    assert!(
-        wrapped
-            .text
-            .contains("./mvnw -B -ntp dependency:go-offline"),
-        "{}",
-        wrapped.text
-    );
-    let copied: Vec<String> = deps
-        .instrs
-        .iter()
-        .filter(|i| i.cmd == "COPY")
-        .map(|i| i.rest.clone())
-        .collect();
-    assert_eq!(
-        copied,
-        [
-            "pom.xml ./",
-            "core/pom.xml ./core/",
-            ".mvn/ ./.mvn/",
-            "mvnw ./"
-        ],
-        "{}",
-        wrapped.text
-    );
-    // ...unless told otherwise.
-    let unwrapped = ok("msbc 1\nuse java wrapper=#false", &["pom.xml", "mvnw"]);
-    assert!(
-        unwrapped.text.contains("ARG MAVEN_VERSION=") && !unwrapped.text.contains("./mvnw"),
-        "{}",
-        unwrapped.text
-    );
-
-    // An explicit tool wins over the files; nothing known means maven.
-    assert!(
-        ok("msbc 1\nuse java tool=\"gradle\"", &["pom.xml"])
-            .text
-            .contains("GRADLE_VERSION")
-    );
-    assert!(ok("msbc 1\nuse java", &[]).text.contains("MAVEN_VERSION"));
-
-    // JAVA_VERSION moves the JDK and the JRE together.
-    let selection = Selection {
-        args: vec![("JAVA_VERSION".into(), "17".into())],
-        ..Selection::default()
-    };
-    let seventeen =
-        parse(&compile_selected("msbc 1\nuse java", &["pom.xml"], &selection).expect("compiles"));
-    assert_eq!(seventeen.last().base, "eclipse-temurin:17-jre");
-    assert!(
-        seventeen
-            .stage("deps")
-            .is_some_and(|s| s.base.ends_with("-eclipse-temurin-17"))
-    );
-}
-
-#[test]
-fn node_detects_the_package_manager_from_the_lockfile() {
-    for (lockfile, install, prod) in [
-        (
-            "package-lock.json",
-            "npm ci --no-audit --no-fund",
-            "npm ci --omit=dev",
-        ),
-        (
-            "pnpm-lock.yaml",
-            "pnpm install --frozen-lockfile",
-            "pnpm install --frozen-lockfile --prod",
-        ),
-        (
-            "yarn.lock",
-            "yarn install --frozen-lockfile",
-            "yarn install --frozen-lockfile --non-interactive --production",
-        ),
-    ] {
-        let df = ok(
-            "msbc 1\nuse node { main \"server.js\"; }",
-            &["package.json", lockfile],
-        );
-        let deps = df.stage("deps").expect("deps");
-        assert!(
-            deps.instrs
-                .iter()
-                .any(|i| i.cmd == "COPY" && i.copy_sources() == ["package.json", lockfile]),
-            "{}",
-            df.text
-        );
-        assert!(
-            deps.instrs
-                .iter()
-                .any(|i| i.cmd == "RUN" && i.script().starts_with(install)),
-            "{lockfile}: {}",
-            df.text
-        );
-
-        // Dev dependencies stay out: the image's node_modules come from a production install,
-        // made on the target platform (native addons), not the builder's.
-        let prod_deps = df.stage("prod-deps").expect("prod-deps");
-        assert!(
-            prod_deps
-                .instrs
-                .iter()
-                .any(|i| i.cmd == "RUN" && i.script().starts_with(prod)),
-            "{lockfile}: {}",
-            df.text
-        );
-        assert!(
-            !df.text
-                .contains("--platform=${BUILDPLATFORM} node:${NODE_VERSION}-bookworm AS prod-deps")
-        );
-        let last = df.last();
-        assert!(
-            last.instrs.iter().any(|i| i.cmd == "COPY"
-                && i.copy_from() == Some("prod-deps")
-                && i.rest.starts_with("/app/node_modules ")),
-            "{}",
-            df.text
-        );
-        assert!(
-            !last.instrs.iter().any(|i| i.copy_from() == Some("deps")),
-            "{}",
-            df.text
-        );
-        assert!(
-            last.instrs
-                .iter()
-                .any(|i| i.cmd == "USER" && i.rest == "1000"),
-            "runs as `node`: {}",
-            df.text
-        );
-        assert!(
-            last.instrs
-                .iter()
-                .any(|i| i.cmd == "ENV" && i.rest.contains("NODE_ENV=production")),
-            "{}",
-            df.text
-        );
-        assert!(
-            last.instrs
-                .iter()
-                .any(|i| i.rest == r#"["node", "server.js"]"#),
-            "{}",
-            df.text
-        );
-    }
-    // pnpm and yarn are pinned versions, installed by npm.
-    assert!(
-        ok("msbc 1\nuse node", &["package.json", "pnpm-lock.yaml"])
-            .text
-            .contains("npm install --global pnpm@${PNPM_VERSION}")
-    );
-    assert!(
-        ok("msbc 1\nuse node", &["package.json", "yarn.lock"])
-            .text
-            .contains("npm install --global --force yarn@${YARN_VERSION}")
-    );
-    // An explicit choice wins over the lockfile.
-    assert!(
-        ok(
-            "msbc 1\nuse node pm=\"npm\"",
-            &["package.json", "yarn.lock"]
-        )
-        .text
-        .contains("npm ci")
-    );
-
-    // The build script runs on the sources; `files` narrows what ships.
-    let built = ok(
-        "msbc 1\nuse node { build \"compile\"; files \"dist\" \"config/prod.json\"; main \"dist/index.js\"; }",
-        &["package.json", "package-lock.json"],
-    );
-    let build = built.stage("build").expect("build");
-    assert!(
-        build.instrs.iter().any(|i| i.script() == "npm run compile"),
-        "{}",
-        built.text
-    );
-    assert!(
-        build.instrs.iter().any(|i| i.script()
-            == "mkdir -p /out && cp -a --parents package.json 'dist' 'config/prod.json' /out/"),
-        "{}",
-        built.text
-    );
-}
-
-#[test]
-fn node_static_sites_are_served_by_unprivileged_nginx() {
-    let df = ok(
-        "msbc 1\nuse node static=#true",
-        &["package.json", "package-lock.json"],
-    );
-    let last = df.last();
-    assert!(
-        last.base.starts_with("nginxinc/nginx-unprivileged:"),
-        "{}",
-        df.text
-    );
-    assert!(
-        df.text
-            .contains("ARG RUNTIME_IMAGE=nginxinc/nginx-unprivileged:"),
-        "overridable: {}",
-        df.text
-    );
-    assert!(
-        df.stage("prod-deps").is_none(),
-        "no node_modules in a static image: {}",
-        df.text
-    );
-    // The default build script, its dist/ output, nginx's uid and port.
-    assert!(
-        df.stage("build")
-            .is_some_and(|b| b.instrs.iter().any(|i| i.script() == "npm run build")),
-        "{}",
-        df.text
-    );
-    let copies: Vec<&str> = last
-        .instrs
-        .iter()
-        .filter(|i| i.cmd == "COPY")
-        .map(|i| i.rest.as_str())
-        .collect();
-    assert_eq!(copies, ["/app/dist /usr/share/nginx/html/"]);
-    assert!(
-        last.instrs
-            .iter()
-            .any(|i| i.cmd == "USER" && i.rest == "101")
-    );
-    assert!(
-        last.instrs
-            .iter()
-            .any(|i| i.cmd == "EXPOSE" && i.rest == "8080")
-    );
-    assert!(!last.instrs.iter().any(|i| i.cmd == "RUN"), "{}", df.text);
-    // Another port reconfigures nginx's listen directives.
-    let other = ok(
-        "msbc 1\nuse node static=#true { port 9000; dist \"public\"; }",
-        &["package.json", "package-lock.json"],
-    );
-    let last = other.last();
-    assert!(
-        last.instrs.iter().any(|i| i.cmd == "RUN"
-            && i.script().contains("9000;/")
-            && i.script().contains("/etc/nginx/conf.d/default.conf")),
-        "{}",
-        other.text
-    );
-    assert!(
-        last.instrs
-            .iter()
-            .any(|i| i.cmd == "EXPOSE" && i.rest == "9000")
-    );
-    assert!(
-        last.instrs
-            .iter()
-            .any(|i| i.cmd == "COPY" && i.rest == "/app/public /usr/share/nginx/html/"),
-        "{}",
-        other.text
-    );
-}
-
-#[test]
-fn python_detects_the_package_manager_and_ships_a_virtualenv() {
-    for (files, pm, install) in [
-        (
-            vec!["requirements.txt"],
-            "pip",
-            "pip install -r requirements.txt",
-        ),
-        (
-            vec!["pyproject.toml", "uv.lock"],
-            "uv",
-            "uv sync --locked --no-dev --no-install-project",
-        ),
-        (
-            vec!["pyproject.toml", "poetry.lock"],
-            "poetry",
-            "/opt/poetry/bin/poetry install --only main --no-root --no-ansi",
-        ),
-        // A uv project that also exports a requirements.txt is a uv project.
-        (
-            vec!["pyproject.toml", "uv.lock", "requirements.txt"],
-            "uv",
-            "uv sync --locked --no-dev --no-install-project",
-        ),
-    ] {
-        let df = ok("msbc 1\nuse python { port 8000; }", &files);
-        let deps = df.stage("deps").expect("deps");
-        assert!(
-            deps.instrs
-                .iter()
-                .any(|i| i.cmd == "RUN" && i.script() == install),
-            "{pm}: {}",
-            df.text
-        );
-        // Build and runtime images of one Python, the runtime without compilers.
-        assert_eq!(deps.base, "python:3.12-bookworm", "{pm}");
-        let last = df.last();
-        assert_eq!(last.base, "python:3.12-slim-bookworm", "{pm}");
-        let env: String = last
-            .instrs
-            .iter()
-            .filter(|i| i.cmd == "ENV")
-            .map(|i| i.rest.clone())
-            .collect::<Vec<_>>()
-            .join(" ");
-        for var in [
-            "PYTHONDONTWRITEBYTECODE=1",
-            "PYTHONUNBUFFERED=1",
-            "PATH=/opt/venv/bin:${PATH}",
-        ] {
-            assert!(env.contains(var), "{pm}: {var} missing: {}", df.text);
-        }
-        let copies: Vec<&str> = last
-            .instrs
-            .iter()
-            .filter(|i| i.cmd == "COPY")
-            .map(|i| i.rest.as_str())
-            .collect();
-        assert_eq!(
-            copies,
-            ["/opt/venv /opt/venv/", "/app /app/"],
-            "{pm}: {}",
-            df.text
-        );
-        assert!(
-            last.instrs
-                .iter()
-                .any(|i| i.cmd == "USER" && i.rest == "10001")
-        );
-        assert!(
-            last.instrs
-                .iter()
-                .any(|i| i.rest == r#"["python", "-m", "app"]"#),
-            "{pm}: {}",
-            df.text
-        );
-        // The test stage adds the dev dependencies to its own copy of the virtualenv.
-        let test = df.stage("test").expect("test");
-        assert!(
-            test.instrs.iter().any(|i| i.script() == "python -m pytest"),
-            "{pm}: {}",
-            df.text
-        );
-    }
-    // uv comes from its own image, pinned by an arg, through a stage (COPY --from takes no args).
-    let uv = ok("msbc 1\nuse python", &["pyproject.toml", "uv.lock"]);
-    assert!(
-        uv.stage("uv")
-            .is_some_and(|s| s.base.starts_with("ghcr.io/astral-sh/uv:0.")),
-        "{}",
-        uv.text
-    );
-    assert!(
-        uv.text.contains("UV_COMPILE_BYTECODE=1")
-            && uv.text.contains("UV_PROJECT_ENVIRONMENT=/opt/venv"),
-        "{}",
-        uv.text
-    );
-}
-
-#[test]
-fn dotnet_finds_the_project_and_publishes_for_the_target() {
-    let df = ok(
-        "msbc 1\nuse dotnet",
-        &[
-            "App.sln",
-            "Directory.Build.props",
-            "src/Api/Api.csproj",
-            "tests/Api.Tests/Api.Tests.csproj",
-        ],
-    );
-    let restore = df.stage("restore").expect("restore");
-    assert_eq!(restore.base, "mcr.microsoft.com/dotnet/sdk:8.0");
-    let copies: Vec<&str> = restore
-        .instrs
-        .iter()
-        .filter(|i| i.cmd == "COPY")
-        .map(|i| i.rest.as_str())
-        .collect();
-    assert_eq!(
-        copies,
-        [
-            "App.sln Directory.Build.props ./",
-            "src/Api/Api.csproj ./src/Api/",
-            "tests/Api.Tests/Api.Tests.csproj ./tests/Api.Tests/"
-        ],
-        "{}",
-        df.text
-    );
-    assert!(
-        restore
-            .instrs
-            .iter()
-            .any(|i| i.script() == "dotnet restore src/Api/Api.csproj -a ${TARGETARCH}"),
-        "{}",
-        df.text
-    );
-    assert!(df.text.contains("dotnet publish src/Api/Api.csproj -c Release -a ${TARGETARCH} --no-restore -o /out -p:UseAppHost=false"), "{}", df.text);
-    assert!(
-        df.stage("test")
-            .is_some_and(|t| t.instrs.iter().any(|i| i.script() == "dotnet test App.sln")),
-        "{}",
-        df.text
-    );
-    let last = df.last();
-    assert_eq!(last.base, "mcr.microsoft.com/dotnet/aspnet:8.0");
-    assert!(
-        last.instrs
-            .iter()
-            .any(|i| i.cmd == "USER" && i.rest == "1654"),
-        "the images' `app` user: {}",
-        df.text
-    );
-    assert!(
-        last.instrs
-            .iter()
-            .any(|i| i.rest == r#"["dotnet", "/app/Api.dll"]"#),
-        "{}",
-        df.text
-    );
-    assert!(
-        last.instrs
-            .iter()
-            .any(|i| i.cmd == "EXPOSE" && i.rest == "8080"),
-        "{}",
-        df.text
-    );
-
-    // Test projects are run when there is no solution.
-    let tests = ok(
-        "msbc 1\nuse dotnet",
-        &["src/Api/Api.csproj", "tests/Api.Tests/Api.Tests.csproj"],
-    );
-    assert!(
-        tests.stage("test").is_some_and(|t| t
-            .instrs
-            .iter()
-            .any(|i| i.script() == "dotnet test tests/Api.Tests/Api.Tests.csproj")),
-        "{}",
-        tests.text
-    );
-
-    // Self-contained on runtime-deps: the app's own host, the runtime packs restored.
-    let sc = ok(
-        "msbc 1\nuse dotnet runtime=\"runtime-deps\" { project \"src/Api/Api.csproj\"; port 8080; }",
-        &[],
-    );
-    assert_eq!(sc.last().base, "mcr.microsoft.com/dotnet/runtime-deps:8.0");
-    assert!(
-        sc.text.contains("-p:SelfContained=true")
-            && sc.text.contains("--no-restore -o /out --self-contained"),
-        "{}",
-        sc.text
-    );
-    assert!(
-        sc.last().instrs.iter().any(|i| i.rest == r#"["/app/Api"]"#),
-        "{}",
-        sc.text
-    );
-
-    // Another port is the app's too, not only the EXPOSE.
-    let port = ok(
-        "msbc 1\nuse dotnet { project \"Api.csproj\"; port 5000; }",
-        &[],
-    );
-    assert!(
-        port.last()
-            .instrs
-            .iter()
-            .any(|i| i.cmd == "ENV" && i.rest == "ASPNETCORE_HTTP_PORTS=5000"),
-        "{}",
-        port.text
-    );
-
-    // Several candidates: the user must choose, and is told so at the `use`.
-    let err = compile_with(
-        "msbc 1\nuse dotnet",
-        &["src/Api/Api.csproj", "src/Worker/Worker.csproj"],
-    )
-    .expect_err("ambiguous");
-    assert!(
-        err.iter().any(|d| d.code.as_str() == "E0115"
-            && d.message.contains("set project=")
-            && d.message.contains("src/Worker/Worker.csproj")),
-        "{err:#?}"
-    );
-}
-
 // ---------------------------------------------------------------------------
 // Bad `use` input is a checked error, at the value written.
 
@@ -1421,12 +734,12 @@ fn versions_are_build_args() {
         ),
         (
             "msbc 1\nuse python",
-            vec!["uv.lock"],
+            vec!["pyproject.toml", "uv.lock"],
             vec!["PYTHON_VERSION=3.12", "UV_VERSION="],
         ),
         (
             "msbc 1\nuse python",
-            vec!["poetry.lock"],
+            vec!["pyproject.toml", "poetry.lock"],
             vec!["PYTHON_VERSION=3.12", "POETRY_VERSION="],
         ),
         (
@@ -1589,5 +902,164 @@ fn build_output_and_local_state_stay_out_of_the_context() {
         for p in patterns.iter().chain(&[".git"]) {
             assert!(lines.contains(p), "{src}: {p} not ignored:\n{ignore}");
         }
+    }
+}
+
+/// The ignore patterns every preset writes: secrets and local state that
+/// must never reach a build (a runtime that copies the app would ship them).
+const ALWAYS_IGNORED: &[&str] = &[
+    ".git",
+    "**/.env",
+    "**/.env.*",
+    ".aws/",
+    ".ssh/",
+    ".netrc",
+    ".git-credentials",
+];
+
+#[test]
+fn every_preset_keeps_secrets_and_local_state_out_of_the_context() {
+    for (src, files) in [
+        ("msbc 1\nuse go", vec!["go.mod"]),
+        (
+            "msbc 1\nuse go runtime=\"debian\" cgo=#true",
+            vec!["go.mod"],
+        ),
+        ("msbc 1\nuse java", vec!["pom.xml"]),
+        ("msbc 1\nuse java", vec!["build.gradle"]),
+        (
+            "msbc 1\nuse node",
+            vec!["package.json", "package-lock.json"],
+        ),
+        (
+            "msbc 1\nuse node static=#true",
+            vec!["package.json", "package-lock.json"],
+        ),
+        ("msbc 1\nuse python", vec!["requirements.txt"]),
+        ("msbc 1\nuse python", vec!["pyproject.toml", "uv.lock"]),
+        ("msbc 1\nuse dotnet", vec!["A.csproj"]),
+    ] {
+        let catalog = Catalog::stdlib();
+        let files: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+        let checked = compile::check_with(
+            src.as_bytes(),
+            Context {
+                catalog: &catalog,
+                files: &files,
+            },
+        );
+        let model = checked.model.unwrap_or_else(|| panic!("{src}: no model"));
+        let out = compile::emit(&model, &Selection::default(), Emit::Dockerfile, "build.kdl")
+            .expect("emit");
+        let ignore = out
+            .dockerignore
+            .unwrap_or_else(|| panic!("{src} {files:?}: no .dockerignore"));
+        let lines: Vec<&str> = ignore.lines().collect();
+        for p in ALWAYS_IGNORED {
+            assert!(
+                lines.contains(p),
+                "{src} {files:?}: {p} not ignored:\n{ignore}"
+            );
+        }
+    }
+
+    // The README's preset usage writes the ignore file (`-o`) and says what
+    // `>` loses.
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let presets = &readme[readme.find("## Presets").expect("a presets section")..];
+    let presets = &presets[..presets[3..].find("\n## ").map_or(presets.len(), |i| i + 3)];
+    assert!(
+        presets.contains("`msbc compile -o Dockerfile`")
+            && presets.contains("Dockerfile.dockerignore")
+            && presets.contains("`msbc compile > Dockerfile` writes the Dockerfile only"),
+        "the README's presets section must show `-o` and say what `>` does not write"
+    );
+}
+
+#[test]
+fn a_manifest_the_build_needs_and_the_context_lacks_is_an_error_at_the_use() {
+    for (src, files, says) in [
+        (
+            "msbc 1\nuse go",
+            vec!["main.go"],
+            vec!["no go.mod", "go mod init"],
+        ),
+        (
+            "msbc 1\nuse node",
+            vec!["package.json", "index.js"],
+            vec!["no package-lock.json", "`npm install`", "pm="],
+        ),
+        (
+            "msbc 1\nuse node pm=\"npm\"",
+            vec!["package.json", "yarn.lock"],
+            vec!["no package-lock.json", "pm=\"yarn\" (yarn.lock is here)"],
+        ),
+        (
+            "msbc 1\nuse node pm=\"pnpm\"",
+            vec!["package.json"],
+            vec!["no pnpm-lock.yaml", "`pnpm install`"],
+        ),
+        (
+            "msbc 1\nuse node",
+            vec!["package-lock.json"],
+            vec!["no package.json", "npm init"],
+        ),
+        (
+            "msbc 1\nuse python",
+            vec!["app/__init__.py"],
+            vec!["no requirements.txt", "pip freeze", "pm=\"uv\""],
+        ),
+        (
+            "msbc 1\nuse python requirements=\"requirements/prod.txt\"",
+            vec!["requirements.txt"],
+            vec!["no requirements/prod.txt"],
+        ),
+        (
+            "msbc 1\nuse python pm=\"uv\"",
+            vec!["pyproject.toml"],
+            vec!["no uv.lock", "`uv lock`"],
+        ),
+        (
+            "msbc 1\nuse python pm=\"poetry\"",
+            vec!["poetry.lock"],
+            vec!["no pyproject.toml"],
+        ),
+        (
+            "msbc 1\nuse java",
+            vec!["src/main/java/App.java"],
+            vec!["no pom.xml", "tool=\"gradle\""],
+        ),
+        (
+            "msbc 1\nuse java tool=\"gradle\"",
+            vec!["pom.xml"],
+            vec!["no settings.gradle", "pom.xml is here, set tool=\"maven\""],
+        ),
+        (
+            "msbc 1\nuse java wrapper=#true",
+            vec!["pom.xml"],
+            vec!["no mvnw", "mvn wrapper:wrapper"],
+        ),
+        (
+            "msbc 1\nuse dotnet project=\"src/Api/Api.csproj\"",
+            vec!["Api.csproj"],
+            vec!["no src/Api/Api.csproj", "Api.csproj"],
+        ),
+    ] {
+        let message = refusal(src, &files);
+        for s in &says {
+            assert!(
+                message.contains(s),
+                "{src} {files:?}: {s:?} not in: {message}"
+            );
+        }
+    }
+    // Without a file list (a spec checked on its own) nothing is refused.
+    for src in [
+        "msbc 1\nuse go",
+        "msbc 1\nuse node",
+        "msbc 1\nuse python",
+        "msbc 1\nuse java",
+    ] {
+        assert!(compile_with(src, &[]).is_ok(), "{src}");
     }
 }
