@@ -23,6 +23,7 @@ mod diff;
 mod editor;
 mod fleet;
 mod lock;
+mod lsp;
 mod out;
 mod presets;
 mod templates;
@@ -74,6 +75,7 @@ where
         Command::Import(a) => diff::import_cmd(&a),
         Command::Images(a) => fleet::images(&a),
         Command::Graph(a) => editor::graph_cmd(&a),
+        Command::Lsp => lsp::lsp_cmd(),
         Command::Fmt(a) => editor::fmt_cmd(&a),
         Command::Schema => out::stdout(&crate::backend::json::schema()).map(|()| OK),
     };
