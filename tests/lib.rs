@@ -18,6 +18,7 @@ mod diagnostics;
 mod diff;
 mod editor;
 mod equivalence;
+mod fleet;
 mod fuzz;
 mod import;
 mod llb;

@@ -21,6 +21,7 @@ macro_rules! say_part {
 mod args;
 mod diff;
 mod editor;
+mod fleet;
 mod lock;
 mod out;
 mod presets;
@@ -71,6 +72,7 @@ where
         Command::Lock(a) => lock::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::Import(a) => diff::import_cmd(&a),
+        Command::Images(a) => fleet::images(&a),
         Command::Graph(a) => editor::graph_cmd(&a),
         Command::Schema => out::stdout(&crate::backend::json::schema()).map(|()| OK),
     };
@@ -101,16 +103,14 @@ struct Spec {
 impl Spec {
     /// Expands templates (stdlib, directories) and checks the spec.
     fn check(&self, template_flags: &[PathBuf]) -> Result<Checked, String> {
-        let from_spec = compile::template_dirs(&self.bytes);
-        let catalog = templates::catalog(&self.dir, &from_spec, template_flags)?;
+        // Parsed once: the template folders it names, then the check.
+        let parsed = compile::parse(&self.bytes);
+        let catalog = templates::catalog(&self.dir, &parsed.template_dirs(), template_flags)?;
         let files = templates::context_files(&self.dir);
-        Ok(compile::check_with(
-            &self.bytes,
-            crate::expand::Context {
-                catalog: &catalog,
-                files: &files,
-            },
-        ))
+        Ok(parsed.check(crate::expand::Context {
+            catalog: &catalog,
+            files: &files,
+        }))
     }
 }
 
@@ -202,6 +202,9 @@ fn sarif_uri(spec: &Spec) -> String {
 }
 
 fn check_cmd(a: &CheckArgs) -> CliResult {
+    if fleet::is_fleet(a.all, &a.path, &a.more) {
+        return fleet::check(a);
+    }
     let spec = read_spec(&a.path)?;
     let mut checked = strict(spec.check(&a.templates)?, a.strict);
     lock::read(&spec.dir, &mut checked, a.locked, &[])?;
@@ -277,6 +280,15 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
         return Err(format!(
             "invalid --platform `{p}`: expected os/arch or os/arch/variant, e.g. linux/arm64"
         ));
+    }
+    if a.all {
+        return fleet::compile(a, emit);
+    }
+    if a.check.as_deref() == Some(Path::new("")) {
+        return Err(
+            "--check needs the FILE to compare with (or --all for every spec's Dockerfile)"
+                .to_string(),
+        );
     }
     if let Some(file) = &a.output {
         not_a_spec(file, &a.path, "write the output over")?;
