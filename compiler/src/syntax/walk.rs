@@ -6,33 +6,179 @@ use super::{duration, image_ref, interp, perms, platform, port};
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use kdl::{KdlDocument, KdlNode, KdlValue};
 
-pub const TOP_LEVEL: &[&str] = &[
-    "msbc",
-    "arg",
-    "context",
-    "toolchain",
-    "stage",
-    "artifact",
-    "image",
-    "use",
-    "dockerfile",
+/// How a node is read, by where it may be written: at the top level (into
+/// the document), as a step of a stage or image, or as a mount of a `run`.
+#[derive(Clone, Copy)]
+pub(crate) enum Walker {
+    TopLevel(fn(&KdlNode, &mut Document, &mut Diagnostics)),
+    Step(fn(&KdlNode, &mut Diagnostics) -> Option<StepKind>),
+    Mount(fn(&KdlNode, &mut Diagnostics) -> Option<Mount>),
+}
+
+/// Where a node may be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    TopLevel,
+    Step,
+    Mount,
+}
+
+impl Walker {
+    fn place(self) -> Place {
+        match self {
+            Walker::TopLevel(_) => Place::TopLevel,
+            Walker::Step(_) => Place::Step,
+            Walker::Mount(_) => Place::Mount,
+        }
+    }
+}
+
+/// Every node of the language: its name, where it may be written and how it
+/// is read. The known-node lists, the suggestions and the misplaced-node
+/// errors all come from here (adding a node is one line).
+const NODES: &[(&str, Walker)] = &[
+    ("msbc", Walker::TopLevel(walk_version)),
+    (
+        "arg",
+        Walker::TopLevel(|n, out, d| out.args.extend(walk_arg(n, d))),
+    ),
+    ("context", Walker::TopLevel(walk_context)),
+    (
+        "toolchain",
+        Walker::TopLevel(|n, out, d| out.toolchains.extend(walk_toolchain(n, d))),
+    ),
+    (
+        "stage",
+        Walker::TopLevel(|n, out, d| out.stages.extend(walk_stage(n, StageKind::Stage, d))),
+    ),
+    (
+        "artifact",
+        Walker::TopLevel(|n, out, d| out.artifacts.extend(walk_artifact(n, d))),
+    ),
+    (
+        "image",
+        Walker::TopLevel(|n, out, d| out.stages.extend(walk_stage(n, StageKind::Image, d))),
+    ),
+    (
+        "use",
+        Walker::TopLevel(|n, out, d| {
+            let index = out.stages.len();
+            out.uses.extend(walk_use(n, index, d));
+        }),
+    ),
+    ("dockerfile", Walker::TopLevel(walk_dockerfile)),
+    (
+        "policy",
+        Walker::TopLevel(|n, out, d| out.policies.push(walk_policy(n, d))),
+    ),
+    ("templates", Walker::TopLevel(walk_templates)),
+    (
+        "workdir",
+        Walker::Step(|n, d| one_interp(n, "a directory", d).map(StepKind::Workdir)),
+    ),
+    (
+        "copy",
+        Walker::Step(|n, d| walk_copy(n, d).map(StepKind::Copy)),
+    ),
+    (
+        "run",
+        Walker::Step(|n, d| walk_run(n, d).map(StepKind::Run)),
+    ),
+    (
+        "env",
+        Walker::Step(|n, d| Some(StepKind::Env(walk_env_pairs(n, d)))),
+    ),
+    (
+        "label",
+        Walker::Step(|n, d| Some(StepKind::Label(walk_labels(n, d)))),
+    ),
+    (
+        "user",
+        Walker::Step(|n, d| one_interp(n, "a user", d).map(StepKind::User)),
+    ),
+    (
+        "expose",
+        Walker::Step(|n, d| Some(StepKind::Expose(walk_expose(n, d)))),
+    ),
+    (
+        "entrypoint",
+        Walker::Step(|n, d| exec_form(n, d).map(StepKind::Entrypoint)),
+    ),
+    (
+        "cmd",
+        Walker::Step(|n, d| exec_form(n, d).map(StepKind::Cmd)),
+    ),
+    (
+        "healthcheck",
+        Walker::Step(|n, d| walk_healthcheck(n, d).map(StepKind::Healthcheck)),
+    ),
+    ("volume", Walker::Step(walk_volume)),
+    ("stopsignal", Walker::Step(walk_stopsignal)),
+    (
+        "shell",
+        Walker::Step(|n, d| exec_form(n, d).map(StepKind::Shell)),
+    ),
+    (
+        "cache",
+        Walker::Mount(|n, d| walk_cache(n, d).map(Mount::Cache)),
+    ),
+    (
+        "secret",
+        Walker::Mount(|n, d| walk_secret(n, d).map(Mount::Secret)),
+    ),
+    ("ssh", Walker::Mount(|n, d| walk_ssh(n, d).map(Mount::Ssh))),
+    (
+        "tmpfs",
+        Walker::Mount(|n, d| walk_tmpfs(n, d).map(Mount::Tmpfs)),
+    ),
+    (
+        "bind",
+        Walker::Mount(|n, d| walk_bind(n, d).map(Mount::Bind)),
+    ),
 ];
-pub const STEPS: &[&str] = &[
-    "workdir",
-    "copy",
-    "run",
-    "env",
-    "label",
-    "user",
-    "expose",
-    "entrypoint",
-    "cmd",
-    "healthcheck",
-    "volume",
-    "stopsignal",
-    "shell",
-];
-const MOUNTS: &[&str] = &["cache", "secret", "ssh", "tmpfs", "bind"];
+
+/// The names of the nodes allowed at `place`, in table order.
+pub fn node_names(place: Place) -> Vec<&'static str> {
+    NODES
+        .iter()
+        .filter(|(_, w)| w.place() == place)
+        .map(|(n, _)| *n)
+        .collect()
+}
+
+/// How node `name` is read, and where it may be written.
+fn walker(name: &str) -> Option<Walker> {
+    NODES.iter().find(|(n, _)| *n == name).map(|(_, w)| *w)
+}
+
+/// The error for a known node written where it is not allowed (`at`), or
+/// an unknown node with a suggestion from the nodes allowed there.
+fn wrong_node(node: &KdlNode, at: Place) -> Diagnostic {
+    let name = node.name().value();
+    let span = Span::from(node.name().span());
+    let (place, what) = match at {
+        Place::TopLevel => ("at the top level", "a top-level node"),
+        Place::Step => ("inside a stage or image", "a step"),
+        Place::Mount => ("inside `run`", "a mount"),
+    };
+    match walker(name).map(Walker::place) {
+        Some(Place::TopLevel) => Diagnostic::new(
+            Code::MisplacedNode,
+            format!("`{name}` cannot be used {place}"),
+        )
+        .label(span, format!("not {what}"))
+        .help(format!(
+            "`{name}` is a top-level node; move it out of this block"
+        )),
+        Some(Place::Mount) if at == Place::Step => Diagnostic::new(
+            Code::MisplacedNode,
+            format!("`{name}` is a mount; it belongs inside a `run` block"),
+        )
+        .label(span, "mount outside `run`")
+        .help(format!("write `run \"...\" {{ {name} ... }}`")),
+        _ => unknown_node(node, &node_names(at), place),
+    }
+}
 
 /// The format versions this compiler reads.
 pub const SUPPORTED_VERSIONS: &[i128] = &[1];
@@ -73,70 +219,41 @@ pub(crate) fn walk(doc: &KdlDocument, template_output: bool, diags: &mut Diagnos
         Some(_) => {}
     }
     for node in nodes {
-        let name = node.name().value();
-        match name {
-            "msbc" => walk_version(node, &mut out, diags),
-            "arg" => {
-                if let Some(a) = walk_arg(node, diags) {
-                    out.args.push(a)
-                }
+        match walker(node.name().value()) {
+            Some(Walker::TopLevel(walk)) => walk(node, &mut out, diags),
+            Some(Walker::Step(_) | Walker::Mount(_)) | None => {
+                diags.push(wrong_node(node, Place::TopLevel));
             }
-            "context" => walk_context(node, &mut out, diags),
-            "toolchain" => {
-                if let Some(t) = walk_toolchain(node, diags) {
-                    out.toolchains.push(t)
-                }
-            }
-            "stage" => {
-                if let Some(s) = walk_stage(node, StageKind::Stage, diags) {
-                    out.stages.push(s)
-                }
-            }
-            "image" => {
-                if let Some(s) = walk_stage(node, StageKind::Image, diags) {
-                    out.stages.push(s)
-                }
-            }
-            "artifact" => {
-                if let Some(a) = walk_artifact(node, diags) {
-                    out.artifacts.push(a)
-                }
-            }
-            "use" => {
-                if let Some(u) = walk_use(node, out.stages.len(), diags) {
-                    out.uses.push(u);
-                }
-            }
-            "policy" => out.policies.push(walk_policy(node, diags)),
-            "templates" => {
-                let mut r = NodeReader::new(node, &[], diags);
-                let dirs = r.rest_strs(0, "a template directory", diags);
-                if r.arg_count() == 0 {
-                    diags.push(missing(
-                        &r,
-                        "`templates` needs a directory",
-                        "write `templates \"../platform/templates\"`",
-                    ));
-                }
-                no_children(node, diags);
-                r.finish(diags);
-                out.template_dirs.extend(dirs);
-            }
-            "dockerfile" => {
-                let mut r = NodeReader::new(node, &["syntax"], diags);
-                out.dockerfile.syntax = r.str_prop("syntax", diags).filter(|s| {
-                    s.value == "none"
-                        || image_ref::parse(s)
-                            .map_err(|d| diags.push(d.help("`syntax` is a Dockerfile frontend image such as `docker/dockerfile:1`, or `none`")))
-                            .is_ok_and(|_| !s.value.contains("${"))
-                });
-                no_children(node, diags);
-                r.finish(diags);
-            }
-            _ => diags.push(unknown_node(node, TOP_LEVEL, "at the top level")),
         }
     }
     out
+}
+
+fn walk_templates(node: &KdlNode, out: &mut Document, diags: &mut Diagnostics) {
+    let mut r = NodeReader::new(node, &[], diags);
+    let dirs = r.rest_strs(0, "a template directory", diags);
+    if r.arg_count() == 0 {
+        diags.push(missing(
+            &r,
+            "`templates` needs a directory",
+            "write `templates \"../platform/templates\"`",
+        ));
+    }
+    no_children(node, diags);
+    r.finish(diags);
+    out.template_dirs.extend(dirs);
+}
+
+fn walk_dockerfile(node: &KdlNode, out: &mut Document, diags: &mut Diagnostics) {
+    let mut r = NodeReader::new(node, &["syntax"], diags);
+    out.dockerfile.syntax = r.str_prop("syntax", diags).filter(|s| {
+        s.value == "none"
+            || image_ref::parse(s)
+                .map_err(|d| diags.push(d.help("`syntax` is a Dockerfile frontend image such as `docker/dockerfile:1`, or `none`")))
+                .is_ok_and(|_| !s.value.contains("${"))
+    });
+    no_children(node, diags);
+    r.finish(diags);
 }
 
 fn walk_use(node: &KdlNode, stage_index: usize, diags: &mut Diagnostics) -> Option<UseDecl> {
@@ -557,73 +674,10 @@ fn walk_steps(node: &KdlNode, diags: &mut Diagnostics) -> Vec<Step> {
     let mut steps = Vec::new();
     for child in children(node) {
         let span = Span::from(child.span());
-        let kind = match child.name().value() {
-            "workdir" => one_interp(child, "a directory", diags).map(StepKind::Workdir),
-            "copy" => walk_copy(child, diags).map(StepKind::Copy),
-            "run" => walk_run(child, diags).map(StepKind::Run),
-            "env" => Some(StepKind::Env(walk_env_pairs(child, diags))),
-            "label" => Some(StepKind::Label(walk_labels(child, diags))),
-            "user" => one_interp(child, "a user", diags).map(StepKind::User),
-            "expose" => Some(StepKind::Expose(walk_expose(child, diags))),
-            "entrypoint" => exec_form(child, diags).map(StepKind::Entrypoint),
-            "cmd" => exec_form(child, diags).map(StepKind::Cmd),
-            "healthcheck" => walk_healthcheck(child, diags).map(StepKind::Healthcheck),
-            "volume" => {
-                let mut r = NodeReader::new(child, &[], diags);
-                let paths = r.rest_strs(0, "a volume path", diags);
-                for p in &paths {
-                    reject_unrepresentable(p, "a volume path", diags);
-                }
-                let vols: Vec<Interp> = paths
-                    .iter()
-                    .filter_map(|s| interp::parse(s).map_err(|d| diags.push(d)).ok())
-                    .collect();
-                if vols.is_empty() && r.arg_count() == 0 {
-                    diags.push(missing(
-                        &r,
-                        "`volume` needs a path",
-                        "write `volume \"/data\"`",
-                    ));
-                }
-                no_children(child, diags);
-                r.finish(diags);
-                Some(StepKind::Volume(vols))
-            }
-            "stopsignal" => {
-                let mut r = NodeReader::new(child, &[], diags);
-                let sig = r.req_str(0, "a signal", diags);
-                no_children(child, diags);
-                r.finish(diags);
-                sig.filter(|s| check_signal(s, diags))
-                    .map(StepKind::StopSignal)
-            }
-            "shell" => exec_form(child, diags).map(StepKind::Shell),
-            other if TOP_LEVEL.contains(&other) => {
-                diags.push(
-                    Diagnostic::new(
-                        Code::MisplacedNode,
-                        format!("`{other}` cannot be used inside a stage or image"),
-                    )
-                    .label(Span::from(child.name().span()), "not a step")
-                    .help(format!(
-                        "`{other}` is a top-level node; move it out of this block"
-                    )),
-                );
-                None
-            }
-            other if MOUNTS.contains(&other) => {
-                diags.push(
-                    Diagnostic::new(
-                        Code::MisplacedNode,
-                        format!("`{other}` is a mount; it belongs inside a `run` block"),
-                    )
-                    .label(Span::from(child.name().span()), "mount outside `run`")
-                    .help(format!("write `run \"...\" {{ {other} ... }}`")),
-                );
-                None
-            }
-            _ => {
-                diags.push(unknown_node(child, STEPS, "inside a stage or image"));
+        let kind = match walker(child.name().value()) {
+            Some(Walker::Step(walk)) => walk(child, diags),
+            Some(Walker::TopLevel(_) | Walker::Mount(_)) | None => {
+                diags.push(wrong_node(child, Place::Step));
                 None
             }
         };
@@ -632,6 +686,37 @@ fn walk_steps(node: &KdlNode, diags: &mut Diagnostics) -> Vec<Step> {
         }
     }
     steps
+}
+
+fn walk_volume(node: &KdlNode, diags: &mut Diagnostics) -> Option<StepKind> {
+    let mut r = NodeReader::new(node, &[], diags);
+    let paths = r.rest_strs(0, "a volume path", diags);
+    for p in &paths {
+        reject_unrepresentable(p, "a volume path", diags);
+    }
+    let vols: Vec<Interp> = paths
+        .iter()
+        .filter_map(|s| interp::parse(s).map_err(|d| diags.push(d)).ok())
+        .collect();
+    if vols.is_empty() && r.arg_count() == 0 {
+        diags.push(missing(
+            &r,
+            "`volume` needs a path",
+            "write `volume \"/data\"`",
+        ));
+    }
+    no_children(node, diags);
+    r.finish(diags);
+    Some(StepKind::Volume(vols))
+}
+
+fn walk_stopsignal(node: &KdlNode, diags: &mut Diagnostics) -> Option<StepKind> {
+    let mut r = NodeReader::new(node, &[], diags);
+    let sig = r.req_str(0, "a signal", diags);
+    no_children(node, diags);
+    r.finish(diags);
+    sig.filter(|s| check_signal(s, diags))
+        .map(StepKind::StopSignal)
 }
 
 fn one_interp(node: &KdlNode, what: &str, diags: &mut Diagnostics) -> Option<Interp> {
@@ -735,13 +820,11 @@ fn walk_run(node: &KdlNode, diags: &mut Diagnostics) -> Option<Run> {
     });
     let mut mounts = Vec::new();
     for child in children(node) {
-        match child.name().value() {
-            "cache" => mounts.extend(walk_cache(child, diags).map(Mount::Cache)),
-            "secret" => mounts.extend(walk_secret(child, diags).map(Mount::Secret)),
-            "ssh" => mounts.extend(walk_ssh(child, diags).map(Mount::Ssh)),
-            "tmpfs" => mounts.extend(walk_tmpfs(child, diags).map(Mount::Tmpfs)),
-            "bind" => mounts.extend(walk_bind(child, diags).map(Mount::Bind)),
-            _ => diags.push(unknown_node(child, MOUNTS, "inside `run`")),
+        match walker(child.name().value()) {
+            Some(Walker::Mount(walk)) => mounts.extend(walk(child, diags)),
+            Some(Walker::TopLevel(_) | Walker::Step(_)) | None => {
+                diags.push(wrong_node(child, Place::Mount));
+            }
         }
     }
     r.finish(diags);
@@ -1333,4 +1416,70 @@ fn is_env_name(s: &str) -> bool {
         && !s
             .chars()
             .any(|c| c.is_whitespace() || matches!(c, '=' | '"' | '\'' | '$' | '\\' | '\0'))
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::{Place, node_names};
+
+    fn helps(spec: &str) -> Vec<(String, String, Option<String>)> {
+        crate::compile::check(spec.as_bytes())
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.to_string(), d.message.clone(), d.help.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn every_top_level_node_is_known() {
+        let top = node_names(Place::TopLevel);
+        for name in [
+            "msbc",
+            "arg",
+            "stage",
+            "image",
+            "use",
+            "policy",
+            "templates",
+            "dockerfile",
+        ] {
+            assert!(top.contains(&name), "{name}");
+        }
+        assert!(node_names(Place::Step).contains(&"run"));
+        assert!(node_names(Place::Mount).contains(&"secret"));
+    }
+
+    #[test]
+    fn a_misspelled_policy_gets_a_suggestion() {
+        let d =
+            helps("msbc 1\npolcy {\n}\nimage app from=\"alpine:3.20\" {\n    user \"10001\"\n}\n");
+        assert!(
+            d.iter()
+                .any(|(_, _, h)| h.as_deref() == Some("did you mean `policy`?")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn templates_inside_a_stage_is_misplaced() {
+        let d = helps(
+            "msbc 1\nimage app from=\"alpine:3.20\" {\n    templates \"./t\"\n    user \"10001\"\n}\n",
+        );
+        assert!(
+            d.iter().any(|(c, m, h)| c == "E0107"
+                && m.contains("`templates` cannot be used inside a stage or image")
+                && h.as_deref().is_some_and(|h| h.contains("top-level"))),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn use_golang_suggests_go() {
+        let d = helps("msbc 1\nuse golang\n");
+        assert!(
+            d.iter()
+                .any(|(_, _, h)| h.as_deref().is_some_and(|h| h.contains("`go`"))),
+            "{d:?}"
+        );
+    }
 }
