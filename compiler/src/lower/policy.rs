@@ -2,7 +2,7 @@
 //! its templates. Unlike lints they are errors, at the offending line.
 
 use super::Model;
-use super::lints::{chain, effective_user, image_refs, is_root, user_for_base};
+use super::queries::{chain, effective_user, image_refs, is_root, user_for_base};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::syntax::ast::{Document, PolicyDecl, StageDecl, StageKind, Stored};
 use crate::syntax::image_ref;
