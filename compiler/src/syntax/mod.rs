@@ -17,7 +17,7 @@ pub mod port;
 mod reader;
 mod walk;
 
-pub use walk::{Place, SUPPORTED_VERSIONS, node_names, to_stage_name};
+pub use walk::to_stage_name;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use ast::Document;
