@@ -74,6 +74,7 @@ where
         Command::Import(a) => diff::import_cmd(&a),
         Command::Images(a) => fleet::images(&a),
         Command::Graph(a) => editor::graph_cmd(&a),
+        Command::Fmt(a) => editor::fmt_cmd(&a),
         Command::Schema => out::stdout(&crate::backend::json::schema()).map(|()| OK),
     };
     match result {
