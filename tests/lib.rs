@@ -23,6 +23,7 @@ mod fuzz;
 mod import;
 mod llb;
 mod lock;
+mod lsp;
 mod presets;
 mod real_builds;
 mod roundtrip;

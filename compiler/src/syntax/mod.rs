@@ -18,6 +18,8 @@ mod reader;
 mod walk;
 
 pub use walk::to_stage_name;
+#[cfg(test)]
+pub use walk::{Place, node_names};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use ast::Document;
