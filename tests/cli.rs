@@ -397,9 +397,9 @@ fn a_closed_stdout_ends_every_command_quietly() {
     let mut cases: Vec<Vec<&str>> = vec![
         vec!["compile", GO],
         vec!["compile", GO, "--emit", "json"],
-        vec!["compile", GO, "--emit", "llb-json"],
-        vec!["compile", GO, "--emit", "llb"],
-        vec!["compile", GO, "--emit", "image-config"],
+        vec!["compile", GO, "--emit", "llb-json", "--no-base-configs"],
+        vec!["compile", GO, "--emit", "llb", "--no-base-configs"],
+        vec!["compile", GO, "--emit", "image-config", "--no-base-configs"],
         vec!["explain"],
         vec!["explain", "E0202"],
         vec!["presets"],

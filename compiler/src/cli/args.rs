@@ -169,6 +169,18 @@ pub struct CompileArgs {
     /// Security warnings are errors: an image running as root (W0001) and a secret in env or an arg default (W0003).
     #[arg(long)]
     pub strict: bool,
+
+    /// LLB emits: read base image configs only from msbc.lock (and the cache for pinned images), never the network; a missing one is an error.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Pull base image configs for REGISTRY from MIRROR first (repeatable; also MSBC_REGISTRY_MIRRORS=a=b,c=d): docker.io=127.0.0.1:5000.
+    #[arg(long = "mirror", value_name = "REGISTRY=MIRROR", value_parser = super::registry::parse_mirror)]
+    pub mirrors: Vec<(String, String)>,
+
+    /// LLB emits: do not read base image configs; runs see only BuildKit's default PATH and the spec's own settings.
+    #[arg(long, conflicts_with = "offline")]
+    pub no_base_configs: bool,
 }
 
 #[derive(Debug, Args)]
@@ -231,6 +243,14 @@ pub struct LockArgs {
     /// Directories to search for platform templates used by `use` (repeatable).
     #[arg(long = "templates", value_name = "DIR")]
     pub templates: Vec<PathBuf>,
+
+    /// Record base image configs for these platforms (repeatable; default linux/amd64).
+    #[arg(long = "platform", value_name = "PLATFORM")]
+    pub platforms: Vec<String>,
+
+    /// Pull from MIRROR for REGISTRY first (repeatable; also MSBC_REGISTRY_MIRRORS): docker.io=127.0.0.1:5000.
+    #[arg(long = "mirror", value_name = "REGISTRY=MIRROR", value_parser = super::registry::parse_mirror)]
+    pub mirrors: Vec<(String, String)>,
 }
 
 #[derive(Debug, Args)]

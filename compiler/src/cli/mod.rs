@@ -27,6 +27,7 @@ mod lock;
 mod lsp;
 mod out;
 mod presets;
+mod registry;
 mod templates;
 
 pub use templates::context_files;
@@ -328,7 +329,21 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
         platform: a.platform.clone(),
         no_syntax: a.syntax.is_some(),
     };
-    let output = compile::emit(model, &selection, emit, &spec.name).map_err(|e| e.to_string())?;
+    // The LLB emits start each stage from its base image's config.
+    let configs =
+        if matches!(emit, Emit::Llb | Emit::LlbJson | Emit::ImageConfig) && !a.no_base_configs {
+            let pulls = compile::pulls(model, &selection).map_err(|e| e.to_string())?;
+            let source = lock::ConfigSource {
+                mirrors: &a.mirrors,
+                offline: a.offline,
+                locked: a.locked,
+            };
+            lock::configs(&pulls, lock.as_ref(), &source)?
+        } else {
+            crate::backend::llb::BaseConfigs::new()
+        };
+    let output = compile::emit_with(model, &selection, emit, &spec.name, &configs)
+        .map_err(|e| e.to_string())?;
     if emit == Emit::Dockerfile
         && let Ok(build) = crate::lower::select(model, &selection)
     {
