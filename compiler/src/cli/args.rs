@@ -17,6 +17,27 @@ Exit status: 0 success, 1 the spec has errors (or --check found drift), 2 usage 
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Colour in diagnostics and diffs: auto (a terminal, NO_COLOR unset), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  msbc completions bash > ~/.local/share/bash-completion/completions/msbc\n  msbc completions zsh > ~/.zfunc/_msbc\n  msbc completions fish > ~/.config/fish/completions/msbc.fish"
+)]
+pub struct CompletionsArgs {
+    /// The shell to complete msbc in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,6 +58,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Turn a Dockerfile into an equivalent build.kdl (on stdout).
     Import(ImportArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
     /// Draw the build: stages, images, artifacts and base images, as Mermaid or Graphviz DOT.
     Graph(GraphArgs),
     /// Run the language server (LSP over stdin/stdout), for editors.
