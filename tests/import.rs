@@ -456,10 +456,9 @@ fn assert_equivalent(python: &Path, a: &Path, b: &Path, context: &str) {
 /// compile → import → compile gives an equivalent Dockerfile, for every
 /// spec, with heredocs and with `--syntax none` (exec-form `RUN` scripts).
 #[test]
-fn every_spec_round_trips_through_import() {
-    let Some(python) = support::python() else {
-        return;
-    };
+#[ignore = "needs the validators (tests/run.sh installs them)"]
+fn needs_validators_every_spec_round_trips_through_import() {
+    let python = support::needs_python(&["dockerfile"]);
     let dir = scratch_dir("specs");
     for spec in support::spec_files() {
         for syntax_none in [false, true] {
@@ -560,10 +559,9 @@ fn unsupported_instructions_are_located_warnings() {
 
 /// Strings that need KDL escaping survive: quotes, backslashes, `$`.
 #[test]
-fn escaping_survives_the_round_trip() {
-    let Some(python) = support::python() else {
-        return;
-    };
+#[ignore = "needs the validators (tests/run.sh installs them)"]
+fn needs_validators_escaping_survives_the_round_trip() {
+    let python = support::needs_python(&["dockerfile"]);
     let dir = scratch_dir("escaping");
     let file = dir.join("Dockerfile");
     std::fs::write(
@@ -658,10 +656,9 @@ proptest! {
 /// The normalization keeps what matters: changed scripts, mounts, users,
 /// paths, stage names and args are differences.
 #[test]
-fn normalization_still_sees_real_differences() {
-    let Some(python) = support::python() else {
-        return;
-    };
+#[ignore = "needs the validators (tests/run.sh installs them)"]
+fn needs_validators_normalization_still_sees_real_differences() {
+    let python = support::needs_python(&["dockerfile"]);
     let dir = scratch_dir("negative");
     let base = "FROM alpine:3.20 AS b\nARG V=1\nWORKDIR /src\nRUN --mount=type=cache,target=/c echo $V\nCOPY a /x\nUSER app\nENV P=$V\n";
     let variants = [

@@ -620,13 +620,9 @@ fn only_stages_the_target_needs_are_emitted() {
 }
 
 #[test]
-fn protoc_decodes_every_definition() {
-    if Command::new("protoc").arg("--version").output().is_err() {
-        eprintln!(
-            "SKIP: no protoc (apt-get install protobuf-compiler) to decode LLB independently"
-        );
-        return;
-    }
+#[ignore = "needs protoc (apt-get install protobuf-compiler) to decode LLB independently"]
+fn needs_protoc_decodes_every_definition() {
+    crate::support::needs_protoc();
     let schema = root().join("tests/tools/llb.proto");
     let include = root().join("tests/tools");
     let dir = temp_dir("protoc");
@@ -822,19 +818,10 @@ fn llb_file_output_writes_the_config_beside_it_and_check_detects_drift() {
 }
 
 #[test]
-fn binary_llb_is_refused_on_a_terminal() {
+#[ignore = "needs `script` (util-linux) able to allocate a terminal"]
+fn needs_terminal_binary_llb_is_refused_on_a_terminal() {
     // `script` gives the command a pseudo-terminal as stdout.
-    let Ok(probe) = Command::new("script")
-        .args(["-qec", "true", "/dev/null"])
-        .output()
-    else {
-        eprintln!("SKIP: no `script` (util-linux) to run msbc on a terminal");
-        return;
-    };
-    if !probe.status.success() {
-        eprintln!("SKIP: `script` cannot allocate a terminal here");
-        return;
-    }
+    crate::support::needs_terminal();
     let cmd = format!(
         "{} compile {} --emit llb",
         env!("CARGO_BIN_EXE_msbc"),
@@ -856,22 +843,10 @@ fn binary_llb_is_refused_on_a_terminal() {
 
 // ---- with a real BuildKit -----------------------------------------------
 
-fn buildctl() -> Option<PathBuf> {
-    let ok = Command::new("buildctl")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        Some(PathBuf::from("buildctl"))
-    } else {
-        eprintln!("SKIP: no buildctl on PATH (see shared/rig: `. env.sh`)");
-        None
-    }
-}
-
 #[test]
-fn buildctl_reads_every_definition_as_msbc_dumps_it() {
-    let Some(buildctl) = buildctl() else { return };
+#[ignore = "needs buildctl on PATH (a current BuildKit)"]
+fn needs_buildctl_reads_every_definition_as_msbc_dumps_it() {
+    let buildctl = crate::support::needs_buildctl();
     let have_jq = Command::new("jq").arg("--version").output().is_ok();
     for (name, model, selection) in cases() {
         let bytes = llb_bytes(&model, &selection);
@@ -929,31 +904,13 @@ fn buildctl_reads_every_definition_as_msbc_dumps_it() {
     }
 }
 
-/// A buildkitd to build with: `buildctl` on PATH and `BUILDKIT_HOST`
-/// answering.
-fn buildkitd() -> Option<PathBuf> {
-    let buildctl = buildctl()?;
-    if std::env::var_os("BUILDKIT_HOST").is_none() {
-        eprintln!("SKIP: BUILDKIT_HOST is not set (see shared/rig: `. env.sh`)");
-        return None;
-    }
-    let ok = Command::new(&buildctl)
-        .args(["debug", "workers"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("SKIP: no buildkitd answers at BUILDKIT_HOST");
-        return None;
-    }
-    Some(buildctl)
-}
-
 /// The Go service built from msbc's LLB (with its image config) and from
 /// msbc's Dockerfile by a real BuildKit: the same files, and the config
 /// the spec states (user, entrypoint, ports).
 #[test]
-fn buildkit_builds_the_same_image_from_llb_and_from_the_dockerfile() {
-    let Some(buildctl) = buildkitd() else { return };
+#[ignore = "needs a buildkitd answering at BUILDKIT_HOST"]
+fn needs_buildkitd_builds_the_same_image_from_llb_and_from_the_dockerfile() {
+    let buildctl = crate::support::needs_buildkitd();
     let spec = root().join("specs/go-orders");
     let m = model(&spec.join("build.kdl"));
     let dir = temp_dir("build");
@@ -1142,13 +1099,10 @@ fn pipe_with(
 /// aside: the context's exclude patterns, which the frontend takes from a
 /// `.dockerignore` that df2llb does not see.
 #[test]
-fn llb_is_what_buildkits_frontend_makes_of_the_dockerfile() {
-    let Some(buildctl) = buildctl() else { return };
-    let df2llb = PathBuf::from("df2llb");
-    if Command::new(&df2llb).arg("-h").output().is_err() {
-        eprintln!("SKIP: no df2llb on PATH (see shared/rig: `. env.sh`)");
-        return;
-    }
+#[ignore = "needs buildctl and df2llb on PATH (the rig)"]
+fn needs_df2llb_llb_is_what_buildkits_frontend_makes_of_the_dockerfile() {
+    let buildctl = crate::support::needs_buildctl();
+    let df2llb = crate::support::needs_df2llb();
     let rig = rig_config_dir();
     let dir = temp_dir("frontend");
     let mut configs_compared = 0;

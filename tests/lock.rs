@@ -181,13 +181,9 @@ fn read_lock(dir: &Path) -> Lock {
 }
 
 #[test]
-fn lock_resolves_digests_from_a_real_registry() {
-    if !Path::new(REGISTRY).exists() {
-        eprintln!(
-            "SKIP: msbc lock against a registry: no {REGISTRY} (apt-get install docker-registry)"
-        );
-        return;
-    }
+#[ignore = "needs Debian's docker-registry (apt-get install docker-registry)"]
+fn needs_registry_lock_resolves_digests_from_a_real_registry() {
+    crate::support::needs_registry();
     let dir = temp_dir("registry");
     let reg = start_registry(&dir);
     let (_, base_digest) = push_image(&reg, "msbc/base", "1.0", "base layer\n");
@@ -549,13 +545,9 @@ fn push_with_config(reg: &Registry, repo: &str, tag: &str, config: &str) -> Stri
 const DEFPATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 #[test]
-fn llb_emits_read_base_configs_from_the_lock_the_cache_or_a_mirror() {
-    if !Path::new(REGISTRY).exists() {
-        eprintln!(
-            "SKIP: base image configs from a registry: no {REGISTRY} (apt-get install docker-registry)"
-        );
-        return;
-    }
+#[ignore = "needs Debian's docker-registry (apt-get install docker-registry)"]
+fn needs_registry_llb_emits_read_base_configs_from_the_lock_the_cache_or_a_mirror() {
+    crate::support::needs_registry();
     let dir = temp_dir("configs");
     let reg = start_registry(&dir);
     let host = reg.host.clone();

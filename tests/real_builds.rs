@@ -8,7 +8,7 @@
 //! Skips, saying why, when no engine runs (`tests/engine/setup.sh` starts
 //! one; `.ci/run` does). Set `MSBC_SKIP_REAL_BUILDS=1` to skip on purpose.
 
-use crate::support::{copy_dir, engine_available, msbc_in, root};
+use crate::support::{self, copy_dir, msbc_in, root};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -96,10 +96,9 @@ fn size_mb(image: &serde_json::Value) -> f64 {
 }
 
 #[test]
-fn go_sample_builds_small_and_reuses_its_module_layer() {
-    if !engine_available("real builds") {
-        return;
-    }
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_go_sample_builds_small_and_reuses_its_module_layer() {
+    support::needs_engine();
     let dir = prepare("go");
     let first = build(&dir, "msbc-test/go:1");
     assert_runs_as_non_root(&first.image, "go");
@@ -134,10 +133,9 @@ fn go_sample_builds_small_and_reuses_its_module_layer() {
 }
 
 #[test]
-fn node_sample_builds_and_reuses_its_install_layer() {
-    if !engine_available("real builds") {
-        return;
-    }
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_node_sample_builds_and_reuses_its_install_layer() {
+    support::needs_engine();
     let dir = prepare("node/npm");
     let first = build(&dir, "msbc-test/node:1");
     assert_runs_as_non_root(&first.image, "node");
@@ -160,10 +158,9 @@ fn node_sample_builds_and_reuses_its_install_layer() {
 }
 
 #[test]
-fn python_sample_builds_and_reuses_its_venv_layer() {
-    if !engine_available("real builds") {
-        return;
-    }
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_python_sample_builds_and_reuses_its_venv_layer() {
+    support::needs_engine();
     let dir = prepare("python/pip");
     let first = build(&dir, "msbc-test/python:1");
     assert_runs_as_non_root(&first.image, "python");

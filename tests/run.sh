@@ -20,6 +20,11 @@
 #   needs_engine      msbc's private dockerd (tests/engine/setup.sh)
 #   needs_buildctl    `buildctl` on PATH
 #   needs_buildkitd   a buildkitd answering at $BUILDKIT_HOST
+#   needs_df2llb      `df2llb` and `buildctl` on PATH (the rig)
+#   needs_registry    Debian's docker-registry
+#   needs_protoc      `protoc`
+#   needs_terminal    `script` able to allocate a pseudo-terminal
+#   needs_dot, needs_mermaid, needs_nvim   Graphviz, Mermaid's parser, Neovim
 # A plain `cargo test` lists them as ignored, with the reason. This script
 # runs them in a second pass for each need that is met, prints
 # `SKIPPED: TEST: WHY` for the others, and ends with one line counting the
@@ -156,6 +161,42 @@ if command -v buildctl >/dev/null 2>&1; then
 else
     unmet+=("needs_buildctl|no buildctl on PATH")
     unmet+=("needs_buildkitd|no buildctl on PATH")
+fi
+
+if command -v df2llb >/dev/null 2>&1 && command -v buildctl >/dev/null 2>&1; then
+    met+=(needs_df2llb)
+else
+    unmet+=("needs_df2llb|no df2llb and buildctl on PATH (the rig: shared/rig/env.sh)")
+fi
+if [ -x /usr/bin/docker-registry ]; then
+    met+=(needs_registry)
+else
+    unmet+=("needs_registry|no /usr/bin/docker-registry (apt-get install docker-registry)")
+fi
+if command -v protoc >/dev/null 2>&1; then
+    met+=(needs_protoc)
+else
+    unmet+=("needs_protoc|no protoc (apt-get install protobuf-compiler)")
+fi
+if script -qec true /dev/null >/dev/null 2>&1; then
+    met+=(needs_terminal)
+else
+    unmet+=("needs_terminal|\`script\` cannot give a command a terminal here")
+fi
+if command -v dot >/dev/null 2>&1; then
+    met+=(needs_dot)
+else
+    unmet+=("needs_dot|no Graphviz dot (apt-get install graphviz)")
+fi
+if command -v node >/dev/null 2>&1 && [ -d "$mermaid/node_modules/mermaid" ]; then
+    met+=(needs_mermaid)
+else
+    unmet+=("needs_mermaid|no node, or Mermaid's parser is not installed in tests/tools/mermaid")
+fi
+if command -v nvim >/dev/null 2>&1; then
+    met+=(needs_nvim)
+else
+    unmet+=("needs_nvim|no nvim (apt-get install neovim)")
 fi
 
 first="$(mktemp)"

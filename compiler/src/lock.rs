@@ -31,7 +31,7 @@
 use crate::backend::llb::config_types::HealthConfig;
 use crate::backend::llb::{BaseConfig, BaseConfigs, normalize_reference};
 use crate::diag::{Code, Diagnostic};
-use crate::ir::{ArgDef, Base, CopyFrom, Mount, MountFrom, StepKind, VarSource, Word, WordPart};
+use crate::ir::{ArgDef, Base, CopyFrom, Mount, MountFrom, StepKind, Word};
 use crate::kdl_write::{self, Node};
 use crate::lower::Model;
 use std::collections::BTreeMap;
@@ -341,24 +341,7 @@ pub fn has_digest(reference: &str) -> bool {
 /// applied); `None` when a part is not known before the build (a platform
 /// arg, a required arg).
 pub fn resolve(word: &Word, args: &[ArgDef]) -> Option<String> {
-    word.resolve(|name, source| match source {
-        VarSource::Arg => args
-            .iter()
-            .find(|a| a.name == name)
-            .and_then(|a| a.default.clone()),
-        VarSource::Platform | VarSource::Env => None,
-    })
-}
-
-/// A reference as written, `${NAME}` kept.
-pub fn written(word: &Word) -> String {
-    word.0
-        .iter()
-        .map(|p| match p {
-            WordPart::Text { text } => text.clone(),
-            WordPart::Var { name, .. } => format!("${{{name}}}"),
-        })
-        .collect()
+    word.resolve_args(args)
 }
 
 /// `args` with `overrides` (`--arg NAME=VALUE`) as their defaults.
@@ -448,7 +431,7 @@ pub fn unlocked(
             Some(r) if r == "scratch" || has_digest(r) => continue,
             Some(r) if lock.and_then(|l| l.digest(r)).is_some() => continue,
             Some(r) => r.clone(),
-            None => written(&use_.reference),
+            None => use_.reference.to_string(),
         };
         let mut message = format!("`{reference}` is not locked");
         if let Some(t) = &use_.template {

@@ -567,3 +567,54 @@ pub fn compile_file(
         ),
     }
 }
+
+/// A command that answers `ARGS` with success, or a panic naming `install`.
+#[track_caller]
+fn needs_command(name: &str, args: &[&str], install: &str) -> PathBuf {
+    let ok = Command::new(name)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        panic!("needs `{name}` ({install})");
+    }
+    PathBuf::from(name)
+}
+
+/// Debian's `docker-registry` (tests serve images from it on 127.0.0.1).
+#[track_caller]
+pub fn needs_registry() -> PathBuf {
+    let registry = PathBuf::from("/usr/bin/docker-registry");
+    if !registry.is_file() {
+        panic!("needs /usr/bin/docker-registry (apt-get install docker-registry)");
+    }
+    registry
+}
+
+/// `protoc`, to decode LLB with a decoder msbc did not write.
+#[track_caller]
+pub fn needs_protoc() -> PathBuf {
+    needs_command(
+        "protoc",
+        &["--version"],
+        "apt-get install protobuf-compiler",
+    )
+}
+
+/// `script` (util-linux), able to give a command a pseudo-terminal.
+#[track_caller]
+pub fn needs_terminal() -> PathBuf {
+    needs_command(
+        "script",
+        &["-qec", "true", "/dev/null"],
+        "util-linux, with a pty",
+    )
+}
+
+/// `df2llb` (BuildKit's Dockerfile frontend as a command; the rig builds it).
+#[track_caller]
+pub fn needs_df2llb() -> PathBuf {
+    needs_command("df2llb", &["-h"], "the rig: `. /work/shared/rig/env.sh`")
+}

@@ -43,7 +43,7 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
             say!(
                 "note: {}:{line}: `{}` is known only at build time (a platform arg or an arg without a default), so it is not locked; pin it in the spec",
                 spec.shown,
-                lock::written(&use_.reference)
+                use_.reference
             );
         }
     }

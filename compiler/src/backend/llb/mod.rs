@@ -38,7 +38,7 @@ mod base;
 mod config;
 mod dump;
 mod lower;
-mod paths;
+use crate::paths;
 pub mod pb;
 mod platform;
 mod reference;
