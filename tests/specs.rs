@@ -17,6 +17,7 @@ fn compile_file(path: &Path, selection: &Selection, emit: Emit) -> String {
         msbc::expand::Context {
             catalog: &catalog,
             files: &files,
+            contents: &msbc::expand::NO_CONTENTS,
         },
     );
     let errors: Vec<String> = checked
