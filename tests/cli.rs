@@ -4,13 +4,6 @@ use crate::support::{Msbc, TempDir, msbc, msbc_in, root};
 
 const GO: &str = "specs/go-orders/build.kdl";
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("msbc-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 #[test]
 fn help_lists_the_commands_and_exit_codes() {
     let run = msbc(&["--help"]);
@@ -100,7 +93,7 @@ fn warnings_keep_exit_0_unless_denied() {
 
 #[test]
 fn output_file_gets_its_dockerignore_beside_it() {
-    let dir = temp_dir("output");
+    let dir = TempDir::new("output");
     let out = dir.join("Dockerfile");
     let run = msbc(&[
         "compile",
@@ -118,7 +111,7 @@ fn output_file_gets_its_dockerignore_beside_it() {
 
 #[test]
 fn check_flag_reports_drift_with_a_diff_and_the_fix() {
-    let dir = temp_dir("drift");
+    let dir = TempDir::new("drift");
     let out = dir.join("Dockerfile");
     let out_s = out.to_string_lossy().into_owned();
     assert_eq!(msbc(&["compile", GO, "-o", &out_s]).status, 0);
@@ -245,7 +238,7 @@ fn check_json_is_machine_readable() {
 
 #[test]
 fn platform_templates_come_from_flags_the_environment_or_the_spec() {
-    let dir = temp_dir("templates");
+    let dir = TempDir::new("templates");
     let spec = "msbc 1\nuse \"acme/go-service\" name=\"orders\" team=\"payments\"\n";
     std::fs::write(dir.join("build.kdl"), spec).expect("write");
     // The go preset under the team template needs the module file.
@@ -291,7 +284,7 @@ fn platform_templates_come_from_flags_the_environment_or_the_spec() {
 
 #[test]
 fn a_policy_file_beside_templates_applies_to_every_spec() {
-    let dir = temp_dir("policy");
+    let dir = TempDir::new("policy");
     std::fs::write(
         dir.join("build.kdl"),
         "msbc 1\nimage a from=\"alpine:3.20\" { user \"root\" }\n",

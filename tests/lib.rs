@@ -19,6 +19,7 @@ mod diagnostics;
 mod diff;
 mod editor;
 mod equivalence;
+mod fleet;
 mod fuzz;
 mod import;
 mod llb;

@@ -13,6 +13,17 @@
 # a missing validator is a failure.
 #
 # Set MSBC_PYTHON and MSBC_HADOLINT yourself to use other installs.
+#
+# Tests that need something msbc does not ship are `#[ignore = "needs ..."]`
+# and have the need in their name (tests/support/mod.rs, "Needs"):
+#   needs_validators  the pinned validators above (Python modules, hadolint)
+#   needs_engine      msbc's private dockerd (tests/engine/setup.sh)
+#   needs_buildctl    `buildctl` on PATH
+#   needs_buildkitd   a buildkitd answering at $BUILDKIT_HOST
+# A plain `cargo test` lists them as ignored, with the reason. This script
+# runs them in a second pass for each need that is met, prints
+# `SKIPPED: TEST: WHY` for the others, and ends with one line counting the
+# tests that passed, failed and were skipped.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -118,4 +129,70 @@ if [ ! -d "$mermaid/node_modules/mermaid" ] && command -v npm >/dev/null 2>&1; t
     fi
 fi
 
-exec cargo test --workspace "$@"
+# The needs_* groups: which are met, and why the others are not.
+met=()
+unmet=()
+if $available; then
+    met+=(needs_validators)
+else
+    unmet+=("needs_validators|the validators are unavailable (see above)")
+fi
+if [ -n "${MSBC_SKIP_REAL_BUILDS:-}" ]; then
+    unmet+=("needs_engine|MSBC_SKIP_REAL_BUILDS is set")
+elif [ "${MSBC_ENGINE:-}" = dockerd ]; then
+    met+=(needs_engine)
+else
+    unmet+=("needs_engine|msbc's dockerd is not running (tests/engine/setup.sh starts it)")
+fi
+if command -v buildctl >/dev/null 2>&1; then
+    met+=(needs_buildctl)
+    if [ -z "${BUILDKIT_HOST:-}" ]; then
+        unmet+=("needs_buildkitd|BUILDKIT_HOST is not set")
+    elif timeout 20 buildctl debug workers >/dev/null 2>&1; then
+        met+=(needs_buildkitd)
+    else
+        unmet+=("needs_buildkitd|no buildkitd answers at $BUILDKIT_HOST")
+    fi
+else
+    unmet+=("needs_buildctl|no buildctl on PATH")
+    unmet+=("needs_buildkitd|no buildctl on PATH")
+fi
+
+first="$(mktemp)"
+second="$(mktemp)"
+trap 'rm -f "$first" "$second"' EXIT
+status=0
+cargo test --workspace "$@" 2>&1 | tee "$first" || status=1
+
+# The second pass only without arguments: a filter would also pick other
+# ignored tests (the long fuzz run), and `--` would end the options.
+second_pass=false
+[ $# -eq 0 ] && second_pass=true
+if $second_pass && [ ${#met[@]} -gt 0 ]; then
+    echo "--- the ignored tests whose needs are met: ${met[*]}"
+    cargo test -p msbc --test integration -- --ignored "${met[@]}" 2>&1 | tee "$second" || status=1
+elif [ ${#met[@]} -gt 0 ]; then
+    echo "note: with arguments, the tests that need ${met[*]} do not run; \`bash tests/run.sh\` runs them"
+fi
+
+if $second_pass; then
+    for entry in "${unmet[@]}"; do
+        group="${entry%%|*}"
+        why="${entry#*|}"
+        cargo test -q -p msbc --test integration -- --list --ignored "$group" 2>/dev/null |
+            sed -n 's/: test$//p' | while IFS= read -r name; do
+            echo "SKIPPED: $name: $why"
+        done
+    done
+fi
+
+# The tally over both passes: a test that the first pass ignored and the
+# second ran is not skipped.
+count() { # WORD FILE
+    grep '^test result:' "$2" | sed -n "s/.* \([0-9][0-9]*\) $1.*/\1/p" | awk '{ s += $1 } END { print s + 0 }'
+}
+passed=$(($(count passed "$first") + $(count passed "$second")))
+failed=$(($(count failed "$first") + $(count failed "$second")))
+skipped=$(($(count ignored "$first") - $(count passed "$second") - $(count failed "$second")))
+echo "tests/run.sh: $passed passed, $failed failed, $skipped skipped (ignored, or needing what is not here)"
+exit $status

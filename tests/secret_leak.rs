@@ -7,31 +7,13 @@
 //! the manifest are scanned for the token; a control build that does leak
 //! it shows the scan finds it.
 //!
-//! Skips, saying why, when no engine runs (`tests/engine/setup.sh`).
+//! `needs_engine` (tests/support, "Needs"): tests/run.sh runs it when
+//! `tests/engine/setup.sh` has started the engine.
 
 use crate::support::{msbc_in, root};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn engine() -> Option<String> {
-    if std::env::var_os("MSBC_SKIP_REAL_BUILDS").is_some() {
-        eprintln!("SKIP: secret leak test: MSBC_SKIP_REAL_BUILDS is set");
-        return None;
-    }
-    match (
-        std::env::var("MSBC_ENGINE").as_deref(),
-        std::env::var("MSBC_ENGINE_DOCKER"),
-    ) {
-        (Ok("dockerd"), Ok(docker)) => Some(docker),
-        _ => {
-            eprintln!(
-                "SKIP: secret leak test: no engine (run tests/engine/setup.sh, then . tests/engine/env.sh)"
-            );
-            None
-        }
-    }
-}
 
 /// 32 random bytes from the kernel, as hex: a token no file has by chance.
 fn random_token() -> String {
@@ -236,10 +218,9 @@ fn leaks(docker_bin: &str, dir: &Path, tag: &str, token: &str) -> (Vec<String>, 
 }
 
 #[test]
-fn a_build_secret_appears_in_no_layer_env_arg_or_history() {
-    let Some(docker_bin) = engine() else {
-        return;
-    };
+#[ignore = "needs the engine: tests/run.sh runs it when tests/engine/setup.sh has started msbc's dockerd"]
+fn needs_engine_a_build_secret_appears_in_no_layer_env_arg_or_history() {
+    let docker_bin = crate::support::needs_engine();
     let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("secret-leak");
     let _ = std::fs::remove_dir_all(&base);
     std::fs::create_dir_all(&base).expect("temp dir");

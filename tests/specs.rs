@@ -6,35 +6,9 @@ use msbc::compile::{self, Emit};
 use msbc::lower::Selection;
 use std::path::Path;
 
-/// Compiles a spec as `msbc compile` does: the stdlib templates, and the
-/// files of its directory (the build context) for templates that detect.
+/// Compiles a spec as `msbc compile` does (`support::compile_file`).
 fn compile_file(path: &Path, selection: &Selection, emit: Emit) -> String {
-    let bytes = std::fs::read(path).expect("spec readable");
-    let files = msbc::cli::context_files(path.parent().expect("spec has a directory"));
-    let catalog = msbc::expand::Catalog::stdlib();
-    let checked = compile::check_with(
-        &bytes,
-        msbc::expand::Context {
-            catalog: &catalog,
-            files: &files,
-            contents: &msbc::expand::NO_CONTENTS,
-        },
-    );
-    let errors: Vec<String> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.message.clone())
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{} has errors: {errors:?}",
-        path.display()
-    );
-    let model = checked.model.expect("a model when there are no errors");
-    compile::emit(&model, selection, emit, "build.kdl")
-        .expect("selection ok")
-        .main
+    support::compile_file(path, selection, emit).main
 }
 
 #[test]

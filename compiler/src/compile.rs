@@ -31,42 +31,83 @@ pub fn check(bytes: &[u8]) -> Checked {
 }
 
 /// The template directories a spec names (`templates "dir"`), as written.
-/// Read before checking, so the caller can load them.
+/// Parses the whole spec: a caller that goes on to check it should use
+/// [`parse`] and [`Parsed::check`], which parse once.
 pub fn template_dirs(bytes: &[u8]) -> Vec<String> {
-    let Ok(text) = syntax::decode(bytes) else {
-        return Vec::new();
-    };
-    let mut ignored = Diagnostics::new();
-    syntax::parse(text, &mut ignored)
-        .map(|doc| doc.template_dirs.into_iter().map(|s| s.value).collect())
-        .unwrap_or_default()
+    parse(bytes).template_dirs()
 }
 
-/// Like [`check`], with the templates and context files the caller found.
-pub fn check_with(bytes: &[u8], ctx: expand::Context<'_>) -> Checked {
+/// A spec read and parsed, before templates are expanded: what a caller
+/// needs to find its template folders ([`Parsed::template_dirs`]) without
+/// parsing it a second time to check it ([`Parsed::check`]).
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    /// The source, when it is UTF-8.
+    text: Option<&'a str>,
+    bytes: &'a [u8],
+    doc: Option<syntax::ast::Document>,
+    diagnostics: Diagnostics,
+}
+
+/// Decodes and parses a spec's bytes (the first phase of [`check_with`]).
+pub fn parse(bytes: &[u8]) -> Parsed<'_> {
     let mut diagnostics = Diagnostics::new();
-    let text = match syntax::decode(bytes) {
-        Ok(text) => text,
+    let (text, doc) = match syntax::decode(bytes) {
+        Ok(text) => (Some(text), syntax::parse(text, &mut diagnostics)),
         Err(d) => {
             diagnostics.push(d);
+            (None, None)
+        }
+    };
+    Parsed {
+        text,
+        bytes,
+        doc,
+        diagnostics,
+    }
+}
+
+impl Parsed<'_> {
+    /// The `templates "dir"` folders the spec names, as written.
+    pub fn template_dirs(&self) -> Vec<String> {
+        self.doc
+            .as_ref()
+            .map(|doc| doc.template_dirs.iter().map(|s| s.value.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Expands templates and checks the spec: the rest of [`check_with`].
+    pub fn check(self, ctx: expand::Context<'_>) -> Checked {
+        let Parsed {
+            text,
+            bytes,
+            doc,
+            mut diagnostics,
+        } = self;
+        let Some(text) = text else {
             return Checked {
                 text: syntax::lossy(bytes),
                 diagnostics,
                 model: None,
             };
+        };
+        let mut map = expand::SourceMap::default();
+        let model = doc.and_then(|doc| {
+            let (doc, source_map) = expand::expand(doc, text.len(), ctx, &mut diagnostics);
+            map = source_map;
+            lower::lower(&doc, text, &map, &mut diagnostics)
+        });
+        Checked {
+            text: text.to_string(),
+            diagnostics: diagnostics.map(|d| map.map_diagnostic(d)),
+            model,
         }
-    };
-    let mut map = expand::SourceMap::default();
-    let model = syntax::parse(text, &mut diagnostics).and_then(|doc| {
-        let (doc, source_map) = expand::expand(doc, text.len(), ctx, &mut diagnostics);
-        map = source_map;
-        lower::lower(&doc, text, &map, &mut diagnostics)
-    });
-    Checked {
-        text: text.to_string(),
-        diagnostics: diagnostics.map(|d| map.map_diagnostic(d)),
-        model,
     }
+}
+
+/// Like [`check`], with the templates and context files the caller found.
+pub fn check_with(bytes: &[u8], ctx: expand::Context<'_>) -> Checked {
+    parse(bytes).check(ctx)
 }
 
 /// What `compile` can write.
@@ -210,4 +251,86 @@ pub fn emit_with(
             image_config: None,
         },
     })
+}
+
+/// One base image a stage pulls (for `msbc images`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BaseImage {
+    /// The stage or image that pulls it.
+    pub stage: String,
+    /// `from` (the stage's base), `copy` (`copy from=`) or `mount` (`bind from=`).
+    pub how: &'static str,
+    /// The reference as the build pulls it: arg defaults (and overrides)
+    /// filled in; `${NAME}` kept for a part known only at build time.
+    pub reference: String,
+    /// A part of the reference is not known before the build (a platform
+    /// arg, a required arg).
+    pub unresolved: bool,
+}
+
+/// Every base image a checked model pulls, stage by stage in declaration
+/// order, with `overrides` (`--arg`) as arg defaults. `scratch` is not an
+/// image. Templates are already expanded in the model.
+pub fn base_images(model: &Model, overrides: &[(String, String)]) -> Vec<BaseImage> {
+    use crate::ir::{Base, CopyFrom, Mount, MountFrom, StepKind};
+    let args = crate::lock::with_overrides(&model.args, overrides);
+    let mut out = Vec::new();
+    for stage in &model.stages {
+        let mut push = |how: &'static str, reference: String, unresolved: bool| {
+            if reference != "scratch" {
+                out.push(BaseImage {
+                    stage: stage.name.clone(),
+                    how,
+                    reference,
+                    unresolved,
+                });
+            }
+        };
+        if let Base::Image(word) = &stage.base {
+            match crate::lock::resolve(word, &args) {
+                Some(r) => push("from", r, false),
+                None => push("from", crate::lock::written(word), true),
+            }
+        }
+        for step in &stage.steps {
+            match &step.kind {
+                StepKind::Copy(copy) => {
+                    if let CopyFrom::Image(image) = &copy.from {
+                        push("copy", image.clone(), false);
+                    }
+                }
+                StepKind::Run(run) => {
+                    for mount in &run.mounts {
+                        if let Mount::Bind {
+                            from: Some(MountFrom::Image(image)),
+                            ..
+                        } = mount
+                        {
+                            push("mount", image.clone(), false);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// A reference split as `msbc images` groups it: the image name, its tag
+/// (`None`: none written, `latest` is pulled) and digest.
+pub fn split_reference(reference: &str) -> (&str, Option<&str>, Option<&str>) {
+    let (rest, digest) = match reference.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (reference, None),
+    };
+    let name_start = rest.rfind('/').map_or(0, |i| i + 1);
+    match rest[name_start..].rfind(':') {
+        Some(i) => (
+            &rest[..name_start + i],
+            Some(&rest[name_start + i + 1..]),
+            digest,
+        ),
+        None => (rest, None, digest),
+    }
 }

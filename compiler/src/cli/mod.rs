@@ -21,12 +21,13 @@ macro_rules! say_part {
 mod args;
 mod diff;
 mod editor;
+mod fleet;
 mod lock;
 mod out;
 mod presets;
 mod templates;
 
-pub use templates::context_files;
+pub use templates::{context_files, project_contents};
 
 use crate::compile::{self, Checked, Emit, Output};
 use crate::diag::render::{self, JsonDiagnostic, Style};
@@ -71,6 +72,7 @@ where
         Command::Lock(a) => lock::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::Import(a) => diff::import_cmd(&a),
+        Command::Images(a) => fleet::images(&a),
         Command::Graph(a) => editor::graph_cmd(&a),
         Command::Schema => out::stdout(&crate::backend::json::schema()).map(|()| OK),
     };
@@ -101,18 +103,16 @@ struct Spec {
 impl Spec {
     /// Expands templates (stdlib, directories) and checks the spec.
     fn check(&self, template_flags: &[PathBuf]) -> Result<Checked, String> {
-        let from_spec = compile::template_dirs(&self.bytes);
-        let catalog = templates::catalog(&self.dir, &from_spec, template_flags)?;
+        // Parsed once: the template folders it names, then the check.
+        let parsed = compile::parse(&self.bytes);
+        let catalog = templates::catalog(&self.dir, &parsed.template_dirs(), template_flags)?;
         let files = templates::context_files(&self.dir);
         let contents = templates::project_contents(&self.dir, &files);
-        Ok(compile::check_with(
-            &self.bytes,
-            crate::expand::Context {
-                catalog: &catalog,
-                files: &files,
-                contents: &contents,
-            },
-        ))
+        Ok(parsed.check(crate::expand::Context {
+            catalog: &catalog,
+            files: &files,
+            contents: &contents,
+        }))
     }
 }
 
@@ -204,6 +204,9 @@ fn sarif_uri(spec: &Spec) -> String {
 }
 
 fn check_cmd(a: &CheckArgs) -> CliResult {
+    if fleet::is_fleet(a.all, &a.path, &a.more) {
+        return fleet::check(a);
+    }
     let spec = read_spec(&a.path)?;
     let mut checked = strict(spec.check(&a.templates)?, a.strict);
     lock::read(&spec.dir, &mut checked, a.locked, &[])?;
@@ -279,6 +282,15 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
         return Err(format!(
             "invalid --platform `{p}`: expected os/arch or os/arch/variant, e.g. linux/arm64"
         ));
+    }
+    if a.all {
+        return fleet::compile(a, emit);
+    }
+    if a.check.as_deref() == Some(Path::new("")) {
+        return Err(
+            "--check needs the FILE to compare with (or --all for every spec's Dockerfile)"
+                .to_string(),
+        );
     }
     if let Some(file) = &a.output {
         not_a_spec(file, &a.path, "write the output over")?;

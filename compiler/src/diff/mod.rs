@@ -12,9 +12,7 @@
 
 use crate::backend::dockerfile::render_step;
 use crate::backend::llb::pb;
-use crate::ir::{
-    Base, Build, CopyFrom, Mount, MountFrom, Stage, StageKind, StepKind, Word, WordPart,
-};
+use crate::ir::{Base, Build, Stage, StageKind, StepKind, Word, WordPart};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -317,31 +315,6 @@ fn step_keys(build: &Build, stage: &Stage) -> Vec<String> {
         .collect()
 }
 
-/// Stages a step copies or mounts from.
-fn step_uses(kind: &StepKind) -> Vec<usize> {
-    let mut out = Vec::new();
-    match kind {
-        StepKind::Copy(c) => {
-            if let CopyFrom::Stage(id) = c.from {
-                out.push(id.0);
-            }
-        }
-        StepKind::Run(r) => {
-            for m in &r.mounts {
-                if let Mount::Bind {
-                    from: Some(MountFrom::Stage(id)),
-                    ..
-                } = m
-                {
-                    out.push(id.0);
-                }
-            }
-        }
-        _ => {}
-    }
-    out
-}
-
 /// Old stage index for each new stage, plus renames, computed on a copy of
 /// the old build whose renamed stages carry their new names.
 fn match_stages(old: &Build, new: &Build) -> (Build, Vec<Option<usize>>, Vec<bool>) {
@@ -527,7 +500,12 @@ pub fn summarize(old: &Build, new: &Build) -> Summary {
                 if first_changed.is_some_and(|f| f <= j) {
                     break;
                 }
-                let from_dirty = step_uses(&step.kind).into_iter().find(|d| dirty[*d]);
+                let from_dirty = step
+                    .kind
+                    .dependencies()
+                    .into_iter()
+                    .map(|d| d.0)
+                    .find(|d| dirty[*d]);
                 let arg_changed = match &step.kind {
                     StepKind::Args { names } => {
                         names.iter().find(|a| changed_args.contains(a)).cloned()

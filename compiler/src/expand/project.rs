@@ -457,6 +457,9 @@ fn gradle_release(text: &str, name: &str) -> Option<Found> {
             l[i + "JavaLanguageVersion.of(".len()..].split(')').next()
         } else if let Some(i) = l.find("jvmToolchain(") {
             l[i + "jvmToolchain(".len()..].split(')').next()
+        } else if let Some(i) = l.find("release.set(") {
+            // `options.release.set(17)` on JavaCompile tasks.
+            l[i + "release.set(".len()..].split(')').next()
         } else if let Some(i) = l.find("JavaVersion.VERSION_") {
             l[i + "JavaVersion.VERSION_".len()..]
                 .split(|c: char| !(c.is_ascii_digit() || c == '_'))
@@ -671,6 +674,18 @@ mod tests {
         assert_eq!(
             gradle("build.gradle.kts", "kotlin { jvmToolchain(21) }\n").as_deref(),
             Some("21")
+        );
+    }
+
+    #[test]
+    fn gradle_compile_task_release() {
+        let files = with(&[(
+            "build.gradle.kts",
+            "tasks.withType<JavaCompile> {\n    options.release.set(17)\n}\n",
+        )]);
+        assert_eq!(
+            version("java", &files, "21").map(|f| f.version).as_deref(),
+            Some("17")
         );
     }
 }

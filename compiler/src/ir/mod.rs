@@ -17,11 +17,14 @@ pub const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Port {
+    /// The port, or the first of a range.
     pub number: u16,
+    /// The last port of a range such as `8000-8010`.
     pub end: Option<u16>,
     pub protocol: Protocol,
 }
 
+/// The transport protocol of an exposed port (`8080/udp`; TCP by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
@@ -30,6 +33,8 @@ pub enum Protocol {
     Sctp,
 }
 
+/// The network a `run` step has (`RUN --network=`): the default, none at
+/// all, or the host's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Network {
@@ -38,6 +43,8 @@ pub enum Network {
     Host,
 }
 
+/// How concurrent builds share a cache mount: all at once, each its own
+/// copy, or one at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Sharing {
@@ -51,6 +58,7 @@ pub enum Sharing {
 #[serde(transparent)]
 pub struct StageId(pub usize);
 
+/// One build: what `--emit json` prints for an image or `--target`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Build {
@@ -76,6 +84,7 @@ impl Build {
     }
 }
 
+/// Settings that only the Dockerfile backend reads.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct DockerfileOptions {
@@ -84,6 +93,7 @@ pub struct DockerfileOptions {
     pub syntax: Option<String>,
 }
 
+/// A build argument (`arg NAME "default"`), set with `--build-arg`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct ArgDef {
@@ -92,6 +102,7 @@ pub struct ArgDef {
     pub default: Option<String>,
 }
 
+/// Whether a stage is an intermediate `stage` or an `image` the build ships.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StageKind {
@@ -99,12 +110,15 @@ pub enum StageKind {
     Image,
 }
 
+/// A stage or image: a base and the steps run on it, in order.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Stage {
     pub name: String,
     pub kind: StageKind,
+    /// What the stage starts from.
     pub base: Base,
+    /// `platform=` of the stage (`${BUILDPLATFORM}`), if set.
     pub platform: Option<Word>,
     /// Built only when asked for by name (`--target`), like a test stage.
     pub target_only: bool,
@@ -121,7 +135,7 @@ impl Stage {
             deps.push(id);
         }
         for step in &self.steps {
-            step.kind.dependencies(&mut deps);
+            deps.extend(step.kind.dependencies());
         }
         let mut seen = Vec::new();
         deps.retain(|d| {
@@ -133,11 +147,13 @@ impl Stage {
     }
 }
 
+/// What a stage starts from (`from=`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase", tag = "type", content = "value")]
 pub enum Base {
     /// An image reference, e.g. `golang:${GO_VERSION}-bookworm`.
     Image(Word),
+    /// Another stage of the build, by index.
     Stage(StageId),
     /// The empty filesystem.
     Scratch,
@@ -151,10 +167,10 @@ pub struct Word(pub Vec<WordPart>);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 #[serde(rename_all = "lowercase", tag = "type")]
+/// A piece of a [`Word`]: literal text or a variable reference.
 pub enum WordPart {
-    Text {
-        text: String,
-    },
+    /// Literal text, kept as is.
+    Text { text: String },
     /// `${NAME}` or `${NAME:-default}`.
     Var {
         name: String,
@@ -230,6 +246,7 @@ impl Word {
     }
 }
 
+/// One step of a stage, with the line that wrote it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Step {
@@ -241,94 +258,169 @@ pub struct Step {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 #[serde(rename_all = "lowercase", tag = "step")]
+/// What a step does; `step` names the kind. Each kind answers for itself:
+/// [`StepKind::dependencies`], [`StepKind::words`], [`StepKind::image_values`].
 pub enum StepKind {
     /// Brings build args into scope for the steps that follow (Dockerfile
     /// `ARG NAME` inside a stage; the environment of later runs in LLB).
-    Args {
-        names: Vec<String>,
-    },
-    Workdir {
-        path: Word,
-    },
+    Args { names: Vec<String> },
+    /// The working directory of later steps and of the container.
+    Workdir { path: Word },
+    /// Files from the context, another stage or an image.
     Copy(Copy),
+    /// A shell script, with its mounts.
     Run(Run),
-    Env {
-        vars: Vec<(String, Word)>,
-    },
-    Label {
-        labels: Vec<(String, Word)>,
-    },
-    User {
-        user: Word,
-    },
-    Expose {
-        ports: Vec<Port>,
-    },
-    Entrypoint {
-        args: Vec<String>,
-    },
-    Cmd {
-        args: Vec<String>,
-    },
+    /// Environment variables, for later steps and the container.
+    Env { vars: Vec<(String, Word)> },
+    /// Image labels.
+    Label { labels: Vec<(String, Word)> },
+    /// The user (`name`, `uid`, `uid:gid`) of later steps and the container.
+    User { user: Word },
+    /// Ports the container listens on (metadata).
+    Expose { ports: Vec<Port> },
+    /// The container's entrypoint, exec form.
+    Entrypoint { args: Vec<String> },
+    /// The container's default command, exec form.
+    Cmd { args: Vec<String> },
     /// `None` disables a healthcheck inherited from the base image.
-    Healthcheck {
-        check: Option<Healthcheck>,
-    },
-    Volume {
-        paths: Vec<Word>,
-    },
-    StopSignal {
-        signal: String,
-    },
-    Shell {
-        args: Vec<String>,
-    },
+    Healthcheck { check: Option<Healthcheck> },
+    /// Paths the container mounts as anonymous volumes.
+    Volume { paths: Vec<Word> },
+    /// The signal that stops the container (`SIGTERM`).
+    StopSignal { signal: String },
+    /// The shell later `run` scripts run in (and the image's `SHELL`).
+    Shell { args: Vec<String> },
+}
+
+/// A value a step stores in the image: its config (env, labels, user,
+/// workdir, volumes, ports, entrypoint, cmd, healthcheck, stop signal,
+/// shell), readable by anyone who pulls it.
+#[derive(Debug, Clone, Copy)]
+pub enum ImageValue<'a> {
+    /// `ENV key=value`.
+    Env(&'a str, &'a Word),
+    /// `LABEL key=value`.
+    Label(&'a str, &'a Word),
+    User(&'a Word),
+    Workdir(&'a Word),
+    Volume(&'a Word),
+    Expose(&'a Port),
+    Entrypoint(&'a [String]),
+    Cmd(&'a [String]),
+    /// `None` disables an inherited healthcheck.
+    Healthcheck(Option<&'a Healthcheck>),
+    StopSignal(&'a str),
+    Shell(&'a [String]),
 }
 
 impl StepKind {
-    fn dependencies(&self, out: &mut Vec<StageId>) {
+    /// The stages this step reads from (`copy from=` a stage, `bind from=`
+    /// a stage), in order.
+    pub fn dependencies(&self) -> Vec<StageId> {
         match self {
-            StepKind::Copy(Copy {
-                from: CopyFrom::Stage(id),
-                ..
-            }) => out.push(*id),
-            StepKind::Run(run) => {
-                for m in &run.mounts {
-                    if let Mount::Bind {
-                        from: Some(MountFrom::Stage(id)),
-                        ..
-                    } = m
-                    {
-                        out.push(*id);
-                    }
-                }
-            }
-            _ => {}
+            StepKind::Copy(c) => match c.from {
+                CopyFrom::Stage(id) => vec![id],
+                CopyFrom::Context | CopyFrom::Image(_) => vec![],
+            },
+            StepKind::Run(run) => run.mounts.iter().filter_map(Mount::stage).collect(),
+            StepKind::Args { .. }
+            | StepKind::Workdir { .. }
+            | StepKind::Env { .. }
+            | StepKind::Label { .. }
+            | StepKind::User { .. }
+            | StepKind::Expose { .. }
+            | StepKind::Entrypoint { .. }
+            | StepKind::Cmd { .. }
+            | StepKind::Healthcheck { .. }
+            | StepKind::Volume { .. }
+            | StepKind::StopSignal { .. }
+            | StepKind::Shell { .. } => vec![],
+        }
+    }
+
+    /// The words (strings msbc interpolates) the step carries, in order.
+    /// A `run` script is not one: the shell expands it, msbc never does.
+    pub fn words(&self) -> Vec<&Word> {
+        match self {
+            StepKind::Workdir { path } => vec![path],
+            StepKind::Copy(c) => c
+                .sources
+                .iter()
+                .chain(std::iter::once(&c.dest))
+                .chain(c.chown.iter())
+                .collect(),
+            StepKind::Env { vars } => vars.iter().map(|(_, w)| w).collect(),
+            StepKind::Label { labels } => labels.iter().map(|(_, w)| w).collect(),
+            StepKind::User { user } => vec![user],
+            StepKind::Volume { paths } => paths.iter().collect(),
+            StepKind::Args { .. }
+            | StepKind::Run(_)
+            | StepKind::Expose { .. }
+            | StepKind::Entrypoint { .. }
+            | StepKind::Cmd { .. }
+            | StepKind::Healthcheck { .. }
+            | StepKind::StopSignal { .. }
+            | StepKind::Shell { .. } => vec![],
+        }
+    }
+
+    /// The values this step stores in the image config. Builds (`args`,
+    /// `copy`, `run`) store none there.
+    pub fn image_values(&self) -> Vec<ImageValue<'_>> {
+        match self {
+            StepKind::Env { vars } => vars
+                .iter()
+                .map(|(k, w)| ImageValue::Env(k.as_str(), w))
+                .collect(),
+            StepKind::Label { labels } => labels
+                .iter()
+                .map(|(k, w)| ImageValue::Label(k.as_str(), w))
+                .collect(),
+            StepKind::User { user } => vec![ImageValue::User(user)],
+            StepKind::Workdir { path } => vec![ImageValue::Workdir(path)],
+            StepKind::Volume { paths } => paths.iter().map(ImageValue::Volume).collect(),
+            StepKind::Expose { ports } => ports.iter().map(ImageValue::Expose).collect(),
+            StepKind::Entrypoint { args } => vec![ImageValue::Entrypoint(args)],
+            StepKind::Cmd { args } => vec![ImageValue::Cmd(args)],
+            StepKind::Healthcheck { check } => vec![ImageValue::Healthcheck(check.as_ref())],
+            StepKind::StopSignal { signal } => vec![ImageValue::StopSignal(signal)],
+            StepKind::Shell { args } => vec![ImageValue::Shell(args)],
+            StepKind::Args { .. } | StepKind::Copy(_) | StepKind::Run(_) => vec![],
         }
     }
 }
 
+/// A `copy` step: sources into `dest`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Copy {
+    /// Where the sources are read.
     pub from: CopyFrom,
+    /// Paths (or globs) in `from`.
     pub sources: Vec<Word>,
+    /// The destination in the stage; a directory when it ends in `/`.
     pub dest: Word,
+    /// `user[:group]` owning the copied files.
     pub chown: Option<Word>,
     /// Octal, as written (`0755`).
     pub chmod: Option<String>,
+    /// `COPY --link`: a layer independent of what is below it.
     pub link: bool,
 }
 
+/// Where a `copy` reads: the build context, a stage, or an image.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase", tag = "type", content = "value")]
 pub enum CopyFrom {
+    /// The build context (`.dockerignore` applied).
     Context,
+    /// Another stage of the build, by index.
     Stage(StageId),
     /// An image reference (no variables).
     Image(String),
 }
 
+/// A `run` step.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Run {
@@ -336,6 +428,7 @@ pub struct Run {
     pub script: String,
     /// The shell in effect (`shell` step), `None` = `/bin/sh -c`.
     pub shell: Option<Vec<String>>,
+    /// `None`: the default network.
     pub network: Option<Network>,
     /// Sorted by target.
     pub mounts: Vec<Mount>,
@@ -344,45 +437,83 @@ pub struct Run {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 #[serde(rename_all = "lowercase", tag = "type")]
+/// A mount of a `run` step (`RUN --mount=`), present only while it runs.
 pub enum Mount {
+    /// A persistent cache directory, kept between builds.
     Cache {
         target: String,
+        /// The cache's id; `None`: keyed by the target.
         id: Option<String>,
         sharing: Option<Sharing>,
     },
+    /// A build secret, as a file or an environment variable, never stored.
     Secret {
         id: String,
+        /// `None`: [`default_secret_target`] (unless only `env` is set).
         target: Option<String>,
+        /// The environment variable holding the secret, if any.
         env: Option<String>,
+        /// The build fails when the secret is not given.
         required: bool,
     },
+    /// The SSH agent socket.
     Ssh {
         id: Option<String>,
+        /// `None`: BuildKit's `/run/buildkit/ssh_agent.N`.
         target: Option<String>,
         required: bool,
     },
+    /// An in-memory filesystem.
     Tmpfs {
         target: String,
+        /// A size such as `64m`.
         size: Option<String>,
     },
+    /// Files of the context, a stage or an image, read-only unless `rw`.
     Bind {
         target: String,
+        /// `None`: the build context.
         from: Option<MountFrom>,
+        /// The path in `from`; `None`: its root.
         source: Option<String>,
+        /// Writes are allowed (and thrown away).
         rw: bool,
     },
 }
 
+/// Where a secret mount with no `target=` appears: `/run/secrets/` and the
+/// last path element of its id (`a/b/token` → `/run/secrets/token`), as
+/// BuildKit's Dockerfile frontend mounts it. The one definition: E0207,
+/// E0501 and both backends use it.
+pub fn default_secret_target(id: &str) -> String {
+    format!("/run/secrets/{}", id.rsplit('/').next().unwrap_or(id))
+}
+
 impl Mount {
+    /// The stage a `bind from=` mounts, if it is one.
+    pub fn stage(&self) -> Option<StageId> {
+        match self {
+            Mount::Bind {
+                from: Some(MountFrom::Stage(id)),
+                ..
+            } => Some(*id),
+            Mount::Bind { .. }
+            | Mount::Cache { .. }
+            | Mount::Secret { .. }
+            | Mount::Ssh { .. }
+            | Mount::Tmpfs { .. } => None,
+        }
+    }
+
     /// Where the mount appears inside the container (for sorting and LLB).
     pub fn target(&self) -> String {
         match self {
             Mount::Cache { target, .. }
             | Mount::Tmpfs { target, .. }
             | Mount::Bind { target, .. } => target.clone(),
-            Mount::Secret { id, target, .. } => target
-                .clone()
-                .unwrap_or_else(|| format!("/run/secrets/{id}")),
+            Mount::Secret { id, target, .. } => {
+                target.clone().unwrap_or_else(|| default_secret_target(id))
+            }
             Mount::Ssh { target, .. } => target
                 .clone()
                 .unwrap_or_else(|| "/run/buildkit/ssh_agent.0".to_string()),
@@ -390,13 +521,17 @@ impl Mount {
     }
 }
 
+/// What a `bind` mount reads, when not the build context.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase", tag = "type", content = "value")]
 pub enum MountFrom {
+    /// Another stage of the build, by index.
     Stage(StageId),
+    /// An image reference (no variables).
     Image(String),
 }
 
+/// How the container reports its health (`HEALTHCHECK`); durations as written.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Healthcheck {

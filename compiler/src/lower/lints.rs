@@ -5,7 +5,7 @@ use super::steps::{script_mentions, step_arg_uses};
 use super::{Model, PLATFORM_ARGS};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Base, StageId, StepKind};
-use crate::syntax::ast::{self, Document, Interp, StageDecl, StageKind};
+use crate::syntax::ast::{self, Document, Interp, StageDecl, StageKind, Stored};
 use crate::syntax::image_ref;
 
 pub(super) fn run(doc: &Document, decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
@@ -35,9 +35,15 @@ pub(super) fn effective_user<'a>(
     model: &Model,
 ) -> Option<&'a Interp> {
     chain(i, model).into_iter().find_map(|s| {
-        decls[s].steps.iter().rev().find_map(|st| match &st.kind {
-            ast::StepKind::User(u) => Some(u),
-            _ => None,
+        decls[s].steps.iter().rev().find_map(|st| {
+            st.kind.stored().into_iter().rev().find_map(|v| match v {
+                Stored::User(u) => Some(u),
+                Stored::Env(..)
+                | Stored::Label(..)
+                | Stored::Workdir(_)
+                | Stored::Volume(_)
+                | Stored::Fixed => None,
+            })
         })
     })
 }
@@ -82,20 +88,7 @@ pub(super) fn image_refs<'a>(
     for d in decls {
         refs.extend(d.from.iter());
         for step in &d.steps {
-            match &step.kind {
-                ast::StepKind::Copy(ast::Copy {
-                    origin: ast::CopyOrigin::From(f),
-                    ..
-                }) => refs.push(f),
-                ast::StepKind::Run(r) => {
-                    for m in &r.mounts {
-                        if let ast::Mount::Bind(ast::BindMount { from: Some(f), .. }) = m {
-                            refs.push(f);
-                        }
-                    }
-                }
-                _ => {}
-            }
+            refs.extend(step.kind.references());
         }
     }
     refs.into_iter()
@@ -228,15 +221,24 @@ fn suffixes<'a>(value: &'a str, prefix: &'static str) -> impl Iterator<Item = &'
 /// in the image's history or config.
 fn secrets_in_env(doc: &Document, decls: &[StageDecl], diags: &mut Diagnostics) {
     let help = "pass secrets to the one `run` that needs them: `run \"...\" { secret \"id\" env=\"NAME\" }`; they then stay out of the image";
-    let envs = doc.toolchains.iter().flat_map(|t| t.env.iter()).chain(
-        decls
-            .iter()
-            .flat_map(|d| d.steps.iter())
-            .flat_map(|s| match &s.kind {
-                ast::StepKind::Env(pairs) => pairs.as_slice(),
-                _ => &[],
-            }),
-    );
+    let stored: Vec<Stored<'_>> = decls
+        .iter()
+        .flat_map(|d| d.steps.iter())
+        .flat_map(|s| s.kind.stored())
+        .collect();
+    let step_envs = stored.iter().filter_map(|v| match v {
+        Stored::Env(k, v) => Some((*k, *v)),
+        Stored::Label(..)
+        | Stored::User(_)
+        | Stored::Workdir(_)
+        | Stored::Volume(_)
+        | Stored::Fixed => None,
+    });
+    let envs = doc
+        .toolchains
+        .iter()
+        .flat_map(|t| t.env.iter().map(|(k, v)| (k, v)))
+        .chain(step_envs);
     for (key, value) in envs {
         if looks_secret(&key.name) && !value.raw.value.is_empty() {
             diags.push(
@@ -267,13 +269,14 @@ fn secrets_in_env(doc: &Document, decls: &[StageDecl], diags: &mut Diagnostics) 
             );
         }
     }
-    let labels = decls
-        .iter()
-        .flat_map(|d| d.steps.iter())
-        .flat_map(|s| match &s.kind {
-            ast::StepKind::Label(pairs) => pairs.as_slice(),
-            _ => &[],
-        });
+    let labels = stored.iter().filter_map(|v| match v {
+        Stored::Label(k, v) => Some((*k, *v)),
+        Stored::Env(..)
+        | Stored::User(_)
+        | Stored::Workdir(_)
+        | Stored::Volume(_)
+        | Stored::Fixed => None,
+    });
     for (key, value) in labels {
         if let Some(kind) = credential_kind(&value.raw.value) {
             diags.push(

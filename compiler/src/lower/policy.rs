@@ -4,7 +4,7 @@
 use super::Model;
 use super::lints::{chain, effective_user, image_refs, is_root};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::syntax::ast::{self, Document, PolicyDecl, StageDecl, StageKind};
+use crate::syntax::ast::{Document, PolicyDecl, StageDecl, StageKind, Stored};
 use crate::syntax::image_ref;
 
 pub(super) fn check(doc: &Document, decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
@@ -106,11 +106,14 @@ fn labels(policy: &PolicyDecl, decls: &[StageDecl], model: &Model, diags: &mut D
         let present: Vec<&str> = chain(i, model)
             .into_iter()
             .flat_map(|s| decls[s].steps.iter())
-            .flat_map(|st| match &st.kind {
-                ast::StepKind::Label(pairs) => {
-                    pairs.iter().map(|(k, _)| k.value.as_str()).collect()
-                }
-                _ => Vec::new(),
+            .flat_map(|st| st.kind.stored())
+            .filter_map(|v| match v {
+                Stored::Label(k, _) => Some(k.value.as_str()),
+                Stored::Env(..)
+                | Stored::User(_)
+                | Stored::Workdir(_)
+                | Stored::Volume(_)
+                | Stored::Fixed => None,
             })
             .collect();
         for required in &policy.required_labels {

@@ -14,7 +14,7 @@ struct Secret<'a> {
     id: &'a str,
     /// The `env=` name it is exposed as, if any.
     env: Option<&'a str>,
-    /// The mount target: `target=`, or `/run/secrets/ID`.
+    /// The mount target: `target=`, or [`crate::ir::default_secret_target`].
     target: String,
     stage: usize,
     span: Span,
@@ -43,7 +43,7 @@ fn secrets(decls: &[StageDecl]) -> Vec<Secret<'_>> {
                         env: s.env.as_ref().map(|e| e.value.as_str()),
                         target: match &s.target {
                             Some(t) => t.value.clone(),
-                            None => format!("/run/secrets/{}", s.id.value),
+                            None => crate::ir::default_secret_target(&s.id.value),
                         },
                         stage,
                         span: s.target.as_ref().map(|t| t.span).unwrap_or(s.span),
@@ -147,13 +147,14 @@ fn named_in_config(
     }
     for decl in decls {
         for step in &decl.steps {
-            match &step.kind {
-                ast::StepKind::Env(pairs) => values.extend(pairs.iter().map(|(_, v)| (v, "env"))),
-                ast::StepKind::Label(pairs) => {
-                    values.extend(pairs.iter().map(|(_, v)| (v, "label")));
-                }
-                _ => {}
-            }
+            values.extend(step.kind.stored().into_iter().filter_map(|v| match v {
+                ast::Stored::Env(_, v) => Some((v, "env")),
+                ast::Stored::Label(_, v) => Some((v, "label")),
+                ast::Stored::User(_)
+                | ast::Stored::Workdir(_)
+                | ast::Stored::Volume(_)
+                | ast::Stored::Fixed => None,
+            }));
         }
     }
     for (value, what) in values {
@@ -237,6 +238,22 @@ fn mentions(text: &str, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{inside, mentions};
+
+    /// A secret `tok/npmrc` is mounted at `/run/secrets/npmrc` (the base
+    /// name of the id), so copying that path out of the stage leaks it.
+    #[test]
+    fn the_default_target_is_the_base_name_of_the_id() {
+        let spec = "msbc 1\nstage build from=\"alpine:3.20\" {\n    run \"cp /run/secrets/npmrc /x\" {\n        secret \"tok/npmrc\"\n    }\n}\nimage app from=\"alpine:3.20\" {\n    user \"1000\"\n    copy \"/run/secrets/npmrc\" from=build to=\"/a\"\n}\n";
+        let checked = crate::compile::check(spec.as_bytes());
+        let e0501: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.to_string() == "E0501")
+            .map(|d| d.message.clone())
+            .collect();
+        assert_eq!(e0501.len(), 1, "{:?}", checked.diagnostics);
+        assert!(e0501[0].contains("`/run/secrets/npmrc`"), "{e0501:?}");
+    }
 
     #[test]
     fn inside_paths_and_globs() {

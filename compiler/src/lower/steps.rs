@@ -408,7 +408,7 @@ impl Ctx<'_, '_> {
                 ast::Mount::Bind(b) => Some((b.target.value.clone(), b.target.span)),
                 ast::Mount::Secret(s) => match (&s.target, &s.env) {
                     (Some(t), _) => Some((t.value.clone(), t.span)),
-                    (None, None) => Some((format!("/run/secrets/{}", s.id.value), s.id.span)),
+                    (None, None) => Some((ir::default_secret_target(&s.id.value), s.id.span)),
                     // Only an environment variable: no file.
                     (None, Some(_)) => None,
                 },
@@ -622,29 +622,11 @@ pub(super) fn step_arg_uses(step: &StepKind, known: &[&str]) -> Vec<String> {
         }
     };
     match step {
-        StepKind::Workdir { path } => from_word(path, &mut out),
-        StepKind::Copy(c) => {
-            for w in c
-                .sources
-                .iter()
-                .chain(std::iter::once(&c.dest))
-                .chain(c.chown.iter())
-            {
-                from_word(w, &mut out);
-            }
-        }
         StepKind::Run(r) => out.extend(script_mentions(&r.script, known)),
-        StepKind::Env { vars } => vars.iter().for_each(|(_, w)| from_word(w, &mut out)),
-        StepKind::Label { labels } => labels.iter().for_each(|(_, w)| from_word(w, &mut out)),
-        StepKind::User { user } => from_word(user, &mut out),
-        StepKind::Volume { paths } => paths.iter().for_each(|w| from_word(w, &mut out)),
-        StepKind::Args { .. }
-        | StepKind::Expose { .. }
-        | StepKind::Entrypoint { .. }
-        | StepKind::Cmd { .. }
-        | StepKind::Healthcheck { .. }
-        | StepKind::StopSignal { .. }
-        | StepKind::Shell { .. } => {}
+        other => other
+            .words()
+            .into_iter()
+            .for_each(|w| from_word(w, &mut out)),
     }
     out
 }
@@ -694,6 +676,29 @@ mod tests {
             vec!["TARGETOS".to_string(), "TARGETARCH".to_string()]
         );
         assert!(script_mentions("echo $$ ${} $", &known).is_empty());
+    }
+
+    fn codes(spec: &str) -> Vec<String> {
+        crate::compile::check(spec.as_bytes())
+            .diagnostics
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect()
+    }
+
+    /// BuildKit mounts a secret without `target=` at `/run/secrets/` and the
+    /// base name of its id: `a/x` and `b/x` would both be `/run/secrets/x`.
+    #[test]
+    fn secrets_with_one_base_name_share_a_default_target() {
+        let spec = |ids: [&str; 2]| {
+            format!(
+                "msbc 1\nimage app from=\"alpine:3.20\" {{\n    user \"1000\"\n    run \"true\" {{\n        secret \"{}\"\n        secret \"{}\"\n    }}\n}}\n",
+                ids[0], ids[1]
+            )
+        };
+        assert!(codes(&spec(["a/x", "b/x"])).contains(&"E0207".to_string()));
+        assert!(codes(&spec(["x", "b/x"])).contains(&"E0207".to_string()));
+        assert_eq!(codes(&spec(["a/x", "a/y"])), Vec::<String>::new());
     }
 
     #[test]

@@ -235,6 +235,70 @@ pub enum StepKind {
     Shell(Vec<Str>),
 }
 
+/// A value a step stores in the image config, where it is written (the
+/// AST side of `ir::StepKind::image_values`, for checks that point at it).
+#[derive(Debug, Clone, Copy)]
+pub enum Stored<'a> {
+    Env(&'a Ident, &'a Interp),
+    Label(&'a Str, &'a Interp),
+    User(&'a Interp),
+    Workdir(&'a Interp),
+    Volume(&'a Interp),
+    /// Ports, entrypoint, cmd, healthcheck, stop signal, shell: no
+    /// interpolated value, only the fact that the step sets the config.
+    Fixed,
+}
+
+impl StepKind {
+    /// The stages or images the step reads from, as written (`copy from=`,
+    /// `bind from=`); resolved in `lower`.
+    pub fn references(&self) -> Vec<&Interp> {
+        match self {
+            StepKind::Copy(c) => match &c.origin {
+                CopyOrigin::From(f) => vec![f],
+                CopyOrigin::Context | CopyOrigin::Artifact(_) => vec![],
+            },
+            StepKind::Run(r) => r
+                .mounts
+                .iter()
+                .filter_map(|m| match m {
+                    Mount::Bind(b) => b.from.as_ref(),
+                    Mount::Cache(_) | Mount::Secret(_) | Mount::Ssh(_) | Mount::Tmpfs(_) => None,
+                })
+                .collect(),
+            StepKind::Workdir(_)
+            | StepKind::Env(_)
+            | StepKind::Label(_)
+            | StepKind::User(_)
+            | StepKind::Expose(_)
+            | StepKind::Entrypoint(_)
+            | StepKind::Cmd(_)
+            | StepKind::Healthcheck(_)
+            | StepKind::Volume(_)
+            | StepKind::StopSignal(_)
+            | StepKind::Shell(_) => vec![],
+        }
+    }
+
+    /// The values the step stores in the image config.
+    pub fn stored(&self) -> Vec<Stored<'_>> {
+        match self {
+            StepKind::Env(pairs) => pairs.iter().map(|(k, v)| Stored::Env(k, v)).collect(),
+            StepKind::Label(pairs) => pairs.iter().map(|(k, v)| Stored::Label(k, v)).collect(),
+            StepKind::User(u) => vec![Stored::User(u)],
+            StepKind::Workdir(w) => vec![Stored::Workdir(w)],
+            StepKind::Volume(paths) => paths.iter().map(Stored::Volume).collect(),
+            StepKind::Expose(_)
+            | StepKind::Entrypoint(_)
+            | StepKind::Cmd(_)
+            | StepKind::Healthcheck(_)
+            | StepKind::StopSignal(_)
+            | StepKind::Shell(_) => vec![Stored::Fixed],
+            StepKind::Copy(_) | StepKind::Run(_) => vec![],
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Copy {
     pub sources: Vec<Interp>,

@@ -999,9 +999,9 @@ impl<'a> Lowering<'a> {
                         });
                     }
                     if target.is_some() || env.is_none() {
-                        let dest = target.clone().unwrap_or_else(|| {
-                            format!("/run/secrets/{}", id.rsplit('/').next().unwrap_or(id))
-                        });
+                        let dest = target
+                            .clone()
+                            .unwrap_or_else(|| crate::ir::default_secret_target(id));
                         secrets.push(pb::Mount {
                             input: -1,
                             dest,
