@@ -384,3 +384,308 @@ fn binary_and_empty_inputs_do_not_panic() {
         }
     }
 }
+
+/// Preset variants beyond the samples in `specs/`: (spec, context files).
+/// One per preset option that changes the stages (runtime, package manager,
+/// static site, build tool, wrapper), so every `--platform` shape is met.
+const VARIANTS: &[(&str, &[&str])] = &[
+    (
+        "msbc 1\nuse go { main \"./cmd/api\"; port 8080; }",
+        &["go.mod", "go.sum", "cmd/api/main.go"],
+    ),
+    (
+        "msbc 1\nuse go cgo=#true runtime=\"debian\" { main \"./cmd/api\"; }",
+        &["go.mod", "go.sum", "cmd/api/main.go"],
+    ),
+    (
+        "msbc 1\nuse java { port 8080; }",
+        &["pom.xml", "src/main/java/App.java"],
+    ),
+    (
+        "msbc 1\nuse java runtime=\"distroless\" { jar \"app/target/app-*.jar\"; }",
+        &[
+            "pom.xml",
+            "app/pom.xml",
+            "lib/pom.xml",
+            "mvnw",
+            ".mvn/wrapper/maven-wrapper.properties",
+        ],
+    ),
+    (
+        "msbc 1\nuse java { port 8080; healthcheck \"curl -fsS http://127.0.0.1:8080/health\"; }",
+        &[
+            "settings.gradle.kts",
+            "build.gradle.kts",
+            "gradle.properties",
+            "gradle/libs.versions.toml",
+        ],
+    ),
+    (
+        "msbc 1\nuse java { args \"--verbose\"; env TZ=\"UTC\"; }",
+        &[
+            "settings.gradle.kts",
+            "build.gradle.kts",
+            "app/build.gradle.kts",
+            "gradlew",
+            "gradle/wrapper/gradle-wrapper.properties",
+        ],
+    ),
+    (
+        "msbc 1\nuse node { main \"server.js\"; port 3000; }",
+        &["package.json", "package-lock.json", "server.js"],
+    ),
+    (
+        "msbc 1\nuse node { build \"build\"; files \"dist\"; main \"dist/main.js\"; }",
+        &[
+            "package.json",
+            "pnpm-lock.yaml",
+            "pnpm-workspace.yaml",
+            ".npmrc",
+        ],
+    ),
+    (
+        "msbc 1\nuse node runtime=\"distroless\" { main \"index.js\"; healthcheck \"/nodejs/bin/node health.js\"; }",
+        &["package.json", "yarn.lock"],
+    ),
+    (
+        "msbc 1\nuse node static=#true { port 8081; dist \"build\"; }",
+        &["package.json", "package-lock.json"],
+    ),
+    (
+        "msbc 1\nuse python { module \"api\"; port 8000; }",
+        &[
+            "requirements.txt",
+            "requirements-dev.txt",
+            "api/__main__.py",
+        ],
+    ),
+    (
+        "msbc 1\nuse python { command \"uvicorn\" \"api:app\"; args \"--port\" \"8000\"; }",
+        &["pyproject.toml", "uv.lock"],
+    ),
+    (
+        "msbc 1\nuse python version=\"3.13\" { healthcheck \"python -m app.health\"; }",
+        &["pyproject.toml", "poetry.lock", "README.md"],
+    ),
+    (
+        "msbc 1\nuse dotnet { port 5000; }",
+        &[
+            "App.sln",
+            "Directory.Build.props",
+            "src/Api/Api.csproj",
+            "tests/Api.Tests/Api.Tests.csproj",
+        ],
+    ),
+    (
+        "msbc 1\nuse dotnet runtime=\"runtime-deps\" chiseled=#true { project \"./src/Worker/Worker.fsproj\"; }",
+        &["src/Worker/Worker.fsproj", "src/Lib/Lib.csproj"],
+    ),
+];
+
+/// Small but well-formed contents for a context file a preset reads.
+fn context_file(name: &str) -> &'static str {
+    match name.rsplit('/').next().unwrap_or(name) {
+        "go.mod" => "module example.com/app\n\ngo 1.23\n",
+        "package.json" => "{\"name\": \"app\", \"version\": \"1.0.0\"}\n",
+        "pyproject.toml" => "[project]\nname = \"app\"\nversion = \"1.0.0\"\n",
+        _ => "",
+    }
+}
+
+/// `msbc compile -o Dockerfile`, then `msbc diff Dockerfile build.kdl
+/// --exit-code` and `msbc compile --check Dockerfile` in `dir`: a
+/// Dockerfile msbc just wrote is never reported as drifted.
+fn assert_own_dockerfile_has_no_drift(dir: &Path, what: &str) {
+    let _ = std::fs::remove_file(dir.join("Dockerfile"));
+    let run = msbc_in(dir, &["compile", "-o", "Dockerfile"], None);
+    assert_eq!(run.status, 0, "{what}: compile: {}", run.stderr);
+    let run = msbc_in(
+        dir,
+        &["diff", "Dockerfile", "build.kdl", "--exit-code"],
+        None,
+    );
+    assert_eq!(
+        run.status, 0,
+        "{what}: its own Dockerfile differs:\n{}\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stdout.contains("\nno changes\n") && !run.stdout.contains("@@"),
+        "{what}: {}",
+        run.stdout
+    );
+    let run = msbc_in(dir, &["compile", "--check", "Dockerfile"], None);
+    assert_eq!(run.status, 0, "{what}: compile --check: {}", run.stderr);
+}
+
+/// Issue 11.1: for every spec in `specs/` and every preset variant,
+/// compile → diff against its own Dockerfile → exit 0, "no changes" (a
+/// stage built on a stage runs on that stage's platform, however the
+/// spec wrote it).
+#[test]
+fn every_spec_and_preset_variant_matches_its_own_dockerfile() {
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-own");
+    let _ = std::fs::remove_dir_all(&tmp);
+    let specs = support::spec_files();
+    assert!(specs.len() >= 10, "{specs:?}");
+    for spec in &specs {
+        let name = support::spec_name(spec);
+        let dir = tmp.join(&name);
+        support::copy_dir(spec.parent().expect("a folder"), &dir);
+        assert_own_dockerfile_has_no_drift(&dir, &name);
+    }
+    for (n, (src, files)) in VARIANTS.iter().enumerate() {
+        let dir = tmp.join(format!("variant{n}"));
+        for f in *files {
+            let path = dir.join(f);
+            std::fs::create_dir_all(path.parent().expect("a folder")).expect("mkdir");
+            std::fs::write(&path, context_file(f)).expect("write");
+        }
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("build.kdl"), src).expect("write");
+        assert_own_dockerfile_has_no_drift(&dir, &format!("variant{n}: {src}"));
+    }
+}
+
+/// Issue 11.2: EXPOSE, LABEL, CMD, ... only set the image config, which no
+/// BuildKit cache key depends on: changing them (anywhere, in any stage)
+/// costs no cache, and is reported as metadata. ENV and ARG do cost it.
+#[test]
+fn metadata_changes_lose_no_cache() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-metadata");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let spec = |deps: &str, image: &str| {
+        format!(
+            "msbc 1\nstage deps from=\"alpine:3.20\" {{\n    {deps}\n    run \"echo deps > /deps\"\n}}\n\
+             image app from=deps {{\n    {image}\n    run \"echo app\"\n    copy \"/deps\" from=deps to=\"/copy\"\n    cmd \"sh\"\n}}\n"
+        )
+    };
+    let write = |name: &str, text: String| {
+        std::fs::write(dir.join(name), text).expect("write");
+        dir.join(name).to_string_lossy().into_owned()
+    };
+    let old = write("old.kdl", spec("label \"stage\"=\"one\"", "expose 8080"));
+    let new = write(
+        "new.kdl",
+        spec(
+            "label \"stage\"=\"two\"",
+            "expose 9090\n    label \"org.opencontainers.image.version\"=\"2\"",
+        ),
+    );
+    let run = support::msbc(&["diff", "--exit-code", &old, &new]);
+    assert_eq!(
+        run.status, 1,
+        "a metadata change is a change: {}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("loses cache"), "{}", run.stdout);
+    for want in [
+        "stage deps:\n  ~ step 1 (metadata): LABEL stage=one",
+        "image app:\n  ~ step 1 (metadata): EXPOSE 8080",
+        "  + step 2 (metadata): LABEL org.opencontainers.image.version=2",
+        "loses no cache: only image metadata changed",
+        "image app: ports: 8080/tcp → 9090/tcp",
+    ] {
+        assert!(run.stdout.contains(want), "no `{want}` in:\n{}", run.stdout);
+    }
+    // The same place, an ENV: every later step and stage reruns.
+    let env = write("env.kdl", spec("env STAGE=\"two\"", "expose 8080"));
+    let run = support::msbc(&["diff", &old, &env]);
+    assert!(
+        run.stdout
+            .contains("loses cache: deps (steps 1–2), image app"),
+        "{}",
+        run.stdout
+    );
+    // A metadata change before a real one: the cache is lost from the real one.
+    let both = write(
+        "both.kdl",
+        spec("label \"stage\"=\"one\"", "expose 9090").replace("echo app", "echo app2"),
+    );
+    let run = support::msbc(&["diff", &old, &both]);
+    assert!(
+        run.stdout.contains("loses cache: image app (steps 2–4)"),
+        "{}",
+        run.stdout
+    );
+    // The LLB agrees: a metadata change leaves every op as it was.
+    let run = support::msbc(&["diff", "--emit", "llb-json", "--stat", &old, &new]);
+    assert!(
+        run.stdout.contains("llb: 0 ops removed, 0 added"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// Issue 11.3: what the import of a Dockerfile leaves out or changes
+/// (`ADD https://…`, `ONBUILD`, `MAINTAINER`, `$HOME` kept literal) is a
+/// difference: in the summary, in `--format json`, in the exit code and in
+/// `compile --check`; what it only writes another way is not.
+#[test]
+fn what_the_import_cannot_represent_is_a_difference() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-unrepresented");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let same = "FROM alpine\nADD a.txt /a.txt\nRUN echo hi\n";
+    std::fs::write(dir.join("a.txt"), "a").expect("write");
+    std::fs::write(dir.join("Dockerfile"), same).expect("write");
+    let import = msbc_in(&dir, &["import", "Dockerfile"], None);
+    assert_eq!(import.status, 0, "{}", import.stderr);
+    assert!(import.stderr.contains("I005"), "{}", import.stderr);
+    std::fs::write(dir.join("build.kdl"), &import.stdout).expect("write");
+    // `:latest` spelled out and ADD written as copy: the same build.
+    let run = msbc_in(
+        &dir,
+        &["diff", "--exit-code", "Dockerfile", "build.kdl"],
+        None,
+    );
+    assert_eq!(run.status, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("no changes"), "{}", run.stdout);
+    let lossy = "FROM alpine\nMAINTAINER someone\nADD a.txt /a.txt\nADD https://example.com/tool.tgz /opt/\nONBUILD RUN echo later\nWORKDIR $HOME/app\nRUN echo hi\n";
+    std::fs::write(dir.join("Dockerfile"), lossy).expect("write");
+    let run = msbc_in(
+        &dir,
+        &["diff", "--exit-code", "Dockerfile", "build.kdl"],
+        None,
+    );
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    assert!(!run.stdout.contains("no changes"), "{}", run.stdout);
+    for want in [
+        "Dockerfile: not in the imported spec (a spec cannot say it):",
+        "  line 2 [I001]: `MAINTAINER`",
+        "  line 4 [I004]: `ADD https://example.com/tool.tgz`",
+        "  line 5 [I001]: `ONBUILD`",
+        "  line 6 [I003]: `$HOME`",
+    ] {
+        assert!(run.stdout.contains(want), "no `{want}` in:\n{}", run.stdout);
+    }
+    assert!(!run.stdout.contains("[I005]"), "{}", run.stdout);
+    // Either side, and in JSON.
+    let run = msbc_in(
+        &dir,
+        &["diff", "--format", "json", "build.kdl", "Dockerfile"],
+        None,
+    );
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(doc["changed"], true, "{}", run.stdout);
+    let codes: Vec<&str> = doc["summary"]["unrepresented"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|u| u["code"].as_str())
+        .collect();
+    assert_eq!(codes, ["I001", "I004", "I001", "I003"], "{}", run.stdout);
+    // The drift gate names them too.
+    let run = msbc_in(
+        &dir,
+        &["compile", "--check", "Dockerfile", "build.kdl"],
+        None,
+    );
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("  line 5 [I001]: `ONBUILD`"),
+        "{}",
+        run.stderr
+    );
+}

@@ -200,3 +200,190 @@ image app from="scratch" { copy artifact=bin to="/x"; }
         }
     }
 }
+
+// ---- msbc fmt ---------------------------------------------------------------
+
+/// `value` without its `line` fields (the IR names the spec's lines).
+fn without_lines(mut value: serde_json::Value) -> serde_json::Value {
+    match &mut value {
+        serde_json::Value::Object(map) => {
+            map.remove("line");
+            for v in map.values_mut() {
+                *v = without_lines(v.take());
+            }
+        }
+        serde_json::Value::Array(list) => {
+            for v in list.iter_mut() {
+                *v = without_lines(v.take());
+            }
+        }
+        _ => {}
+    }
+    value
+}
+
+/// Every `.kdl` spec of the repository: `specs/`, the fixtures.
+fn all_kdl() -> Vec<std::path::PathBuf> {
+    let mut out = spec_files();
+    let mut todo = vec![root().join("tests/fixtures")];
+    while let Some(dir) = todo.pop() {
+        for e in std::fs::read_dir(&dir).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "kdl")
+                && p.file_name().is_some_and(|n| n != "preset.kdl")
+            {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn fmt_is_idempotent_and_compiles_to_the_same_output() {
+    let mut compared = 0;
+    for path in all_kdl() {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(&path).expect("read");
+        let dir = path.parent().expect("dir");
+        let first = crate::support::msbc_in(dir, &["fmt", "-"], Some(&bytes));
+        if std::str::from_utf8(&bytes).is_err() || first.stderr.contains("E0001") {
+            // Not UTF-8, or not KDL: reported, nothing written.
+            assert_eq!(first.status, 1, "{shown}: {}", first.stderr);
+            assert!(first.stdout.is_empty());
+            continue;
+        }
+        assert_eq!(first.status, 0, "{shown}: {}", first.stderr);
+        let second = crate::support::msbc_in(dir, &["fmt", "-"], Some(first.stdout.as_bytes()));
+        assert_eq!(second.stdout, first.stdout, "{shown}: not idempotent");
+        // Every comment is still there.
+        let text = String::from_utf8_lossy(&bytes);
+        for line in text.lines() {
+            if let Some(at) = line.find("// ")
+                && !line[..at].contains('"')
+            {
+                let comment = line[at..].trim();
+                assert!(
+                    first.stdout.contains(comment),
+                    "{shown}: lost {comment:?}\n{}",
+                    first.stdout
+                );
+            }
+        }
+        // The same diagnostics (codes) and, for a good spec, the same build.
+        let check = |spec: &[u8]| {
+            let out = crate::support::msbc_in(dir, &["check", "-", "--format", "json"], Some(spec));
+            let json: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+            let codes: Vec<String> = json["diagnostics"]
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(|d| d["code"].as_str().unwrap_or("").to_string())
+                .collect();
+            (out.status, codes)
+        };
+        let before = check(&bytes);
+        assert_eq!(check(first.stdout.as_bytes()), before, "{shown}");
+        if before.0 != 0 {
+            continue;
+        }
+        for emit in ["dockerfile", "json"] {
+            let a = crate::support::msbc_in(dir, &["compile", "-", "--emit", emit], Some(&bytes));
+            let b = crate::support::msbc_in(
+                dir,
+                &["compile", "-", "--emit", emit],
+                Some(first.stdout.as_bytes()),
+            );
+            assert_eq!(a.status, b.status, "{shown}");
+            if emit == "json" && a.status == 0 {
+                let a: serde_json::Value = serde_json::from_str(&a.stdout).expect("json");
+                let b: serde_json::Value = serde_json::from_str(&b.stdout).expect("json");
+                assert_eq!(without_lines(a), without_lines(b), "{shown}");
+            } else {
+                assert_eq!(a.stdout, b.stdout, "{shown}: --emit {emit} differs");
+            }
+        }
+        compared += 1;
+    }
+    assert!(compared >= 15, "only {compared} specs compiled");
+}
+
+#[test]
+fn fmt_keeps_generated_specs_meaning() {
+    use msbc::compile::{self, Emit};
+    use msbc::lower::Selection;
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[16; 32]),
+    );
+    let strategy = crate::fuzz::spec();
+    let (mut formatted, mut built) = (0, 0);
+    for _ in 0..150 {
+        let text = strategy.new_tree(&mut runner).expect("spec").current();
+        // Comments and odd spacing the generator does not write.
+        let text = text
+            .replace("\n", " // note\n")
+            .replace(" {", "   /* b */ {")
+            .replace("=", " = ");
+        let Ok(out) = msbc::editor::fmt::format(&text) else {
+            continue;
+        };
+        formatted += 1;
+        assert_eq!(
+            msbc::editor::fmt::format(&out).ok().as_deref(),
+            Some(out.as_str()),
+            "{text}"
+        );
+        assert_eq!(
+            out.matches("// note").count(),
+            text.matches("// note").count(),
+            "{text}\n{out}"
+        );
+        let (a, b) = (
+            compile::check(text.as_bytes()),
+            compile::check(out.as_bytes()),
+        );
+        let codes = |c: &compile::Checked| c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>();
+        assert_eq!(codes(&a), codes(&b), "{text}\n{out}");
+        if let (Some(ma), Some(mb)) = (a.model, b.model) {
+            let sel = Selection::default();
+            let ea = compile::emit(&ma, &sel, Emit::Dockerfile, "build.kdl").map(|o| o.main);
+            let eb = compile::emit(&mb, &sel, Emit::Dockerfile, "build.kdl").map(|o| o.main);
+            assert_eq!(ea, eb, "{text}\n{out}");
+            built += 1;
+        }
+    }
+    eprintln!("fmt: {formatted} generated specs formatted, {built} compiled");
+    assert!(
+        formatted > 60 && built > 20,
+        "{formatted} formatted, {built} built"
+    );
+}
+
+#[test]
+fn fmt_check_and_in_place() {
+    let dir = std::env::temp_dir().join(format!("msbc-fmt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let spec = dir.join("build.kdl");
+    let messy = "msbc 1\nimage app from=\"alpine:3\" { run \"true\"; user \"nobody\" }   // done\n";
+    std::fs::write(&spec, messy).expect("write");
+    let shown = spec.display().to_string();
+    let out = msbc(&["fmt", "--check", &shown]);
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("+    run \"true\""), "{}", out.stdout);
+    assert!(out.stdout.contains("-image app"), "{}", out.stdout);
+    assert_eq!(std::fs::read_to_string(&spec).expect("read"), messy);
+    let out = msbc(&["fmt", &dir.display().to_string()]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let want =
+        "msbc 1\nimage app from=\"alpine:3\" {\n    run \"true\"\n    user \"nobody\"\n} // done\n";
+    assert_eq!(std::fs::read_to_string(&spec).expect("read"), want);
+    let out = msbc(&["fmt", "--check", &shown]);
+    assert_eq!((out.status, out.stdout.as_str()), (0, ""));
+    let _ = std::fs::remove_dir_all(&dir);
+}

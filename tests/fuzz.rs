@@ -499,9 +499,16 @@ fn step() -> BoxedStrategy<String> {
             value(SCRIPTS),
             proptest::option::of(pick(&["none", "host", "default"])),
             proptest::collection::vec(mount(), 0..4),
+            any::<bool>(),
         )
-            .prop_map(|(script, net, mounts)| {
-                let mut s = format!("run {}", quote(&script));
+            .prop_map(|(script, net, mounts, exec)| {
+                let mut s = if exec {
+                    // The exec form: the script's words as the arguments.
+                    let args: Vec<String> = script.split_whitespace().map(quote).collect();
+                    format!("run {} exec=#true", args.join(" "))
+                } else {
+                    format!("run {}", quote(&script))
+                };
                 if let Some(n) = net {
                     s += &format!(" network={}", quote(&n));
                 }

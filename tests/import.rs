@@ -14,7 +14,8 @@
 //! - Consecutive ENV (or LABEL) instructions are one list of pairs.
 //! - `RUN <<EOF` bodies, `RUN cmd <<EOF` (the script BuildKit rebuilds) and
 //!   `RUN ["/bin/sh", "-c", script]` are compared as the script they run
-//!   (a trailing newline aside); shell-form CMD/ENTRYPOINT as the exec form
+//!   (a trailing newline aside), as the shell reads it (`\`-newline line
+//!   continuations joined, `<<EOT bash` as `bash <<EOT`); shell-form CMD/ENTRYPOINT as the exec form
 //!   BuildKit makes of them (`[SHELL..., text]`).
 //! - `--mount` flags as sets of options (`src`=`source`, `dst`=`target`,
 //!   `type=bind` by default), mounts in any order; `EXPOSE 80/tcp` = `80`;
@@ -115,6 +116,19 @@ fn strs(v: &serde_json::Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A shell script as the shell reads it: `\`-newline line continuations
+/// joined, and a heredoc fed to a command (`<<EOT bash`) with the command
+/// first (`bash <<EOT`).
+fn as_the_shell_reads(script: &str) -> String {
+    let joined = script.replace("\\\n", "");
+    if let Some((first, body)) = joined.split_once('\n')
+        && let Some((word, command)) = first.strip_prefix("<<").and_then(|r| r.split_once(' '))
+    {
+        return format!("{command} <<{word}\n{body}");
+    }
+    joined
 }
 
 /// A Dockerfile as BuildKit parsed it, normalized: the args map, the
@@ -316,7 +330,7 @@ fn normalize(parsed: &serde_json::Value) -> Normal {
                 };
                 steps.push(format!(
                     "RUN {mounts:?} {other:?} {:?}",
-                    script.trim_end_matches('\n')
+                    as_the_shell_reads(&script).trim_end_matches('\n')
                 ));
             }
             "CMD" | "ENTRYPOINT" => {
@@ -681,5 +695,154 @@ fn readme_lists_every_import_code() {
     for code in msbc::import::ImportCode::ALL {
         let row = format!("| {} | {} |", code.as_str(), code.slug());
         assert!(readme.contains(&row), "README lacks the row `{row}`");
+    }
+}
+
+/// Issue 11.23: the imported spec keeps the shape a reader expects. A
+/// heredoc fed to a command (`RUN <<EOT bash`) reads `bash <<EOT`; an
+/// exec-form `RUN ["npm", "run", "build"]` stays exec form (`exec=#true`),
+/// without a warning; continued lines stay lines (unless the shell would
+/// read the line breaks otherwise: inside single quotes, after a comment).
+#[test]
+fn imported_runs_keep_their_shape() {
+    let dir = scratch_dir("shape");
+    let file = dir.join("Dockerfile");
+    std::fs::write(
+        &file,
+        "FROM node:22-bookworm AS build\n\
+         RUN <<EOT bash\n\
+         set -euo pipefail\n\
+         echo \"$HOME\"\n\
+         EOT\n\
+         RUN [\"npm\", \"run\", \"build\"]\n\
+         RUN --mount=type=cache,target=/root/.npm [\"npm\", \"ci\", \"--omit=dev\"]\n\
+         RUN apt-get update \\\n    && apt-get install -y --no-install-recommends \\\n        curl \\\n    && rm -rf /var/lib/apt/lists/*\n\
+         RUN echo 'one \\\n    two'\n\
+         RUN echo a # note \\\n    b\n",
+    )
+    .expect("write");
+    let (kdl, warnings) = import(&file);
+    assert!(warnings.is_empty(), "{warnings}");
+    let doc: kdl::KdlDocument = kdl.parse().expect("KDL");
+    let runs: Vec<(Vec<String>, bool)> = doc
+        .nodes()
+        .iter()
+        .flat_map(|n| n.children().map(|c| c.nodes().to_vec()).unwrap_or_default())
+        .filter(|n| n.name().value() == "run")
+        .map(|n| {
+            let args = n
+                .entries()
+                .iter()
+                .filter(|e| e.name().is_none())
+                .filter_map(|e| e.value().as_string().map(str::to_string))
+                .collect();
+            let exec = n.get("exec").and_then(|v| v.as_bool()).unwrap_or(false);
+            (args, exec)
+        })
+        .collect();
+    let shell = |s: &str| (vec![s.to_string()], false);
+    assert_eq!(
+        runs,
+        vec![
+            shell("bash <<EOT\nset -euo pipefail\necho \"$HOME\"\nEOT"),
+            (vec!["npm".into(), "run".into(), "build".into()], true),
+            (vec!["npm".into(), "ci".into(), "--omit=dev".into()], true),
+            shell(
+                "apt-get update \\\n    && apt-get install -y --no-install-recommends \\\n        curl \\\n    && rm -rf /var/lib/apt/lists/*"
+            ),
+            shell("echo 'one     two'"),
+            shell("echo a # note     b"),
+        ],
+        "{kdl}"
+    );
+    // And it compiles back to what BuildKit reads as the same build, the
+    // exec forms as exec forms.
+    let out = compile(&dir, "shape", &kdl);
+    let text = std::fs::read_to_string(&out).expect("read");
+    assert!(
+        text.contains("RUN [\"npm\", \"run\", \"build\"]\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("RUN --mount=type=cache,target=/root/.npm,sharing=shared \\\n    [\"npm\", \"ci\", \"--omit=dev\"]")
+            || text.contains("[\"npm\", \"ci\", \"--omit=dev\"]"),
+        "{text}"
+    );
+    if let Some(python) = support::python() {
+        assert_equivalent(&python, &file, &out, "shape");
+    }
+}
+
+/// `run "prog" "arg"... exec=#true`: the exec form, in both backends.
+#[test]
+fn exec_form_run_in_both_backends() {
+    let dir = scratch_dir("exec-form");
+    let spec = dir.join("build.kdl");
+    std::fs::write(
+        &spec,
+        "msbc 1\nimage app from=\"node:22-bookworm\" {\n    run \"npm\" \"run\" \"build:prod\" \"--\" \"$HOME\" exec=#true {\n        cache \"/root/.npm\"\n    }\n    run \"make\"\n}\n",
+    )
+    .expect("write");
+    let spec_arg = spec.to_string_lossy();
+    let df = support::msbc(&["compile", &spec_arg]);
+    assert_eq!(df.status, 0, "{}", df.stderr);
+    assert!(
+        df.stdout
+            .contains("    [\"npm\", \"run\", \"build:prod\", \"--\", \"$HOME\"]\n"),
+        "{}",
+        df.stdout
+    );
+    assert!(df.stdout.contains("\nRUN make\n"), "{}", df.stdout);
+    let llb = support::msbc(&["compile", &spec_arg, "--emit", "llb-json"]);
+    assert_eq!(llb.status, 0, "{}", llb.stderr);
+    let ops: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&llb.stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("JSON ops");
+    let mut all_args: Vec<Vec<String>> = Vec::new();
+    let mut todo: Vec<&serde_json::Value> = ops.iter().collect();
+    while let Some(v) = todo.pop() {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(serde_json::Value::Array(a)) = m.get("args") {
+                    all_args.push(
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(str::to_string))
+                            .collect(),
+                    );
+                }
+                todo.extend(m.values());
+            }
+            serde_json::Value::Array(a) => todo.extend(a.iter()),
+            _ => {}
+        }
+    }
+    assert!(
+        all_args.contains(&vec![
+            "npm".to_string(),
+            "run".into(),
+            "build:prod".into(),
+            "--".into(),
+            "$HOME".into()
+        ]),
+        "{all_args:?}"
+    );
+    assert!(
+        all_args.contains(&vec!["/bin/sh".to_string(), "-c".into(), "make".into()]),
+        "{all_args:?}"
+    );
+    // A program is required; without exec=#true a second argument is an error.
+    for (text, want) in [
+        ("run exec=#true", "`run exec=#true` needs a program"),
+        ("run \"npm\" \"ci\"", "E0"),
+    ] {
+        std::fs::write(
+            &spec,
+            format!("msbc 1\nimage app from=\"node:22-bookworm\" {{\n    {text}\n}}\n"),
+        )
+        .expect("write");
+        let run = support::msbc(&["check", &spec_arg]);
+        assert_eq!(run.status, 1, "{text}: {}", run.stderr);
+        assert!(run.stderr.contains(want), "{text}: {}", run.stderr);
     }
 }

@@ -39,6 +39,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Draw the build: stages, images, artifacts and base images, as Mermaid or Graphviz DOT.
     Graph(GraphArgs),
+    /// Rewrite specs in the canonical layout, keeping every comment.
+    Fmt(FmtArgs),
     /// The base images every build.kdl under the folders pulls: per image and tag, which services and stages.
     Images(super::fleet::ImagesArgs),
 }
@@ -67,6 +69,20 @@ pub struct GraphArgs {
     /// Directories to search for platform templates used by `use` (repeatable).
     #[arg(long = "templates", value_name = "DIR")]
     pub templates: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  msbc fmt                              # build.kdl in place\n  msbc fmt --check specs/*/build.kdl    # CI: exit 1 with a diff when one is not formatted\n  msbc fmt - < build.kdl"
+)]
+pub struct FmtArgs {
+    /// Specs (files or directories holding build.kdl), or `-` for stdin to stdout.
+    #[arg(default_value = "build.kdl")]
+    pub paths: Vec<PathBuf>,
+
+    /// Do not write; exit 1 and print a diff when a spec is not formatted.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

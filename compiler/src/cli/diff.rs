@@ -1,8 +1,9 @@
-//! `msbc diff` and `msbc import`: the I/O around [`crate::diff`] and
-//! [`crate::import`] (reading specs, Dockerfiles, git revisions and
-//! template folders; printing; exit codes).
+//! `msbc diff`: the I/O around [`crate::diff`] (reading specs, Dockerfiles
+//! through [`crate::import`], git revisions and template folders; printing;
+//! exit codes).
 
-use super::args::{DiffArgs, DiffEmit, DiffFormat, ImportArgs};
+use super::args::{DiffArgs, DiffEmit, DiffFormat};
+use super::import::{print_import_error, print_import_warnings};
 use super::{CliResult, OK, SPEC_ERROR, Spec, print_human, read_spec, templates};
 use crate::backend;
 use crate::compile::{self, Checked};
@@ -17,6 +18,8 @@ use std::process::Command;
 /// One side of a diff, compiled.
 pub(super) struct Side {
     label: String,
+    /// What importing this side's Dockerfile could not represent.
+    pub(super) lost: Vec<diff::Unrepresented>,
     pub(super) build: Build,
     pub(super) text: String,
     pub(super) llb: Option<backend::llb::pb::Definition>,
@@ -57,19 +60,24 @@ fn is_dockerfile(path: &Path) -> bool {
         || name.ends_with(".containerfile")
 }
 
-/// A Dockerfile as a spec (imported); `Err(code)` after printing why not.
-fn imported_spec(path: &Path) -> Result<Result<Spec, i32>, String> {
+/// A Dockerfile as a spec (imported), with what the import could not
+/// represent; `Err(code)` after printing why not.
+fn imported_spec(path: &Path) -> Result<Result<(Spec, Vec<diff::Unrepresented>), i32>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let shown = path.display().to_string();
     match import::import(&bytes) {
         Ok(imported) => {
             print_import_warnings(&shown, &imported.warnings);
-            Ok(Ok(Spec {
-                shown: format!("{shown} (imported)"),
-                name: "build.kdl".to_string(),
-                dir: parent_dir(path),
-                bytes: imported.kdl.into_bytes(),
-            }))
+            let lost = diff::Unrepresented::from_import(&shown, &imported.warnings);
+            Ok(Ok((
+                Spec {
+                    shown: format!("{shown} (imported)"),
+                    name: "build.kdl".to_string(),
+                    dir: parent_dir(path),
+                    bytes: imported.kdl.into_bytes(),
+                },
+                lost,
+            )))
         }
         Err(e) => {
             print_import_error(&shown, &e);
@@ -82,20 +90,6 @@ fn parent_dir(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
-    }
-}
-
-fn print_import_warnings(shown: &str, warnings: &[import::Warning]) {
-    for w in warnings {
-        say!("{shown}:{}: warning[{}]: {}", w.line, w.code, w.message);
-    }
-}
-
-fn print_import_error(shown: &str, e: &import::ImportError) {
-    if e.line > 0 {
-        say!("{shown}:{}: error[{}]: {}", e.line, e.code, e.message);
-    } else {
-        say!("{shown}: error[{}]: {}", e.code, e.message);
     }
 }
 
@@ -159,6 +153,7 @@ pub(super) fn compile_side(
     };
     Ok(Side {
         label,
+        lost: Vec::new(),
         build,
         text,
         llb,
@@ -190,6 +185,7 @@ pub(super) fn run(a: &DiffArgs) -> CliResult {
     if let (Some(o), Some(n)) = (&old.llb, &new.llb) {
         summary.ops = Some(diff::op_changes(o, n));
     }
+    summary.unrepresented = [old.lost.as_slice(), new.lost.as_slice()].concat();
     let changed = !summary.is_empty() || old.text != new.text;
     let color = a.format == DiffFormat::Human
         && std::io::stdout().is_terminal()
@@ -246,18 +242,18 @@ fn paths_sides(a: &DiffArgs) -> Result<Sides, String> {
                 .to_string(),
         );
     };
-    let load = |path: &Path| -> Result<Result<Spec, i32>, String> {
+    let load = |path: &Path| -> Result<Result<(Spec, Vec<diff::Unrepresented>), i32>, String> {
         if is_dockerfile(path) {
             imported_spec(path)
         } else {
-            read_spec(path).map(Ok)
+            read_spec(path).map(|s| Ok((s, Vec::new())))
         }
     };
-    let old = match load(old_path)? {
+    let (old, old_lost) = match load(old_path)? {
         Ok(s) => s,
         Err(code) => return Ok(Err(code)),
     };
-    let new = match load(new_path)? {
+    let (new, new_lost) = match load(new_path)? {
         Ok(s) => s,
         Err(code) => return Ok(Err(code)),
     };
@@ -268,10 +264,11 @@ fn paths_sides(a: &DiffArgs) -> Result<Sides, String> {
         return Ok(Err(SPEC_ERROR));
     };
     let name = new.name.clone();
-    Ok(Ok((
-        compile_side(&oc, old_path.display().to_string(), a, &name)?,
-        compile_side(&nc, new_path.display().to_string(), a, &name)?,
-    )))
+    let mut old_side = compile_side(&oc, old_path.display().to_string(), a, &name)?;
+    let mut new_side = compile_side(&nc, new_path.display().to_string(), a, &name)?;
+    old_side.lost = old_lost;
+    new_side.lost = new_lost;
+    Ok(Ok((old_side, new_side)))
 }
 
 /// The one spec of `--rev` and `--templates-from` (default `build.kdl`).
@@ -383,45 +380,16 @@ fn rev_sides(a: &DiffArgs, rev: &str) -> Result<Sides, String> {
 }
 
 /// For `compile --check`: the semantic summary of how the checked-in
-/// Dockerfile `have` differs from `build`, when `have` can be imported.
-pub(super) fn drift_summary(have: &str, build: &Build) -> Option<String> {
+/// Dockerfile `have` (shown as `shown`) differs from `build`, when `have`
+/// can be imported.
+pub(super) fn drift_summary(have: &str, shown: &str, build: &Build) -> Option<String> {
     let imported = import::import(have.as_bytes()).ok()?;
     let checked = compile::check(imported.kdl.as_bytes());
     if checked.diagnostics.has_errors() {
         return None;
     }
     let old = lower::select(checked.model.as_ref()?, &Selection::default()).ok()?;
-    let summary = diff::summarize(&old, build);
+    let mut summary = diff::summarize(&old, build);
+    summary.unrepresented = diff::Unrepresented::from_import(shown, &imported.warnings);
     (!summary.is_empty()).then(|| summary.render())
-}
-
-/// `msbc import DOCKERFILE`.
-pub(super) fn import_cmd(a: &ImportArgs) -> CliResult {
-    let (shown, bytes) = if a.dockerfile == Path::new("-") {
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
-            .map_err(|e| format!("cannot read stdin: {e}"))?;
-        ("<stdin>".to_string(), bytes)
-    } else {
-        let bytes = std::fs::read(&a.dockerfile)
-            .map_err(|e| format!("cannot read {}: {e}", a.dockerfile.display()))?;
-        (a.dockerfile.display().to_string(), bytes)
-    };
-    let imported = match import::import(&bytes) {
-        Ok(i) => i,
-        Err(e) => {
-            print_import_error(&shown, &e);
-            return Ok(SPEC_ERROR);
-        }
-    };
-    print_import_warnings(&shown, &imported.warnings);
-    write_out(&imported.kdl)?;
-    // The result must be a valid spec; say so loudly if it is not.
-    let checked = compile::check(imported.kdl.as_bytes());
-    if checked.diagnostics.has_errors() {
-        say!("error: the imported spec does not check; please report this Dockerfile:");
-        print_human(&checked, "<imported build.kdl>");
-        return Ok(SPEC_ERROR);
-    }
-    Ok(OK)
 }

@@ -649,7 +649,9 @@ fn compile_one(
             let shown = path.display().to_string();
             let _ = writeln!(drift, "{shown} is out of date with the spec:");
             if *path == dockerfile
-                && let Some(summary) = build.as_ref().and_then(|b| diff::drift_summary(&have, b))
+                && let Some(summary) = build
+                    .as_ref()
+                    .and_then(|b| diff::drift_summary(&have, &shown, b))
             {
                 drift.push_str(&summary);
                 drift.push('\n');

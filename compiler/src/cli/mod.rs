@@ -22,6 +22,7 @@ mod args;
 mod diff;
 mod editor;
 mod fleet;
+mod import;
 mod lock;
 mod out;
 mod presets;
@@ -71,9 +72,10 @@ where
         Command::Presets(a) => presets::run(&a),
         Command::Lock(a) => lock::run(&a),
         Command::Diff(a) => diff::run(&a),
-        Command::Import(a) => diff::import_cmd(&a),
+        Command::Import(a) => import::import_cmd(&a),
         Command::Images(a) => fleet::images(&a),
         Command::Graph(a) => editor::graph_cmd(&a),
+        Command::Fmt(a) => editor::fmt_cmd(&a),
         Command::Schema => out::stdout(&crate::backend::json::schema()).map(|()| OK),
     };
     match result {
@@ -479,7 +481,7 @@ fn drift_check(
             say!("{shown} is out of date with the spec:");
             // What changes, stage by stage, when the checked-in file reads back.
             if path == file
-                && let Some(summary) = build.and_then(|b| diff::drift_summary(&have, b))
+                && let Some(summary) = build.and_then(|b| diff::drift_summary(&have, &shown, b))
             {
                 say_part!("{summary}");
                 say!();

@@ -10,249 +10,21 @@
 //! compares two LLB definitions by op digest; [`unified`] is the text diff.
 //! Pure: no I/O.
 
+mod config;
+mod steps;
+mod summary;
+mod text;
+
+pub use summary::{
+    ArgChange, CacheLoss, Change, ConfigChange, Op, OpChanges, StageChange, StepChange, Summary,
+    Unrepresented,
+};
+pub use text::{op_changes, unified};
+
 use crate::backend::dockerfile::render_step;
-use crate::backend::llb::pb;
 use crate::ir::{Base, Build, Stage, StageKind, StepKind, Word, WordPart};
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::fmt::Write;
-
-/// Everything that differs, stage by stage.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Summary {
-    pub args: Vec<ArgChange>,
-    pub stages: Vec<StageChange>,
-    /// Stages that lose (part of) their build cache, in build order.
-    pub cache: Vec<CacheLoss>,
-    pub images: Vec<ConfigChange>,
-    /// With `--emit llb-json`: ops whose digests appear or disappear.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ops: Option<OpChanges>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ArgChange {
-    pub name: String,
-    /// `added`, `removed` or `changed`.
-    pub change: &'static str,
-    pub old: Option<String>,
-    pub new: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StageChange {
-    pub name: String,
-    /// `stage` or `image`.
-    pub kind: &'static str,
-    /// `added`, `removed`, `renamed` or `changed`.
-    pub change: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub renamed_from: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub base: Option<Change>,
-    pub steps: Vec<StepChange>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Change {
-    pub old: String,
-    pub new: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StepChange {
-    /// `added`, `removed` or `changed`.
-    pub change: &'static str,
-    /// 1-based step numbers in the old and new stage.
-    pub old_step: Option<usize>,
-    pub new_step: Option<usize>,
-    pub old: Option<String>,
-    pub new: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CacheLoss {
-    pub stage: String,
-    pub kind: &'static str,
-    /// 1-based, inclusive; `from == 1` with `whole` means the stage from its base.
-    pub from_step: usize,
-    pub to_step: usize,
-    /// The whole stage (its base or the stage it is built on changed).
-    pub whole: bool,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ConfigChange {
-    pub image: String,
-    /// `user`, `workdir`, `entrypoint`, `cmd`, `env NAME`, `label KEY`, `ports`, ...
-    pub field: String,
-    pub old: Option<String>,
-    pub new: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct OpChanges {
-    pub removed: Vec<Op>,
-    pub added: Vec<Op>,
-    pub unchanged: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Op {
-    pub digest: String,
-    pub name: String,
-}
-
-impl Summary {
-    pub fn is_empty(&self) -> bool {
-        self.args.is_empty()
-            && self.stages.is_empty()
-            && self.images.is_empty()
-            && self
-                .ops
-                .as_ref()
-                .is_none_or(|o| o.added.is_empty() && o.removed.is_empty())
-    }
-
-    /// The summary as text for people.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        if self.is_empty() {
-            out.push_str("no changes\n");
-            return out;
-        }
-        for a in &self.args {
-            let show = |v: &Option<String>| match v {
-                Some(v) => format!("{v:?}"),
-                None => "(required)".to_string(),
-            };
-            match a.change {
-                "added" => writeln!(out, "arg {} added: {}", a.name, show(&a.new)),
-                "removed" => writeln!(out, "arg {} removed (was {})", a.name, show(&a.old)),
-                _ => writeln!(out, "arg {}: {} → {}", a.name, show(&a.old), show(&a.new)),
-            }
-            .ok();
-        }
-        for s in &self.stages {
-            let _ = match s.change {
-                "added" => writeln!(
-                    out,
-                    "{} {}: added ({} step{})",
-                    s.kind,
-                    s.name,
-                    s.steps.len(),
-                    if s.steps.len() == 1 { "" } else { "s" }
-                ),
-                "removed" => writeln!(out, "{} {}: removed", s.kind, s.name),
-                "renamed" => writeln!(
-                    out,
-                    "{} {}: renamed from {}",
-                    s.kind,
-                    s.name,
-                    s.renamed_from.as_deref().unwrap_or("?")
-                ),
-                _ => writeln!(out, "{} {}:", s.kind, s.name),
-            };
-            if s.change == "added" || s.change == "removed" {
-                continue;
-            }
-            if let Some(b) = &s.base {
-                let _ = writeln!(out, "  base: {} → {}", b.old, b.new);
-            }
-            for c in &s.steps {
-                let _ = match c.change {
-                    "added" => writeln!(
-                        out,
-                        "  + step {}: {}",
-                        c.new_step.unwrap_or(0),
-                        one_line(c.new.as_deref())
-                    ),
-                    "removed" => writeln!(
-                        out,
-                        "  - step {}: {}",
-                        c.old_step.unwrap_or(0),
-                        one_line(c.old.as_deref())
-                    ),
-                    _ => writeln!(
-                        out,
-                        "  ~ step {}: {}\n           → {}",
-                        c.new_step.unwrap_or(0),
-                        one_line(c.old.as_deref()),
-                        one_line(c.new.as_deref())
-                    ),
-                };
-            }
-        }
-        if !self.cache.is_empty() {
-            let parts: Vec<String> = self.cache.iter().map(CacheLoss::short).collect();
-            let _ = writeln!(out, "loses cache: {}", parts.join(", "));
-            for c in &self.cache {
-                let _ = writeln!(out, "  {}: {}", c.stage, c.reason);
-            }
-        }
-        for c in &self.images {
-            let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unset)".to_string());
-            let _ = writeln!(
-                out,
-                "image {}: {}: {} → {}",
-                c.image,
-                c.field,
-                show(&c.old),
-                show(&c.new)
-            );
-        }
-        if let Some(ops) = &self.ops {
-            let _ = writeln!(
-                out,
-                "llb: {} ops removed, {} added, {} unchanged",
-                ops.removed.len(),
-                ops.added.len(),
-                ops.unchanged
-            );
-            for o in &ops.removed {
-                let _ = writeln!(out, "  - {} {}", short_digest(&o.digest), o.name);
-            }
-            for o in &ops.added {
-                let _ = writeln!(out, "  + {} {}", short_digest(&o.digest), o.name);
-            }
-        }
-        out
-    }
-}
-
-impl CacheLoss {
-    fn short(&self) -> String {
-        let name = if self.kind == "image" {
-            format!("image {}", self.stage)
-        } else {
-            self.stage.clone()
-        };
-        if self.whole || self.to_step == 0 {
-            name
-        } else if self.from_step == self.to_step {
-            format!("{name} (step {})", self.from_step)
-        } else {
-            format!("{name} (steps {}–{})", self.from_step, self.to_step)
-        }
-    }
-}
-
-fn short_digest(d: &str) -> &str {
-    d.get(..19).unwrap_or(d)
-}
-
-/// The first line of a step, with `…` when it has more.
-fn one_line(s: Option<&str>) -> String {
-    let s = s.unwrap_or_default();
-    let mut lines = s.lines();
-    let first = lines.next().unwrap_or_default().trim_end_matches(" \\");
-    if lines.next().is_some() {
-        format!("{first} …")
-    } else {
-        first.to_string()
-    }
-}
+use steps::{first_cache_change, in_cache_chain, step_changes};
 
 fn kind_name(kind: StageKind) -> &'static str {
     match kind {
@@ -295,16 +67,22 @@ fn resolved(build: &Build, w: &Word) -> String {
         .collect()
 }
 
+/// What a stage starts from, as the build sees it. Only an image is pulled
+/// for a platform: a stage built on a stage runs where that stage does
+/// (BuildKit ignores `--platform` there, and so do both backends), so its
+/// own `platform=` is not part of its base.
 fn base_text(build: &Build, stage: &Stage) -> String {
-    let mut s = match &stage.base {
-        Base::Image(w) => resolved(build, w),
+    match &stage.base {
+        Base::Image(w) => {
+            let mut s = resolved(build, w);
+            if let Some(p) = &stage.platform {
+                let _ = write!(s, " (platform {})", resolved(build, p));
+            }
+            s
+        }
         Base::Stage(id) => format!("stage {}", build.stage(*id).name),
         Base::Scratch => "scratch".to_string(),
-    };
-    if let Some(p) = &stage.platform {
-        let _ = write!(s, " (platform {})", resolved(build, p));
     }
-    s
 }
 
 fn step_keys(build: &Build, stage: &Stage) -> Vec<String> {
@@ -409,6 +187,7 @@ pub fn summarize(old: &Build, new: &Build) -> Summary {
                         new_step: Some(i + 1),
                         old: None,
                         new: Some(k.clone()),
+                        metadata: !in_cache_chain(&n.steps[i].kind),
                     })
                     .collect(),
             });
@@ -418,65 +197,10 @@ pub fn summarize(old: &Build, new: &Build) -> Summary {
         let old_keys = step_keys(&old, o);
         let (old_base, new_base) = (base_text(&old, o), base_text(new, n));
         let base_changed = old_base != new_base;
-        let mut steps = Vec::new();
-        let mut first_changed: Option<usize> = None;
-        let mut tail_changed = false;
-        for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old_keys, &new_keys) {
-            let (_, old_range, new_range) = op.as_tag_tuple();
-            match op.tag() {
-                similar::DiffTag::Equal => {}
-                similar::DiffTag::Delete => {
-                    for i in old_range.clone() {
-                        steps.push(StepChange {
-                            change: "removed",
-                            old_step: Some(i + 1),
-                            new_step: None,
-                            old: Some(old_keys[i].clone()),
-                            new: None,
-                        });
-                    }
-                    if new_range.start < new_keys.len() {
-                        first_changed =
-                            Some(first_changed.map_or(new_range.start, |f| f.min(new_range.start)));
-                    } else {
-                        tail_changed = true;
-                    }
-                }
-                similar::DiffTag::Insert => {
-                    for i in new_range.clone() {
-                        steps.push(StepChange {
-                            change: "added",
-                            old_step: None,
-                            new_step: Some(i + 1),
-                            old: None,
-                            new: Some(new_keys[i].clone()),
-                        });
-                    }
-                    first_changed =
-                        Some(first_changed.map_or(new_range.start, |f| f.min(new_range.start)));
-                }
-                similar::DiffTag::Replace => {
-                    let (ol, nl) = (old_range.len(), new_range.len());
-                    for k in 0..ol.max(nl) {
-                        let oi = (k < ol).then(|| old_range.start + k);
-                        let ni = (k < nl).then(|| new_range.start + k);
-                        steps.push(StepChange {
-                            change: match (oi, ni) {
-                                (Some(_), Some(_)) => "changed",
-                                (Some(_), None) => "removed",
-                                _ => "added",
-                            },
-                            old_step: oi.map(|i| i + 1),
-                            new_step: ni.map(|i| i + 1),
-                            old: oi.map(|i| old_keys[i].clone()),
-                            new: ni.map(|i| new_keys[i].clone()),
-                        });
-                    }
-                    first_changed =
-                        Some(first_changed.map_or(new_range.start, |f| f.min(new_range.start)));
-                }
-            }
-        }
+        let steps = step_changes(&old_keys, &new_keys, &o.steps, &n.steps);
+        // The cache chain: only steps that make a layer or change what
+        // later steps run with (image metadata is not part of it).
+        let (mut first_changed, tail_changed) = first_cache_change(&old, o, new, n);
         // Why later steps lose their cache.
         let mut reason: Option<String> = None;
         let mut whole = false;
@@ -582,7 +306,7 @@ pub fn summarize(old: &Build, new: &Build) -> Summary {
             continue;
         }
         let Some(oi) = matched[ni] else { continue };
-        let (oc, nc) = (config(&old, oi), config(new, ni));
+        let (oc, nc) = (config::config(&old, oi), config::config(new, ni));
         let mut fields: Vec<&String> = oc.keys().chain(nc.keys()).collect();
         fields.sort();
         fields.dedup();
@@ -599,185 +323,6 @@ pub fn summarize(old: &Build, new: &Build) -> Summary {
         }
     }
     summary
-}
-
-/// The config an image ends up with from its own steps and those of the
-/// stages it is built on (what the spec sets; the base image's is unknown).
-fn config(build: &Build, index: usize) -> BTreeMap<String, String> {
-    let mut chain = vec![index];
-    let mut cur = index;
-    while let Base::Stage(p) = build.stages[cur].base {
-        if chain.contains(&p.0) {
-            break;
-        }
-        chain.push(p.0);
-        cur = p.0;
-    }
-    let mut out = BTreeMap::new();
-    let mut ports: Vec<String> = Vec::new();
-    let mut volumes: Vec<String> = Vec::new();
-    for &i in chain.iter().rev() {
-        for step in &build.stages[i].steps {
-            match &step.kind {
-                StepKind::User { user } => {
-                    out.insert("user".to_string(), word_text(user));
-                }
-                StepKind::Workdir { path } => {
-                    out.insert("workdir".to_string(), word_text(path));
-                }
-                StepKind::Entrypoint { args } => {
-                    out.insert("entrypoint".to_string(), json(args));
-                    out.remove("cmd");
-                }
-                StepKind::Cmd { args } => {
-                    out.insert("cmd".to_string(), json(args));
-                }
-                StepKind::Env { vars } => {
-                    for (k, v) in vars {
-                        out.insert(format!("env {k}"), word_text(v));
-                    }
-                }
-                StepKind::Label { labels } => {
-                    for (k, v) in labels {
-                        out.insert(format!("label {k}"), word_text(v));
-                    }
-                }
-                StepKind::Expose { ports: ps } => {
-                    for p in ps {
-                        let mut s = p.number.to_string();
-                        if let Some(e) = p.end {
-                            let _ = write!(s, "-{e}");
-                        }
-                        s.push_str(match p.protocol {
-                            crate::ir::Protocol::Tcp => "/tcp",
-                            crate::ir::Protocol::Udp => "/udp",
-                            crate::ir::Protocol::Sctp => "/sctp",
-                        });
-                        if !ports.contains(&s) {
-                            ports.push(s);
-                        }
-                    }
-                }
-                StepKind::Healthcheck { check } => {
-                    let text = match check {
-                        None => "NONE".to_string(),
-                        Some(h) => {
-                            let mut s = json(&h.command);
-                            for (k, v) in [
-                                ("interval", &h.interval),
-                                ("timeout", &h.timeout),
-                                ("start-period", &h.start_period),
-                                ("start-interval", &h.start_interval),
-                            ] {
-                                if let Some(v) = v {
-                                    let _ = write!(s, " {k}={v}");
-                                }
-                            }
-                            if let Some(r) = h.retries {
-                                let _ = write!(s, " retries={r}");
-                            }
-                            s
-                        }
-                    };
-                    out.insert("healthcheck".to_string(), text);
-                }
-                StepKind::Volume { paths } => {
-                    for p in paths {
-                        let t = word_text(p);
-                        if !volumes.contains(&t) {
-                            volumes.push(t);
-                        }
-                    }
-                }
-                StepKind::StopSignal { signal } => {
-                    out.insert("stopsignal".to_string(), signal.clone());
-                }
-                StepKind::Shell { args } => {
-                    out.insert("shell".to_string(), json(args));
-                }
-                StepKind::Args { .. } | StepKind::Copy(_) | StepKind::Run(_) => {}
-            }
-        }
-    }
-    if !ports.is_empty() {
-        ports.sort();
-        out.insert("ports".to_string(), ports.join(" "));
-    }
-    if !volumes.is_empty() {
-        out.insert("volumes".to_string(), volumes.join(" "));
-    }
-    out
-}
-
-fn json(args: &[String]) -> String {
-    serde_json::to_string(args).unwrap_or_default()
-}
-
-/// Ops of two LLB definitions, compared by digest (identical ops have
-/// identical digests, so BuildKit reuses them).
-pub fn op_changes(old: &pb::Definition, new: &pb::Definition) -> OpChanges {
-    let ops = |def: &pb::Definition| -> Vec<Op> {
-        def.def
-            .iter()
-            .map(|bytes| {
-                let digest = crate::backend::llb::digest(bytes);
-                let name = def
-                    .metadata
-                    .get(&digest)
-                    .and_then(|m| m.description.get("llb.customname").cloned())
-                    .unwrap_or_else(|| "(unnamed op)".to_string());
-                Op { digest, name }
-            })
-            .collect()
-    };
-    let (o, n) = (ops(old), ops(new));
-    let has = |list: &[Op], d: &str| list.iter().any(|x| x.digest == d);
-    OpChanges {
-        removed: o.iter().filter(|x| !has(&n, &x.digest)).cloned().collect(),
-        added: n.iter().filter(|x| !has(&o, &x.digest)).cloned().collect(),
-        unchanged: n.iter().filter(|x| has(&o, &x.digest)).count(),
-    }
-}
-
-/// A unified diff of two texts (3 lines of context), coloured with ANSI
-/// escapes when `color`; empty when they are equal.
-pub fn unified(old: &str, new: &str, old_label: &str, new_label: &str, color: bool) -> String {
-    if old == new {
-        return String::new();
-    }
-    let diff = similar::TextDiff::from_lines(old, new);
-    let text = diff
-        .unified_diff()
-        .context_radius(3)
-        .header(old_label, new_label)
-        .to_string();
-    if !color {
-        return text;
-    }
-    let mut out = String::with_capacity(text.len() + 64);
-    for line in text.split_inclusive('\n') {
-        let (body, nl) = match line.strip_suffix('\n') {
-            Some(b) => (b, "\n"),
-            None => (line, ""),
-        };
-        let code = if body.starts_with("+++") || body.starts_with("---") {
-            "1"
-        } else if body.starts_with("@@") {
-            "36"
-        } else if body.starts_with('+') {
-            "32"
-        } else if body.starts_with('-') {
-            "31"
-        } else {
-            ""
-        };
-        if code.is_empty() {
-            out.push_str(line);
-        } else {
-            let _ = write!(out, "\x1b[{code}m{body}\x1b[0m{nl}");
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -814,6 +359,26 @@ mod tests {
         let s = summarize(&old, &new);
         let losses: Vec<String> = s.cache.iter().map(CacheLoss::short).collect();
         assert_eq!(losses, vec!["a (step 2)", "image app (steps 2–4)"]);
+    }
+
+    #[test]
+    fn a_stage_on_a_stage_runs_on_its_platform() {
+        let spec = "msbc 1\nstage a from=\"alpine:3.20\" platform=\"${BUILDPLATFORM}\" {\n    run \"true\"\n}\nimage b from=a @P@ {\n    run \"echo b\"\n}\n";
+        let old = build(&spec.replace("@P@", ""));
+        let new = build(&spec.replace("@P@", "platform=\"${BUILDPLATFORM}\""));
+        let s = summarize(&old, &new);
+        assert!(s.is_empty(), "{}", s.render());
+        // An image's platform is what is pulled: that is a change.
+        let moved = build(
+            &spec
+                .replace(" platform=\"${BUILDPLATFORM}\" {", " {")
+                .replace("@P@", ""),
+        );
+        let s = summarize(&moved, &old);
+        assert_eq!(
+            s.stages[0].base.as_ref().map(|b| b.new.as_str()),
+            Some("alpine:3.20 (platform ${BUILDPLATFORM})")
+        );
     }
 
     #[test]

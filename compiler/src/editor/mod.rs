@@ -2,4 +2,5 @@
 //! server, over one front-end run that keeps its documents ([`analysis`]).
 
 pub mod analysis;
+pub mod fmt;
 pub mod graph;

@@ -15,6 +15,11 @@ pub struct Instruction {
     pub flags: Vec<(String, Option<String>)>,
     /// The text after the flags, trimmed.
     pub rest: String,
+    /// `rest` as written over several lines: each line continuation kept
+    /// as `\` and a line break (comment and blank lines inside left out),
+    /// so that removing every `\`-newline gives `rest` back. `None` when
+    /// `rest` is on one line.
+    pub rest_lines: Option<String>,
     /// Heredocs opened on the instruction's line, in order.
     pub heredocs: Vec<Heredoc>,
 }
@@ -105,11 +110,14 @@ pub fn parse(text: &str) -> Result<Dockerfile, LexError> {
         }
         // Join continuations: comments and blank lines inside are skipped.
         let mut logical = String::new();
+        // Where in `logical` each continued line starts.
+        let mut joins: Vec<usize> = Vec::new();
         let mut current = trimmed.to_string();
         loop {
             match strip_continuation(&current, escape) {
                 Some(head) => {
                     logical.push_str(head);
+                    joins.push(logical.len());
                     // The next non-comment, non-blank line continues it.
                     let mut next = None;
                     while i < lines.len() {
@@ -134,6 +142,7 @@ pub fn parse(text: &str) -> Result<Dockerfile, LexError> {
             }
         }
         let mut ins = split_instruction(&logical, start + 1, escape)?;
+        ins.rest_lines = rest_lines(&logical, &ins.rest, &joins);
         // Heredocs: bodies follow on the next physical lines.
         if heredoc_capable(&ins.cmd) {
             for (word, name, chomp, expand) in heredoc_words(&ins.rest) {
@@ -233,8 +242,31 @@ fn split_instruction(logical: &str, line: usize, escape: char) -> Result<Instruc
         cmd,
         flags,
         rest: rest.trim().to_string(),
+        rest_lines: None,
         heredocs: Vec::new(),
     })
+}
+
+/// `rest` (a suffix of `logical`, up to trailing blanks) with a `\` and a
+/// line break at each place inside it where a continued line was joined.
+fn rest_lines(logical: &str, rest: &str, joins: &[usize]) -> Option<String> {
+    let end = logical.trim_end().len();
+    let start = end.checked_sub(rest.len())?;
+    if logical.get(start..end)? != rest {
+        return None;
+    }
+    let mut out = String::new();
+    let mut last = 0;
+    for j in joins.iter().filter(|&&j| j > start && j < end) {
+        out.push_str(rest.get(last..j - start)?);
+        out.push_str("\\\n");
+        last = j - start;
+    }
+    if last == 0 {
+        return None;
+    }
+    out.push_str(rest.get(last..)?);
+    Some(out)
 }
 
 fn short(s: &str) -> String {

@@ -424,8 +424,13 @@ pub enum CopyFrom {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Run {
-    /// The script, for the shell; never interpolated by msbc.
+    /// The script, for the shell; never interpolated by msbc. In exec form
+    /// the arguments joined by spaces (what names and lints read).
     pub script: String,
+    /// Exec form (`run ... exec=#true`): the program and its arguments, run
+    /// as they are, without a shell (`RUN ["prog", "arg"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec: Option<Vec<String>>,
     /// The shell in effect (`shell` step), `None` = `/bin/sh -c`.
     pub shell: Option<Vec<String>>,
     /// `None`: the default network.

@@ -12,13 +12,50 @@ use crate::syntax::ast::{self, Interp, Part, StageDecl, StageKind};
 #[derive(Debug, Clone, Default)]
 struct Scope {
     /// `env` names set so far in the stage chain.
-    env: Vec<String>,
+    env: EnvNames,
     /// The `shell` in effect.
     shell: Option<Vec<String>>,
     /// Cache mounts every run gets (from the toolchain).
     caches: Vec<Mount>,
     /// The working directory, when the stage chain set a literal absolute one.
     workdir: Option<String>,
+}
+
+/// The `env` names of a stage chain, newest first, shared with the stages
+/// it is built on: a stage on a stage costs one pointer, not a copy of
+/// every name its chain set (a chain of n stages stays O(n) in memory).
+#[derive(Debug, Clone, Default)]
+struct EnvNames(Option<std::rc::Rc<EnvName>>);
+
+#[derive(Debug)]
+struct EnvName {
+    name: String,
+    older: EnvNames,
+}
+
+impl EnvNames {
+    fn push(&mut self, name: String) {
+        let older = EnvNames(self.0.take());
+        self.0 = Some(std::rc::Rc::new(EnvName { name, older }));
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        std::iter::successors(self.0.as_deref(), |n| n.older.0.as_deref()).map(|n| n.name.as_str())
+    }
+}
+
+impl Drop for EnvNames {
+    /// Unlinks a long list node by node (a recursive drop of a chain of
+    /// thousands of stages would use as many stack frames).
+    fn drop(&mut self) {
+        let mut next = self.0.take();
+        while let Some(node) = next {
+            next = match std::rc::Rc::try_unwrap(node) {
+                Ok(mut n) => n.older.0.take(),
+                Err(_) => None,
+            };
+        }
+    }
 }
 
 struct Ctx<'a, 'd> {
@@ -207,7 +244,10 @@ impl Ctx<'_, '_> {
         let mut candidates: Vec<&str> = self.names.args.clone();
         candidates.extend(PLATFORM_ARGS);
         if !args_only {
-            candidates.extend(scope.env.iter().map(String::as_str));
+            // Oldest first, as declared.
+            let mut env: Vec<&str> = scope.env.iter().collect();
+            env.reverse();
+            candidates.extend(env);
             candidates.push("PATH");
         }
         let otherwise = if args_only {
@@ -498,6 +538,10 @@ impl Ctx<'_, '_> {
         });
         ir::Run {
             script: run.script.value.clone(),
+            exec: run
+                .exec
+                .as_ref()
+                .map(|args| args.iter().map(|a| a.value.clone()).collect()),
             shell: scope.shell.clone(),
             network,
             mounts,

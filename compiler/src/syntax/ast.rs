@@ -319,7 +319,10 @@ pub enum CopyOrigin {
 
 #[derive(Debug, Clone)]
 pub struct Run {
+    /// The shell script; in exec form the arguments joined by spaces.
     pub script: Str,
+    /// `exec=#true`: the program and its arguments, run without a shell.
+    pub exec: Option<Vec<Str>>,
     pub network: Option<Network>,
     pub mounts: Vec<Mount>,
 }

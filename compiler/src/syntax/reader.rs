@@ -219,7 +219,7 @@ impl<'a> NodeReader<'a> {
 fn extra_arg_help(node: &str) -> &'static str {
     match node {
         "run" => {
-            "a `run` takes one script; join commands with `&&` or use a multi-line string (\"\"\")"
+            "a `run` takes one script; join commands with `&&` or use a multi-line string (\"\"\"), or add `exec=#true` to run the arguments without a shell"
         }
         "workdir" | "user" | "stopsignal" => "give one value",
         _ => "remove the extra arguments",

@@ -724,8 +724,33 @@ fn walk_copy(node: &KdlNode, diags: &mut Diagnostics) -> Option<Copy> {
 }
 
 fn walk_run(node: &KdlNode, diags: &mut Diagnostics) -> Option<Run> {
-    let mut r = NodeReader::new(node, &["network"], diags);
-    let script = r.req_str(0, "a script", diags);
+    let mut r = NodeReader::new(node, &["network", "exec"], diags);
+    // `run "prog" "arg"... exec=#true` is the exec form (no shell).
+    let exec = r
+        .bool_prop("exec", diags)
+        .then(|| r.rest_strs(0, "an argument", diags));
+    let script = match &exec {
+        Some(args) => match args.first() {
+            Some(first) => Some(Str {
+                value: args
+                    .iter()
+                    .map(|a| a.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                span: first.span,
+                content_start: None,
+            }),
+            None => {
+                diags.push(missing(
+                    &r,
+                    "`run exec=#true` needs a program",
+                    "write `run \"npm\" \"run\" \"build\" exec=#true`",
+                ));
+                None
+            }
+        },
+        None => r.req_str(0, "a script", diags),
+    };
     let network = r.str_prop("network", diags).and_then(|s| {
         one_of(&s, &["default", "none", "host"], "network mode", diags).map(|v| match v {
             "none" => Network::None,
@@ -756,6 +781,7 @@ fn walk_run(node: &KdlNode, diags: &mut Diagnostics) -> Option<Run> {
     }
     Some(Run {
         script,
+        exec,
         network,
         mounts,
     })

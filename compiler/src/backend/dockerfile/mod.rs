@@ -30,6 +30,7 @@ pub fn render(build: &Build, options: &Options) -> String {
     let mut w = Writer {
         out: String::new(),
         build,
+        stage: None,
         shell: Vec::new(),
     };
     w.header(options);
@@ -47,6 +48,7 @@ pub fn render_step(build: &Build, step: &StepKind) -> String {
     let mut w = Writer {
         out: String::new(),
         build,
+        stage: None,
         shell: DEFAULT_SHELL.map(String::from).to_vec(),
     };
     w.step(step);
@@ -113,29 +115,38 @@ pub fn dockerignore(build: &Build, options: &Options) -> Option<String> {
 struct Writer<'a> {
     out: String,
     build: &'a Build,
-    /// The shell the stage being written ends up with: what runs a
-    /// `CMD-SHELL` healthcheck (Docker uses the image's `Shell`).
+    /// The stage being written: the shell it ends up with runs a
+    /// `CMD-SHELL` healthcheck (Docker uses the image's `Shell`); found
+    /// only for a healthcheck, so that a chain of stages stays linear.
+    stage: Option<&'a Stage>,
+    /// The shell out of any stage ([`render_step`]).
     shell: Vec<String>,
 }
 
 /// The image's `Shell` at the end of `stage`: its last `shell` step, or its
 /// base stage's, or the default.
 fn final_shell(build: &Build, stage: &Stage) -> Vec<String> {
-    let own = stage.steps.iter().rev().find_map(|s| match &s.kind {
-        StepKind::Shell { args } => Some(args.clone()),
-        _ => None,
-    });
-    match (own, &stage.base) {
-        (Some(args), _) => args,
-        (None, Base::Stage(id)) => final_shell(build, build.stage(*id)),
-        (None, _) => DEFAULT_SHELL.map(String::from).to_vec(),
+    let mut stage = stage;
+    // At most one visit per stage: `from=` chains have no cycles here,
+    // and a bound keeps even a malformed build from looping.
+    for _ in 0..=build.stages.len() {
+        let own = stage.steps.iter().rev().find_map(|s| match &s.kind {
+            StepKind::Shell { args } => Some(args.clone()),
+            _ => None,
+        });
+        match (own, &stage.base) {
+            (Some(args), _) => return args,
+            (None, Base::Stage(id)) => stage = build.stage(*id),
+            (None, _) => break,
+        }
     }
+    DEFAULT_SHELL.map(String::from).to_vec()
 }
 
 /// Continuation between flags and the command of one instruction.
 const CONTINUE: &str = " \\\n    ";
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
     fn line(&mut self, s: &str) {
         self.out.push_str(s);
         self.out.push('\n');
@@ -164,8 +175,8 @@ impl Writer<'_> {
         &self.build.stage(id).name
     }
 
-    fn stage(&mut self, stage: &Stage) {
-        self.shell = final_shell(self.build, stage);
+    fn stage(&mut self, stage: &'a Stage) {
+        self.stage = Some(stage);
         if !self.out.ends_with("\n\n") {
             self.line("");
         }
@@ -251,7 +262,11 @@ impl Writer<'_> {
                 json_array(args.iter().map(String::as_str))
             )),
             StepKind::Healthcheck { check } => {
-                let line = healthcheck(check.as_ref(), &self.shell);
+                let shell = match self.stage {
+                    Some(stage) => final_shell(self.build, stage),
+                    None => self.shell.clone(),
+                };
+                let line = healthcheck(check.as_ref(), &shell);
                 self.line(&line)
             }
             StepKind::Volume { paths } => self.line(&format!("VOLUME {}", volume_list(paths))),
@@ -328,7 +343,10 @@ impl Writer<'_> {
             text.push_str(f);
             text.push_str(CONTINUE);
         }
-        if shell_form_safe(&run.script) {
+        if let Some(argv) = &run.exec {
+            text.push_str(&json_array(argv.iter().map(String::as_str)));
+            self.line(&text);
+        } else if shell_form_safe(&run.script) {
             text.push_str(&run.script);
             self.line(&text);
         } else if heredocs && run.script.contains('\n') {

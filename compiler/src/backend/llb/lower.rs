@@ -122,6 +122,16 @@ impl State {
         self.env.push((key.to_string(), value));
     }
 
+    /// The image config's env moved after the other variables, in the
+    /// config's order and with its values: what `set_env` for each of
+    /// them does, in one pass (a chain of n stages stays O(n) per stage).
+    fn config_env_last(&mut self) {
+        let keys: std::collections::HashSet<&str> =
+            self.config.env.iter().map(|(k, _)| k.as_str()).collect();
+        self.env.retain(|(k, _)| !keys.contains(k.as_str()));
+        self.env.extend(self.config.env.iter().cloned());
+    }
+
     fn get_env(&self, key: &str) -> Option<&str> {
         self.env
             .iter()
@@ -524,9 +534,7 @@ impl<'a> Lowering<'a> {
             // move after the args in scope.
             Base::Stage(id) => {
                 let mut state = self.state(*id)?.clone();
-                for (k, v) in state.config.env.clone() {
-                    state.set_env(&k, v);
-                }
+                state.config_env_last();
                 state
             }
             Base::Image(word) => {
@@ -857,7 +865,10 @@ impl<'a> Lowering<'a> {
         }];
         // A multi-line script is a heredoc in the Dockerfile; one that
         // starts with `#!` runs as a file there, with its interpreter.
-        if run.script.contains('\n') && run.script.starts_with("#!") {
+        if let Some(argv) = &run.exec {
+            // Exec form: the arguments as they are, no shell.
+            args = argv.clone();
+        } else if run.script.contains('\n') && run.script.starts_with("#!") {
             let file = heredoc_name(&run.script);
             let mut data = run.script.clone().into_bytes();
             if !run.script.ends_with('\n') {

@@ -1,0 +1,53 @@
+//! `msbc import`: the I/O around [`crate::import`] (reading the
+//! Dockerfile or stdin, printing the spec and the `I0xx` warnings).
+
+use super::args::ImportArgs;
+use super::{CliResult, OK, SPEC_ERROR, print_human};
+use crate::compile;
+use crate::import;
+use std::path::Path;
+
+pub(super) fn print_import_warnings(shown: &str, warnings: &[import::Warning]) {
+    for w in warnings {
+        say!("{shown}:{}: warning[{}]: {}", w.line, w.code, w.message);
+    }
+}
+
+pub(super) fn print_import_error(shown: &str, e: &import::ImportError) {
+    if e.line > 0 {
+        say!("{shown}:{}: error[{}]: {}", e.line, e.code, e.message);
+    } else {
+        say!("{shown}: error[{}]: {}", e.code, e.message);
+    }
+}
+
+/// `msbc import DOCKERFILE`.
+pub(super) fn import_cmd(a: &ImportArgs) -> CliResult {
+    let (shown, bytes) = if a.dockerfile == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        ("<stdin>".to_string(), bytes)
+    } else {
+        let bytes = std::fs::read(&a.dockerfile)
+            .map_err(|e| format!("cannot read {}: {e}", a.dockerfile.display()))?;
+        (a.dockerfile.display().to_string(), bytes)
+    };
+    let imported = match import::import(&bytes) {
+        Ok(i) => i,
+        Err(e) => {
+            print_import_error(&shown, &e);
+            return Ok(SPEC_ERROR);
+        }
+    };
+    print_import_warnings(&shown, &imported.warnings);
+    super::out::stdout(&imported.kdl)?;
+    // The result must be a valid spec; say so loudly if it is not.
+    let checked = compile::check(imported.kdl.as_bytes());
+    if checked.diagnostics.has_errors() {
+        say!("error: the imported spec does not check; please report this Dockerfile:");
+        print_human(&checked, "<imported build.kdl>");
+        return Ok(SPEC_ERROR);
+    }
+    Ok(OK)
+}
