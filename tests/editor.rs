@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// A tool on PATH, or `None` after printing `SKIPPED: WHAT: why`.
-fn tool(name: &str, what: &str, install: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn tool(name: &str, what: &str, install: &str) -> Option<std::path::PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|d| d.join(name))

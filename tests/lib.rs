@@ -24,6 +24,7 @@ mod fuzz;
 mod import;
 mod llb;
 mod lock;
+mod lsp;
 mod preset_builds;
 mod presets;
 mod real_builds;

@@ -39,6 +39,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Draw the build: stages, images, artifacts and base images, as Mermaid or Graphviz DOT.
     Graph(GraphArgs),
+    /// Run the language server (LSP over stdin/stdout), for editors.
+    Lsp,
     /// Rewrite specs in the canonical layout, keeping every comment.
     Fmt(FmtArgs),
     /// The base images every build.kdl under the folders pulls: per image and tag, which services and stages.

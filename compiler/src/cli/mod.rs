@@ -24,6 +24,7 @@ mod editor;
 mod fleet;
 mod import;
 mod lock;
+mod lsp;
 mod out;
 mod presets;
 mod templates;
@@ -75,6 +76,7 @@ where
         Command::Import(a) => import::import_cmd(&a),
         Command::Images(a) => fleet::images(&a),
         Command::Graph(a) => editor::graph_cmd(&a),
+        Command::Lsp => lsp::lsp_cmd(),
         Command::Fmt(a) => editor::fmt_cmd(&a),
         Command::Schema => out::stdout(&crate::backend::json::schema()).map(|()| OK),
     };

@@ -4,3 +4,5 @@
 pub mod analysis;
 pub mod fmt;
 pub mod graph;
+pub mod ide;
+pub mod reference;
