@@ -397,15 +397,17 @@ fn a_closed_stdout_ends_every_command_quietly() {
     let mut cases: Vec<Vec<&str>> = vec![
         vec!["compile", GO],
         vec!["compile", GO, "--emit", "json"],
-        vec!["compile", GO, "--emit", "llb-json"],
-        vec!["compile", GO, "--emit", "llb"],
-        vec!["compile", GO, "--emit", "image-config"],
+        vec!["compile", GO, "--emit", "llb-json", "--no-base-configs"],
+        vec!["compile", GO, "--emit", "llb", "--no-base-configs"],
+        vec!["compile", GO, "--emit", "image-config", "--no-base-configs"],
         vec!["explain"],
         vec!["explain", "E0202"],
         vec!["presets"],
         vec!["presets", "go"],
         vec!["schema"],
         vec!["graph", GO],
+        vec!["images", "specs"],
+        vec!["completions", "bash"],
         vec!["import", "tests/fixtures/import/go-distroless.Dockerfile"],
         vec!["diff", "specs/go", GO],
         vec!["diff", "specs/go", GO, "--format", "json"],
@@ -514,4 +516,200 @@ fn control_bytes_of_the_spec_are_escaped_in_diagnostics() {
         .code(1)
         .stderr_has("error[E0202]")
         .stderr_has("/* \\u{1b}[2J\\u{7} */");
+}
+
+// ---------------------------------------------------------------------------
+// What a user notices: explain, completions, --color, platforms, wrong inputs.
+
+#[test]
+fn explain_knows_the_import_codes() {
+    let list = Msbc::new().arg("explain").run();
+    list.success();
+    for code in msbc::import::ImportCode::ALL {
+        let (id, slug) = (code.as_str(), code.slug());
+        assert!(
+            list.stdout.contains(&format!("  {id}  {slug}")),
+            "`msbc explain` lacks {id}:\n{}",
+            list.stdout
+        );
+        let by_code = Msbc::new().args(["explain", id]).run();
+        by_code
+            .success()
+            .stdout_has(&format!("# {id}: {slug}\n"))
+            .stdout_has("## Wrong")
+            .stdout_has("## Right");
+        let by_name = Msbc::new().args(["explain", slug]).run();
+        assert_eq!(by_name.stdout, by_code.stdout, "{slug}");
+        let lower = Msbc::new().args(["explain", &id.to_lowercase()]).run();
+        assert_eq!(lower.stdout, by_code.stdout, "{id} in lowercase");
+    }
+    Msbc::new()
+        .args(["explain", "I03"])
+        .run()
+        .code(2)
+        .stderr_has("did you mean `I003`?");
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef msbc"),
+        ("fish", "complete -c msbc"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let run = Msbc::new().args(["completions", shell]).run();
+        run.success().stdout_has(marker);
+        for word in ["compile", "check", "explain", "emit", "format"] {
+            run.stdout_has(word);
+        }
+    }
+    Msbc::new()
+        .args(["completions", "tcsh"])
+        .run()
+        .code(2)
+        .stderr_has("possible values");
+}
+
+#[test]
+fn color_flag_decides_for_diagnostics() {
+    let fixture = "tests/fixtures/diagnostics/E0202.kdl";
+    let always = Msbc::new()
+        .args(["check", "--color", "always", fixture])
+        .run();
+    always.code(1);
+    assert!(
+        always.stderr.contains("\u{1b}["),
+        "no colour:\n{}",
+        always.stderr
+    );
+    // The flag goes anywhere on the line, and `always` beats NO_COLOR (set by Msbc).
+    let first = Msbc::new()
+        .args(["--color", "always", "check", fixture])
+        .run();
+    assert_eq!(first.stderr, always.stderr);
+    for args in [
+        vec!["check", "--color", "never", fixture],
+        vec!["check", "--color", "auto", fixture],
+        vec!["check", fixture],
+    ] {
+        let run = Msbc::new().args(&args).run();
+        run.code(1).stderr_has("error[E0202]");
+        assert!(!run.stderr.contains('\u{1b}'), "{args:?}:\n{}", run.stderr);
+    }
+    // `auto` on a pipe is plain even without NO_COLOR.
+    let out = Msbc::new()
+        .args(["check", fixture])
+        .command()
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("runs");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains('\u{1b}'));
+    Msbc::new()
+        .args(["check", "--color", "sometimes", fixture])
+        .run()
+        .code(2);
+}
+
+#[test]
+fn platforms_must_be_known_ones() {
+    Msbc::new()
+        .args(["compile", GO, "--platform", "linux/arm65"])
+        .run()
+        .code(2)
+        .stderr_has("unknown architecture `arm65`")
+        .stderr_has("did you mean `arm64`?");
+    Msbc::new()
+        .args(["compile", GO, "--platform", "linux/x86_64"])
+        .run()
+        .code(2)
+        .stderr_has("did you mean `amd64`?");
+    Msbc::new()
+        .args(["compile", GO, "--platform", "linx/amd64"])
+        .run()
+        .code(2)
+        .stderr_has("unknown operating system `linx`")
+        .stderr_has("did you mean `linux`?");
+    Msbc::new()
+        .args(["compile", GO, "--platform", "linux/arm/v9"])
+        .run()
+        .code(2)
+        .stderr_has("unknown variant `v9`");
+    for ok in [
+        "linux/arm64",
+        "linux/arm/v7",
+        "linux/amd64/v2",
+        "windows/amd64",
+    ] {
+        Msbc::new()
+            .args(["compile", GO, "--platform", ok])
+            .run()
+            .success();
+    }
+    // In the spec: a located error at the part.
+    let run = Msbc::new()
+        .args(["check", "--format", "json", "-"])
+        .stdin("msbc 1\nimage a from=\"alpine:3.20\" platform=\"linux/arm65\" { user \"1000\" }\n")
+        .run();
+    run.code(1);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["code"], "E0307", "{d}");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(2), Some(44)),
+        "{d}"
+    );
+    assert_eq!(d["help"], "did you mean `arm64`?");
+}
+
+#[test]
+fn a_dockerfile_or_a_folder_without_a_spec_says_what_to_do() {
+    let dir = TempDir::new("not-a-spec");
+    std::fs::copy(
+        root().join("tests/fixtures/import/go-distroless.Dockerfile"),
+        dir.join("Dockerfile"),
+    )
+    .expect("copy");
+    for cmd in ["check", "compile"] {
+        let run = Msbc::new().args([cmd, "Dockerfile"]).dir(&dir).run();
+        run.code(2)
+            .stderr_has("Dockerfile looks like a Dockerfile, not a build.kdl spec")
+            .stderr_has("`msbc import Dockerfile > build.kdl`")
+            .stderr_lacks("E0001");
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+    let dockerfile = dir.read("Dockerfile");
+    Msbc::new()
+        .args(["check", "-"])
+        .stdin(&dockerfile)
+        .run()
+        .code(2)
+        .stderr_has("<stdin> looks like a Dockerfile")
+        .stderr_has("msbc import -");
+    // A folder without build.kdl: the file looked for, and how to start.
+    Msbc::new()
+        .args(["check"])
+        .dir(&dir)
+        .run()
+        .code(2)
+        .stderr_has("msbc looks for build.kdl")
+        .stderr_has("`msbc import Dockerfile > build.kdl` turns its Dockerfile into one");
+    let empty = TempDir::new("empty");
+    Msbc::new()
+        .args(["compile", &empty.to_string_lossy()])
+        .run()
+        .code(2)
+        .stderr_has(&format!(
+            "msbc looks for {}",
+            empty.join("build.kdl").display()
+        ))
+        .stderr_has("msbc presets");
+    // KDL that merely fails to parse is still reported as KDL.
+    Msbc::new()
+        .args(["check", "-"])
+        .stdin("msbc 1\nimage a from=\"alpine:3.20\" {\n")
+        .run()
+        .code(1)
+        .stderr_has("error[E0001]");
 }

@@ -793,7 +793,13 @@ fn exec_form_run_in_both_backends() {
         df.stdout
     );
     assert!(df.stdout.contains("\nRUN make\n"), "{}", df.stdout);
-    let llb = support::msbc(&["compile", &spec_arg, "--emit", "llb-json"]);
+    let llb = support::msbc(&[
+        "compile",
+        &spec_arg,
+        "--emit",
+        "llb-json",
+        "--no-base-configs",
+    ]);
     assert_eq!(llb.status, 0, "{}", llb.stderr);
     let ops: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&llb.stdout)
         .into_iter()

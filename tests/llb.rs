@@ -7,6 +7,7 @@
 //! read by `buildctl debug dump-llb` and built; without, those skip.
 
 use crate::support::{root, spec_files, spec_name};
+use msbc::backend::llb::{BaseConfig, BaseConfigs};
 use msbc::compile::{self, Emit};
 use msbc::ir::StageId;
 use msbc::lower::{self, Model, Selection};
@@ -532,10 +533,19 @@ fn llb_is_deterministic() {
     let spec = root().join("specs/go-orders/build.kdl");
     let one = run_bytes(
         &root(),
-        &["compile", &spec.to_string_lossy(), "--emit", "llb"],
+        &[
+            "compile",
+            &spec.to_string_lossy(),
+            "--emit",
+            "llb",
+            "--no-base-configs",
+        ],
     );
     let dir = spec.parent().expect("dir");
-    let two = run_bytes(dir, &["compile", "build.kdl", "--emit", "llb"]);
+    let two = run_bytes(
+        dir,
+        &["compile", "build.kdl", "--emit", "llb", "--no-base-configs"],
+    );
     assert_eq!(one.0, 0);
     assert_eq!(one.1, two.1);
 }
@@ -767,7 +777,15 @@ fn llb_file_output_writes_the_config_beside_it_and_check_detects_drift() {
     let out_s = out.to_string_lossy().into_owned();
     let run = run_bytes(
         &root(),
-        &["compile", "specs/go-orders", "--emit", "llb", "-o", &out_s],
+        &[
+            "compile",
+            "specs/go-orders",
+            "--emit",
+            "llb",
+            "--no-base-configs",
+            "-o",
+            &out_s,
+        ],
     );
     assert_eq!(run.0, 0, "{}", run.2);
     let bytes = std::fs::read(&out).expect("written");
@@ -781,6 +799,7 @@ fn llb_file_output_writes_the_config_beside_it_and_check_detects_drift() {
             "specs/go-orders",
             "--emit",
             "llb",
+            "--no-base-configs",
             "--check",
             &out_s,
         ],
@@ -794,6 +813,7 @@ fn llb_file_output_writes_the_config_beside_it_and_check_detects_drift() {
             "specs/go-orders",
             "--emit",
             "llb",
+            "--no-base-configs",
             "--check",
             &out_s,
         ],
@@ -942,7 +962,16 @@ fn buildkit_builds_the_same_image_from_llb_and_from_the_dockerfile() {
         emit(&m, &Selection::default(), Emit::Dockerfile).main,
     )
     .expect("write Dockerfile");
-    let llb = emit(&m, &Selection::default(), Emit::Llb);
+    // The rig's images are laid out like the official ones (go only
+    // through the golang image's PATH): the LLB must start each stage from
+    // its base image's config, as the frontend does.
+    let Some(configs_dir) = rig_config_dir() else {
+        return;
+    };
+    let configs = rig_configs(&configs_dir, &m, &Selection::default());
+    assert_eq!(configs.len(), 2, "golang and distroless configs in the rig");
+    let llb = compile::emit_with(&m, &Selection::default(), Emit::Llb, "build.kdl", &configs)
+        .expect("emits");
     let config = llb.image_config.clone().expect("a config");
     let context = format!("context={}", spec.display());
     let dockerfile_dir = format!("dockerfile={}", dir.display());
@@ -997,9 +1026,14 @@ fn buildkit_builds_the_same_image_from_llb_and_from_the_dockerfile() {
         serde_json::from_str(&fs(&from_llb, &["--config"])).expect("config JSON");
     let theirs: serde_json::Value =
         serde_json::from_str(&fs(&from_dockerfile, &["--config"])).expect("config JSON");
-    for key in ["User", "Entrypoint", "ExposedPorts"] {
+    for key in CONFIG_KEYS {
         assert_eq!(config[key], theirs[key], "{key}");
     }
+    assert_eq!(
+        config["Env"][1],
+        "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"
+    );
+    assert_eq!(config["WorkingDir"], "/home/nonroot");
     assert_eq!(config["User"], "nonroot");
     assert_eq!(
         config["Entrypoint"],
@@ -1007,12 +1041,79 @@ fn buildkit_builds_the_same_image_from_llb_and_from_the_dockerfile() {
     );
 }
 
+/// The fields of an image config that are compared with BuildKit's.
+const CONFIG_KEYS: [&str; 11] = [
+    "Env",
+    "User",
+    "WorkingDir",
+    "Entrypoint",
+    "Cmd",
+    "ExposedPorts",
+    "Labels",
+    "Healthcheck",
+    "Volumes",
+    "StopSignal",
+    "Shell",
+];
+
+/// The rig's base image configs, as df2llb reads them (`$RIG/imgcfg`);
+/// `None`, saying why, without them.
+fn rig_config_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("DF2LLB_CONFIG_DIR")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/buildkit-rig/imgcfg"))
+        })?;
+    if dir
+        .join("docker.io_library_golang_1.23-bookworm.json")
+        .exists()
+    {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: no base image configs of the rig in {} (shared/rig: build-rig.sh)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// The configs in `dir` (one file per reference, named as df2llb names
+/// them) of the images `selection` pulls; an image without a file gets
+/// none, as df2llb then gives it only `PATH`.
+fn rig_configs(dir: &Path, model: &Model, selection: &Selection) -> BaseConfigs {
+    let mut out = BaseConfigs::new();
+    for pull in compile::pulls(model, selection).expect("pulls") {
+        let name = pull.reference.replace(['/', ':', '@'], "_");
+        if let Ok(bytes) = std::fs::read(dir.join(format!("{name}.json"))) {
+            let config = BaseConfig::from_json(&bytes).expect("a rig config parses");
+            out.insert(&pull.reference, &pull.platform, config);
+        }
+    }
+    out
+}
+
 /// Runs `program args` with `input` on stdin; (success, stdout, stderr).
 fn pipe(program: &Path, args: &[&str], input: &[u8]) -> (bool, Vec<u8>, String) {
+    pipe_with(program, args, input, None)
+}
+
+/// `pipe`, with df2llb reading base image configs from `configs`.
+fn pipe_with(
+    program: &Path,
+    args: &[&str],
+    input: &[u8],
+    configs: Option<&Path>,
+) -> (bool, Vec<u8>, String) {
     use std::io::Write;
-    let mut child = Command::new(program)
-        .args(args)
-        .env_remove("DF2LLB_CONFIG_DIR")
+    let mut command = Command::new(program);
+    command.args(args).env_remove("DF2LLB_CONFIG_DIR");
+    if program.file_name().is_some_and(|n| n == "df2llb") {
+        // Its default is the rig's config directory: none means none.
+        let dir = configs.map(|d| d.to_string_lossy().into_owned());
+        command.args(["-config-dir", dir.as_deref().unwrap_or("")]);
+    }
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1033,10 +1134,13 @@ fn pipe(program: &Path, args: &[&str], input: &[u8]) -> (bool, Vec<u8>, String) 
 }
 
 /// BuildKit's own Dockerfile frontend (`df2llb`, from shared/rig) reads
-/// msbc's Dockerfile into the same graph as msbc's LLB, op for op, when it
-/// knows nothing of the base images either (no DF2LLB_CONFIG_DIR). The one
-/// attribute set aside: the context's exclude patterns, which the frontend
-/// takes from a `.dockerignore` that df2llb does not see.
+/// msbc's Dockerfile into the same graph as msbc's LLB, op for op: when it
+/// knows nothing of the base images either, and when both start from the
+/// rig's base image configs (laid out like the official images'), where
+/// the image config BuildKit's frontend gives (`-image-config-out`) is also
+/// msbc's `--emit image-config`, field for field. The one attribute set
+/// aside: the context's exclude patterns, which the frontend takes from a
+/// `.dockerignore` that df2llb does not see.
 #[test]
 fn llb_is_what_buildkits_frontend_makes_of_the_dockerfile() {
     let Some(buildctl) = buildctl() else { return };
@@ -1045,8 +1149,20 @@ fn llb_is_what_buildkits_frontend_makes_of_the_dockerfile() {
         eprintln!("SKIP: no df2llb on PATH (see shared/rig: `. env.sh`)");
         return;
     }
+    let rig = rig_config_dir();
     let dir = temp_dir("frontend");
-    for (name, model, selection) in cases() {
+    let mut configs_compared = 0;
+    for ((name, model, selection), config_dir) in cases()
+        .into_iter()
+        .flat_map(|c| [(c.clone(), None), (c, rig.clone())])
+    {
+        let configs = match &config_dir {
+            Some(d) => rig_configs(d, &model, &selection),
+            None => BaseConfigs::new(),
+        };
+        if config_dir.is_some() && configs.is_empty() {
+            continue;
+        }
         let dockerfile = emit(&model, &selection, Emit::Dockerfile).main;
         let mut args: Vec<String> = Vec::new();
         if let Some(t) = &selection.target {
@@ -1061,18 +1177,28 @@ fn llb_is_what_buildkits_frontend_makes_of_the_dockerfile() {
         let Some(ignored) = frontend_ignores(&name) else {
             continue;
         };
+        let their_config = dir.join(format!("{name}.df2llb-config.json"));
+        if config_dir.is_some() {
+            args.extend([
+                "-image-config-out".to_string(),
+                their_config.to_string_lossy().into_owned(),
+            ]);
+        }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (ok, theirs, err) = pipe(&df2llb, &args, dockerfile.as_bytes());
+        let (ok, theirs, err) =
+            pipe_with(&df2llb, &args, dockerfile.as_bytes(), config_dir.as_deref());
         assert!(ok, "{name}: df2llb: {err}");
-        let ours = llb_bytes(&model, &selection);
+        let ours = compile::emit_with(&model, &selection, Emit::Llb, "build.kdl", &configs)
+            .expect("emits");
+        let suffix = if config_dir.is_some() { ".configs" } else { "" };
         let dump = |bytes: &[u8], file: &str| {
             let (ok, out, err) = pipe(&buildctl, &["debug", "dump-llb"], bytes);
             assert!(ok, "{name}: dump-llb: {err}");
-            let path = dir.join(format!("{name}.{file}.json"));
+            let path = dir.join(format!("{name}{suffix}.{file}.json"));
             std::fs::write(&path, out).expect("write dump");
             path
         };
-        let a = dump(&ours, "msbc");
+        let a = dump(ours.binary.as_deref().unwrap_or_default(), "msbc");
         let b = dump(&theirs, "df2llb");
         let mut ignore = vec!["--ignore-attr", "local.excludepatterns", "--strict"];
         for attr in ignored {
@@ -1087,9 +1213,27 @@ fn llb_is_what_buildkits_frontend_makes_of_the_dockerfile() {
             .expect("python3 runs");
         assert!(
             out.status.success(),
-            "{name}: msbc's LLB differs from BuildKit's reading of msbc's Dockerfile:\n{}",
+            "{name}{suffix}: msbc's LLB differs from BuildKit's reading of msbc's Dockerfile:\n{}",
             String::from_utf8_lossy(&out.stdout)
         );
+        if config_dir.is_some() {
+            let text = std::fs::read_to_string(&their_config).expect("df2llb wrote the config");
+            let theirs: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+            let mine: serde_json::Value =
+                serde_json::from_str(ours.image_config.as_deref().unwrap_or_default())
+                    .expect("JSON");
+            for key in CONFIG_KEYS {
+                assert_eq!(
+                    mine["config"][key], theirs["config"][key],
+                    "{name}: image config field {key}"
+                );
+            }
+            configs_compared += 1;
+        }
+    }
+    if rig.is_some() {
+        eprintln!("image configs compared with BuildKit's frontend: {configs_compared}");
+        assert!(configs_compared >= 10, "{configs_compared}");
     }
 }
 

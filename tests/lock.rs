@@ -10,7 +10,6 @@
 //! Skips, saying why, without `/usr/bin/docker-registry`
 //! (`apt-get install docker-registry`; `tests/engine/setup.sh` installs it).
 
-use crate::support::msbc_in;
 use msbc::lock::Lock;
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, BufReader, Write};
@@ -226,7 +225,7 @@ image app from="{host}/msbc/runtime:2.0" {{
     std::fs::write(spec_dir.join("build.kdl"), &spec).expect("write spec");
 
     // Without a lock, --locked fails at each reference (E0601).
-    let locked = msbc_in(&spec_dir, &["compile", "--locked"], None);
+    let locked = msbc_env(&spec_dir, &["compile", "--locked"], &[]);
     assert_eq!(locked.status, 1, "{}", locked.stderr);
     assert_eq!(
         locked.stderr.matches("[E0601]").count(),
@@ -236,7 +235,7 @@ image app from="{host}/msbc/runtime:2.0" {{
     );
     assert!(locked.stdout.is_empty());
 
-    let run = msbc_in(&spec_dir, &["lock"], None);
+    let run = msbc_env(&spec_dir, &["lock"], &[]);
     assert_eq!(run.status, 0, "msbc lock: {}", run.stderr);
     eprintln!("{}", run.stderr);
     let lock = read_lock(&spec_dir);
@@ -276,18 +275,14 @@ image app from="{host}/msbc/runtime:2.0" {{
     }
     // Deterministic: locking again writes the same bytes.
     let first = std::fs::read(spec_dir.join("msbc.lock")).expect("lock");
-    assert_eq!(msbc_in(&spec_dir, &["lock"], None).status, 0);
+    assert_eq!(msbc_env(&spec_dir, &["lock"], &[]).status, 0);
     assert_eq!(
         std::fs::read(spec_dir.join("msbc.lock")).expect("lock"),
         first
     );
 
     // compile pins every locked image and keeps the tag.
-    let compiled = msbc_in(
-        &spec_dir,
-        &["compile", "--locked", "--syntax", "none"],
-        None,
-    );
+    let compiled = msbc_env(&spec_dir, &["compile", "--locked", "--syntax", "none"], &[]);
     assert_eq!(compiled.status, 0, "{}", compiled.stderr);
     let df = compiled.stdout;
     assert!(
@@ -307,7 +302,7 @@ image app from="{host}/msbc/runtime:2.0" {{
         "{df}"
     );
     // LLB pins them too.
-    let llb = msbc_in(&spec_dir, &["compile", "--emit", "llb-json"], None);
+    let llb = msbc_env(&spec_dir, &["compile", "--emit", "llb-json"], &[]);
     assert_eq!(llb.status, 0, "{}", llb.stderr);
     assert!(
         llb.stdout.contains(&format!(
@@ -318,10 +313,10 @@ image app from="{host}/msbc/runtime:2.0" {{
     );
 
     // Another arg value pulls another tag: not locked.
-    let other = msbc_in(
+    let other = msbc_env(
         &spec_dir,
         &["compile", "--locked", "--arg", "BASE_TAG=1.1"],
-        None,
+        &[],
     );
     assert_eq!(other.status, 1, "{}", other.stderr);
     assert!(other.stderr.contains("[E0601]"), "{}", other.stderr);
@@ -339,7 +334,7 @@ image app from="{host}/msbc/runtime:2.0" {{
         spec.replace("\"1.0\"", "\"9.9\""),
     )
     .expect("write spec");
-    let missing = msbc_in(&spec_dir, &["lock"], None);
+    let missing = msbc_env(&spec_dir, &["lock"], &[]);
     assert_eq!(missing.status, 2, "{}", missing.stderr);
     assert!(
         missing.stderr.contains("no tag `9.9` in msbc/base"),
@@ -355,7 +350,11 @@ image app from="{host}/msbc/runtime:2.0" {{
 
 /// A registry stand-in that wants an anonymous bearer token: `/v2/...`
 /// without one answers 401 with a challenge naming `/token` as its realm.
-fn serve_with_token(listener: TcpListener, digest: String, requests: usize) {
+/// With the token it serves tag `1` of `team/app`: `manifest` (its digest
+/// in `Docker-Content-Digest`) and the config blob it names.
+fn serve_with_token(listener: TcpListener, manifest: String, config: String, requests: usize) {
+    let digest = sha256(manifest.as_bytes());
+    let config_digest = sha256(config.as_bytes());
     for stream in listener.incoming().take(requests) {
         let Ok(mut stream) = stream else { continue };
         let mut reader = BufReader::new(stream.try_clone().expect("clone stream"));
@@ -375,6 +374,12 @@ fn serve_with_token(listener: TcpListener, digest: String, requests: usize) {
             }
         }
         let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
+        let ok = |body: &str| {
+            format!(
+                "HTTP/1.1 200 OK\r\nDocker-Content-Digest: {digest}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+        };
         let response = if request_line.contains(" /token?") {
             assert!(
                 request_line.contains("scope=repository:team/app:pull"),
@@ -386,14 +391,20 @@ fn serve_with_token(listener: TcpListener, digest: String, requests: usize) {
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             )
-        } else if authorized {
-            format!(
-                "HTTP/1.1 200 OK\r\nDocker-Content-Digest: {digest}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            )
-        } else {
+        } else if !authorized {
             format!(
                 "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm=\"http://127.0.0.1:{port}/token\",service=\"stand-in\",scope=\"repository:team/app:pull\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             )
+        } else if request_line.starts_with("HEAD ") {
+            format!(
+                "HTTP/1.1 200 OK\r\nDocker-Content-Digest: {digest}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )
+        } else if request_line.contains(&format!("/manifests/{digest}")) {
+            ok(&manifest)
+        } else if request_line.contains(&format!("/blobs/{config_digest}")) {
+            ok(&config)
+        } else {
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_string()
         };
         let _ = stream.write_all(response.as_bytes());
         let _ = stream.shutdown(std::net::Shutdown::Both);
@@ -404,24 +415,36 @@ fn serve_with_token(listener: TcpListener, digest: String, requests: usize) {
 fn lock_gets_an_anonymous_token_when_the_registry_asks() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
     let port = listener.local_addr().expect("addr").port();
-    let digest = sha256(b"a manifest");
-    let served = digest.clone();
-    // HEAD (401), token, HEAD with the token.
-    let server = std::thread::spawn(move || serve_with_token(listener, served, 3));
+    let config = r#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/app/bin:/usr/bin:/bin","APP_HOME=/app"],"User":"app"},"rootfs":{"type":"layers","diff_ids":["sha256:aa"]}}"#.to_string();
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":{}}},"layers":[]}}"#,
+        sha256(config.as_bytes()),
+        config.len()
+    );
+    let digest = sha256(manifest.as_bytes());
+    // HEAD (401), token, HEAD with the token, the manifest, the config:
+    // the token is asked for once.
+    let server = std::thread::spawn(move || serve_with_token(listener, manifest, config, 5));
     let dir = temp_dir("token");
     std::fs::write(
         dir.join("build.kdl"),
         format!("msbc 1\nimage app from=\"127.0.0.1:{port}/team/app:1\" {{\n    user \"1\"\n}}\n"),
     )
     .expect("write spec");
-    let run = msbc_in(&dir, &["lock"], None);
+    // A private, empty cache: every request is made.
+    let run = msbc_env(&dir, &["lock"], &[]);
     assert_eq!(run.status, 0, "{}", run.stderr);
-    server.join().expect("server thread");
+    // Not joined: a server still waiting for a request must not hang the test.
+    drop(server);
     let lock = read_lock(&dir);
-    assert_eq!(
-        lock.digest(&format!("127.0.0.1:{port}/team/app:1")),
-        Some(digest.as_str())
-    );
+    let reference = format!("127.0.0.1:{port}/team/app:1");
+    assert_eq!(lock.digest(&reference), Some(digest.as_str()));
+    let config = lock
+        .configs
+        .get(&(reference, "linux/amd64".to_string()))
+        .expect("the config is recorded");
+    assert_eq!(config.env, ["PATH=/app/bin:/usr/bin:/bin", "APP_HOME=/app"]);
+    assert_eq!(config.user, "app");
 }
 
 #[test]
@@ -434,28 +457,337 @@ fn a_broken_lock_file_is_an_io_error_and_a_pinned_image_needs_no_entry() {
     )
     .expect("write spec");
     // No lock file: an image pinned in the spec is locked already.
-    let run = msbc_in(&dir, &["compile", "--locked"], None);
+    let run = msbc_env(&dir, &["compile", "--locked"], &[]);
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert!(
         run.stdout
             .contains(&format!("FROM alpine:3.20@{digest} AS app"))
     );
-    // `msbc lock` has nothing to resolve (and asks no registry).
-    let run = msbc_in(&dir, &["lock"], None);
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    assert_eq!(read_lock(&dir), Lock::default());
+    // `msbc lock` has no digest to resolve, but records the image's
+    // config: with the registry unreachable, that is an error naming the
+    // image, and no msbc.lock is written.
+    let port = free_port();
+    let run = msbc_env(
+        &dir,
+        &["lock", "--mirror", &format!("docker.io=127.0.0.1:{port}")],
+        &[],
+    );
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("alpine:3.20@{digest} (linux/amd64): ")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("127.0.0.1:{port}: ")),
+        "{}",
+        run.stderr
+    );
+    assert!(!dir.join("msbc.lock").exists());
 
     std::fs::write(
         dir.join("msbc.lock"),
         "version 1\nimage \"alpine:3.20\" digest=\"latest\"\n",
     )
     .expect("write lock");
-    let run = msbc_in(&dir, &["compile"], None);
+    let run = msbc_env(&dir, &["compile"], &[]);
     assert_eq!(run.status, 2, "{}", run.stderr);
     assert!(
         run.stderr
             .contains("msbc.lock: line 2: expected `image \"REFERENCE\" digest=\"sha256:"),
         "{}",
         run.stderr
+    );
+}
+
+/// `msbc ARGS` in `dir` with `env` set (a private cache directory always).
+fn msbc_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> crate::support::Run {
+    let mut m = crate::support::Msbc::new()
+        .dir(dir)
+        .args(args)
+        .env("MSBC_CACHE_DIR", dir.join("cache"))
+        .env("MSBC_REGISTRY_MIRRORS", "");
+    for (k, v) in env {
+        m = m.env(k, v);
+    }
+    m.run()
+}
+
+/// Pushes an image with `config` (any bytes) behind an OCI index with one
+/// `linux/amd64` entry; returns the index digest.
+fn push_with_config(reg: &Registry, repo: &str, tag: &str, config: &str) -> String {
+    let layer = format!("{repo} layer\n");
+    let layer_digest = push_blob(reg, repo, layer.as_bytes());
+    let config = config.replace("@LAYER@", &layer_digest);
+    let config_digest = push_blob(reg, repo, config.as_bytes());
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer_digest}","size":{}}}]}}"#,
+        config.len(),
+        layer.len()
+    );
+    let manifest_digest = push_manifest(
+        reg,
+        repo,
+        &format!("{tag}-amd64"),
+        "application/vnd.oci.image.manifest.v1+json",
+        &manifest,
+    );
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{manifest_digest}","size":{},"platform":{{"architecture":"amd64","os":"linux"}}}}]}}"#,
+        manifest.len()
+    );
+    push_manifest(
+        reg,
+        repo,
+        tag,
+        "application/vnd.oci.image.index.v1+json",
+        &index,
+    )
+}
+
+const DEFPATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+#[test]
+fn llb_emits_read_base_configs_from_the_lock_the_cache_or_a_mirror() {
+    if !Path::new(REGISTRY).exists() {
+        eprintln!(
+            "SKIP: base image configs from a registry: no {REGISTRY} (apt-get install docker-registry)"
+        );
+        return;
+    }
+    let dir = temp_dir("configs");
+    let reg = start_registry(&dir);
+    let host = reg.host.clone();
+    // Laid out like the official images: go only through the config's PATH.
+    let golang = push_with_config(
+        &reg,
+        "library/golang",
+        "1.23-bookworm",
+        &format!(
+            r#"{{"architecture":"amd64","os":"linux","config":{{"Env":["PATH=/go/bin:/usr/local/go/bin:{DEFPATH}","GOLANG_VERSION=1.23.5","GOTOOLCHAIN=local","GOPATH=/go"],"Cmd":["bash"],"WorkingDir":"/go"}},"rootfs":{{"type":"layers","diff_ids":["@LAYER@"]}}}}"#
+        ),
+    );
+    push_with_config(
+        &reg,
+        "distroless/static-debian12",
+        "nonroot",
+        &format!(
+            r#"{{"architecture":"amd64","os":"linux","config":{{"User":"65532","Env":["PATH={DEFPATH}","SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"],"WorkingDir":"/home/nonroot"}},"rootfs":{{"type":"layers","diff_ids":["@LAYER@"]}}}}"#
+        ),
+    );
+    push_with_config(&reg, "library/broken", "1", "this is not a config");
+
+    let spec_dir = dir.join("spec");
+    std::fs::create_dir_all(&spec_dir).expect("spec dir");
+    std::fs::write(
+        spec_dir.join("build.kdl"),
+        r#"msbc 1
+stage build from="golang:1.23-bookworm" {
+    run "go build -o /out/app ." { cache "/go/pkg/mod" }
+}
+image app from="gcr.io/distroless/static-debian12:nonroot" {
+    copy from=build "/out/app" to="/app"
+    entrypoint "/app"
+}
+"#,
+    )
+    .expect("write spec");
+    let docker = format!("docker.io={host}");
+    let gcr = format!("gcr.io={host}");
+    let mirrors = ["--mirror", docker.as_str(), "--mirror", gcr.as_str()];
+    let with = |first: &[&str]| -> Vec<String> {
+        first
+            .iter()
+            .chain(mirrors.iter())
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let run = |args: Vec<String>, env: &[(&str, &str)]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        msbc_env(&spec_dir, &args, env)
+    };
+
+    // --offline with no lock: an error naming the image and `msbc lock`.
+    let offline = run(
+        vec![
+            "compile".into(),
+            "--emit".into(),
+            "llb-json".into(),
+            "--offline".into(),
+        ],
+        &[],
+    );
+    assert_eq!(offline.status, 2, "{}", offline.stderr);
+    assert!(
+        offline.stderr.contains(
+            "`docker.io/library/golang:1.23-bookworm` (linux/amd64): no config in msbc.lock"
+        ),
+        "{}",
+        offline.stderr
+    );
+    assert!(
+        offline.stderr.contains("run `msbc lock`"),
+        "{}",
+        offline.stderr
+    );
+    assert!(offline.stdout.is_empty());
+
+    // Through the mirrors: read from the registry, said on stderr, cached.
+    let dump = run(with(&["compile", "--emit", "llb-json"]), &[]);
+    assert_eq!(dump.status, 0, "{}", dump.stderr);
+    assert!(
+        dump.stderr
+            .contains("base image configs read from the registry"),
+        "{}",
+        dump.stderr
+    );
+    assert!(
+        dump.stdout.contains("\"GOPATH=/go\"") && dump.stdout.contains("\"cwd\": \"/go\""),
+        "{}",
+        dump.stdout
+    );
+    assert!(
+        dump.stdout.contains(&format!(
+            "docker-image://docker.io/library/golang:1.23-bookworm@{golang}"
+        )),
+        "{}",
+        dump.stdout
+    );
+    let cached = std::fs::read_dir(spec_dir.join("cache/registry/sha256"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(cached, 6, "two indexes, two manifests, two configs");
+    // The same from MSBC_REGISTRY_MIRRORS.
+    let env_mirrors = format!("{docker},{gcr}");
+    let same = run(
+        vec!["compile".into(), "--emit".into(), "llb-json".into()],
+        &[("MSBC_REGISTRY_MIRRORS", env_mirrors.as_str())],
+    );
+    assert_eq!(same.status, 0, "{}", same.stderr);
+    assert_eq!(same.stdout, dump.stdout);
+
+    // msbc lock records each config; then --offline --locked needs nothing else.
+    let locked = run(with(&["lock"]), &[]);
+    assert_eq!(locked.status, 0, "{}", locked.stderr);
+    let lock = read_lock(&spec_dir);
+    let go = lock
+        .configs
+        .get(&(
+            "golang:1.23-bookworm".to_string(),
+            "linux/amd64".to_string(),
+        ))
+        .expect("golang's config is locked");
+    assert_eq!(go.working_dir, "/go");
+    assert!(go.env.contains(&"GOPATH=/go".to_string()));
+    std::fs::remove_dir_all(spec_dir.join("cache")).expect("drop the cache");
+    let config = run(
+        vec![
+            "compile".into(),
+            "--emit".into(),
+            "image-config".into(),
+            "--offline".into(),
+            "--locked".into(),
+        ],
+        &[],
+    );
+    assert_eq!(config.status, 0, "{}", config.stderr);
+    let json: serde_json::Value = serde_json::from_str(&config.stdout).expect("JSON");
+    let c = &json["config"];
+    assert_eq!(
+        c["Env"],
+        serde_json::json!([
+            format!("PATH={DEFPATH}"),
+            "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt"
+        ])
+    );
+    assert_eq!(c["User"], "65532");
+    assert_eq!(c["WorkingDir"], "/home/nonroot");
+    assert_eq!(c["Entrypoint"], serde_json::json!(["/app"]));
+    let offline_dump = run(
+        vec![
+            "compile".into(),
+            "--emit".into(),
+            "llb-json".into(),
+            "--offline".into(),
+        ],
+        &[],
+    );
+    assert_eq!(offline_dump.status, 0, "{}", offline_dump.stderr);
+    assert_eq!(
+        offline_dump.stdout, dump.stdout,
+        "the lock gives the same LLB"
+    );
+    assert!(!offline_dump.stderr.contains("from the registry"));
+
+    // Bad input, each an error naming the image.
+    std::fs::remove_file(spec_dir.join("msbc.lock")).expect("drop the lock");
+    let arm = run(
+        with(&["compile", "--emit", "llb-json", "--platform", "linux/arm64"]),
+        &[],
+    );
+    assert_eq!(arm.status, 2, "{}", arm.stderr);
+    assert!(
+        arm.stderr
+            .contains("`docker.io/library/golang:1.23-bookworm` (linux/arm64)")
+            && arm
+                .stderr
+                .contains("no manifest for linux/arm64 (it has: linux/amd64)"),
+        "{}",
+        arm.stderr
+    );
+    let spec = std::fs::read_to_string(spec_dir.join("build.kdl")).expect("spec");
+    for (from, to, message) in [
+        (
+            "golang:1.23-bookworm",
+            "golang:9.9",
+            "no tag `9.9` in library/golang",
+        ),
+        ("golang:1.23-bookworm", "broken:1", "not an image config"),
+    ] {
+        std::fs::write(spec_dir.join("build.kdl"), spec.replace(from, to)).expect("write");
+        let bad = run(with(&["compile", "--emit", "image-config"]), &[]);
+        assert_eq!(bad.status, 2, "{}", bad.stderr);
+        assert!(
+            bad.stderr
+                .contains(&format!("`docker.io/library/{to}` (linux/amd64)"))
+                && bad.stderr.contains(message),
+            "{}",
+            bad.stderr
+        );
+    }
+    std::fs::write(spec_dir.join("build.kdl"), &spec).expect("write");
+    // A lock entry whose digest the registry does not have (and no config).
+    let gone = format!("sha256:{}", "0".repeat(64));
+    std::fs::write(
+        spec_dir.join("msbc.lock"),
+        format!("version 1\nimage \"golang:1.23-bookworm\" digest=\"{gone}\"\n"),
+    )
+    .expect("write lock");
+    let stale = run(with(&["compile", "--emit", "llb-json"]), &[]);
+    assert_eq!(stale.status, 2, "{}", stale.stderr);
+    assert!(
+        stale.stderr.contains(&format!(
+            "`docker.io/library/golang:1.23-bookworm@{gone}` (linux/amd64)"
+        )) && stale.stderr.contains(&format!("{gone} not found")),
+        "{}",
+        stale.stderr
+    );
+    // An unreachable registry.
+    std::fs::remove_file(spec_dir.join("msbc.lock")).expect("drop the lock");
+    let port = free_port();
+    let dead = format!("docker.io=127.0.0.1:{port}");
+    let unreachable = msbc_env(
+        &spec_dir,
+        &["compile", "--emit", "llb-json", "--mirror", &dead],
+        &[],
+    );
+    assert_eq!(unreachable.status, 2, "{}", unreachable.stderr);
+    assert!(
+        unreachable.stderr.contains(
+            "`docker.io/library/golang:1.23-bookworm` (linux/amd64): cannot read its config"
+        ) && unreachable.stderr.contains(&format!("127.0.0.1:{port}: ")),
+        "{}",
+        unreachable.stderr
     );
 }

@@ -106,7 +106,14 @@ fn compile(dir: &Path, name: &str, image: &str) -> (String, serde_json::Value) {
     assert_eq!(run.status, 0, "{name} {image}: {}", run.stderr);
     let config = msbc_in(
         dir,
-        &["compile", "--emit", "image-config", "--image", image],
+        &[
+            "compile",
+            "--emit",
+            "image-config",
+            "--no-base-configs",
+            "--image",
+            image,
+        ],
         None,
     );
     assert_eq!(config.status, 0, "{name} {image}: {}", config.stderr);

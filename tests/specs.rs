@@ -1,7 +1,7 @@
 //! Every example spec compiles, deterministically, and its Dockerfile is
 //! snapshotted; the DESIGN.md Go service gives what a senior engineer writes.
 
-use crate::support::{self, msbc, root, spec_files, spec_name};
+use crate::support::{self, Msbc, msbc, root, spec_files, spec_name};
 use msbc::compile::{self, Emit};
 use msbc::lower::Selection;
 use std::path::Path;
@@ -265,6 +265,11 @@ fn readme_examples_compile_and_its_code_table_is_complete() {
     let mut blocks = 0;
     for block in readme.split("```kdl\n").skip(1) {
         let kdl = block.split("```").next().expect("closed block");
+        // A transcript (`$ cat FILE`) shows the file below its first line.
+        let kdl = match kdl.strip_prefix("$ ") {
+            Some(rest) => rest.split_once('\n').map_or("", |(_, file)| file),
+            None => kdl,
+        };
         let checked = compile::check(kdl.as_bytes());
         let problems: Vec<String> = checked
             .diagnostics
@@ -295,27 +300,145 @@ fn readme_examples_compile_and_its_code_table_is_complete() {
     assert_eq!(rows, expected);
 }
 
-/// The Dockerfile the README shows is what its first example compiles to.
+/// Every README block that starts with `$ msbc ARGS` (or `$ cd DIR && msbc
+/// ARGS`, or `$ cat FILE`) shows what that prints, stdout then stderr: the
+/// README's outputs cannot drift from what msbc does.
 #[test]
-fn readme_shows_real_output() {
+fn readme_transcripts_are_what_msbc_prints() {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
-    let block = |fence: &str| {
-        readme
-            .split(fence)
-            .nth(1)
-            .and_then(|b| b.split("```").next())
-            .expect("block")
-            .to_string()
-    };
-    let checked = compile::check(block("```kdl\n").as_bytes());
-    let out = compile::emit(
-        &checked.model.expect("model"),
-        &Selection::default(),
-        Emit::Dockerfile,
-        "build.kdl",
-    )
-    .expect("emit");
-    assert_eq!(out.main, block("```dockerfile\n"));
+    let mut blocks: Vec<Vec<&str>> = Vec::new();
+    let mut open: Option<Vec<&str>> = None;
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            match open.take() {
+                Some(block) => blocks.push(block),
+                None => open = Some(Vec::new()),
+            }
+        } else if let Some(block) = open.as_mut() {
+            block.push(line);
+        }
+    }
+    assert!(open.is_none(), "README has an unclosed code block");
+    let mut commands = Vec::new();
+    for block in blocks {
+        let Some(command) = block.first().and_then(|l| l.strip_prefix("$ ")) else {
+            continue;
+        };
+        let shown: String = block[1..].iter().map(|l| format!("{l}\n")).collect();
+        let (dir, rest) = match command.split_once(" && ") {
+            Some((cd, rest)) => (
+                root().join(cd.strip_prefix("cd ").expect("`cd DIR && ...`")),
+                rest,
+            ),
+            None => (root(), command),
+        };
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        let printed = match words.as_slice() {
+            ["msbc", args @ ..] => {
+                let run = Msbc::new().args(args).dir(&dir).run();
+                format!("{}{}", run.stdout, run.stderr)
+            }
+            ["cat", file] => std::fs::read_to_string(dir.join(file)).expect("the file shown"),
+            _ => panic!("README transcript `{command}`: only `msbc ...` and `cat FILE` run"),
+        };
+        assert!(
+            transcript_matches(&printed, &shown),
+            "the README block `$ {command}` is not what it prints:\n--- README\n{shown}\n--- printed\n{printed}"
+        );
+        commands.push(command);
+    }
+    for want in ["msbc compile specs/go-orders", "msbc diff", "msbc check"] {
+        assert!(
+            commands.iter().any(|c| c.contains(want)),
+            "no README transcript of `{want}`: {commands:?}"
+        );
+    }
+}
+
+/// Whether `printed` is what a transcript `shown` shows, where a line `...`
+/// stands for any lines (an abridged output).
+fn transcript_matches(printed: &str, shown: &str) -> bool {
+    let parts: Vec<&str> = shown.split("...\n").collect();
+    let mut rest = printed;
+    for (i, part) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+            if last {
+                return rest.is_empty();
+            }
+        } else if last {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// The README starts with the two commands for a fresh machine: msbc on an
+/// example spec (saying that it builds first; cargo's progress not hidden
+/// by `-q`) and the tests; it says how to install msbc.
+#[test]
+fn readme_starts_with_two_working_commands() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let first: Vec<&str> = readme
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a first sh block")
+        .lines()
+        .collect();
+    assert_eq!(first.len(), 2, "{first:?}");
+    let (run, tests) = (first[0], first[1]);
+    assert!(run.starts_with("cargo run -- compile specs/"), "{run}");
+    assert!(!run.contains(" -q"), "`-q` hides the first build: {run}");
+    assert!(run.contains("builds msbc first"), "{run}");
+    let spec = run
+        .split_whitespace()
+        .nth(4)
+        .expect("a spec after `compile`");
+    assert!(root().join(spec).join("build.kdl").is_file(), "{spec}");
+    Msbc::new()
+        .args(["compile", spec])
+        .run()
+        .success()
+        .stdout_has("FROM ");
+    assert!(tests.starts_with("bash tests/run.sh"), "{tests}");
+    assert!(root().join("tests/run.sh").is_file());
+    assert!(readme.contains("cargo install --path compiler"));
+}
+
+/// The READMEs point only at files that are in the repository.
+#[test]
+fn readmes_name_only_files_that_exist() {
+    for readme in ["README.md", "specs/README.md"] {
+        let path = root().join(readme);
+        let text = std::fs::read_to_string(&path).expect("README");
+        let dir = path.parent().expect("a folder");
+        for word in text.split(|c: char| c.is_whitespace() || "`()[]|,;:\"'".contains(c)) {
+            // Repository documents (README.md, DESIGN.md) and relative links.
+            let word = word.trim_end_matches('.');
+            let document = word.strip_suffix(".md").is_some_and(|stem| {
+                stem.chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_' || c == '/')
+            });
+            let linked = text.contains(&format!("]({word})"));
+            if !(document || linked) || word.starts_with("http") || word.is_empty() {
+                continue;
+            }
+            assert!(
+                dir.join(word).is_file() || root().join(word).is_file(),
+                "{readme} names {word}, which is not in the repository"
+            );
+        }
+    }
 }
 
 /// The user's own nodes win over a preset's: a stage of the same name

@@ -289,7 +289,7 @@ pub fn base_images(model: &Model, overrides: &[(String, String)]) -> Vec<BaseIma
         if let Base::Image(word) = &stage.base {
             match crate::lock::resolve(word, &args) {
                 Some(r) => push("from", r, false),
-                None => push("from", crate::lock::written(word), true),
+                None => push("from", word.to_string(), true),
             }
         }
         for step in &stage.steps {

@@ -9,16 +9,29 @@
 //! ```kdl
 //! // msbc.lock: base images pinned by `msbc lock`. Do not edit: run `msbc lock` again.
 //! version 1
-//! image "golang:1.23-bookworm" digest="sha256:…"
+//! image "golang:1.23-bookworm" digest="sha256:…" {
+//!     config "linux/amd64" digest="sha256:…" layers=3 {
+//!         env "PATH=/go/bin:/usr/local/go/bin:…" "GOPATH=/go"
+//!         workdir "/go"
+//!         cmd "bash"
+//!     }
+//! }
 //! ```
+//!
+//! Each `config` child is the image's config for one platform (the fields
+//! a build inherits: [`BaseConfig`]), so the LLB route works offline and
+//! the same once locked. A reference the spec pins itself has no `digest`
+//! property, only its configs.
 //!
 //! A reference is keyed as the build pulls it by default (args replaced by
 //! their defaults, or by `--arg`), as written otherwise (`golang:1.23`, not
 //! `docker.io/library/golang:1.23`). A reference that already has a digest
 //! in the spec needs no entry.
 
+use crate::backend::llb::config_types::HealthConfig;
+use crate::backend::llb::{BaseConfig, BaseConfigs, normalize_reference};
 use crate::diag::{Code, Diagnostic};
-use crate::ir::{ArgDef, Base, CopyFrom, Mount, MountFrom, StepKind, VarSource, Word, WordPart};
+use crate::ir::{ArgDef, Base, CopyFrom, Mount, MountFrom, StepKind, Word};
 use crate::kdl_write::{self, Node};
 use crate::lower::Model;
 use std::collections::BTreeMap;
@@ -29,11 +42,14 @@ pub const FILE_NAME: &str = "msbc.lock";
 /// The format version this msbc writes and reads.
 pub const VERSION: i128 = 1;
 
-/// Image references and their digests.
+/// Image references, their digests and configs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lock {
     /// Reference (as the build pulls it) → `sha256:...`.
     pub images: BTreeMap<String, String>,
+    /// (reference as in `images`, or one pinned in the spec; platform such
+    /// as `linux/amd64`) → the image's config for that platform.
+    pub configs: BTreeMap<(String, String), BaseConfig>,
 }
 
 impl Lock {
@@ -72,15 +88,30 @@ impl Lock {
                         _ => None,
                     };
                     let digest = node.get("digest").and_then(|d| d.as_string());
-                    match (reference, digest) {
+                    let reference = match (reference, digest) {
                         (Some(r), Some(d)) if is_digest(d) => {
                             lock.images.insert(r.to_string(), d.to_string());
+                            r
                         }
+                        (Some(r), None) if has_digest(r) => r,
                         _ => {
                             return Err(format!(
                                 "line {line}: expected `image \"REFERENCE\" digest=\"sha256:<64 hex digits>\"`"
                             ));
                         }
+                    };
+                    for child in node.iter_children() {
+                        let at = text
+                            .get(..child.span().offset())
+                            .unwrap_or("")
+                            .matches('\n')
+                            .count()
+                            + 1;
+                        let (platform, mut config) =
+                            parse_config(child).map_err(|e| format!("line {at}: {e}"))?;
+                        config.digest = digest.map(str::to_string);
+                        lock.configs
+                            .insert((reference.to_string(), platform), config);
                     }
                 }
                 other => return Err(format!("line {line}: unknown node `{other}`")),
@@ -98,12 +129,40 @@ impl Lock {
             "// msbc.lock: base images pinned by `msbc lock`. Do not edit: run `msbc lock` again.\n",
         );
         let mut nodes = vec![Node::new("version").arg(VERSION)];
-        nodes.extend(
-            self.images.iter().map(|(reference, digest)| {
-                Node::new("image").arg(reference).prop("digest", digest)
-            }),
-        );
+        let mut references: Vec<&String> = self.images.keys().collect();
+        references.extend(self.configs.keys().map(|(r, _)| r));
+        references.sort();
+        references.dedup();
+        for reference in references {
+            let mut node = Node::new("image").arg(reference);
+            if let Some(digest) = self.images.get(reference) {
+                node = node.prop("digest", digest);
+            }
+            node = node.children(
+                self.configs
+                    .iter()
+                    .filter(|((r, _), _)| r == reference)
+                    .map(|((_, platform), config)| config_node(platform, config)),
+            );
+            nodes.push(node);
+        }
         out.push_str(&kdl_write::document(&nodes));
+        out
+    }
+
+    /// The configs this lock holds, keyed as the LLB source names the
+    /// image once [`pin`] has pinned it (`docker.io/library/golang:1.23@sha256:…`).
+    pub fn base_configs(&self) -> BaseConfigs {
+        let mut out = BaseConfigs::new();
+        for ((reference, platform), config) in &self.configs {
+            let pinned = match self.images.get(reference) {
+                Some(d) if !has_digest(reference) => format!("{reference}@{d}"),
+                _ => reference.clone(),
+            };
+            if let Ok(key) = normalize_reference(&pinned) {
+                out.insert(&key, platform, config.clone());
+            }
+        }
         out
     }
 
@@ -111,6 +170,145 @@ impl Lock {
     pub fn digest(&self, reference: &str) -> Option<&str> {
         self.images.get(reference).map(String::as_str)
     }
+}
+
+/// `config "linux/amd64" digest=… layers=N { env …; workdir …; … }`.
+fn config_node(platform: &str, c: &BaseConfig) -> Node {
+    let list =
+        |name: &str, items: &[String]| items.iter().fold(Node::new(name), |n, i| n.arg(i.as_str()));
+    let mut children = Vec::new();
+    if !c.env.is_empty() {
+        children.push(list("env", &c.env));
+    }
+    if !c.working_dir.is_empty() {
+        children.push(Node::new("workdir").arg(&c.working_dir));
+    }
+    if !c.user.is_empty() {
+        children.push(Node::new("user").arg(&c.user));
+    }
+    if let Some(e) = &c.entrypoint {
+        children.push(list("entrypoint", e));
+    }
+    if let Some(cmd) = &c.cmd {
+        children.push(list("cmd", cmd));
+    }
+    children.extend(c.exposed_ports.iter().map(|p| Node::new("expose").arg(p)));
+    children.extend(
+        c.labels
+            .iter()
+            .map(|(k, v)| Node::new("label").arg(k).arg(v)),
+    );
+    children.extend(c.volumes.iter().map(|v| Node::new("volume").arg(v)));
+    if let Some(h) = &c.healthcheck {
+        children.push(
+            list("healthcheck", &h.test)
+                .prop("interval", h.interval)
+                .prop("timeout", h.timeout)
+                .prop("start-period", h.start_period)
+                .prop("start-interval", h.start_interval)
+                .prop("retries", i64::from(h.retries)),
+        );
+    }
+    if let Some(shell) = &c.shell {
+        children.push(list("shell", shell));
+    }
+    if let Some(s) = &c.stop_signal {
+        children.push(Node::new("stop-signal").arg(s));
+    }
+    Node::new("config")
+        .arg(platform)
+        .prop("digest", &c.config_digest)
+        .prop("layers", i64::try_from(c.layers).unwrap_or(i64::MAX))
+        .children(children)
+}
+
+/// Reads a `config` node of an `image` (its `digest` is the image's, set
+/// by the caller).
+fn parse_config(node: &kdl::KdlNode) -> Result<(String, BaseConfig), String> {
+    let strings = |n: &kdl::KdlNode| -> Result<Vec<String>, String> {
+        n.entries()
+            .iter()
+            .filter(|e| e.name().is_none())
+            .map(|e| {
+                e.value()
+                    .as_string()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("`{}` takes strings", n.name().value()))
+            })
+            .collect()
+    };
+    let int = |n: &kdl::KdlNode, key: &str| -> Result<i128, String> {
+        match n.get(key) {
+            None => Ok(0),
+            Some(v) => v
+                .as_integer()
+                .filter(|i| *i >= 0)
+                .ok_or_else(|| format!("`{key}` must be a whole number")),
+        }
+    };
+    if node.name().value() != "config" {
+        return Err(format!(
+            "unknown node `{}` in an `image` (expected `config`)",
+            node.name().value()
+        ));
+    }
+    let shape = "expected `config \"os/arch\" digest=\"sha256:...\" layers=N { ... }`";
+    let platform = match strings(node)?.as_slice() {
+        [p] => p.clone(),
+        _ => return Err(shape.to_string()),
+    };
+    let config_digest = node
+        .get("digest")
+        .and_then(|d| d.as_string())
+        .filter(|d| is_digest(d))
+        .ok_or(shape)?
+        .to_string();
+    let mut c = BaseConfig {
+        config_digest,
+        layers: usize::try_from(int(node, "layers")?).map_err(|_| shape.to_string())?,
+        ..BaseConfig::default()
+    };
+    for child in node.iter_children() {
+        let values = strings(child)?;
+        let one = || match values.as_slice() {
+            [v] => Ok(v.clone()),
+            _ => Err(format!("`{}` takes one string", child.name().value())),
+        };
+        match child.name().value() {
+            "env" => c.env = values.clone(),
+            "workdir" => c.working_dir = one()?,
+            "user" => c.user = one()?,
+            "entrypoint" => c.entrypoint = Some(values.clone()),
+            "cmd" => c.cmd = Some(values.clone()),
+            "expose" => {
+                c.exposed_ports.insert(one()?);
+            }
+            "label" => match values.as_slice() {
+                [k, v] => {
+                    c.labels.insert(k.clone(), v.clone());
+                }
+                _ => return Err("`label` takes a key and a value".to_string()),
+            },
+            "volume" => {
+                c.volumes.insert(one()?);
+            }
+            "healthcheck" => {
+                let n = |k: &str| int(child, k).map(|v| i64::try_from(v).unwrap_or(i64::MAX));
+                c.healthcheck = Some(HealthConfig {
+                    test: values.clone(),
+                    interval: n("interval")?,
+                    timeout: n("timeout")?,
+                    start_period: n("start-period")?,
+                    start_interval: n("start-interval")?,
+                    retries: u32::try_from(int(child, "retries")?).unwrap_or(u32::MAX),
+                });
+            }
+            "shell" => c.shell = Some(values.clone()),
+            "stop-signal" => c.stop_signal = Some(one()?),
+            other => return Err(format!("unknown node `{other}` in a `config`")),
+        }
+    }
+    Ok((platform, c))
 }
 
 /// `sha256:` and 64 lowercase hex digits (or another algorithm's digest).
@@ -143,24 +341,7 @@ pub fn has_digest(reference: &str) -> bool {
 /// applied); `None` when a part is not known before the build (a platform
 /// arg, a required arg).
 pub fn resolve(word: &Word, args: &[ArgDef]) -> Option<String> {
-    word.resolve(|name, source| match source {
-        VarSource::Arg => args
-            .iter()
-            .find(|a| a.name == name)
-            .and_then(|a| a.default.clone()),
-        VarSource::Platform | VarSource::Env => None,
-    })
-}
-
-/// A reference as written, `${NAME}` kept.
-pub fn written(word: &Word) -> String {
-    word.0
-        .iter()
-        .map(|p| match p {
-            WordPart::Text { text } => text.clone(),
-            WordPart::Var { name, .. } => format!("${{{name}}}"),
-        })
-        .collect()
+    word.resolve_args(args)
 }
 
 /// `args` with `overrides` (`--arg NAME=VALUE`) as their defaults.
@@ -250,7 +431,7 @@ pub fn unlocked(
             Some(r) if r == "scratch" || has_digest(r) => continue,
             Some(r) if lock.and_then(|l| l.digest(r)).is_some() => continue,
             Some(r) => r.clone(),
-            None => written(&use_.reference),
+            None => use_.reference.to_string(),
         };
         let mut message = format!("`{reference}` is not locked");
         if let Some(t) = &use_.template {
@@ -322,6 +503,48 @@ image three from="alpine:3.20@sha256:1111111111111111111111111111111111111111111
         let text = lock.render();
         assert!(text.find("\"a:1\"") < text.find("\"z:1\""), "{text}");
         assert_eq!(Lock::parse(&text), Ok(lock));
+    }
+
+    #[test]
+    fn configs_round_trip_with_every_field() {
+        let json = br#"{"config":{"Env":["PATH=/go/bin:/bin","Q=a \"b\" \\ c"],"User":"65532","WorkingDir":"/go","Entrypoint":["/e"],"Cmd":[],"ExposedPorts":{"80/tcp":{}},"Labels":{"k":"v w"},"Volumes":{"/d":{}},"Healthcheck":{"Test":["CMD","true"],"Interval":30000000000,"Retries":3},"Shell":["/bin/bash","-c"],"StopSignal":"SIGINT"},"rootfs":{"diff_ids":["sha256:a"]}}"#;
+        let mut config = BaseConfig::from_json(json).expect("config");
+        config.digest = Some(D1.to_string());
+        let mut lock = Lock::default();
+        lock.images.insert("golang:1.23".into(), D1.into());
+        lock.configs
+            .insert(("golang:1.23".into(), "linux/amd64".into()), config.clone());
+        // A reference the spec pins itself: configs only.
+        let mut pinned = config.clone();
+        pinned.digest = None;
+        let own = format!("alpine:3@{D2}");
+        lock.configs
+            .insert((own.clone(), "linux/arm64".into()), pinned);
+        let text = lock.render();
+        assert_eq!(Lock::parse(&text), Ok(lock.clone()), "{text}");
+        let configs = lock.base_configs();
+        let got = configs.get(
+            &format!("docker.io/library/golang:1.23@{D1}"),
+            "linux/amd64",
+        );
+        assert_eq!(got, Some(&config));
+        assert!(
+            configs
+                .get(&format!("docker.io/library/alpine:3@{D2}"), "linux/arm64")
+                .is_some()
+        );
+        // A bad config node is located.
+        let bad = text.replace("layers=1", "layers=-1");
+        let e = Lock::parse(&bad).expect_err("refused");
+        let at = text
+            .lines()
+            .position(|l| l.contains("layers=1"))
+            .map(|i| i + 1);
+        assert_eq!(
+            e,
+            format!("line {}: `layers` must be a whole number", at.unwrap_or(0))
+        );
+        assert!(Lock::parse(&text.replace("workdir", "wrkdir")).is_err());
     }
 
     #[test]

@@ -230,7 +230,9 @@ EOF
 apt-get update -qq
 apt-get install -y -qq golang-1.23-go git curl openssh-client gcc libc6-dev make pkg-config >/dev/null
 ln -sfn /usr/lib/go-1.23 /usr/local/go
-ln -sf /usr/local/go/bin/go /usr/local/bin/go; ln -sf /usr/local/go/bin/gofmt /usr/local/bin/gofmt
+# As in the official image, go is found only through the config's PATH (/usr/local/go/bin):
+# a build that ignores the image's config fails here as it would with the real image.
+if [ -e /usr/bin/go ] || [ -e /usr/local/bin/go ]; then echo 'go must not be on the default PATH' >&2; exit 1; fi
 mkdir -p /go/src /go/bin && chmod -R 1777 /go
 $CLEAN
 /usr/local/go/bin/go env GOVERSION | sed 's/^go//' >/.msbc-version"

@@ -17,6 +17,27 @@ Exit status: 0 success, 1 the spec has errors (or --check found drift), 2 usage 
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Colour in diagnostics and diffs: auto (a terminal, NO_COLOR unset), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  msbc completions bash > ~/.local/share/bash-completion/completions/msbc\n  msbc completions zsh > ~/.zfunc/_msbc\n  msbc completions fish > ~/.config/fish/completions/msbc.fish"
+)]
+pub struct CompletionsArgs {
+    /// The shell to complete msbc in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,6 +58,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Turn a Dockerfile into an equivalent build.kdl (on stdout).
     Import(ImportArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
     /// Draw the build: stages, images, artifacts and base images, as Mermaid or Graphviz DOT.
     Graph(GraphArgs),
     /// Run the language server (LSP over stdin/stdout), for editors.
@@ -169,6 +192,18 @@ pub struct CompileArgs {
     /// Security warnings are errors: an image running as root (W0001) and a secret in env or an arg default (W0003).
     #[arg(long)]
     pub strict: bool,
+
+    /// LLB emits: read base image configs only from msbc.lock (and the cache for pinned images), never the network; a missing one is an error.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Pull base image configs for REGISTRY from MIRROR first (repeatable; also MSBC_REGISTRY_MIRRORS=a=b,c=d): docker.io=127.0.0.1:5000.
+    #[arg(long = "mirror", value_name = "REGISTRY=MIRROR", value_parser = super::registry::parse_mirror)]
+    pub mirrors: Vec<(String, String)>,
+
+    /// LLB emits: do not read base image configs; runs see only BuildKit's default PATH and the spec's own settings.
+    #[arg(long, conflicts_with = "offline")]
+    pub no_base_configs: bool,
 }
 
 #[derive(Debug, Args)]
@@ -231,6 +266,14 @@ pub struct LockArgs {
     /// Directories to search for platform templates used by `use` (repeatable).
     #[arg(long = "templates", value_name = "DIR")]
     pub templates: Vec<PathBuf>,
+
+    /// Record base image configs for these platforms (repeatable; default linux/amd64).
+    #[arg(long = "platform", value_name = "PLATFORM")]
+    pub platforms: Vec<String>,
+
+    /// Pull from MIRROR for REGISTRY first (repeatable; also MSBC_REGISTRY_MIRRORS): docker.io=127.0.0.1:5000.
+    #[arg(long = "mirror", value_name = "REGISTRY=MIRROR", value_parser = super::registry::parse_mirror)]
+    pub mirrors: Vec<(String, String)>,
 }
 
 #[derive(Debug, Args)]

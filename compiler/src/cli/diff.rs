@@ -11,7 +11,6 @@ use crate::diff::{self, Summary};
 use crate::import;
 use crate::ir::Build;
 use crate::lower::{self, Selection};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -187,9 +186,7 @@ pub(super) fn run(a: &DiffArgs) -> CliResult {
     }
     summary.unrepresented = [old.lost.as_slice(), new.lost.as_slice()].concat();
     let changed = !summary.is_empty() || old.text != new.text;
-    let color = a.format == DiffFormat::Human
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
+    let color = a.format == DiffFormat::Human && super::stdout_colored();
     let (la, lb) = (format!("a/{}", old.label), format!("b/{}", new.label));
     let text_diff = if a.stat {
         String::new()

@@ -27,6 +27,7 @@ mod lock;
 mod lsp;
 mod out;
 mod presets;
+mod registry;
 mod templates;
 
 pub use templates::{context_files, project_contents};
@@ -34,8 +35,9 @@ pub use templates::{context_files, project_contents};
 use crate::compile::{self, Checked, Emit, Output};
 use crate::diag::render::{self, JsonDiagnostic, Style};
 use crate::diag::{Code, Diagnostics, did_you_mean};
+use crate::import::ImportCode;
 use crate::lower::Selection;
-use args::{CheckArgs, Cli, Command, CompileArgs, EmitKind, ExplainArgs, Format};
+use args::{CheckArgs, Cli, ColorWhen, Command, CompileArgs, EmitKind, ExplainArgs, Format};
 use clap::Parser;
 /// Writes to stdout; a closed pipe ends the output quietly (see `out`).
 use out::stdout as write_stdout;
@@ -66,6 +68,8 @@ where
             return if e.use_stderr() { USAGE_ERROR } else { OK };
         }
     };
+    // `set` fails only when run twice in one process (tests): keep the first.
+    let _ = COLOR.set(cli.color);
     let result = match cli.command {
         Command::Compile(a) => compile_cmd(&a),
         Command::Check(a) => check_cmd(&a),
@@ -74,6 +78,7 @@ where
         Command::Lock(a) => lock::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::Import(a) => import::import_cmd(&a),
+        Command::Completions(a) => completions_cmd(&a),
         Command::Images(a) => fleet::images(&a),
         Command::Graph(a) => editor::graph_cmd(&a),
         Command::Lsp => lsp::lsp_cmd(),
@@ -112,12 +117,82 @@ impl Spec {
         let catalog = templates::catalog(&self.dir, &parsed.template_dirs(), template_flags)?;
         let files = templates::context_files(&self.dir);
         let contents = templates::project_contents(&self.dir, &files);
-        Ok(parsed.check(crate::expand::Context {
+        let checked = parsed.check(crate::expand::Context {
             catalog: &catalog,
             files: &files,
             contents: &contents,
-        }))
+        });
+        // A Dockerfile read as KDL gives dozens of syntax errors: say what it is.
+        if checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::KdlSyntax)
+            && looks_like_dockerfile(&self.bytes)
+        {
+            let import = if self.shown == "<stdin>" {
+                "msbc import - > build.kdl".to_string()
+            } else {
+                let target = if self.dir == Path::new(".") {
+                    PathBuf::from("build.kdl")
+                } else {
+                    self.dir.join("build.kdl")
+                };
+                format!("msbc import {} > {}", self.shown, target.display())
+            };
+            return Err(format!(
+                "{} looks like a Dockerfile, not a build.kdl spec; `{import}` turns it into one",
+                self.shown
+            ));
+        }
+        Ok(checked)
     }
+}
+
+/// Whether text that is not KDL reads as a Dockerfile: its first line that
+/// is neither blank nor a `#` comment (or parser directive) starts with
+/// `FROM` or `ARG`, the only instructions a Dockerfile may start with.
+fn looks_like_dockerfile(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .and_then(|l| l.split_whitespace().next())
+        .is_some_and(|w| w.eq_ignore_ascii_case("FROM") || w.eq_ignore_ascii_case("ARG"))
+}
+
+/// Why there is no spec at `file` (`DIR/build.kdl`): the file looked for
+/// and how to start one.
+fn no_spec(file: &Path) -> String {
+    let dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let dockerfile = ["Dockerfile", "Containerfile"]
+        .iter()
+        .map(|n| {
+            if dir == Path::new(".") {
+                PathBuf::from(n)
+            } else {
+                dir.join(n)
+            }
+        })
+        .find(|p| p.is_file());
+    let start = match dockerfile {
+        Some(df) => format!(
+            "`msbc import {} > {}` turns its Dockerfile into one",
+            df.display(),
+            file.display()
+        ),
+        None => format!(
+            "`msbc import Dockerfile > {}` turns a Dockerfile into one, or start from a preset's example (`msbc presets` lists them, `msbc presets go` shows one)",
+            file.display()
+        ),
+    };
+    format!(
+        "no spec in {}: msbc looks for {}; {start}",
+        dir.display(),
+        file.display()
+    )
 }
 
 fn read_spec(path: &Path) -> Result<Spec, String> {
@@ -138,7 +213,19 @@ fn read_spec(path: &Path) -> Result<Spec, String> {
     } else {
         path.to_path_buf()
     };
-    let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let bytes = std::fs::read(&file).map_err(|e| {
+        let folder_exists = file
+            .parent()
+            .is_none_or(|p| p.as_os_str().is_empty() || p.is_dir());
+        if e.kind() == std::io::ErrorKind::NotFound
+            && folder_exists
+            && file.file_name().is_some_and(|n| n == "build.kdl")
+        {
+            no_spec(&file)
+        } else {
+            format!("cannot read {}: {e}", file.display())
+        }
+    })?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -155,12 +242,38 @@ fn read_spec(path: &Path) -> Result<Spec, String> {
     })
 }
 
+/// `--color`, for the whole run.
+static COLOR: std::sync::OnceLock<ColorWhen> = std::sync::OnceLock::new();
+
+/// Whether to colour what goes to a stream: `--color always|never`, or
+/// with `auto` when the stream is a terminal and `NO_COLOR` is unset.
+fn colored(is_terminal: bool) -> bool {
+    match COLOR.get().copied().unwrap_or(ColorWhen::Auto) {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+/// Whether stdout gets colour (`msbc diff`).
+fn stdout_colored() -> bool {
+    colored(std::io::stdout().is_terminal())
+}
+
 fn style() -> Style {
-    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+    if colored(std::io::stderr().is_terminal()) {
         Style::Color
     } else {
         Style::Plain
     }
+}
+
+fn completions_cmd(a: &args::CompletionsArgs) -> CliResult {
+    use clap::CommandFactory;
+    let mut script = Vec::new();
+    clap_complete::generate(a.shell, &mut Cli::command(), "msbc", &mut script);
+    out::stdout_bytes(&script)?;
+    Ok(OK)
 }
 
 /// Prints diagnostics rustc-style to stderr, with a summary line.
@@ -280,12 +393,8 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
                 .to_string(),
         );
     }
-    if let Some(p) = &a.platform
-        && !is_platform(p)
-    {
-        return Err(format!(
-            "invalid --platform `{p}`: expected os/arch or os/arch/variant, e.g. linux/arm64"
-        ));
+    if let Some(p) = &a.platform {
+        crate::syntax::platform::check_flag(p)?;
     }
     if a.all {
         return fleet::compile(a, emit);
@@ -330,7 +439,21 @@ fn compile_cmd(a: &CompileArgs) -> CliResult {
         platform: a.platform.clone(),
         no_syntax: a.syntax.is_some(),
     };
-    let output = compile::emit(model, &selection, emit, &spec.name).map_err(|e| e.to_string())?;
+    // The LLB emits start each stage from its base image's config.
+    let configs =
+        if matches!(emit, Emit::Llb | Emit::LlbJson | Emit::ImageConfig) && !a.no_base_configs {
+            let pulls = compile::pulls(model, &selection).map_err(|e| e.to_string())?;
+            let source = lock::ConfigSource {
+                mirrors: &a.mirrors,
+                offline: a.offline,
+                locked: a.locked,
+            };
+            lock::configs(&pulls, lock.as_ref(), &source)?
+        } else {
+            crate::backend::llb::BaseConfigs::new()
+        };
+    let output = compile::emit_with(model, &selection, emit, &spec.name, &configs)
+        .map_err(|e| e.to_string())?;
     if emit == Emit::Dockerfile
         && let Ok(build) = crate::lower::select(model, &selection)
     {
@@ -402,16 +525,6 @@ fn not_a_spec(file: &Path, spec: &Path, doing: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-fn is_platform(p: &str) -> bool {
-    let parts: Vec<&str> = p.split('/').collect();
-    (2..=3).contains(&parts.len())
-        && parts.iter().all(|s| {
-            !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        })
 }
 
 fn dockerignore_path(file: &Path) -> PathBuf {
@@ -527,19 +640,37 @@ fn explain_cmd(a: &ExplainArgs) -> CliResult {
                 c.summary()
             ));
         }
+        out.push_str("\nImport codes (msbc import):\n\n");
+        for c in ImportCode::ALL {
+            out.push_str(&format!(
+                "  {}  {:<24} {}\n",
+                c.as_str(),
+                c.slug(),
+                import_code_text(*c).0
+            ));
+        }
         out::stdout(&out)?;
         return Ok(OK);
     };
-    match code.parse::<Code>() {
-        Ok(c) => {
+    let import = ImportCode::ALL
+        .iter()
+        .find(|c| c.as_str().eq_ignore_ascii_case(code) || c.slug() == code);
+    match (code.parse::<Code>(), import) {
+        (Ok(c), _) => {
             out::stdout(c.explanation())?;
             Ok(OK)
         }
-        Err(()) => {
+        (Err(()), Some(c)) => {
+            out::stdout(import_code_text(*c).1)?;
+            Ok(OK)
+        }
+        (Err(()), None) => {
             let all: Vec<&str> = Code::ALL
                 .iter()
                 .map(|c| c.as_str())
                 .chain(Code::ALL.iter().map(|c| c.slug()))
+                .chain(ImportCode::ALL.iter().map(|c| c.as_str()))
+                .chain(ImportCode::ALL.iter().map(|c| c.slug()))
                 .collect();
             let hint = match did_you_mean(&code.to_uppercase(), all.iter().copied())
                 .or_else(|| did_you_mean(code, all))
@@ -549,5 +680,42 @@ fn explain_cmd(a: &ExplainArgs) -> CliResult {
             };
             Err(format!("no diagnostic code `{code}`{hint}"))
         }
+    }
+}
+
+/// An import code's one-line summary and long explanation (`msbc explain
+/// I003`): import codes are not spec diagnostics (`crate::import`), but
+/// `msbc import` prints them, so `explain` knows them too.
+fn import_code_text(code: ImportCode) -> (&'static str, &'static str) {
+    match code {
+        ImportCode::UnsupportedInstruction => (
+            "an instruction the spec has no equivalent for (left out)",
+            include_str!("explain/I001.md"),
+        ),
+        ImportCode::UnsupportedFlag => (
+            "a flag or option the spec cannot express (dropped)",
+            include_str!("explain/I002.md"),
+        ),
+        ImportCode::UnmappedVariable => (
+            "a variable that is no declared ARG or earlier ENV (kept literal)",
+            include_str!("explain/I003.md"),
+        ),
+        ImportCode::RemoteAdd => (
+            "ADD of a URL, git repository or archive (left out)",
+            include_str!("explain/I004.md"),
+        ),
+        ImportCode::Approximated => (
+            "written in an equivalent but different form",
+            include_str!("explain/I005.md"),
+        ),
+        ImportCode::NotText => (
+            "the input is not UTF-8 text",
+            include_str!("explain/I101.md"),
+        ),
+        ImportCode::NotDockerfile => (
+            "the input does not parse as a Dockerfile",
+            include_str!("explain/I102.md"),
+        ),
+        ImportCode::NoStage => ("the input has no FROM", include_str!("explain/I103.md")),
     }
 }

@@ -22,7 +22,7 @@ pub use summary::{
 pub use text::{op_changes, unified};
 
 use crate::backend::dockerfile::render_step;
-use crate::ir::{Base, Build, Stage, StageKind, StepKind, Word, WordPart};
+use crate::ir::{Base, Build, Stage, StageKind, StepKind, Word};
 use std::fmt::Write;
 use steps::{first_cache_change, in_cache_chain, step_changes};
 
@@ -35,34 +35,17 @@ fn kind_name(kind: StageKind) -> &'static str {
 
 /// A word as written in a Dockerfile (`${NAME}` kept).
 pub fn word_text(w: &Word) -> String {
-    w.0.iter()
-        .map(|p| match p {
-            WordPart::Text { text } => text.clone(),
-            WordPart::Var {
-                name,
-                default: None,
-                ..
-            } => format!("${{{name}}}"),
-            WordPart::Var {
-                name,
-                default: Some(d),
-                ..
-            } => format!("${{{name}:-{d}}}"),
-        })
-        .collect()
+    w.to_string()
 }
 
-/// A word with args replaced by their defaults (what the build pulls).
+/// A word with args replaced by their defaults (what the build pulls); a
+/// part known only at build time stays as written.
 fn resolved(build: &Build, w: &Word) -> String {
     w.0.iter()
-        .map(|p| match p {
-            WordPart::Text { text } => text.clone(),
-            WordPart::Var { name, default, .. } => {
-                match build.arg(name).and_then(|a| a.default.clone()) {
-                    Some(v) => v,
-                    None => default.clone().unwrap_or_else(|| format!("${{{name}}}")),
-                }
-            }
+        .map(|p| {
+            let part = Word(vec![p.clone()]);
+            part.resolve_args(&build.args)
+                .unwrap_or_else(|| part.to_string())
         })
         .collect()
 }

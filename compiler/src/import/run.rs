@@ -331,17 +331,7 @@ pub(super) fn continuations_join(lines: &str) -> bool {
 
 /// `/a/./b/../c/` → `/a/c`, as BuildKit resolves a relative mount target.
 pub(super) fn clean_path(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
+    crate::paths::rooted(path)
 }
 
 /// CSV fields as BuildKit's `csvvalue` splits a `--mount` value.

@@ -1,11 +1,12 @@
 //! Best-practice warnings. They never change the exit code unless the user
 //! asks (`--deny-warnings`).
 
+use super::queries::{effective_user, image_refs, is_root, user_for_base};
 use super::steps::{script_mentions, step_arg_uses};
 use super::{Model, PLATFORM_ARGS};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::ir::{Base, StageId, StepKind};
-use crate::syntax::ast::{self, Document, Interp, StageDecl, StageKind, Stored};
+use crate::ir::{Base, StepKind};
+use crate::syntax::ast::{Document, StageDecl, StageKind, Stored};
 use crate::syntax::image_ref;
 
 pub(super) fn run(doc: &Document, decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
@@ -14,43 +15,6 @@ pub(super) fn run(doc: &Document, decls: &[StageDecl], model: &Model, diags: &mu
     secrets_in_env(doc, decls, diags);
     unused_args(doc, model, diags);
     unused_stages(decls, model, diags);
-}
-
-/// The stages of `i`'s `from=` chain, itself first (cycle-safe).
-pub(super) fn chain(i: usize, model: &Model) -> Vec<usize> {
-    let mut out = vec![i];
-    while let Base::Stage(StageId(b)) = model.stages[*out.last().unwrap_or(&i)].base {
-        if out.contains(&b) {
-            break;
-        }
-        out.push(b);
-    }
-    out
-}
-
-/// The `user` in effect at the end of stage `i`, if its chain sets one.
-pub(super) fn effective_user<'a>(
-    i: usize,
-    decls: &'a [StageDecl],
-    model: &Model,
-) -> Option<&'a Interp> {
-    chain(i, model).into_iter().find_map(|s| {
-        decls[s].steps.iter().rev().find_map(|st| {
-            st.kind.stored().into_iter().rev().find_map(|v| match v {
-                Stored::User(u) => Some(u),
-                Stored::Env(..)
-                | Stored::Label(..)
-                | Stored::Workdir(_)
-                | Stored::Volume(_)
-                | Stored::Fixed => None,
-            })
-        })
-    })
-}
-
-/// Whether a user value names root (`root`, `0`, `root:...`, `0:...`).
-pub(super) fn is_root(user: &Interp) -> bool {
-    matches!(user.raw.value.split(':').next(), Some("root" | "0"))
 }
 
 /// W0001: an image whose effective user is root, or unknown because no
@@ -64,7 +28,7 @@ fn root_user(decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
             None => diags.push(
                 Diagnostic::new(Code::RootUser, format!("image `{}` does not set a user", decl.name.name))
                     .label(decl.name.span, "runs as the base image's user, often root")
-                    .help("add `user \"nonroot\"` (or a numeric id such as `user \"10001\"`)"),
+                    .help(format!("add {}", user_for_base(i, model))),
             ),
             Some(u) if is_root(u) => diags.push(
                 Diagnostic::new(Code::RootUser, format!("image `{}` runs as root", decl.name.name))
@@ -76,26 +40,28 @@ fn root_user(decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
     }
 }
 
-/// Every image reference of the spec (toolchains, `from=`, `copy from=`,
-/// `bind from=`) that is not a stage name, with its default resolution
-/// (args replaced by their defaults; `None` when an arg has none).
-pub(super) fn image_refs<'a>(
-    doc: &'a Document,
-    decls: &'a [StageDecl],
-) -> Vec<(&'a Interp, Option<String>)> {
-    let stage_names: Vec<&str> = decls.iter().map(|d| d.name.name.as_str()).collect();
-    let mut refs: Vec<&Interp> = doc.toolchains.iter().map(|t| &t.image).collect();
-    for d in decls {
-        refs.extend(d.from.iter());
-        for step in &d.steps {
-            refs.extend(step.kind.references());
-        }
-    }
-    refs.into_iter()
-        .filter(|r| !stage_names.contains(&r.raw.value.as_str()))
-        .map(|r| (r, with_defaults(r, doc).filter(|s| s != "scratch")))
-        .filter(|(r, resolved)| r.raw.value != "scratch" && resolved.as_deref() != Some("scratch"))
-        .collect()
+/// An example version tag of image `name` (its repository path) for W0002.
+fn example_tag(path: &str) -> Option<&'static str> {
+    let name = path.strip_prefix("library/").unwrap_or(path);
+    Some(match name {
+        "alpine" => "3.20",
+        "debian" => "bookworm-slim",
+        "ubuntu" => "24.04",
+        "busybox" => "1.37",
+        "golang" => "1.23-bookworm",
+        "node" => "22-bookworm-slim",
+        "python" => "3.12-slim-bookworm",
+        "eclipse-temurin" => "21-jre",
+        "maven" => "3.9.9-eclipse-temurin-21",
+        "gradle" => "8.10.2-jdk21",
+        "nginx" => "1.27-alpine",
+        "redis" => "7.4-alpine",
+        "postgres" => "16-alpine",
+        "rust" => "1.83-slim-bookworm",
+        "ruby" => "3.3-slim-bookworm",
+        "dotnet/sdk" | "dotnet/aspnet" | "dotnet/runtime" | "dotnet/runtime-deps" => "8.0",
+        _ => return None,
+    })
 }
 
 /// W0002: base images that float (`latest` or no tag and no digest),
@@ -114,34 +80,30 @@ fn mutable_tags(doc: &Document, decls: &[StageDecl], diags: &mut Diagnostics) {
             Some(_) => continue,
             None => format!("`{text}` has no tag, so it pulls `latest`"),
         };
+        let name = match &image.domain {
+            Some(d) => format!("{d}/{}", image.path),
+            None => image
+                .path
+                .strip_prefix("library/")
+                .unwrap_or(&image.path)
+                .to_string(),
+        };
+        let help = if image.path.starts_with("distroless/") {
+            format!(
+                "distroless images have no version tags: pin a digest (`{name}:nonroot@sha256:...`)"
+            )
+        } else {
+            let tag = example_tag(&image.path).unwrap_or("<version>");
+            format!(
+                "pin a version tag of `{name}` (e.g. `{name}:{tag}`), ideally with a digest (`@sha256:...`)"
+            )
+        };
         diags.push(
             Diagnostic::new(Code::MutableTag, message)
                 .label(r.raw.span, "moves whenever the image is republished")
-                .help("pin a version tag (e.g. `:1.23-bookworm`), ideally with a digest (`@sha256:...`)"),
+                .help(help),
         );
     }
-}
-
-fn with_defaults(value: &Interp, doc: &Document) -> Option<String> {
-    let mut out = String::new();
-    for part in &value.parts {
-        match part {
-            ast::Part::Lit(s) => out.push_str(s),
-            ast::Part::Var { name, default, .. } => {
-                let arg_default = doc
-                    .args
-                    .iter()
-                    .find(|a| &a.name.name == name)
-                    .and_then(|a| a.default.as_ref());
-                out.push_str(
-                    arg_default
-                        .map(|d| d.value.as_str())
-                        .or(default.as_deref())?,
-                );
-            }
-        }
-    }
-    Some(out)
 }
 
 const SECRET_WORDS: &[&str] = &[
@@ -385,6 +347,69 @@ fn unused_stages(decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::credential_kind;
+
+    fn helps(spec: &str, code: &str) -> Vec<String> {
+        crate::compile::check(spec.as_bytes())
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.to_string() == code)
+            .filter_map(|d| d.help.clone())
+            .collect()
+    }
+
+    /// W0001 suggests a user the base image has, or a numeric id: alpine
+    /// and python have no `nonroot` user (the container would not start).
+    #[test]
+    fn w0001_suggests_a_user_that_exists_on_the_base() {
+        let spec =
+            |from: &str| format!("msbc 1\nimage app from=\"{from}\" {{\n    cmd \"/app\"\n}}\n");
+        for from in ["alpine:3.20", "python:3.12-slim", "debian:bookworm-slim"] {
+            let h = helps(&spec(from), "W0001");
+            assert_eq!(h.len(), 1, "{from}: {h:?}");
+            assert!(!h[0].contains("nonroot"), "{from}: {h:?}");
+            assert!(h[0].contains("user \"10001\""), "{from}: {h:?}");
+        }
+        let h = helps(&spec("gcr.io/distroless/static-debian12:nonroot"), "W0001");
+        assert!(h[0].contains("user \"nonroot\""), "{h:?}");
+        let h = helps(&spec("node:22-bookworm-slim"), "W0001");
+        assert!(h[0].contains("user \"node\""), "{h:?}");
+        // Through a stage chain: the base of the first stage counts.
+        let chained = "msbc 1\nstage base from=\"gcr.io/distroless/base-debian12:nonroot\"\nimage app from=base {\n    cmd \"/app\"\n}\n";
+        assert!(helps(chained, "W0001")[0].contains("nonroot"));
+    }
+
+    /// W0002 suggests a tag of the image in question.
+    #[test]
+    fn w0002_suggests_a_tag_of_that_image() {
+        let spec =
+            |from: &str| format!("msbc 1\nimage app from=\"{from}\" {{\n    user \"10001\"\n}}\n");
+        let h = helps(&spec("alpine:latest"), "W0002");
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert!(h[0].contains("`alpine:3.20`"), "{h:?}");
+        assert!(!h[0].contains("bookworm"), "{h:?}");
+        let h = helps(&spec("python:latest"), "W0002");
+        assert!(h[0].contains("`python:3.12"), "{h:?}");
+        let h = helps(&spec("registry.example.com/team/svc:latest"), "W0002");
+        assert!(
+            h[0].contains("`registry.example.com/team/svc:<version>`"),
+            "{h:?}"
+        );
+    }
+
+    /// `${V:-x}` with `arg V ""` pulls `x`, as the LLB backend resolves it
+    /// (BuildKit takes the default of an empty value): W0002 judges that.
+    #[test]
+    fn image_refs_resolve_as_the_build_does() {
+        let spec =
+            "msbc 1\narg V \"\"\nimage app from=\"alpine:${V:-latest}\" {\n    user \"10001\"\n}\n";
+        let checked = crate::compile::check(spec.as_bytes());
+        let codes: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect();
+        assert_eq!(codes, ["W0002"], "{:?}", checked.diagnostics);
+    }
 
     #[test]
     fn credential_looking_values() {

@@ -9,6 +9,7 @@
 mod lints;
 mod names;
 mod policy;
+mod queries;
 mod secrets;
 mod select;
 mod steps;
@@ -126,9 +127,9 @@ pub fn lower(
     Some(model)
 }
 
-/// The spec's image references, in the order `lints::image_refs` finds them.
+/// The spec's image references, in the order `queries::image_refs` finds them.
 fn image_uses(doc: &Document, decls: &[StageDecl], map: &SourceMap) -> Vec<ImageUse> {
-    lints::image_refs(doc, decls)
+    queries::image_refs(doc, decls)
         .into_iter()
         .map(|(r, _)| {
             let (span, chain) = map.to_user(r.raw.span);

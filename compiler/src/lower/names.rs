@@ -299,7 +299,7 @@ pub(super) fn check_cycles(decls: &[StageDecl], stages: &[ir::Stage], diags: &mu
 /// preset's `version`): each is checked again with the defaults filled in,
 /// which is what the build pulls (and what the LLB backend checks).
 pub fn check_resolved_image_refs(doc: &Document, decls: &[StageDecl], diags: &mut Diagnostics) {
-    for (r, resolved) in super::lints::image_refs(doc, decls) {
+    for (r, resolved) in super::queries::image_refs(doc, decls) {
         let Some(text) = resolved else {
             continue;
         };

@@ -2,7 +2,7 @@
 //! its templates. Unlike lints they are errors, at the offending line.
 
 use super::Model;
-use super::lints::{chain, effective_user, image_refs, is_root};
+use super::queries::{chain, effective_user, image_refs, is_root, user_for_base};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::syntax::ast::{Document, PolicyDecl, StageDecl, StageKind, Stored};
 use crate::syntax::image_ref;
@@ -91,7 +91,7 @@ fn root(policy: &PolicyDecl, decls: &[StageDecl], model: &Model, diags: &mut Dia
             )
             .label(span, why)
             .label(policy.span, "the policy forbids root")
-            .help("add `user \"nonroot\"` or a numeric id such as `user \"10001\"`"),
+            .help(format!("add {}", user_for_base(i, model))),
         );
     }
 }

@@ -5,7 +5,7 @@
 //! (so it would be passed with `--build-arg`, recorded in the history).
 
 use super::Model;
-use super::lints::chain;
+use super::queries::chain;
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::syntax::ast::{self, Document, StageDecl};
 

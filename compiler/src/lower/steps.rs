@@ -6,6 +6,7 @@ use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::ir::{
     self, Base, CopyFrom, Mount, MountFrom, StageId, StepKind, VarSource, Word, WordPart,
 };
+use crate::paths::rooted as normalize_path;
 use crate::syntax::ast::{self, Interp, Part, StageDecl, StageKind};
 
 /// What a step can see from the steps and stages before it.
@@ -547,21 +548,6 @@ impl Ctx<'_, '_> {
             mounts,
         }
     }
-}
-
-/// `/a/./b/../c/` → `/a/c` (lexically, as BuildKit cleans paths).
-fn normalize_path(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
 }
 
 fn strings(values: &[ast::Str]) -> Vec<String> {

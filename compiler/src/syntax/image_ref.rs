@@ -40,33 +40,6 @@ pub struct ImageRef {
     pub digest: Option<String>,
 }
 
-impl ImageRef {
-    /// The fully qualified form BuildKit uses: `docker.io/library/alpine:latest`.
-    /// Only meaningful once interpolations are resolved.
-    pub fn normalized(&self) -> String {
-        let domain = self.domain.as_deref().unwrap_or("docker.io");
-        let path = if domain == "docker.io" && !self.path.contains('/') {
-            format!("library/{}", self.path)
-        } else {
-            self.path.clone()
-        };
-        let mut out = format!("{domain}/{path}");
-        match (&self.tag, &self.digest) {
-            (Some(t), _) => {
-                out.push(':');
-                out.push_str(t);
-            }
-            (None, None) => out.push_str(":latest"),
-            (None, Some(_)) => {}
-        }
-        if let Some(d) = &self.digest {
-            out.push('@');
-            out.push_str(d);
-        }
-        out
-    }
-}
-
 /// Parses `raw` (interpolations allowed in every part).
 pub fn parse(raw: &Str) -> Result<ImageRef, Diagnostic> {
     let text = raw.value.as_str();
@@ -156,26 +129,6 @@ mod tests {
         assert!(r.digest.is_some() && r.tag.is_none());
         let r = p("library/golang:${GO_VERSION}-bookworm").expect("ok");
         assert_eq!((r.domain, r.path.as_str()), (None, "library/golang"));
-    }
-
-    #[test]
-    fn normalizes_like_docker() {
-        assert_eq!(
-            p("alpine").expect("ok").normalized(),
-            "docker.io/library/alpine:latest"
-        );
-        assert_eq!(
-            p("golang:1.23").expect("ok").normalized(),
-            "docker.io/library/golang:1.23"
-        );
-        assert_eq!(
-            p("bitnami/redis:7").expect("ok").normalized(),
-            "docker.io/bitnami/redis:7"
-        );
-        assert_eq!(
-            p("ghcr.io/a/b:1").expect("ok").normalized(),
-            "ghcr.io/a/b:1"
-        );
     }
 
     #[test]

@@ -71,18 +71,6 @@ pub fn parse(raw: &Str) -> Result<Interp, Diagnostic> {
     })
 }
 
-/// A value that is not interpolated (a plain literal).
-pub fn literal(raw: &Str) -> Interp {
-    Interp {
-        raw: raw.clone(),
-        parts: if raw.value.is_empty() {
-            Vec::new()
-        } else {
-            vec![Part::Lit(raw.value.clone())]
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,9 @@ pub mod port;
 mod reader;
 mod walk;
 
-pub use walk::{STEPS, SUPPORTED_VERSIONS, TOP_LEVEL, to_stage_name};
+pub use walk::to_stage_name;
+#[cfg(test)]
+pub use walk::{Place, node_names};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use ast::Document;

@@ -3,12 +3,10 @@
 //! JSON with Docker's extensions: Healthcheck, Shell, StopSignal).
 //!
 //! LLB does not carry it: BuildKit's frontend reads the base image's config
-//! and merges the Dockerfile's instructions into it. msbc cannot fetch a
-//! base image's config offline, so the env starts from `PATH` (the default
-//! below, as BuildKit sets when an image has none) and the spec's own
-//! settings; the base image's other env, its working directory, user,
-//! entrypoint and labels are not carried over. A spec that needs one of
-//! them in the final image states it (`env`, `workdir`, `user`, ...).
+//! and merges the Dockerfile's instructions into it; so does this, from the
+//! [`BaseConfig`] the caller gave ([`ImageConfig::from_base`]). Without
+//! one, the env starts from `PATH` (the default below, as BuildKit sets when
+//! an image has none) and the spec's own settings.
 
 use super::base::BaseConfig;
 use super::platform::Platform;

@@ -12,7 +12,7 @@ use super::reference;
 use super::{Error, Options};
 use crate::ir::{
     self, Base, Build, CopyFrom, DEFAULT_SHELL, Mount, MountFrom, Network, Sharing, Stage, StageId,
-    StepKind, VarSource, Word, WordPart,
+    StepKind, VarSource, Word,
 };
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -402,36 +402,18 @@ impl<'a> Lowering<'a> {
     /// Resolves `word` in a stage (`env`: its environment) or, with `None`,
     /// in the global scope of image references and platforms.
     fn resolve(&self, word: &Word, env: Option<&State>, line: usize) -> Result<String, Error> {
-        let mut out = String::new();
-        for part in &word.0 {
-            match part {
-                WordPart::Text { text } => out.push_str(text),
-                WordPart::Var {
-                    name,
-                    default,
-                    source,
-                } => {
-                    let value = match env.and_then(|s| s.get_env(name)) {
-                        Some(v) => Some(v.to_string()),
-                        None => match source {
-                            VarSource::Platform => self.platforms.get(name),
-                            VarSource::Arg => match (default, self.build.arg(name)) {
-                                (Some(_), Some(a)) => a.default.clone(),
-                                _ => Some(self.arg_value(name, line)?),
-                            },
-                            VarSource::Env => None,
-                        },
-                    };
-                    match (value, default) {
-                        (Some(v), Some(d)) if v.is_empty() => out.push_str(d),
-                        (Some(v), _) => out.push_str(&v),
-                        (None, Some(d)) => out.push_str(d),
-                        (None, None) => {}
-                    }
-                }
+        // An unset variable expands to nothing, as in BuildKit.
+        let text = word.try_resolve(|name, source| {
+            if let Some(v) = env.and_then(|s| s.get_env(name)) {
+                return Ok(Some(v.to_string()));
             }
-        }
-        Ok(out)
+            match source {
+                VarSource::Platform => Ok(Some(self.platforms.get(name).unwrap_or_default())),
+                VarSource::Arg => self.arg_value(name, line).map(Some),
+                VarSource::Env => Ok(Some(String::new())),
+            }
+        })?;
+        Ok(text.unwrap_or_default())
     }
 
     fn stage_platform(&self, stage: &Stage) -> Result<Platform, Error> {

@@ -38,7 +38,7 @@ mod base;
 mod config;
 mod dump;
 mod lower;
-mod paths;
+use crate::paths;
 pub mod pb;
 mod platform;
 mod reference;
@@ -49,8 +49,19 @@ use std::fmt;
 
 pub use base::{BaseConfig, BaseConfigs, ConfigError, Pull};
 pub use config::DEFAULT_PATH;
+/// The config types a [`BaseConfig`] holds.
+pub mod config_types {
+    pub use super::config::HealthConfig;
+}
 pub use lower::digest;
 pub use platform::DEFAULT as DEFAULT_PLATFORM;
+pub use reference::normalize as normalize_reference;
+
+/// `os/arch[/variant]` normalized as containerd does (the form of
+/// [`Pull::platform`]): `linux/aarch64` → `linux/arm64`.
+pub fn normalize_platform(text: &str) -> Result<String, String> {
+    platform::Platform::parse(text).map(|p| p.format())
+}
 
 /// What the backend needs besides the IR.
 #[derive(Debug, Clone, Default)]

@@ -1,6 +1,14 @@
 //! POSIX path handling with the semantics of Go's `path` package and
 //! BuildKit's path normalization, so COPY sources, destinations, WORKDIR
-//! and mount targets end up where the Dockerfile frontend puts them.
+//! and mount targets end up where the Dockerfile frontend puts them. The
+//! one path-cleaning module: `lower` (E0207, workdirs), the LLB backend
+//! (and `import`) use it.
+
+/// `p` as a cleaned absolute path: `/a/./b/../c/` → `/a/c`, `a` → `/a`,
+/// `/..` → `/` (lexically, as BuildKit cleans a mount target).
+pub fn rooted(p: &str) -> String {
+    clean(&format!("/{p}"))
+}
 
 /// Go's `path.Clean`: the shortest equivalent path, lexically.
 pub fn clean(p: &str) -> String {

@@ -1,0 +1,674 @@
+//! A registry client (HTTP API v2 over `ureq`) for `msbc lock` and the LLB
+//! emits of `msbc compile`: a tag's digest, and an image's config for one
+//! platform (the image index → the platform's manifest → its config blob).
+//!
+//! - Registries on loopback (`localhost`, `127.0.0.1`, `[::1]`) are spoken
+//!   to over plain HTTP and without a proxy; all others over HTTPS.
+//! - A `401` with `WWW-Authenticate: Bearer realm=...` gets a token from the
+//!   realm (anonymous, or with the credential `~/.docker/config.json` has
+//!   for the host: its `auths.<host>.auth`); `Basic` challenges are answered
+//!   with that credential.
+//! - Mirrors, as buildkitd's config has them: `docker.io=127.0.0.1:5000`
+//!   (`--mirror`, repeatable, and `MSBC_REGISTRY_MIRRORS`, comma-separated)
+//!   are tried in order before the registry itself, with the same
+//!   repository path.
+//! - Everything fetched by digest (manifests, config blobs) is checked
+//!   against its digest and cached under the user's cache directory
+//!   (`$MSBC_CACHE_DIR`, else `$XDG_CACHE_HOME/msbc`, else
+//!   `~/.cache/msbc`), so a pinned image needs no network the next time.
+
+use crate::backend::llb::{BaseConfig, normalize_platform};
+use crate::lock;
+use crate::syntax::image_ref;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What a registry may answer for a tag: multi-platform lists first, so a
+/// multi-platform tag resolves to its index (as `docker pull` pins it).
+const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
+application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.oci.image.manifest.v1+json, \
+application/vnd.docker.distribution.manifest.v2+json";
+
+/// Manifests and configs are small; refuse to read more than this.
+const MAX_BODY: u64 = 4 << 20;
+
+/// `--mirror REGISTRY=MIRROR`: `docker.io=127.0.0.1:5000`.
+pub(super) fn parse_mirror(s: &str) -> Result<(String, String), String> {
+    let (from, to) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not REGISTRY=MIRROR (e.g. docker.io=127.0.0.1:5000)"))?;
+    let clean = |h: &str| {
+        h.trim()
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string()
+    };
+    let (from, to) = (clean(from), clean(to));
+    let host_ok = |h: &str| {
+        !h.is_empty()
+            && h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+    };
+    if !host_ok(&from) || !host_ok(&to) {
+        return Err(format!(
+            "`{s}` is not REGISTRY=MIRROR (e.g. docker.io=127.0.0.1:5000)"
+        ));
+    }
+    Ok((canonical_host(&from), to))
+}
+
+/// The mirrors of `--mirror` flags, then of `MSBC_REGISTRY_MIRRORS`.
+pub(super) fn mirrors(flags: &[(String, String)]) -> Result<Vec<(String, String)>, String> {
+    let mut out = flags.to_vec();
+    if let Ok(env) = std::env::var("MSBC_REGISTRY_MIRRORS") {
+        for pair in env.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            out.push(parse_mirror(pair).map_err(|e| format!("MSBC_REGISTRY_MIRRORS: {e}"))?);
+        }
+    }
+    Ok(out)
+}
+
+/// `docker.io` for Docker Hub's names.
+fn canonical_host(host: &str) -> String {
+    match host {
+        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
+            "docker.io".to_string()
+        }
+        h => h.to_string(),
+    }
+}
+
+/// Where a reference's manifests are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Location {
+    /// `docker.io`, `gcr.io`, `127.0.0.1:5000`.
+    pub host: String,
+    pub repository: String,
+    pub tag: String,
+    pub digest: Option<String>,
+}
+
+pub(super) fn locate(reference: &str) -> Result<Location, String> {
+    let image = image_ref::parse_plain(reference).ok_or("not an image reference")?;
+    let host = canonical_host(image.domain.as_deref().unwrap_or("docker.io"));
+    let repository = if host == "docker.io" && !image.path.contains('/') {
+        format!("library/{}", image.path)
+    } else {
+        image.path
+    };
+    Ok(Location {
+        host,
+        repository,
+        tag: image.tag.unwrap_or_else(|| "latest".to_string()),
+        digest: image.digest,
+    })
+}
+
+/// The URL base of a registry host.
+fn base_url(host: &str) -> String {
+    let api = if host == "docker.io" {
+        "registry-1.docker.io"
+    } else {
+        host
+    };
+    let scheme = if is_loopback(api) { "http" } else { "https" };
+    format!("{scheme}://{api}")
+}
+
+/// `localhost`, `127.x.x.x` or `[::1]`, with or without a port.
+pub(super) fn is_loopback(host: &str) -> bool {
+    let name = if host.starts_with('[') {
+        host.split(']')
+            .next()
+            .map(|h| format!("{h}]"))
+            .unwrap_or_default()
+    } else {
+        host.split(':').next().unwrap_or_default().to_string()
+    };
+    name == "localhost"
+        || name == "[::1]"
+        || (name.starts_with("127.") && name.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    format!("sha256:{:x}", Sha256::digest(bytes))
+}
+
+/// The content-addressed cache of manifests and config blobs.
+struct Cache {
+    dir: Option<PathBuf>,
+}
+
+impl Cache {
+    fn new() -> Cache {
+        let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+        let dir = env("MSBC_CACHE_DIR")
+            .map(PathBuf::from)
+            .or_else(|| env("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("msbc")))
+            .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".cache").join("msbc")));
+        Cache {
+            dir: dir.map(|d| d.join("registry")),
+        }
+    }
+
+    fn path(&self, digest: &str) -> Option<PathBuf> {
+        let (alg, hex) = digest.split_once(':')?;
+        Some(self.dir.as_ref()?.join(alg).join(hex))
+    }
+
+    /// The bytes cached for `digest`, if they still match it.
+    fn get(&self, digest: &str) -> Option<Vec<u8>> {
+        let bytes = std::fs::read(self.path(digest)?).ok()?;
+        (sha256(&bytes) == digest).then_some(bytes)
+    }
+
+    /// Best effort: a cache that cannot be written is no error.
+    fn put(&self, digest: &str, bytes: &[u8]) {
+        let Some(path) = self.path(digest) else {
+            return;
+        };
+        let Some(parent) = path.parent() else {
+            return;
+        };
+        if std::fs::create_dir_all(parent).is_err() {
+            return;
+        }
+        let tmp = parent.join(format!(".{}.tmp", std::process::id()));
+        if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &path).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}
+
+/// Credentials from `~/.docker/config.json` (`$DOCKER_CONFIG/config.json`):
+/// host → the `auth` value (base64 of `user:password`).
+fn docker_credentials() -> HashMap<String, String> {
+    let dir = std::env::var_os("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")));
+    let Some(text) = dir.and_then(|d| std::fs::read_to_string(d.join("config.json")).ok()) else {
+        return HashMap::new();
+    };
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return HashMap::new();
+    };
+    let mut out = HashMap::new();
+    if let Some(auths) = json["auths"].as_object() {
+        for (key, value) in auths {
+            if let Some(auth) = value["auth"].as_str().filter(|a| !a.is_empty()) {
+                let host = key
+                    .trim_start_matches("https://")
+                    .trim_start_matches("http://")
+                    .split('/')
+                    .next()
+                    .unwrap_or_default();
+                out.insert(canonical_host(host), auth.to_string());
+            }
+        }
+    }
+    out
+}
+
+pub(super) struct Registry {
+    /// HTTPS, through the environment's proxy if any.
+    remote: ureq::Agent,
+    /// Plain HTTP to loopback, never through a proxy.
+    local: ureq::Agent,
+    /// Bearer tokens by realm URL and scope.
+    tokens: HashMap<String, String>,
+    /// The `Authorization` that worked, by host and scope.
+    authorizations: HashMap<String, String>,
+    /// registry host → mirror hosts, in order.
+    mirrors: Vec<(String, String)>,
+    credentials: HashMap<String, String>,
+    cache: Cache,
+    /// Only the cache: no request is made.
+    offline: bool,
+    /// Whether anything came over the network (for the stderr note).
+    pub fetched: bool,
+}
+
+impl Registry {
+    pub(super) fn new(mirrors: Vec<(String, String)>, offline: bool) -> Registry {
+        let config = || {
+            ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs(30)))
+                .user_agent(concat!("msbc/", env!("CARGO_PKG_VERSION")))
+        };
+        Registry {
+            remote: config().build().into(),
+            local: config().proxy(None).build().into(),
+            tokens: HashMap::new(),
+            authorizations: HashMap::new(),
+            mirrors,
+            credentials: docker_credentials(),
+            cache: Cache::new(),
+            offline,
+            fetched: false,
+        }
+    }
+
+    /// Where fetched manifests and configs are kept.
+    pub(super) fn cache_dir(&self) -> Option<&std::path::Path> {
+        self.cache.dir.as_deref()
+    }
+
+    /// The hosts to ask for `host`'s images: its mirrors, then itself.
+    fn hosts(&self, host: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .mirrors
+            .iter()
+            .filter(|(from, _)| from == host)
+            .map(|(_, to)| to.clone())
+            .collect();
+        out.push(host.to_string());
+        out
+    }
+
+    /// The digest `reference`'s tag points at (its own digest if pinned).
+    pub(super) fn digest(&mut self, reference: &str) -> Result<String, String> {
+        let at = locate(reference)?;
+        if let Some(d) = &at.digest {
+            return Ok(d.clone());
+        }
+        self.first(&at, |r, host| r.tag_digest(host, &at))
+    }
+
+    /// The config of `reference` for `platform` (`linux/amd64`); its
+    /// `digest` is the manifest the reference resolves to.
+    pub(super) fn config(&mut self, reference: &str, platform: &str) -> Result<BaseConfig, String> {
+        let at = locate(reference)?;
+        let top = match &at.digest {
+            Some(d) => d.clone(),
+            None => self.first(&at, |r, host| r.tag_digest(host, &at))?,
+        };
+        let index = self.manifest(&at, &top)?;
+        let json: serde_json::Value = serde_json::from_slice(&index)
+            .map_err(|e| format!("manifest {top} is not JSON: {e}"))?;
+        let manifest = match json["manifests"].as_array() {
+            Some(entries) => {
+                let wanted = normalize_platform(platform)?;
+                let entry = entries.iter().find(|m| {
+                    let p = &m["platform"];
+                    let text = format!(
+                        "{}/{}{}",
+                        p["os"].as_str().unwrap_or_default(),
+                        p["architecture"].as_str().unwrap_or_default(),
+                        p["variant"]
+                            .as_str()
+                            .filter(|v| !v.is_empty())
+                            .map(|v| format!("/{v}"))
+                            .unwrap_or_default()
+                    );
+                    normalize_platform(&text).is_ok_and(|t| t == wanted)
+                });
+                let Some(digest) = entry.and_then(|m| m["digest"].as_str()) else {
+                    let have: Vec<String> = entries
+                        .iter()
+                        .filter_map(|m| {
+                            let p = &m["platform"];
+                            Some(format!(
+                                "{}/{}",
+                                p["os"].as_str()?,
+                                p["architecture"].as_str()?
+                            ))
+                        })
+                        .collect();
+                    return Err(format!(
+                        "the image has no manifest for {platform} (it has: {})",
+                        if have.is_empty() {
+                            "none".to_string()
+                        } else {
+                            have.join(", ")
+                        }
+                    ));
+                };
+                let digest = digest.to_string();
+                let m = self.manifest(&at, &digest)?;
+                serde_json::from_slice::<serde_json::Value>(&m)
+                    .map_err(|e| format!("manifest {digest} is not JSON: {e}"))?
+            }
+            None => json,
+        };
+        let config_digest = manifest["config"]["digest"]
+            .as_str()
+            .filter(|d| lock::is_digest(d))
+            .ok_or("the manifest names no config blob")?
+            .to_string();
+        let blob = match self.cache.get(&config_digest) {
+            Some(b) => b,
+            None => {
+                let path = format!("blobs/{config_digest}");
+                let b = self.first(&at, |r, host| r.fetch(host, &at, &path, &config_digest))?;
+                self.cache.put(&config_digest, &b);
+                b
+            }
+        };
+        let mut config = BaseConfig::from_json(&blob)
+            .map_err(|e| format!("config blob {config_digest}: {e}"))?;
+        config.digest = Some(top);
+        Ok(config)
+    }
+
+    /// A manifest's body by digest, from the cache or the registry (checked).
+    fn manifest(&mut self, at: &Location, digest: &str) -> Result<Vec<u8>, String> {
+        if let Some(body) = self.cache.get(digest) {
+            return Ok(body);
+        }
+        let path = format!("manifests/{digest}");
+        let body = self.first(at, |r, host| r.fetch(host, at, &path, digest))?;
+        self.cache.put(digest, &body);
+        Ok(body)
+    }
+
+    /// `f` on each host for `at` (mirrors first); the first success, or
+    /// every host's error.
+    fn first<T>(
+        &mut self,
+        at: &Location,
+        mut f: impl FnMut(&mut Registry, &str) -> Result<T, String>,
+    ) -> Result<T, String> {
+        if self.offline {
+            return Err("not in the cache, and --offline asks for no network".to_string());
+        }
+        let mut errors = Vec::new();
+        let hosts = self.hosts(&at.host);
+        let many = hosts.len() > 1;
+        for host in hosts {
+            match f(self, &host) {
+                Ok(v) => return Ok(v),
+                Err(e) if many => errors.push(format!("{host}: {e}")),
+                Err(e) => errors.push(e),
+            }
+        }
+        Err(errors.join("; "))
+    }
+
+    /// `GET /v2/<repo>/<path>`, checked against `digest`.
+    fn fetch(
+        &mut self,
+        host: &str,
+        at: &Location,
+        path: &str,
+        digest: &str,
+    ) -> Result<Vec<u8>, String> {
+        let url = format!("{}/v2/{}/{path}", base_url(host), at.repository);
+        let mut response = self.send("GET", &url, host, &at.repository)?;
+        match response.status().as_u16() {
+            200 => {}
+            404 => return Err(format!("{digest} not found in {}", at.repository)),
+            s => return Err(format!("GET {url}: HTTP {s}")),
+        }
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_vec()
+            .map_err(|e| format!("GET {url}: {e}"))?;
+        let got = sha256(&body);
+        if digest.starts_with("sha256:") && got != digest {
+            return Err(format!(
+                "the registry's {path} does not match its digest (got {got})"
+            ));
+        }
+        self.fetched = true;
+        Ok(body)
+    }
+
+    /// The digest of a tag on `host`: `HEAD`, else the sha256 of a `GET`.
+    fn tag_digest(&mut self, host: &str, at: &Location) -> Result<String, String> {
+        let url = format!(
+            "{}/v2/{}/manifests/{}",
+            base_url(host),
+            at.repository,
+            at.tag
+        );
+        for method in ["HEAD", "GET"] {
+            let mut response = self.send(method, &url, host, &at.repository)?;
+            match response.status().as_u16() {
+                200 => {}
+                404 => return Err(format!("no tag `{}` in {}", at.tag, at.repository)),
+                s => return Err(format!("{method} {url}: HTTP {s}")),
+            }
+            self.fetched = true;
+            let header = response
+                .headers()
+                .get("docker-content-digest")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            if let Some(d) = header.filter(|d| lock::is_digest(d)) {
+                return Ok(d);
+            }
+            if method == "GET" {
+                let body = response
+                    .body_mut()
+                    .with_config()
+                    .limit(MAX_BODY)
+                    .read_to_vec()
+                    .map_err(|e| format!("GET {url}: {e}"))?;
+                let d = sha256(&body);
+                self.cache.put(&d, &body);
+                return Ok(d);
+            }
+        }
+        Err(format!("{url}: no digest in the answer"))
+    }
+
+    /// One request, with a token from the registry's auth server when it
+    /// asks for one (`401` + `WWW-Authenticate: Bearer ...`), or the
+    /// host's credential for `Basic`.
+    fn send(
+        &mut self,
+        method: &str,
+        url: &str,
+        host: &str,
+        repository: &str,
+    ) -> Result<ureq::http::Response<ureq::Body>, String> {
+        let local = is_loopback(host);
+        let scope = format!("repository:{repository}:pull");
+        let known = format!("{host} {scope}");
+        let mut authorization: Option<String> = self.authorizations.get(&known).cloned();
+        for _ in 0..2 {
+            let agent = if local { &self.local } else { &self.remote };
+            let mut request = match method {
+                "HEAD" => agent.head(url),
+                _ => agent.get(url),
+            }
+            .header("Accept", ACCEPT);
+            if let Some(a) = &authorization {
+                request = request.header("Authorization", a);
+            }
+            let response = request.call().map_err(|e| format!("{method} {url}: {e}"))?;
+            if response.status().as_u16() != 401 || authorization.is_some() {
+                return Ok(response);
+            }
+            let challenge = response
+                .headers()
+                .get("www-authenticate")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string();
+            let a = self.authorize(&challenge, &scope, host)?;
+            self.authorizations.insert(known.clone(), a.clone());
+            authorization = Some(a);
+        }
+        Err(format!(
+            "{method} {url}: the registry refused the credentials"
+        ))
+    }
+
+    /// The `Authorization` value that answers `challenge`.
+    fn authorize(&mut self, challenge: &str, scope: &str, host: &str) -> Result<String, String> {
+        let credential = self.credentials.get(&canonical_host(host)).cloned();
+        let Some(params) = bearer_params(challenge) else {
+            return match (credential, challenge.trim().get(..6)) {
+                (Some(c), Some(s)) if s.eq_ignore_ascii_case("basic ") => Ok(format!("Basic {c}")),
+                _ => Err(format!(
+                    "the registry needs credentials (`{challenge}`); add them with `docker login {host}`"
+                )),
+            };
+        };
+        let realm = params
+            .get("realm")
+            .ok_or("the registry's challenge names no realm")?;
+        let mut url = format!("{realm}?scope={}", query_escape(scope));
+        if let Some(service) = params.get("service") {
+            url.push_str(&format!("&service={}", query_escape(service)));
+        }
+        if let Some(t) = self.tokens.get(&url) {
+            return Ok(format!("Bearer {t}"));
+        }
+        let realm_host = realm
+            .trim_start_matches("http://")
+            .trim_start_matches("https://")
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        if realm.starts_with("http://") && !is_loopback(realm_host) {
+            return Err(format!(
+                "the token server {realm} is plain HTTP; msbc speaks plain HTTP only to loopback"
+            ));
+        }
+        let agent = if is_loopback(realm_host) {
+            &self.local
+        } else {
+            &self.remote
+        };
+        let mut request = agent.get(&url);
+        if let Some(c) = &credential {
+            request = request.header("Authorization", format!("Basic {c}"));
+        }
+        let mut response = request
+            .call()
+            .map_err(|e| format!("token from {realm}: {e}"))?;
+        if response.status().as_u16() != 200 {
+            return Err(format!(
+                "token from {realm}: HTTP {} (a private image needs credentials: `docker login {host}`)",
+                response.status().as_u16()
+            ));
+        }
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_BODY)
+            .read_to_string()
+            .map_err(|e| format!("token from {realm}: {e}"))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&body).map_err(|e| format!("token from {realm}: {e}"))?;
+        let token = json["token"]
+            .as_str()
+            .or(json["access_token"].as_str())
+            .ok_or_else(|| format!("token from {realm}: no `token` in the answer"))?
+            .to_string();
+        self.tokens.insert(url, token.clone());
+        Ok(format!("Bearer {token}"))
+    }
+}
+
+/// `Bearer realm="...",service="...",scope="..."` as a map.
+fn bearer_params(challenge: &str) -> Option<HashMap<String, String>> {
+    let rest = challenge.trim();
+    let rest = rest
+        .get(..7)
+        .filter(|s| s.eq_ignore_ascii_case("bearer "))
+        .map(|_| &rest[7..])?;
+    let mut out = HashMap::new();
+    let mut chars = rest.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| *c == ',' || c.is_whitespace()) {
+            chars.next();
+        }
+        let key: String = chars.by_ref().take_while(|c| *c != '=').collect();
+        if key.is_empty() {
+            break;
+        }
+        let mut value = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => value.extend(chars.next()),
+                    '"' => break,
+                    c => value.push(c),
+                }
+            }
+        } else {
+            while let Some(c) = chars.peek().copied().filter(|c| *c != ',') {
+                value.push(c);
+                chars.next();
+            }
+        }
+        out.insert(key.trim().to_ascii_lowercase(), value);
+    }
+    Some(out)
+}
+
+/// Percent-encodes what may not stand in a query value.
+fn query_escape(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenges_parse() {
+        let p = bearer_params(
+            r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull""#,
+        )
+        .unwrap_or_default();
+        assert_eq!(p["realm"], "https://auth.docker.io/token");
+        assert_eq!(p["service"], "registry.docker.io");
+        assert_eq!(p["scope"], "repository:library/alpine:pull");
+        assert!(bearer_params(r#"Basic realm="x""#).is_none());
+    }
+
+    #[test]
+    fn references_locate_like_docker() {
+        let l = locate("alpine:3.20").map_err(|e| e.to_string());
+        assert_eq!(
+            l.as_ref()
+                .map(|l| (l.host.as_str(), l.repository.as_str(), l.tag.as_str())),
+            Ok(("docker.io", "library/alpine", "3.20"))
+        );
+        assert_eq!(base_url("docker.io"), "https://registry-1.docker.io");
+        let l = locate("127.0.0.1:5000/team/app").map_err(|e| e.to_string());
+        assert_eq!(
+            l.as_ref()
+                .map(|l| (l.host.as_str(), l.repository.as_str(), l.tag.as_str())),
+            Ok(("127.0.0.1:5000", "team/app", "latest"))
+        );
+        assert_eq!(base_url("127.0.0.1:5000"), "http://127.0.0.1:5000");
+        assert!(is_loopback("localhost:5000") && is_loopback("[::1]:5000"));
+        assert!(!is_loopback("gcr.io") && !is_loopback("127.example.com"));
+    }
+
+    #[test]
+    fn mirrors_parse() {
+        assert_eq!(
+            parse_mirror("docker.io=127.0.0.1:5000"),
+            Ok(("docker.io".to_string(), "127.0.0.1:5000".to_string()))
+        );
+        assert_eq!(
+            parse_mirror("index.docker.io=http://127.0.0.1:5000/"),
+            Ok(("docker.io".to_string(), "127.0.0.1:5000".to_string()))
+        );
+        assert!(parse_mirror("docker.io").is_err());
+        assert!(parse_mirror("=x").is_err());
+        assert!(parse_mirror("a=b c").is_err());
+    }
+}

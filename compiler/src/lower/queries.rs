@@ -1,0 +1,107 @@
+//! Questions about a spec that several checks ask (W-codes in `lints.rs`,
+//! policies in `policy.rs`, E0501 in `secrets.rs`, `Model::images`): the
+//! `from=` chain of a stage, the user in effect, whether a user is root, a
+//! user that works on a base image, every image reference with what the
+//! build pulls.
+
+use super::Model;
+use super::steps::image_word;
+use crate::ir::{ArgDef, Base, StageId};
+use crate::syntax::ast::{Document, Interp, StageDecl, Stored};
+use crate::syntax::image_ref;
+
+/// The stages of `i`'s `from=` chain, itself first (cycle-safe).
+pub(super) fn chain(i: usize, model: &Model) -> Vec<usize> {
+    let mut out = vec![i];
+    while let Base::Stage(StageId(b)) = model.stages[*out.last().unwrap_or(&i)].base {
+        if out.contains(&b) {
+            break;
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// The `user` in effect at the end of stage `i`, if its chain sets one.
+pub(super) fn effective_user<'a>(
+    i: usize,
+    decls: &'a [StageDecl],
+    model: &Model,
+) -> Option<&'a Interp> {
+    chain(i, model).into_iter().find_map(|s| {
+        decls[s].steps.iter().rev().find_map(|st| {
+            st.kind.stored().into_iter().rev().find_map(|v| match v {
+                Stored::User(u) => Some(u),
+                Stored::Env(..)
+                | Stored::Label(..)
+                | Stored::Workdir(_)
+                | Stored::Volume(_)
+                | Stored::Fixed => None,
+            })
+        })
+    })
+}
+
+/// Whether a user value names root (`root`, `0`, `root:...`, `0:...`).
+pub(super) fn is_root(user: &Interp) -> bool {
+    matches!(user.raw.value.split(':').next(), Some("root" | "0"))
+}
+
+/// A `user` step that works on the base image of image `i`: distroless
+/// images have a `nonroot` user and node images a `node` user; any other
+/// base has no unprivileged user by name, but a numeric id always works.
+pub(super) fn user_for_base(i: usize, model: &Model) -> &'static str {
+    let base = chain(i, model)
+        .last()
+        .and_then(|s| match &model.stages[*s].base {
+            Base::Image(w) => w.resolve_args(&model.args),
+            Base::Stage(_) | Base::Scratch => None,
+        });
+    let path = base
+        .as_deref()
+        .and_then(image_ref::parse_plain)
+        .map(|r| r.path)
+        .unwrap_or_default();
+    if path.starts_with("distroless/") {
+        "`user \"nonroot\"` (the base image's unprivileged user; or its id, `user \"65532\"`)"
+    } else if path == "library/node" || path == "node" {
+        "`user \"node\"` (the base image's unprivileged user; or its id, `user \"1000\"`)"
+    } else {
+        "a numeric id such as `user \"10001\"` (it works without an account in the image; or create a user in a `run` step)"
+    }
+}
+
+/// Every image reference of the spec (toolchains, `from=`, `copy from=`,
+/// `bind from=`) that is not a stage name, with its default resolution
+/// (args replaced by their defaults; `None` when an arg has none).
+pub(super) fn image_refs<'a>(
+    doc: &'a Document,
+    decls: &'a [StageDecl],
+) -> Vec<(&'a Interp, Option<String>)> {
+    let stage_names: Vec<&str> = decls.iter().map(|d| d.name.name.as_str()).collect();
+    let mut refs: Vec<&Interp> = doc.toolchains.iter().map(|t| &t.image).collect();
+    for d in decls {
+        refs.extend(d.from.iter());
+        for step in &d.steps {
+            refs.extend(step.kind.references());
+        }
+    }
+    refs.into_iter()
+        .filter(|r| !stage_names.contains(&r.raw.value.as_str()))
+        .map(|r| (r, with_defaults(r, doc).filter(|s| s != "scratch")))
+        .filter(|(r, resolved)| r.raw.value != "scratch" && resolved.as_deref() != Some("scratch"))
+        .collect()
+}
+
+/// The reference as the build pulls it by default (`ir::Word::resolve_args`).
+pub(super) fn with_defaults(value: &Interp, doc: &Document) -> Option<String> {
+    let args: Vec<ArgDef> = doc
+        .args
+        .iter()
+        .map(|a| ArgDef {
+            name: a.name.name.clone(),
+            default: a.default.as_ref().map(|d| d.value.clone()),
+        })
+        .collect();
+    image_word(value).resolve_args(&args)
+}
