@@ -517,11 +517,17 @@ impl Context<'_> {
 pub fn check_spec(spec: &[u8], context: Context<'_>) -> msbc::compile::Checked {
     let catalog = msbc::expand::Catalog::stdlib();
     let files = context.files();
+    // The project files presets take versions from, read as `msbc compile` does.
+    let contents = match context {
+        Context::Dir(dir) => msbc::cli::project_contents(dir, &files),
+        Context::Files(_) => Default::default(),
+    };
     msbc::compile::check_with(
         spec,
         msbc::expand::Context {
             catalog: &catalog,
             files: &files,
+            contents: &contents,
         },
     )
 }
