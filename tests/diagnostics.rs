@@ -207,6 +207,9 @@ fn explanation_examples_do_what_they_say() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     // The examples that `use go` are about a Go project: its module file.
     std::fs::write(dir.join("go.mod"), "module example.com/app\n\ngo 1.23\n").expect("go.mod");
+    // W0006's examples are about a Python project pinned to 3.11.
+    std::fs::write(dir.join(".python-version"), "3.11\n").expect(".python-version");
+    std::fs::write(dir.join("requirements.txt"), "").expect("requirements.txt");
     for &code in Code::ALL {
         let text = code.explanation();
         for (section, heading) in [("wrong", "## Wrong"), ("right", "## Right")] {

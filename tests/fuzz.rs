@@ -64,7 +64,14 @@ const FILES: &[&str] = &[
 /// Runs the whole pipeline on `bytes`; panics inside become errors.
 fn drive(catalog: &Catalog, files: &[String], bytes: &[u8]) -> Result<(), String> {
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let checked = compile::check_with(bytes, Context { catalog, files });
+        let checked = compile::check_with(
+            bytes,
+            Context {
+                catalog,
+                files,
+                contents: &msbc::expand::NO_CONTENTS,
+            },
+        );
         // Rendering diagnostics is part of every run of the CLI.
         for d in checked.diagnostics.sorted() {
             let _ = msbc::diag::render::human(

@@ -5,6 +5,7 @@
 //! - `cli`: exit codes and command-line behaviour of the real binary.
 //! - `roundtrip`: adversarial strings survive BuildKit's own parser.
 //! - `presets`: the stdlib presets, per package manager, make senior-grade builds.
+//! - `preset_builds`: preset projects built for real (private dockerd), checked inside.
 //! - `validators`: BuildKit's parser and hadolint on every spec's output.
 //! - `schemas`: `--emit json` and SARIF against their schemas; `--strict`; digests kept.
 //! - `equivalence`: the Dockerfile (read by BuildKit's parser) and the LLB describe the same build.
@@ -25,6 +26,7 @@ mod import;
 mod llb;
 mod lock;
 mod lsp;
+mod preset_builds;
 mod presets;
 mod real_builds;
 mod roundtrip;

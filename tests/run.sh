@@ -25,6 +25,8 @@
 #   needs_protoc      `protoc`
 #   needs_terminal    `script` able to allocate a pseudo-terminal
 #   needs_dot, needs_mermaid, needs_nvim   Graphviz, Mermaid's parser, Neovim
+#   needs_frontend_image  MSBC_FRONTEND_TESTS=1, the engine and docker-registry
+#                     (builds msbc's frontend image: a static release build)
 # A plain `cargo test` lists them as ignored, with the reason. This script
 # runs them in a second pass for each need that is met, prints
 # `SKIPPED: TEST: WHY` for the others, and ends with one line counting the
@@ -197,6 +199,12 @@ if command -v nvim >/dev/null 2>&1; then
     met+=(needs_nvim)
 else
     unmet+=("needs_nvim|no nvim (apt-get install neovim)")
+fi
+
+if [ "${MSBC_FRONTEND_TESTS:-}" = 1 ] && [ "${MSBC_ENGINE:-}" = dockerd ] && [ -x /usr/bin/docker-registry ]; then
+    met+=(needs_frontend_image)
+else
+    unmet+=("needs_frontend_image|set MSBC_FRONTEND_TESTS=1 (with msbc's dockerd and docker-registry) to build the frontend image and run docker builds through it")
 fi
 
 first="$(mktemp)"

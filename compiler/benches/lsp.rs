@@ -38,6 +38,7 @@ fn main() {
     let ctx = Context {
         catalog: &catalog,
         files: &[],
+        contents: &msbc::expand::NO_CONTENTS,
     };
     let uri = match msbc::editor::ide::file_uri("/bench/build.kdl") {
         Some(u) => u,

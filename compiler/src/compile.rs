@@ -25,6 +25,7 @@ pub fn check(bytes: &[u8]) -> Checked {
         expand::Context {
             catalog: &Catalog::stdlib(),
             files: &[],
+            contents: &expand::NO_CONTENTS,
         },
     )
 }

@@ -9,7 +9,7 @@
 //! Skips, saying why, without the engine (`tests/engine/setup.sh`) or
 //! `/usr/bin/docker-registry`.
 
-use crate::support::{copy_dir, engine_available, msbc_in, root};
+use crate::support::{copy_dir, msbc_in, root};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -75,16 +75,14 @@ fn start_registry() -> Registry {
     }
 }
 
-/// The frontend image's reference, built and pushed once; `None` (after a
-/// printed SKIP) without an engine or a registry.
+/// The frontend image's reference, built and pushed once. These tests are
+/// `needs_frontend_image`: msbc's dockerd, Debian's docker-registry, and
+/// `MSBC_FRONTEND_TESTS=1` (building the static release binary for the
+/// image takes minutes on 2 cores, so tests/run.sh runs them only on request).
 fn frontend_image(what: &str) -> Option<String> {
-    if !engine_available(what) {
-        return None;
-    }
-    if !Path::new(REGISTRY).exists() {
-        eprintln!("SKIP: {what}: no {REGISTRY} (apt-get install docker-registry)");
-        return None;
-    }
+    crate::support::needs_engine();
+    crate::support::needs_registry();
+    let _ = what;
     static IMAGE: OnceLock<(Registry, String)> = OnceLock::new();
     let (_, reference) = IMAGE.get_or_init(|| {
         let registry = start_registry();
@@ -204,7 +202,8 @@ fn docker_rm(id: &str) -> (bool, String) {
 }
 
 #[test]
-fn docker_builds_the_go_sample_through_the_frontend_as_its_dockerfile() {
+#[ignore = "needs msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (a static release build)"]
+fn needs_frontend_image_docker_builds_the_go_sample_through_the_frontend_as_its_dockerfile() {
     let what = "docker build of specs/go through the frontend image";
     let Some(image) = frontend_image(what) else {
         return;
@@ -256,7 +255,8 @@ fn docker_builds_the_go_sample_through_the_frontend_as_its_dockerfile() {
 }
 
 #[test]
-fn docker_builds_a_target_through_the_frontend() {
+#[ignore = "needs msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (a static release build)"]
+fn needs_frontend_image_docker_builds_a_target_through_the_frontend() {
     let what = "docker build --target test through the frontend image";
     let Some(image) = frontend_image(what) else {
         return;
@@ -301,7 +301,8 @@ image app from="debian:bookworm-slim" {
 "#;
 
 #[test]
-fn docker_build_args_reach_the_spec_through_the_frontend() {
+#[ignore = "needs msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (a static release build)"]
+fn needs_frontend_image_docker_build_args_reach_the_spec_through_the_frontend() {
     let what = "docker build --build-arg through the frontend image";
     let Some(image) = frontend_image(what) else {
         return;
@@ -324,7 +325,8 @@ fn docker_build_args_reach_the_spec_through_the_frontend() {
 }
 
 #[test]
-fn docker_shows_a_spec_error_with_its_code_and_line() {
+#[ignore = "needs msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (a static release build)"]
+fn needs_frontend_image_docker_shows_a_spec_error_with_its_code_and_line() {
     let what = "a bad spec through the frontend image";
     let Some(image) = frontend_image(what) else {
         return;

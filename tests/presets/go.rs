@@ -42,3 +42,48 @@ fn cgo_builds_on_the_target_platform() {
         plain.text
     );
 }
+
+/// The CLI reads the project's files: `msbc compile` builds with go.mod's
+/// Go, and `msbc presets go` says where that version comes from.
+#[test]
+fn the_go_version_comes_from_go_mod_and_msbc_presets_says_so() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("go-mod-version");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("build.kdl"), "msbc 1\nuse go\n").expect("spec");
+    std::fs::write(dir.join("go.mod"), "module example.com/x\n\ngo 1.24.0\n").expect("go.mod");
+    let compiled = msbc_in(&dir, &["compile"], None);
+    assert_eq!(compiled.status, 0, "{}", compiled.stderr);
+    assert!(
+        compiled.stdout.contains("ARG GO_VERSION=1.24\n"),
+        "{}",
+        compiled.stdout
+    );
+    let shown = msbc_in(&dir, &["presets", "go"], None);
+    assert_eq!(shown.status, 0, "{}", shown.stderr);
+    assert!(
+        shown
+            .stdout
+            .contains("Version here: 1.24 from go.mod (`go 1.24.0`)"),
+        "{}",
+        shown.stdout
+    );
+
+    // A spec that names an older Go than go.mod cannot build (GOTOOLCHAIN=local).
+    std::fs::write(dir.join("build.kdl"), "msbc 1\nuse go version=\"1.23\"\n").expect("spec");
+    let refused = msbc_in(&dir, &["check"], None);
+    assert_eq!(refused.status, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains("E0115"), "{}", refused.stderr);
+
+    // Without go.mod's version, the default, and `msbc presets` says where it looked.
+    std::fs::write(dir.join("go.mod"), "module example.com/x\n").expect("go.mod");
+    let shown = msbc_in(&dir, &["presets", "go"], None);
+    assert!(
+        shown
+            .stdout
+            .contains("Version here: 1.23 (stdlib/versions.kdl)")
+            && shown.stdout.contains("go.mod's `toolchain` and `go` lines"),
+        "{}",
+        shown.stdout
+    );
+}

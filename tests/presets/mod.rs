@@ -20,7 +20,8 @@ use msbc::compile::{self, Emit};
 use msbc::diag::Diagnostic;
 use msbc::expand::{Catalog, Context, Manifest};
 use msbc::lower::Selection;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 mod dotnet;
 mod go;
@@ -296,6 +297,7 @@ fn compile_selected(
         Context {
             catalog: &catalog,
             files: &files,
+            contents: &msbc::expand::NO_CONTENTS,
         },
     );
     let diagnostics: Vec<Diagnostic> = checked.diagnostics.iter().cloned().collect();
@@ -890,6 +892,7 @@ fn build_output_and_local_state_stay_out_of_the_context() {
             Context {
                 catalog: &catalog,
                 files: &files,
+                contents: &msbc::expand::NO_CONTENTS,
             },
         );
         let model = checked.model.expect("a model");
@@ -946,6 +949,7 @@ fn every_preset_keeps_secrets_and_local_state_out_of_the_context() {
             Context {
                 catalog: &catalog,
                 files: &files,
+                contents: &msbc::expand::NO_CONTENTS,
             },
         );
         let model = checked.model.unwrap_or_else(|| panic!("{src}: no model"));
@@ -1061,5 +1065,343 @@ fn a_manifest_the_build_needs_and_the_context_lacks_is_an_error_at_the_use() {
         "msbc 1\nuse java",
     ] {
         assert!(compile_with(src, &[]).is_ok(), "{src}");
+    }
+}
+
+/// A spec checked with a build context of `files` (path and contents, as
+/// the CLI reads them): the Dockerfile and the warnings, or the errors.
+fn compile_project(
+    src: &str,
+    files: &[(&str, &str)],
+) -> Result<(Dockerfile, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let catalog = Catalog::stdlib();
+    let names: Vec<String> = files.iter().map(|(f, _)| f.to_string()).collect();
+    let contents: BTreeMap<String, String> = files
+        .iter()
+        .map(|(f, c)| (f.to_string(), c.to_string()))
+        .collect();
+    let checked = compile::check_with(
+        src.as_bytes(),
+        Context {
+            catalog: &catalog,
+            files: &names,
+            contents: &contents,
+        },
+    );
+    let diagnostics: Vec<Diagnostic> = checked.diagnostics.iter().cloned().collect();
+    let Some(model) = checked
+        .model
+        .filter(|_| !diagnostics.iter().any(Diagnostic::is_error))
+    else {
+        return Err(diagnostics);
+    };
+    let text = compile::emit(&model, &Selection::default(), Emit::Dockerfile, "build.kdl")
+        .expect("emit")
+        .main;
+    Ok((parse(&text), diagnostics))
+}
+
+/// The default of a global `ARG`.
+fn arg_of(df: &Dockerfile, name: &str) -> String {
+    df.args
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| panic!("no ARG {name}:\n{}", df.text))
+}
+
+const LOCKED: &[(&str, &str)] = &[("package.json", "{}"), ("package-lock.json", "{}")];
+
+#[test]
+fn versions_come_from_the_project_when_the_spec_names_none() {
+    let node = |extra: (&'static str, &'static str)| {
+        let mut v = LOCKED.to_vec();
+        v.retain(|(f, _)| *f != extra.0);
+        v.push(extra);
+        v
+    };
+    for (src, files, arg, want) in [
+        (
+            "msbc 1\nuse go",
+            vec![("go.mod", "module x\n\ngo 1.24.0\n")],
+            "GO_VERSION",
+            "1.24",
+        ),
+        (
+            "msbc 1\nuse go",
+            vec![("go.mod", "module x\ngo 1.22\ntoolchain go1.24.2\n")],
+            "GO_VERSION",
+            "1.24",
+        ),
+        // Nothing said: the preset's own default.
+        (
+            "msbc 1\nuse go",
+            vec![("go.mod", "module x\n")],
+            "GO_VERSION",
+            "1.23",
+        ),
+        (
+            "msbc 1\nuse node",
+            node((".nvmrc", "20\n")),
+            "NODE_VERSION",
+            "20",
+        ),
+        (
+            "msbc 1\nuse node",
+            node((".node-version", "v18.20.4\n")),
+            "NODE_VERSION",
+            "18.20.4",
+        ),
+        (
+            "msbc 1\nuse node",
+            node(("package.json", "{\"engines\": {\"node\": \"^20.11.0\"}}")),
+            "NODE_VERSION",
+            "20",
+        ),
+        (
+            "msbc 1\nuse node",
+            node(("package.json", "{\"engines\": {\"node\": \">=18\"}}")),
+            "NODE_VERSION",
+            "22",
+        ),
+        // distroless names its image by the major alone.
+        (
+            "msbc 1\nuse node { runtime \"distroless\"; }",
+            node((".nvmrc", "20.11.1\n")),
+            "NODE_VERSION",
+            "20",
+        ),
+        (
+            "msbc 1\nuse python",
+            vec![(".python-version", "3.11.9\n"), ("requirements.txt", "")],
+            "PYTHON_VERSION",
+            "3.11",
+        ),
+        (
+            "msbc 1\nuse python",
+            vec![
+                (
+                    "pyproject.toml",
+                    "[project]\nname = \"x\"\nrequires-python = \">=3.9,<3.12\"\n",
+                ),
+                ("uv.lock", ""),
+            ],
+            "PYTHON_VERSION",
+            "3.11",
+        ),
+        (
+            "msbc 1\nuse dotnet",
+            vec![
+                ("global.json", "{\"sdk\": {\"version\": \"9.0.100\"}}"),
+                ("Api.csproj", ""),
+            ],
+            "DOTNET_VERSION",
+            "9.0",
+        ),
+        (
+            "msbc 1\nuse java",
+            vec![(
+                "pom.xml",
+                "<project><properties><java.version>17</java.version></properties></project>",
+            )],
+            "JAVA_VERSION",
+            "17",
+        ),
+        (
+            "msbc 1\nuse java",
+            vec![(
+                "build.gradle.kts",
+                "java {\n    toolchain {\n        languageVersion = JavaLanguageVersion.of(17)\n    }\n}\n",
+            )],
+            "JAVA_VERSION",
+            "17",
+        ),
+    ] {
+        let (df, warnings) =
+            compile_project(src, &files).unwrap_or_else(|e| panic!("{src} {files:?}: {e:#?}"));
+        assert_eq!(arg_of(&df, arg), want, "{src} {files:?}");
+        assert!(warnings.is_empty(), "{src} {files:?}: {warnings:#?}");
+    }
+}
+
+#[test]
+fn a_spec_version_that_disagrees_with_the_project_wins_with_a_warning_or_is_refused() {
+    let go_mod = [("go.mod", "module x\n\ngo 1.24.0\n")];
+    // The golang image's GOTOOLCHAIN=local refuses a go.mod newer than its go.
+    let err = compile_project("msbc 1\nuse go version=\"1.23\"", &go_mod).expect_err("refused");
+    let e = err
+        .iter()
+        .find(|d| d.code.as_str() == "E0115")
+        .expect("E0115");
+    assert!(
+        e.message.contains("GOTOOLCHAIN=local") && e.message.contains("go.mod (`go 1.24.0`)"),
+        "{}",
+        e.message
+    );
+    let pom = [("pom.xml", "<java.version>17</java.version>")];
+    let err = compile_project("msbc 1\nuse java version=\"11\"", &pom).expect_err("refused");
+    assert!(
+        err.iter()
+            .any(|d| d.code.as_str() == "E0115" && d.message.contains("pom.xml")),
+        "{err:#?}"
+    );
+
+    let mut locked_nvmrc = LOCKED.to_vec();
+    locked_nvmrc.push((".nvmrc", "20\n"));
+    let engines = vec![
+        ("package.json", "{\"engines\": {\"node\": \">=18\"}}"),
+        ("package-lock.json", "{}"),
+    ];
+    for (src, files, arg, want, warns) in [
+        (
+            "msbc 1\nuse go version=\"1.25\"",
+            go_mod.to_vec(),
+            "GO_VERSION",
+            "1.25",
+            Some("newer than the 1.24 of go.mod"),
+        ),
+        (
+            "msbc 1\nuse go version=\"1.24.3\"",
+            go_mod.to_vec(),
+            "GO_VERSION",
+            "1.24.3",
+            None,
+        ),
+        (
+            "msbc 1\nuse node version=\"18\"",
+            locked_nvmrc.clone(),
+            "NODE_VERSION",
+            "18",
+            Some("older than the Node.js 20 of .nvmrc"),
+        ),
+        // A range that allows the spec's version agrees with it.
+        (
+            "msbc 1\nuse node version=\"20\"",
+            engines,
+            "NODE_VERSION",
+            "20",
+            None,
+        ),
+        (
+            "msbc 1\nuse python version=\"3.12\"",
+            vec![(".python-version", "3.11\n"), ("requirements.txt", "")],
+            "PYTHON_VERSION",
+            "3.12",
+            Some("newer than the Python 3.11 of .python-version"),
+        ),
+        (
+            "msbc 1\nuse java version=\"21\"",
+            pom.to_vec(),
+            "JAVA_VERSION",
+            "21",
+            Some("newer than the release 17 of pom.xml"),
+        ),
+        (
+            "msbc 1\nuse dotnet version=\"8.0\"",
+            vec![
+                ("global.json", "{\"sdk\": {\"version\": \"9.0.100\"}}"),
+                ("Api.csproj", ""),
+            ],
+            "DOTNET_VERSION",
+            "8.0",
+            Some("older than the .NET SDK 9.0 of global.json"),
+        ),
+    ] {
+        let (df, warnings) =
+            compile_project(src, &files).unwrap_or_else(|e| panic!("{src} {files:?}: {e:#?}"));
+        assert_eq!(arg_of(&df, arg), want, "{src}: the spec's version wins");
+        match warns {
+            Some(text) => {
+                assert!(
+                    warnings.len() == 1
+                        && warnings[0].code.as_str() == "W0006"
+                        && warnings[0].message.contains(text),
+                    "{src}: want one W0006 saying {text:?}: {warnings:#?}"
+                );
+                let use_at = src.find("use ").expect("use");
+                assert!(
+                    warnings[0].labels.iter().any(|l| l.span.start >= use_at),
+                    "{src}: W0006 is at the `use`"
+                );
+            }
+            None => assert!(warnings.is_empty(), "{src}: {warnings:#?}"),
+        }
+    }
+}
+
+#[test]
+fn values_that_can_never_build_are_check_errors() {
+    // An image reference valid as written, broken by an arg's default.
+    for (src, files, code, says) in [
+        (
+            "msbc 1\nuse go version=\"1.22 x\"",
+            vec!["go.mod"],
+            "E0302",
+            "golang:1.22 x-bookworm",
+        ),
+        (
+            "msbc 1\nuse python version=\"3.12:slim\"",
+            vec!["requirements.txt"],
+            "E0302",
+            "python:3.12:slim-bookworm",
+        ),
+        (
+            "msbc 1\narg V \"a b\"\nimage app from=\"alpine:${V}\" { user \"1\"; }",
+            vec![],
+            "E0302",
+            "alpine:a b",
+        ),
+        // Documented constraints of a parameter.
+        (
+            "msbc 1\nuse node version=\"20.11\" { runtime \"distroless\"; }",
+            vec!["package.json", "package-lock.json"],
+            "E0115",
+            "needs a major version",
+        ),
+        (
+            "msbc 1\nuse java version=\"21.0.2\" runtime=\"distroless\"",
+            vec!["pom.xml"],
+            "E0115",
+            "needs a major Java version",
+        ),
+    ] {
+        let err = compile_with(src, &files).expect_err(src);
+        assert!(
+            err.iter()
+                .any(|d| d.code.as_str() == code && d.message.contains(says)),
+            "{src}: no {code} saying {says:?}: {:#?}",
+            err.iter()
+                .map(|d| (&d.code, &d.message))
+                .collect::<Vec<_>>()
+        );
+    }
+    // `check` agrees with the LLB backend: what it accepts, `--emit llb` takes.
+    for version in ["1.22", "1.22.3", "1.23rc1"] {
+        let src = format!("msbc 1\nuse go version=\"{version}\"");
+        assert!(compile_with(&src, &["go.mod"]).is_ok(), "{src}");
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("never-build");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join("go.mod"), "module x\n\ngo 1.22\n").expect("go.mod");
+    for (version, ok) in [("1.22 x", false), ("1.22", true)] {
+        std::fs::write(
+            dir.join("build.kdl"),
+            format!("msbc 1\nuse go version=\"{version}\"\n"),
+        )
+        .expect("spec");
+        let check = msbc_in(&dir, &["check"], None);
+        let llb = msbc_in(
+            &dir,
+            &["compile", "--emit", "llb", "--no-base-configs"],
+            None,
+        );
+        assert_eq!(
+            (check.status == 0, llb.status == 0),
+            (ok, ok),
+            "{version}: check {} / llb {}",
+            check.stderr,
+            llb.stderr
+        );
     }
 }

@@ -344,22 +344,6 @@ pub fn buildkit_parse(python: &Path, files: &[PathBuf]) -> Result<serde_json::Va
     serde_json::from_slice(&out.stdout).map_err(|e| format!("parser output is not JSON: {e}"))
 }
 
-/// Whether msbc's private dockerd (tests/engine) is there for real builds;
-/// prints why not, as `SKIP: WHAT: ...`, when it is not.
-pub fn engine_available(what: &str) -> bool {
-    if std::env::var_os("MSBC_SKIP_REAL_BUILDS").is_some() {
-        eprintln!("SKIP: {what}: MSBC_SKIP_REAL_BUILDS is set");
-        return false;
-    }
-    if std::env::var("MSBC_ENGINE").as_deref() != Ok("dockerd") {
-        eprintln!(
-            "SKIP: {what}: no engine (run tests/engine/setup.sh, then . tests/engine/env.sh)"
-        );
-        return false;
-    }
-    true
-}
-
 /// Copies a directory tree.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create dir");
@@ -517,11 +501,17 @@ impl Context<'_> {
 pub fn check_spec(spec: &[u8], context: Context<'_>) -> msbc::compile::Checked {
     let catalog = msbc::expand::Catalog::stdlib();
     let files = context.files();
+    // The project files presets take versions from, read as `msbc compile` does.
+    let contents = match context {
+        Context::Dir(dir) => msbc::cli::project_contents(dir, &files),
+        Context::Files(_) => Default::default(),
+    };
     msbc::compile::check_with(
         spec,
         msbc::expand::Context {
             catalog: &catalog,
             files: &files,
+            contents: &contents,
         },
     )
 }

@@ -98,11 +98,13 @@ fn check(spec: &Spec, templates_base: &Path, flags: &[PathBuf]) -> Result<Option
     let from_spec = compile::template_dirs(&spec.bytes);
     let catalog = templates::catalog(templates_base, &from_spec, flags)?;
     let files = templates::context_files(&spec.dir);
+    let contents = templates::project_contents(&spec.dir, &files);
     let checked = compile::check_with(
         &spec.bytes,
         crate::expand::Context {
             catalog: &catalog,
             files: &files,
+            contents: &contents,
         },
     );
     if checked.diagnostics.has_errors() || checked.model.is_none() {

@@ -15,11 +15,13 @@ impl Spec {
         let from_spec = crate::compile::template_dirs(&self.bytes);
         let catalog = templates::catalog(&self.dir, &from_spec, template_flags)?;
         let files = templates::context_files(&self.dir);
+        let contents = templates::project_contents(&self.dir, &files);
         Ok(analysis::analyze(
             &self.bytes,
             crate::expand::Context {
                 catalog: &catalog,
                 files: &files,
+                contents: &contents,
             },
         ))
     }

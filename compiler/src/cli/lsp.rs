@@ -72,6 +72,8 @@ struct Context {
     template_dirs: Vec<String>,
     catalog: Catalog,
     files: Vec<String>,
+    /// The project files presets take versions from (go.mod, package.json...).
+    contents: std::collections::BTreeMap<String, String>,
     /// Why the templates could not be read, shown once.
     problem: Option<String>,
 }
@@ -86,11 +88,15 @@ impl Context {
             None => (Catalog::stdlib(), None),
         };
         let files = dir.map(templates::context_files).unwrap_or_default();
+        let contents = dir
+            .map(|d| templates::project_contents(d, &files))
+            .unwrap_or_default();
         Context {
             dir: dir.map(Path::to_path_buf),
             template_dirs,
             catalog,
             files,
+            contents,
             problem,
         }
     }
@@ -189,6 +195,7 @@ impl Server<'_> {
             crate::expand::Context {
                 catalog: &ctx.catalog,
                 files: &ctx.files,
+                contents: &ctx.contents,
             },
         );
         let _ = &ctx.dir;

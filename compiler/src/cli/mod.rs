@@ -30,7 +30,7 @@ mod presets;
 mod registry;
 mod templates;
 
-pub use templates::context_files;
+pub use templates::{context_files, project_contents};
 
 use crate::compile::{self, Checked, Emit, Output};
 use crate::diag::render::{self, JsonDiagnostic, Style};
@@ -117,9 +117,11 @@ impl Spec {
         let parsed = compile::parse(&self.bytes);
         let catalog = templates::catalog(&self.dir, &parsed.template_dirs(), template_flags)?;
         let files = templates::context_files(&self.dir);
+        let contents = templates::project_contents(&self.dir, &files);
         let checked = parsed.check(crate::expand::Context {
             catalog: &catalog,
             files: &files,
+            contents: &contents,
         });
         // A Dockerfile read as KDL gives dozens of syntax errors: say what it is.
         if checked

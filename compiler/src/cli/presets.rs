@@ -4,7 +4,7 @@ use super::args::PresetsArgs;
 use super::templates;
 use super::{CliResult, OK};
 use crate::diag::did_you_mean;
-use crate::expand::{Manifest, ParamSpec, ParamType};
+use crate::expand::{Manifest, ParamSpec, ParamType, project};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -40,6 +40,32 @@ pub(super) fn run(a: &PresetsArgs) -> CliResult {
                     type_word(p.ty),
                     describe(p)
                 );
+            }
+            if let Some(default) = catalog
+                .versions()
+                .get(name.as_str())
+                .and_then(|v| v.get("version"))
+            {
+                // Where `use NAME` without `version` takes it from, here.
+                let dir = Path::new(".");
+                let files = templates::context_files(dir);
+                let contents = templates::project_contents(dir, &files);
+                let sources = project::sources(name).unwrap_or("the project's files");
+                match project::version(name, &contents, default) {
+                    Some(f) => {
+                        let _ = writeln!(
+                            out,
+                            "\nVersion here: {} from {}, unless the spec sets `version`\n(read from {sources}).",
+                            f.version, f.from
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(
+                            out,
+                            "\nVersion here: {default} (stdlib/versions.kdl), unless the spec sets `version`:\nthis folder has none in {sources}."
+                        );
+                    }
+                }
             }
             if let Some(example) = &m.example {
                 let _ = write!(out, "\nExample build.kdl:\n\n{}", indent(example));

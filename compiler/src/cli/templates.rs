@@ -1,7 +1,9 @@
 //! Reading template directories and listing the build context: the I/O
 //! that expansion needs, done here so that `expand` stays pure.
 
+use crate::expand::project::{MAX_PROJECT_FILE, PROJECT_FILES};
 use crate::expand::{Catalog, TemplateFiles};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The stdlib plus, in rising priority, `MSBC_TEMPLATE_PATH`, the spec's
@@ -136,4 +138,24 @@ pub fn context_files(dir: &Path) -> Vec<String> {
     }
     out.sort();
     out
+}
+
+/// The contents of the project files templates read (`go.mod`,
+/// `package.json`, ...: [`PROJECT_FILES`]) among `files` (the context's
+/// listing), each up to [`MAX_PROJECT_FILE`] bytes. A file that is larger,
+/// unreadable or not UTF-8 is left out: the template then says nothing
+/// about it, as if it were absent.
+pub fn project_contents(dir: &Path, files: &[String]) -> BTreeMap<String, String> {
+    PROJECT_FILES
+        .iter()
+        .filter(|f| files.iter().any(|listed| listed == *f))
+        .filter_map(|f| {
+            let path = dir.join(f);
+            let size = std::fs::metadata(&path).ok()?.len();
+            if size > MAX_PROJECT_FILE {
+                return None;
+            }
+            Some((f.to_string(), std::fs::read_to_string(&path).ok()?))
+        })
+        .collect()
 }

@@ -101,6 +101,7 @@ codes! {
     SecretInEnv = ("W0003", "secret-in-env", Warning, "a secret-looking value in `env` or an `arg` default"),
     UnusedArg = ("W0004", "unused-arg", Warning, "an arg nothing uses"),
     UnusedStage = ("W0005", "unused-stage", Warning, "a stage no image or target needs; it is not emitted"),
+    ProjectVersion = ("W0006", "preset-warning", Warning, "a preset warns about how it is used (a version that disagrees with the project's own)"),
 }
 
 impl std::fmt::Display for Code {

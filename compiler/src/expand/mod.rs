@@ -6,6 +6,10 @@
 //! the functions `has(path)` (is the file in the build context?),
 //! `matching(suffix)` (context files ending with it), `basename(path)` and
 //! `fail(message)` (refuse the parameters: E0115 at the user's `use`),
+//! `warn(message)` (W0006 there), `project_version(language, default)`
+//! (the version the project's files ask for: `{version, from}`, see
+//! [`project`]), `project_mismatch(language, default, version)` ("older",
+//! "newer" or ""), `version_parts(v)` (`[8, 0]`, or none),
 //! and `context_listed` (whether the file list is known: without one, `has`
 //! says no to every file);
 //! the filter `q` quotes a value as a KDL string.
@@ -117,7 +121,14 @@ pub struct Context<'a> {
     /// Files of the build context (relative paths), for templates that
     /// detect a tool from a lockfile or a build file.
     pub files: &'a [String],
+    /// Contents of the context's [`project::PROJECT_FILES`] that exist
+    /// (path → text), for templates that take a version from the project;
+    /// [`NO_CONTENTS`] when the caller read none.
+    pub contents: &'a BTreeMap<String, String>,
 }
+
+/// No project file contents (a spec checked on its own).
+pub static NO_CONTENTS: BTreeMap<String, String> = BTreeMap::new();
 
 /// Expands every `use` of `doc` (whose source is `source_len` bytes long).
 pub fn expand(
@@ -214,7 +225,18 @@ impl Expander<'_> {
         };
         let values = params::check(u, &manifest, diags)?;
         let text = match self.render(files, values) {
-            Ok(text) => text,
+            Ok((text, warnings)) => {
+                for w in warnings {
+                    diags.push(
+                        Diagnostic::new(Code::ProjectVersion, format!("preset `{name}`: {w}"))
+                            .label(u.preset.span, "the template warns about this `use`")
+                            .help(format!(
+                                "the build goes on as written; `msbc presets {name}` describes the parameters"
+                            )),
+                    );
+                }
+                text
+            }
             Err(RenderError::Refused(why)) => {
                 diags.push(
                     Diagnostic::new(
@@ -283,12 +305,17 @@ impl Expander<'_> {
         &self,
         files: &TemplateFiles,
         values: BTreeMap<String, Value>,
-    ) -> Result<String, RenderError> {
+    ) -> Result<(String, Vec<String>), RenderError> {
         let refused: Arc<Mutex<Option<String>>> = Arc::default();
-        let result = self.render_inner(files, values, refused.clone());
+        let warned: Arc<Mutex<Vec<String>>> = Arc::default();
+        let result = self.render_inner(files, values, refused.clone(), warned.clone());
         let why = refused.lock().ok().and_then(|mut r| r.take());
+        let warnings = warned
+            .lock()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default();
         match (result, why) {
-            (Ok(text), None) => Ok(text),
+            (Ok(text), None) => Ok((text, warnings)),
             (_, Some(why)) => Err(RenderError::Refused(why)),
             (Err(e), None) => Err(RenderError::Broken(e)),
         }
@@ -299,6 +326,7 @@ impl Expander<'_> {
         files: &TemplateFiles,
         values: BTreeMap<String, Value>,
         refused: Arc<Mutex<Option<String>>>,
+        warned: Arc<Mutex<Vec<String>>>,
     ) -> Result<String, String> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -322,7 +350,45 @@ impl Expander<'_> {
                 ))
             },
         );
+        // `warn(message)`: W0006 at the user's `use`; the expansion goes on.
+        env.add_function("warn", move |message: String| {
+            if let Ok(mut w) = warned.lock() {
+                w.push(message);
+            }
+            String::new()
+        });
         env.add_function("basename", basename);
+        // `project_version(language, default)`: what the project's own files ask
+        // for, as {version, from}; none when they say nothing.
+        let contents = self.ctx.contents.clone();
+        let found =
+            move |language: &str, default: &str| project::version(language, &contents, default);
+        let found_too = found.clone();
+        env.add_function(
+            "project_version",
+            move |language: String, default: String| {
+                found(&language, &default).map(|f| {
+                    Value::from_object(BTreeMap::from([
+                        ("version".to_string(), Value::from(f.version)),
+                        ("from".to_string(), Value::from(f.from)),
+                    ]))
+                })
+            },
+        );
+        // `project_mismatch(language, default, version)`: "older" or "newer" when
+        // `version` disagrees with the project's (a range that allows it agrees).
+        env.add_function(
+            "project_mismatch",
+            move |language: String, default: String, version: String| {
+                let relation =
+                    found_too(&language, &default).and_then(|f| project::mismatch(&f, &version));
+                match relation {
+                    Some(project::Relation::Older) => "older",
+                    Some(project::Relation::Newer) => "newer",
+                    None => "",
+                }
+            },
+        );
         // `version_parts("8.0")` is [8, 0]; none for what is not a dotted number.
         env.add_function("version_parts", |v: String| {
             project::numbers(&v).map(|n| n.into_iter().map(Value::from).collect::<Vec<_>>())

@@ -1,6 +1,90 @@
-//! What a project says about itself: the toolchain versions its own files
-//! name (go.mod, .nvmrc, pyproject.toml, global.json, pom.xml...), read from
-//! the contents the CLI gathered ([`PROJECT_FILES`]). Pure: no I/O here.
+//! What a project says about itself: the toolchain version its own files
+//! name (go.mod, .nvmrc, pyproject.toml, global.json, pom.xml...), read
+//! from the contents the CLI gathered ([`PROJECT_FILES`]). Pure: no I/O.
+//!
+//! Templates ask through `project_version(LANGUAGE, DEFAULT)`, which gives
+//! `{version, from}` (the image tag to use and where it was found) or none;
+//! `version_cmp(a, b)` compares two versions part by part.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+/// Files of the build context whose contents templates may read; the CLI
+/// reads those present, each up to [`MAX_PROJECT_FILE`] bytes.
+pub const PROJECT_FILES: &[&str] = &[
+    "go.mod",
+    ".nvmrc",
+    ".node-version",
+    "package.json",
+    ".python-version",
+    "pyproject.toml",
+    "global.json",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+];
+
+/// Larger files are not read (a generated pom.xml of megabytes says nothing
+/// a template needs).
+pub const MAX_PROJECT_FILE: u64 = 256 * 1024;
+
+/// A version the project asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The image tag to build with, e.g. `1.24`, `20`, `3.11`, `8.0`, `21`.
+    pub version: String,
+    /// Where it was found, e.g. "go.mod (`go 1.24.0`)".
+    pub from: String,
+    /// For a range (`engines.node`, `requires-python`): the range, which
+    /// other versions may meet too.
+    pub range: Option<Range>,
+}
+
+/// A range of versions a project accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Range {
+    /// An npm range over Node.js versions.
+    Node(String),
+    /// PEP 440 specifiers over Python versions.
+    Python(String),
+}
+
+impl Range {
+    /// Whether `version` (an image tag such as `20` or `3.11`) is in it.
+    pub fn allows(&self, version: &str) -> bool {
+        let Some(n) = numbers(version) else {
+            return false;
+        };
+        match self {
+            Range::Node(r) => npm_range_allows(r, n[0]),
+            Range::Python(spec) => n[0] == 3 && n.get(1).is_some_and(|m| python_allows(spec, *m)),
+        }
+    }
+}
+
+/// How a version a spec names stands to the project's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// The spec's version is older than the project asks for.
+    Older,
+    /// Newer than the project names.
+    Newer,
+}
+
+/// Whether the spec's `version` disagrees with what the project asks for
+/// (`None` when it agrees, a range allows it, or either is unknown).
+pub fn mismatch(found: &Found, version: &str) -> Option<Relation> {
+    if let Some(range) = &found.range {
+        if range.allows(version) {
+            return None;
+        }
+    }
+    match compare(version, &found.version)? {
+        Ordering::Less => Some(Relation::Older),
+        Ordering::Greater => Some(Relation::Newer),
+        Ordering::Equal => None,
+    }
+}
 
 /// `1.24.0` → `[1, 24, 0]`; `None` for anything but dot-separated numbers.
 pub fn numbers(v: &str) -> Option<Vec<u64>> {
@@ -10,9 +94,424 @@ pub fn numbers(v: &str) -> Option<Vec<u64>> {
     v.split('.').map(|p| p.parse::<u64>().ok()).collect()
 }
 
+/// Compares two dotted versions on the parts both have (`1.24` equals
+/// `1.24.0`); `None` when either is not a dotted number.
+pub fn compare(a: &str, b: &str) -> Option<Ordering> {
+    let (a, b) = (numbers(a)?, numbers(b)?);
+    Some(
+        a.iter()
+            .zip(&b)
+            .map(|(x, y)| x.cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or(Ordering::Equal),
+    )
+}
+
+/// The version of `language`'s toolchain that the project's files ask for;
+/// `default` (the preset's own) is preferred when a range allows it.
+pub fn version(
+    language: &str,
+    contents: &BTreeMap<String, String>,
+    default: &str,
+) -> Option<Found> {
+    let file = |name: &str| contents.get(name).map(String::as_str);
+    match language {
+        "go" => go(file("go.mod")?),
+        "node" => version_file(file(".nvmrc"), ".nvmrc", node_alias)
+            .or_else(|| version_file(file(".node-version"), ".node-version", node_alias))
+            .or_else(|| engines_node(file("package.json")?, default)),
+        "python" => version_file(file(".python-version"), ".python-version", |_| None)
+            .map(|f| Found {
+                version: major_minor(&f.version),
+                ..f
+            })
+            .or_else(|| requires_python(file("pyproject.toml")?, default)),
+        "dotnet" => global_json(file("global.json")?),
+        "java" => file("pom.xml")
+            .and_then(pom_release)
+            .or_else(|| {
+                file("build.gradle.kts").and_then(|t| gradle_release(t, "build.gradle.kts"))
+            })
+            .or_else(|| file("build.gradle").and_then(|t| gradle_release(t, "build.gradle"))),
+        _ => None,
+    }
+}
+
+fn major_minor(v: &str) -> String {
+    v.split('.').take(2).collect::<Vec<_>>().join(".")
+}
+
+/// go.mod: the `go` line is the least version that builds the module (the
+/// golang image's GOTOOLCHAIN=local makes it a hard floor); a `toolchain`
+/// line asks for a newer one. The image tag is its major.minor.
+fn go(text: &str) -> Option<Found> {
+    let mut best: Option<(String, String)> = None;
+    for line in text.lines() {
+        let line = line.split("//").next().unwrap_or("").trim();
+        let (directive, value) = match line.split_once(char::is_whitespace) {
+            Some((d, v)) => (d, v.trim()),
+            None => continue,
+        };
+        let v = match directive {
+            "go" => value,
+            "toolchain" => value.strip_prefix("go").unwrap_or(""),
+            _ => continue,
+        };
+        // `1.21rc2`: the release it is a candidate of.
+        let v: String = v
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        if numbers(&v).is_none_or(|n| n.len() < 2) {
+            continue;
+        }
+        if best
+            .as_ref()
+            .is_none_or(|(b, _)| compare(&v, b) == Some(Ordering::Greater))
+        {
+            best = Some((v, format!("go.mod (`{line}`)")));
+        }
+    }
+    best.map(|(v, from)| Found {
+        version: major_minor(&v),
+        from,
+        range: None,
+    })
+}
+
+/// The first line of a version file (`.nvmrc`, `.python-version`), when it
+/// is a version (`v` prefix allowed) or an alias `alias` knows.
+fn version_file(
+    text: Option<&str>,
+    name: &str,
+    alias: impl Fn(&str) -> Option<&'static str>,
+) -> Option<Found> {
+    let line = text?
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    let v = line.strip_prefix('v').unwrap_or(line);
+    let version = if numbers(v).is_some() {
+        v.to_string()
+    } else {
+        alias(&line.to_ascii_lowercase())?.to_string()
+    };
+    Some(Found {
+        version,
+        from: format!("{name} (`{line}`)"),
+        range: None,
+    })
+}
+
+/// nvm's names of the Node.js LTS lines.
+fn node_alias(name: &str) -> Option<&'static str> {
+    Some(match name.strip_prefix("lts/")? {
+        "hydrogen" => "18",
+        "iron" => "20",
+        "jod" => "22",
+        "krypton" => "24",
+        _ => return None,
+    })
+}
+
+/// Node majors a range in `engines.node` is tried against, newest first.
+const NODE_MAJORS: &[u64] = &[24, 22, 20, 18];
+/// Python 3 minors `requires-python` is tried against, newest first.
+const PYTHON_MINORS: &[u64] = &[14, 13, 12, 11, 10, 9];
+
+/// package.json `engines.node` (an npm range): the preset's default major
+/// when the range allows it, else the newest major it allows.
+fn engines_node(text: &str, default: &str) -> Option<Found> {
+    let json: serde_json::Value = serde_json::from_str(text).ok()?;
+    let range = json.get("engines")?.get("node")?.as_str()?;
+    let allows = |major: u64| npm_range_allows(range, major);
+    let default_major = numbers(default).and_then(|n| n.first().copied());
+    let major = default_major
+        .filter(|m| allows(*m))
+        .or_else(|| NODE_MAJORS.iter().copied().find(|m| allows(*m)))?;
+    Some(Found {
+        version: major.to_string(),
+        from: format!("package.json engines.node (`{range}`)"),
+        range: Some(Range::Node(range.to_string())),
+    })
+}
+
+/// A version as three numbers; missing parts are `fill`.
+fn triple(v: &str, fill: u64) -> Option<[u64; 3]> {
+    let n = numbers(v)?;
+    Some([
+        *n.first()?,
+        n.get(1).copied().unwrap_or(fill),
+        n.get(2).copied().unwrap_or(fill),
+    ])
+}
+
+/// Whether some release of Node `major` satisfies an npm range: `||`
+/// alternatives of space-separated comparators (`>=`, `>`, `<=`, `<`, `=`,
+/// `^`, `~`, `x`-ranges, `A - B`). What it cannot read allows nothing.
+fn npm_range_allows(range: &str, major: u64) -> bool {
+    range.split("||").any(|alt| {
+        let alt = alt.trim();
+        if let Some((lo, hi)) = alt.split_once(" - ") {
+            return bounds_allow(&[(">=", lo.trim()), ("<=", hi.trim())], major, 999);
+        }
+        // `>= 18` is `>=18`.
+        let mut tokens: Vec<String> = Vec::new();
+        for t in alt.split_whitespace() {
+            match tokens.last_mut() {
+                Some(last)
+                    if matches!(last.as_str(), ">=" | ">" | "<=" | "<" | "=" | "^" | "~") =>
+                {
+                    last.push_str(t)
+                }
+                _ => tokens.push(t.to_string()),
+            }
+        }
+        let mut comparators: Vec<(&str, String)> = Vec::new();
+        for t in &tokens {
+            let t = t.as_str();
+            let (op, v) = [">=", "<=", ">", "<", "=", "^", "~"]
+                .iter()
+                .find_map(|op| t.strip_prefix(op).map(|v| (*op, v)))
+                .unwrap_or(("", t));
+            let v = v.strip_prefix('v').unwrap_or(v);
+            if matches!(v, "*" | "x" | "X" | "") {
+                continue;
+            }
+            // `20.x` and `20.*` are `20`.
+            let v = v
+                .split('.')
+                .take_while(|p| !matches!(*p, "x" | "X" | "*"))
+                .collect::<Vec<_>>()
+                .join(".");
+            let Some(n) = numbers(&v) else {
+                return false;
+            };
+            let upper = |n: &[u64]| match n {
+                [major] => (major + 1).to_string(),
+                [major, minor, ..] => format!("{major}.{}", minor + 1),
+                [] => String::new(),
+            };
+            match op {
+                "^" => {
+                    comparators.push((">=", v.clone()));
+                    comparators.push(("<", (n[0] + 1).to_string()));
+                }
+                "~" => {
+                    comparators.push((">=", v.clone()));
+                    comparators.push(("<", upper(&n)));
+                }
+                "" | "=" if n.len() >= 3 => comparators.push(("=", v.clone())),
+                // `20` and `20.11` are x-ranges.
+                "" | "=" => {
+                    comparators.push((">=", v.clone()));
+                    comparators.push(("<", upper(&n)));
+                }
+                op => comparators.push((op, v.clone())),
+            }
+        }
+        let refs: Vec<(&str, &str)> = comparators.iter().map(|(o, v)| (*o, v.as_str())).collect();
+        bounds_allow(&refs, major, 999)
+    })
+}
+
+/// Whether some version `major.*.*` (minor and patch up to `top`) meets
+/// every comparator: lower bounds are tried with the newest release of the
+/// line, upper bounds with its first.
+fn bounds_allow(comparators: &[(&str, &str)], major: u64, top: u64) -> bool {
+    let newest = [major, top, top];
+    let first = [major, 0, 0];
+    comparators.iter().all(|(op, v)| {
+        let Some(b) = triple(v, 0) else {
+            return false;
+        };
+        match *op {
+            ">=" => newest >= b,
+            ">" => newest > b,
+            "<" => first < b,
+            "<=" => triple(v, top).is_some_and(|b| first <= b),
+            "=" => b[0] == major,
+            _ => false,
+        }
+    })
+}
+
+/// pyproject.toml `requires-python` (PEP 440 specifiers, comma-separated):
+/// the preset's default when it allows it, else the newest 3.x it allows.
+fn requires_python(text: &str, default: &str) -> Option<Found> {
+    let spec = text.lines().find_map(|l| {
+        let (key, value) = l.split_once('=')?;
+        (key.trim() == "requires-python")
+            .then(|| value.trim().trim_matches(['"', '\'']).to_string())
+    })?;
+    let allows = |minor: u64| python_allows(&spec, minor);
+    let default_minor = numbers(default)
+        .filter(|n| n.first() == Some(&3))
+        .and_then(|n| n.get(1).copied());
+    let minor = default_minor
+        .filter(|m| allows(*m))
+        .or_else(|| PYTHON_MINORS.iter().copied().find(|m| allows(*m)))?;
+    Some(Found {
+        version: format!("3.{minor}"),
+        from: format!("pyproject.toml requires-python (`{spec}`)"),
+        range: Some(Range::Python(spec)),
+    })
+}
+
+/// Whether Python 3.`minor` meets PEP 440 specifiers (`>=3.10,<3.13`).
+fn python_allows(spec: &str, minor: u64) -> bool {
+    spec.split(',').all(|c| {
+        let c = c.trim();
+        let (op, v) = ["~=", "==", "!=", ">=", "<=", ">", "<"]
+            .iter()
+            .find_map(|op| c.strip_prefix(op).map(|v| (*op, v.trim())))
+            .unwrap_or(("==", c));
+        let wildcard = v.ends_with(".*");
+        let v = v.trim_end_matches(".*");
+        let Some(n) = numbers(v) else {
+            return false;
+        };
+        let line = [3, minor];
+        let given = [n[0], n.get(1).copied().unwrap_or(0)];
+        match op {
+            ">=" => line >= given,
+            ">" => line > given || (n.len() > 2 && line == given),
+            "<" => line < given || (n.len() > 2 && n[2] > 0 && line == given),
+            "<=" => line <= given,
+            "==" => line == given,
+            "!=" => !(wildcard && line == given),
+            "~=" if n.len() == 2 => line >= given && n[0] == 3,
+            "~=" => line == given,
+            _ => false,
+        }
+    })
+}
+
+/// global.json `sdk.version` (`8.0.404`): the sdk image's major.minor tag.
+fn global_json(text: &str) -> Option<Found> {
+    let json: serde_json::Value = serde_json::from_str(text).ok()?;
+    let v = json.get("sdk")?.get("version")?.as_str()?;
+    let n = numbers(v)?;
+    (n.len() >= 2).then(|| Found {
+        version: format!("{}.{}", n[0], n[1]),
+        from: format!("global.json (sdk.version `{v}`)"),
+        range: None,
+    })
+}
+
+/// A Java release as the images name it: `1.8` → `8`, `21` → `21`.
+fn java_release(v: &str) -> Option<String> {
+    let v = v.trim();
+    let v = v.strip_prefix("1.").filter(|r| !r.is_empty()).unwrap_or(v);
+    let n = numbers(v)?;
+    Some(n[0].to_string())
+}
+
+/// The text of the first `<tag>...</tag>` in `xml`.
+fn xml_value<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let len = xml[start..].find("</")?;
+    Some(xml[start..start + len].trim())
+}
+
+/// pom.xml: the compiler release (or target/source), or Spring Boot's
+/// `java.version`, following one `${property}`.
+fn pom_release(xml: &str) -> Option<Found> {
+    for tag in [
+        "maven.compiler.release",
+        "java.version",
+        "maven.compiler.target",
+        "maven.compiler.source",
+        "release",
+    ] {
+        let Some(mut value) = xml_value(xml, tag) else {
+            continue;
+        };
+        if let Some(prop) = value.strip_prefix("${").and_then(|p| p.strip_suffix('}')) {
+            match xml_value(xml, prop) {
+                Some(v) => value = v,
+                None => continue,
+            }
+        }
+        if let Some(release) = java_release(value) {
+            return Some(Found {
+                version: release,
+                from: format!("pom.xml (`<{tag}>{value}</{tag}>`)"),
+                range: None,
+            });
+        }
+    }
+    None
+}
+
+/// build.gradle(.kts): the toolchain (`JavaLanguageVersion.of(21)`,
+/// `jvmToolchain(21)`) or the source/target compatibility.
+fn gradle_release(text: &str, name: &str) -> Option<Found> {
+    for line in text.lines() {
+        let l = line.trim();
+        if l.starts_with("//") {
+            continue;
+        }
+        let value = if let Some(i) = l.find("JavaLanguageVersion.of(") {
+            l[i + "JavaLanguageVersion.of(".len()..].split(')').next()
+        } else if let Some(i) = l.find("jvmToolchain(") {
+            l[i + "jvmToolchain(".len()..].split(')').next()
+        } else if let Some(i) = l.find("release.set(") {
+            // `options.release.set(17)` on JavaCompile tasks.
+            l[i + "release.set(".len()..].split(')').next()
+        } else if let Some(i) = l.find("JavaVersion.VERSION_") {
+            l[i + "JavaVersion.VERSION_".len()..]
+                .split(|c: char| !(c.is_ascii_digit() || c == '_'))
+                .next()
+        } else if l.starts_with("sourceCompatibility") || l.starts_with("targetCompatibility") {
+            l.split_once('=').map(|(_, v)| v)
+        } else {
+            None
+        };
+        let Some(value) = value else {
+            continue;
+        };
+        let v = value.trim().trim_matches(['"', '\'']).replace('_', ".");
+        if let Some(release) = java_release(&v) {
+            return Some(Found {
+                version: release,
+                from: format!("{name} (`{l}`)"),
+                range: None,
+            });
+        }
+    }
+    None
+}
+
+/// Where [`version`] looks for `language`, in order, for `msbc presets`.
+pub fn sources(language: &str) -> Option<&'static str> {
+    Some(match language {
+        "go" => "go.mod's `toolchain` and `go` lines",
+        "node" => ".nvmrc, .node-version, package.json's engines.node",
+        "python" => ".python-version, pyproject.toml's requires-python",
+        "dotnet" => "global.json's sdk.version",
+        "java" => {
+            "pom.xml's compiler release or java.version, build.gradle(.kts)'s toolchain or compatibility"
+        }
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::numbers;
+    use super::*;
+
+    fn with(files: &[(&str, &str)]) -> BTreeMap<String, String> {
+        files
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn found(language: &str, files: &[(&str, &str)], default: &str) -> Option<String> {
+        version(language, &with(files), default).map(|f| f.version)
+    }
 
     #[test]
     fn versions_are_dotted_numbers() {
@@ -22,5 +521,171 @@ mod tests {
         assert_eq!(numbers("8.0-noble"), None);
         assert_eq!(numbers(""), None);
         assert_eq!(numbers("8."), None);
+        assert_eq!(compare("1.24", "1.24.0"), Some(Ordering::Equal));
+        assert_eq!(compare("1.23", "1.24.0"), Some(Ordering::Less));
+        assert_eq!(compare("22", "20.11"), Some(Ordering::Greater));
+        assert_eq!(compare("lts", "20"), None);
+    }
+
+    #[test]
+    fn go_mod_go_and_toolchain_lines() {
+        let g = |t: &str| found("go", &[("go.mod", t)], "1.23");
+        assert_eq!(g("module x\n\ngo 1.24.0\n").as_deref(), Some("1.24"));
+        assert_eq!(
+            g("module x\ngo 1.22\ntoolchain go1.24.1\n").as_deref(),
+            Some("1.24")
+        );
+        assert_eq!(
+            g("module x\ngo 1.25rc1 // pre-release\n").as_deref(),
+            Some("1.25")
+        );
+        assert_eq!(g("module x\n").as_deref(), None);
+        let f =
+            version("go", &with(&[("go.mod", "module x\ngo 1.24.0\n")]), "1.23").expect("found");
+        assert_eq!(f.from, "go.mod (`go 1.24.0`)");
+    }
+
+    #[test]
+    fn node_version_files_and_engines() {
+        let n = |files: &[(&str, &str)]| found("node", files, "22");
+        assert_eq!(n(&[(".nvmrc", "v20.11.1\n")]).as_deref(), Some("20.11.1"));
+        assert_eq!(n(&[(".nvmrc", "lts/iron\n")]).as_deref(), Some("20"));
+        assert_eq!(n(&[(".nvmrc", "node\n")]).as_deref(), None);
+        assert_eq!(n(&[(".node-version", "18\n")]).as_deref(), Some("18"));
+        let e = |range: &str| {
+            n(&[(
+                "package.json",
+                &format!("{{\"engines\": {{\"node\": \"{range}\"}}}}"),
+            )])
+        };
+        assert_eq!(e(">=18").as_deref(), Some("22"));
+        assert_eq!(e("^20.11.0").as_deref(), Some("20"));
+        assert_eq!(e("20.x").as_deref(), Some("20"));
+        assert_eq!(e(">= 18 < 21").as_deref(), Some("20"));
+        assert_eq!(e("^18 || ^20").as_deref(), Some("20"));
+        assert_eq!(e("~22.3").as_deref(), Some("22"));
+        assert_eq!(e(">=24").as_deref(), Some("24"));
+        assert_eq!(e("18 - 20").as_deref(), Some("20"));
+        assert_eq!(e("*").as_deref(), Some("22"));
+        assert_eq!(e("latest").as_deref(), None);
+        // .nvmrc wins over engines.
+        assert_eq!(
+            n(&[
+                (".nvmrc", "20"),
+                ("package.json", "{\"engines\":{\"node\":\">=22\"}}")
+            ])
+            .as_deref(),
+            Some("20")
+        );
+    }
+
+    #[test]
+    fn python_version_file_and_requires_python() {
+        let p = |files: &[(&str, &str)]| found("python", files, "3.12");
+        assert_eq!(
+            p(&[(".python-version", "3.11.9\n")]).as_deref(),
+            Some("3.11")
+        );
+        assert_eq!(p(&[(".python-version", "pypy3.10\n")]).as_deref(), None);
+        let r = |spec: &str| {
+            p(&[(
+                "pyproject.toml",
+                &format!("[project]\nname = \"x\"\nrequires-python = \"{spec}\"\n"),
+            )])
+        };
+        assert_eq!(r(">=3.10").as_deref(), Some("3.12"));
+        assert_eq!(r(">=3.13").as_deref(), Some("3.14"));
+        assert_eq!(r(">=3.9,<3.12").as_deref(), Some("3.11"));
+        assert_eq!(r("~=3.11").as_deref(), Some("3.12"));
+        assert_eq!(r("==3.11.*").as_deref(), Some("3.11"));
+        assert_eq!(r("<3.12.4,>=3.12").as_deref(), Some("3.12"));
+    }
+
+    #[test]
+    fn a_range_that_allows_the_spec_version_is_no_mismatch() {
+        let node = version(
+            "node",
+            &with(&[("package.json", "{\"engines\":{\"node\":\">=18\"}}")]),
+            "22",
+        )
+        .expect("found");
+        assert_eq!(mismatch(&node, "20"), None);
+        assert_eq!(mismatch(&node, "16"), Some(Relation::Older));
+        let go = version("go", &with(&[("go.mod", "go 1.24.0\n")]), "1.23").expect("found");
+        assert_eq!(mismatch(&go, "1.23"), Some(Relation::Older));
+        assert_eq!(mismatch(&go, "1.25"), Some(Relation::Newer));
+        assert_eq!(mismatch(&go, "1.24"), None);
+        assert_eq!(mismatch(&go, "1.22 x"), None);
+        let py = version(
+            "python",
+            &with(&[("pyproject.toml", "requires-python = \">=3.11,<3.13\"\n")]),
+            "3.12",
+        )
+        .expect("found");
+        assert_eq!(mismatch(&py, "3.11"), None);
+        assert_eq!(mismatch(&py, "3.13"), Some(Relation::Newer));
+    }
+
+    #[test]
+    fn dotnet_and_java() {
+        assert_eq!(
+            found(
+                "dotnet",
+                &[(
+                    "global.json",
+                    "{\"sdk\": {\"version\": \"9.0.100\", \"rollForward\": \"latestFeature\"}}"
+                )],
+                "8.0"
+            )
+            .as_deref(),
+            Some("9.0")
+        );
+        let pom = |body: &str| found("java", &[("pom.xml", body)], "21");
+        assert_eq!(
+            pom("<properties><java.version>17</java.version></properties>").as_deref(),
+            Some("17")
+        );
+        assert_eq!(
+            pom("<maven.compiler.release>${jdk}</maven.compiler.release><jdk>11</jdk>").as_deref(),
+            Some("11")
+        );
+        assert_eq!(
+            pom("<maven.compiler.source>1.8</maven.compiler.source>").as_deref(),
+            Some("8")
+        );
+        assert_eq!(pom("<project></project>").as_deref(), None);
+        let gradle = |name: &str, body: &str| found("java", &[(name, body)], "21");
+        assert_eq!(
+            gradle("build.gradle.kts", "java {\n    toolchain {\n        languageVersion = JavaLanguageVersion.of(17)\n    }\n}\n").as_deref(),
+            Some("17")
+        );
+        assert_eq!(
+            gradle("build.gradle", "sourceCompatibility = '11'\n").as_deref(),
+            Some("11")
+        );
+        assert_eq!(
+            gradle(
+                "build.gradle",
+                "java { sourceCompatibility = JavaVersion.VERSION_1_8 }\n"
+            )
+            .as_deref(),
+            Some("8")
+        );
+        assert_eq!(
+            gradle("build.gradle.kts", "kotlin { jvmToolchain(21) }\n").as_deref(),
+            Some("21")
+        );
+    }
+
+    #[test]
+    fn gradle_compile_task_release() {
+        let files = with(&[(
+            "build.gradle.kts",
+            "tasks.withType<JavaCompile> {\n    options.release.set(17)\n}\n",
+        )]);
+        assert_eq!(
+            version("java", &files, "21").map(|f| f.version).as_deref(),
+            Some("17")
+        );
     }
 }

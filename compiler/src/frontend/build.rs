@@ -12,6 +12,7 @@ use super::subrequests;
 use crate::backend::llb::{self, BaseConfig, BaseConfigs, pb};
 use crate::compile::{self, Emit};
 use crate::diag::{Diagnostic, render};
+use crate::expand::project::{MAX_PROJECT_FILE, PROJECT_FILES};
 use crate::expand::{self, Catalog, TemplateFiles};
 use crate::lower::Selection;
 use prost::Message;
@@ -118,12 +119,13 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
     bridge.require(&["solve.base", "readfile"], "reading the spec")?;
     let spec = read_spec(bridge, opts, env).await?;
 
-    let (catalog, files) = context_inputs(bridge, opts, env, &spec).await?;
+    let (catalog, files, contents) = context_inputs(bridge, opts, env, &spec).await?;
     let checked = compile::check_with(
         &spec,
         expand::Context {
             catalog: &catalog,
             files: &files,
+            contents: &contents,
         },
     );
     if opts.request.as_deref() == Some(subrequests::LINT) {
@@ -414,19 +416,19 @@ async fn context_inputs(
     opts: &Options,
     env: &Env,
     spec: &[u8],
-) -> Result<(Catalog, Vec<String>), Failure> {
+) -> Result<(Catalog, Vec<String>, BTreeMap<String, String>), Failure> {
     let mut catalog = Catalog::stdlib();
     let dirs = compile::template_dirs(spec);
     let uses_presets = uses_templates(spec);
     if dirs.is_empty() && !uses_presets {
-        return Ok((catalog, Vec::new()));
+        return Ok((catalog, Vec::new(), BTreeMap::new()));
     }
     if !bridge.has("readdir") {
         eprintln!(
             "warning: this BuildKit lacks `readdir`: presets see no context files and \
              `templates` folders cannot be read"
         );
-        return Ok((catalog, Vec::new()));
+        return Ok((catalog, Vec::new(), BTreeMap::new()));
     }
     let excludes: Vec<String> = SKIP.iter().map(|d| format!("**/{d}")).collect();
     let definition = local(
@@ -493,7 +495,21 @@ async fn context_inputs(
     } else {
         Vec::new()
     };
-    Ok((catalog, files))
+    // The project files presets read versions from, as `msbc compile` reads
+    // them (cli::templates::project_contents): listed, small, UTF-8.
+    let mut contents = BTreeMap::new();
+    for name in PROJECT_FILES {
+        if !files.iter().any(|f| f == name) {
+            continue;
+        }
+        if let Ok(bytes) = bridge.read_file(&id, name).await
+            && bytes.len() as u64 <= MAX_PROJECT_FILE
+            && let Ok(text) = String::from_utf8(bytes)
+        {
+            contents.insert((*name).to_string(), text);
+        }
+    }
+    Ok((catalog, files, contents))
 }
 
 /// Whether the spec has a `use` node (a preset may detect files).

@@ -117,6 +117,7 @@ pub fn lower(
         },
         images: image_uses(doc, &stages, map),
     };
+    names::check_resolved_image_refs(doc, &stages, diags);
     policy::check(doc, &stages, &model, diags);
     secrets::check(doc, &stages, &model, diags);
     if diags.has_errors() {

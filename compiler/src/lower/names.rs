@@ -293,3 +293,42 @@ pub(super) fn check_cycles(decls: &[StageDecl], stages: &[ir::Stage], diags: &mu
         diags.push(d);
     }
 }
+
+/// An image reference valid as written can still be broken by an arg's
+/// default (`golang:${GO_VERSION}-bookworm` with `GO_VERSION "1.22 x"`, a
+/// preset's `version`): each is checked again with the defaults filled in,
+/// which is what the build pulls (and what the LLB backend checks).
+pub fn check_resolved_image_refs(doc: &Document, decls: &[StageDecl], diags: &mut Diagnostics) {
+    for (r, resolved) in super::queries::image_refs(doc, decls) {
+        let Some(text) = resolved else {
+            continue;
+        };
+        if text == r.raw.value {
+            continue;
+        }
+        let plain = crate::syntax::ast::Str {
+            value: text.clone(),
+            span: r.raw.span,
+            content_start: None,
+        };
+        if let Err(e) = image_ref::parse(&plain) {
+            let why = e
+                .labels
+                .first()
+                .map(|l| l.message.clone())
+                .unwrap_or_default();
+            diags.push(
+                Diagnostic::new(
+                    Code::InvalidImageReference,
+                    format!(
+                        "`{}` is `{text}` with its args' defaults, which is not an image reference{}",
+                        r.raw.value,
+                        if why.is_empty() { String::new() } else { format!(" ({why})") }
+                    ),
+                )
+                .label(r.raw.span, "the image this pulls")
+                .help("an arg's default (or a preset's version) made it invalid: an image tag is letters, digits, `_`, `.` and `-`"),
+            );
+        }
+    }
+}
