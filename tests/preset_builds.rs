@@ -6,7 +6,7 @@
 //! too) and builds `--target verify`. Needs the engine and the public package
 //! registries; skips, saying why, without the engine.
 
-use crate::support::{copy_dir, engine_available, msbc_in, root};
+use crate::support::{copy_dir, msbc_in, root};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -63,10 +63,9 @@ fn build_verify(name: &str) -> Result<String, String> {
 /// must skip the root's `prepare` and still run the dependencies' install
 /// scripts (esbuild's swaps in its native binary).
 #[test]
-fn node_production_install_with_husky_builds_and_runs_dependency_scripts() {
-    if !engine_available("node preset with husky") {
-        return;
-    }
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_node_production_install_with_husky_builds_and_runs_dependency_scripts() {
+    crate::support::needs_engine();
     if let Err(log) = build_verify("node-husky") {
         panic!("the husky project does not build:\n{log}");
     }
