@@ -211,7 +211,7 @@ first="$(mktemp)"
 second="$(mktemp)"
 trap 'rm -f "$first" "$second"' EXIT
 status=0
-cargo test --workspace "$@" 2>&1 | tee "$first" || status=1
+cargo test --workspace --no-fail-fast "$@" 2>&1 | tee "$first" || status=1
 
 # The second pass only without arguments: a filter would also pick other
 # ignored tests (the long fuzz run), and `--` would end the options.

@@ -813,7 +813,7 @@ mod tests {
 
     #[test]
     fn a_spec_error_names_its_line_and_range() {
-        let text = "msbc 1\nimage \"app\" from=\"x\" {\n  bogus 1\n}\n";
+        let text = "msbc 1\nimage \"app\" from=\"alpine:3.20\" {\n  bogus 1\n}\n";
         let checked = compile::check(text.as_bytes());
         let sorted = checked.diagnostics.sorted();
         let d = sorted.iter().find(|d| d.is_error()).expect("an error");
