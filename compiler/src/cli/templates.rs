@@ -1,7 +1,10 @@
 //! Reading template directories and listing the build context: the I/O
 //! that expansion needs, done here so that `expand` stays pure.
 
-use crate::expand::project::{MAX_PROJECT_FILE, PROJECT_FILES};
+use crate::expand::project::{
+    LISTING_MAX_DEPTH as MAX_DEPTH, LISTING_MAX_FILES as MAX_FILES, LISTING_SKIP as SKIP,
+    MAX_PROJECT_FILE, PROJECT_FILES,
+};
 use crate::expand::{Catalog, TemplateFiles};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -93,23 +96,6 @@ fn subdirs(dir: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     out.sort();
     Ok(out)
 }
-
-/// Directories never worth listing for detection.
-const SKIP: &[&str] = &[
-    ".git",
-    "node_modules",
-    "target",
-    ".venv",
-    "venv",
-    "__pycache__",
-    "bin",
-    "obj",
-    "dist",
-    "build",
-];
-/// Enough for detecting lockfiles and build files without walking a monorepo.
-const MAX_DEPTH: usize = 3;
-const MAX_FILES: usize = 5000;
 
 /// Files of the build context (the spec's directory), relative and sorted,
 /// for templates that detect a package manager or build tool.

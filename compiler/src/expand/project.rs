@@ -24,6 +24,26 @@ pub const PROJECT_FILES: &[&str] = &[
     "build.gradle.kts",
 ];
 
+/// How the build context is listed for templates that detect files, by the
+/// CLI (the local folder) and the frontend (the `context` local) alike:
+/// directories never worth listing...
+pub const LISTING_SKIP: &[&str] = &[
+    ".git",
+    "node_modules",
+    "target",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "bin",
+    "obj",
+    "dist",
+    "build",
+];
+/// ...how deep (enough for lockfiles and build files without walking a monorepo)...
+pub const LISTING_MAX_DEPTH: usize = 3;
+/// ...and how many files at most.
+pub const LISTING_MAX_FILES: usize = 5000;
+
 /// Larger files are not read (a generated pom.xml of megabytes says nothing
 /// a template needs).
 pub const MAX_PROJECT_FILE: u64 = 256 * 1024;

@@ -12,7 +12,10 @@ use super::subrequests;
 use crate::backend::llb::{self, BaseConfig, BaseConfigs, pb};
 use crate::compile::{self, Emit};
 use crate::diag::{Diagnostic, render};
-use crate::expand::project::{MAX_PROJECT_FILE, PROJECT_FILES};
+use crate::expand::project::{
+    LISTING_MAX_DEPTH as MAX_DEPTH, LISTING_MAX_FILES as MAX_FILES, LISTING_SKIP as SKIP,
+    MAX_PROJECT_FILE, PROJECT_FILES,
+};
 use crate::expand::{self, Catalog, TemplateFiles};
 use crate::lower::Selection;
 use prost::Message;
@@ -71,22 +74,6 @@ impl From<CallError> for Failure {
         Failure::plain(e.0)
     }
 }
-
-/// Directories never listed for preset detection (as `msbc compile`).
-const SKIP: &[&str] = &[
-    ".git",
-    "node_modules",
-    "target",
-    ".venv",
-    "venv",
-    "__pycache__",
-    "bin",
-    "obj",
-    "dist",
-    "build",
-];
-const MAX_DEPTH: usize = 3;
-const MAX_FILES: usize = 5000;
 
 /// The largest spec the frontend compiles (a real one is a few KB; the
 /// front end reads about 1 MB/s of comments in a release build).
