@@ -310,55 +310,6 @@ fn split_lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn same(text: &str) {
-        let fast = parse_fast(text).unwrap_or_else(|| panic!("not read fast: {text:?}"));
-        let slow: KdlDocument = text.parse().expect("valid KDL");
-        assert_eq!(
-            crate::syntax::kdl_read::describe(&fast),
-            crate::syntax::kdl_read::describe(&slow),
-            "{text:?}"
-        );
-    }
-
-    #[test]
-    fn reads_what_specs_use_as_the_crate_does() {
-        same(
-            "stage build from=\"golang:1.22\" {\n    run \"go build\" // c\n    copy \".\" \"/src\"; workdir \"/app\"\n}\n",
-        );
-        same("a 1 -2 +3 1_000 3.12 #true #false #null k=v \"q\"=\"x\\ny\\u{41}\"\n");
-        same("run \"\"\"\n    echo a\n\n      b \"q\" \\t\n    \"\"\"\n");
-        same("a #\"raw \\n\"# ##\"x\"#y\"## /- b { c }\n/- d\ne /* x /* y */ */ f\\\n  g\n");
-        same("a{b;c}\nd { }\n  \n");
-        same("");
-        same("// only a comment");
-    }
-
-    #[test]
-    fn leaves_the_rest_to_the_crate() {
-        for text in [
-            "a (t)b",
-            "a 0x10",
-            "a 1e3",
-            "a #inf",
-            "a -b",
-            "a \"x\\   y\"",
-            "a\u{00A0}b",
-            "\u{FEFF}a",
-            "a true",
-            "a {",
-            "a \"unclosed",
-            "1a",
-            "a #\"\"\"#",
-        ] {
-            assert!(parse_fast(text).is_none(), "read fast: {text:?}");
-        }
-    }
-}
-
 /// A description of everything the compiler reads from a document (names,
 /// values, value representations, spans), for comparing the fast path with
 /// the `kdl` crate (tests/kdl_conformance.rs).
@@ -412,4 +363,53 @@ pub(crate) fn describe(doc: &KdlDocument) -> String {
     let mut out = String::new();
     walk(&mut out, doc, 0);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same(text: &str) {
+        let fast = parse_fast(text).unwrap_or_else(|| panic!("not read fast: {text:?}"));
+        let slow: KdlDocument = text.parse().expect("valid KDL");
+        assert_eq!(
+            crate::syntax::kdl_read::describe(&fast),
+            crate::syntax::kdl_read::describe(&slow),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn reads_what_specs_use_as_the_crate_does() {
+        same(
+            "stage build from=\"golang:1.22\" {\n    run \"go build\" // c\n    copy \".\" \"/src\"; workdir \"/app\"\n}\n",
+        );
+        same("a 1 -2 +3 1_000 3.12 #true #false #null k=v \"q\"=\"x\\ny\\u{41}\"\n");
+        same("run \"\"\"\n    echo a\n\n      b \"q\" \\t\n    \"\"\"\n");
+        same("a #\"raw \\n\"# ##\"x\"#y\"## /- b { c }\n/- d\ne /* x /* y */ */ f\\\n  g\n");
+        same("a{b;c}\nd { }\n  \n");
+        same("");
+        same("// only a comment");
+    }
+
+    #[test]
+    fn leaves_the_rest_to_the_crate() {
+        for text in [
+            "a (t)b",
+            "a 0x10",
+            "a 1e3",
+            "a #inf",
+            "a -b",
+            "a \"x\\   y\"",
+            "a\u{00A0}b",
+            "\u{FEFF}a",
+            "a true",
+            "a {",
+            "a \"unclosed",
+            "1a",
+            "a #\"\"\"#",
+        ] {
+            assert!(parse_fast(text).is_none(), "read fast: {text:?}");
+        }
+    }
 }
