@@ -32,8 +32,9 @@ pub struct Options {
     /// `--network host|none` (`force-network-mode`): the network of runs
     /// that do not set one.
     pub network: Option<String>,
-    /// `--no-cache` (every op run again).
-    pub no_cache: bool,
+    /// `--no-cache` (`no-cache=`: every op runs again) or
+    /// `--no-cache-filter STAGE,...` (`no-cache=STAGE,...`: those stages').
+    pub no_cache: Option<Vec<String>>,
     /// A subrequest (`--call targets|outline|check`): `frontend.targets`,
     /// `frontend.outline`, `frontend.lint`.
     pub request: Option<String>,
@@ -117,7 +118,16 @@ impl Options {
                         .map(str::to_string)
                         .collect();
                 }
-                "no-cache" => o.no_cache = true,
+                "no-cache" => {
+                    o.no_cache = Some(
+                        value
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string)
+                            .collect(),
+                    );
+                }
                 "force-network-mode" => {
                     o.network = Some(value.clone()).filter(|v| !v.is_empty() && v != "default");
                 }
@@ -192,7 +202,12 @@ mod tests {
                 "x=y".to_string()
             )]
         );
-        assert!(o.no_cache);
+        assert_eq!(o.no_cache, Some(vec![]));
+        let o = Options::parse(&super::raw(env(&["no-cache=build, test"])));
+        assert_eq!(
+            o.no_cache,
+            Some(vec!["build".to_string(), "test".to_string()])
+        );
         assert_eq!(o.network.as_deref(), Some("host"));
         assert_eq!(o.request.as_deref(), Some("frontend.outline"));
         assert_eq!(o.unknown, vec!["mystery"]);
@@ -204,7 +219,7 @@ mod tests {
         assert_eq!(o.filename, "build.kdl");
         assert_eq!(o.dockerfile_key, "dockerfile");
         assert_eq!(o.context_key, "context");
-        assert!(o.target.is_none() && o.platforms.is_empty() && !o.no_cache);
+        assert!(o.target.is_none() && o.platforms.is_empty() && o.no_cache.is_none());
         // A value without `=` is a key with an empty value.
         assert_eq!(
             raw(env(&["no-cache"])).get("no-cache").map(String::as_str),
