@@ -632,3 +632,53 @@ fn no_cache_runs_every_op_or_the_named_stages_again() {
     );
     assert!(cached.iter().all(|n| n.starts_with("[app ")), "{cached:?}");
 }
+
+/// The `docker-image://` sources of a definition.
+fn images(def: &pb::Definition) -> Vec<String> {
+    def.def
+        .iter()
+        .filter_map(|b| match pb::Op::decode(b.as_slice()).ok()?.kind {
+            Some(pb::op::Kind::Source(s)) if s.identifier.starts_with("docker-image://") => {
+                Some(s.identifier)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_named_context_stands_in_for_an_image() {
+    let o = run(&[], spec_gateway(TWO_STAGES.as_bytes()));
+    assert_clean(&o);
+    assert!(
+        images(&o.solved[1])
+            .iter()
+            .all(|i| i.starts_with("docker-image://docker.io/library/debian:bookworm-slim@")),
+        "{:?}",
+        images(&o.solved[1])
+    );
+    let o = run(
+        &["context:debian:bookworm-slim=docker-image://mirror.example/debian:12"],
+        spec_gateway(TWO_STAGES.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let found = images(&o.solved[1]);
+    assert!(!found.is_empty());
+    assert!(
+        found
+            .iter()
+            .all(|i| i.starts_with("docker-image://mirror.example/debian:12@sha256:1111")),
+        "{found:?}"
+    );
+    // A local folder as a named context: not taken, and said so.
+    let o = run(
+        &["context:src=local:src"],
+        spec_gateway(TWO_STAGES.as_bytes()),
+    );
+    assert_clean(&o);
+    assert!(
+        error_of(&o).contains("named contexts that are images"),
+        "{o:?}"
+    );
+}

@@ -129,6 +129,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         bridge.require(&["returnmap"], "a build for several platforms")?;
     }
 
+    let contexts = named_contexts(&opts.contexts)?;
     let mut refs = Vec::new();
     let mut metadata = BTreeMap::new();
     for platform in &platforms {
@@ -139,7 +140,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
             platform: Some(platform.clone()),
             no_syntax: false,
         };
-        let configs = base_configs(bridge, &model, &selection, &opts.filename).await?;
+        let configs = base_configs(bridge, &model, &selection, &opts.filename, &contexts).await?;
         let out = compile::emit_with(&model, &selection, Emit::Llb, &opts.filename, &configs)
             .map_err(|e| Failure::plain(format!("{}: {e}", opts.filename)))?;
         let bytes = out.binary.unwrap_or_default();
@@ -151,6 +152,13 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
                     && exec.network == pb::NetMode::Unset as i32
                 {
                     exec.network = mode as i32;
+                }
+            })?;
+        }
+        if !contexts.is_empty() {
+            definition = rewrite(&definition, |op| {
+                if let Some(pb::op::Kind::Source(source)) = &mut op.kind {
+                    replace_image(&mut source.identifier, &contexts);
                 }
             })?;
         }
@@ -208,6 +216,7 @@ async fn base_configs(
     model: &crate::lower::Model,
     selection: &Selection,
     filename: &str,
+    contexts: &Contexts,
 ) -> Result<BaseConfigs, Failure> {
     let mut configs = BaseConfigs::new();
     if !bridge.has("resolveimage") {
@@ -223,14 +232,11 @@ async fn base_configs(
             architecture: parts.next().unwrap_or_default().to_string(),
             variant: parts.next().unwrap_or_default().to_string(),
         };
-        let (digest, bytes) = bridge
-            .resolve_image_config(&pull.reference, &platform)
-            .await?;
+        // A named context stands in for the image: its config is the base.
+        let source = contexts.get(&pull.reference).unwrap_or(&pull.reference);
+        let (digest, bytes) = bridge.resolve_image_config(source, &platform).await?;
         let mut config = BaseConfig::from_json(&bytes).map_err(|e| {
-            Failure::plain(format!(
-                "the config of {} ({}): {e}",
-                pull.reference, pull.platform
-            ))
+            Failure::plain(format!("the config of {source} ({}): {e}", pull.platform))
         })?;
         if !digest.is_empty() {
             config.digest = Some(digest);
@@ -238,6 +244,59 @@ async fn base_configs(
         configs.insert(&pull.reference, &pull.platform, config);
     }
     Ok(configs)
+}
+
+/// Named contexts that replace images: normalized reference → the
+/// normalized image that stands in for it.
+type Contexts = BTreeMap<String, String>;
+
+/// `--build-context NAME=docker-image://REF` (`context:NAME`): wherever the
+/// spec pulls the image NAME (`from=`, `copy from=`), REF is pulled
+/// instead, as BuildKit's Dockerfile frontend does for `FROM NAME`. NAME is
+/// compared normalized (`golang:1.23` is `docker.io/library/golang:1.23`).
+/// The spec's stages cannot be replaced, nor a context given as a local
+/// folder, an OCI layout or a git URL: those fail the build, saying so.
+fn named_contexts(raw: &BTreeMap<String, String>) -> Result<Contexts, Failure> {
+    let mut out = Contexts::new();
+    for (name, value) in raw {
+        let Some(image) = value.strip_prefix("docker-image://") else {
+            return Err(Failure::plain(format!(
+                "the named context `{name}` is `{value}`: msbc's frontend takes named contexts \
+                 that are images (`--build-context {name}=docker-image://REF`), which replace \
+                 the image `{name}` wherever the spec pulls it"
+            )));
+        };
+        let normalize = |r: &str| {
+            llb::normalize_reference(r).map_err(|e| {
+                Failure::plain(format!("the named context `{name}={value}`: `{r}`: {e}"))
+            })
+        };
+        out.insert(normalize(name)?, normalize(image)?);
+    }
+    Ok(out)
+}
+
+/// A `docker-image://` identifier whose image has a named context: the
+/// context's image (the digest the spec's image was pinned to is the
+/// context's, resolved through it, unless the context names its own).
+fn replace_image(identifier: &mut String, contexts: &Contexts) {
+    let Some(image) = identifier.strip_prefix("docker-image://") else {
+        return;
+    };
+    let (name, digest) = match image.split_once('@') {
+        Some((name, digest)) => (name, Some(digest)),
+        None => (image, None),
+    };
+    let found = contexts
+        .get(image)
+        .map(|to| (to, None))
+        .or_else(|| contexts.get(name).map(|to| (to, digest)));
+    if let Some((to, digest)) = found {
+        *identifier = match digest {
+            Some(d) if !to.contains('@') => format!("docker-image://{to}@{d}"),
+            _ => format!("docker-image://{to}"),
+        };
+    }
 }
 
 /// `--network` as the LLB net mode of runs that set none (as BuildKit's
@@ -429,6 +488,24 @@ mod tests {
         assert_eq!(nets, [pb::NetMode::Host as i32, pb::NetMode::None as i32]);
         assert_eq!(host.metadata.len(), def.metadata.len());
         assert!(host.metadata.keys().all(|k| digests.contains(k)));
+    }
+
+    #[test]
+    fn a_named_context_replaces_the_image_it_names() {
+        let raw = BTreeMap::from([(
+            "golang:1.23".to_string(),
+            "docker-image://mirror.example/go:1.23".to_string(),
+        )]);
+        let contexts = named_contexts(&raw).unwrap();
+        let mut pinned = "docker-image://docker.io/library/golang:1.23@sha256:aaaa".to_string();
+        replace_image(&mut pinned, &contexts);
+        assert_eq!(pinned, "docker-image://mirror.example/go:1.23@sha256:aaaa");
+        let mut other = "docker-image://docker.io/library/golang:1.24".to_string();
+        replace_image(&mut other, &contexts);
+        assert_eq!(other, "docker-image://docker.io/library/golang:1.24");
+        let local = BTreeMap::from([("src".to_string(), "local:src".to_string())]);
+        let e = named_contexts(&local).unwrap_err();
+        assert!(e.message.contains("docker-image://REF"), "{}", e.message);
     }
 
     #[test]

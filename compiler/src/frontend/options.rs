@@ -40,6 +40,8 @@ pub struct Options {
     pub request: Option<String>,
     /// The subrequest's output format (`--call check,format=json`).
     pub request_format: Option<String>,
+    /// Named contexts (`--build-context NAME=VALUE`: `context:NAME`), by name.
+    pub contexts: BTreeMap<String, String>,
     /// Options the frontend does not read, for a warning.
     pub unknown: Vec<String>,
 }
@@ -135,7 +137,11 @@ impl Options {
                 "format" if !value.is_empty() => o.request_format = Some(value.clone()),
                 "filename" | "dockerfilekey" | "contextkey" | "target" | "requestid" | "format" => {
                 }
-                k if IGNORED.contains(&k) || k.starts_with("context:") => {}
+                k if k.starts_with("context:") => {
+                    let name = &k["context:".len()..];
+                    o.contexts.insert(name.to_string(), value.clone());
+                }
+                k if IGNORED.contains(&k) => {}
                 k if k.starts_with("attest:") || k.starts_with("build-arg:") => {}
                 k => o.unknown.push(k.to_string()),
             }
@@ -203,14 +209,21 @@ mod tests {
             )]
         );
         assert_eq!(o.no_cache, Some(vec![]));
-        let o = Options::parse(&super::raw(env(&["no-cache=build, test"])));
+        let filtered = Options::parse(&super::raw(env(&["no-cache=build, test"])));
         assert_eq!(
-            o.no_cache,
+            filtered.no_cache,
             Some(vec!["build".to_string(), "test".to_string()])
         );
         assert_eq!(o.network.as_deref(), Some("host"));
         assert_eq!(o.request.as_deref(), Some("frontend.outline"));
         assert_eq!(o.unknown, vec!["mystery"]);
+        let o = Options::parse(&super::raw(env(&[
+            "context:golang:1.23=docker-image://mirror.example/golang:1.23",
+        ])));
+        assert_eq!(
+            o.contexts.get("golang:1.23").map(String::as_str),
+            Some("docker-image://mirror.example/golang:1.23")
+        );
     }
 
     #[test]
