@@ -83,10 +83,23 @@ fn docker(args: &[&str]) -> (bool, String) {
 
 /// The sorted paths of an image's filesystem (`docker create` + `export`).
 fn files(tag: &str) -> Vec<String> {
-    let (ok, id) = docker(&["create", tag, "/none"]);
-    assert!(ok, "docker create {tag}: {id}");
-    let id = id.trim().to_string();
     let docker = std::env::var("MSBC_ENGINE_DOCKER").unwrap_or_else(|_| "docker".into());
+    // The id is stdout's last line (dockerd may warn on stderr).
+    let out = Command::new(&docker)
+        .args(["create", tag, "/none"])
+        .output()
+        .expect("docker runs");
+    assert!(
+        out.status.success(),
+        "docker create {tag}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string();
     let out = Command::new("sh")
         .arg("-c")
         .arg(format!("'{docker}' export {id} | tar -t"))
