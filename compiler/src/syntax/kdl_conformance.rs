@@ -393,3 +393,24 @@ fn mutated_texts_read_as_the_crate_reads_them_or_go_to_it() {
     );
     assert!(same > 1000, "only {same} mutations read fast");
 }
+
+/// `msbc.lock`, as `msbc lock` writes it, is read fast and the same.
+#[test]
+fn a_lock_file_is_read_fast_and_the_same() {
+    let digest = |c: char| format!("sha256:{}", c.to_string().repeat(64));
+    let text = format!(
+        "// msbc.lock: base images pinned by `msbc lock`. Do not edit: run `msbc lock` again.\n\
+         version 1\n\
+         image \"golang:1.23-bookworm\" digest=\"{}\" {{\n    \
+         config \"linux/amd64\" digest=\"{}\" layers=1 {{\n        \
+         env \"PATH=/go/bin:/usr/bin\" \"GOPATH=/go\"\n        workdir \"/go\"\n        \
+         cmd \"bash\"\n    }}\n}}\n",
+        digest('a'),
+        digest('b')
+    );
+    let lock = crate::lock::Lock::parse(&text).expect("a lock file");
+    let rendered = lock.render();
+    for t in [&text, &rendered] {
+        assert_eq!(compare(Path::new("msbc.lock"), t), Ok(Outcome::Same), "{t}");
+    }
+}
