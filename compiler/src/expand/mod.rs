@@ -25,6 +25,7 @@ pub mod catalog;
 mod merge;
 mod params;
 pub mod project;
+mod ranges;
 
 pub use catalog::{Catalog, Manifest, ParamSpec, ParamType, TemplateFiles};
 

@@ -13,6 +13,7 @@ mod config;
 mod copy;
 pub mod lexer;
 mod run;
+mod shell_lex;
 mod stages;
 mod words;
 
