@@ -11,7 +11,7 @@
 mod codes;
 mod config;
 mod copy;
-pub mod lexer;
+mod lexer;
 mod run;
 mod shell_lex;
 mod stages;

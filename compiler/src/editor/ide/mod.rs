@@ -11,7 +11,7 @@ mod symbols;
 
 pub use completion::completion;
 pub use diagnostics::{code_actions, diagnostics};
-pub use hover::{hover, preset_doc};
+pub use hover::hover;
 pub use symbols::{Ref, Sym, SymKind, Symbols, definition, document_symbols, references, rename};
 
 use crate::diag::Span;
@@ -154,15 +154,4 @@ pub fn graph(doc: &Doc, format: crate::editor::graph::Format) -> Result<String, 
         .as_ref()
         .ok_or("the spec has errors")?;
     Ok(crate::editor::graph::Graph::of(expanded, None).render(format))
-}
-
-/// For tests and the benchmark: the diagnostics' codes.
-pub fn codes(doc: &Doc) -> Vec<&'static str> {
-    doc.analysis
-        .checked
-        .diagnostics
-        .sorted()
-        .into_iter()
-        .map(|d| d.code.as_str())
-        .collect()
 }
