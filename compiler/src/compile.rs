@@ -310,7 +310,18 @@ pub fn base_images(model: &Model, overrides: &[(String, String)]) -> Vec<BaseIma
                         }
                     }
                 }
-                _ => {}
+                StepKind::Args { .. }
+                | StepKind::Workdir { .. }
+                | StepKind::Env { .. }
+                | StepKind::Label { .. }
+                | StepKind::User { .. }
+                | StepKind::Expose { .. }
+                | StepKind::Entrypoint { .. }
+                | StepKind::Cmd { .. }
+                | StepKind::Healthcheck { .. }
+                | StepKind::Volume { .. }
+                | StepKind::StopSignal { .. }
+                | StepKind::Shell { .. } => {}
             }
         }
     }

@@ -410,7 +410,18 @@ pub fn pin(model: &mut Model, lock: &Lock, overrides: &[(String, String)]) {
                         }
                     }
                 }
-                _ => {}
+                StepKind::Args { .. }
+                | StepKind::Workdir { .. }
+                | StepKind::Env { .. }
+                | StepKind::Label { .. }
+                | StepKind::User { .. }
+                | StepKind::Expose { .. }
+                | StepKind::Entrypoint { .. }
+                | StepKind::Cmd { .. }
+                | StepKind::Healthcheck { .. }
+                | StepKind::Volume { .. }
+                | StepKind::StopSignal { .. }
+                | StepKind::Shell { .. } => {}
             }
         }
     }

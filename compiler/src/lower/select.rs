@@ -202,6 +202,10 @@ fn remap_stage(stage: &mut ir::Stage, remap: &impl Fn(StageId) -> StageId) {
                 from: CopyFrom::Stage(id),
                 ..
             }) => *id = remap(*id),
+            StepKind::Copy(ir::Copy {
+                from: CopyFrom::Context | CopyFrom::Image(_),
+                ..
+            }) => {}
             StepKind::Run(run) => {
                 for m in &mut run.mounts {
                     if let Mount::Bind {
@@ -213,7 +217,18 @@ fn remap_stage(stage: &mut ir::Stage, remap: &impl Fn(StageId) -> StageId) {
                     }
                 }
             }
-            _ => {}
+            StepKind::Args { .. }
+            | StepKind::Workdir { .. }
+            | StepKind::Env { .. }
+            | StepKind::Label { .. }
+            | StepKind::User { .. }
+            | StepKind::Expose { .. }
+            | StepKind::Entrypoint { .. }
+            | StepKind::Cmd { .. }
+            | StepKind::Healthcheck { .. }
+            | StepKind::Volume { .. }
+            | StepKind::StopSignal { .. }
+            | StepKind::Shell { .. } => {}
         }
     }
 }

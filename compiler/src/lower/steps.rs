@@ -542,7 +542,17 @@ pub(super) fn keep_last_config(stages: &mut [ir::Stage]) {
             StepKind::Entrypoint { .. } => Some(0),
             StepKind::Cmd { .. } => Some(1),
             StepKind::Healthcheck { .. } => Some(2),
-            _ => None,
+            StepKind::Args { .. }
+            | StepKind::Workdir { .. }
+            | StepKind::Copy(_)
+            | StepKind::Run(_)
+            | StepKind::Env { .. }
+            | StepKind::Label { .. }
+            | StepKind::User { .. }
+            | StepKind::Expose { .. }
+            | StepKind::Volume { .. }
+            | StepKind::StopSignal { .. }
+            | StepKind::Shell { .. } => None,
         };
         let mut last = [None; 3];
         for (i, step) in stage.steps.iter().enumerate() {

@@ -237,7 +237,17 @@ impl Symbols {
                             }
                         }
                     }
-                    _ => {}
+                    StepKind::Workdir(_)
+                    | StepKind::Env(_)
+                    | StepKind::Label(_)
+                    | StepKind::User(_)
+                    | StepKind::Expose(_)
+                    | StepKind::Entrypoint(_)
+                    | StepKind::Cmd(_)
+                    | StepKind::Healthcheck(_)
+                    | StepKind::Volume(_)
+                    | StepKind::StopSignal(_)
+                    | StepKind::Shell(_) => {}
                 }
             }
         }
