@@ -230,16 +230,115 @@ pub enum ImageValue<'a> {
     Shell(&'a [String]),
 }
 
+/// A stage or an image a step reads besides the build context; `mount`
+/// when a `bind from=` mount reads it (else a `copy from=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    Stage { id: StageId, mount: bool },
+    Image { image: &'a str, mount: bool },
+}
+
+/// A [`Source`] to rewrite in place.
+#[derive(Debug)]
+pub enum SourceMut<'a> {
+    Stage(&'a mut StageId),
+    Image(&'a mut String),
+}
+
 impl StepKind {
     /// The stages this step reads from (`copy from=` a stage, `bind from=`
     /// a stage), in order.
     pub fn dependencies(&self) -> Vec<StageId> {
+        self.sources()
+            .into_iter()
+            .filter_map(|s| match s {
+                Source::Stage { id, .. } => Some(id),
+                Source::Image { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The stages and images this step reads (`copy from=`, `bind from=`),
+    /// in order: what `msbc images` lists, what `select` renumbers, what
+    /// `msbc.lock` pins.
+    pub fn sources(&self) -> Vec<Source<'_>> {
         match self {
-            StepKind::Copy(c) => match c.from {
-                CopyFrom::Stage(id) => vec![id],
-                CopyFrom::Context | CopyFrom::Image(_) => vec![],
+            StepKind::Copy(c) => match &c.from {
+                CopyFrom::Stage(id) => vec![Source::Stage {
+                    id: *id,
+                    mount: false,
+                }],
+                CopyFrom::Image(image) => vec![Source::Image {
+                    image,
+                    mount: false,
+                }],
+                CopyFrom::Context => vec![],
             },
-            StepKind::Run(run) => run.mounts.iter().filter_map(Mount::stage).collect(),
+            StepKind::Run(run) => run
+                .mounts
+                .iter()
+                .filter_map(|m| match m {
+                    Mount::Bind {
+                        from: Some(MountFrom::Stage(id)),
+                        ..
+                    } => Some(Source::Stage {
+                        id: *id,
+                        mount: true,
+                    }),
+                    Mount::Bind {
+                        from: Some(MountFrom::Image(image)),
+                        ..
+                    } => Some(Source::Image { image, mount: true }),
+                    Mount::Bind { from: None, .. }
+                    | Mount::Cache { .. }
+                    | Mount::Secret { .. }
+                    | Mount::Ssh { .. }
+                    | Mount::Tmpfs { .. } => None,
+                })
+                .collect(),
+            StepKind::Args { .. }
+            | StepKind::Workdir { .. }
+            | StepKind::Env { .. }
+            | StepKind::Label { .. }
+            | StepKind::User { .. }
+            | StepKind::Expose { .. }
+            | StepKind::Entrypoint { .. }
+            | StepKind::Cmd { .. }
+            | StepKind::Healthcheck { .. }
+            | StepKind::Volume { .. }
+            | StepKind::StopSignal { .. }
+            | StepKind::Shell { .. } => vec![],
+        }
+    }
+
+    /// [`StepKind::sources`], to rewrite in place: a stage's index, an
+    /// image reference (pinned by `msbc.lock`).
+    pub fn sources_mut(&mut self) -> Vec<SourceMut<'_>> {
+        match self {
+            StepKind::Copy(c) => match &mut c.from {
+                CopyFrom::Stage(id) => vec![SourceMut::Stage(id)],
+                CopyFrom::Image(image) => vec![SourceMut::Image(image)],
+                CopyFrom::Context => vec![],
+            },
+            StepKind::Run(run) => run
+                .mounts
+                .iter_mut()
+                .filter_map(|m| match m {
+                    Mount::Bind {
+                        from: Some(MountFrom::Stage(id)),
+                        ..
+                    } => Some(SourceMut::Stage(id)),
+                    Mount::Bind {
+                        from: Some(MountFrom::Image(image)),
+                        ..
+                    } => Some(SourceMut::Image(image)),
+                    Mount::Bind { from: None, .. }
+                    | Mount::Cache { .. }
+                    | Mount::Secret { .. }
+                    | Mount::Ssh { .. }
+                    | Mount::Tmpfs { .. } => None,
+                })
+                .collect(),
             StepKind::Args { .. }
             | StepKind::Workdir { .. }
             | StepKind::Env { .. }

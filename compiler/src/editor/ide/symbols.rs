@@ -4,7 +4,7 @@
 use super::Doc;
 use crate::diag::Span;
 use crate::editor::analysis::Analysis;
-use crate::syntax::ast::{CopyOrigin, Document, Interp, Mount, StageKind, StepKind};
+use crate::syntax::ast::{Document, Interp, Read, StageKind};
 use lsp_types as lsp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,36 +218,15 @@ impl Symbols {
                 });
             }
             for step in &st.steps {
-                match &step.kind {
-                    StepKind::Copy(c) => match &c.origin {
-                        CopyOrigin::From(from) => self.stage_ref(text, from),
-                        CopyOrigin::Artifact(a) => self.refs.push(Ref {
+                for read in step.kind.reads() {
+                    match read {
+                        Read::CopyFrom(from) | Read::BindFrom(from) => self.stage_ref(text, from),
+                        Read::Artifact(a) => self.refs.push(Ref {
                             kind: SymKind::Artifact,
                             name: a.name.clone(),
                             span: name_span(text, a.span),
                         }),
-                        CopyOrigin::Context => {}
-                    },
-                    StepKind::Run(r) => {
-                        for m in &r.mounts {
-                            if let Mount::Bind(b) = m
-                                && let Some(from) = &b.from
-                            {
-                                self.stage_ref(text, from);
-                            }
-                        }
                     }
-                    StepKind::Workdir(_)
-                    | StepKind::Env(_)
-                    | StepKind::Label(_)
-                    | StepKind::User(_)
-                    | StepKind::Expose(_)
-                    | StepKind::Entrypoint(_)
-                    | StepKind::Cmd(_)
-                    | StepKind::Healthcheck(_)
-                    | StepKind::Volume(_)
-                    | StepKind::StopSignal(_)
-                    | StepKind::Shell(_) => {}
                 }
             }
         }
