@@ -348,7 +348,15 @@ image app from="{host}/msbc/runtime:2.0" {{
 /// without one answers 401 with a challenge naming `/token` as its realm.
 /// With the token it serves tag `1` of `team/app`: `manifest` (its digest
 /// in `Docker-Content-Digest`) and the config blob it names.
-fn serve_with_token(listener: TcpListener, manifest: String, config: String, requests: usize) {
+/// With `basic`, the token server wants that `Authorization: Basic ...`
+/// (else it answers 401).
+fn serve_with_token(
+    listener: TcpListener,
+    manifest: String,
+    config: String,
+    requests: usize,
+    basic: Option<String>,
+) {
     let digest = sha256(manifest.as_bytes());
     let config_digest = sha256(config.as_bytes());
     for stream in listener.incoming().take(requests) {
@@ -357,10 +365,18 @@ fn serve_with_token(listener: TcpListener, manifest: String, config: String, req
         let mut request_line = String::new();
         let _ = reader.read_line(&mut request_line);
         let mut authorized = false;
+        let mut credential = None;
         loop {
             let mut line = String::new();
             if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
                 break;
+            }
+            if let Some(v) = line
+                .to_ascii_lowercase()
+                .starts_with("authorization: basic ")
+                .then(|| line["authorization: basic ".len()..].trim().to_string())
+            {
+                credential = Some(v);
             }
             if line
                 .to_ascii_lowercase()
@@ -376,7 +392,14 @@ fn serve_with_token(listener: TcpListener, manifest: String, config: String, req
                 body.len()
             )
         };
-        let response = if request_line.contains(" /token?") {
+        let response = if request_line.contains(" /token?")
+            && basic
+                .as_ref()
+                .is_some_and(|b| credential.as_ref() != Some(b))
+        {
+            "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                .to_string()
+        } else if request_line.contains(" /token?") {
             assert!(
                 request_line.contains("scope=repository:team/app:pull"),
                 "{request_line}"
@@ -420,7 +443,7 @@ fn lock_gets_an_anonymous_token_when_the_registry_asks() {
     let digest = sha256(manifest.as_bytes());
     // HEAD (401), token, HEAD with the token, the manifest, the config:
     // the token is asked for once.
-    let server = std::thread::spawn(move || serve_with_token(listener, manifest, config, 5));
+    let server = std::thread::spawn(move || serve_with_token(listener, manifest, config, 5, None));
     let dir = temp_dir("token");
     std::fs::write(
         dir.join("build.kdl"),
@@ -441,6 +464,168 @@ fn lock_gets_an_anonymous_token_when_the_registry_asks() {
         .expect("the config is recorded");
     assert_eq!(config.env, ["PATH=/app/bin:/usr/bin:/bin", "APP_HOME=/app"]);
     assert_eq!(config.user, "app");
+}
+
+/// A stand-in registry whose token server wants `ci:s3cret`, and a spec
+/// pulling from it; (spec dir, port, server thread, manifest digest).
+fn private_registry(name: &str) -> (PathBuf, u16, std::thread::JoinHandle<()>, String) {
+    use base64::Engine;
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    let config = r#"{"architecture":"amd64","os":"linux","config":{"User":"app"},"rootfs":{"type":"layers","diff_ids":["sha256:aa"]}}"#.to_string();
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":{}}},"layers":[]}}"#,
+        sha256(config.as_bytes()),
+        config.len()
+    );
+    let digest = sha256(manifest.as_bytes());
+    let basic = base64::engine::general_purpose::STANDARD.encode("ci:s3cret");
+    let server =
+        std::thread::spawn(move || serve_with_token(listener, manifest, config, 5, Some(basic)));
+    let dir = temp_dir(name);
+    std::fs::write(
+        dir.join("build.kdl"),
+        format!("msbc 1\nimage app from=\"127.0.0.1:{port}/team/app:1\" {{\n    user \"1\"\n}}\n"),
+    )
+    .expect("write spec");
+    (dir, port, server, digest)
+}
+
+/// A fake `docker-credential-NAME` in `bin`: it logs its argument and
+/// stdin to `log` and answers `ci:s3cret` (or fails, with `fails`).
+fn fake_helper(bin: &Path, name: &str, log: &Path, fails: bool) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(bin).expect("bin dir");
+    let answer = if fails {
+        "echo 'credentials not found in native keychain'; exit 1".to_string()
+    } else {
+        r#"printf '{"ServerURL":"%s","Username":"ci","Secret":"s3cret"}' "$server""#.to_string()
+    };
+    let script = bin.join(format!("docker-credential-{name}"));
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nserver=$(cat)\necho \"$1 $server\" >> '{}'\n{answer}\n",
+            log.display()
+        ),
+    )
+    .expect("write helper");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// `~/.docker/config.json`'s `credHelpers` (per host) and `credsStore`
+/// (every host) name helpers msbc runs as the docker CLI does
+/// (`docker-credential-NAME get`, the server on stdin) when a registry asks
+/// for credentials; a helper with nothing for the host leaves msbc
+/// anonymous, and the registry's refusal names `docker login`.
+#[test]
+fn lock_asks_the_docker_credential_helpers() {
+    for (case, key) in [
+        ("cred-helpers", "credHelpers"),
+        ("creds-store", "credsStore"),
+    ] {
+        let (dir, port, server, digest) = private_registry(case);
+        let bin = dir.join("bin");
+        let log = dir.join("helper.log");
+        fake_helper(&bin, "fake", &log, false);
+        let docker = dir.join("docker");
+        std::fs::create_dir_all(&docker).expect("docker dir");
+        let write_config = |port: u16| {
+            let config = match key {
+                "credHelpers" => format!(
+                    r#"{{"auths":{{"127.0.0.1:{port}":{{}}}},"credHelpers":{{"127.0.0.1:{port}":"fake"}},"credsStore":"missing"}}"#
+                ),
+                _ => r#"{"credsStore":"fake"}"#.to_string(),
+            };
+            std::fs::write(docker.join("config.json"), config).expect("write config.json");
+        };
+        write_config(port);
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let docker_config = docker.to_string_lossy().into_owned();
+        let env = [
+            ("PATH", path.as_str()),
+            ("DOCKER_CONFIG", docker_config.as_str()),
+        ];
+        let run = msbc_env(&dir, &["lock"], &env);
+        assert_eq!(run.status, 0, "{case}: {}", run.stderr);
+        drop(server);
+        let lock = read_lock(&dir);
+        assert_eq!(
+            lock.digest(&format!("127.0.0.1:{port}/team/app:1")),
+            Some(digest.as_str()),
+            "{case}"
+        );
+        // Asked once, for this host.
+        let asked = std::fs::read_to_string(&log).expect("the helper ran");
+        assert_eq!(asked, format!("get 127.0.0.1:{port}\n"), "{case}");
+
+        // A helper that has nothing for the host: anonymous, refused.
+        let (dir, port, server, _) = private_registry(&format!("{case}-none"));
+        let log = dir.join("helper.log");
+        fake_helper(&bin, "fake", &log, true);
+        write_config(port);
+        let run = msbc_env(&dir, &["lock"], &env);
+        drop(server);
+        assert_eq!(run.status, 2, "{case}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("127.0.0.1:{port}/team/app:1"))
+                && run.stderr.contains("HTTP 401")
+                && run.stderr.contains("docker login"),
+            "{case}: {}",
+            run.stderr
+        );
+        assert!(!dir.join("msbc.lock").exists());
+        assert!(std::fs::read_to_string(&log).is_ok_and(|l| l.starts_with("get ")));
+    }
+}
+
+/// A base image with ONBUILD triggers: BuildKit's frontend runs them, the
+/// LLB route does not, and `compile --emit llb|image-config` says so.
+/// The lock records them.
+#[test]
+fn a_base_with_onbuild_triggers_is_a_warning_on_the_llb_route() {
+    let dir = temp_dir("onbuild");
+    std::fs::write(
+        dir.join("build.kdl"),
+        "msbc 1\nimage app from=\"team/base:1\" {\n    user \"1\"\n}\n",
+    )
+    .expect("write spec");
+    let digest = "sha256:beefdbd8a1da6d2915566fde36db9db0b524eb737fc57cd1367effd16dc0d06d";
+    let lock = format!(
+        "version 1\nimage \"team/base:1\" digest=\"{digest}\" {{\n    config \"linux/amd64\" digest=\"{digest}\" layers=1 {{\n        env \"PATH=/bin\"\n        onbuild \"COPY . /src\" \n        onbuild \"RUN make -C /src\"\n    }}\n}}\n"
+    );
+    std::fs::write(dir.join("msbc.lock"), &lock).expect("write lock");
+    let parsed = read_lock(&dir);
+    let config = parsed
+        .configs
+        .get(&("team/base:1".to_string(), "linux/amd64".to_string()))
+        .expect("config");
+    assert_eq!(config.onbuild, ["COPY . /src", "RUN make -C /src"]);
+    assert!(parsed.render().contains("onbuild \"RUN make -C /src\""));
+    let run = msbc_env(
+        &dir,
+        &["compile", "--emit", "image-config", "--offline", "--locked"],
+        &[],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: `docker.io/team/base:1@sha256:beef")
+            && run
+                .stderr
+                .contains("ONBUILD triggers (`COPY . /src`, `RUN make -C /src`)")
+            && run.stderr.contains("msbc's LLB does not"),
+        "{}",
+        run.stderr
+    );
+    // The Dockerfile route: BuildKit runs them; nothing to say.
+    let run = msbc_env(&dir, &["compile"], &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("ONBUILD"), "{}", run.stderr);
 }
 
 #[test]

@@ -170,6 +170,7 @@ pub(super) fn configs(
         .filter(|p| configs.get(&p.reference, &p.platform).is_none())
         .collect();
     if missing.is_empty() {
+        warn_onbuild(pulls, &configs);
         return Ok(configs);
     }
     if source.locked {
@@ -212,7 +213,29 @@ pub(super) fn configs(
             "note: base image configs read from the registry{cache}; `msbc lock` records them in {FILE_NAME}"
         );
     }
+    warn_onbuild(pulls, &configs);
     Ok(configs)
+}
+
+/// A base image with `ONBUILD` triggers builds differently on the LLB
+/// route: BuildKit's Dockerfile frontend runs the triggers at the start of
+/// every stage built on it; msbc's LLB does not. Said once per image.
+fn warn_onbuild(pulls: &[Pull], configs: &BaseConfigs) {
+    let mut seen = std::collections::BTreeSet::new();
+    for pull in pulls {
+        let Some(c) = configs.get(&pull.reference, &pull.platform) else {
+            continue;
+        };
+        if c.onbuild.is_empty() || !seen.insert(pull.reference.as_str()) {
+            continue;
+        }
+        let triggers: Vec<String> = c.onbuild.iter().map(|t| format!("`{t}`")).collect();
+        say!(
+            "warning: `{}` has ONBUILD triggers ({}): BuildKit's Dockerfile frontend runs them at the start of each stage built on it, msbc's LLB does not; build with the Dockerfile (`msbc compile`) or use a base image without triggers",
+            pull.reference,
+            triggers.join(", ")
+        );
+    }
 }
 
 /// The lock beside the spec, if there is one; with `locked`, E0601 for
