@@ -41,10 +41,10 @@ fn agent() -> ureq::Agent {
 }
 
 /// A `docker-registry serve` on 127.0.0.1, killed (by its own handle) on drop.
-struct Registry {
+pub(crate) struct Registry {
     child: Child,
     base: String,
-    host: String,
+    pub(crate) host: String,
 }
 
 impl Drop for Registry {
@@ -54,7 +54,7 @@ impl Drop for Registry {
     }
 }
 
-fn start_registry(dir: &Path) -> Registry {
+pub(crate) fn start_registry(dir: &Path) -> Registry {
     let port = free_port();
     let storage = dir.join("storage");
     std::fs::create_dir_all(&storage).expect("storage dir");
@@ -166,7 +166,7 @@ fn push_image(reg: &Registry, repo: &str, tag: &str, content: &str) -> (String, 
     (manifest, digest)
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("lock")
         .join(name);
@@ -683,7 +683,7 @@ fn a_broken_lock_file_is_an_io_error_and_a_pinned_image_needs_no_entry() {
 }
 
 /// `msbc ARGS` in `dir` with `env` set (a private cache directory always).
-fn msbc_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> crate::support::Run {
+pub(crate) fn msbc_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> crate::support::Run {
     let mut m = crate::support::Msbc::new()
         .dir(dir)
         .args(args)
@@ -697,7 +697,7 @@ fn msbc_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> crate::support::
 
 /// Pushes an image with `config` (any bytes) behind an OCI index with one
 /// `linux/amd64` entry; returns the index digest.
-fn push_with_config(reg: &Registry, repo: &str, tag: &str, config: &str) -> String {
+pub(crate) fn push_with_config(reg: &Registry, repo: &str, tag: &str, config: &str) -> String {
     let layer = format!("{repo} layer\n");
     let layer_digest = push_blob(reg, repo, layer.as_bytes());
     let config = config.replace("@LAYER@", &layer_digest);
