@@ -968,3 +968,111 @@ image app from="gcr.io/distroless/static-debian12:nonroot" {
         unreachable.stderr
     );
 }
+
+/// `${GOPATH}` in a spec's values, set by no arg or `env` of the spec:
+/// BuildKit expands it from the base image's config (the Dockerfile's
+/// `ENV GOBIN=${GOPATH}/bin`), so msbc decides it from the config
+/// `msbc.lock` records. Without one, a warning (W0007), never an error; with
+/// a config that sets it, nothing, and the LLB route expands it the same;
+/// with a config that does not, E0205 naming the config. A stage built on a
+/// stage sees the chain's image; a stage on scratch has no config (E0205).
+#[test]
+fn base_image_env_in_values_is_decided_by_the_locked_config() {
+    let dir = temp_dir("base-env");
+    std::fs::write(
+        dir.join("build.kdl"),
+        "msbc 1\nstage build from=\"golang:1.23-bookworm\" {\n    workdir \"${GOPATH}/src\"\n}\nimage app from=build {\n    env GOBIN=\"${GOPATH}/bin\"\n    user \"nonroot\"\n}\n",
+    )
+    .expect("write spec");
+    let run = msbc_env(&dir, &["check"], &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("warning[W0007]").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("`golang:1.23-bookworm`'s config") && run.stderr.contains("msbc lock"),
+        "{}",
+        run.stderr
+    );
+    let run = msbc_env(&dir, &["check", "--deny-warnings"], &[]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let run = msbc_env(&dir, &["compile"], &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("WORKDIR ${GOPATH}/src"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("ENV GOBIN=${GOPATH}/bin"),
+        "{}",
+        run.stdout
+    );
+
+    let d = "sha256:beefdbd8a1da6d2915566fde36db9db0b524eb737fc57cd1367effd16dc0d06d";
+    let lock = |env: &str| {
+        format!(
+            "version 1\nimage \"golang:1.23-bookworm\" digest=\"{d}\" {{\n    config \"linux/amd64\" digest=\"{d}\" layers=1 {{\n        env \"PATH=/go/bin:/usr/local/go/bin:{DEFPATH}\" {env}\n        workdir \"/go\"\n    }}\n}}\n"
+        )
+    };
+    std::fs::write(dir.join("msbc.lock"), lock("\"GOPATH=/go\"")).expect("write lock");
+    let run = msbc_env(&dir, &["check", "--deny-warnings"], &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("W0007"), "{}", run.stderr);
+    let run = msbc_env(
+        &dir,
+        &["compile", "--emit", "image-config", "--offline"],
+        &[],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let config: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(config["config"]["WorkingDir"], "/go/src");
+    assert_eq!(
+        config["config"]["Env"],
+        serde_json::json!([
+            format!("PATH=/go/bin:/usr/local/go/bin:{DEFPATH}"),
+            "GOPATH=/go",
+            "GOBIN=/go/bin"
+        ])
+    );
+
+    std::fs::write(dir.join("msbc.lock"), lock("\"GOROOT=/usr/local/go\"")).expect("write lock");
+    let run = msbc_env(&dir, &["check", "--format", "json"], &[]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let found: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    for (code, message) in &found {
+        assert_eq!(code, "E0205", "{found:?}");
+        assert!(
+            message.contains("the config of `golang:1.23-bookworm` in msbc.lock does not set it"),
+            "{message}"
+        );
+    }
+    assert!(run.stdout.contains("GOROOT"), "{}", run.stdout);
+    let run = msbc_env(&dir, &["compile"], &[]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+
+    // Scratch: no config to come from.
+    std::fs::write(
+        dir.join("build.kdl"),
+        "msbc 1\nimage app from=\"scratch\" {\n    env GOBIN=\"${GOPATH}/bin\"\n    user \"65532\"\n}\n",
+    )
+    .expect("write spec");
+    let run = msbc_env(&dir, &["check"], &[]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[E0205]"), "{}", run.stderr);
+}

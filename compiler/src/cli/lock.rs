@@ -238,8 +238,10 @@ fn warn_onbuild(pulls: &[Pull], configs: &BaseConfigs) {
     }
 }
 
-/// The lock beside the spec, if there is one; with `locked`, E0601 for
-/// every image it does not pin goes into `checked`.
+/// The lock beside the spec, if there is one. `${NAME}`s only a base
+/// image's config can set are decided against its configs
+/// ([`lock::check_base_env`]); with `locked`, E0601 for every image it
+/// does not pin goes into `checked`.
 pub(super) fn read(
     dir: &Path,
     checked: &mut Checked,
@@ -252,9 +254,12 @@ pub(super) fn read(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
     };
-    if locked && let Some(model) = &checked.model {
-        for d in lock::unlocked(model, lock.as_ref(), overrides) {
-            checked.diagnostics.push(d);
+    if let Some(model) = &checked.model {
+        lock::check_base_env(model, lock.as_ref(), overrides, &mut checked.diagnostics);
+        if locked {
+            for d in lock::unlocked(model, lock.as_ref(), overrides) {
+                checked.diagnostics.push(d);
+            }
         }
     }
     Ok(lock)

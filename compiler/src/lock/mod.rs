@@ -36,7 +36,9 @@ use crate::lower::Model;
 use std::collections::BTreeMap;
 
 mod config;
+mod env;
 use config::{config_node, parse_config};
+pub use env::check_base_env;
 
 /// The lock file's name, beside `build.kdl`.
 pub const FILE_NAME: &str = "msbc.lock";
