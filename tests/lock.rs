@@ -1076,3 +1076,136 @@ fn base_image_env_in_values_is_decided_by_the_locked_config() {
     assert_eq!(run.status, 1, "{}", run.stderr);
     assert!(run.stderr.contains("error[E0205]"), "{}", run.stderr);
 }
+
+/// `msbc diff` shows a base image whose lock entry changed (`msbc lock`
+/// run again: a new digest whose config has other env and user) as what
+/// it is: the new pin, then the recorded config field by field; the
+/// stages on it lose their cache; `--emit llb-json` shows their ops
+/// change (they start from the other config). Also lock file against lock
+/// file, and `--rev` (the lock at the revision against the working tree).
+#[test]
+fn diff_shows_a_base_image_whose_locked_config_changed() {
+    let dir = temp_dir("diff-base");
+    std::fs::write(
+        dir.join("build.kdl"),
+        "msbc 1\nstage build from=\"golang:1.23-bookworm\" {\n    run \"go build -o /out/app .\"\n}\nimage app from=\"alpine:3.20\" {\n    copy from=build \"/out/app\" to=\"/app\"\n    user \"65532\"\n}\n",
+    )
+    .expect("write spec");
+    let (d1, d2) = (
+        "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+        "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+    );
+    let alpine = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
+    let lock = |digest: &str, env: &str, user: &str| {
+        format!(
+            "version 1\nimage \"alpine:3.20\" digest=\"{alpine}\" {{\n    config \"linux/amd64\" digest=\"{alpine}\" layers=1 {{\n        env \"PATH={DEFPATH}\"\n    }}\n}}\nimage \"golang:1.23-bookworm\" digest=\"{digest}\" {{\n    config \"linux/amd64\" digest=\"{digest}\" layers=1 {{\n        env \"PATH=/go/bin:/usr/local/go/bin:{DEFPATH}\" {env}\n        workdir \"/go\"\n{user}    }}\n}}\n"
+        )
+    };
+    let old = lock(d1, "\"GOPATH=/go\"", "");
+    let new = lock(
+        d2,
+        "\"GOPATH=/gopath\" \"GOFLAGS=-mod=mod\"",
+        "        user \"1000\"\n",
+    );
+    std::fs::write(dir.join("msbc.lock"), &old).expect("write lock");
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "build.kdl", "msbc.lock"]);
+    git(&["commit", "-q", "-m", "locked"]);
+    // Nothing changed yet.
+    let run = msbc_env(
+        &dir,
+        &["diff", "--rev", "HEAD", "--stat", "--exit-code"],
+        &[],
+    );
+    assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("no changes"), "{}", run.stdout);
+
+    std::fs::write(dir.join("msbc.lock"), &new).expect("write lock");
+    let run = msbc_env(
+        &dir,
+        &["diff", "--rev", "HEAD", "--stat", "--exit-code"],
+        &[],
+    );
+    assert_eq!(run.status, 1, "{}{}", run.stdout, run.stderr);
+    for line in [
+        "base image golang:1.23-bookworm: sha256:111111111111… → sha256:222222222222…\n",
+        "  config env GOPATH: /go → /gopath\n",
+        "  config env GOFLAGS: (unset) → -mod=mod\n",
+        "  config user: (unset) → 1000\n",
+        "  base: golang:1.23-bookworm@sha256:1111",
+        "loses cache: build, image app (steps 1–2)\n",
+    ] {
+        assert!(run.stdout.contains(line), "{line:?} in\n{}", run.stdout);
+    }
+    // alpine's entry did not change: not listed.
+    assert!(!run.stdout.contains("base image alpine"), "{}", run.stdout);
+
+    // The LLB: the stage on golang starts from the other env and user.
+    let run = msbc_env(
+        &dir,
+        &[
+            "diff", "--rev", "HEAD", "--emit", "llb-json", "--format", "json",
+        ],
+        &[],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let ops = &doc["summary"]["ops"];
+    assert!(
+        ops["added"].as_array().is_some_and(|a| !a.is_empty()),
+        "{ops}"
+    );
+    let diff = doc["diff"].as_str().unwrap_or_default();
+    assert!(
+        diff.contains("+") && diff.contains("GOPATH=/gopath"),
+        "{diff}"
+    );
+
+    // Lock file against lock file.
+    std::fs::write(dir.join("old.lock"), &old).expect("write old lock");
+    let run = msbc_env(
+        &dir,
+        &["diff", "old.lock", "msbc.lock", "--format", "json"],
+        &[],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let bases = doc["summary"]["bases"].as_array().expect("bases");
+    assert_eq!(bases.len(), 1, "{bases:?}");
+    assert_eq!(bases[0]["image"], "golang:1.23-bookworm");
+    assert_eq!(bases[0]["old_digest"], d1);
+    assert_eq!(bases[0]["new_digest"], d2);
+    let fields: Vec<String> = bases[0]["config"]
+        .as_array()
+        .expect("config")
+        .iter()
+        .map(|f| format!("{}={}", f["field"].as_str().unwrap_or(""), f["new"]))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "env GOPATH=\"/gopath\"",
+            "env GOFLAGS=\"-mod=mod\"",
+            "user=\"1000\""
+        ]
+    );
+    assert_eq!(doc["changed"], true);
+    let run = msbc_env(&dir, &["diff", "old.lock", "old.lock", "--exit-code"], &[]);
+    assert_eq!(run.status, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("no changes"), "{}", run.stdout);
+    let run = msbc_env(&dir, &["diff", "old.lock", "build.kdl"], &[]);
+    assert_eq!(run.status, 2, "{}", run.stdout);
+}

@@ -238,6 +238,18 @@ fn warn_onbuild(pulls: &[Pull], configs: &BaseConfigs) {
     }
 }
 
+/// The lock file in `dir`, if there is one; an error names the file.
+pub(super) fn load(dir: &Path) -> Result<Option<Lock>, String> {
+    let file = dir.join(FILE_NAME);
+    match std::fs::read_to_string(&file) {
+        Ok(text) => Ok(Some(
+            Lock::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?,
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", file.display())),
+    }
+}
+
 /// The lock beside the spec, if there is one. `${NAME}`s only a base
 /// image's config can set are decided against its configs
 /// ([`lock::check_base_env`]); with `locked`, E0601 for every image it
@@ -248,12 +260,7 @@ pub(super) fn read(
     locked: bool,
     overrides: &[(String, String)],
 ) -> Result<Option<Lock>, String> {
-    let file = dir.join(FILE_NAME);
-    let lock = match std::fs::read_to_string(&file) {
-        Ok(text) => Some(Lock::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
-    };
+    let lock = load(dir)?;
     if let Some(model) = &checked.model {
         lock::check_base_env(model, lock.as_ref(), overrides, &mut checked.diagnostics);
         if locked {
