@@ -1,0 +1,419 @@
+//! IR → LLB ops: one pass over the stages the target needs, keeping for
+//! each stage the state the Dockerfile frontend keeps (its result, env,
+//! working directory, user, platform and image config), and turning steps
+//! into ops the way the frontend turns the equivalent instructions.
+//!
+//! `mod.rs` drives it (stages, the steps that only change state);
+//! `graph.rs` holds the ops made so far and their digests; `resolve.rs`
+//! resolves `${NAME}` and args; `source.rs` makes image and context
+//! sources; `copy.rs` `copy` and `workdir` (FileOps); `run.rs` `run`, one
+//! function per mount kind.
+
+mod copy;
+mod graph;
+mod resolve;
+mod run;
+mod source;
+
+pub use graph::digest;
+use graph::{Graph, Output};
+
+use super::base::Pull;
+use super::config::ImageConfig;
+use super::paths;
+use super::pb;
+use super::platform::{Platform, PlatformArgs};
+use super::{Error, Options};
+use crate::ir::{Base, Build, Stage, StageId, StepKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What lowering produces.
+pub struct Lowered {
+    pub definition: pb::Definition,
+    /// The image config of the target, as JSON.
+    pub image_config: String,
+    /// Paths of the build context that the build reads (`/` for all).
+    context_paths: BTreeSet<String>,
+    /// The base images whose configs the build starts from.
+    pub pulls: Vec<Pull>,
+}
+
+/// Lowers the stages `build.target` needs.
+pub fn lower(build: &Build, options: &Options) -> Result<Lowered, Error> {
+    let first = Lowering::new(build, options, None)?.finish()?;
+    // The context source lists the paths the build reads (as the frontend's
+    // `local.followpaths`), which are known only once every step is
+    // resolved: when there are such paths, lower again with them.
+    match follow_paths(&first.context_paths) {
+        None => Ok(first),
+        Some(follow) => Lowering::new(build, options, Some(follow))?.finish(),
+    }
+}
+
+/// The frontend's `normalizeContextPaths`: relative, sorted; none when the
+/// whole context is used.
+fn follow_paths(paths: &BTreeSet<String>) -> Option<Vec<String>> {
+    if paths.is_empty() || paths.contains("/") {
+        return None;
+    }
+    Some(
+        paths
+            .iter()
+            .map(|p| p.trim_start_matches('/').to_string())
+            .collect(),
+    )
+}
+
+/// A stage's state after some of its steps.
+#[derive(Debug, Clone)]
+struct State {
+    /// The filesystem; `None` is scratch.
+    output: Option<Output>,
+    /// The environment of runs, in BuildKit's order: a key set again
+    /// moves to the end.
+    env: Vec<(String, String)>,
+    dir: String,
+    user: String,
+    platform: Platform,
+    config: ImageConfig,
+}
+
+impl State {
+    /// A stage's start, as the frontend makes it from the base image's
+    /// config: the run env is the config's env in order, the working
+    /// directory and user those of the config.
+    fn new(output: Option<Output>, platform: Platform, config: ImageConfig) -> State {
+        let dir = match &config.working_dir {
+            Some(d) => paths::clean(&paths::normalize("/", d, false)),
+            None => "/".to_string(),
+        };
+        State {
+            output,
+            env: config.env.clone(),
+            dir,
+            user: config.user.clone().unwrap_or_default(),
+            platform,
+            config,
+        }
+    }
+
+    fn set_env(&mut self, key: &str, value: String) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_string(), value));
+    }
+
+    /// The image config's env moved after the other variables, in the
+    /// config's order and with its values: what `set_env` for each of
+    /// them does, in one pass (a chain of n stages stays O(n) per stage).
+    fn config_env_last(&mut self) {
+        let keys: std::collections::HashSet<&str> =
+            self.config.env.iter().map(|(k, _)| k.as_str()).collect();
+        self.env.retain(|(k, _)| !keys.contains(k.as_str()));
+        self.env.extend(self.config.env.iter().cloned());
+    }
+
+    fn get_env(&self, key: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Numbers the ops of one stage as the frontend does: `[build 2/4] RUN ...`.
+struct StageCounter {
+    name: String,
+    total: usize,
+    index: usize,
+    /// A `cmd` was set in this stage (an `entrypoint` keeps it).
+    cmd_set: bool,
+}
+
+impl StageCounter {
+    fn next(&mut self, text: &str) -> String {
+        self.index += 1;
+        self.current(text)
+    }
+
+    /// The name for another op of the step just numbered.
+    fn current(&self, text: &str) -> String {
+        let width = self.total.to_string().len();
+        format!(
+            "[{} {:>width$}/{}] {text}",
+            self.name, self.index, self.total
+        )
+    }
+}
+
+struct Lowering<'a> {
+    build: &'a Build,
+    options: &'a Options,
+    platforms: PlatformArgs,
+    graph: Graph,
+    states: Vec<Option<State>>,
+    context: Option<Output>,
+    follow_paths: Option<Vec<String>>,
+    context_paths: BTreeSet<String>,
+    /// The base images whose configs the stages start from, in order.
+    pulls: Vec<Pull>,
+}
+
+impl<'a> Lowering<'a> {
+    fn new(
+        build: &'a Build,
+        options: &'a Options,
+        follow_paths: Option<Vec<String>>,
+    ) -> Result<Lowering<'a>, Error> {
+        let target = match &options.platform {
+            Some(p) => Platform::parse(p).map_err(Error::new)?,
+            None => Platform::parse(super::platform::DEFAULT).map_err(Error::new)?,
+        };
+        let build_platform = Platform::parse(super::platform::DEFAULT).map_err(Error::new)?;
+        Ok(Lowering {
+            build,
+            options,
+            platforms: PlatformArgs {
+                build: build_platform,
+                target,
+            },
+            graph: Graph::default(),
+            states: vec![None; build.stages.len()],
+            context: None,
+            follow_paths,
+            context_paths: BTreeSet::new(),
+            pulls: Vec::new(),
+        })
+    }
+
+    fn finish(mut self) -> Result<Lowered, Error> {
+        let needed = needed_stages(self.build);
+        for (i, stage) in self.build.stages.iter().enumerate() {
+            if needed[i] {
+                let state = self.stage(stage)?;
+                self.states[i] = Some(state);
+            }
+        }
+        let mut target = self.state(self.build.target)?.clone();
+        if target.output.is_none() {
+            // `scratch` with no files: BuildKit refuses an empty definition,
+            // so the result is an empty directory (an empty layer).
+            let stage = self.build.stage(self.build.target);
+            let name = format!("[{}] empty filesystem", stage.name);
+            self.mkdir(&mut target, "/", None, name, stage.line);
+        }
+        if let Some(out) = &target.output {
+            // The terminal op: no op, one input, the result.
+            let terminal = pb::Op {
+                inputs: vec![out.input()],
+                ..Default::default()
+            };
+            self.graph.add(&terminal, BTreeMap::new());
+        }
+        Ok(Lowered {
+            definition: pb::Definition {
+                def: self.graph.def,
+                metadata: self.graph.metadata,
+            },
+            image_config: target.config.to_json(&target.platform),
+            context_paths: self.context_paths,
+            pulls: self.pulls,
+        })
+    }
+
+    fn state(&self, id: StageId) -> Result<&State, Error> {
+        self.states
+            .get(id.0)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| {
+                Error::new(format!(
+                    "internal error: stage {} used before it is built",
+                    id.0
+                ))
+            })
+    }
+
+    fn location(&self, line: usize) -> String {
+        format!("{}:{line}", self.options.source_name)
+    }
+
+    fn describe(&self, name: String, line: Option<usize>) -> BTreeMap<String, String> {
+        let mut d = BTreeMap::new();
+        d.insert("llb.customname".to_string(), name);
+        if let Some(line) = line {
+            d.insert("msbc.source".to_string(), self.location(line));
+        }
+        d
+    }
+
+    fn error(&self, line: usize, message: impl Into<String>) -> Error {
+        Error {
+            message: message.into(),
+            location: Some(self.location(line)),
+        }
+    }
+
+    // ---- words ----------------------------------------------------------
+
+    // ---- stages and steps -----------------------------------------------
+
+    fn stage(&mut self, stage: &Stage) -> Result<State, Error> {
+        let counted = stage
+            .steps
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.kind,
+                    StepKind::Copy(_) | StepKind::Run(_) | StepKind::Workdir { .. }
+                )
+            })
+            .count();
+        let mut counter = StageCounter {
+            name: stage.name.clone(),
+            total: counted + usize::from(matches!(stage.base, Base::Image(_))),
+            index: 0,
+            cmd_set: false,
+        };
+        let mut state = match &stage.base {
+            // A stage on a stage runs where its parent does, as in BuildKit,
+            // whose frontend then sets the image's env again: those keys
+            // move after the args in scope.
+            Base::Stage(id) => {
+                let mut state = self.state(*id)?.clone();
+                state.config_env_last();
+                state
+            }
+            Base::Image(word) => {
+                let platform = self.stage_platform(stage)?;
+                let text = self.resolve(word, None, stage.line)?;
+                let normalized = self.normalize(&text, stage.line)?;
+                let pull = Pull {
+                    reference: normalized.clone(),
+                    platform: platform.format(),
+                };
+                let base = self
+                    .options
+                    .base_configs
+                    .get(&pull.reference, &pull.platform);
+                if !self.pulls.contains(&pull) {
+                    self.pulls.push(pull);
+                }
+                match base {
+                    Some(base) => {
+                        // As the frontend: the source is pinned to the digest
+                        // the reference resolved to; an image without layers
+                        // is built on as scratch.
+                        let source = match &base.digest {
+                            Some(d) if !normalized.contains('@') => format!("{normalized}@{d}"),
+                            _ => normalized,
+                        };
+                        let name = counter.next(&format!("FROM {source}"));
+                        let out = (base.layers > 0)
+                            .then(|| self.image(&source, &platform, Some(name), stage.line));
+                        State::new(out, platform, ImageConfig::from_base(base))
+                    }
+                    None => {
+                        let name = counter.next(&format!("FROM {normalized}"));
+                        let out = self.image(&normalized, &platform, Some(name), stage.line);
+                        State::new(Some(out), platform, ImageConfig::new())
+                    }
+                }
+            }
+            Base::Scratch => State::new(None, self.stage_platform(stage)?, ImageConfig::scratch()),
+        };
+        for step in &stage.steps {
+            self.step(&mut state, &mut counter, &step.kind, step.line)?;
+        }
+        Ok(state)
+    }
+
+    fn step(
+        &mut self,
+        state: &mut State,
+        counter: &mut StageCounter,
+        kind: &StepKind,
+        line: usize,
+    ) -> Result<(), Error> {
+        match kind {
+            StepKind::Args { names } => {
+                for name in names {
+                    let value = self.arg_value(name, line)?;
+                    state.set_env(name, value);
+                }
+            }
+            StepKind::Env { vars } => {
+                // Left to right: each value sees the pairs before it (the
+                // Dockerfile backend splits its ENV to mean the same).
+                for (k, w) in vars {
+                    let v = self.resolve(w, Some(state), line)?;
+                    state.config.set_env(k, &v);
+                    state.set_env(k, v);
+                }
+            }
+            StepKind::Workdir { path } => {
+                let text = self.resolve(path, Some(state), line)?;
+                let dir = paths::clean(&paths::normalize(&state.dir, &text, false));
+                state.dir = dir.clone();
+                state.config.working_dir = Some(dir.clone());
+                if dir != "/" {
+                    let name = counter.next(&format!("WORKDIR {text}"));
+                    // As the frontend: an empty USER owns nothing.
+                    let owner = state.config.user.clone().filter(|u| !u.is_empty());
+                    self.mkdir(state, &dir, owner.as_deref(), name, line);
+                }
+            }
+            StepKind::Copy(copy) => self.copy(state, counter, copy, line)?,
+            StepKind::Run(run) => self.run(state, counter, run, line)?,
+            StepKind::Label { labels } => {
+                for (k, w) in labels {
+                    let v = self.resolve(w, Some(state), line)?;
+                    state.config.labels.insert(k.clone(), v);
+                }
+            }
+            StepKind::User { user } => {
+                let user = self.resolve(user, Some(state), line)?;
+                state.user = user.clone();
+                state.config.user = Some(user);
+            }
+            StepKind::Expose { ports } => state.config.expose(ports),
+            StepKind::Entrypoint { args } => {
+                state.config.entrypoint = Some(args.clone());
+                // As in a Dockerfile: an ENTRYPOINT drops the CMD it
+                // inherited, but not one set in the same stage.
+                if !counter.cmd_set {
+                    state.config.cmd = None;
+                }
+            }
+            StepKind::Cmd { args } => {
+                state.config.cmd = Some(args.clone());
+                counter.cmd_set = true;
+            }
+            StepKind::Healthcheck { check } => state
+                .config
+                .set_healthcheck(check.as_ref())
+                .map_err(|e| self.error(line, e))?,
+            StepKind::Volume { paths } => {
+                for w in paths {
+                    let v = self.resolve(w, Some(state), line)?;
+                    state.config.volumes.insert(v, super::config::Empty {});
+                }
+            }
+            StepKind::StopSignal { signal } => state.config.stop_signal = Some(signal.clone()),
+            StepKind::Shell { args } => state.config.shell = Some(args.clone()),
+        }
+        Ok(())
+    }
+}
+
+/// Stages the target needs: its base chain and every stage a step reads.
+fn needed_stages(build: &Build) -> Vec<bool> {
+    let mut needed = vec![false; build.stages.len()];
+    let mut todo = vec![build.target];
+    while let Some(id) = todo.pop() {
+        if let Some(flag) = needed.get_mut(id.0)
+            && !std::mem::replace(flag, true)
+        {
+            todo.extend(build.stage(id).dependencies());
+        }
+    }
+    needed
+}

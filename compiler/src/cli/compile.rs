@@ -1,0 +1,266 @@
+//! `msbc compile` for one spec: emit, write the output (and its
+//! `.dockerignore` / `.config.json`), or `--check` it against a file.
+
+use super::args::{CompileArgs, EmitKind};
+use super::check::{failed, print_human, strict};
+use super::spec::read_spec;
+use super::{CliResult, OK, SPEC_ERROR, diff, fleet, lock, out};
+use crate::compile::{self, Emit, Output};
+use crate::lower::Selection;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
+    let emit = match a.emit {
+        EmitKind::Dockerfile => Emit::Dockerfile,
+        EmitKind::Json => Emit::Json,
+        EmitKind::Llb => Emit::Llb,
+        EmitKind::LlbJson => Emit::LlbJson,
+        EmitKind::ImageConfig => Emit::ImageConfig,
+    };
+    // Binary LLB would garble a terminal; refuse before doing any work.
+    if emit == Emit::Llb
+        && a.output.is_none()
+        && a.check.is_none()
+        && std::io::stdout().is_terminal()
+    {
+        return Err(
+            "refusing to write binary LLB to a terminal: pipe it (`| buildctl build ...`) or use -o FILE"
+                .to_string(),
+        );
+    }
+    if let Some(p) = &a.platform {
+        crate::syntax::platform::check_flag(p)?;
+    }
+    if a.all {
+        return fleet::compile(a, emit);
+    }
+    if a.check.as_deref() == Some(Path::new("")) {
+        return Err(
+            "--check needs the FILE to compare with (or --all for every spec's Dockerfile)"
+                .to_string(),
+        );
+    }
+    if let Some(file) = &a.output {
+        not_a_spec(file, &a.path, "write the output over")?;
+    }
+    if let Some(file) = &a.check {
+        not_a_spec(file, &a.path, "check the output against")?;
+    }
+    let spec = read_spec(&a.path)?;
+    let mut checked = strict(spec.check(&a.templates)?, a.strict);
+    let lock = lock::read(&spec.dir, &mut checked, a.locked, &a.args)?;
+    print_human(&checked, &spec.shown);
+    let Some(model) = checked
+        .model
+        .as_ref()
+        .filter(|_| !failed(&checked.diagnostics, a.deny_warnings))
+    else {
+        return Ok(SPEC_ERROR);
+    };
+    // msbc.lock pins the base images it has (`image:tag@sha256:...`).
+    let mut pinned;
+    let model = match &lock {
+        Some(lock) => {
+            pinned = model.clone();
+            crate::lock::pin(&mut pinned, lock, &a.args);
+            &pinned
+        }
+        None => model,
+    };
+    let selection = Selection {
+        image: a.image.clone(),
+        target: a.target.clone(),
+        args: a.args.clone(),
+        platform: a.platform.clone(),
+        no_syntax: a.syntax.is_some(),
+    };
+    // The LLB emits start each stage from its base image's config.
+    let configs =
+        if matches!(emit, Emit::Llb | Emit::LlbJson | Emit::ImageConfig) && !a.no_base_configs {
+            let pulls = compile::pulls(model, &selection).map_err(|e| e.to_string())?;
+            let source = lock::ConfigSource {
+                mirrors: &a.mirrors,
+                offline: a.offline,
+                locked: a.locked,
+            };
+            lock::configs(&pulls, lock.as_ref(), &source)?
+        } else {
+            crate::backend::llb::BaseConfigs::new()
+        };
+    let output = compile::emit_with(model, &selection, emit, &spec.name, &configs)
+        .map_err(|e| e.to_string())?;
+    if emit == Emit::Dockerfile
+        && let Ok(build) = crate::lower::select(model, &selection)
+    {
+        for gap in crate::backend::dockerfile::legacy_frontend_gaps(&build) {
+            say!(
+                "note: without the modern Dockerfile syntax, engines such as dockerd 20.10 reject {gap}"
+            );
+        }
+    }
+    if let Some(file) = &a.check {
+        if let Some(bytes) = &output.binary {
+            return binary_drift_check(file, bytes, output.image_config.as_deref());
+        }
+        let build = crate::lower::select(model, &selection).ok();
+        return drift_check(file, &output, a, build.as_ref());
+    }
+    match &a.output {
+        Some(file) if output.binary.is_some() => {
+            let bytes = output.binary.as_deref().unwrap_or_default();
+            std::fs::write(file, bytes)
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            if let Some(config) = &output.image_config {
+                write_file(&config_path(file), config)?;
+            }
+        }
+        Some(file) => {
+            write_file(file, &output.main)?;
+            if let Some(ignore) = &output.dockerignore {
+                write_file(&dockerignore_path(file), ignore)?;
+            }
+        }
+        None => {
+            let bytes = output.binary.as_deref().unwrap_or(output.main.as_bytes());
+            out::stdout_bytes(bytes)?;
+            if output.dockerignore.is_some() {
+                say!(
+                    "note: the spec has `context` ignore patterns; they are written only with `-o FILE` (as FILE.dockerignore)"
+                );
+            }
+        }
+    }
+    Ok(OK)
+}
+
+/// `-o FILE` and `--check FILE` name the generated file: refuse the spec
+/// itself and any `.kdl` file (a spec, a preset), so that msbc never writes
+/// over one and never suggests a command that would.
+fn not_a_spec(file: &Path, spec: &Path, doing: &str) -> Result<(), String> {
+    let input = if spec.is_dir() {
+        Some(spec.join("build.kdl"))
+    } else {
+        (spec != Path::new("-")).then(|| spec.to_path_buf())
+    };
+    let same = input.as_ref().is_some_and(|input| {
+        input == file
+            || matches!(
+                (std::fs::canonicalize(input), std::fs::canonicalize(file)),
+                (Ok(a), Ok(b)) if a == b
+            )
+    });
+    let kdl = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("kdl"));
+    if same || kdl {
+        let what = if same { "the spec" } else { "a .kdl file" };
+        return Err(format!(
+            "refusing to {doing} {} ({what}): name the generated file, e.g. `-o Dockerfile`",
+            file.display()
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn dockerignore_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".dockerignore");
+    PathBuf::from(name)
+}
+
+/// Where `--emit llb -o FILE` puts the image config: `FILE.config.json`.
+fn config_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".config.json");
+    PathBuf::from(name)
+}
+
+/// `--check FILE` for binary LLB: FILE must hold the same bytes, and
+/// `FILE.config.json` the same image config.
+fn binary_drift_check(file: &Path, bytes: &[u8], config: Option<&str>) -> CliResult {
+    let read = |path: &Path| match std::fs::read(path) {
+        Ok(b) => Ok(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let mut drift = false;
+    if read(file)? != bytes {
+        say!(
+            "{} is out of date with the spec (binary LLB; compare with --emit llb-json)",
+            file.display()
+        );
+        drift = true;
+    }
+    if let Some(config) = config {
+        let path = config_path(file);
+        if read(&path)? != config.as_bytes() {
+            say!("{} is out of date with the spec", path.display());
+            drift = true;
+        }
+    }
+    Ok(if drift { SPEC_ERROR } else { OK })
+}
+
+fn write_file(path: &Path, contents: &str) -> Result<(), String> {
+    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// `--check FILE`: exit 1 with a short diff when FILE (or its
+/// `.dockerignore`) is not what would be written.
+fn drift_check(
+    file: &Path,
+    output: &Output,
+    a: &CompileArgs,
+    build: Option<&crate::ir::Build>,
+) -> CliResult {
+    let mut expected = vec![(file.to_path_buf(), output.main.clone())];
+    if let Some(ignore) = &output.dockerignore {
+        expected.push((dockerignore_path(file), ignore.clone()));
+    }
+    let mut drift = false;
+    for (path, want) in &expected {
+        let have = match std::fs::read(path) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        if &have != want {
+            drift = true;
+            let shown = path.display().to_string();
+            let diff = similar::TextDiff::from_lines(&have, want);
+            say!("{shown} is out of date with the spec:");
+            // What changes, stage by stage, when the checked-in file reads back.
+            if path == file
+                && let Some(summary) = build.and_then(|b| diff::drift_summary(&have, &shown, b))
+            {
+                say_part!("{summary}");
+                say!();
+            }
+            say_part!(
+                "{}",
+                diff.unified_diff().context_radius(2).header(
+                    &format!("{shown} (checked in)"),
+                    &format!("{shown} (from the spec)")
+                )
+            );
+        }
+    }
+    if drift {
+        let mut fix = format!("msbc compile {}", a.path.display());
+        if let Some(i) = &a.image {
+            fix.push_str(&format!(" --image {i}"));
+        }
+        if let Some(t) = &a.target {
+            fix.push_str(&format!(" --target {t}"));
+        }
+        if a.syntax.is_some() {
+            fix.push_str(" --syntax none");
+        }
+        fix.push_str(&format!(" -o {}", file.display()));
+        say!("to update it, run: {fix}");
+        Ok(SPEC_ERROR)
+    } else {
+        Ok(OK)
+    }
+}
