@@ -76,6 +76,12 @@ impl Parsed<'_> {
             .unwrap_or_default()
     }
 
+    /// Whether the spec has a `use` node (a preset may detect the context's
+    /// files).
+    pub fn uses_templates(&self) -> bool {
+        self.doc.as_ref().is_some_and(|doc| !doc.uses.is_empty())
+    }
+
     /// Expands templates and checks the spec: the rest of [`check_with`].
     pub fn check(self, ctx: expand::Context<'_>) -> Checked {
         let Parsed {

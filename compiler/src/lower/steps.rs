@@ -7,6 +7,15 @@ use crate::ir::{self, Base, CopyFrom, Mount, MountFrom, StepKind, VarSource, Wor
 use crate::paths::rooted as normalize_path;
 use crate::syntax::ast::{self, Interp, Part, StageDecl, StageKind};
 
+/// A `${NAME}` that only a stage's base image config can set.
+#[derive(Debug, Clone)]
+pub struct BaseEnvUse {
+    pub name: String,
+    pub span: Span,
+    /// The image the stage chain starts from, as written (args unresolved).
+    pub image: Word,
+}
+
 /// What a step can see from the steps and stages before it.
 #[derive(Debug, Clone, Default)]
 struct Scope {
@@ -18,6 +27,9 @@ struct Scope {
     caches: Vec<Mount>,
     /// The working directory, when the stage chain set a literal absolute one.
     workdir: Option<String>,
+    /// The image the stage chain starts from (`None`: scratch): its
+    /// config's env is visible too, known only from `msbc.lock`.
+    base: Option<Word>,
 }
 
 /// The `env` names of a stage chain, newest first, shared with the stages
@@ -60,6 +72,7 @@ impl Drop for EnvNames {
 struct Ctx<'a, 'd> {
     names: &'a Names<'d>,
     diags: &'a mut Diagnostics,
+    base_env: &'a mut Vec<BaseEnvUse>,
 }
 
 /// Lowers every stage (declaration order = `StageId`).
@@ -69,6 +82,7 @@ pub(super) fn lower_stages(
     bases: &[ResolvedBase<'_>],
     lines: &LineIndex,
     diags: &mut Diagnostics,
+    base_env: &mut Vec<BaseEnvUse>,
 ) -> Vec<ir::Stage> {
     let order = base_first(bases.len(), |i| match bases[i] {
         ResolvedBase::Stage(id) => Some(id.0),
@@ -76,7 +90,11 @@ pub(super) fn lower_stages(
     });
     let mut out_scopes: Vec<Option<Scope>> = vec![None; decls.len()];
     let mut lowered: Vec<Option<ir::Stage>> = vec![None; decls.len()];
-    let mut ctx = Ctx { names, diags };
+    let mut ctx = Ctx {
+        names,
+        diags,
+        base_env,
+    };
     for i in order {
         let decl = &decls[i];
         let (base, mut scope, mut steps) = match &bases[i] {
@@ -87,14 +105,20 @@ pub(super) fn lower_stages(
             ),
             ResolvedBase::Image(image) => (
                 Base::Image(ctx.image_word(image)),
-                Scope::default(),
+                Scope {
+                    base: Some(ctx.image_word(image)),
+                    ..Scope::default()
+                },
                 Vec::new(),
             ),
             ResolvedBase::Scratch | ResolvedBase::Error => {
                 (Base::Scratch, Scope::default(), Vec::new())
             }
             ResolvedBase::Toolchain(tc) => {
-                let mut scope = Scope::default();
+                let mut scope = Scope {
+                    base: Some(ctx.image_word(&tc.image)),
+                    ..Scope::default()
+                };
                 let mut vars = Vec::new();
                 for (k, v) in &tc.env {
                     vars.push((k.name.clone(), ctx.word(v, &scope, false)));
@@ -235,6 +259,33 @@ impl Ctx<'_, '_> {
         } else {
             format!("declare it with `arg {name}`, or set it earlier with `env {name}=\"...\"`")
         };
+        // On an image, the name may be in its config's env, as BuildKit
+        // expands it from there: unknown until `msbc lock` records the
+        // config (`lock::check_base_env` decides then).
+        if !args_only && let Some(image) = &scope.base {
+            self.base_env.push(BaseEnvUse {
+                name: name.to_string(),
+                span,
+                image: image.clone(),
+            });
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BaseImageEnv,
+                    format!(
+                        "`${{{name}}}` is not set in the spec: it can only come from the env of `{image}`'s config, which msbc does not know"
+                    ),
+                )
+                .label(span, "not an arg or an earlier env")
+                .suggest_or(
+                    name,
+                    candidates.into_iter().filter(|c| *c != "PATH"),
+                    format!(
+                        "run `msbc lock` to record the base image's config (then the name is checked against it), or {otherwise}"
+                    ),
+                ),
+            );
+            return VarSource::Env;
+        }
         self.diags.push(
             Diagnostic::new(
                 Code::UnknownVariable,
