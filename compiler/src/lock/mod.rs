@@ -30,7 +30,7 @@
 
 use crate::backend::llb::{BaseConfig, BaseConfigs, normalize_reference};
 use crate::diag::{Code, Diagnostic};
-use crate::ir::{ArgDef, Base, CopyFrom, Mount, MountFrom, StepKind, Word};
+use crate::ir::{ArgDef, Base, SourceMut, Word};
 use crate::kdl_write::{self, Node};
 use crate::lower::Model;
 use std::collections::BTreeMap;
@@ -255,27 +255,12 @@ pub fn pin(model: &mut Model, lock: &Lock, overrides: &[(String, String)]) {
             *word = Word::text(p);
         }
         for step in &mut stage.steps {
-            match &mut step.kind {
-                StepKind::Copy(copy) => {
-                    if let CopyFrom::Image(image) = &mut copy.from
-                        && let Some(p) = pinned(image, lock)
-                    {
-                        *image = p;
-                    }
+            for source in step.kind.sources_mut() {
+                if let SourceMut::Image(image) = source
+                    && let Some(p) = pinned(image, lock)
+                {
+                    *image = p;
                 }
-                StepKind::Run(run) => {
-                    for mount in &mut run.mounts {
-                        if let Mount::Bind {
-                            from: Some(MountFrom::Image(image)),
-                            ..
-                        } = mount
-                            && let Some(p) = pinned(image, lock)
-                        {
-                            *image = p;
-                        }
-                    }
-                }
-                _ => {}
             }
         }
     }

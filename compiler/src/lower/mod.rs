@@ -6,6 +6,7 @@
 //! stage; [`select`] then keeps what one image or target needs, in
 //! dependency order, as an [`ir::Build`].
 
+mod args;
 mod lints;
 mod names;
 mod policy;
@@ -98,7 +99,7 @@ pub fn lower(
     if diags.has_errors() {
         return None;
     }
-    steps::declare_args(&mut lowered, &names);
+    args::declare_args(&mut lowered, &names);
     steps::keep_last_config(&mut lowered);
     let model = Model {
         args: doc
