@@ -278,7 +278,7 @@ pub struct BaseImage {
 /// order, with `overrides` (`--arg`) as arg defaults. `scratch` is not an
 /// image. Templates are already expanded in the model.
 pub fn base_images(model: &Model, overrides: &[(String, String)]) -> Vec<BaseImage> {
-    use crate::ir::{Base, CopyFrom, Mount, MountFrom, StepKind};
+    use crate::ir::{Base, Source};
     let args = crate::lock::with_overrides(&model.args, overrides);
     let mut out = Vec::new();
     for stage in &model.stages {
@@ -299,24 +299,14 @@ pub fn base_images(model: &Model, overrides: &[(String, String)]) -> Vec<BaseIma
             }
         }
         for step in &stage.steps {
-            match &step.kind {
-                StepKind::Copy(copy) => {
-                    if let CopyFrom::Image(image) = &copy.from {
-                        push("copy", image.clone(), false);
-                    }
+            for source in step.kind.sources() {
+                if let Source::Image { image, mount } = source {
+                    push(
+                        if mount { "mount" } else { "copy" },
+                        image.to_string(),
+                        false,
+                    );
                 }
-                StepKind::Run(run) => {
-                    for mount in &run.mounts {
-                        if let Mount::Bind {
-                            from: Some(MountFrom::Image(image)),
-                            ..
-                        } = mount
-                        {
-                            push("mount", image.clone(), false);
-                        }
-                    }
-                }
-                _ => {}
             }
         }
     }

@@ -9,6 +9,7 @@
 
 pub mod ast;
 mod depth;
+pub(crate) mod docs;
 pub mod duration;
 pub mod image_ref;
 pub mod interp;
@@ -22,9 +23,10 @@ pub mod port;
 mod reader;
 mod walk;
 
-pub use walk::to_stage_name;
 #[cfg(test)]
-pub use walk::{Place, node_names};
+pub use walk::node_names;
+pub use walk::to_stage_name;
+pub(crate) use walk::{Place, documented};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use ast::Document;
