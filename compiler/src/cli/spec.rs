@@ -22,9 +22,18 @@ pub(super) struct Spec {
 impl Spec {
     /// Expands templates (stdlib, directories) and checks the spec.
     pub(super) fn check(&self, template_flags: &[PathBuf]) -> Result<Checked, String> {
+        self.check_shared(template_flags, &templates::Catalogs::default())
+    }
+
+    /// [`Spec::check`] with catalogs shared by the specs of a run (fleet mode).
+    pub(super) fn check_shared(
+        &self,
+        template_flags: &[PathBuf],
+        catalogs: &templates::Catalogs,
+    ) -> Result<Checked, String> {
         // Parsed once: the template folders it names, then the check.
         let parsed = compile::parse(&self.bytes);
-        let catalog = templates::catalog(&self.dir, &parsed.template_dirs(), template_flags)?;
+        let catalog = catalogs.get(&self.dir, &parsed.template_dirs(), template_flags)?;
         let files = templates::context_files(&self.dir);
         let contents = templates::project_contents(&self.dir, &files);
         let checked = parsed.check(crate::expand::Context {

@@ -8,6 +8,40 @@ use crate::expand::project::{
 use crate::expand::{Catalog, TemplateFiles};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Catalogs made once per run and shared: the specs of a fleet that name
+/// the same template folders (most name none: the stdlib) get one
+/// catalog, read and parsed once. Errors are not kept: each spec reports
+/// its own.
+#[derive(Debug, Default)]
+pub struct Catalogs {
+    made: Mutex<BTreeMap<Vec<PathBuf>, Arc<Catalog>>>,
+}
+
+impl Catalogs {
+    /// [`catalog`], or the one already made for the same folders.
+    pub fn get(
+        &self,
+        spec_dir: &Path,
+        from_spec: &[String],
+        from_flags: &[PathBuf],
+    ) -> Result<Arc<Catalog>, String> {
+        let key: Vec<PathBuf> = from_spec
+            .iter()
+            .map(|d| spec_dir.join(d))
+            .chain(from_flags.iter().cloned())
+            .collect();
+        if let Some(c) = self.made.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(c);
+        }
+        let made = Arc::new(catalog(spec_dir, from_spec, from_flags)?);
+        if let Ok(mut m) = self.made.lock() {
+            m.insert(key, made.clone());
+        }
+        Ok(made)
+    }
+}
 
 /// The stdlib plus, in rising priority, `MSBC_TEMPLATE_PATH`, the spec's
 /// `templates "dir"` nodes (relative to the spec) and `--templates DIR`.
@@ -144,4 +178,40 @@ pub fn project_contents(dir: &Path, files: &[String]) -> BTreeMap<String, String
             Some((f.to_string(), std::fs::read_to_string(&path).ok()?))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_naming_the_same_template_folders_share_one_catalog() {
+        let root = std::env::temp_dir().join(format!("msbc-catalogs-{}", std::process::id()));
+        let team = root.join("team");
+        let tpl = team.join("templates/acme/web");
+        std::fs::create_dir_all(&tpl).expect("mkdir");
+        std::fs::write(
+            tpl.join("preset.kdl"),
+            "summary \"web\"\nexample \"msbc 1\"\n",
+        )
+        .expect("write");
+        std::fs::write(tpl.join("template.kdl.j2"), "stage web from=\"alpine\"\n").expect("write");
+        let catalogs = Catalogs::default();
+        let a = catalogs.get(&root.join("a"), &[], &[]).expect("stdlib");
+        let b = catalogs.get(&root.join("b"), &[], &[]).expect("stdlib");
+        assert!(Arc::ptr_eq(&a, &b), "two stdlib-only specs: one catalog");
+        let t1 = catalogs
+            .get(&team, &["templates".to_string()], &[])
+            .expect("team templates");
+        let t2 = catalogs
+            .get(&team, &["templates".to_string()], &[])
+            .expect("team templates");
+        assert!(Arc::ptr_eq(&t1, &t2), "the same folder: one catalog");
+        assert!(!Arc::ptr_eq(&a, &t1), "other folders: another catalog");
+        assert!(t1.get("acme/web").is_some() && a.get("acme/web").is_none());
+        // Errors are each spec's own, not kept.
+        assert!(catalogs.get(&root, &["missing".to_string()], &[]).is_err());
+        assert!(catalogs.get(&root, &["missing".to_string()], &[]).is_err());
+        std::fs::remove_dir_all(&root).ok();
+    }
 }

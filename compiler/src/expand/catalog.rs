@@ -5,6 +5,7 @@
 
 use kdl::{KdlDocument, KdlNode, KdlValue};
 use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/stdlib.rs"));
@@ -31,6 +32,23 @@ pub struct Catalog {
     versions: String,
     /// `policy.kdl` files of template folders: (where, text).
     policies: Vec<(String, String)>,
+    /// What was parsed from the texts above, kept: a catalog shared by the
+    /// specs of a fleet run parses `versions.kdl` and each manifest once.
+    parsed: Parsed,
+}
+
+/// A catalog's parse results (a clone starts empty).
+#[derive(Debug, Default)]
+struct Parsed {
+    versions: OnceLock<BTreeMap<String, BTreeMap<String, String>>>,
+    /// By template name and origin.
+    manifests: Mutex<BTreeMap<(String, String), Result<Manifest, String>>>,
+}
+
+impl Clone for Parsed {
+    fn clone(&self) -> Self {
+        Parsed::default()
+    }
 }
 
 impl Catalog {
@@ -68,6 +86,7 @@ impl Catalog {
             templates,
             versions,
             policies: Vec::new(),
+            parsed: Parsed::default(),
         }
     }
 
@@ -76,6 +95,7 @@ impl Catalog {
     pub fn add(&mut self, files: TemplateFiles) {
         self.templates.retain(|t| t.name != files.name);
         self.templates.push(files);
+        self.parsed = Parsed::default();
     }
 
     /// Adds a folder's `policy.kdl`; it applies to every spec compiled with
@@ -102,19 +122,47 @@ impl Catalog {
 
     /// `versions.kdl` as `{ node: { property: value } }`, for templates.
     pub fn versions(&self) -> BTreeMap<String, BTreeMap<String, String>> {
-        let mut out = BTreeMap::new();
-        if let Ok(doc) = crate::syntax::kdl_read::parse(&self.versions) {
-            for node in doc.nodes() {
-                let props = node
-                    .entries()
-                    .iter()
-                    .filter_map(|e| Some((e.name()?.value().to_string(), scalar(e.value())?)))
-                    .collect();
-                out.insert(node.name().value().to_string(), props);
-            }
-        }
-        out
+        self.parsed
+            .versions
+            .get_or_init(|| parse_versions(&self.versions))
+            .clone()
     }
+
+    /// The manifest (`preset.kdl`) of one of the catalog's templates,
+    /// parsed once ([`Manifest::parse`]).
+    pub fn manifest(&self, files: &TemplateFiles) -> Result<Manifest, String> {
+        let key = (files.name.clone(), files.origin.clone());
+        if let Some(found) = self
+            .parsed
+            .manifests
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
+            return found;
+        }
+        let parsed = Manifest::parse(&files.manifest);
+        if let Ok(mut m) = self.parsed.manifests.lock() {
+            m.insert(key, parsed.clone());
+        }
+        parsed
+    }
+}
+
+/// `versions.kdl` as `{ node: { property: value } }`.
+fn parse_versions(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    if let Ok(doc) = crate::syntax::kdl_read::parse(text) {
+        for node in doc.nodes() {
+            let props = node
+                .entries()
+                .iter()
+                .filter_map(|e| Some((e.name()?.value().to_string(), scalar(e.value())?)))
+                .collect();
+            out.insert(node.name().value().to_string(), props);
+        }
+    }
+    out
 }
 
 /// What a template declares about itself.
@@ -250,6 +298,40 @@ fn first_arg(node: &KdlNode) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn versions_and_manifests_are_parsed_once_and_as_before() {
+        let catalog = Catalog::stdlib();
+        let first = catalog.versions();
+        assert_eq!(first, parse_versions(&catalog.versions));
+        assert!(
+            catalog.parsed.versions.get().is_some(),
+            "kept after the first call"
+        );
+        assert_eq!(catalog.versions(), first);
+        let go = catalog.get("go").expect("the go preset");
+        let m = catalog.manifest(go).expect("manifest");
+        assert_eq!(m, Manifest::parse(&go.manifest).expect("manifest"));
+        let kept = catalog
+            .parsed
+            .manifests
+            .lock()
+            .map(|m| m.len())
+            .unwrap_or(0);
+        assert_eq!(kept, 1);
+        assert_eq!(catalog.manifest(go).expect("manifest"), m);
+        // A template added later is not answered from the old results.
+        let mut more = catalog.clone();
+        assert!(more.parsed.versions.get().is_none(), "a clone starts empty");
+        more.add(TemplateFiles {
+            name: "go".to_string(),
+            origin: "team".to_string(),
+            manifest: "summary \"team go\"".to_string(),
+            template: String::new(),
+        });
+        let team = more.get("go").expect("team go");
+        assert_eq!(more.manifest(team).expect("manifest").summary, "team go");
+    }
 
     #[test]
     fn every_stdlib_template_has_a_valid_manifest() {

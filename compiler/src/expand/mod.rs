@@ -217,7 +217,7 @@ impl Expander<'_> {
             .label(u.preset.span, "this template")
             .help("this is a problem in the template, not in your spec; tell its maintainers")
         };
-        let manifest = match Manifest::parse(&files.manifest) {
+        let manifest = match self.ctx.catalog.manifest(files) {
             Ok(m) => m,
             Err(e) => {
                 diags.push(broken(e));

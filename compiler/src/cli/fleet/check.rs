@@ -15,6 +15,7 @@ pub(in crate::cli) fn check(a: &CheckArgs) -> CliResult {
         strict: a.strict,
         locked: a.locked,
         args: &[],
+        catalogs: Default::default(),
     };
     let results = each(&found.specs, |p| check_one(p, &options));
     let failures: Vec<&Failure> = found

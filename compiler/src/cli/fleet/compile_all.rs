@@ -45,6 +45,7 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
         strict: a.strict,
         locked: a.locked,
         args: &a.args,
+        catalogs: Default::default(),
     };
     let selection = Selection {
         image: None,

@@ -69,6 +69,7 @@ pub(in crate::cli) fn images(a: &ImagesArgs) -> CliResult {
         strict: false,
         locked: false,
         args: &a.args,
+        catalogs: Default::default(),
     };
     let results = each(&found.specs, |p| {
         let r = check_one(p, &options)?;

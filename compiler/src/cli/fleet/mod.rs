@@ -179,6 +179,8 @@ struct CheckOptions<'a> {
     strict: bool,
     locked: bool,
     args: &'a [(String, String)],
+    /// Shared by every spec of the run.
+    catalogs: crate::cli::templates::Catalogs,
 }
 
 /// One spec, checked (with its lock file read, as `msbc check` does).
@@ -194,7 +196,7 @@ fn check_one(path: &Path, o: &CheckOptions<'_>) -> Result<Result1, Failure> {
         path: path.display().to_string(),
         error,
     };
-    let checked = spec.check(o.templates).map_err(fail)?;
+    let checked = spec.check_shared(o.templates, &o.catalogs).map_err(fail)?;
     let mut checked = strict(checked, o.strict);
     let lock = lock::read(&spec.dir, &mut checked, o.locked, o.args).map_err(fail)?;
     Ok(Result1 {
