@@ -6,6 +6,9 @@
 //!
 //! `--emit json` prints this model; its JSON Schema lives in `schema/`.
 
+mod image;
+
+pub use image::{ImageConfig, port_keys};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -347,16 +350,18 @@ pub enum StepKind {
 
 /// A value a step stores in the image: its config (env, labels, user,
 /// workdir, volumes, ports, entrypoint, cmd, healthcheck, stop signal,
-/// shell), readable by anyone who pulls it.
+/// shell), readable by anyone who pulls it. `V` is what a word is: as
+/// written ([`StepKind::image_values`]), or what a fold made of it
+/// ([`ImageValue::map`], [`ImageConfig::apply`]).
 #[derive(Debug, Clone, Copy)]
-pub enum ImageValue<'a> {
+pub enum ImageValue<'a, V = &'a Word> {
     /// `ENV key=value`.
-    Env(&'a str, &'a Word),
+    Env(&'a str, V),
     /// `LABEL key=value`.
-    Label(&'a str, &'a Word),
-    User(&'a Word),
-    Workdir(&'a Word),
-    Volume(&'a Word),
+    Label(&'a str, V),
+    User(V),
+    Workdir(V),
+    Volume(V),
     Expose(&'a Port),
     Entrypoint(&'a [String]),
     Cmd(&'a [String]),
@@ -364,6 +369,43 @@ pub enum ImageValue<'a> {
     Healthcheck(Option<&'a Healthcheck>),
     StopSignal(&'a str),
     Shell(&'a [String]),
+}
+
+impl<'a, W> ImageValue<'a, W> {
+    /// The same value with its word made something else by `f`.
+    pub fn map<V>(self, f: impl FnOnce(W) -> V) -> ImageValue<'a, V> {
+        match self {
+            ImageValue::Env(k, w) => ImageValue::Env(k, f(w)),
+            ImageValue::Label(k, w) => ImageValue::Label(k, f(w)),
+            ImageValue::User(w) => ImageValue::User(f(w)),
+            ImageValue::Workdir(w) => ImageValue::Workdir(f(w)),
+            ImageValue::Volume(w) => ImageValue::Volume(f(w)),
+            ImageValue::Expose(p) => ImageValue::Expose(p),
+            ImageValue::Entrypoint(a) => ImageValue::Entrypoint(a),
+            ImageValue::Cmd(a) => ImageValue::Cmd(a),
+            ImageValue::Healthcheck(h) => ImageValue::Healthcheck(h),
+            ImageValue::StopSignal(s) => ImageValue::StopSignal(s),
+            ImageValue::Shell(a) => ImageValue::Shell(a),
+        }
+    }
+
+    /// The same value with a word that may fail to be made (the LLB
+    /// backend's resolver).
+    pub fn try_map<V, E>(self, f: impl FnOnce(W) -> Result<V, E>) -> Result<ImageValue<'a, V>, E> {
+        Ok(match self {
+            ImageValue::Env(k, w) => ImageValue::Env(k, f(w)?),
+            ImageValue::Label(k, w) => ImageValue::Label(k, f(w)?),
+            ImageValue::User(w) => ImageValue::User(f(w)?),
+            ImageValue::Workdir(w) => ImageValue::Workdir(f(w)?),
+            ImageValue::Volume(w) => ImageValue::Volume(f(w)?),
+            ImageValue::Expose(p) => ImageValue::Expose(p),
+            ImageValue::Entrypoint(a) => ImageValue::Entrypoint(a),
+            ImageValue::Cmd(a) => ImageValue::Cmd(a),
+            ImageValue::Healthcheck(h) => ImageValue::Healthcheck(h),
+            ImageValue::StopSignal(s) => ImageValue::StopSignal(s),
+            ImageValue::Shell(a) => ImageValue::Shell(a),
+        })
+    }
 }
 
 impl StepKind {
@@ -634,7 +676,7 @@ pub enum MountFrom {
 }
 
 /// How the container reports its health (`HEALTHCHECK`); durations as written.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Healthcheck {
     /// One element: a shell command (`CMD-SHELL`); more: exec form.

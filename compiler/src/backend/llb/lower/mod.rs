@@ -24,7 +24,7 @@ use super::paths;
 use super::pb;
 use super::platform::{Platform, PlatformArgs};
 use super::{Error, Options};
-use crate::ir::{Base, Build, Stage, StageId, StepKind};
+use crate::ir::{Base, Build, ImageValue, Stage, StageId, StepKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What lowering produces.
@@ -83,15 +83,15 @@ impl State {
     /// config: the run env is the config's env in order, the working
     /// directory and user those of the config.
     fn new(output: Option<Output>, platform: Platform, config: ImageConfig) -> State {
-        let dir = match &config.working_dir {
+        let dir = match &config.fold.workdir {
             Some(d) => paths::clean(&paths::normalize("/", d, false)),
             None => "/".to_string(),
         };
         State {
             output,
-            env: config.env.clone(),
+            env: config.fold.env.clone(),
             dir,
-            user: config.user.clone().unwrap_or_default(),
+            user: config.fold.user.clone().unwrap_or_default(),
             platform,
             config,
         }
@@ -106,10 +106,15 @@ impl State {
     /// config's order and with its values: what `set_env` for each of
     /// them does, in one pass (a chain of n stages stays O(n) per stage).
     fn config_env_last(&mut self) {
-        let keys: std::collections::HashSet<&str> =
-            self.config.env.iter().map(|(k, _)| k.as_str()).collect();
+        let keys: std::collections::HashSet<&str> = self
+            .config
+            .fold
+            .env
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
         self.env.retain(|(k, _)| !keys.contains(k.as_str()));
-        self.env.extend(self.config.env.iter().cloned());
+        self.env.extend(self.config.fold.env.iter().cloned());
     }
 
     fn get_env(&self, key: &str) -> Option<&str> {
@@ -125,8 +130,6 @@ struct StageCounter {
     name: String,
     total: usize,
     index: usize,
-    /// A `cmd` was set in this stage (an `entrypoint` keeps it).
-    cmd_set: bool,
 }
 
 impl StageCounter {
@@ -271,7 +274,6 @@ impl<'a> Lowering<'a> {
             name: stage.name.clone(),
             total: counted + usize::from(matches!(stage.base, Base::Image(_))),
             index: 0,
-            cmd_set: false,
         };
         let mut state = match &stage.base {
             // A stage on a stage runs where its parent does, as in BuildKit,
@@ -280,6 +282,7 @@ impl<'a> Lowering<'a> {
             Base::Stage(id) => {
                 let mut state = self.state(*id)?.clone();
                 state.config_env_last();
+                state.config.fold.next_stage();
                 state
             }
             Base::Image(word) => {
@@ -340,65 +343,49 @@ impl<'a> Lowering<'a> {
                     state.set_env(name, value);
                 }
             }
-            StepKind::Env { vars } => {
-                // Left to right: each value sees the pairs before it (the
-                // Dockerfile backend splits its ENV to mean the same).
-                for (k, w) in vars {
-                    let v = self.resolve(w, Some(state), line)?;
-                    state.config.set_env(k, &v);
-                    state.set_env(k, v);
-                }
-            }
             StepKind::Workdir { path } => {
                 let text = self.resolve(path, Some(state), line)?;
                 let dir = paths::clean(&paths::normalize(&state.dir, &text, false));
                 state.dir = dir.clone();
-                state.config.working_dir = Some(dir.clone());
+                state
+                    .config
+                    .fold
+                    .apply(ImageValue::Workdir(dir.clone()), |_, dir| dir);
                 if dir != "/" {
                     let name = counter.next(&format!("WORKDIR {text}"));
                     // As the frontend: an empty USER owns nothing.
-                    let owner = state.config.user.clone().filter(|u| !u.is_empty());
+                    let owner = state.config.fold.user.clone().filter(|u| !u.is_empty());
                     self.mkdir(state, &dir, owner.as_deref(), name, line);
                 }
             }
             StepKind::Copy(copy) => self.copy(state, counter, copy, line)?,
             StepKind::Run(run) => self.run(state, counter, run, line)?,
-            StepKind::Label { labels } => {
-                for (k, w) in labels {
-                    let v = self.resolve(w, Some(state), line)?;
-                    state.config.labels.insert(k.clone(), v);
+            StepKind::Env { .. }
+            | StepKind::Label { .. }
+            | StepKind::User { .. }
+            | StepKind::Expose { .. }
+            | StepKind::Entrypoint { .. }
+            | StepKind::Cmd { .. }
+            | StepKind::Healthcheck { .. }
+            | StepKind::Volume { .. }
+            | StepKind::StopSignal { .. }
+            | StepKind::Shell { .. } => {
+                // Left to right: each value sees the ones before it (the
+                // Dockerfile backend splits its ENV to mean the same).
+                for value in kind.image_values() {
+                    let value = value.try_map(|w| self.resolve(w, Some(state), line))?;
+                    match &value {
+                        ImageValue::Env(k, v) => state.set_env(k, v.clone()),
+                        ImageValue::User(u) => state.user = u.clone(),
+                        ImageValue::Healthcheck(check) => state
+                            .config
+                            .set_healthcheck(*check)
+                            .map_err(|e| self.error(line, e))?,
+                        _ => {}
+                    }
+                    state.config.fold.apply(value, |_, dir| dir);
                 }
             }
-            StepKind::User { user } => {
-                let user = self.resolve(user, Some(state), line)?;
-                state.user = user.clone();
-                state.config.user = Some(user);
-            }
-            StepKind::Expose { ports } => state.config.expose(ports),
-            StepKind::Entrypoint { args } => {
-                state.config.entrypoint = Some(args.clone());
-                // As in a Dockerfile: an ENTRYPOINT drops the CMD it
-                // inherited, but not one set in the same stage.
-                if !counter.cmd_set {
-                    state.config.cmd = None;
-                }
-            }
-            StepKind::Cmd { args } => {
-                state.config.cmd = Some(args.clone());
-                counter.cmd_set = true;
-            }
-            StepKind::Healthcheck { check } => state
-                .config
-                .set_healthcheck(check.as_ref())
-                .map_err(|e| self.error(line, e))?,
-            StepKind::Volume { paths } => {
-                for w in paths {
-                    let v = self.resolve(w, Some(state), line)?;
-                    state.config.volumes.insert(v, super::config::Empty {});
-                }
-            }
-            StepKind::StopSignal { signal } => state.config.stop_signal = Some(signal.clone()),
-            StepKind::Shell { args } => state.config.shell = Some(args.clone()),
         }
         Ok(())
     }

@@ -135,7 +135,7 @@ impl Lowering<'_> {
         if let Some(argv) = &run.exec {
             return argv.clone();
         }
-        let mut args: Vec<String> = match run.shell.as_ref().or(state.config.shell.as_ref()) {
+        let mut args: Vec<String> = match run.shell.as_ref().or(state.config.fold.shell.as_ref()) {
             Some(shell) => shell.clone(),
             None => DEFAULT_SHELL.iter().map(|s| s.to_string()).collect(),
         };
