@@ -153,7 +153,13 @@ struct Lowering<'a> {
     options: &'a Options,
     platforms: PlatformArgs,
     graph: Graph,
+    /// The state of each built stage that a stage still to build (or the
+    /// target) is built on.
     states: Vec<Option<State>>,
+    /// The result of each built stage.
+    outputs: Vec<Option<Option<Output>>>,
+    /// How many stages still to build are built on each stage.
+    base_uses: Vec<usize>,
     context: Option<Output>,
     follow_paths: Option<Vec<String>>,
     context_paths: BTreeSet<String>,
@@ -181,6 +187,8 @@ impl<'a> Lowering<'a> {
             },
             graph: Graph::default(),
             states: vec![None; build.stages.len()],
+            outputs: vec![None; build.stages.len()],
+            base_uses: Vec::new(),
             context: None,
             follow_paths,
             context_paths: BTreeSet::new(),
@@ -190,13 +198,32 @@ impl<'a> Lowering<'a> {
 
     fn finish(mut self) -> Result<Lowered, Error> {
         let needed = needed_stages(self.build);
+        // How many stages still to build are built on each stage (the
+        // target counts as one more): a stage's state is kept until its
+        // last one takes it, without a copy; after that only its result
+        // is kept (for `copy from=`/`bind from=`). A chain of stages so
+        // holds one state at a time.
+        self.base_uses = vec![0; self.build.stages.len()];
+        for (i, stage) in self.build.stages.iter().enumerate() {
+            if let (true, Base::Stage(id)) = (needed[i], &stage.base)
+                && let Some(n) = self.base_uses.get_mut(id.0)
+            {
+                *n += 1;
+            }
+        }
+        if let Some(n) = self.base_uses.get_mut(self.build.target.0) {
+            *n += 1;
+        }
         for (i, stage) in self.build.stages.iter().enumerate() {
             if needed[i] {
                 let state = self.stage(stage)?;
-                self.states[i] = Some(state);
+                self.outputs[i] = Some(state.output.clone());
+                if self.base_uses.get(i).is_some_and(|n| *n > 0) {
+                    self.states[i] = Some(state);
+                }
             }
         }
-        let mut target = self.state(self.build.target)?.clone();
+        let mut target = self.take_state(self.build.target)?;
         if target.output.is_none() {
             // `scratch` with no files: BuildKit refuses an empty definition,
             // so the result is an empty directory (an empty layer).
@@ -223,16 +250,32 @@ impl<'a> Lowering<'a> {
         })
     }
 
-    fn state(&self, id: StageId) -> Result<&State, Error> {
-        self.states
+    /// The state a stage built on stage `id` starts from: `id`'s own for
+    /// the last such stage, else a copy.
+    fn take_state(&mut self, id: StageId) -> Result<State, Error> {
+        let last = match self.base_uses.get_mut(id.0) {
+            Some(n) => {
+                *n = n.saturating_sub(1);
+                *n == 0
+            }
+            None => false,
+        };
+        let slot = self.states.get_mut(id.0);
+        let state = match slot {
+            Some(slot) if last => slot.take(),
+            Some(slot) => slot.clone(),
+            None => None,
+        };
+        state.ok_or_else(|| unbuilt(id))
+    }
+
+    /// The result of stage `id` (`None`: an empty scratch filesystem).
+    fn output(&self, id: StageId) -> Result<Option<Output>, Error> {
+        self.outputs
             .get(id.0)
-            .and_then(Option::as_ref)
-            .ok_or_else(|| {
-                Error::new(format!(
-                    "internal error: stage {} used before it is built",
-                    id.0
-                ))
-            })
+            .cloned()
+            .flatten()
+            .ok_or_else(|| unbuilt(id))
     }
 
     fn location(&self, line: usize) -> String {
@@ -280,7 +323,7 @@ impl<'a> Lowering<'a> {
             // whose frontend then sets the image's env again: those keys
             // move after the args in scope.
             Base::Stage(id) => {
-                let mut state = self.state(*id)?.clone();
+                let mut state = self.take_state(*id)?;
                 state.config_env_last();
                 state.config.fold.next_stage();
                 state
@@ -389,6 +432,13 @@ impl<'a> Lowering<'a> {
         }
         Ok(())
     }
+}
+
+fn unbuilt(id: StageId) -> Error {
+    Error::new(format!(
+        "internal error: stage {} used before it is built",
+        id.0
+    ))
 }
 
 /// Stages the target needs: its base chain and every stage a step reads.
