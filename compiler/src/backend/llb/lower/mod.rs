@@ -24,7 +24,7 @@ use super::paths;
 use super::pb;
 use super::platform::{Platform, PlatformArgs};
 use super::{Error, Options};
-use crate::ir::{Base, Build, ImageValue, Stage, StageId, StepKind};
+use crate::ir::{self, Base, Build, ImageValue, Stage, StageId, StepKind, Word};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What lowering produces.
@@ -35,19 +35,52 @@ pub struct Lowered {
     /// Paths of the build context that the build reads (`/` for all).
     context_paths: BTreeSet<String>,
     /// The base images whose configs the build starts from.
-    pub pulls: Vec<Pull>,
+    pulls: Vec<Pull>,
+}
+
+/// The base images whose configs the stages `build.target` needs start
+/// from, in build order, once each. Found by a pass that makes no ops, so
+/// that a build that cannot be lowered (a required arg without a value)
+/// fails here, before anything is fetched.
+pub fn pulls(build: &Build, options: &Options) -> Result<Vec<Pull>, Error> {
+    let mut dry = Lowering::new(build, options, None)?;
+    dry.graph = Graph::dry();
+    Ok(dry.finish()?.pulls)
 }
 
 /// Lowers the stages `build.target` needs.
 pub fn lower(build: &Build, options: &Options) -> Result<Lowered, Error> {
-    let first = Lowering::new(build, options, None)?.finish()?;
+    if !reads_context(build) {
+        return Lowering::new(build, options, None)?.finish();
+    }
     // The context source lists the paths the build reads (as the frontend's
     // `local.followpaths`), which are known only once every step is
-    // resolved: when there are such paths, lower again with them.
-    match follow_paths(&first.context_paths) {
-        None => Ok(first),
-        Some(follow) => Lowering::new(build, options, Some(follow))?.finish(),
-    }
+    // resolved: a first pass that makes no ops (only states and words)
+    // finds them.
+    let mut dry = Lowering::new(build, options, None)?;
+    dry.graph = Graph::dry();
+    let paths = dry.finish()?.context_paths;
+    Lowering::new(build, options, follow_paths(&paths))?.finish()
+}
+
+/// Whether a stage the target needs reads the build context (`copy` from
+/// it, a `bind` of it).
+fn reads_context(build: &Build) -> bool {
+    let needed = needed_stages(build);
+    build
+        .stages
+        .iter()
+        .zip(needed)
+        .filter(|(_, n)| *n)
+        .flat_map(|(s, _)| &s.steps)
+        .any(|step| match &step.kind {
+            StepKind::Copy(c) => matches!(c.from, ir::CopyFrom::Context),
+            StepKind::Run(r) => r
+                .mounts
+                .iter()
+                .any(|m| matches!(m, ir::Mount::Bind { from: None, .. })),
+            _ => false,
+        })
 }
 
 /// The frontend's `normalizeContextPaths`: relative, sorted; none when the
@@ -298,9 +331,16 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    // ---- words ----------------------------------------------------------
-
-    // ---- stages and steps -----------------------------------------------
+    /// The base image a stage on an image pulls, and its platform.
+    fn base_pull(&self, stage: &Stage, word: &Word) -> Result<(Pull, Platform), Error> {
+        let platform = self.stage_platform(stage)?;
+        let text = self.resolve(word, None, stage.line)?;
+        let pull = Pull {
+            reference: self.normalize(&text, stage.line)?,
+            platform: platform.format(),
+        };
+        Ok((pull, platform))
+    }
 
     fn stage(&mut self, stage: &Stage) -> Result<State, Error> {
         let counted = stage
@@ -329,13 +369,8 @@ impl<'a> Lowering<'a> {
                 state
             }
             Base::Image(word) => {
-                let platform = self.stage_platform(stage)?;
-                let text = self.resolve(word, None, stage.line)?;
-                let normalized = self.normalize(&text, stage.line)?;
-                let pull = Pull {
-                    reference: normalized.clone(),
-                    platform: platform.format(),
-                };
+                let (pull, platform) = self.base_pull(stage, word)?;
+                let normalized = pull.reference.clone();
                 let base = self
                     .options
                     .base_configs
