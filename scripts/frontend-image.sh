@@ -14,24 +14,28 @@
 #   skopeo copy oci:out/msbc-frontend docker://ghcr.io/OWNER/msbc:1
 #
 # MSBC_FRONTEND_BIN=PATH uses an already built static msbc instead of building.
+# MSBC_FRONTEND_PROFILE=NAME builds with that cargo profile (default release;
+# the tests and CI use `frontend-image`: no optimization, built in a fraction
+# of the time).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 if [ "$#" -eq 0 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 
 bin="${MSBC_FRONTEND_BIN:-}"
 if [ -z "$bin" ]; then
     host="$(rustc -vV | sed -n 's/^host: //p')"
+    profile="${MSBC_FRONTEND_PROFILE:-release}"
     # With --target, RUSTFLAGS reach only the target's crates (not build
     # scripts or proc macros, which cannot be static).
     RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
-        cargo build --release --locked --quiet --bin msbc --target "$host" >&2
-    bin="$root/target/$host/release/msbc"
+        cargo build --profile "$profile" --locked --quiet --bin msbc --target "$host" >&2
+    bin="${CARGO_TARGET_DIR:-$root/target}/$host/$profile/msbc"
 fi
 if ldd "$bin" 2>&1 | grep -q '=>'; then
     echo "error: $bin is dynamically linked; the frontend image needs a static binary" >&2

@@ -9,6 +9,7 @@ use msbc::backend::llb::{BaseConfig, BaseConfigs, Pull};
 use msbc::compile::{self, Emit};
 use msbc::lower::{Model, Selection};
 use serde_json::Value;
+use sha2::Digest;
 
 const DEFPATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const INDEX: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
@@ -236,4 +237,380 @@ fn a_base_without_layers_is_built_on_as_scratch() {
         serde_json::from_str(&emit(&Selection::default(), Emit::ImageConfig, &configs))
             .expect("JSON");
     assert_eq!(config["config"]["User"], "65532");
+}
+
+// ---- every spec against BuildKit's frontend (the rig) --------------------
+
+/// Configs laid out like the official images' (amd64, late 2024), for the
+/// images the specs pull that the rig's registry does not have. The rig's
+/// own (golang, eclipse-temurin, debian, alpine, distroless static) come
+/// from `$RIG/imgcfg`. What matters is kept as the real image has it: the
+/// `PATH` each toolchain is found through, the env order, users, working
+/// directories, entrypoints and cmds, ports, labels, volumes, stop signals.
+fn official_config(reference: &str) -> Option<String> {
+    let path = |p: &str| format!("PATH={p}{DEFPATH}");
+    let temurin = |extra: &[&str]| {
+        let mut env = vec![
+            path("/opt/java/openjdk/bin:"),
+            "JAVA_HOME=/opt/java/openjdk".to_string(),
+            "LANG=en_US.UTF-8".to_string(),
+            "LANGUAGE=en_US:en".to_string(),
+            "LC_ALL=en_US.UTF-8".to_string(),
+            "JAVA_VERSION=jdk-17.0.13+11".to_string(),
+        ];
+        env.extend(extra.iter().map(|e| e.to_string()));
+        env
+    };
+    let node = |version: &str| {
+        serde_json::json!({
+            "Env": [path(""), format!("NODE_VERSION={version}"), "YARN_VERSION=1.22.22"],
+            "Entrypoint": ["docker-entrypoint.sh"],
+            "Cmd": ["node"],
+        })
+    };
+    let python = serde_json::json!({
+        "Env": [path("/usr/local/bin:"), "LANG=C.UTF-8", "GPG_KEY=7169605F62C751356D054A26A821E680E5FA6305", "PYTHON_VERSION=3.12.8", "PYTHON_SHA256=c909157bb25ec114e5869124cc2a9c4a4d4c1e957ca4ff553f1edc692101154e"],
+        "Cmd": ["python3"],
+    });
+    // .NET 8+: `app` (uid 1654, `APP_UID`) exists in the image but is not
+    // its `User`; ASPNETCORE_HTTP_PORTS makes Kestrel listen on 8080.
+    let dotnet = |extra: &[&str]| {
+        let mut env = vec![
+            path(""),
+            "APP_UID=1654".to_string(),
+            "ASPNETCORE_HTTP_PORTS=8080".to_string(),
+            "DOTNET_RUNNING_IN_CONTAINER=true".to_string(),
+            "DOTNET_VERSION=8.0.11".to_string(),
+            "ASPNET_VERSION=8.0.11".to_string(),
+        ];
+        env.extend(extra.iter().map(|e| e.to_string()));
+        serde_json::json!({"Env": env, "Cmd": ["bash"]})
+    };
+    let distroless = |extra: &[&str], entrypoint: &[&str]| {
+        let mut env = vec![
+            path(""),
+            "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt".to_string(),
+        ];
+        env.extend(extra.iter().map(|e| e.to_string()));
+        serde_json::json!({"Env": env, "Entrypoint": entrypoint, "User": "65532", "WorkingDir": "/home/nonroot"})
+    };
+    let config = match reference {
+        "docker.io/library/node:22-bookworm" | "docker.io/library/node:22-bookworm-slim" => {
+            node("22.12.0")
+        }
+        "docker.io/library/node:20.18-bookworm" | "docker.io/library/node:20.18-bookworm-slim" => {
+            node("20.18.1")
+        }
+        "docker.io/library/python:3.12-bookworm"
+        | "docker.io/library/python:3.12-slim-bookworm" => python,
+        "docker.io/library/rust:1.83-slim-bookworm" => serde_json::json!({
+            "Env": [path("/usr/local/cargo/bin:"), "RUSTUP_HOME=/usr/local/rustup", "CARGO_HOME=/usr/local/cargo", "RUST_VERSION=1.83.0"],
+            "Cmd": ["bash"],
+        }),
+        "docker.io/library/maven:3.9.9-eclipse-temurin-17"
+        | "docker.io/library/maven:3.9.9-eclipse-temurin-21" => serde_json::json!({
+            "Env": temurin(&["MAVEN_HOME=/usr/share/maven", "MAVEN_CONFIG=/root/.m2"]),
+            "Entrypoint": ["/usr/local/bin/mvn-entrypoint.sh"],
+            "Cmd": ["mvn"],
+        }),
+        "docker.io/library/gradle:8.10.2-jdk17" | "docker.io/library/gradle:8.10.2-jdk21" => {
+            serde_json::json!({
+                "Env": temurin(&["GRADLE_HOME=/opt/gradle", "GRADLE_VERSION=8.10.2"]),
+                "Entrypoint": ["/__cacert_entrypoint.sh"],
+                "Cmd": ["gradle"],
+                "WorkingDir": "/home/gradle",
+                "Volumes": {"/home/gradle/.gradle": {}},
+            })
+        }
+        "docker.io/golangci/golangci-lint:v1.61.0" => serde_json::json!({
+            "Env": [path("/go/bin:/usr/local/go/bin:"), "GOLANG_VERSION=1.23.2", "GOTOOLCHAIN=local", "GOPATH=/go"],
+            "Cmd": ["golangci-lint"],
+            "WorkingDir": "/go",
+        }),
+        "docker.io/nginxinc/nginx-unprivileged:1.27-alpine" => serde_json::json!({
+            "Env": [path(""), "NGINX_VERSION=1.27.3", "PKG_RELEASE=1", "DYNPKG_RELEASE=1", "NJS_VERSION=0.8.7", "NJS_RELEASE=1"],
+            "Entrypoint": ["/docker-entrypoint.sh"],
+            "Cmd": ["nginx", "-g", "daemon off;"],
+            "ExposedPorts": {"8080/tcp": {}},
+            "Labels": {"maintainer": "NGINX Docker Maintainers <docker-maint@nginx.com>"},
+            "StopSignal": "SIGQUIT",
+            "User": "101",
+        }),
+        "gcr.io/distroless/java17-debian12:nonroot"
+        | "gcr.io/distroless/java21-debian12:nonroot" => distroless(
+            &["JAVA_VERSION=17.0.13", "LANG=C.UTF-8"],
+            &["/usr/bin/java", "-jar"],
+        ),
+        "gcr.io/distroless/nodejs22-debian12:nonroot" => distroless(&[], &["/nodejs/bin/node"]),
+        "ghcr.io/astral-sh/uv:0.13.9" => serde_json::json!({
+            "Env": [path("")],
+            "Entrypoint": ["/uv"],
+            "WorkingDir": "/",
+        }),
+        "mcr.microsoft.com/dotnet/sdk:8.0" => dotnet(&[
+            "DOTNET_GENERATE_ASPNET_CERTIFICATE=false",
+            "DOTNET_NOLOGO=true",
+            "DOTNET_SDK_VERSION=8.0.404",
+            "DOTNET_USE_POLLING_FILE_WATCHER=true",
+            "NUGET_XMLDOC_MODE=skip",
+            "POWERSHELL_DISTRIBUTION_CHANNEL=PSDocker-DotnetSDK-Debian-12",
+        ]),
+        "mcr.microsoft.com/dotnet/aspnet:8.0" => dotnet(&[]),
+        _ => return None,
+    };
+    Some(
+        serde_json::json!({
+            "architecture": "amd64",
+            "os": "linux",
+            "config": config,
+            "rootfs": {"type": "layers", "diff_ids": ["@LAYER@"]},
+        })
+        .to_string(),
+    )
+}
+
+/// The image-config fields compared with BuildKit's frontend.
+const FRONTEND_KEYS: [&str; 12] = [
+    "Env",
+    "User",
+    "WorkingDir",
+    "Entrypoint",
+    "Cmd",
+    "ExposedPorts",
+    "Labels",
+    "Healthcheck",
+    "Volumes",
+    "StopSignal",
+    "Shell",
+    "OnBuild",
+];
+
+/// Each spec's selections worth comparing: the default, every image by
+/// name when there are several, every target-only stage; with a value for
+/// each arg without a default.
+fn spec_cases() -> Vec<(String, std::path::PathBuf, Vec<String>, Selection, Model)> {
+    let mut out = Vec::new();
+    for spec in crate::support::spec_files() {
+        let checked = compile::check(&std::fs::read(&spec).expect("spec readable"));
+        let model = checked.model.expect("a model");
+        let base = crate::llb::selection(&model);
+        let mut flags: Vec<String> = Vec::new();
+        for (k, v) in &base.args {
+            flags.extend(["--arg".to_string(), format!("{k}={v}")]);
+        }
+        let name = crate::support::spec_name(&spec);
+        out.push((
+            name.clone(),
+            spec.clone(),
+            flags.clone(),
+            base.clone(),
+            model.clone(),
+        ));
+        let images: Vec<&str> = model
+            .stages
+            .iter()
+            .filter(|s| s.kind == msbc::ir::StageKind::Image)
+            .map(|s| s.name.as_str())
+            .collect();
+        let mut targets: Vec<String> = if images.len() > 1 {
+            images.iter().map(|s| s.to_string()).collect()
+        } else {
+            Vec::new()
+        };
+        targets.extend(
+            model
+                .stages
+                .iter()
+                .filter(|s| s.target_only)
+                .map(|s| s.name.clone()),
+        );
+        for t in targets {
+            let mut f = flags.clone();
+            f.extend(["--target".to_string(), t.clone()]);
+            let s = Selection {
+                target: Some(t.clone()),
+                ..base.clone()
+            };
+            out.push((
+                format!("{name}--target-{t}"),
+                spec.clone(),
+                f,
+                s,
+                model.clone(),
+            ));
+        }
+    }
+    out
+}
+
+/// `msbc compile --emit image-config` of every spec in `specs/` (through
+/// the CLI, its base image configs read from a registry as a user's
+/// would be, through `--mirror`) is the image config BuildKit's own
+/// Dockerfile frontend (`df2llb -image-config-out`, from shared/rig) gives
+/// msbc's Dockerfile of the same build, given the same base configs:
+/// field for field (Env in order, User, WorkingDir, Entrypoint, Cmd,
+/// ExposedPorts, Labels, Healthcheck, Volumes, StopSignal, Shell,
+/// OnBuild). Every base image is served: the rig's configs where the rig
+/// has the image, the official-like ones of [`official_config`] otherwise;
+/// an image with neither fails the test (so a new spec is not skipped).
+#[test]
+#[ignore = "needs buildctl and df2llb on PATH (the rig) and Debian's docker-registry"]
+fn needs_df2llb_every_specs_image_config_is_what_buildkits_frontend_gives() {
+    crate::support::needs_registry();
+    let df2llb = crate::support::needs_df2llb();
+    let rig = std::env::var_os("DF2LLB_CONFIG_DIR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| std::path::PathBuf::from(h).join(".cache/buildkit-rig/imgcfg"))
+        })
+        .filter(|d| d.is_dir())
+        .unwrap_or_else(|| panic!("needs the rig's image configs ($RIG/imgcfg)"));
+    let dir = crate::lock::temp_dir("frontend-configs");
+    let reg = crate::lock::start_registry(&dir);
+    let configs = dir.join("imgcfg");
+    std::fs::create_dir_all(&configs).expect("config dir");
+    let cases = spec_cases();
+    // Serve every image the specs pull, once: as the CLI sees them (a
+    // preset takes versions from the project's files).
+    let listed = crate::lock::msbc_env(
+        &crate::support::root(),
+        &["images", "specs", "--format", "json"],
+        &[],
+    );
+    assert_eq!(listed.status, 0, "{}", listed.stderr);
+    let listed: Value = serde_json::from_str(&listed.stdout).expect("JSON");
+    let mut served = std::collections::BTreeMap::new();
+    for image in listed["images"].as_array().expect("images") {
+        let (name, tag) = (
+            image["image"].as_str().expect("image"),
+            image["tag"].as_str().expect("tag"),
+        );
+        let reference = match name.split_once('/') {
+            None => format!("docker.io/library/{name}:{tag}"),
+            Some((first, _)) if !first.contains(['.', ':']) => format!("docker.io/{name}:{tag}"),
+            Some(_) => format!("{name}:{tag}"),
+        };
+        let file = format!("{}.json", reference.replace(['/', ':', '@'], "_"));
+        let (config, from_rig) = match std::fs::read_to_string(rig.join(&file)) {
+            Ok(c) => (c, true),
+            Err(_) => (
+                official_config(&reference).unwrap_or_else(|| {
+                    panic!("no offline config for {reference} (add it to official_config)")
+                }),
+                false,
+            ),
+        };
+        let (host, rest) = reference.split_once('/').expect("host/path");
+        let (repo, tag) = rest.rsplit_once(':').expect("a tag");
+        crate::lock::push_with_config(&reg, repo, tag, &config);
+        // df2llb reads the same bytes the registry serves.
+        let layer = format!("{repo} layer\n");
+        let layer_id = format!("sha256:{:x}", sha2::Sha256::digest(layer.as_bytes()));
+        std::fs::write(configs.join(&file), config.replace("@LAYER@", &layer_id))
+            .expect("write config");
+        served.insert(reference.clone(), (host.to_string(), from_rig));
+    }
+    let mut mirrors: Vec<String> = served
+        .values()
+        .map(|(host, _)| format!("{host}={}", reg.host))
+        .collect();
+    mirrors.sort();
+    mirrors.dedup();
+    let mut compared = Vec::new();
+    for (name, spec, flags, selection, _) in &cases {
+        let spec_dir = spec.parent().expect("spec dir");
+        let mut args: Vec<String> = vec!["compile".into(), "build.kdl".into()];
+        args.extend(flags.iter().cloned());
+        let dockerfile = crate::lock::msbc_env(
+            spec_dir,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            &[],
+        );
+        assert_eq!(dockerfile.status, 0, "{name}: {}", dockerfile.stderr);
+        args.extend(["--emit".into(), "image-config".into()]);
+        for m in &mirrors {
+            args.extend(["--mirror".into(), m.clone()]);
+        }
+        let cache = dir.join("cache");
+        let cache = cache.to_string_lossy().into_owned();
+        let ours = crate::lock::msbc_env(
+            spec_dir,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            &[("MSBC_CACHE_DIR", cache.as_str())],
+        );
+        assert_eq!(ours.status, 0, "{name}: {}", ours.stderr);
+        let mut df_args: Vec<String> = Vec::new();
+        if let Some(t) = &selection.target {
+            df_args.extend(["-target".to_string(), t.clone()]);
+        }
+        for (k, v) in &selection.args {
+            df_args.extend(["-build-arg".to_string(), format!("{k}={v}")]);
+        }
+        let out_file = dir.join(format!("{name}.df2llb-config.json"));
+        df_args.extend([
+            "-config-dir".to_string(),
+            configs.to_string_lossy().into_owned(),
+            "-image-config-out".to_string(),
+            out_file.to_string_lossy().into_owned(),
+        ]);
+        let mut child = std::process::Command::new(&df2llb)
+            .args(&df_args)
+            .env_remove("DF2LLB_CONFIG_DIR")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("df2llb starts");
+        {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(dockerfile.stdout.as_bytes())
+                .expect("write Dockerfile");
+        }
+        let done = child.wait_with_output().expect("df2llb finishes");
+        assert!(
+            done.status.success(),
+            "{name}: df2llb: {}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+        let theirs: Value =
+            serde_json::from_str(&std::fs::read_to_string(&out_file).expect("df2llb's config"))
+                .expect("JSON");
+        let mine: Value = serde_json::from_str(&ours.stdout).expect("msbc's config is JSON");
+        let mut differ = Vec::new();
+        for key in FRONTEND_KEYS {
+            let (a, b) = (&mine["config"][key], &theirs["config"][key]);
+            // An empty list or map is no value, in either.
+            let none = |v: &Value| {
+                v.is_null()
+                    || v.as_object().is_some_and(|o| o.is_empty())
+                    || (key != "Cmd"
+                        && key != "Entrypoint"
+                        && v.as_array().is_some_and(|a| a.is_empty()))
+                    || v.as_str() == Some("")
+            };
+            if a != b && !(none(a) && none(b)) {
+                differ.push(format!("  {key}: msbc {a} / BuildKit {b}"));
+            }
+        }
+        assert!(
+            differ.is_empty(),
+            "{name}: msbc's image config differs from BuildKit's frontend:\n{}",
+            differ.join("\n")
+        );
+        compared.push(name.clone());
+    }
+    let rig_images = served.values().filter(|(_, r)| *r).count();
+    eprintln!(
+        "image configs compared with BuildKit's frontend: {} cases of {} specs; {} base images served ({rig_images} from the rig, {} official-like)",
+        compared.len(),
+        crate::support::spec_files().len(),
+        served.len(),
+        served.len() - rig_images
+    );
+    assert_eq!(compared.len(), cases.len());
 }

@@ -41,10 +41,10 @@ fn agent() -> ureq::Agent {
 }
 
 /// A `docker-registry serve` on 127.0.0.1, killed (by its own handle) on drop.
-struct Registry {
+pub(crate) struct Registry {
     child: Child,
     base: String,
-    host: String,
+    pub(crate) host: String,
 }
 
 impl Drop for Registry {
@@ -54,7 +54,7 @@ impl Drop for Registry {
     }
 }
 
-fn start_registry(dir: &Path) -> Registry {
+pub(crate) fn start_registry(dir: &Path) -> Registry {
     let port = free_port();
     let storage = dir.join("storage");
     std::fs::create_dir_all(&storage).expect("storage dir");
@@ -166,7 +166,7 @@ fn push_image(reg: &Registry, repo: &str, tag: &str, content: &str) -> (String, 
     (manifest, digest)
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("lock")
         .join(name);
@@ -348,7 +348,15 @@ image app from="{host}/msbc/runtime:2.0" {{
 /// without one answers 401 with a challenge naming `/token` as its realm.
 /// With the token it serves tag `1` of `team/app`: `manifest` (its digest
 /// in `Docker-Content-Digest`) and the config blob it names.
-fn serve_with_token(listener: TcpListener, manifest: String, config: String, requests: usize) {
+/// With `basic`, the token server wants that `Authorization: Basic ...`
+/// (else it answers 401).
+fn serve_with_token(
+    listener: TcpListener,
+    manifest: String,
+    config: String,
+    requests: usize,
+    basic: Option<String>,
+) {
     let digest = sha256(manifest.as_bytes());
     let config_digest = sha256(config.as_bytes());
     for stream in listener.incoming().take(requests) {
@@ -357,10 +365,18 @@ fn serve_with_token(listener: TcpListener, manifest: String, config: String, req
         let mut request_line = String::new();
         let _ = reader.read_line(&mut request_line);
         let mut authorized = false;
+        let mut credential = None;
         loop {
             let mut line = String::new();
             if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
                 break;
+            }
+            if let Some(v) = line
+                .to_ascii_lowercase()
+                .starts_with("authorization: basic ")
+                .then(|| line["authorization: basic ".len()..].trim().to_string())
+            {
+                credential = Some(v);
             }
             if line
                 .to_ascii_lowercase()
@@ -376,7 +392,14 @@ fn serve_with_token(listener: TcpListener, manifest: String, config: String, req
                 body.len()
             )
         };
-        let response = if request_line.contains(" /token?") {
+        let response = if request_line.contains(" /token?")
+            && basic
+                .as_ref()
+                .is_some_and(|b| credential.as_ref() != Some(b))
+        {
+            "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                .to_string()
+        } else if request_line.contains(" /token?") {
             assert!(
                 request_line.contains("scope=repository:team/app:pull"),
                 "{request_line}"
@@ -420,7 +443,7 @@ fn lock_gets_an_anonymous_token_when_the_registry_asks() {
     let digest = sha256(manifest.as_bytes());
     // HEAD (401), token, HEAD with the token, the manifest, the config:
     // the token is asked for once.
-    let server = std::thread::spawn(move || serve_with_token(listener, manifest, config, 5));
+    let server = std::thread::spawn(move || serve_with_token(listener, manifest, config, 5, None));
     let dir = temp_dir("token");
     std::fs::write(
         dir.join("build.kdl"),
@@ -441,6 +464,168 @@ fn lock_gets_an_anonymous_token_when_the_registry_asks() {
         .expect("the config is recorded");
     assert_eq!(config.env, ["PATH=/app/bin:/usr/bin:/bin", "APP_HOME=/app"]);
     assert_eq!(config.user, "app");
+}
+
+/// A stand-in registry whose token server wants `ci:s3cret`, and a spec
+/// pulling from it; (spec dir, port, server thread, manifest digest).
+fn private_registry(name: &str) -> (PathBuf, u16, std::thread::JoinHandle<()>, String) {
+    use base64::Engine;
+    let listener = TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("addr").port();
+    let config = r#"{"architecture":"amd64","os":"linux","config":{"User":"app"},"rootfs":{"type":"layers","diff_ids":["sha256:aa"]}}"#.to_string();
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{}","size":{}}},"layers":[]}}"#,
+        sha256(config.as_bytes()),
+        config.len()
+    );
+    let digest = sha256(manifest.as_bytes());
+    let basic = base64::engine::general_purpose::STANDARD.encode("ci:s3cret");
+    let server =
+        std::thread::spawn(move || serve_with_token(listener, manifest, config, 5, Some(basic)));
+    let dir = temp_dir(name);
+    std::fs::write(
+        dir.join("build.kdl"),
+        format!("msbc 1\nimage app from=\"127.0.0.1:{port}/team/app:1\" {{\n    user \"1\"\n}}\n"),
+    )
+    .expect("write spec");
+    (dir, port, server, digest)
+}
+
+/// A fake `docker-credential-NAME` in `bin`: it logs its argument and
+/// stdin to `log` and answers `ci:s3cret` (or fails, with `fails`).
+fn fake_helper(bin: &Path, name: &str, log: &Path, fails: bool) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(bin).expect("bin dir");
+    let answer = if fails {
+        "echo 'credentials not found in native keychain'; exit 1".to_string()
+    } else {
+        r#"printf '{"ServerURL":"%s","Username":"ci","Secret":"s3cret"}' "$server""#.to_string()
+    };
+    let script = bin.join(format!("docker-credential-{name}"));
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nserver=$(cat)\necho \"$1 $server\" >> '{}'\n{answer}\n",
+            log.display()
+        ),
+    )
+    .expect("write helper");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// `~/.docker/config.json`'s `credHelpers` (per host) and `credsStore`
+/// (every host) name helpers msbc runs as the docker CLI does
+/// (`docker-credential-NAME get`, the server on stdin) when a registry asks
+/// for credentials; a helper with nothing for the host leaves msbc
+/// anonymous, and the registry's refusal names `docker login`.
+#[test]
+fn lock_asks_the_docker_credential_helpers() {
+    for (case, key) in [
+        ("cred-helpers", "credHelpers"),
+        ("creds-store", "credsStore"),
+    ] {
+        let (dir, port, server, digest) = private_registry(case);
+        let bin = dir.join("bin");
+        let log = dir.join("helper.log");
+        fake_helper(&bin, "fake", &log, false);
+        let docker = dir.join("docker");
+        std::fs::create_dir_all(&docker).expect("docker dir");
+        let write_config = |port: u16| {
+            let config = match key {
+                "credHelpers" => format!(
+                    r#"{{"auths":{{"127.0.0.1:{port}":{{}}}},"credHelpers":{{"127.0.0.1:{port}":"fake"}},"credsStore":"missing"}}"#
+                ),
+                _ => r#"{"credsStore":"fake"}"#.to_string(),
+            };
+            std::fs::write(docker.join("config.json"), config).expect("write config.json");
+        };
+        write_config(port);
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let docker_config = docker.to_string_lossy().into_owned();
+        let env = [
+            ("PATH", path.as_str()),
+            ("DOCKER_CONFIG", docker_config.as_str()),
+        ];
+        let run = msbc_env(&dir, &["lock"], &env);
+        assert_eq!(run.status, 0, "{case}: {}", run.stderr);
+        drop(server);
+        let lock = read_lock(&dir);
+        assert_eq!(
+            lock.digest(&format!("127.0.0.1:{port}/team/app:1")),
+            Some(digest.as_str()),
+            "{case}"
+        );
+        // Asked once, for this host.
+        let asked = std::fs::read_to_string(&log).expect("the helper ran");
+        assert_eq!(asked, format!("get 127.0.0.1:{port}\n"), "{case}");
+
+        // A helper that has nothing for the host: anonymous, refused.
+        let (dir, port, server, _) = private_registry(&format!("{case}-none"));
+        let log = dir.join("helper.log");
+        fake_helper(&bin, "fake", &log, true);
+        write_config(port);
+        let run = msbc_env(&dir, &["lock"], &env);
+        drop(server);
+        assert_eq!(run.status, 2, "{case}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("127.0.0.1:{port}/team/app:1"))
+                && run.stderr.contains("HTTP 401")
+                && run.stderr.contains("docker login"),
+            "{case}: {}",
+            run.stderr
+        );
+        assert!(!dir.join("msbc.lock").exists());
+        assert!(std::fs::read_to_string(&log).is_ok_and(|l| l.starts_with("get ")));
+    }
+}
+
+/// A base image with ONBUILD triggers: BuildKit's frontend runs them, the
+/// LLB route does not, and `compile --emit llb|image-config` says so.
+/// The lock records them.
+#[test]
+fn a_base_with_onbuild_triggers_is_a_warning_on_the_llb_route() {
+    let dir = temp_dir("onbuild");
+    std::fs::write(
+        dir.join("build.kdl"),
+        "msbc 1\nimage app from=\"team/base:1\" {\n    user \"1\"\n}\n",
+    )
+    .expect("write spec");
+    let digest = "sha256:beefdbd8a1da6d2915566fde36db9db0b524eb737fc57cd1367effd16dc0d06d";
+    let lock = format!(
+        "version 1\nimage \"team/base:1\" digest=\"{digest}\" {{\n    config \"linux/amd64\" digest=\"{digest}\" layers=1 {{\n        env \"PATH=/bin\"\n        onbuild \"COPY . /src\" \n        onbuild \"RUN make -C /src\"\n    }}\n}}\n"
+    );
+    std::fs::write(dir.join("msbc.lock"), &lock).expect("write lock");
+    let parsed = read_lock(&dir);
+    let config = parsed
+        .configs
+        .get(&("team/base:1".to_string(), "linux/amd64".to_string()))
+        .expect("config");
+    assert_eq!(config.onbuild, ["COPY . /src", "RUN make -C /src"]);
+    assert!(parsed.render().contains("onbuild \"RUN make -C /src\""));
+    let run = msbc_env(
+        &dir,
+        &["compile", "--emit", "image-config", "--offline", "--locked"],
+        &[],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: `docker.io/team/base:1@sha256:beef")
+            && run
+                .stderr
+                .contains("ONBUILD triggers (`COPY . /src`, `RUN make -C /src`)")
+            && run.stderr.contains("msbc's LLB does not"),
+        "{}",
+        run.stderr
+    );
+    // The Dockerfile route: BuildKit runs them; nothing to say.
+    let run = msbc_env(&dir, &["compile"], &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("ONBUILD"), "{}", run.stderr);
 }
 
 #[test]
@@ -498,7 +683,7 @@ fn a_broken_lock_file_is_an_io_error_and_a_pinned_image_needs_no_entry() {
 }
 
 /// `msbc ARGS` in `dir` with `env` set (a private cache directory always).
-fn msbc_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> crate::support::Run {
+pub(crate) fn msbc_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> crate::support::Run {
     let mut m = crate::support::Msbc::new()
         .dir(dir)
         .args(args)
@@ -512,7 +697,7 @@ fn msbc_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> crate::support::
 
 /// Pushes an image with `config` (any bytes) behind an OCI index with one
 /// `linux/amd64` entry; returns the index digest.
-fn push_with_config(reg: &Registry, repo: &str, tag: &str, config: &str) -> String {
+pub(crate) fn push_with_config(reg: &Registry, repo: &str, tag: &str, config: &str) -> String {
     let layer = format!("{repo} layer\n");
     let layer_digest = push_blob(reg, repo, layer.as_bytes());
     let config = config.replace("@LAYER@", &layer_digest);
@@ -782,4 +967,245 @@ image app from="gcr.io/distroless/static-debian12:nonroot" {
         "{}",
         unreachable.stderr
     );
+}
+
+/// `${GOPATH}` in a spec's values, set by no arg or `env` of the spec:
+/// BuildKit expands it from the base image's config (the Dockerfile's
+/// `ENV GOBIN=${GOPATH}/bin`), so msbc decides it from the config
+/// `msbc.lock` records. Without one, a warning (W0007), never an error; with
+/// a config that sets it, nothing, and the LLB route expands it the same;
+/// with a config that does not, E0205 naming the config. A stage built on a
+/// stage sees the chain's image; a stage on scratch has no config (E0205).
+#[test]
+fn base_image_env_in_values_is_decided_by_the_locked_config() {
+    let dir = temp_dir("base-env");
+    std::fs::write(
+        dir.join("build.kdl"),
+        "msbc 1\nstage build from=\"golang:1.23-bookworm\" {\n    workdir \"${GOPATH}/src\"\n}\nimage app from=build {\n    env GOBIN=\"${GOPATH}/bin\"\n    user \"nonroot\"\n}\n",
+    )
+    .expect("write spec");
+    let run = msbc_env(&dir, &["check"], &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("warning[W0007]").count(),
+        2,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("`golang:1.23-bookworm`'s config") && run.stderr.contains("msbc lock"),
+        "{}",
+        run.stderr
+    );
+    let run = msbc_env(&dir, &["check", "--deny-warnings"], &[]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let run = msbc_env(&dir, &["compile"], &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("WORKDIR ${GOPATH}/src"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("ENV GOBIN=${GOPATH}/bin"),
+        "{}",
+        run.stdout
+    );
+
+    let d = "sha256:beefdbd8a1da6d2915566fde36db9db0b524eb737fc57cd1367effd16dc0d06d";
+    let lock = |env: &str| {
+        format!(
+            "version 1\nimage \"golang:1.23-bookworm\" digest=\"{d}\" {{\n    config \"linux/amd64\" digest=\"{d}\" layers=1 {{\n        env \"PATH=/go/bin:/usr/local/go/bin:{DEFPATH}\" {env}\n        workdir \"/go\"\n    }}\n}}\n"
+        )
+    };
+    std::fs::write(dir.join("msbc.lock"), lock("\"GOPATH=/go\"")).expect("write lock");
+    let run = msbc_env(&dir, &["check", "--deny-warnings"], &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("W0007"), "{}", run.stderr);
+    let run = msbc_env(
+        &dir,
+        &["compile", "--emit", "image-config", "--offline"],
+        &[],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let config: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(config["config"]["WorkingDir"], "/go/src");
+    assert_eq!(
+        config["config"]["Env"],
+        serde_json::json!([
+            format!("PATH=/go/bin:/usr/local/go/bin:{DEFPATH}"),
+            "GOPATH=/go",
+            "GOBIN=/go/bin"
+        ])
+    );
+
+    std::fs::write(dir.join("msbc.lock"), lock("\"GOROOT=/usr/local/go\"")).expect("write lock");
+    let run = msbc_env(&dir, &["check", "--format", "json"], &[]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let found: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    for (code, message) in &found {
+        assert_eq!(code, "E0205", "{found:?}");
+        assert!(
+            message.contains("the config of `golang:1.23-bookworm` in msbc.lock does not set it"),
+            "{message}"
+        );
+    }
+    assert!(run.stdout.contains("GOROOT"), "{}", run.stdout);
+    let run = msbc_env(&dir, &["compile"], &[]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+
+    // Scratch: no config to come from.
+    std::fs::write(
+        dir.join("build.kdl"),
+        "msbc 1\nimage app from=\"scratch\" {\n    env GOBIN=\"${GOPATH}/bin\"\n    user \"65532\"\n}\n",
+    )
+    .expect("write spec");
+    let run = msbc_env(&dir, &["check"], &[]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("error[E0205]"), "{}", run.stderr);
+}
+
+/// `msbc diff` shows a base image whose lock entry changed (`msbc lock`
+/// run again: a new digest whose config has other env and user) as what
+/// it is: the new pin, then the recorded config field by field; the
+/// stages on it lose their cache; `--emit llb-json` shows their ops
+/// change (they start from the other config). Also lock file against lock
+/// file, and `--rev` (the lock at the revision against the working tree).
+#[test]
+fn diff_shows_a_base_image_whose_locked_config_changed() {
+    let dir = temp_dir("diff-base");
+    std::fs::write(
+        dir.join("build.kdl"),
+        "msbc 1\nstage build from=\"golang:1.23-bookworm\" {\n    run \"go build -o /out/app .\"\n}\nimage app from=\"alpine:3.20\" {\n    copy from=build \"/out/app\" to=\"/app\"\n    user \"65532\"\n}\n",
+    )
+    .expect("write spec");
+    let (d1, d2) = (
+        "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+        "sha256:2222222222222222222222222222222222222222222222222222222222222222",
+    );
+    let alpine = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
+    let lock = |digest: &str, env: &str, user: &str| {
+        format!(
+            "version 1\nimage \"alpine:3.20\" digest=\"{alpine}\" {{\n    config \"linux/amd64\" digest=\"{alpine}\" layers=1 {{\n        env \"PATH={DEFPATH}\"\n    }}\n}}\nimage \"golang:1.23-bookworm\" digest=\"{digest}\" {{\n    config \"linux/amd64\" digest=\"{digest}\" layers=1 {{\n        env \"PATH=/go/bin:/usr/local/go/bin:{DEFPATH}\" {env}\n        workdir \"/go\"\n{user}    }}\n}}\n"
+        )
+    };
+    let old = lock(d1, "\"GOPATH=/go\"", "");
+    let new = lock(
+        d2,
+        "\"GOPATH=/gopath\" \"GOFLAGS=-mod=mod\"",
+        "        user \"1000\"\n",
+    );
+    std::fs::write(dir.join("msbc.lock"), &old).expect("write lock");
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    git(&["add", "build.kdl", "msbc.lock"]);
+    git(&["commit", "-q", "-m", "locked"]);
+    // Nothing changed yet.
+    let run = msbc_env(
+        &dir,
+        &["diff", "--rev", "HEAD", "--stat", "--exit-code"],
+        &[],
+    );
+    assert_eq!(run.status, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("no changes"), "{}", run.stdout);
+
+    std::fs::write(dir.join("msbc.lock"), &new).expect("write lock");
+    let run = msbc_env(
+        &dir,
+        &["diff", "--rev", "HEAD", "--stat", "--exit-code"],
+        &[],
+    );
+    assert_eq!(run.status, 1, "{}{}", run.stdout, run.stderr);
+    for line in [
+        "base image golang:1.23-bookworm: sha256:111111111111… → sha256:222222222222…\n",
+        "  config env GOPATH: /go → /gopath\n",
+        "  config env GOFLAGS: (unset) → -mod=mod\n",
+        "  config user: (unset) → 1000\n",
+        "  base: golang:1.23-bookworm@sha256:1111",
+        "loses cache: build, image app (steps 1–2)\n",
+    ] {
+        assert!(run.stdout.contains(line), "{line:?} in\n{}", run.stdout);
+    }
+    // alpine's entry did not change: not listed.
+    assert!(!run.stdout.contains("base image alpine"), "{}", run.stdout);
+
+    // The LLB: the stage on golang starts from the other env and user.
+    let run = msbc_env(
+        &dir,
+        &[
+            "diff", "--rev", "HEAD", "--emit", "llb-json", "--format", "json",
+        ],
+        &[],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let ops = &doc["summary"]["ops"];
+    assert!(
+        ops["added"].as_array().is_some_and(|a| !a.is_empty()),
+        "{ops}"
+    );
+    let diff = doc["diff"].as_str().unwrap_or_default();
+    assert!(
+        diff.contains("+") && diff.contains("GOPATH=/gopath"),
+        "{diff}"
+    );
+
+    // Lock file against lock file.
+    std::fs::write(dir.join("old.lock"), &old).expect("write old lock");
+    let run = msbc_env(
+        &dir,
+        &["diff", "old.lock", "msbc.lock", "--format", "json"],
+        &[],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let bases = doc["summary"]["bases"].as_array().expect("bases");
+    assert_eq!(bases.len(), 1, "{bases:?}");
+    assert_eq!(bases[0]["image"], "golang:1.23-bookworm");
+    assert_eq!(bases[0]["old_digest"], d1);
+    assert_eq!(bases[0]["new_digest"], d2);
+    let fields: Vec<String> = bases[0]["config"]
+        .as_array()
+        .expect("config")
+        .iter()
+        .map(|f| format!("{}={}", f["field"].as_str().unwrap_or(""), f["new"]))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "env GOPATH=\"/gopath\"",
+            "env GOFLAGS=\"-mod=mod\"",
+            "user=\"1000\""
+        ]
+    );
+    assert_eq!(doc["changed"], true);
+    let run = msbc_env(&dir, &["diff", "old.lock", "old.lock", "--exit-code"], &[]);
+    assert_eq!(run.status, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("no changes"), "{}", run.stdout);
+    let run = msbc_env(&dir, &["diff", "old.lock", "build.kdl"], &[]);
+    assert_eq!(run.status, 2, "{}", run.stdout);
 }

@@ -25,8 +25,12 @@
 #   needs_protoc      `protoc`
 #   needs_terminal    `script` able to allocate a pseudo-terminal
 #   needs_dot, needs_mermaid, needs_nvim   Graphviz, Mermaid's parser, Neovim
-#   needs_frontend_image  MSBC_FRONTEND_TESTS=1, the engine and docker-registry
-#                     (builds msbc's frontend image: a static release build)
+#   needs_frontend_image  MSBC_FRONTEND_TESTS=1 (.ci/run sets it), the engine and
+#                     docker-registry (builds msbc's frontend image once: a static,
+#                     unoptimized msbc, profile frontend-image)
+#   needs_frontend_rig    the same image with a current BuildKit: MSBC_FRONTEND_TESTS=1,
+#                     a buildkitd (the rig) and docker-registry
+#   needs_frontend_buildx also a buildx (MSBC_BUILDX, docker-buildx on PATH)
 # A plain `cargo test` lists them as ignored, with the reason. This script
 # runs them in a second pass for each need that is met, prints
 # `SKIPPED: TEST: WHY` for the others, and ends with one line counting the
@@ -204,7 +208,23 @@ fi
 if [ "${MSBC_FRONTEND_TESTS:-}" = 1 ] && [ "${MSBC_ENGINE:-}" = dockerd ] && [ -x /usr/bin/docker-registry ]; then
     met+=(needs_frontend_image)
 else
-    unmet+=("needs_frontend_image|set MSBC_FRONTEND_TESTS=1 (with msbc's dockerd and docker-registry) to build the frontend image and run docker builds through it")
+    unmet+=("needs_frontend_image|set MSBC_FRONTEND_TESTS=1 (.ci/run does; with msbc's dockerd and docker-registry) to build the frontend image and run docker builds through it")
+fi
+buildx="${MSBC_BUILDX:-}"
+[ -z "$buildx" ] && buildx="$(command -v docker-buildx || echo /usr/libexec/docker/cli-plugins/docker-buildx)"
+if [ "${MSBC_FRONTEND_TESTS:-}" != 1 ]; then
+    unmet+=("needs_frontend_rig|set MSBC_FRONTEND_TESTS=1 (with the rig's buildkitd) to build the frontend image and build through it")
+    unmet+=("needs_frontend_buildx|set MSBC_FRONTEND_TESTS=1 (with the rig's buildkitd and a buildx) to run buildx --call through the frontend image")
+elif [[ " ${met[*]} " != *" needs_buildkitd "* ]] || [ ! -x /usr/bin/docker-registry ]; then
+    unmet+=("needs_frontend_rig|no buildkitd answers (BUILDKIT_HOST), or no docker-registry")
+    unmet+=("needs_frontend_buildx|no buildkitd answers (BUILDKIT_HOST), or no docker-registry")
+else
+    met+=(needs_frontend_rig)
+    if "$buildx" version >/dev/null 2>&1; then
+        met+=(needs_frontend_buildx)
+    else
+        unmet+=("needs_frontend_buildx|no buildx (MSBC_BUILDX, docker-buildx on PATH, or Docker's cli-plugins folder)")
+    fi
 fi
 
 first="$(mktemp)"

@@ -76,6 +76,12 @@ impl Parsed<'_> {
             .unwrap_or_default()
     }
 
+    /// Whether the spec has a `use` node (a preset may detect the context's
+    /// files).
+    pub fn uses_templates(&self) -> bool {
+        self.doc.as_ref().is_some_and(|doc| !doc.uses.is_empty())
+    }
+
     /// Expands templates and checks the spec: the rest of [`check_with`].
     pub fn check(self, ctx: expand::Context<'_>) -> Checked {
         let Parsed {
@@ -272,7 +278,7 @@ pub struct BaseImage {
 /// order, with `overrides` (`--arg`) as arg defaults. `scratch` is not an
 /// image. Templates are already expanded in the model.
 pub fn base_images(model: &Model, overrides: &[(String, String)]) -> Vec<BaseImage> {
-    use crate::ir::{Base, CopyFrom, Mount, MountFrom, StepKind};
+    use crate::ir::{Base, Source};
     let args = crate::lock::with_overrides(&model.args, overrides);
     let mut out = Vec::new();
     for stage in &model.stages {
@@ -293,24 +299,14 @@ pub fn base_images(model: &Model, overrides: &[(String, String)]) -> Vec<BaseIma
             }
         }
         for step in &stage.steps {
-            match &step.kind {
-                StepKind::Copy(copy) => {
-                    if let CopyFrom::Image(image) = &copy.from {
-                        push("copy", image.clone(), false);
-                    }
+            for source in step.kind.sources() {
+                if let Source::Image { image, mount } = source {
+                    push(
+                        if mount { "mount" } else { "copy" },
+                        image.to_string(),
+                        false,
+                    );
                 }
-                StepKind::Run(run) => {
-                    for mount in &run.mounts {
-                        if let Mount::Bind {
-                            from: Some(MountFrom::Image(image)),
-                            ..
-                        } = mount
-                        {
-                            push("mount", image.clone(), false);
-                        }
-                    }
-                }
-                _ => {}
             }
         }
     }

@@ -130,11 +130,29 @@ pub enum Value {
     /// Always a quoted string.
     Str(String),
     /// A name: bare when it can be ([`ident`]).
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "writer vocabulary: import and fmt write names as text through `ident` today; the round-trip tests cover it"
+        )
+    )]
     Ident(String),
     /// A script: multi-line raw string when exact ([`script`]).
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "writer vocabulary: import writes scripts as text through `script` today; the round-trip tests cover it"
+        )
+    )]
     Script(String),
     Int(i128),
     Bool(bool),
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "writer vocabulary; the round-trip tests cover it")
+    )]
     Null,
 }
 
@@ -248,6 +266,13 @@ impl Node {
     }
 
     /// Adds a child node.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "writer vocabulary (`children` is what msbc.lock uses); the tests build trees with it"
+        )
+    )]
     pub fn child(mut self, node: Node) -> Self {
         self.children.push(node);
         self
@@ -301,11 +326,6 @@ fn doc_at(nodes: &[Node], level: usize) -> KdlDocument {
 /// four spaces, a final line break.
 pub fn document(nodes: &[Node]) -> String {
     doc_at(nodes, 0).to_string()
-}
-
-/// One node's text (with its children), at the top level.
-pub fn node(node: &Node) -> String {
-    document(std::slice::from_ref(node))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ pub mod expand;
 pub mod frontend;
 pub mod import;
 pub mod ir;
-pub mod kdl_write;
+mod kdl_write;
 pub mod lock;
 pub mod lower;
 mod paths;

@@ -9,102 +9,16 @@
 //! Skips, saying why, without the engine (`tests/engine/setup.sh`) or
 //! `/usr/bin/docker-registry`.
 
+use super::image::{frontend_image, tmp};
 use crate::support::{copy_dir, msbc_in, root};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::sync::Mutex;
 
-const REGISTRY: &str = "/usr/bin/docker-registry";
-
-/// A `docker-registry serve` on 127.0.0.1 for the whole test binary (the
-/// image is pushed once); its process ends with the tests.
-struct Registry {
-    _child: Child,
-    host: String,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("frontend")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    dir
-}
-
-fn start_registry() -> Registry {
-    let dir = tmp("registry");
-    let port = free_port();
-    let config = dir.join("config.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            dir.join("storage").display()
-        ),
-    )
-    .expect("write the registry config");
-    let child = Command::new(REGISTRY)
-        .arg("serve")
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("docker-registry starts");
-    let host = format!("127.0.0.1:{port}");
-    let start = Instant::now();
-    while TcpStream::connect(&host).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "no registry on {host}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Registry {
-        _child: child,
-        host,
-    }
-}
-
-/// The frontend image's reference, built and pushed once. These tests are
-/// `needs_frontend_image`: msbc's dockerd, Debian's docker-registry, and
-/// `MSBC_FRONTEND_TESTS=1` (building the static release binary for the
-/// image takes minutes on 2 cores, so tests/run.sh runs them only on request).
-fn frontend_image(what: &str) -> Option<String> {
+/// msbc's dockerd and the frontend image's reference.
+fn engine_and_image() -> String {
     crate::support::needs_engine();
-    crate::support::needs_registry();
-    let _ = what;
-    static IMAGE: OnceLock<(Registry, String)> = OnceLock::new();
-    let (_, reference) = IMAGE.get_or_init(|| {
-        let registry = start_registry();
-        let reference = format!("{}/msbc/frontend:test", registry.host);
-        let out = Command::new("bash")
-            .arg(root().join("scripts/frontend-image.sh"))
-            .arg(&reference)
-            .output()
-            .expect("frontend-image.sh runs");
-        assert!(
-            out.status.success(),
-            "frontend-image.sh failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let digest = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        assert!(
-            digest.starts_with("sha256:"),
-            "it prints the digest: {digest}"
-        );
-        (registry, reference)
-    });
-    Some(reference.clone())
+    frontend_image()
 }
 
 struct Build {
@@ -169,10 +83,23 @@ fn docker(args: &[&str]) -> (bool, String) {
 
 /// The sorted paths of an image's filesystem (`docker create` + `export`).
 fn files(tag: &str) -> Vec<String> {
-    let (ok, id) = docker(&["create", tag, "/none"]);
-    assert!(ok, "docker create {tag}: {id}");
-    let id = id.trim().to_string();
     let docker = std::env::var("MSBC_ENGINE_DOCKER").unwrap_or_else(|_| "docker".into());
+    // The id is stdout's last line (dockerd may warn on stderr).
+    let out = Command::new(&docker)
+        .args(["create", tag, "/none"])
+        .output()
+        .expect("docker runs");
+    assert!(
+        out.status.success(),
+        "docker create {tag}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string();
     let out = Command::new("sh")
         .arg("-c")
         .arg(format!("'{docker}' export {id} | tar -t"))
@@ -202,12 +129,9 @@ fn docker_rm(id: &str) -> (bool, String) {
 }
 
 #[test]
-#[ignore = "needs msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (a static release build)"]
+#[ignore = "needs msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (.ci/run sets it)"]
 fn needs_frontend_image_docker_builds_the_go_sample_through_the_frontend_as_its_dockerfile() {
-    let what = "docker build of specs/go through the frontend image";
-    let Some(image) = frontend_image(what) else {
-        return;
-    };
+    let image = engine_and_image();
     let dir = tmp("go");
     copy_dir(&root().join("specs/go"), &dir);
     let via = docker_build(&dir, "build.kdl", "msbc-frontend/go:kdl", &image, &[]);
@@ -255,12 +179,9 @@ fn needs_frontend_image_docker_builds_the_go_sample_through_the_frontend_as_its_
 }
 
 #[test]
-#[ignore = "needs msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (a static release build)"]
+#[ignore = "needs msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (.ci/run sets it)"]
 fn needs_frontend_image_docker_builds_a_target_through_the_frontend() {
-    let what = "docker build --target test through the frontend image";
-    let Some(image) = frontend_image(what) else {
-        return;
-    };
+    let image = engine_and_image();
     let dir = tmp("go-orders");
     copy_dir(&root().join("specs/go-orders"), &dir);
     let b = docker_build(
@@ -301,12 +222,9 @@ image app from="debian:bookworm-slim" {
 "#;
 
 #[test]
-#[ignore = "needs msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (a static release build)"]
+#[ignore = "needs msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (.ci/run sets it)"]
 fn needs_frontend_image_docker_build_args_reach_the_spec_through_the_frontend() {
-    let what = "docker build --build-arg through the frontend image";
-    let Some(image) = frontend_image(what) else {
-        return;
-    };
+    let image = engine_and_image();
     let dir = tmp("greeting");
     std::fs::write(dir.join("build.kdl"), GREETING).unwrap();
     for (args, want) in [
@@ -325,12 +243,9 @@ fn needs_frontend_image_docker_build_args_reach_the_spec_through_the_frontend() 
 }
 
 #[test]
-#[ignore = "needs msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (a static release build)"]
+#[ignore = "needs msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (.ci/run sets it)"]
 fn needs_frontend_image_docker_shows_a_spec_error_with_its_code_and_line() {
-    let what = "a bad spec through the frontend image";
-    let Some(image) = frontend_image(what) else {
-        return;
-    };
+    let image = engine_and_image();
     let dir = tmp("bad");
     std::fs::write(
         dir.join("build.kdl"),

@@ -570,3 +570,115 @@ fn subrequests_answer_without_building() {
     let o = run(&["requestid=frontend.nope"], spec_gateway(SPEC.as_bytes()));
     assert!(error_of(&o).contains("does not answer the subrequest `frontend.nope`"));
 }
+
+/// The ops of the build (not the context's local source) whose metadata
+/// says `ignore_cache`, by their `llb.customname`; and those that do not.
+fn ignoring_cache(def: &pb::Definition) -> (Vec<String>, Vec<String>) {
+    let (mut ignored, mut cached) = (Vec::new(), Vec::new());
+    for bytes in &def.def {
+        let op = pb::Op::decode(bytes.as_slice()).expect("an op");
+        let local = matches!(&op.kind, Some(pb::op::Kind::Source(s)) if s.identifier.starts_with("local://"));
+        if op.kind.is_none() || local {
+            continue;
+        }
+        let meta = def.metadata.get(&msbc::backend::llb::digest(bytes));
+        let name = meta
+            .and_then(|m| m.description.get("llb.customname").cloned())
+            .unwrap_or_default();
+        if meta.is_some_and(|m| m.ignore_cache) {
+            ignored.push(name);
+        } else {
+            cached.push(name);
+        }
+    }
+    (ignored, cached)
+}
+
+const TWO_STAGES: &str = r#"msbc 1
+stage build from="debian:bookworm-slim" {
+    run "echo built > /out"
+}
+image app from="debian:bookworm-slim" {
+    copy "/out" from=build to="/out"
+    run "cat /out"
+}
+"#;
+
+#[test]
+fn no_cache_runs_every_op_or_the_named_stages_again() {
+    let o = run(&[], spec_gateway(TWO_STAGES.as_bytes()));
+    assert_clean(&o);
+    let (ignored, cached) = ignoring_cache(&o.solved[1]);
+    assert!(ignored.is_empty(), "without --no-cache: {ignored:?}");
+    assert!(cached.len() >= 4, "{cached:?}");
+
+    let o = run(&["no-cache="], spec_gateway(TWO_STAGES.as_bytes()));
+    assert_clean(&o);
+    let (ignored, cached) = ignoring_cache(&o.solved[1]);
+    assert!(cached.is_empty(), "--no-cache leaves {cached:?} cached");
+    assert!(ignored.len() >= 4, "{ignored:?}");
+
+    // `--no-cache-filter build`: only the build stage's ops.
+    let o = run(&["no-cache=build"], spec_gateway(TWO_STAGES.as_bytes()));
+    assert_clean(&o);
+    let (ignored, cached) = ignoring_cache(&o.solved[1]);
+    assert!(
+        !ignored.is_empty() && !cached.is_empty(),
+        "{ignored:?} {cached:?}"
+    );
+    assert!(
+        ignored.iter().all(|n| n.starts_with("[build ")),
+        "{ignored:?}"
+    );
+    assert!(cached.iter().all(|n| n.starts_with("[app ")), "{cached:?}");
+}
+
+/// The `docker-image://` sources of a definition.
+fn images(def: &pb::Definition) -> Vec<String> {
+    def.def
+        .iter()
+        .filter_map(|b| match pb::Op::decode(b.as_slice()).ok()?.kind {
+            Some(pb::op::Kind::Source(s)) if s.identifier.starts_with("docker-image://") => {
+                Some(s.identifier)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_named_context_stands_in_for_an_image() {
+    let o = run(&[], spec_gateway(TWO_STAGES.as_bytes()));
+    assert_clean(&o);
+    assert!(
+        images(&o.solved[1])
+            .iter()
+            .all(|i| i.starts_with("docker-image://docker.io/library/debian:bookworm-slim@")),
+        "{:?}",
+        images(&o.solved[1])
+    );
+    let o = run(
+        &["context:debian:bookworm-slim=docker-image://mirror.example/debian:12"],
+        spec_gateway(TWO_STAGES.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let found = images(&o.solved[1]);
+    assert!(!found.is_empty());
+    assert!(
+        found
+            .iter()
+            .all(|i| i.starts_with("docker-image://mirror.example/debian:12@sha256:1111")),
+        "{found:?}"
+    );
+    // A local folder as a named context: not taken, and said so.
+    let o = run(
+        &["context:src=local:src"],
+        spec_gateway(TWO_STAGES.as_bytes()),
+    );
+    assert_clean(&o);
+    assert!(
+        error_of(&o).contains("named contexts that are images"),
+        "{o:?}"
+    );
+}

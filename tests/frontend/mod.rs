@@ -1,7 +1,9 @@
 //! `msbc frontend`, the BuildKit gateway frontend: its generated gRPC code
-//! is fresh, it fails cleanly without a gateway, and (with an engine) real
-//! `docker build`s through its image.
+//! is fresh, it fails cleanly without a gateway, and real builds through
+//! its image (Debian's dockerd; a current BuildKit and buildx: the rig).
 
 mod codegen;
 mod docker;
 mod fake;
+mod image;
+mod rig;

@@ -1,6 +1,6 @@
 //! Backends: pure functions from the IR to output text or bytes. They know
 //! nothing of KDL, templates or the command line.
 
-pub mod dockerfile;
+pub(crate) mod dockerfile;
 pub mod json;
 pub mod llb;

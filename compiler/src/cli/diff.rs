@@ -10,6 +10,7 @@ use crate::compile::{self, Checked};
 use crate::diff::{self, Summary};
 use crate::import;
 use crate::ir::Build;
+use crate::lock::Lock;
 use crate::lower::{self, Selection};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,6 +23,9 @@ pub(super) struct Side {
     pub(super) build: Build,
     pub(super) text: String,
     pub(super) llb: Option<backend::llb::pb::Definition>,
+    /// The side's `msbc.lock`: its pins are in `build`; its configs are
+    /// what `diff::base_changes` compares.
+    pub(super) lock: Option<Lock>,
 }
 
 /// A temporary folder removed when dropped.
@@ -120,8 +124,29 @@ pub(super) fn compile_side(
     a: &DiffArgs,
     source_name: &str,
 ) -> Result<Side, String> {
+    compile_locked_side(checked, label, a, source_name, None)
+}
+
+/// A side built as `msbc compile` builds it with `lock` beside the spec:
+/// base images pinned, the LLB's stages started from the locked configs.
+fn compile_locked_side(
+    checked: &Checked,
+    label: String,
+    a: &DiffArgs,
+    source_name: &str,
+    lock: Option<Lock>,
+) -> Result<Side, String> {
     let Some(model) = &checked.model else {
         return Err("internal: no model".to_string());
+    };
+    let mut pinned;
+    let model = match &lock {
+        Some(l) => {
+            pinned = model.clone();
+            crate::lock::pin(&mut pinned, l, &a.args);
+            &pinned
+        }
+        None => model,
     };
     let selection = Selection {
         image: a.image.clone(),
@@ -143,6 +168,7 @@ pub(super) fn compile_side(
                 &build,
                 &backend::llb::Options {
                     source_name: source_name.to_string(),
+                    base_configs: lock.as_ref().map(Lock::base_configs).unwrap_or_default(),
                     ..Default::default()
                 },
             )
@@ -156,6 +182,7 @@ pub(super) fn compile_side(
         build,
         text,
         llb,
+        lock,
     })
 }
 
@@ -171,6 +198,19 @@ pub(super) fn run(a: &DiffArgs) -> CliResult {
     {
         return super::fleet::diff_templates(a, dir);
     }
+    if let [old, new] = a.paths.as_slice()
+        && a.rev.is_none()
+        && (is_lock_file(old) || is_lock_file(new))
+    {
+        if !(is_lock_file(old) && is_lock_file(new)) {
+            return Err(format!(
+                "`{}` and `{}`: compare a lock file with a lock file (`msbc diff OLD.lock NEW.lock`), or two specs (each side's msbc.lock is read beside it)",
+                old.display(),
+                new.display()
+            ));
+        }
+        return diff_locks(a, old, new);
+    }
     let sides = match (&a.rev, &a.templates_from) {
         (Some(rev), _) => rev_sides(a, rev)?,
         (None, Some(dir)) => templates_sides(a, dir)?,
@@ -185,6 +225,12 @@ pub(super) fn run(a: &DiffArgs) -> CliResult {
         summary.ops = Some(diff::op_changes(o, n));
     }
     summary.unrepresented = [old.lost.as_slice(), new.lost.as_slice()].concat();
+    if old.lock.is_some() || new.lock.is_some() {
+        summary.bases = diff::base_changes(
+            &old.lock.clone().unwrap_or_default(),
+            &new.lock.clone().unwrap_or_default(),
+        );
+    }
     let changed = !summary.is_empty() || old.text != new.text;
     let color = a.format == DiffFormat::Human && super::stdout_colored();
     let (la, lb) = (format!("a/{}", old.label), format!("b/{}", new.label));
@@ -200,6 +246,70 @@ pub(super) fn run(a: &DiffArgs) -> CliResult {
                 "old": old.label,
                 "new": new.label,
                 "emit": match a.emit { DiffEmit::Dockerfile => "dockerfile", DiffEmit::LlbJson => "llb-json" },
+                "changed": changed,
+                "summary": summary,
+            });
+            if !a.stat {
+                doc["diff"] = serde_json::Value::String(text_diff);
+            }
+            let mut s = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+            s.push('\n');
+            s
+        }
+    };
+    write_out(&out)?;
+    Ok(if a.exit_code && changed {
+        SPEC_ERROR
+    } else {
+        OK
+    })
+}
+
+/// `msbc.lock`, or any `*.lock` file.
+fn is_lock_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "lock")
+}
+
+fn read_lock_file(path: &Path) -> Result<(Lock, String), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let lock = Lock::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((lock, text))
+}
+
+/// `msbc diff OLD.lock NEW.lock`: the base images whose digest or
+/// recorded config changed, then the text diff of the two files.
+fn diff_locks(a: &DiffArgs, old_path: &Path, new_path: &Path) -> CliResult {
+    let (old, old_text) = read_lock_file(old_path)?;
+    let (new, new_text) = read_lock_file(new_path)?;
+    let summary = Summary {
+        bases: diff::base_changes(&old, &new),
+        ..Summary::default()
+    };
+    let (ol, nl) = (
+        old_path.display().to_string(),
+        new_path.display().to_string(),
+    );
+    let color = a.format == DiffFormat::Human && super::stdout_colored();
+    let text_diff = if a.stat {
+        String::new()
+    } else {
+        diff::unified(
+            &old_text,
+            &new_text,
+            &format!("a/{ol}"),
+            &format!("b/{nl}"),
+            color,
+        )
+    };
+    let changed = !summary.is_empty() || old_text != new_text;
+    let out = match a.format {
+        DiffFormat::Human => render_human(&summary, &text_diff, &ol, &nl),
+        DiffFormat::Json => {
+            let mut doc = serde_json::json!({
+                "old": ol,
+                "new": nl,
+                "emit": "lock",
                 "changed": changed,
                 "summary": summary,
             });
@@ -261,8 +371,11 @@ fn paths_sides(a: &DiffArgs) -> Result<Sides, String> {
         return Ok(Err(SPEC_ERROR));
     };
     let name = new.name.clone();
-    let mut old_side = compile_side(&oc, old_path.display().to_string(), a, &name)?;
-    let mut new_side = compile_side(&nc, new_path.display().to_string(), a, &name)?;
+    let (old_lock, new_lock) = (super::lock::load(&old.dir)?, super::lock::load(&new.dir)?);
+    let mut old_side =
+        compile_locked_side(&oc, old_path.display().to_string(), a, &name, old_lock)?;
+    let mut new_side =
+        compile_locked_side(&nc, new_path.display().to_string(), a, &name, new_lock)?;
     old_side.lost = old_lost;
     new_side.lost = new_lost;
     Ok(Ok((old_side, new_side)))
@@ -291,18 +404,21 @@ fn templates_sides(a: &DiffArgs, dir: &Path) -> Result<Sides, String> {
     ) else {
         return Ok(Err(SPEC_ERROR));
     };
+    let lock = super::lock::load(&spec.dir)?;
     Ok(Ok((
-        compile_side(
+        compile_locked_side(
             &oc,
             format!("{} (current templates)", spec.shown),
             a,
             &spec.name,
+            lock.clone(),
         )?,
-        compile_side(
+        compile_locked_side(
             &nc,
             format!("{} (templates from {})", spec.shown, dir.display()),
             a,
             &spec.name,
+            lock,
         )?,
     )))
 }
@@ -370,9 +486,21 @@ fn rev_sides(a: &DiffArgs, rev: &str) -> Result<Sides, String> {
     ) else {
         return Ok(Err(SPEC_ERROR));
     };
+    // The lock as it was at REV (none if it was not there).
+    let old_lock = match git(
+        &new.dir,
+        &["show", &format!("{rev}:./{}", crate::lock::FILE_NAME)],
+    ) {
+        Ok(bytes) => Some(
+            Lock::parse(&String::from_utf8_lossy(&bytes))
+                .map_err(|e| format!("{}@{rev}: {e}", crate::lock::FILE_NAME))?,
+        ),
+        Err(_) => None,
+    };
+    let new_lock = super::lock::load(&new.dir)?;
     Ok(Ok((
-        compile_side(&oc, format!("{}@{rev}", new.shown), a, &file_name)?,
-        compile_side(&nc, new.shown.clone(), a, &file_name)?,
+        compile_locked_side(&oc, format!("{}@{rev}", new.shown), a, &file_name, old_lock)?,
+        compile_locked_side(&nc, new.shown.clone(), a, &file_name, new_lock)?,
     )))
 }
 

@@ -170,6 +170,7 @@ pub(super) fn configs(
         .filter(|p| configs.get(&p.reference, &p.platform).is_none())
         .collect();
     if missing.is_empty() {
+        warn_onbuild(pulls, &configs);
         return Ok(configs);
     }
     if source.locked {
@@ -212,26 +213,60 @@ pub(super) fn configs(
             "note: base image configs read from the registry{cache}; `msbc lock` records them in {FILE_NAME}"
         );
     }
+    warn_onbuild(pulls, &configs);
     Ok(configs)
 }
 
-/// The lock beside the spec, if there is one; with `locked`, E0601 for
-/// every image it does not pin goes into `checked`.
+/// A base image with `ONBUILD` triggers builds differently on the LLB
+/// route: BuildKit's Dockerfile frontend runs the triggers at the start of
+/// every stage built on it; msbc's LLB does not. Said once per image.
+fn warn_onbuild(pulls: &[Pull], configs: &BaseConfigs) {
+    let mut seen = std::collections::BTreeSet::new();
+    for pull in pulls {
+        let Some(c) = configs.get(&pull.reference, &pull.platform) else {
+            continue;
+        };
+        if c.onbuild.is_empty() || !seen.insert(pull.reference.as_str()) {
+            continue;
+        }
+        let triggers: Vec<String> = c.onbuild.iter().map(|t| format!("`{t}`")).collect();
+        say!(
+            "warning: `{}` has ONBUILD triggers ({}): BuildKit's Dockerfile frontend runs them at the start of each stage built on it, msbc's LLB does not; build with the Dockerfile (`msbc compile`) or use a base image without triggers",
+            pull.reference,
+            triggers.join(", ")
+        );
+    }
+}
+
+/// The lock file in `dir`, if there is one; an error names the file.
+pub(super) fn load(dir: &Path) -> Result<Option<Lock>, String> {
+    let file = dir.join(FILE_NAME);
+    match std::fs::read_to_string(&file) {
+        Ok(text) => Ok(Some(
+            Lock::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?,
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", file.display())),
+    }
+}
+
+/// The lock beside the spec, if there is one. `${NAME}`s only a base
+/// image's config can set are decided against its configs
+/// ([`lock::check_base_env`]); with `locked`, E0601 for every image it
+/// does not pin goes into `checked`.
 pub(super) fn read(
     dir: &Path,
     checked: &mut Checked,
     locked: bool,
     overrides: &[(String, String)],
 ) -> Result<Option<Lock>, String> {
-    let file = dir.join(FILE_NAME);
-    let lock = match std::fs::read_to_string(&file) {
-        Ok(text) => Some(Lock::parse(&text).map_err(|e| format!("{}: {e}", file.display()))?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(format!("cannot read {}: {e}", file.display())),
-    };
-    if locked && let Some(model) = &checked.model {
-        for d in lock::unlocked(model, lock.as_ref(), overrides) {
-            checked.diagnostics.push(d);
+    let lock = load(dir)?;
+    if let Some(model) = &checked.model {
+        lock::check_base_env(model, lock.as_ref(), overrides, &mut checked.diagnostics);
+        if locked {
+            for d in lock::unlocked(model, lock.as_ref(), overrides) {
+                checked.diagnostics.push(d);
+            }
         }
     }
     Ok(lock)

@@ -102,6 +102,7 @@ codes! {
     UnusedArg = ("W0004", "unused-arg", Warning, "an arg nothing uses"),
     UnusedStage = ("W0005", "unused-stage", Warning, "a stage no image or target needs; it is not emitted"),
     ProjectVersion = ("W0006", "preset-warning", Warning, "a preset warns about how it is used (a version that disagrees with the project's own)"),
+    BaseImageEnv = ("W0007", "base-image-env", Warning, "`${NAME}` that only the base image's config can set, which msbc does not know without `msbc lock`"),
 }
 
 impl std::fmt::Display for Code {

@@ -30,11 +30,6 @@ impl Span {
         Span { start, end }
     }
 
-    /// A zero-width span at `offset`.
-    pub fn at(offset: usize) -> Self {
-        Span::new(offset, offset)
-    }
-
     pub fn len(&self) -> usize {
         self.end.saturating_sub(self.start)
     }
@@ -104,18 +99,8 @@ impl Diagnostic {
         self
     }
 
-    /// Adds "did you mean `x`?" as help when a close candidate exists.
-    pub fn suggest<'a, I>(self, wrong: &str, candidates: I) -> Self
-    where
-        I: IntoIterator<Item = &'a str>,
-    {
-        match did_you_mean(wrong, candidates) {
-            Some(best) => self.help(format!("did you mean `{best}`?")),
-            None => self,
-        }
-    }
-
-    /// Like [`Diagnostic::suggest`], but with a fallback help when nothing is close.
+    /// Adds "did you mean `x`?" as help when a close candidate exists, else
+    /// the `otherwise` help.
     pub fn suggest_or<'a, I>(self, wrong: &str, candidates: I, otherwise: impl Into<String>) -> Self
     where
         I: IntoIterator<Item = &'a str>,
@@ -156,10 +141,6 @@ impl Diagnostics {
 
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.list.push(diagnostic);
-    }
-
-    pub fn extend(&mut self, other: Diagnostics) {
-        self.list.extend(other.list);
     }
 
     /// Applies `f` to every diagnostic (e.g. to move template spans).

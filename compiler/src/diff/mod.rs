@@ -10,11 +10,13 @@
 //! compares two LLB definitions by op digest; [`unified`] is the text diff.
 //! Pure: no I/O.
 
+mod base;
 mod config;
 mod steps;
 mod summary;
 mod text;
 
+pub use base::base_changes;
 pub use summary::{
     ArgChange, CacheLoss, Change, ConfigChange, Op, OpChanges, StageChange, StepChange, Summary,
     Unrepresented,

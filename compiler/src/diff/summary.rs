@@ -12,6 +12,9 @@ pub struct Summary {
     /// Stages that lose (part of) their build cache, in build order.
     pub cache: Vec<CacheLoss>,
     pub images: Vec<ConfigChange>,
+    /// Base images whose `msbc.lock` entry differs (digest, recorded config).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bases: Vec<BaseChange>,
     /// With `--emit llb-json`: ops whose digests appear or disappear.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ops: Option<OpChanges>,
@@ -113,6 +116,19 @@ pub struct ConfigChange {
     pub new: Option<String>,
 }
 
+/// A base image whose lock entry changed: its digest and, field by field,
+/// its recorded config (`field` as in [`ConfigChange`], `image` the
+/// reference; with several platforms, the field starts with the platform).
+#[derive(Debug, Clone, Serialize)]
+pub struct BaseChange {
+    pub image: String,
+    /// `added`, `removed` or `changed`.
+    pub change: &'static str,
+    pub old_digest: Option<String>,
+    pub new_digest: Option<String>,
+    pub config: Vec<ConfigChange>,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct OpChanges {
     pub removed: Vec<Op>,
@@ -131,6 +147,7 @@ impl Summary {
         self.args.is_empty()
             && self.stages.is_empty()
             && self.images.is_empty()
+            && self.bases.is_empty()
             && self.unrepresented.is_empty()
             && self
                 .ops
@@ -230,6 +247,43 @@ impl Summary {
             let _ = writeln!(out, "loses cache: {}", parts.join(", "));
             for c in &self.cache {
                 let _ = writeln!(out, "  {}: {}", c.stage, c.reason);
+            }
+        }
+        for b in &self.bases {
+            let digest = |d: &Option<String>| {
+                d.as_deref()
+                    .map(|d| format!("{}…", short_digest(d)))
+                    .unwrap_or_else(|| "(none)".to_string())
+            };
+            let _ = match b.change {
+                "added" => writeln!(
+                    out,
+                    "base image {}: locked ({})",
+                    b.image,
+                    digest(&b.new_digest)
+                ),
+                "removed" => writeln!(out, "base image {}: no longer locked", b.image),
+                _ if b.old_digest != b.new_digest => writeln!(
+                    out,
+                    "base image {}: {} → {}",
+                    b.image,
+                    digest(&b.old_digest),
+                    digest(&b.new_digest)
+                ),
+                _ => writeln!(out, "base image {}: its recorded config changed", b.image),
+            };
+            if b.change == "changed" && b.config.is_empty() {
+                out.push_str("  config: the same\n");
+            }
+            for c in &b.config {
+                let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(unset)".to_string());
+                let _ = writeln!(
+                    out,
+                    "  config {}: {} → {}",
+                    c.field,
+                    show(&c.old),
+                    show(&c.new)
+                );
             }
         }
         for c in &self.images {

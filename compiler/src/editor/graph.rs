@@ -3,7 +3,7 @@
 //! `copy artifact=` and `bind from=` are labelled edges. Rendered as a
 //! Mermaid flowchart (GitHub renders it) or Graphviz DOT.
 
-use crate::syntax::ast::{CopyOrigin, Document, Interp, Mount, StageKind, StepKind};
+use crate::syntax::ast::{Document, Interp, Read, StageKind};
 
 /// What a node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,30 +121,22 @@ impl Graph {
                 }
             }
             for step in &s.steps {
-                match &step.kind {
-                    StepKind::Copy(c) => match &c.origin {
-                        CopyOrigin::Context => {}
-                        CopyOrigin::From(from) => {
+                for read in step.kind.reads() {
+                    match read {
+                        Read::CopyFrom(from) => {
                             let from = source(&mut g, from);
                             g.edge(from, to, "copy from=");
                         }
-                        CopyOrigin::Artifact(name) => {
+                        Read::Artifact(name) => {
                             if let Some(&from) = artifact_node.get(name.name.as_str()) {
                                 g.edge(from, to, "copy artifact=");
                             }
                         }
-                    },
-                    StepKind::Run(r) => {
-                        for m in &r.mounts {
-                            if let Mount::Bind(b) = m
-                                && let Some(from) = &b.from
-                            {
-                                let from = source(&mut g, from);
-                                g.edge(from, to, "bind from=");
-                            }
+                        Read::BindFrom(from) => {
+                            let from = source(&mut g, from);
+                            g.edge(from, to, "bind from=");
                         }
                     }
-                    _ => {}
                 }
             }
         }

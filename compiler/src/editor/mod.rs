@@ -3,6 +3,6 @@
 
 pub mod analysis;
 pub mod fmt;
-pub mod graph;
+pub(crate) mod graph;
 pub mod ide;
-pub mod reference;
+pub(crate) mod reference;

@@ -103,7 +103,7 @@ impl Catalog {
     /// `versions.kdl` as `{ node: { property: value } }`, for templates.
     pub fn versions(&self) -> BTreeMap<String, BTreeMap<String, String>> {
         let mut out = BTreeMap::new();
-        if let Ok(doc) = self.versions.parse::<KdlDocument>() {
+        if let Ok(doc) = crate::syntax::kdl_read::parse(&self.versions) {
             for node in doc.nodes() {
                 let props = node
                     .entries()
@@ -188,14 +188,15 @@ impl Manifest {
     /// Parses `preset.kdl`. Its errors are the template author's: they are
     /// returned as one message naming the file.
     pub fn parse(text: &str) -> Result<Manifest, String> {
-        let doc: KdlDocument = text.parse().map_err(|e: kdl::KdlError| {
-            let first = e
-                .diagnostics
-                .first()
-                .and_then(|d| d.message.clone())
-                .unwrap_or_default();
-            format!("preset.kdl is not valid KDL: {first}")
-        })?;
+        let doc: KdlDocument =
+            crate::syntax::kdl_read::parse(text).map_err(|e: kdl::KdlError| {
+                let first = e
+                    .diagnostics
+                    .first()
+                    .and_then(|d| d.message.clone())
+                    .unwrap_or_default();
+                format!("preset.kdl is not valid KDL: {first}")
+            })?;
         let mut manifest = Manifest {
             summary: String::new(),
             params: Vec::new(),

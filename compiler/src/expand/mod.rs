@@ -21,10 +21,11 @@
 //! own past the end of the user's file; [`SourceMap`] maps anything found
 //! there back to the `use` that made it, naming the template.
 
-pub mod catalog;
+pub(crate) mod catalog;
 mod merge;
 mod params;
-pub mod project;
+pub(crate) mod project;
+mod ranges;
 
 pub use catalog::{Catalog, Manifest, ParamSpec, ParamType, TemplateFiles};
 

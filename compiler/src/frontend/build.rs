@@ -3,20 +3,16 @@
 //! `context` input, compile as `msbc compile --emit llb` would, solve the
 //! LLB of each platform and assemble the result with its image config.
 
-use super::bridge::{Bridge, CallError};
-use super::generated::errdefs;
-use super::generated::google::rpc::Status;
+use super::bridge::Bridge;
+use super::failure::{Failure, located, ranges, source_info};
 use super::generated::moby::buildkit::v1::frontend as gw;
+use super::inputs::{context_inputs, read_spec};
 use super::options::Options;
 use super::subrequests;
 use crate::backend::llb::{self, BaseConfig, BaseConfigs, pb};
 use crate::compile::{self, Emit};
-use crate::diag::{Diagnostic, render};
-use crate::expand::project::{
-    LISTING_MAX_DEPTH as MAX_DEPTH, LISTING_MAX_FILES as MAX_FILES, LISTING_SKIP as SKIP,
-    MAX_PROJECT_FILE, PROJECT_FILES,
-};
-use crate::expand::{self, Catalog, TemplateFiles};
+use crate::diag::render;
+use crate::expand;
 use crate::lower::Selection;
 use prost::Message;
 use std::collections::BTreeMap;
@@ -29,58 +25,6 @@ pub struct Env {
     /// The worker's platform (`BUILDKIT_WORKERS`), the default target.
     pub worker_platform: Option<String>,
 }
-
-/// Why the build failed, for BuildKit's error output.
-#[derive(Debug, Clone)]
-pub struct Failure {
-    pub message: String,
-    /// The spec and the ranges to show (BuildKit prints the snippet).
-    pub source: Option<Box<(pb::SourceInfo, Vec<pb::Range>)>>,
-}
-
-impl Failure {
-    fn plain(message: impl Into<String>) -> Failure {
-        Failure {
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    /// As the `google.rpc.Status` of ReturnRequest (code 3, invalid
-    /// argument), with BuildKit's source-location detail.
-    pub fn to_status(&self) -> Status {
-        let details = self
-            .source
-            .iter()
-            .map(|located| prost_types::Any {
-                type_url: "github.com/moby/buildkit/errdefs.Source+json".to_string(),
-                value: errdefs::Source {
-                    info: Some(located.0.clone()),
-                    ranges: located.1.clone(),
-                }
-                .encode_to_vec(),
-            })
-            .collect();
-        Status {
-            code: 3,
-            message: self.message.clone(),
-            details,
-        }
-    }
-}
-
-impl From<CallError> for Failure {
-    fn from(e: CallError) -> Failure {
-        Failure::plain(e.0)
-    }
-}
-
-/// The largest spec the frontend compiles (a real one is a few KB; the
-/// front end reads about 1 MB/s of comments in a release build).
-const MAX_SPEC: usize = 4 << 20;
-
-/// Go's `os.ModeDir`.
-const MODE_DIR: u32 = 1 << 31;
 
 /// Runs the build; the result to return.
 pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw::Result, Failure> {
@@ -106,15 +50,13 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
     bridge.require(&["solve.base", "readfile"], "reading the spec")?;
     let spec = read_spec(bridge, opts, env).await?;
 
-    let (catalog, files, contents) = context_inputs(bridge, opts, env, &spec).await?;
-    let checked = compile::check_with(
-        &spec,
-        expand::Context {
-            catalog: &catalog,
-            files: &files,
-            contents: &contents,
-        },
-    );
+    let parsed = compile::parse(&spec);
+    let (catalog, files, contents) = context_inputs(bridge, opts, env, &parsed).await?;
+    let checked = parsed.check(expand::Context {
+        catalog: &catalog,
+        files: &files,
+        contents: &contents,
+    });
     if opts.request.as_deref() == Some(subrequests::LINT) {
         let meta = subrequests::lint(&checked.diagnostics, &opts.filename, &spec, &checked.text);
         return Ok(answer(bridge, meta));
@@ -187,6 +129,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         bridge.require(&["returnmap"], "a build for several platforms")?;
     }
 
+    let contexts = named_contexts(&opts.contexts)?;
     let mut refs = Vec::new();
     let mut metadata = BTreeMap::new();
     for platform in &platforms {
@@ -197,7 +140,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
             platform: Some(platform.clone()),
             no_syntax: false,
         };
-        let configs = base_configs(bridge, &model, &selection, &opts.filename).await?;
+        let configs = base_configs(bridge, &model, &selection, &opts.filename, &contexts).await?;
         let out = compile::emit_with(&model, &selection, Emit::Llb, &opts.filename, &configs)
             .map_err(|e| Failure::plain(format!("{}: {e}", opts.filename)))?;
         let bytes = out.binary.unwrap_or_default();
@@ -211,6 +154,16 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
                     exec.network = mode as i32;
                 }
             })?;
+        }
+        if !contexts.is_empty() {
+            definition = rewrite(&definition, |op| {
+                if let Some(pb::op::Kind::Source(source)) = &mut op.kind {
+                    replace_image(&mut source.identifier, &contexts);
+                }
+            })?;
+        }
+        if let Some(stages) = &opts.no_cache {
+            ignore_cache(&mut definition, stages)?;
         }
         let id = bridge.solve(definition).await?;
         let config = with_labels(out.image_config.as_deref().unwrap_or("{}"), &opts.labels);
@@ -263,6 +216,7 @@ async fn base_configs(
     model: &crate::lower::Model,
     selection: &Selection,
     filename: &str,
+    contexts: &Contexts,
 ) -> Result<BaseConfigs, Failure> {
     let mut configs = BaseConfigs::new();
     if !bridge.has("resolveimage") {
@@ -278,14 +232,11 @@ async fn base_configs(
             architecture: parts.next().unwrap_or_default().to_string(),
             variant: parts.next().unwrap_or_default().to_string(),
         };
-        let (digest, bytes) = bridge
-            .resolve_image_config(&pull.reference, &platform)
-            .await?;
+        // A named context stands in for the image: its config is the base.
+        let source = contexts.get(&pull.reference).unwrap_or(&pull.reference);
+        let (digest, bytes) = bridge.resolve_image_config(source, &platform).await?;
         let mut config = BaseConfig::from_json(&bytes).map_err(|e| {
-            Failure::plain(format!(
-                "the config of {} ({}): {e}",
-                pull.reference, pull.platform
-            ))
+            Failure::plain(format!("the config of {source} ({}): {e}", pull.platform))
         })?;
         if !digest.is_empty() {
             config.digest = Some(digest);
@@ -293,6 +244,59 @@ async fn base_configs(
         configs.insert(&pull.reference, &pull.platform, config);
     }
     Ok(configs)
+}
+
+/// Named contexts that replace images: normalized reference → the
+/// normalized image that stands in for it.
+type Contexts = BTreeMap<String, String>;
+
+/// `--build-context NAME=docker-image://REF` (`context:NAME`): wherever the
+/// spec pulls the image NAME (`from=`, `copy from=`), REF is pulled
+/// instead, as BuildKit's Dockerfile frontend does for `FROM NAME`. NAME is
+/// compared normalized (`golang:1.23` is `docker.io/library/golang:1.23`).
+/// The spec's stages cannot be replaced, nor a context given as a local
+/// folder, an OCI layout or a git URL: those fail the build, saying so.
+fn named_contexts(raw: &BTreeMap<String, String>) -> Result<Contexts, Failure> {
+    let mut out = Contexts::new();
+    for (name, value) in raw {
+        let Some(image) = value.strip_prefix("docker-image://") else {
+            return Err(Failure::plain(format!(
+                "the named context `{name}` is `{value}`: msbc's frontend takes named contexts \
+                 that are images (`--build-context {name}=docker-image://REF`), which replace \
+                 the image `{name}` wherever the spec pulls it"
+            )));
+        };
+        let normalize = |r: &str| {
+            llb::normalize_reference(r).map_err(|e| {
+                Failure::plain(format!("the named context `{name}={value}`: `{r}`: {e}"))
+            })
+        };
+        out.insert(normalize(name)?, normalize(image)?);
+    }
+    Ok(out)
+}
+
+/// A `docker-image://` identifier whose image has a named context: the
+/// context's image (the digest the spec's image was pinned to is the
+/// context's, resolved through it, unless the context names its own).
+fn replace_image(identifier: &mut String, contexts: &Contexts) {
+    let Some(image) = identifier.strip_prefix("docker-image://") else {
+        return;
+    };
+    let (name, digest) = match image.split_once('@') {
+        Some((name, digest)) => (name, Some(digest)),
+        None => (image, None),
+    };
+    let found = contexts
+        .get(image)
+        .map(|to| (to, None))
+        .or_else(|| contexts.get(name).map(|to| (to, digest)));
+    if let Some((to, digest)) = found {
+        *identifier = match digest {
+            Some(d) if !to.contains('@') => format!("docker-image://{to}@{d}"),
+            _ => format!("docker-image://{to}"),
+        };
+    }
 }
 
 /// `--network` as the LLB net mode of runs that set none (as BuildKit's
@@ -306,6 +310,32 @@ fn network_mode(mode: Option<&str>) -> Result<Option<pb::NetMode>, Failure> {
             "unsupported network mode `{other}` (msbc's frontend takes host, none or default)"
         ))),
     }
+}
+
+/// `--no-cache`: the ops of `stages` (of every stage when empty) run
+/// again, as BuildKit's Dockerfile frontend does it: `ignore_cache` in
+/// their metadata (the digests stay). A stage's ops are those named
+/// `[STAGE n/m] ...`; reading the build context is never repeated.
+fn ignore_cache(definition: &mut pb::Definition, stages: &[String]) -> Result<(), Failure> {
+    let prefixes: Vec<String> = stages.iter().map(|s| format!("[{s} ")).collect();
+    for bytes in &definition.def {
+        let op = pb::Op::decode(bytes.as_slice())
+            .map_err(|e| Failure::plain(format!("msbc wrote an op it cannot read back: {e}")))?;
+        let local = matches!(&op.kind, Some(pb::op::Kind::Source(s)) if s.identifier.starts_with("local://"));
+        if op.kind.is_none() || local {
+            continue;
+        }
+        let meta = definition.metadata.entry(llb::digest(bytes)).or_default();
+        let named = || {
+            meta.description
+                .get("llb.customname")
+                .is_some_and(|n| prefixes.iter().any(|p| n.starts_with(p.as_str())))
+        };
+        if prefixes.is_empty() || named() {
+            meta.ignore_cache = true;
+        }
+    }
+    Ok(())
 }
 
 /// `definition` with `edit` applied to every op: ops re-marshaled and
@@ -366,305 +396,6 @@ fn is_predefined_arg(name: &str) -> bool {
         "all_proxy",
     ];
     PREDEFINED.contains(&name) || name.starts_with("BUILDKIT_")
-}
-
-/// The spec's bytes, from the `dockerfile` input.
-async fn read_spec(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<Vec<u8>, Failure> {
-    let definition = local(
-        &opts.dockerfile_key,
-        env,
-        std::slice::from_ref(&opts.filename),
-        &[],
-        &opts.filename,
-        &format!("[internal] load build definition from {}", opts.filename),
-    );
-    let id = bridge.solve(definition).await?;
-    let bytes = bridge.read_file(&id, &opts.filename).await.map_err(|e| {
-        Failure::plain(format!(
-            "cannot read the spec {} from the build's `{}` input (the folder of `-f`): {e}",
-            opts.filename, opts.dockerfile_key
-        ))
-    })?;
-    if bytes.len() > MAX_SPEC {
-        return Err(Failure::plain(format!(
-            "the spec {} is {} bytes; msbc's frontend reads specs of up to {} MiB",
-            opts.filename,
-            bytes.len(),
-            MAX_SPEC >> 20
-        )));
-    }
-    Ok(bytes)
-}
-
-/// The catalog (stdlib + the spec's `templates "dir"` folders) and the
-/// context's files, read from the `context` input when the spec needs them.
-async fn context_inputs(
-    bridge: &mut Bridge,
-    opts: &Options,
-    env: &Env,
-    spec: &[u8],
-) -> Result<(Catalog, Vec<String>, BTreeMap<String, String>), Failure> {
-    let mut catalog = Catalog::stdlib();
-    let dirs = compile::template_dirs(spec);
-    let uses_presets = uses_templates(spec);
-    if dirs.is_empty() && !uses_presets {
-        return Ok((catalog, Vec::new(), BTreeMap::new()));
-    }
-    if !bridge.has("readdir") {
-        eprintln!(
-            "warning: this BuildKit lacks `readdir`: presets see no context files and \
-             `templates` folders cannot be read"
-        );
-        return Ok((catalog, Vec::new(), BTreeMap::new()));
-    }
-    let excludes: Vec<String> = SKIP.iter().map(|d| format!("**/{d}")).collect();
-    let definition = local(
-        &opts.context_key,
-        env,
-        &[],
-        &excludes,
-        &opts.context_key,
-        "[internal] load the build context for msbc's presets",
-    );
-    let id = bridge.solve(definition).await?;
-    for dir in &dirs {
-        let clean = dir.trim_start_matches("./").trim_end_matches('/');
-        let entries = bridge.read_dir(&id, clean).await.map_err(|e| {
-            Failure::plain(format!(
-                "template directory {dir} (from `templates \"{dir}\"` in {}) is not in the \
-                 build context: {e}",
-                opts.filename
-            ))
-        })?;
-        let mut folders = Vec::new();
-        for e in entries.iter().filter(|e| e.mode & MODE_DIR != 0) {
-            let name = e.path.rsplit('/').next().unwrap_or(&e.path).to_string();
-            let path = format!("{clean}/{name}");
-            if let Ok(inner) = bridge.read_dir(&id, &path).await {
-                for i in inner.iter().filter(|i| i.mode & MODE_DIR != 0) {
-                    let inner_name = i.path.rsplit('/').next().unwrap_or(&i.path);
-                    folders.push((
-                        format!("{path}/{inner_name}"),
-                        format!("{name}/{inner_name}"),
-                    ));
-                }
-            }
-            folders.push((path, name));
-        }
-        folders.sort();
-        for (path, name) in folders {
-            let manifest = bridge.read_file(&id, &format!("{path}/preset.kdl")).await;
-            let template = bridge
-                .read_file(&id, &format!("{path}/template.kdl.j2"))
-                .await;
-            let (Ok(manifest), Ok(template)) = (manifest, template) else {
-                continue;
-            };
-            let text = |b: Vec<u8>, file: &str| {
-                String::from_utf8(b)
-                    .map_err(|_| Failure::plain(format!("{path}/{file} is not UTF-8")))
-            };
-            catalog.add(TemplateFiles {
-                name,
-                origin: path.clone(),
-                manifest: text(manifest, "preset.kdl")?,
-                template: text(template, "template.kdl.j2")?,
-            });
-        }
-        if let Ok(policy) = bridge.read_file(&id, &format!("{clean}/policy.kdl")).await {
-            let text = String::from_utf8(policy)
-                .map_err(|_| Failure::plain(format!("{clean}/policy.kdl is not UTF-8")))?;
-            catalog.add_policy(format!("{clean}/policy.kdl"), text);
-        }
-    }
-    let files = if uses_presets {
-        list(bridge, &id).await
-    } else {
-        Vec::new()
-    };
-    // The project files presets read versions from, as `msbc compile` reads
-    // them (cli::templates::project_contents): listed, small, UTF-8.
-    let mut contents = BTreeMap::new();
-    for name in PROJECT_FILES {
-        if !files.iter().any(|f| f == name) {
-            continue;
-        }
-        if let Ok(bytes) = bridge.read_file(&id, name).await
-            && bytes.len() as u64 <= MAX_PROJECT_FILE
-            && let Ok(text) = String::from_utf8(bytes)
-        {
-            contents.insert((*name).to_string(), text);
-        }
-    }
-    Ok((catalog, files, contents))
-}
-
-/// Whether the spec has a `use` node (a preset may detect files).
-fn uses_templates(spec: &[u8]) -> bool {
-    let Ok(text) = crate::syntax::decode(spec) else {
-        return false;
-    };
-    let mut ignored = crate::diag::Diagnostics::new();
-    crate::syntax::parse(text, &mut ignored).is_some_and(|doc| !doc.uses.is_empty())
-}
-
-/// The context's files (relative, sorted), as `msbc compile` lists them.
-async fn list(bridge: &mut Bridge, id: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut todo = vec![(String::new(), 0usize)];
-    while let Some((dir, depth)) = todo.pop() {
-        let Ok(entries) = bridge
-            .read_dir(id, if dir.is_empty() { "." } else { &dir })
-            .await
-        else {
-            continue;
-        };
-        for e in entries {
-            let name = e.path.rsplit('/').next().unwrap_or(&e.path).to_string();
-            let rel = if dir.is_empty() {
-                name.clone()
-            } else {
-                format!("{dir}/{name}")
-            };
-            if e.mode & MODE_DIR != 0 {
-                if depth + 1 < MAX_DEPTH && !SKIP.contains(&name.as_str()) {
-                    todo.push((rel, depth + 1));
-                }
-            } else {
-                out.push(rel);
-            }
-            if out.len() >= MAX_FILES {
-                out.sort();
-                return out;
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-/// A Definition of one local source (`local://NAME`) from the client session.
-fn local(
-    name: &str,
-    env: &Env,
-    include: &[String],
-    exclude: &[String],
-    shared_key_hint: &str,
-    custom_name: &str,
-) -> pb::Definition {
-    let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".to_string());
-    let mut attrs = BTreeMap::new();
-    let mut caps = BTreeMap::from([("source.local".to_string(), true)]);
-    if !env.session_id.is_empty() {
-        attrs.insert("local.session".to_string(), env.session_id.clone());
-        caps.insert("source.local.sessionid".to_string(), true);
-    }
-    if !include.is_empty() {
-        attrs.insert("local.includepattern".to_string(), json(include));
-        caps.insert("source.local.includepatterns".to_string(), true);
-    }
-    if !exclude.is_empty() {
-        attrs.insert("local.excludepatterns".to_string(), json(exclude));
-        caps.insert("source.local.excludepatterns".to_string(), true);
-    }
-    attrs.insert(
-        "local.sharedkeyhint".to_string(),
-        shared_key_hint.to_string(),
-    );
-    caps.insert("source.local.sharedkeyhint".to_string(), true);
-    let source = pb::Op {
-        inputs: Vec::new(),
-        kind: Some(pb::op::Kind::Source(pb::SourceOp {
-            identifier: format!("local://{name}"),
-            attrs,
-        })),
-        platform: None,
-        constraints: None,
-    }
-    .to_bytes();
-    let digest = llb::digest(&source);
-    let terminal = pb::Op {
-        inputs: vec![pb::Input {
-            digest: digest.clone(),
-            index: 0,
-        }],
-        kind: None,
-        platform: None,
-        constraints: None,
-    }
-    .to_bytes();
-    pb::Definition {
-        def: vec![source, terminal],
-        metadata: BTreeMap::from([(
-            digest,
-            pb::OpMetadata {
-                description: BTreeMap::from([(
-                    "llb.customname".to_string(),
-                    custom_name.to_string(),
-                )]),
-                caps,
-            },
-        )]),
-    }
-}
-
-fn source_info(filename: &str, spec: &[u8]) -> pb::SourceInfo {
-    pb::SourceInfo {
-        filename: filename.to_string(),
-        data: spec.to_vec(),
-        definition: None,
-        language: "KDL".to_string(),
-    }
-}
-
-/// The lines `d` points at (1-based lines, 0-based characters).
-fn ranges(d: &Diagnostic, text: &str) -> Vec<pb::Range> {
-    d.labels
-        .first()
-        .map(|label| {
-            let (line, col) = render::line_column(text, label.span.start);
-            let (end_line, end_col) = render::line_column(text, label.span.end);
-            let pos = |l: usize, c: usize| pb::Position {
-                line: i32::try_from(l).unwrap_or(i32::MAX),
-                character: i32::try_from(c.saturating_sub(1)).unwrap_or(i32::MAX),
-            };
-            vec![pb::Range {
-                start: Some(pos(line, col)),
-                end: Some(pos(end_line, end_col)),
-            }]
-        })
-        .unwrap_or_default()
-}
-
-/// The build error for the spec's first error: `build.kdl:3: E0101: ...`.
-fn located(
-    d: &Diagnostic,
-    filename: &str,
-    text: &str,
-    info: pb::SourceInfo,
-    count: usize,
-) -> Failure {
-    let ranges = ranges(d, text);
-    let at = match d.labels.first() {
-        Some(label) => {
-            let (line, _) = render::line_column(text, label.span.start);
-            format!("{filename}:{line}")
-        }
-        None => filename.to_string(),
-    };
-    let more = if count > 1 {
-        format!(" (and {} more: see the log)", count - 1)
-    } else {
-        String::new()
-    };
-    Failure {
-        message: format!("{at}: {}: {}{more}", d.code, d.message),
-        source: if ranges.is_empty() {
-            None
-        } else {
-            Some(Box::new((info, ranges)))
-        },
-    }
 }
 
 /// The image config with `--label`s added.
@@ -760,6 +491,24 @@ mod tests {
     }
 
     #[test]
+    fn a_named_context_replaces_the_image_it_names() {
+        let raw = BTreeMap::from([(
+            "golang:1.23".to_string(),
+            "docker-image://mirror.example/go:1.23".to_string(),
+        )]);
+        let contexts = named_contexts(&raw).unwrap();
+        let mut pinned = "docker-image://docker.io/library/golang:1.23@sha256:aaaa".to_string();
+        replace_image(&mut pinned, &contexts);
+        assert_eq!(pinned, "docker-image://mirror.example/go:1.23@sha256:aaaa");
+        let mut other = "docker-image://docker.io/library/golang:1.24".to_string();
+        replace_image(&mut other, &contexts);
+        assert_eq!(other, "docker-image://docker.io/library/golang:1.24");
+        let local = BTreeMap::from([("src".to_string(), "local:src".to_string())]);
+        let e = named_contexts(&local).unwrap_err();
+        assert!(e.message.contains("docker-image://REF"), "{}", e.message);
+    }
+
+    #[test]
     fn platforms_name_their_refs() {
         let v: serde_json::Value = serde_json::from_str(&platforms_json(&[
             "linux/amd64".into(),
@@ -769,57 +518,5 @@ mod tests {
         assert_eq!(v["platforms"][0]["id"], "linux/amd64");
         assert_eq!(v["platforms"][1]["platform"]["architecture"], "arm");
         assert_eq!(v["platforms"][1]["platform"]["variant"], "v7");
-    }
-
-    #[test]
-    fn a_local_input_is_a_source_and_a_terminal_op() {
-        let env = Env {
-            session_id: "s1".into(),
-            worker_platform: None,
-        };
-        let d = local(
-            "dockerfile",
-            &env,
-            &["build.kdl".into()],
-            &[],
-            "build.kdl",
-            "load",
-        );
-        assert_eq!(d.def.len(), 2);
-        let source = pb::Op::decode(d.def[0].as_slice()).unwrap();
-        let Some(pb::op::Kind::Source(s)) = source.kind else {
-            panic!("not a source: {source:?}");
-        };
-        assert_eq!(s.identifier, "local://dockerfile");
-        assert_eq!(s.attrs["local.session"], "s1");
-        assert_eq!(s.attrs["local.includepattern"], r#"["build.kdl"]"#);
-        let terminal = pb::Op::decode(d.def[1].as_slice()).unwrap();
-        assert_eq!(terminal.inputs[0].digest, llb::digest(&d.def[0]));
-        assert!(d.metadata.contains_key(&llb::digest(&d.def[0])));
-    }
-
-    #[test]
-    fn a_spec_error_names_its_line_and_range() {
-        let text = "msbc 1\nimage \"app\" from=\"alpine:3.20\" {\n  bogus 1\n}\n";
-        let checked = compile::check(text.as_bytes());
-        let sorted = checked.diagnostics.sorted();
-        let d = sorted.iter().find(|d| d.is_error()).expect("an error");
-        let f = located(
-            d,
-            "build.kdl",
-            &checked.text,
-            source_info("build.kdl", text.as_bytes()),
-            1,
-        );
-        assert!(
-            f.message.starts_with(&format!("build.kdl:3: {}: ", d.code)),
-            "{}",
-            f.message
-        );
-        let status = f.to_status();
-        assert_eq!(status.details.len(), 1);
-        let src = errdefs::Source::decode(status.details[0].value.as_slice()).unwrap();
-        assert_eq!(src.ranges[0].start.unwrap().line, 3);
-        assert_eq!(src.info.unwrap().data, text.as_bytes());
     }
 }

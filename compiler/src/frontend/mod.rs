@@ -16,11 +16,13 @@
 
 mod bridge;
 mod build;
+mod failure;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, missing_docs, dead_code, unused_qualifications)]
 /// The gateway's messages and client, generated from `proto/` (public for
 /// the tests' fake gateway).
 pub mod generated;
+mod inputs;
 mod options;
 mod subrequests;
 

@@ -32,13 +32,16 @@ pub struct Options {
     /// `--network host|none` (`force-network-mode`): the network of runs
     /// that do not set one.
     pub network: Option<String>,
-    /// `--no-cache` (every op run again).
-    pub no_cache: bool,
+    /// `--no-cache` (`no-cache=`: every op runs again) or
+    /// `--no-cache-filter STAGE,...` (`no-cache=STAGE,...`: those stages').
+    pub no_cache: Option<Vec<String>>,
     /// A subrequest (`--call targets|outline|check`): `frontend.targets`,
     /// `frontend.outline`, `frontend.lint`.
     pub request: Option<String>,
     /// The subrequest's output format (`--call check,format=json`).
     pub request_format: Option<String>,
+    /// Named contexts (`--build-context NAME=VALUE`: `context:NAME`), by name.
+    pub contexts: BTreeMap<String, String>,
     /// Options the frontend does not read, for a warning.
     pub unknown: Vec<String>,
 }
@@ -117,7 +120,16 @@ impl Options {
                         .map(str::to_string)
                         .collect();
                 }
-                "no-cache" => o.no_cache = true,
+                "no-cache" => {
+                    o.no_cache = Some(
+                        value
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string)
+                            .collect(),
+                    );
+                }
                 "force-network-mode" => {
                     o.network = Some(value.clone()).filter(|v| !v.is_empty() && v != "default");
                 }
@@ -125,7 +137,11 @@ impl Options {
                 "format" if !value.is_empty() => o.request_format = Some(value.clone()),
                 "filename" | "dockerfilekey" | "contextkey" | "target" | "requestid" | "format" => {
                 }
-                k if IGNORED.contains(&k) || k.starts_with("context:") => {}
+                k if k.starts_with("context:") => {
+                    let name = &k["context:".len()..];
+                    o.contexts.insert(name.to_string(), value.clone());
+                }
+                k if IGNORED.contains(&k) => {}
                 k if k.starts_with("attest:") || k.starts_with("build-arg:") => {}
                 k => o.unknown.push(k.to_string()),
             }
@@ -192,10 +208,22 @@ mod tests {
                 "x=y".to_string()
             )]
         );
-        assert!(o.no_cache);
+        assert_eq!(o.no_cache, Some(vec![]));
+        let filtered = Options::parse(&super::raw(env(&["no-cache=build, test"])));
+        assert_eq!(
+            filtered.no_cache,
+            Some(vec!["build".to_string(), "test".to_string()])
+        );
         assert_eq!(o.network.as_deref(), Some("host"));
         assert_eq!(o.request.as_deref(), Some("frontend.outline"));
         assert_eq!(o.unknown, vec!["mystery"]);
+        let o = Options::parse(&super::raw(env(&[
+            "context:golang:1.23=docker-image://mirror.example/golang:1.23",
+        ])));
+        assert_eq!(
+            o.contexts.get("golang:1.23").map(String::as_str),
+            Some("docker-image://mirror.example/golang:1.23")
+        );
     }
 
     #[test]
@@ -204,7 +232,7 @@ mod tests {
         assert_eq!(o.filename, "build.kdl");
         assert_eq!(o.dockerfile_key, "dockerfile");
         assert_eq!(o.context_key, "context");
-        assert!(o.target.is_none() && o.platforms.is_empty() && !o.no_cache);
+        assert!(o.target.is_none() && o.platforms.is_empty() && o.no_cache.is_none());
         // A value without `=` is a key with an empty value.
         assert_eq!(
             raw(env(&["no-cache"])).get("no-cache").map(String::as_str),

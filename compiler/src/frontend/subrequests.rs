@@ -12,7 +12,7 @@
 //! - `frontend.subrequests.describe`: the list of these.
 
 use crate::diag::{Diagnostic, Diagnostics, render};
-use crate::ir::{Base, Mount, StageKind, StepKind};
+use crate::ir::{Base, Mount, StageKind, StepKind, Word, WordPart};
 use crate::lower::{self, Model, Selection};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -111,7 +111,7 @@ pub fn targets(model: &Model) -> Meta {
     let mut rows = vec![vec!["TARGET".to_string(), "DESCRIPTION".to_string()]];
     for (i, s) in model.stages.iter().enumerate() {
         let base = match &s.base {
-            Base::Image(w) => w.as_literal().unwrap_or_else(|| format!("{w:?}")),
+            Base::Image(w) => spelled(w),
             Base::Stage(id) => model
                 .stages
                 .get(id.0)
@@ -140,6 +140,27 @@ pub fn targets(model: &Model) -> Meta {
         rows.push(vec![name, description]);
     }
     meta(&json!({ "targets": list }), table(&rows), "1.0.0")
+}
+
+/// A word as the spec spells it: `golang:${GO_VERSION}-bookworm`.
+fn spelled(word: &Word) -> String {
+    let mut out = String::new();
+    for part in &word.0 {
+        match part {
+            WordPart::Text { text } => out.push_str(text),
+            WordPart::Var {
+                name,
+                default: Some(d),
+                ..
+            } => {
+                let _ = write!(out, "${{{name}:-{d}}}");
+            }
+            WordPart::Var { name, .. } => {
+                let _ = write!(out, "${{{name}}}");
+            }
+        }
+    }
+    out
 }
 
 pub fn outline(model: &Model, selection: &Selection) -> Result<Meta, String> {
@@ -308,7 +329,7 @@ mod tests {
     const SPEC: &str = r#"msbc 1
 arg VERSION "1.0"
 arg TOKEN_NAME
-stage build from="debian:bookworm-slim" {
+stage build from="debian:${VERSION}-slim" {
     run "make" {
         secret "npmrc" target="/root/.npmrc" required=#true
         ssh
@@ -343,6 +364,10 @@ image app from="debian:bookworm-slim" {
             .map(|t| t["name"].as_str().unwrap())
             .collect();
         assert_eq!(names, ["build", "test", "app"]);
+        assert_eq!(
+            v["targets"][0]["description"],
+            "stage, from debian:${VERSION}-slim"
+        );
         assert_eq!(v["targets"][2]["default"], true);
         assert_eq!(
             v["targets"][1]["description"],

@@ -11,8 +11,9 @@
 mod codes;
 mod config;
 mod copy;
-pub mod lexer;
+mod lexer;
 mod run;
+mod shell_lex;
 mod stages;
 mod words;
 

@@ -109,6 +109,43 @@ impl<V: Clone + PartialEq> ImageConfig<V> {
     }
 }
 
+impl<'a, W> ImageValue<'a, W> {
+    /// The same value with its word made something else by `f`.
+    pub fn map<V>(self, f: impl FnOnce(W) -> V) -> ImageValue<'a, V> {
+        match self {
+            ImageValue::Env(k, w) => ImageValue::Env(k, f(w)),
+            ImageValue::Label(k, w) => ImageValue::Label(k, f(w)),
+            ImageValue::User(w) => ImageValue::User(f(w)),
+            ImageValue::Workdir(w) => ImageValue::Workdir(f(w)),
+            ImageValue::Volume(w) => ImageValue::Volume(f(w)),
+            ImageValue::Expose(p) => ImageValue::Expose(p),
+            ImageValue::Entrypoint(a) => ImageValue::Entrypoint(a),
+            ImageValue::Cmd(a) => ImageValue::Cmd(a),
+            ImageValue::Healthcheck(h) => ImageValue::Healthcheck(h),
+            ImageValue::StopSignal(s) => ImageValue::StopSignal(s),
+            ImageValue::Shell(a) => ImageValue::Shell(a),
+        }
+    }
+
+    /// The same value with a word that may fail to be made (the LLB
+    /// backend's resolver).
+    pub fn try_map<V, E>(self, f: impl FnOnce(W) -> Result<V, E>) -> Result<ImageValue<'a, V>, E> {
+        Ok(match self {
+            ImageValue::Env(k, w) => ImageValue::Env(k, f(w)?),
+            ImageValue::Label(k, w) => ImageValue::Label(k, f(w)?),
+            ImageValue::User(w) => ImageValue::User(f(w)?),
+            ImageValue::Workdir(w) => ImageValue::Workdir(f(w)?),
+            ImageValue::Volume(w) => ImageValue::Volume(f(w)?),
+            ImageValue::Expose(p) => ImageValue::Expose(p),
+            ImageValue::Entrypoint(a) => ImageValue::Entrypoint(a),
+            ImageValue::Cmd(a) => ImageValue::Cmd(a),
+            ImageValue::Healthcheck(h) => ImageValue::Healthcheck(h),
+            ImageValue::StopSignal(s) => ImageValue::StopSignal(s),
+            ImageValue::Shell(a) => ImageValue::Shell(a),
+        })
+    }
+}
+
 /// The keys Docker stores for an exposed port: `8080/tcp`, every port of
 /// a range.
 pub fn port_keys(p: &Port) -> impl Iterator<Item = String> + '_ {

@@ -7,8 +7,11 @@
 //! `--emit json` prints this model; its JSON Schema lives in `schema/`.
 
 mod image;
+mod word;
 
 pub use image::{ImageConfig, port_keys};
+pub use word::{VarSource, Word, WordPart};
+
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -162,146 +165,6 @@ pub enum Base {
     Scratch,
 }
 
-/// A string that may reference variables.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(transparent)]
-pub struct Word(pub Vec<WordPart>);
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-#[serde(rename_all = "lowercase", tag = "type")]
-/// A piece of a [`Word`]: literal text or a variable reference.
-pub enum WordPart {
-    /// Literal text, kept as is.
-    Text { text: String },
-    /// `${NAME}` or `${NAME:-default}`.
-    Var {
-        name: String,
-        default: Option<String>,
-        source: VarSource,
-    },
-}
-
-/// What a variable names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum VarSource {
-    /// A declared `arg`.
-    Arg,
-    /// A platform arg BuildKit defines (`TARGETARCH`, ...).
-    Platform,
-    /// An `env` set earlier in the stage chain, or `PATH`.
-    Env,
-}
-
-impl Word {
-    pub fn text(s: impl Into<String>) -> Word {
-        Word(vec![WordPart::Text { text: s.into() }])
-    }
-
-    /// The text, if the word has no variables.
-    pub fn as_literal(&self) -> Option<String> {
-        let mut out = String::new();
-        for p in &self.0 {
-            match p {
-                WordPart::Text { text } => out.push_str(text),
-                WordPart::Var { .. } => return None,
-            }
-        }
-        Some(out)
-    }
-
-    /// The text with each variable replaced by `lookup(name, source)`;
-    /// `${NAME:-default}` takes its default when the value is unset or empty,
-    /// as BuildKit does. `None` when a variable has neither. The one
-    /// `${NAME}` resolver: see [`Word::try_resolve`] for a lookup that fails.
-    pub fn resolve(
-        &self,
-        mut lookup: impl FnMut(&str, VarSource) -> Option<String>,
-    ) -> Option<String> {
-        let never: Result<Option<String>, std::convert::Infallible> =
-            self.try_resolve(|name, source| Ok(lookup(name, source)));
-        match never {
-            Ok(v) => v,
-            Err(e) => match e {},
-        }
-    }
-
-    /// [`Word::resolve`] with a lookup that can fail (a required arg with no
-    /// value): `Ok(None)` is an unset variable, `Err` a variable that may not
-    /// be unset. Either way `${NAME:-default}` takes its default; without one
-    /// an unset variable makes the word `Ok(None)` and an error is returned.
-    pub fn try_resolve<E>(
-        &self,
-        mut lookup: impl FnMut(&str, VarSource) -> Result<Option<String>, E>,
-    ) -> Result<Option<String>, E> {
-        let mut out = String::new();
-        for p in &self.0 {
-            match p {
-                WordPart::Text { text } => out.push_str(text),
-                WordPart::Var {
-                    name,
-                    default,
-                    source,
-                } => {
-                    let value = match (lookup(name, *source), default) {
-                        (Ok(Some(v)), Some(d)) if v.is_empty() => d.clone(),
-                        (Ok(Some(v)), _) => v,
-                        (Ok(None) | Err(_), Some(d)) => d.clone(),
-                        (Ok(None), None) => return Ok(None),
-                        (Err(e), None) => return Err(e),
-                    };
-                    out.push_str(&value);
-                }
-            }
-        }
-        Ok(Some(out))
-    }
-
-    /// The text as the build gets it by default: args at their `default`
-    /// (after `--arg`), `${NAME:-x}` taking `x` when that is unset or empty.
-    /// `None` when a part is not known before the build (a platform arg, an
-    /// env variable, a required arg without a default).
-    pub fn resolve_args(&self, args: &[ArgDef]) -> Option<String> {
-        self.resolve(|name, source| match source {
-            VarSource::Arg => args
-                .iter()
-                .find(|a| a.name == name)
-                .and_then(|a| a.default.clone()),
-            VarSource::Platform | VarSource::Env => None,
-        })
-    }
-
-    pub fn vars(&self) -> impl Iterator<Item = (&str, VarSource)> {
-        self.0.iter().filter_map(|p| match p {
-            WordPart::Var { name, source, .. } => Some((name.as_str(), *source)),
-            WordPart::Text { .. } => None,
-        })
-    }
-}
-
-/// The word as written: `${NAME}` and `${NAME:-default}` kept.
-impl std::fmt::Display for Word {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for p in &self.0 {
-            match p {
-                WordPart::Text { text } => f.write_str(text)?,
-                WordPart::Var {
-                    name,
-                    default: None,
-                    ..
-                } => write!(f, "${{{name}}}")?,
-                WordPart::Var {
-                    name,
-                    default: Some(d),
-                    ..
-                } => write!(f, "${{{name}:-{d}}}")?,
-            }
-        }
-        Ok(())
-    }
-}
-
 /// One step of a stage, with the line that wrote it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -371,53 +234,115 @@ pub enum ImageValue<'a, V = &'a Word> {
     Shell(&'a [String]),
 }
 
-impl<'a, W> ImageValue<'a, W> {
-    /// The same value with its word made something else by `f`.
-    pub fn map<V>(self, f: impl FnOnce(W) -> V) -> ImageValue<'a, V> {
-        match self {
-            ImageValue::Env(k, w) => ImageValue::Env(k, f(w)),
-            ImageValue::Label(k, w) => ImageValue::Label(k, f(w)),
-            ImageValue::User(w) => ImageValue::User(f(w)),
-            ImageValue::Workdir(w) => ImageValue::Workdir(f(w)),
-            ImageValue::Volume(w) => ImageValue::Volume(f(w)),
-            ImageValue::Expose(p) => ImageValue::Expose(p),
-            ImageValue::Entrypoint(a) => ImageValue::Entrypoint(a),
-            ImageValue::Cmd(a) => ImageValue::Cmd(a),
-            ImageValue::Healthcheck(h) => ImageValue::Healthcheck(h),
-            ImageValue::StopSignal(s) => ImageValue::StopSignal(s),
-            ImageValue::Shell(a) => ImageValue::Shell(a),
-        }
-    }
+/// A stage or an image a step reads besides the build context; `mount`
+/// when a `bind from=` mount reads it (else a `copy from=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    Stage { id: StageId, mount: bool },
+    Image { image: &'a str, mount: bool },
+}
 
-    /// The same value with a word that may fail to be made (the LLB
-    /// backend's resolver).
-    pub fn try_map<V, E>(self, f: impl FnOnce(W) -> Result<V, E>) -> Result<ImageValue<'a, V>, E> {
-        Ok(match self {
-            ImageValue::Env(k, w) => ImageValue::Env(k, f(w)?),
-            ImageValue::Label(k, w) => ImageValue::Label(k, f(w)?),
-            ImageValue::User(w) => ImageValue::User(f(w)?),
-            ImageValue::Workdir(w) => ImageValue::Workdir(f(w)?),
-            ImageValue::Volume(w) => ImageValue::Volume(f(w)?),
-            ImageValue::Expose(p) => ImageValue::Expose(p),
-            ImageValue::Entrypoint(a) => ImageValue::Entrypoint(a),
-            ImageValue::Cmd(a) => ImageValue::Cmd(a),
-            ImageValue::Healthcheck(h) => ImageValue::Healthcheck(h),
-            ImageValue::StopSignal(s) => ImageValue::StopSignal(s),
-            ImageValue::Shell(a) => ImageValue::Shell(a),
-        })
-    }
+/// A [`Source`] to rewrite in place.
+#[derive(Debug)]
+pub enum SourceMut<'a> {
+    Stage(&'a mut StageId),
+    Image(&'a mut String),
 }
 
 impl StepKind {
     /// The stages this step reads from (`copy from=` a stage, `bind from=`
     /// a stage), in order.
     pub fn dependencies(&self) -> Vec<StageId> {
+        self.sources()
+            .into_iter()
+            .filter_map(|s| match s {
+                Source::Stage { id, .. } => Some(id),
+                Source::Image { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The stages and images this step reads (`copy from=`, `bind from=`),
+    /// in order: what `msbc images` lists, what `select` renumbers, what
+    /// `msbc.lock` pins.
+    pub fn sources(&self) -> Vec<Source<'_>> {
         match self {
-            StepKind::Copy(c) => match c.from {
-                CopyFrom::Stage(id) => vec![id],
-                CopyFrom::Context | CopyFrom::Image(_) => vec![],
+            StepKind::Copy(c) => match &c.from {
+                CopyFrom::Stage(id) => vec![Source::Stage {
+                    id: *id,
+                    mount: false,
+                }],
+                CopyFrom::Image(image) => vec![Source::Image {
+                    image,
+                    mount: false,
+                }],
+                CopyFrom::Context => vec![],
             },
-            StepKind::Run(run) => run.mounts.iter().filter_map(Mount::stage).collect(),
+            StepKind::Run(run) => run
+                .mounts
+                .iter()
+                .filter_map(|m| match m {
+                    Mount::Bind {
+                        from: Some(MountFrom::Stage(id)),
+                        ..
+                    } => Some(Source::Stage {
+                        id: *id,
+                        mount: true,
+                    }),
+                    Mount::Bind {
+                        from: Some(MountFrom::Image(image)),
+                        ..
+                    } => Some(Source::Image { image, mount: true }),
+                    Mount::Bind { from: None, .. }
+                    | Mount::Cache { .. }
+                    | Mount::Secret { .. }
+                    | Mount::Ssh { .. }
+                    | Mount::Tmpfs { .. } => None,
+                })
+                .collect(),
+            StepKind::Args { .. }
+            | StepKind::Workdir { .. }
+            | StepKind::Env { .. }
+            | StepKind::Label { .. }
+            | StepKind::User { .. }
+            | StepKind::Expose { .. }
+            | StepKind::Entrypoint { .. }
+            | StepKind::Cmd { .. }
+            | StepKind::Healthcheck { .. }
+            | StepKind::Volume { .. }
+            | StepKind::StopSignal { .. }
+            | StepKind::Shell { .. } => vec![],
+        }
+    }
+
+    /// [`StepKind::sources`], to rewrite in place: a stage's index, an
+    /// image reference (pinned by `msbc.lock`).
+    pub fn sources_mut(&mut self) -> Vec<SourceMut<'_>> {
+        match self {
+            StepKind::Copy(c) => match &mut c.from {
+                CopyFrom::Stage(id) => vec![SourceMut::Stage(id)],
+                CopyFrom::Image(image) => vec![SourceMut::Image(image)],
+                CopyFrom::Context => vec![],
+            },
+            StepKind::Run(run) => run
+                .mounts
+                .iter_mut()
+                .filter_map(|m| match m {
+                    Mount::Bind {
+                        from: Some(MountFrom::Stage(id)),
+                        ..
+                    } => Some(SourceMut::Stage(id)),
+                    Mount::Bind {
+                        from: Some(MountFrom::Image(image)),
+                        ..
+                    } => Some(SourceMut::Image(image)),
+                    Mount::Bind { from: None, .. }
+                    | Mount::Cache { .. }
+                    | Mount::Secret { .. }
+                    | Mount::Ssh { .. }
+                    | Mount::Tmpfs { .. } => None,
+                })
+                .collect(),
             StepKind::Args { .. }
             | StepKind::Workdir { .. }
             | StepKind::Env { .. }
@@ -579,50 +504,6 @@ pub enum Mount {
         /// Writes are allowed (and thrown away).
         rw: bool,
     },
-}
-
-#[cfg(test)]
-mod word_tests {
-    use super::{ArgDef, VarSource, Word, WordPart};
-
-    fn var(name: &str, default: Option<&str>) -> WordPart {
-        WordPart::Var {
-            name: name.into(),
-            default: default.map(str::to_string),
-            source: VarSource::Arg,
-        }
-    }
-
-    #[test]
-    fn one_resolver_for_every_caller() {
-        let w = Word(vec![
-            WordPart::Text { text: "a:".into() },
-            var("V", Some("x")),
-        ]);
-        let arg = |d: Option<&str>| {
-            vec![ArgDef {
-                name: "V".into(),
-                default: d.map(str::to_string),
-            }]
-        };
-        assert_eq!(w.resolve_args(&arg(Some(""))).as_deref(), Some("a:x"));
-        assert_eq!(w.resolve_args(&arg(Some("y"))).as_deref(), Some("a:y"));
-        assert_eq!(w.resolve_args(&arg(None)).as_deref(), Some("a:x"));
-        let bare = Word(vec![var("V", None)]);
-        assert_eq!(bare.resolve_args(&arg(None)), None);
-        assert_eq!(bare.resolve_args(&arg(Some(""))).as_deref(), Some(""));
-        // A failing lookup: the default wins, else the error.
-        assert_eq!(
-            w.try_resolve(|_, _| Err::<Option<String>, _>("required")),
-            Ok(Some("a:x".into()))
-        );
-        assert_eq!(
-            bare.try_resolve(|_, _| Err::<Option<String>, _>("required")),
-            Err("required")
-        );
-        assert_eq!(w.to_string(), "a:${V:-x}");
-        assert_eq!(bare.to_string(), "${V}");
-    }
 }
 
 /// Where a secret mount with no `target=` appears: `/run/secrets/` and the

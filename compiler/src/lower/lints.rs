@@ -1,8 +1,8 @@
 //! Best-practice warnings. They never change the exit code unless the user
 //! asks (`--deny-warnings`).
 
+use super::args::{script_mentions, step_arg_uses};
 use super::queries::{effective_user, image_refs, is_root, user_for_base};
-use super::steps::{script_mentions, step_arg_uses};
 use super::{Model, PLATFORM_ARGS};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Base, StepKind};

@@ -6,6 +6,7 @@
 //! stage; [`select`] then keeps what one image or target needs, in
 //! dependency order, as an [`ir::Build`].
 
+mod args;
 mod lints;
 mod names;
 mod policy;
@@ -15,6 +16,7 @@ mod select;
 mod steps;
 
 pub use select::{SelectError, Selection, select};
+pub use steps::BaseEnvUse;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::expand::SourceMap;
@@ -44,6 +46,9 @@ pub struct Model {
     /// Every base image reference (toolchains, `from=`, `copy from=`,
     /// `bind from=`), where it is written: what `msbc.lock` pins.
     pub images: Vec<ImageUse>,
+    /// `${NAME}`s that only base image configs can set (a W0007 each until
+    /// `lock::check_base_env` finds them in a locked config).
+    pub base_env: Vec<BaseEnvUse>,
 }
 
 /// An image reference as written in the spec, located in the user's file.
@@ -86,14 +91,15 @@ pub fn lower(
     let names = Names::collect(doc, &stages, diags);
     let bases = names.resolve_bases(&stages, diags);
     let lines = LineIndex::new(source, map);
-    let mut lowered = steps::lower_stages(&stages, &names, &bases, &lines, diags);
+    let mut base_env = Vec::new();
+    let mut lowered = steps::lower_stages(&stages, &names, &bases, &lines, diags, &mut base_env);
     names::check_cycles(&stages, &lowered, diags);
     // Errors anywhere (also from the front end) stop here: lints on a
     // broken spec would only report follow-on noise.
     if diags.has_errors() {
         return None;
     }
-    steps::declare_args(&mut lowered, &names);
+    args::declare_args(&mut lowered, &names);
     steps::keep_last_config(&mut lowered);
     let model = Model {
         args: doc
@@ -116,6 +122,7 @@ pub fn lower(
             None => Some(DEFAULT_SYNTAX.to_string()),
         },
         images: image_uses(doc, &stages, map),
+        base_env,
     };
     names::check_resolved_image_refs(doc, &stages, diags);
     policy::check(doc, &stages, &model, diags);

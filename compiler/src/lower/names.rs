@@ -240,6 +240,32 @@ pub(super) fn unknown_stage(
         .suggest_or(name, stages.iter().copied(), otherwise)
 }
 
+/// Stage indices ordered so that each stage's `from=` stage (`base(i)`)
+/// comes first. A cycle is cut where it closes (it is reported elsewhere).
+pub(super) fn base_first(len: usize, base: impl Fn(usize) -> Option<usize>) -> Vec<usize> {
+    fn visit(
+        i: usize,
+        base: &dyn Fn(usize) -> Option<usize>,
+        seen: &mut [bool],
+        out: &mut Vec<usize>,
+    ) {
+        if seen[i] {
+            return;
+        }
+        seen[i] = true;
+        if let Some(b) = base(i) {
+            visit(b, base, seen, out);
+        }
+        out.push(i);
+    }
+    let mut seen = vec![false; len];
+    let mut out = Vec::with_capacity(len);
+    for i in 0..len {
+        visit(i, &base, &mut seen, &mut out);
+    }
+    out
+}
+
 /// Reports each dependency cycle once, with its path.
 pub(super) fn check_cycles(decls: &[StageDecl], stages: &[ir::Stage], diags: &mut Diagnostics) {
     #[derive(Clone, Copy, PartialEq)]

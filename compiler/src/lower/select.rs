@@ -3,9 +3,7 @@
 
 use super::Model;
 use crate::diag::did_you_mean;
-use crate::ir::{
-    self, Base, Build, CopyFrom, Mount, MountFrom, StageId, StageKind, StepKind, Word,
-};
+use crate::ir::{self, Base, Build, SourceMut, StageId, StageKind, Word};
 use std::fmt;
 
 /// What the command line asks for.
@@ -197,23 +195,10 @@ fn remap_stage(stage: &mut ir::Stage, remap: &impl Fn(StageId) -> StageId) {
         *id = remap(*id);
     }
     for step in &mut stage.steps {
-        match &mut step.kind {
-            StepKind::Copy(ir::Copy {
-                from: CopyFrom::Stage(id),
-                ..
-            }) => *id = remap(*id),
-            StepKind::Run(run) => {
-                for m in &mut run.mounts {
-                    if let Mount::Bind {
-                        from: Some(MountFrom::Stage(id)),
-                        ..
-                    } = m
-                    {
-                        *id = remap(*id);
-                    }
-                }
+        for source in step.kind.sources_mut() {
+            if let SourceMut::Stage(id) = source {
+                *id = remap(*id);
             }
-            _ => {}
         }
     }
 }

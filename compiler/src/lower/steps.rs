@@ -1,13 +1,20 @@
 //! Lowering stages and their steps, with the variables each step may see.
 
-use super::names::{Names, ResolvedBase, unknown_stage};
+use super::names::{Names, ResolvedBase, base_first, unknown_stage};
 use super::{LineIndex, PLATFORM_ARGS};
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
-use crate::ir::{
-    self, Base, CopyFrom, Mount, MountFrom, StageId, StepKind, VarSource, Word, WordPart,
-};
+use crate::ir::{self, Base, CopyFrom, Mount, MountFrom, StepKind, VarSource, Word, WordPart};
 use crate::paths::rooted as normalize_path;
 use crate::syntax::ast::{self, Interp, Part, StageDecl, StageKind};
+
+/// A `${NAME}` that only a stage's base image config can set.
+#[derive(Debug, Clone)]
+pub struct BaseEnvUse {
+    pub name: String,
+    pub span: Span,
+    /// The image the stage chain starts from, as written (args unresolved).
+    pub image: Word,
+}
 
 /// What a step can see from the steps and stages before it.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +27,9 @@ struct Scope {
     caches: Vec<Mount>,
     /// The working directory, when the stage chain set a literal absolute one.
     workdir: Option<String>,
+    /// The image the stage chain starts from (`None`: scratch): its
+    /// config's env is visible too, known only from `msbc.lock`.
+    base: Option<Word>,
 }
 
 /// The `env` names of a stage chain, newest first, shared with the stages
@@ -62,6 +72,7 @@ impl Drop for EnvNames {
 struct Ctx<'a, 'd> {
     names: &'a Names<'d>,
     diags: &'a mut Diagnostics,
+    base_env: &'a mut Vec<BaseEnvUse>,
 }
 
 /// Lowers every stage (declaration order = `StageId`).
@@ -71,11 +82,19 @@ pub(super) fn lower_stages(
     bases: &[ResolvedBase<'_>],
     lines: &LineIndex,
     diags: &mut Diagnostics,
+    base_env: &mut Vec<BaseEnvUse>,
 ) -> Vec<ir::Stage> {
-    let order = base_chain_order(bases);
+    let order = base_first(bases.len(), |i| match bases[i] {
+        ResolvedBase::Stage(id) => Some(id.0),
+        _ => None,
+    });
     let mut out_scopes: Vec<Option<Scope>> = vec![None; decls.len()];
     let mut lowered: Vec<Option<ir::Stage>> = vec![None; decls.len()];
-    let mut ctx = Ctx { names, diags };
+    let mut ctx = Ctx {
+        names,
+        diags,
+        base_env,
+    };
     for i in order {
         let decl = &decls[i];
         let (base, mut scope, mut steps) = match &bases[i] {
@@ -86,14 +105,20 @@ pub(super) fn lower_stages(
             ),
             ResolvedBase::Image(image) => (
                 Base::Image(ctx.image_word(image)),
-                Scope::default(),
+                Scope {
+                    base: Some(ctx.image_word(image)),
+                    ..Scope::default()
+                },
                 Vec::new(),
             ),
             ResolvedBase::Scratch | ResolvedBase::Error => {
                 (Base::Scratch, Scope::default(), Vec::new())
             }
             ResolvedBase::Toolchain(tc) => {
-                let mut scope = Scope::default();
+                let mut scope = Scope {
+                    base: Some(ctx.image_word(&tc.image)),
+                    ..Scope::default()
+                };
                 let mut vars = Vec::new();
                 for (k, v) in &tc.env {
                     vars.push((k.name.clone(), ctx.word(v, &scope, false)));
@@ -143,28 +168,6 @@ pub(super) fn lower_stages(
         out_scopes[i] = Some(scope);
     }
     lowered.into_iter().flatten().collect()
-}
-
-/// Stage indices ordered so that each stage's `from=` stage comes first.
-/// A cycle is cut where it closes (it is reported elsewhere).
-fn base_chain_order(bases: &[ResolvedBase<'_>]) -> Vec<usize> {
-    fn visit(i: usize, bases: &[ResolvedBase<'_>], state: &mut [u8], out: &mut Vec<usize>) {
-        if state[i] != 0 {
-            return;
-        }
-        state[i] = 1;
-        if let ResolvedBase::Stage(id) = bases[i] {
-            visit(id.0, bases, state, out);
-        }
-        state[i] = 2;
-        out.push(i);
-    }
-    let mut state = vec![0u8; bases.len()];
-    let mut out = Vec::new();
-    for i in 0..bases.len() {
-        visit(i, bases, &mut state, &mut out);
-    }
-    out
 }
 
 fn cache_mount(c: &ast::CacheMount) -> Mount {
@@ -256,6 +259,33 @@ impl Ctx<'_, '_> {
         } else {
             format!("declare it with `arg {name}`, or set it earlier with `env {name}=\"...\"`")
         };
+        // On an image, the name may be in its config's env, as BuildKit
+        // expands it from there: unknown until `msbc lock` records the
+        // config (`lock::check_base_env` decides then).
+        if !args_only && let Some(image) = &scope.base {
+            self.base_env.push(BaseEnvUse {
+                name: name.to_string(),
+                span,
+                image: image.clone(),
+            });
+            self.diags.push(
+                Diagnostic::new(
+                    Code::BaseImageEnv,
+                    format!(
+                        "`${{{name}}}` is not set in the spec: it can only come from the env of `{image}`'s config, which msbc does not know"
+                    ),
+                )
+                .label(span, "not an arg or an earlier env")
+                .suggest_or(
+                    name,
+                    candidates.into_iter().filter(|c| *c != "PATH"),
+                    format!(
+                        "run `msbc lock` to record the base image's config (then the name is checked against it), or {otherwise}"
+                    ),
+                ),
+            );
+            return VarSource::Env;
+        }
         self.diags.push(
             Diagnostic::new(
                 Code::UnknownVariable,
@@ -554,67 +584,6 @@ fn strings(values: &[ast::Str]) -> Vec<String> {
     values.iter().map(|s| s.value.clone()).collect()
 }
 
-/// Inserts `Args` steps: each arg a stage uses is brought into scope right
-/// before the first step that uses it (a word referencing it, or a run
-/// script mentioning `$NAME`), unless the stage it is built on already did.
-/// Declaring late keeps a changed arg from invalidating earlier steps' cache.
-pub(super) fn declare_args(stages: &mut [ir::Stage], names: &Names<'_>) {
-    let bases: Vec<Option<usize>> = stages
-        .iter()
-        .map(|s| match s.base {
-            Base::Stage(StageId(i)) => Some(i),
-            _ => None,
-        })
-        .collect();
-    let mut order: Vec<usize> = Vec::new();
-    let mut state = vec![0u8; stages.len()];
-    fn visit(i: usize, bases: &[Option<usize>], state: &mut [u8], out: &mut Vec<usize>) {
-        if state[i] != 0 {
-            return;
-        }
-        state[i] = 1;
-        if let Some(b) = bases[i] {
-            visit(b, bases, state, out);
-        }
-        out.push(i);
-    }
-    for i in 0..stages.len() {
-        visit(i, &bases, &mut state, &mut order);
-    }
-    let known: Vec<&str> = names
-        .args
-        .iter()
-        .copied()
-        .chain(PLATFORM_ARGS.iter().copied())
-        .collect();
-    let mut declared_out: Vec<Vec<String>> = vec![Vec::new(); stages.len()];
-    for i in order {
-        let mut declared = bases[i]
-            .map(|b| declared_out[b].clone())
-            .unwrap_or_default();
-        let steps = std::mem::take(&mut stages[i].steps);
-        let mut new_steps = Vec::with_capacity(steps.len());
-        for step in steps {
-            let mut needed: Vec<String> = Vec::new();
-            for name in step_arg_uses(&step.kind, &known) {
-                if !declared.contains(&name) && !needed.contains(&name) {
-                    needed.push(name);
-                }
-            }
-            if !needed.is_empty() {
-                declared.extend(needed.iter().cloned());
-                new_steps.push(ir::Step {
-                    kind: StepKind::Args { names: needed },
-                    line: step.line,
-                });
-            }
-            new_steps.push(step);
-        }
-        stages[i].steps = new_steps;
-        declared_out[i] = declared;
-    }
-}
-
 /// Within a stage only the last `entrypoint`, `cmd` and `healthcheck` take
 /// effect; earlier ones are dropped (hadolint rejects repeated ENTRYPOINT
 /// and HEALTHCHECK instructions).
@@ -624,7 +593,17 @@ pub(super) fn keep_last_config(stages: &mut [ir::Stage]) {
             StepKind::Entrypoint { .. } => Some(0),
             StepKind::Cmd { .. } => Some(1),
             StepKind::Healthcheck { .. } => Some(2),
-            _ => None,
+            StepKind::Args { .. }
+            | StepKind::Workdir { .. }
+            | StepKind::Copy(_)
+            | StepKind::Run(_)
+            | StepKind::Env { .. }
+            | StepKind::Label { .. }
+            | StepKind::User { .. }
+            | StepKind::Expose { .. }
+            | StepKind::Volume { .. }
+            | StepKind::StopSignal { .. }
+            | StepKind::Shell { .. } => None,
         };
         let mut last = [None; 3];
         for (i, step) in stage.steps.iter().enumerate() {
@@ -640,74 +619,8 @@ pub(super) fn keep_last_config(stages: &mut [ir::Stage]) {
         });
     }
 }
-
-/// Args and platform args a step uses, in order of appearance.
-pub(super) fn step_arg_uses(step: &StepKind, known: &[&str]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let from_word = |w: &Word, out: &mut Vec<String>| {
-        for (name, source) in w.vars() {
-            if matches!(source, VarSource::Arg | VarSource::Platform) {
-                out.push(name.to_string());
-            }
-        }
-    };
-    match step {
-        StepKind::Run(r) => out.extend(script_mentions(&r.script, known)),
-        other => other
-            .words()
-            .into_iter()
-            .for_each(|w| from_word(w, &mut out)),
-    }
-    out
-}
-
-/// Names from `known` that `script` mentions as `$NAME` or `${NAME...`.
-pub(crate) fn script_mentions(script: &str, known: &[&str]) -> Vec<String> {
-    let bytes = script.as_bytes();
-    let mut out: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'$' {
-            let start = if bytes.get(i + 1) == Some(&b'{') {
-                i + 2
-            } else {
-                i + 1
-            };
-            let end = bytes[start..]
-                .iter()
-                .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
-                .map_or(bytes.len(), |p| start + p);
-            if let Some(name) = script.get(start..end)
-                && known.contains(&name)
-                && !out.iter().any(|o| o == name)
-            {
-                out.push(name.to_string());
-            }
-            i = end.max(i + 1);
-        } else {
-            i += 1;
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
-    use super::script_mentions;
-
-    #[test]
-    fn finds_dollar_names_on_word_boundaries() {
-        let known = ["GO_VERSION", "TARGETOS", "TARGETARCH"];
-        assert_eq!(
-            script_mentions(
-                "GOOS=$TARGETOS GOARCH=${TARGETARCH} go build; echo $GO_VERSIONX",
-                &known
-            ),
-            vec!["TARGETOS".to_string(), "TARGETARCH".to_string()]
-        );
-        assert!(script_mentions("echo $$ ${} $", &known).is_empty());
-    }
-
     fn codes(spec: &str) -> Vec<String> {
         crate::compile::check(spec.as_bytes())
             .diagnostics

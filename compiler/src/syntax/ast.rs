@@ -235,6 +235,17 @@ pub enum StepKind {
     Shell(Vec<Str>),
 }
 
+/// Something a step reads besides the build context, where it is written.
+#[derive(Debug, Clone, Copy)]
+pub enum Read<'a> {
+    /// `copy from=`: a stage or an image.
+    CopyFrom(&'a Interp),
+    /// `copy artifact=`.
+    Artifact(&'a Ident),
+    /// `bind from=`: a stage or an image.
+    BindFrom(&'a Interp),
+}
+
 /// A value a step stores in the image config, where it is written (the
 /// AST side of `ir::StepKind::image_values`, for checks that point at it).
 #[derive(Debug, Clone, Copy)]
@@ -250,19 +261,20 @@ pub enum Stored<'a> {
 }
 
 impl StepKind {
-    /// The stages or images the step reads from, as written (`copy from=`,
-    /// `bind from=`); resolved in `lower`.
-    pub fn references(&self) -> Vec<&Interp> {
+    /// What the step reads besides the context, as written: `copy from=`,
+    /// `copy artifact=`, `bind from=` (resolved in `lower`).
+    pub fn reads(&self) -> Vec<Read<'_>> {
         match self {
             StepKind::Copy(c) => match &c.origin {
-                CopyOrigin::From(f) => vec![f],
-                CopyOrigin::Context | CopyOrigin::Artifact(_) => vec![],
+                CopyOrigin::From(f) => vec![Read::CopyFrom(f)],
+                CopyOrigin::Artifact(a) => vec![Read::Artifact(a)],
+                CopyOrigin::Context => vec![],
             },
             StepKind::Run(r) => r
                 .mounts
                 .iter()
                 .filter_map(|m| match m {
-                    Mount::Bind(b) => b.from.as_ref(),
+                    Mount::Bind(b) => b.from.as_ref().map(Read::BindFrom),
                     Mount::Cache(_) | Mount::Secret(_) | Mount::Ssh(_) | Mount::Tmpfs(_) => None,
                 })
                 .collect(),
@@ -278,6 +290,18 @@ impl StepKind {
             | StepKind::StopSignal(_)
             | StepKind::Shell(_) => vec![],
         }
+    }
+
+    /// The stages or images the step reads from, as written (`copy from=`,
+    /// `bind from=`); resolved in `lower`.
+    pub fn references(&self) -> Vec<&Interp> {
+        self.reads()
+            .into_iter()
+            .filter_map(|r| match r {
+                Read::CopyFrom(f) | Read::BindFrom(f) => Some(f),
+                Read::Artifact(_) => None,
+            })
+            .collect()
     }
 
     /// The values the step stores in the image config.

@@ -1,15 +1,21 @@
 //! The front end: bytes → KDL document → spanned AST.
 //!
-//! KDL syntax comes from the `kdl` crate; the small languages inside string
+//! KDL syntax is read by a pest grammar for the KDL v2 that specs are
+//! written in (`kdl_read`), with the `kdl` crate behind it for the rest and
+//! for every syntax error; the small languages inside string
 //! values (interpolation, image references, ports, durations, permissions,
 //! platforms) have pest grammars, each `*.pest` beside its parser. Every
 //! error is located in `build.kdl`; the front end never stops at the first.
 
 pub mod ast;
 mod depth;
+pub(crate) mod docs;
 pub mod duration;
 pub mod image_ref;
 pub mod interp;
+#[cfg(test)]
+mod kdl_conformance;
+pub(crate) mod kdl_read;
 pub mod perms;
 mod pest_error;
 pub mod platform;
@@ -17,9 +23,10 @@ pub mod port;
 mod reader;
 mod walk;
 
-pub use walk::to_stage_name;
 #[cfg(test)]
-pub use walk::{Place, node_names};
+pub use walk::node_names;
+pub use walk::to_stage_name;
+pub(crate) use walk::{Place, documented};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use ast::Document;
@@ -54,7 +61,7 @@ pub fn parse_at(source: &str, base: usize, diags: &mut Diagnostics) -> Option<Do
         diags.push(d);
         return None;
     }
-    match source.parse::<kdl::KdlDocument>() {
+    match kdl_read::parse(source) {
         Ok(mut doc) => {
             if base > 0 {
                 shift_document(&mut doc, base);

@@ -89,7 +89,19 @@ pub fn legacy_frontend_gaps(build: &Build) -> Vec<String> {
                         step.line
                     ));
                 }
-                _ => {}
+                StepKind::Args { .. }
+                | StepKind::Workdir { .. }
+                | StepKind::Env { .. }
+                | StepKind::Label { .. }
+                | StepKind::User { .. }
+                | StepKind::Expose { .. }
+                | StepKind::Entrypoint { .. }
+                | StepKind::Cmd { .. }
+                | StepKind::Healthcheck { .. }
+                | StepKind::Volume { .. }
+                | StepKind::StopSignal { .. }
+                | StepKind::Shell { .. }
+                | StepKind::Copy(_) => {}
             }
         }
     }

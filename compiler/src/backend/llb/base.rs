@@ -42,6 +42,10 @@ pub struct BaseConfig {
     /// The number of layers (`rootfs.diff_ids`); an image without any is
     /// built on as scratch, as the frontend does.
     pub layers: usize,
+    /// `OnBuild`: Dockerfile instructions BuildKit's frontend runs at the
+    /// start of a stage built on the image. Kept so the CLI can say that
+    /// the LLB route does not run them.
+    pub onbuild: Vec<String>,
 }
 
 /// Why config bytes are not an image config.
@@ -96,6 +100,8 @@ struct RawConfig {
     stop_signal: Option<String>,
     #[serde(default)]
     volumes: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    on_build: Option<Vec<String>>,
 }
 
 impl BaseConfig {
@@ -127,6 +133,7 @@ impl BaseConfig {
             stop_signal: c.stop_signal.filter(|s| !s.is_empty()),
             volumes: c.volumes.unwrap_or_default().into_keys().collect(),
             layers: doc.rootfs.and_then(|r| r.diff_ids).map_or(0, |d| d.len()),
+            onbuild: c.on_build.unwrap_or_default(),
         })
     }
 

@@ -278,6 +278,9 @@ pub struct SourceOp {
 /// `pb.OpMetadata`: per-op data that is not part of the op's digest.
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct OpMetadata {
+    /// Run the op again even when the cache has it (`--no-cache`).
+    #[prost(bool, tag = "1")]
+    pub ignore_cache: bool,
     #[prost(btree_map = "string, string", tag = "2")]
     pub description: BTreeMap<String, String>,
     /// BuildKit features the op needs (`source.image`, `exec.mount.cache`,

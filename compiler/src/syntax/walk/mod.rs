@@ -18,6 +18,7 @@ use steps::*;
 use top::*;
 
 use super::ast::*;
+use super::docs::{self, NodeDoc, child_names};
 use super::reader::{self, NodeReader, to_str, value_span, wrong_type};
 use super::{duration, image_ref, interp, perms, platform, port};
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
@@ -53,28 +54,33 @@ impl Walker {
 /// Every node of the language: its name, where it may be written and how it
 /// is read. The known-node lists, the suggestions and the misplaced-node
 /// errors all come from here (adding a node is one line).
-const NODES: &[(&str, Walker)] = &[
-    ("msbc", Walker::TopLevel(walk_version)),
+const NODES: &[(&str, Walker, &NodeDoc)] = &[
+    ("msbc", Walker::TopLevel(walk_version), &docs::MSBC),
     (
         "arg",
         Walker::TopLevel(|n, out, d| out.args.extend(walk_arg(n, d))),
+        &docs::ARG,
     ),
-    ("context", Walker::TopLevel(walk_context)),
+    ("context", Walker::TopLevel(walk_context), &docs::CONTEXT),
     (
         "toolchain",
         Walker::TopLevel(|n, out, d| out.toolchains.extend(walk_toolchain(n, d))),
+        &docs::TOOLCHAIN,
     ),
     (
         "stage",
         Walker::TopLevel(|n, out, d| out.stages.extend(walk_stage(n, StageKind::Stage, d))),
+        &docs::STAGE,
     ),
     (
         "artifact",
         Walker::TopLevel(|n, out, d| out.artifacts.extend(walk_artifact(n, d))),
+        &docs::ARTIFACT,
     ),
     (
         "image",
         Walker::TopLevel(|n, out, d| out.stages.extend(walk_stage(n, StageKind::Image, d))),
+        &docs::IMAGE,
     ),
     (
         "use",
@@ -82,75 +88,108 @@ const NODES: &[(&str, Walker)] = &[
             let index = out.stages.len();
             out.uses.extend(walk_use(n, index, d));
         }),
+        &docs::USE,
     ),
-    ("dockerfile", Walker::TopLevel(walk_dockerfile)),
+    (
+        "dockerfile",
+        Walker::TopLevel(walk_dockerfile),
+        &docs::DOCKERFILE,
+    ),
     (
         "policy",
         Walker::TopLevel(|n, out, d| out.policies.push(walk_policy(n, d))),
+        &docs::POLICY,
     ),
-    ("templates", Walker::TopLevel(walk_templates)),
+    (
+        "templates",
+        Walker::TopLevel(walk_templates),
+        &docs::TEMPLATES,
+    ),
     (
         "workdir",
         Walker::Step(|n, d| one_interp(n, "a directory", d).map(StepKind::Workdir)),
+        &docs::WORKDIR,
     ),
     (
         "copy",
         Walker::Step(|n, d| walk_copy(n, d).map(StepKind::Copy)),
+        &docs::COPY,
     ),
     (
         "run",
         Walker::Step(|n, d| walk_run(n, d).map(StepKind::Run)),
+        &docs::RUN,
     ),
     (
         "env",
         Walker::Step(|n, d| Some(StepKind::Env(walk_env_pairs(n, d)))),
+        &docs::ENV,
     ),
     (
         "label",
         Walker::Step(|n, d| Some(StepKind::Label(walk_labels(n, d)))),
+        &docs::LABEL,
     ),
     (
         "user",
         Walker::Step(|n, d| one_interp(n, "a user", d).map(StepKind::User)),
+        &docs::USER,
     ),
     (
         "expose",
         Walker::Step(|n, d| Some(StepKind::Expose(walk_expose(n, d)))),
+        &docs::EXPOSE,
     ),
     (
         "entrypoint",
         Walker::Step(|n, d| exec_form(n, d).map(StepKind::Entrypoint)),
+        &docs::ENTRYPOINT,
     ),
     (
         "cmd",
         Walker::Step(|n, d| exec_form(n, d).map(StepKind::Cmd)),
+        &docs::CMD,
     ),
     (
         "healthcheck",
         Walker::Step(|n, d| walk_healthcheck(n, d).map(StepKind::Healthcheck)),
+        &docs::HEALTHCHECK,
     ),
-    ("volume", Walker::Step(walk_volume)),
-    ("stopsignal", Walker::Step(walk_stopsignal)),
+    ("volume", Walker::Step(walk_volume), &docs::VOLUME),
+    (
+        "stopsignal",
+        Walker::Step(walk_stopsignal),
+        &docs::STOPSIGNAL,
+    ),
     (
         "shell",
         Walker::Step(|n, d| exec_form(n, d).map(StepKind::Shell)),
+        &docs::SHELL,
     ),
     (
         "cache",
         Walker::Mount(|n, d| walk_cache(n, d).map(Mount::Cache)),
+        &docs::CACHE,
     ),
     (
         "secret",
         Walker::Mount(|n, d| walk_secret(n, d).map(Mount::Secret)),
+        &docs::SECRET,
     ),
-    ("ssh", Walker::Mount(|n, d| walk_ssh(n, d).map(Mount::Ssh))),
+    (
+        "ssh",
+        Walker::Mount(|n, d| walk_ssh(n, d).map(Mount::Ssh)),
+        &docs::SSH,
+    ),
     (
         "tmpfs",
         Walker::Mount(|n, d| walk_tmpfs(n, d).map(Mount::Tmpfs)),
+        &docs::TMPFS,
     ),
     (
         "bind",
         Walker::Mount(|n, d| walk_bind(n, d).map(Mount::Bind)),
+        &docs::BIND,
     ),
 ];
 
@@ -158,14 +197,23 @@ const NODES: &[(&str, Walker)] = &[
 pub fn node_names(place: Place) -> Vec<&'static str> {
     NODES
         .iter()
-        .filter(|(_, w)| w.place() == place)
-        .map(|(n, _)| *n)
+        .filter(|(_, w, _)| w.place() == place)
+        .map(|(n, _, _)| *n)
         .collect()
 }
 
 /// How node `name` is read, and where it may be written.
 fn walker(name: &str) -> Option<Walker> {
-    NODES.iter().find(|(n, _)| *n == name).map(|(_, w)| *w)
+    NODES
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, w, _)| *w)
+}
+
+/// Every node of the table with where it may be written and its reference
+/// (the editor's hover and completion), in table order.
+pub(crate) fn documented() -> impl Iterator<Item = (&'static str, Place, &'static NodeDoc)> {
+    NODES.iter().map(|(n, w, d)| (*n, w.place(), *d))
 }
 
 /// The error for a known node written where it is not allowed (`at`), or

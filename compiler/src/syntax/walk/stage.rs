@@ -24,7 +24,11 @@ pub(super) fn walk_toolchain(node: &KdlNode, diags: &mut Diagnostics) -> Option<
         match child.name().value() {
             "cache" => caches.extend(walk_cache(child, diags)),
             "env" => env.extend(walk_env_pairs(child, diags)),
-            _ => diags.push(unknown_node(child, &["cache", "env"], "inside `toolchain`")),
+            _ => diags.push(unknown_node(
+                child,
+                &child_names(docs::TOOLCHAIN_CHILDREN),
+                "inside `toolchain`",
+            )),
         }
     }
     r.finish(diags);

@@ -122,13 +122,6 @@ pub(super) fn param_value(entry: &kdl::KdlEntry, diags: &mut Diagnostics) -> Opt
     }
 }
 
-const POLICY_RULES: &[&str] = &[
-    "allowed-registries",
-    "require-digest",
-    "forbid-root",
-    "required-labels",
-];
-
 pub(super) fn walk_policy(node: &KdlNode, diags: &mut Diagnostics) -> PolicyDecl {
     let r = NodeReader::new(node, &[], diags);
     let mut policy = PolicyDecl {
@@ -170,7 +163,11 @@ pub(super) fn walk_policy(node: &KdlNode, diags: &mut Diagnostics) -> PolicyDecl
                 }
             }
             _ => {
-                diags.push(unknown_node(child, POLICY_RULES, "inside `policy`"));
+                diags.push(unknown_node(
+                    child,
+                    &child_names(docs::POLICY_CHILDREN),
+                    "inside `policy`",
+                ));
                 continue;
             }
         }
@@ -272,7 +269,11 @@ pub(super) fn walk_context(node: &KdlNode, out: &mut Document, diags: &mut Diagn
                 no_children(child, diags);
                 c.finish(diags);
             }
-            _ => diags.push(unknown_node(child, &["ignore"], "inside `context`")),
+            _ => diags.push(unknown_node(
+                child,
+                &child_names(docs::CONTEXT_CHILDREN),
+                "inside `context`",
+            )),
         }
     }
     for pattern in &ignore {

@@ -69,8 +69,14 @@ impl Graph {
             self.def.push(bytes);
             let caps = caps(op);
             if !description.is_empty() || !caps.is_empty() {
-                self.metadata
-                    .insert(d.clone(), pb::OpMetadata { description, caps });
+                self.metadata.insert(
+                    d.clone(),
+                    pb::OpMetadata {
+                        ignore_cache: false,
+                        description,
+                        caps,
+                    },
+                );
             }
         }
         d

@@ -22,7 +22,13 @@ use crate::lock;
 use crate::syntax::image_ref;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::path::PathBuf;
+
+mod auth;
+mod cache;
+use auth::Credentials;
+#[cfg(test)]
+use auth::bearer_params;
+use cache::Cache;
 use std::time::Duration;
 
 /// What a registry may answer for a tag: multi-platform lists first, so a
@@ -138,81 +144,6 @@ fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{:x}", Sha256::digest(bytes))
 }
 
-/// The content-addressed cache of manifests and config blobs.
-struct Cache {
-    dir: Option<PathBuf>,
-}
-
-impl Cache {
-    fn new() -> Cache {
-        let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-        let dir = env("MSBC_CACHE_DIR")
-            .map(PathBuf::from)
-            .or_else(|| env("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("msbc")))
-            .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".cache").join("msbc")));
-        Cache {
-            dir: dir.map(|d| d.join("registry")),
-        }
-    }
-
-    fn path(&self, digest: &str) -> Option<PathBuf> {
-        let (alg, hex) = digest.split_once(':')?;
-        Some(self.dir.as_ref()?.join(alg).join(hex))
-    }
-
-    /// The bytes cached for `digest`, if they still match it.
-    fn get(&self, digest: &str) -> Option<Vec<u8>> {
-        let bytes = std::fs::read(self.path(digest)?).ok()?;
-        (sha256(&bytes) == digest).then_some(bytes)
-    }
-
-    /// Best effort: a cache that cannot be written is no error.
-    fn put(&self, digest: &str, bytes: &[u8]) {
-        let Some(path) = self.path(digest) else {
-            return;
-        };
-        let Some(parent) = path.parent() else {
-            return;
-        };
-        if std::fs::create_dir_all(parent).is_err() {
-            return;
-        }
-        let tmp = parent.join(format!(".{}.tmp", std::process::id()));
-        if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &path).is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-    }
-}
-
-/// Credentials from `~/.docker/config.json` (`$DOCKER_CONFIG/config.json`):
-/// host → the `auth` value (base64 of `user:password`).
-fn docker_credentials() -> HashMap<String, String> {
-    let dir = std::env::var_os("DOCKER_CONFIG")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")));
-    let Some(text) = dir.and_then(|d| std::fs::read_to_string(d.join("config.json")).ok()) else {
-        return HashMap::new();
-    };
-    let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return HashMap::new();
-    };
-    let mut out = HashMap::new();
-    if let Some(auths) = json["auths"].as_object() {
-        for (key, value) in auths {
-            if let Some(auth) = value["auth"].as_str().filter(|a| !a.is_empty()) {
-                let host = key
-                    .trim_start_matches("https://")
-                    .trim_start_matches("http://")
-                    .split('/')
-                    .next()
-                    .unwrap_or_default();
-                out.insert(canonical_host(host), auth.to_string());
-            }
-        }
-    }
-    out
-}
-
 pub(super) struct Registry {
     /// HTTPS, through the environment's proxy if any.
     remote: ureq::Agent,
@@ -224,7 +155,7 @@ pub(super) struct Registry {
     authorizations: HashMap<String, String>,
     /// registry host → mirror hosts, in order.
     mirrors: Vec<(String, String)>,
-    credentials: HashMap<String, String>,
+    credentials: Credentials,
     cache: Cache,
     /// Only the cache: no request is made.
     offline: bool,
@@ -246,7 +177,7 @@ impl Registry {
             tokens: HashMap::new(),
             authorizations: HashMap::new(),
             mirrors,
-            credentials: docker_credentials(),
+            credentials: Credentials::from_docker_config(),
             cache: Cache::new(),
             offline,
             fetched: false,
@@ -501,124 +432,6 @@ impl Registry {
             "{method} {url}: the registry refused the credentials"
         ))
     }
-
-    /// The `Authorization` value that answers `challenge`.
-    fn authorize(&mut self, challenge: &str, scope: &str, host: &str) -> Result<String, String> {
-        let credential = self.credentials.get(&canonical_host(host)).cloned();
-        let Some(params) = bearer_params(challenge) else {
-            return match (credential, challenge.trim().get(..6)) {
-                (Some(c), Some(s)) if s.eq_ignore_ascii_case("basic ") => Ok(format!("Basic {c}")),
-                _ => Err(format!(
-                    "the registry needs credentials (`{challenge}`); add them with `docker login {host}`"
-                )),
-            };
-        };
-        let realm = params
-            .get("realm")
-            .ok_or("the registry's challenge names no realm")?;
-        let mut url = format!("{realm}?scope={}", query_escape(scope));
-        if let Some(service) = params.get("service") {
-            url.push_str(&format!("&service={}", query_escape(service)));
-        }
-        if let Some(t) = self.tokens.get(&url) {
-            return Ok(format!("Bearer {t}"));
-        }
-        let realm_host = realm
-            .trim_start_matches("http://")
-            .trim_start_matches("https://")
-            .split('/')
-            .next()
-            .unwrap_or_default();
-        if realm.starts_with("http://") && !is_loopback(realm_host) {
-            return Err(format!(
-                "the token server {realm} is plain HTTP; msbc speaks plain HTTP only to loopback"
-            ));
-        }
-        let agent = if is_loopback(realm_host) {
-            &self.local
-        } else {
-            &self.remote
-        };
-        let mut request = agent.get(&url);
-        if let Some(c) = &credential {
-            request = request.header("Authorization", format!("Basic {c}"));
-        }
-        let mut response = request
-            .call()
-            .map_err(|e| format!("token from {realm}: {e}"))?;
-        if response.status().as_u16() != 200 {
-            return Err(format!(
-                "token from {realm}: HTTP {} (a private image needs credentials: `docker login {host}`)",
-                response.status().as_u16()
-            ));
-        }
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY)
-            .read_to_string()
-            .map_err(|e| format!("token from {realm}: {e}"))?;
-        let json: serde_json::Value =
-            serde_json::from_str(&body).map_err(|e| format!("token from {realm}: {e}"))?;
-        let token = json["token"]
-            .as_str()
-            .or(json["access_token"].as_str())
-            .ok_or_else(|| format!("token from {realm}: no `token` in the answer"))?
-            .to_string();
-        self.tokens.insert(url, token.clone());
-        Ok(format!("Bearer {token}"))
-    }
-}
-
-/// `Bearer realm="...",service="...",scope="..."` as a map.
-fn bearer_params(challenge: &str) -> Option<HashMap<String, String>> {
-    let rest = challenge.trim();
-    let rest = rest
-        .get(..7)
-        .filter(|s| s.eq_ignore_ascii_case("bearer "))
-        .map(|_| &rest[7..])?;
-    let mut out = HashMap::new();
-    let mut chars = rest.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| *c == ',' || c.is_whitespace()) {
-            chars.next();
-        }
-        let key: String = chars.by_ref().take_while(|c| *c != '=').collect();
-        if key.is_empty() {
-            break;
-        }
-        let mut value = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            while let Some(c) = chars.next() {
-                match c {
-                    '\\' => value.extend(chars.next()),
-                    '"' => break,
-                    c => value.push(c),
-                }
-            }
-        } else {
-            while let Some(c) = chars.peek().copied().filter(|c| *c != ',') {
-                value.push(c);
-                chars.next();
-            }
-        }
-        out.insert(key.trim().to_ascii_lowercase(), value);
-    }
-    Some(out)
-}
-
-/// Percent-encodes what may not stand in a query value.
-fn query_escape(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~:/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -28,13 +28,17 @@
 //! `docker.io/library/golang:1.23`). A reference that already has a digest
 //! in the spec needs no entry.
 
-use crate::backend::llb::config_types::HealthConfig;
 use crate::backend::llb::{BaseConfig, BaseConfigs, normalize_reference};
 use crate::diag::{Code, Diagnostic};
-use crate::ir::{ArgDef, Base, CopyFrom, Mount, MountFrom, StepKind, Word};
+use crate::ir::{ArgDef, Base, SourceMut, Word};
 use crate::kdl_write::{self, Node};
 use crate::lower::Model;
 use std::collections::BTreeMap;
+
+mod config;
+mod env;
+use config::{config_node, parse_config};
+pub use env::check_base_env;
 
 /// The lock file's name, beside `build.kdl`.
 pub const FILE_NAME: &str = "msbc.lock";
@@ -172,145 +176,6 @@ impl Lock {
     }
 }
 
-/// `config "linux/amd64" digest=… layers=N { env …; workdir …; … }`.
-fn config_node(platform: &str, c: &BaseConfig) -> Node {
-    let list =
-        |name: &str, items: &[String]| items.iter().fold(Node::new(name), |n, i| n.arg(i.as_str()));
-    let mut children = Vec::new();
-    if !c.env.is_empty() {
-        children.push(list("env", &c.env));
-    }
-    if !c.working_dir.is_empty() {
-        children.push(Node::new("workdir").arg(&c.working_dir));
-    }
-    if !c.user.is_empty() {
-        children.push(Node::new("user").arg(&c.user));
-    }
-    if let Some(e) = &c.entrypoint {
-        children.push(list("entrypoint", e));
-    }
-    if let Some(cmd) = &c.cmd {
-        children.push(list("cmd", cmd));
-    }
-    children.extend(c.exposed_ports.iter().map(|p| Node::new("expose").arg(p)));
-    children.extend(
-        c.labels
-            .iter()
-            .map(|(k, v)| Node::new("label").arg(k).arg(v)),
-    );
-    children.extend(c.volumes.iter().map(|v| Node::new("volume").arg(v)));
-    if let Some(h) = &c.healthcheck {
-        children.push(
-            list("healthcheck", &h.test)
-                .prop("interval", h.interval)
-                .prop("timeout", h.timeout)
-                .prop("start-period", h.start_period)
-                .prop("start-interval", h.start_interval)
-                .prop("retries", i64::from(h.retries)),
-        );
-    }
-    if let Some(shell) = &c.shell {
-        children.push(list("shell", shell));
-    }
-    if let Some(s) = &c.stop_signal {
-        children.push(Node::new("stop-signal").arg(s));
-    }
-    Node::new("config")
-        .arg(platform)
-        .prop("digest", &c.config_digest)
-        .prop("layers", i64::try_from(c.layers).unwrap_or(i64::MAX))
-        .children(children)
-}
-
-/// Reads a `config` node of an `image` (its `digest` is the image's, set
-/// by the caller).
-fn parse_config(node: &kdl::KdlNode) -> Result<(String, BaseConfig), String> {
-    let strings = |n: &kdl::KdlNode| -> Result<Vec<String>, String> {
-        n.entries()
-            .iter()
-            .filter(|e| e.name().is_none())
-            .map(|e| {
-                e.value()
-                    .as_string()
-                    .map(str::to_string)
-                    .ok_or_else(|| format!("`{}` takes strings", n.name().value()))
-            })
-            .collect()
-    };
-    let int = |n: &kdl::KdlNode, key: &str| -> Result<i128, String> {
-        match n.get(key) {
-            None => Ok(0),
-            Some(v) => v
-                .as_integer()
-                .filter(|i| *i >= 0)
-                .ok_or_else(|| format!("`{key}` must be a whole number")),
-        }
-    };
-    if node.name().value() != "config" {
-        return Err(format!(
-            "unknown node `{}` in an `image` (expected `config`)",
-            node.name().value()
-        ));
-    }
-    let shape = "expected `config \"os/arch\" digest=\"sha256:...\" layers=N { ... }`";
-    let platform = match strings(node)?.as_slice() {
-        [p] => p.clone(),
-        _ => return Err(shape.to_string()),
-    };
-    let config_digest = node
-        .get("digest")
-        .and_then(|d| d.as_string())
-        .filter(|d| is_digest(d))
-        .ok_or(shape)?
-        .to_string();
-    let mut c = BaseConfig {
-        config_digest,
-        layers: usize::try_from(int(node, "layers")?).map_err(|_| shape.to_string())?,
-        ..BaseConfig::default()
-    };
-    for child in node.iter_children() {
-        let values = strings(child)?;
-        let one = || match values.as_slice() {
-            [v] => Ok(v.clone()),
-            _ => Err(format!("`{}` takes one string", child.name().value())),
-        };
-        match child.name().value() {
-            "env" => c.env = values.clone(),
-            "workdir" => c.working_dir = one()?,
-            "user" => c.user = one()?,
-            "entrypoint" => c.entrypoint = Some(values.clone()),
-            "cmd" => c.cmd = Some(values.clone()),
-            "expose" => {
-                c.exposed_ports.insert(one()?);
-            }
-            "label" => match values.as_slice() {
-                [k, v] => {
-                    c.labels.insert(k.clone(), v.clone());
-                }
-                _ => return Err("`label` takes a key and a value".to_string()),
-            },
-            "volume" => {
-                c.volumes.insert(one()?);
-            }
-            "healthcheck" => {
-                let n = |k: &str| int(child, k).map(|v| i64::try_from(v).unwrap_or(i64::MAX));
-                c.healthcheck = Some(HealthConfig {
-                    test: values.clone(),
-                    interval: n("interval")?,
-                    timeout: n("timeout")?,
-                    start_period: n("start-period")?,
-                    start_interval: n("start-interval")?,
-                    retries: u32::try_from(int(child, "retries")?).unwrap_or(u32::MAX),
-                });
-            }
-            "shell" => c.shell = Some(values.clone()),
-            "stop-signal" => c.stop_signal = Some(one()?),
-            other => return Err(format!("unknown node `{other}` in a `config`")),
-        }
-    }
-    Ok((platform, c))
-}
-
 /// `sha256:` and 64 lowercase hex digits (or another algorithm's digest).
 pub fn is_digest(d: &str) -> bool {
     match d.split_once(':') {
@@ -390,27 +255,12 @@ pub fn pin(model: &mut Model, lock: &Lock, overrides: &[(String, String)]) {
             *word = Word::text(p);
         }
         for step in &mut stage.steps {
-            match &mut step.kind {
-                StepKind::Copy(copy) => {
-                    if let CopyFrom::Image(image) = &mut copy.from
-                        && let Some(p) = pinned(image, lock)
-                    {
-                        *image = p;
-                    }
+            for source in step.kind.sources_mut() {
+                if let SourceMut::Image(image) = source
+                    && let Some(p) = pinned(image, lock)
+                {
+                    *image = p;
                 }
-                StepKind::Run(run) => {
-                    for mount in &mut run.mounts {
-                        if let Mount::Bind {
-                            from: Some(MountFrom::Image(image)),
-                            ..
-                        } = mount
-                            && let Some(p) = pinned(image, lock)
-                        {
-                            *image = p;
-                        }
-                    }
-                }
-                _ => {}
             }
         }
     }

@@ -1,0 +1,288 @@
+//! The build's inputs through the gateway: the spec from the `dockerfile`
+//! local, the template folders and the files presets detect (and the
+//! project files they read versions from) from the `context` local.
+
+use super::bridge::Bridge;
+use super::build::Env;
+use super::failure::Failure;
+use super::options::Options;
+use crate::backend::llb::{self, pb};
+use crate::compile::Parsed;
+use crate::expand::project::{
+    LISTING_MAX_DEPTH as MAX_DEPTH, LISTING_MAX_FILES as MAX_FILES, LISTING_SKIP as SKIP,
+    MAX_PROJECT_FILE, PROJECT_FILES,
+};
+use crate::expand::{Catalog, TemplateFiles};
+use std::collections::BTreeMap;
+
+/// The largest spec the frontend compiles (a real one is a few KB; the
+/// front end reads about 1 MB/s of comments in a release build).
+const MAX_SPEC: usize = 4 << 20;
+
+/// Go's `os.ModeDir`.
+const MODE_DIR: u32 = 1 << 31;
+
+/// The spec's bytes, from the `dockerfile` input.
+pub async fn read_spec(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<Vec<u8>, Failure> {
+    let definition = local(
+        &opts.dockerfile_key,
+        env,
+        std::slice::from_ref(&opts.filename),
+        &[],
+        &opts.filename,
+        &format!("[internal] load build definition from {}", opts.filename),
+    );
+    let id = bridge.solve(definition).await?;
+    let bytes = bridge.read_file(&id, &opts.filename).await.map_err(|e| {
+        Failure::plain(format!(
+            "cannot read the spec {} from the build's `{}` input (the folder of `-f`): {e}",
+            opts.filename, opts.dockerfile_key
+        ))
+    })?;
+    if bytes.len() > MAX_SPEC {
+        return Err(Failure::plain(format!(
+            "the spec {} is {} bytes; msbc's frontend reads specs of up to {} MiB",
+            opts.filename,
+            bytes.len(),
+            MAX_SPEC >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The catalog (stdlib + the spec's `templates "dir"` folders) and the
+/// context's files, read from the `context` input when the spec needs them.
+pub async fn context_inputs(
+    bridge: &mut Bridge,
+    opts: &Options,
+    env: &Env,
+    parsed: &Parsed<'_>,
+) -> Result<(Catalog, Vec<String>, BTreeMap<String, String>), Failure> {
+    let mut catalog = Catalog::stdlib();
+    let dirs = parsed.template_dirs();
+    let uses_presets = parsed.uses_templates();
+    if dirs.is_empty() && !uses_presets {
+        return Ok((catalog, Vec::new(), BTreeMap::new()));
+    }
+    if !bridge.has("readdir") {
+        eprintln!(
+            "warning: this BuildKit lacks `readdir`: presets see no context files and \
+             `templates` folders cannot be read"
+        );
+        return Ok((catalog, Vec::new(), BTreeMap::new()));
+    }
+    let excludes: Vec<String> = SKIP.iter().map(|d| format!("**/{d}")).collect();
+    let definition = local(
+        &opts.context_key,
+        env,
+        &[],
+        &excludes,
+        &opts.context_key,
+        "[internal] load the build context for msbc's presets",
+    );
+    let id = bridge.solve(definition).await?;
+    for dir in &dirs {
+        let clean = dir.trim_start_matches("./").trim_end_matches('/');
+        let entries = bridge.read_dir(&id, clean).await.map_err(|e| {
+            Failure::plain(format!(
+                "template directory {dir} (from `templates \"{dir}\"` in {}) is not in the \
+                 build context: {e}",
+                opts.filename
+            ))
+        })?;
+        let mut folders = Vec::new();
+        for e in entries.iter().filter(|e| e.mode & MODE_DIR != 0) {
+            let name = e.path.rsplit('/').next().unwrap_or(&e.path).to_string();
+            let path = format!("{clean}/{name}");
+            if let Ok(inner) = bridge.read_dir(&id, &path).await {
+                for i in inner.iter().filter(|i| i.mode & MODE_DIR != 0) {
+                    let inner_name = i.path.rsplit('/').next().unwrap_or(&i.path);
+                    folders.push((
+                        format!("{path}/{inner_name}"),
+                        format!("{name}/{inner_name}"),
+                    ));
+                }
+            }
+            folders.push((path, name));
+        }
+        folders.sort();
+        for (path, name) in folders {
+            let manifest = bridge.read_file(&id, &format!("{path}/preset.kdl")).await;
+            let template = bridge
+                .read_file(&id, &format!("{path}/template.kdl.j2"))
+                .await;
+            let (Ok(manifest), Ok(template)) = (manifest, template) else {
+                continue;
+            };
+            let text = |b: Vec<u8>, file: &str| {
+                String::from_utf8(b)
+                    .map_err(|_| Failure::plain(format!("{path}/{file} is not UTF-8")))
+            };
+            catalog.add(TemplateFiles {
+                name,
+                origin: path.clone(),
+                manifest: text(manifest, "preset.kdl")?,
+                template: text(template, "template.kdl.j2")?,
+            });
+        }
+        if let Ok(policy) = bridge.read_file(&id, &format!("{clean}/policy.kdl")).await {
+            let text = String::from_utf8(policy)
+                .map_err(|_| Failure::plain(format!("{clean}/policy.kdl is not UTF-8")))?;
+            catalog.add_policy(format!("{clean}/policy.kdl"), text);
+        }
+    }
+    let files = if uses_presets {
+        list(bridge, &id).await
+    } else {
+        Vec::new()
+    };
+    // The project files presets read versions from, as `msbc compile` reads
+    // them (cli::templates::project_contents): listed, small, UTF-8.
+    let mut contents = BTreeMap::new();
+    for name in PROJECT_FILES {
+        if !files.iter().any(|f| f == name) {
+            continue;
+        }
+        if let Ok(bytes) = bridge.read_file(&id, name).await
+            && bytes.len() as u64 <= MAX_PROJECT_FILE
+            && let Ok(text) = String::from_utf8(bytes)
+        {
+            contents.insert((*name).to_string(), text);
+        }
+    }
+    Ok((catalog, files, contents))
+}
+
+/// The context's files (relative, sorted), as `msbc compile` lists them.
+async fn list(bridge: &mut Bridge, id: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![(String::new(), 0usize)];
+    while let Some((dir, depth)) = todo.pop() {
+        let Ok(entries) = bridge
+            .read_dir(id, if dir.is_empty() { "." } else { &dir })
+            .await
+        else {
+            continue;
+        };
+        for e in entries {
+            let name = e.path.rsplit('/').next().unwrap_or(&e.path).to_string();
+            let rel = if dir.is_empty() {
+                name.clone()
+            } else {
+                format!("{dir}/{name}")
+            };
+            if e.mode & MODE_DIR != 0 {
+                if depth + 1 < MAX_DEPTH && !SKIP.contains(&name.as_str()) {
+                    todo.push((rel, depth + 1));
+                }
+            } else {
+                out.push(rel);
+            }
+            if out.len() >= MAX_FILES {
+                out.sort();
+                return out;
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A Definition of one local source (`local://NAME`) from the client session.
+fn local(
+    name: &str,
+    env: &Env,
+    include: &[String],
+    exclude: &[String],
+    shared_key_hint: &str,
+    custom_name: &str,
+) -> pb::Definition {
+    let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".to_string());
+    let mut attrs = BTreeMap::new();
+    let mut caps = BTreeMap::from([("source.local".to_string(), true)]);
+    if !env.session_id.is_empty() {
+        attrs.insert("local.session".to_string(), env.session_id.clone());
+        caps.insert("source.local.sessionid".to_string(), true);
+    }
+    if !include.is_empty() {
+        attrs.insert("local.includepattern".to_string(), json(include));
+        caps.insert("source.local.includepatterns".to_string(), true);
+    }
+    if !exclude.is_empty() {
+        attrs.insert("local.excludepatterns".to_string(), json(exclude));
+        caps.insert("source.local.excludepatterns".to_string(), true);
+    }
+    attrs.insert(
+        "local.sharedkeyhint".to_string(),
+        shared_key_hint.to_string(),
+    );
+    caps.insert("source.local.sharedkeyhint".to_string(), true);
+    let source = pb::Op {
+        inputs: Vec::new(),
+        kind: Some(pb::op::Kind::Source(pb::SourceOp {
+            identifier: format!("local://{name}"),
+            attrs,
+        })),
+        platform: None,
+        constraints: None,
+    }
+    .to_bytes();
+    let digest = llb::digest(&source);
+    let terminal = pb::Op {
+        inputs: vec![pb::Input {
+            digest: digest.clone(),
+            index: 0,
+        }],
+        kind: None,
+        platform: None,
+        constraints: None,
+    }
+    .to_bytes();
+    pb::Definition {
+        def: vec![source, terminal],
+        metadata: BTreeMap::from([(
+            digest,
+            pb::OpMetadata {
+                ignore_cache: false,
+                description: BTreeMap::from([(
+                    "llb.customname".to_string(),
+                    custom_name.to_string(),
+                )]),
+                caps,
+            },
+        )]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+
+    #[test]
+    fn a_local_input_is_a_source_and_a_terminal_op() {
+        let env = Env {
+            session_id: "s1".into(),
+            worker_platform: None,
+        };
+        let d = local(
+            "dockerfile",
+            &env,
+            &["build.kdl".into()],
+            &[],
+            "build.kdl",
+            "load",
+        );
+        assert_eq!(d.def.len(), 2);
+        let source = pb::Op::decode(d.def[0].as_slice()).unwrap();
+        let Some(pb::op::Kind::Source(s)) = source.kind else {
+            panic!("not a source: {source:?}");
+        };
+        assert_eq!(s.identifier, "local://dockerfile");
+        assert_eq!(s.attrs["local.session"], "s1");
+        assert_eq!(s.attrs["local.includepattern"], r#"["build.kdl"]"#);
+        let terminal = pb::Op::decode(d.def[1].as_slice()).unwrap();
+        assert_eq!(terminal.inputs[0].digest, llb::digest(&d.def[0]));
+        assert!(d.metadata.contains_key(&llb::digest(&d.def[0])));
+    }
+}

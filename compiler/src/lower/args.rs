@@ -1,0 +1,121 @@
+//! Arg placement: which args and platform args a step uses, and the `Args`
+//! steps that bring each into scope right before its first use.
+
+use super::PLATFORM_ARGS;
+use super::names::Names;
+use crate::ir::{self, Base, StageId, StepKind, VarSource, Word};
+
+/// Inserts `Args` steps: each arg a stage uses is brought into scope right
+/// before the first step that uses it (a word referencing it, or a run
+/// script mentioning `$NAME`), unless the stage it is built on already did.
+/// Declaring late keeps a changed arg from invalidating earlier steps' cache.
+pub(super) fn declare_args(stages: &mut [ir::Stage], names: &Names<'_>) {
+    let bases: Vec<Option<usize>> = stages
+        .iter()
+        .map(|s| match s.base {
+            Base::Stage(StageId(i)) => Some(i),
+            _ => None,
+        })
+        .collect();
+    let order = super::names::base_first(stages.len(), |i| bases[i]);
+    let known: Vec<&str> = names
+        .args
+        .iter()
+        .copied()
+        .chain(PLATFORM_ARGS.iter().copied())
+        .collect();
+    let mut declared_out: Vec<Vec<String>> = vec![Vec::new(); stages.len()];
+    for i in order {
+        let mut declared = bases[i]
+            .map(|b| declared_out[b].clone())
+            .unwrap_or_default();
+        let steps = std::mem::take(&mut stages[i].steps);
+        let mut new_steps = Vec::with_capacity(steps.len());
+        for step in steps {
+            let mut needed: Vec<String> = Vec::new();
+            for name in step_arg_uses(&step.kind, &known) {
+                if !declared.contains(&name) && !needed.contains(&name) {
+                    needed.push(name);
+                }
+            }
+            if !needed.is_empty() {
+                declared.extend(needed.iter().cloned());
+                new_steps.push(ir::Step {
+                    kind: StepKind::Args { names: needed },
+                    line: step.line,
+                });
+            }
+            new_steps.push(step);
+        }
+        stages[i].steps = new_steps;
+        declared_out[i] = declared;
+    }
+}
+
+/// Args and platform args a step uses, in order of appearance.
+pub(super) fn step_arg_uses(step: &StepKind, known: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let from_word = |w: &Word, out: &mut Vec<String>| {
+        for (name, source) in w.vars() {
+            if matches!(source, VarSource::Arg | VarSource::Platform) {
+                out.push(name.to_string());
+            }
+        }
+    };
+    match step {
+        StepKind::Run(r) => out.extend(script_mentions(&r.script, known)),
+        other => other
+            .words()
+            .into_iter()
+            .for_each(|w| from_word(w, &mut out)),
+    }
+    out
+}
+
+/// Names from `known` that `script` mentions as `$NAME` or `${NAME...`.
+pub(crate) fn script_mentions(script: &str, known: &[&str]) -> Vec<String> {
+    let bytes = script.as_bytes();
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' {
+            let start = if bytes.get(i + 1) == Some(&b'{') {
+                i + 2
+            } else {
+                i + 1
+            };
+            let end = bytes[start..]
+                .iter()
+                .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+                .map_or(bytes.len(), |p| start + p);
+            if let Some(name) = script.get(start..end)
+                && known.contains(&name)
+                && !out.iter().any(|o| o == name)
+            {
+                out.push(name.to_string());
+            }
+            i = end.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_mentions;
+
+    #[test]
+    fn finds_dollar_names_on_word_boundaries() {
+        let known = ["GO_VERSION", "TARGETOS", "TARGETARCH"];
+        assert_eq!(
+            script_mentions(
+                "GOOS=$TARGETOS GOARCH=${TARGETARCH} go build; echo $GO_VERSIONX",
+                &known
+            ),
+            vec!["TARGETOS".to_string(), "TARGETARCH".to_string()]
+        );
+        assert!(script_mentions("echo $$ ${} $", &known).is_empty());
+    }
+}

@@ -1,0 +1,483 @@
+//! The frontend image with a current BuildKit (the rig: `buildctl`,
+//! `buildkitd` at `$BUILDKIT_HOST`, its base images): every spec the rig
+//! can build gives the same files and image config through the frontend
+//! (`--frontend gateway.v0 --opt source=IMAGE`, and the Dockerfile frontend
+//! forwarding a `// syntax=IMAGE` first line) as msbc's Dockerfile built by
+//! the same BuildKit; a two-platform build returns both platforms; and
+//! buildx's `--call targets|outline|check` print what they should.
+//!
+//! `needs_frontend_rig`: `MSBC_FRONTEND_TESTS=1` (they build the frontend
+//! image), a buildkitd and Debian's docker-registry; the `--call` tests are
+//! `needs_frontend_buildx`: also a buildx (see [`buildx`]). CI has no rig:
+//! tests/run.sh lists them as skipped, saying why.
+
+use super::image::{frontend_image, tmp};
+use crate::support::{copy_dir, msbc_in, needs_buildkitd, root, spec_files};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The specs the rig builds, with the build args that fit its base images
+/// (Python 3.11 and Node 18 stand-ins).
+const RIG_SPECS: &[(&str, &[&str])] = &[
+    ("go", &[]),
+    ("go-orders", &[]),
+    ("python/pip", &["PYTHON_VERSION=3.11"]),
+    ("node/npm", &["NODE_VERSION=18"]),
+];
+
+/// The other specs, and why the rig cannot build them.
+const NOT_ON_RIG: &[(&str, &str)] = &[
+    ("dotnet", "no .NET SDK image in the rig"),
+    ("java-maven", "Maven Central is unreachable from the rig"),
+    ("java/maven", "Maven Central is unreachable from the rig"),
+    (
+        "java/gradle",
+        "Gradle's distribution and Maven Central are unreachable",
+    ),
+    (
+        "node-web",
+        "a private npm registry (`.npmrc` secret) and a private git repository over SSH",
+    ),
+    ("node/pnpm", "no distroless nodejs image in the rig"),
+    (
+        "node/yarn",
+        "the rig's node is 18 and the app requires node >= 20, which yarn enforces",
+    ),
+    ("node/static", "no nginx-unprivileged image in the rig"),
+    (
+        "python-api",
+        "its private index URL is a required secret (PIP_INDEX_URL)",
+    ),
+    (
+        "python/poetry",
+        "poetry cannot reach PyPI through this machine's TLS-intercepting egress",
+    ),
+    ("python/uv", "no ghcr.io/astral-sh/uv image in the rig"),
+    ("rust-workspace", "no rust image in the rig"),
+    (
+        "tested-service",
+        "no golangci/golangci-lint image in the rig",
+    ),
+];
+
+/// The image config fields compared between the two routes.
+const CONFIG_KEYS: [&str; 11] = [
+    "Env",
+    "User",
+    "WorkingDir",
+    "Entrypoint",
+    "Cmd",
+    "ExposedPorts",
+    "Labels",
+    "Healthcheck",
+    "Volumes",
+    "StopSignal",
+    "Shell",
+];
+
+fn name_of(spec: &Path) -> String {
+    spec.parent()
+        .and_then(|p| p.strip_prefix(root().join("specs")).ok())
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_spec_is_built_on_the_rig_or_explained() {
+    let mut names: Vec<String> = spec_files().iter().map(|p| name_of(p)).collect();
+    names.sort();
+    let mut listed: Vec<String> = RIG_SPECS
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .chain(NOT_ON_RIG.iter().map(|(n, _)| n.to_string()))
+        .collect();
+    listed.sort();
+    assert_eq!(
+        names, listed,
+        "every spec is in RIG_SPECS or NOT_ON_RIG, once"
+    );
+}
+
+/// Runs `buildctl ARGS`; success and the combined output.
+fn buildctl(buildctl: &Path, args: &[String]) -> (bool, String) {
+    let out = Command::new(buildctl)
+        .args(args)
+        .output()
+        .expect("buildctl runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// `tests/tools/oci-fs.py [--config] TAR`: the files, or the config.
+fn oci_fs(tar: &Path, config: bool) -> String {
+    let mut cmd = Command::new("python3");
+    cmd.arg(root().join("tests/tools/oci-fs.py"));
+    if config {
+        cmd.arg("--config");
+    }
+    let out = cmd.arg(tar).output().expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "oci-fs.py {}: {}",
+        tar.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `buildctl build` of `dir` with `frontend_args`, to an OCI archive.
+fn build_oci(
+    bin: &Path,
+    dir: &Path,
+    frontend_args: &[String],
+    build_args: &[&str],
+    tar: &Path,
+) -> String {
+    let mut args: Vec<String> = vec!["build".into()];
+    args.extend(frontend_args.iter().cloned());
+    for a in build_args {
+        args.push("--opt".into());
+        args.push(format!("build-arg:{a}"));
+    }
+    args.extend([
+        "--local".into(),
+        format!("context={}", dir.display()),
+        "--local".into(),
+        format!("dockerfile={}", dir.display()),
+        "--output".into(),
+        format!("type=oci,dest={}", tar.display()),
+    ]);
+    let (ok, log) = buildctl(bin, &args);
+    assert!(ok, "buildctl {args:?} failed:\n{log}");
+    log
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+#[ignore = "needs MSBC_FRONTEND_TESTS=1, a buildkitd at BUILDKIT_HOST (the rig) and docker-registry"]
+fn needs_frontend_rig_every_rig_spec_builds_the_same_through_the_frontend_as_its_dockerfile() {
+    let bin = needs_buildkitd();
+    let image = frontend_image();
+    for (name, build_args) in RIG_SPECS {
+        // The context in `ctx/`, the images beside it (not in the context).
+        let top = tmp(&format!("rig-{}", name.replace('/', "-")));
+        let dir = top.join("ctx");
+        copy_dir(&root().join("specs").join(name), &dir);
+        // msbc's Dockerfile (and its Dockerfile.dockerignore), as a team
+        // that commits it would build it.
+        let run = msbc_in(&dir, &["compile", "-o", "Dockerfile"], None);
+        assert_eq!(run.status, 0, "{name}: {}", run.stderr);
+        // The same spec with the `// syntax=` first line.
+        let spec = std::fs::read_to_string(dir.join("build.kdl")).expect("read the spec");
+        std::fs::write(dir.join("syntax.kdl"), format!("// syntax={image}\n{spec}"))
+            .expect("write syntax.kdl");
+
+        let out = |route: &str| top.join(format!("{route}.tar"));
+        build_oci(
+            &bin,
+            &dir,
+            &strings(&[
+                "--frontend",
+                "dockerfile.v0",
+                "--opt",
+                "filename=Dockerfile",
+            ]),
+            build_args,
+            &out("dockerfile"),
+        );
+        let source = format!("source={image}");
+        build_oci(
+            &bin,
+            &dir,
+            &strings(&["--frontend", "gateway.v0", "--opt", &source]),
+            build_args,
+            &out("gateway"),
+        );
+        let log = build_oci(
+            &bin,
+            &dir,
+            &strings(&[
+                "--frontend",
+                "dockerfile.v0",
+                "--opt",
+                "filename=syntax.kdl",
+            ]),
+            build_args,
+            &out("syntax"),
+        );
+        assert!(
+            log.contains(&format!("resolve image config for docker-image://{image}")),
+            "{name}: the Dockerfile frontend did not forward to {image}:\n{log}"
+        );
+
+        let files = oci_fs(&out("dockerfile"), false);
+        let config: serde_json::Value =
+            serde_json::from_str(&oci_fs(&out("dockerfile"), true)).expect("config JSON");
+        assert!(files.lines().count() > 10, "{name}: {files}");
+        for route in ["gateway", "syntax"] {
+            let theirs = oci_fs(&out(route), false);
+            if theirs != files {
+                let diff = similar::TextDiff::from_lines(&files, &theirs)
+                    .unified_diff()
+                    .header("msbc's Dockerfile", route)
+                    .to_string();
+                panic!("{name}: the image through {route} holds other files:\n{diff}");
+            }
+            let got: serde_json::Value =
+                serde_json::from_str(&oci_fs(&out(route), true)).expect("config JSON");
+            for key in CONFIG_KEYS {
+                assert_eq!(
+                    got[key], config[key],
+                    "{name}: {key} through {route} differs from msbc's Dockerfile"
+                );
+            }
+        }
+        eprintln!(
+            "{name}: {} paths, the same through the Dockerfile, gateway.v0 and // syntax=",
+            files.lines().count()
+        );
+    }
+}
+
+/// The platforms of an OCI archive's index, and for each the ELF machine
+/// of `binary` in its image (via python3's tarfile: stdlib only).
+fn platforms_and_machines(tar: &Path, binary: &str) -> String {
+    let script = r#"
+import io, json, struct, sys, tarfile
+tar = tarfile.open(sys.argv[1])
+blob = lambda d: tar.extractfile("blobs/sha256/" + d.split(":", 1)[1]).read()
+index = json.loads(tar.extractfile("index.json").read())
+top = json.loads(blob(index["manifests"][0]["digest"]))
+for m in top.get("manifests", []):
+    p = m.get("platform", {})
+    manifest = json.loads(blob(m["digest"]))
+    config = json.loads(blob(manifest["config"]["digest"]))
+    machine = None
+    for layer in manifest["layers"]:
+        with tarfile.open(fileobj=io.BytesIO(blob(layer["digest"]))) as lt:
+            for member in lt.getmembers():
+                if member.name.lstrip("./") == sys.argv[2].lstrip("/"):
+                    head = lt.extractfile(member).read(20)
+                    machine = struct.unpack("<H", head[18:20])[0]
+    print(p.get("os"), p.get("architecture"), config.get("architecture"), machine)
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(tar)
+        .arg(binary)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// specs/go cross-compiles on the build platform (Go, no emulation) into
+/// distroless: both platforms come back, each with its own binary.
+#[test]
+#[ignore = "needs MSBC_FRONTEND_TESTS=1, a buildkitd at BUILDKIT_HOST (the rig) and docker-registry"]
+fn needs_frontend_rig_a_two_platform_build_returns_both_platforms() {
+    let bin = needs_buildkitd();
+    let image = frontend_image();
+    let top = tmp("rig-platforms");
+    let dir = top.join("ctx");
+    copy_dir(&root().join("specs/go"), &dir);
+    let tar = top.join("out.tar");
+    let source = format!("source={image}");
+    build_oci(
+        &bin,
+        &dir,
+        &strings(&[
+            "--frontend",
+            "gateway.v0",
+            "--opt",
+            &source,
+            "--opt",
+            "platform=linux/amd64,linux/arm64",
+        ]),
+        &[],
+        &tar,
+    );
+    // ELF e_machine: 62 = x86-64, 183 = AArch64.
+    let found = platforms_and_machines(&tar, "/usr/local/bin/server");
+    let mut lines: Vec<&str> = found.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        ["linux amd64 amd64 62", "linux arm64 arm64 183"],
+        "the index's platforms, config architectures and binaries"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// `docker buildx build --call targets|outline|check` with a real buildx.
+
+/// A buildx: `$MSBC_BUILDX`, `docker-buildx` on PATH, or Docker's plugin
+/// folder. Debian ships one in `docker-buildx` (trixie and later; on
+/// bookworm the newer package's binary runs as is).
+fn buildx() -> PathBuf {
+    let candidates = [
+        std::env::var_os("MSBC_BUILDX").map(PathBuf::from),
+        Some(PathBuf::from("docker-buildx")),
+        Some(PathBuf::from(
+            "/usr/libexec/docker/cli-plugins/docker-buildx",
+        )),
+    ];
+    for c in candidates.into_iter().flatten() {
+        if Command::new(&c)
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return c;
+        }
+    }
+    panic!("needs a buildx: MSBC_BUILDX, docker-buildx on PATH or Docker's cli-plugins folder");
+}
+
+/// `buildx build --call CALL` of `dir` on a remote builder for the rig's
+/// buildkitd (a private buildx config); exit success, stdout, stderr.
+fn call(call: &str, dir: &Path, spec: &str, extra: &[&str]) -> (bool, String, String) {
+    needs_buildkitd();
+    let bx = buildx();
+    let image = frontend_image();
+    let host = std::env::var("BUILDKIT_HOST").expect("BUILDKIT_HOST");
+    let config = Path::new(env!("CARGO_TARGET_TMPDIR")).join("frontend-buildx");
+    std::fs::create_dir_all(&config).expect("a buildx config dir");
+    let builder = "msbc-rig";
+    let _ = Command::new(&bx)
+        .env("DOCKER_CONFIG", &config)
+        .args(["create", "--name", builder, "--driver", "remote", &host])
+        .output();
+    let out = Command::new(&bx)
+        .env("DOCKER_CONFIG", &config)
+        .args(["build", "--builder", builder, "--progress", "plain"])
+        .args(["--call", call, "-f", spec])
+        .arg("--build-arg")
+        .arg(format!("BUILDKIT_SYNTAX={image}"))
+        .args(extra)
+        .arg(".")
+        .current_dir(dir)
+        .output()
+        .expect("buildx runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+#[ignore = "needs MSBC_FRONTEND_TESTS=1, a buildx, a buildkitd at BUILDKIT_HOST (the rig) and docker-registry"]
+fn needs_frontend_buildx_call_targets_lists_stages_images_and_the_default() {
+    let dir = tmp("call-targets");
+    copy_dir(&root().join("specs/go-orders"), &dir);
+    let (ok, out, err) = call("targets", &dir, "build.kdl", &[]);
+    assert!(ok, "{out}{err}");
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows[0], ["TARGET", "DESCRIPTION"], "{out}");
+    let names: Vec<&str> = rows[1..]
+        .iter()
+        .filter_map(|r| r.first().copied())
+        .collect();
+    assert_eq!(names, ["deps", "build", "test", "orders"], "{out}");
+    assert!(
+        out.contains("deps             stage, from golang:${GO_VERSION}-bookworm"),
+        "{out}"
+    );
+    assert!(
+        out.contains("test             stage built only with --target, from build"),
+        "{out}"
+    );
+    assert!(
+        out.contains("orders (default) image, from gcr.io/distroless/static-debian12:nonroot"),
+        "{out}"
+    );
+}
+
+#[test]
+#[ignore = "needs MSBC_FRONTEND_TESTS=1, a buildx, a buildkitd at BUILDKIT_HOST (the rig) and docker-registry"]
+fn needs_frontend_buildx_call_outline_shows_args_with_defaults_secrets_and_ssh() {
+    let dir = tmp("call-outline");
+    copy_dir(&root().join("specs/python-api"), &dir);
+    let (ok, out, err) = call("outline", &dir, "build.kdl", &["--build-arg", "VENV=/venv"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.starts_with("TARGET: api\n"), "{out}");
+    let row = |name: &str| {
+        out.lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    assert_eq!(row("PYTHON_VERSION"), ["PYTHON_VERSION", "3.12"], "{out}");
+    assert_eq!(
+        row("VENV"),
+        ["VENV", "/venv"],
+        "the --build-arg value:\n{out}"
+    );
+    assert!(out.contains("SECRET"), "{out}");
+    assert_eq!(row("pip-index-url"), ["pip-index-url", "true"], "{out}");
+}
+
+#[test]
+#[ignore = "needs MSBC_FRONTEND_TESTS=1, a buildx, a buildkitd at BUILDKIT_HOST (the rig) and docker-registry"]
+fn needs_frontend_buildx_call_check_reports_msbcs_lints_and_fails_on_an_error() {
+    let dir = tmp("call-check");
+    copy_dir(&root().join("specs/go"), &dir);
+    let (ok, out, err) = call("check", &dir, "build.kdl", &[]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("Check complete, no warnings found."),
+        "{out}{err}"
+    );
+
+    // A warning: listed with its code, line and snippet; exit 1 as for
+    // BuildKit's own checks.
+    let warned = "msbc 1\nimage app from=\"debian:bookworm-slim\" {\n    run \"true\"\n}\n";
+    let failed = "msbc 1\nimage app from=\"debian:bookworm-slim\" {\n    run \"true\"\n    runn \"true\"\n}\n";
+    let code = |spec: &str| {
+        let checked = msbc::compile::check(spec.as_bytes());
+        let sorted = checked.diagnostics.sorted();
+        assert_eq!(sorted.len(), 1, "{:?}", sorted);
+        (sorted[0].code.to_string(), sorted[0].is_error())
+    };
+    std::fs::write(dir.join("warned.kdl"), warned).expect("write warned.kdl");
+    std::fs::write(dir.join("failed.kdl"), failed).expect("write failed.kdl");
+
+    let (warning, is_error) = code(warned);
+    assert!(!is_error);
+    let (ok, out, err) = call("check", &dir, "warned.kdl", &[]);
+    let all = format!("{out}{err}");
+    assert!(!ok, "a warning passes the check:\n{all}");
+    assert!(
+        all.contains("Check complete, 1 warning has been found!"),
+        "{all}"
+    );
+    assert!(all.contains(&format!("WARNING: {warning}-")), "{all}");
+    assert!(all.contains("warned.kdl:2\n"), "{all}");
+    assert!(all.contains(">>> image app from="), "the snippet:\n{all}");
+
+    let (error, is_error) = code(failed);
+    assert!(is_error);
+    let (ok, out, err) = call("check", &dir, "failed.kdl", &[]);
+    let all = format!("{out}{err}");
+    assert!(!ok, "an error passes the check:\n{all}");
+    assert!(all.contains(&format!("ERROR: {error}: ")), "{all}");
+    assert!(all.contains("failed.kdl:4\n"), "{all}");
+    assert!(all.contains(">>>     runn \"true\""), "the snippet:\n{all}");
+}
