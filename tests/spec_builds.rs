@@ -25,7 +25,7 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
     ),
     (
         "java-maven",
-        "Maven Central is unreachable (`mvn dependency:go-offline`); no `maven`/`eclipse-temurin` stand-in",
+        "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it; the `maven`/`eclipse-temurin` stand-ins are there: tests/real_builds.rs builds a javac/jar spec on them)",
     ),
     (
         "java/gradle",
@@ -33,7 +33,7 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
     ),
     (
         "java/maven",
-        "Maven Central is unreachable (`mvn dependency:go-offline`); no `maven`/`eclipse-temurin` stand-in",
+        "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it; the `maven`/`eclipse-temurin` stand-ins are there: tests/real_builds.rs builds a javac/jar spec on them)",
     ),
     (
         "node-web",

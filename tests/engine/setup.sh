@@ -4,7 +4,7 @@
 # run only checks (seconds). Needs root.
 #
 # usage: tests/engine/setup.sh [IMAGE...]
-#   IMAGE: debian go node python distroless rust (default: all). Build only what a test needs.
+#   IMAGE: debian go node python distroless rust java (default: all). Build only what a test needs.
 # env:
 #   MSBC_ENGINE_DIR      state directory (default ~/.cache/msbc-engine; see common.sh)
 #   MSBC_ENGINE_REBUILD  1: ignore cached rootfs tarballs and re-import every image
@@ -33,7 +33,7 @@ die() { log "error: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "needs root (dockerd, debootstrap, chroot)"
 
-ALL_IMAGES="debian go node python distroless rust"
+ALL_IMAGES="debian go node python distroless rust java"
 WANT=${*:-$ALL_IMAGES}
 for w in $WANT; do
     case " $ALL_IMAGES " in *" $w "*) ;; *) die "unknown image '$w' (known: $ALL_IMAGES)" ;; esac
@@ -285,6 +285,30 @@ $CLEAN
 /usr/local/rust/bin/rustc --version | cut -d' ' -f2 >/.msbc-version"
 }
 
+# eclipse-temurin:17-jdk / maven:3.9.9-eclipse-temurin-17 stand-in: Debian's OpenJDK 17 (headless
+# JDK) and Maven 3.8.7. As in the official images, java is found only through the config's PATH
+# (/opt/java/openjdk/bin, JAVA_HOME=/opt/java/openjdk): Debian's /usr/bin/java, javac, ...
+# alternatives links are removed, so a build that ignores the image's config fails here as it
+# would with the real image. mvn stays in /usr/bin (the official maven image links it there too)
+# and finds java through JAVA_HOME. One image for the -jdk, -jre and maven tags.
+recipe_java() {
+    # The slim base leaves out man pages, but openjdk's alternatives want man1 to exist.
+    chroot_run "$1" "mkdir -p /usr/share/man/man1
+apt-get update -qq
+apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
+jdk=\$(ls -d /usr/lib/jvm/java-17-openjdk-*)
+mkdir -p /opt/java
+ln -sfn \"\$jdk\" /opt/java/openjdk
+for f in /usr/bin/* /usr/sbin/*; do
+    case \$(readlink -f \"\$f\") in /usr/lib/jvm/*) rm -f \"\$f\" ;; esac
+done
+if command -v java >/dev/null || command -v javac >/dev/null; then echo 'java must not be on the default PATH' >&2; exit 1; fi
+/opt/java/openjdk/bin/java -version
+JAVA_HOME=/opt/java/openjdk mvn -v >/dev/null
+$CLEAN
+/opt/java/openjdk/bin/java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.version = //p' >/.msbc-version"
+}
+
 # gcr.io/distroless/static-debian12:nonroot stand-in: users, /tmp, /home/nonroot, CA bundle,
 # os-release; no shell, no libc. ROOT is empty; the CA bundle comes from the debian tarball.
 recipe_distroless() {
@@ -338,6 +362,11 @@ TAGS_distroless=(gcr.io/distroless/static-debian12:nonroot gcr.io/distroless/sta
 CHANGES_rust=("ENV PATH=/usr/local/cargo/bin:$DEFPATH" 'ENV CARGO_HOME=/usr/local/cargo'
     'ENV RUST_VERSION=@VERSION@')
 TAGS_rust=(rust:1.83-slim-bookworm rust:1.83-bookworm rust:1.83-slim rust:1.83)
+CHANGES_java=("ENV PATH=/opt/java/openjdk/bin:$DEFPATH" 'ENV JAVA_HOME=/opt/java/openjdk'
+    'ENV LANG=C.UTF-8' 'ENV JAVA_VERSION=@VERSION@' 'ENV MAVEN_HOME=/usr/share/maven'
+    'CMD ["jshell"]')
+TAGS_java=(eclipse-temurin:17-jdk eclipse-temurin:17-jre eclipse-temurin:17
+    maven:3.9.9-eclipse-temurin-17 maven:3.9-eclipse-temurin-17)
 
 # ---- keys, tarballs ----
 ca_fingerprint() { cat /usr/local/share/ca-certificates/*.crt 2>/dev/null | sha256sum | cut -c1-64; }

@@ -481,3 +481,88 @@ fn needs_frontend_buildx_call_check_reports_msbcs_lints_and_fails_on_an_error() 
     assert!(all.contains("failed.kdl:4\n"), "{all}");
     assert!(all.contains(">>>     runn \"true\""), "the snippet:\n{all}");
 }
+
+/// The `buildctl --progress plain` log of specs/go through the frontend,
+/// with `extra` options.
+fn go_log(bin: &Path, image: &str, name: &str, extra: &[&str]) -> String {
+    let top = tmp(name);
+    let dir = top.join("ctx");
+    copy_dir(&root().join("specs/go"), &dir);
+    let source = format!("source={image}");
+    let mut args = strings(&[
+        "--progress",
+        "plain",
+        "--frontend",
+        "gateway.v0",
+        "--opt",
+        &source,
+    ]);
+    args.extend(strings(extra));
+    build_oci(bin, &dir, &args, &[], &top.join("out.tar"))
+}
+
+/// Whether the log says the step named `[STAGE n/m] WHAT...` came from the cache.
+fn cached(log: &str, step: &str) -> bool {
+    let vertex = log
+        .lines()
+        .find(|l| l.contains(step))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no step `{step}` in the log:\n{log}"))
+        .to_string();
+    log.lines().any(|l| l == format!("{vertex} CACHED"))
+}
+
+#[test]
+#[ignore = "needs MSBC_FRONTEND_TESTS=1, a buildkitd at BUILDKIT_HOST (the rig) and docker-registry"]
+fn needs_frontend_rig_no_cache_runs_the_steps_again() {
+    let bin = needs_buildkitd();
+    let image = frontend_image();
+    let step = "] RUN GOOS=";
+    go_log(&bin, &image, "rig-cache-1", &[]);
+    let again = go_log(&bin, &image, "rig-cache-2", &[]);
+    assert!(
+        cached(&again, step),
+        "a second build is not cached:\n{again}"
+    );
+    let fresh = go_log(&bin, &image, "rig-cache-3", &["--no-cache"]);
+    assert!(!cached(&fresh, step), "--no-cache took the cache:\n{fresh}");
+}
+
+#[test]
+#[ignore = "needs MSBC_FRONTEND_TESTS=1, a buildkitd at BUILDKIT_HOST (the rig) and docker-registry"]
+fn needs_frontend_rig_a_named_context_replaces_a_base_image() {
+    let bin = needs_buildkitd();
+    let image = frontend_image();
+    let top = tmp("rig-context");
+    let dir = top.join("ctx");
+    copy_dir(&root().join("specs/go"), &dir);
+    let source = format!("source={image}");
+    let tar = top.join("out.tar");
+    build_oci(
+        &bin,
+        &dir,
+        &strings(&[
+            "--frontend",
+            "gateway.v0",
+            "--opt",
+            &source,
+            "--opt",
+            "context:gcr.io/distroless/static-debian12:nonroot=docker-image://debian:bookworm-slim",
+        ]),
+        &[],
+        &tar,
+    );
+    let files = oci_fs(&tar, false);
+    assert!(
+        files.contains("/etc/debian_version "),
+        "not built on debian:\n{files}"
+    );
+    assert!(files.contains("/usr/local/bin/server file"), "{files}");
+    let config: serde_json::Value = serde_json::from_str(&oci_fs(&tar, true)).expect("config JSON");
+    // The spec's own user stays; the env is Debian's (no SSL_CERT_FILE).
+    assert_eq!(config["User"], "65532:65532", "{config}");
+    assert!(
+        !config["Env"].to_string().contains("SSL_CERT_FILE"),
+        "{config}"
+    );
+}

@@ -6,8 +6,10 @@
 //!
 //! `--emit json` prints this model; its JSON Schema lives in `schema/`.
 
+mod image;
 mod word;
 
+pub use image::{ImageConfig, port_keys};
 pub use word::{VarSource, Word, WordPart};
 
 use schemars::JsonSchema;
@@ -211,16 +213,18 @@ pub enum StepKind {
 
 /// A value a step stores in the image: its config (env, labels, user,
 /// workdir, volumes, ports, entrypoint, cmd, healthcheck, stop signal,
-/// shell), readable by anyone who pulls it.
+/// shell), readable by anyone who pulls it. `V` is what a word is: as
+/// written ([`StepKind::image_values`]), or what a fold made of it
+/// ([`ImageValue::map`], [`ImageConfig::apply`]).
 #[derive(Debug, Clone, Copy)]
-pub enum ImageValue<'a> {
+pub enum ImageValue<'a, V = &'a Word> {
     /// `ENV key=value`.
-    Env(&'a str, &'a Word),
+    Env(&'a str, V),
     /// `LABEL key=value`.
-    Label(&'a str, &'a Word),
-    User(&'a Word),
-    Workdir(&'a Word),
-    Volume(&'a Word),
+    Label(&'a str, V),
+    User(V),
+    Workdir(V),
+    Volume(V),
     Expose(&'a Port),
     Entrypoint(&'a [String]),
     Cmd(&'a [String]),
@@ -513,7 +517,7 @@ pub enum MountFrom {
 }
 
 /// How the container reports its health (`HEALTHCHECK`); durations as written.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Healthcheck {
     /// One element: a shell command (`CMD-SHELL`); more: exec form.

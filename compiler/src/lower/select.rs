@@ -98,8 +98,15 @@ pub fn select(model: &Model, selection: &Selection) -> Result<Build, SelectError
         (vec![id], id)
     } else {
         let last = *images.last().ok_or(SelectError::NoImage)?;
+        // A target-only stage built on (or copying from) the final image
+        // would have to follow it, and the final image must be last (what
+        // a plain `docker build` builds): it is left out here and stays
+        // buildable with `--target`.
         let roots = (0..model.stages.len())
-            .filter(|i| model.stages[*i].kind == StageKind::Image || model.stages[*i].target_only)
+            .filter(|i| {
+                let s = &model.stages[*i];
+                s.kind == StageKind::Image || (s.target_only && !needs(model, *i, last))
+            })
             .collect();
         (roots, last)
     };
@@ -152,6 +159,24 @@ pub fn select(model: &Model, selection: &Selection) -> Result<Build, SelectError
     })
 }
 
+/// Whether stage `from` needs stage `to` (through any chain of dependencies).
+fn needs(model: &Model, from: usize, to: usize) -> bool {
+    let mut seen = vec![false; model.stages.len()];
+    let mut todo = vec![from];
+    while let Some(i) = todo.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        for d in model.stages[i].dependencies() {
+            if d.0 == to {
+                return true;
+            }
+            todo.push(d.0);
+        }
+    }
+    false
+}
+
 /// Stages reachable from `roots`, each after its dependencies, `last` last;
 /// among stages ready at the same time, the one declared first.
 fn dependency_order(model: &Model, roots: &[usize], last: usize) -> Vec<usize> {
@@ -200,5 +225,33 @@ fn remap_stage(stage: &mut ir::Stage, remap: &impl Fn(StageId) -> StageId) {
                 *id = remap(*id);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_only_stage_on_the_final_image_leaves_it_last() {
+        let spec = "msbc 1\nstage build from=\"alpine:3.20\" {\n    run \"true\"\n}\nimage app from=\"alpine:3.20\" {\n    copy from=build \"/x\" to=\"/x\"\n    user \"1\"\n}\nstage check from=app target-only=#true {\n    run \"true\"\n}\nstage lint from=build target-only=#true {\n    run \"true\"\n}\n";
+        let checked = crate::compile::check(spec.as_bytes());
+        assert!(
+            !checked.diagnostics.has_errors(),
+            "{:?}",
+            checked.diagnostics
+        );
+        let Some(model) = checked.model else {
+            panic!("no model")
+        };
+        let names = |b: &Build| b.stages.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+        let build = select(&model, &Selection::default()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(names(&build), ["build", "lint", "app"]);
+        let target = Selection {
+            target: Some("check".to_string()),
+            ..Selection::default()
+        };
+        let build = select(&model, &target).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(names(&build), ["build", "app", "check"]);
     }
 }
