@@ -68,11 +68,12 @@ class M:
         return f"{self.wall * 1000:8.1f} ms wall, {self.cpu * 1000:7.1f} ms cpu, peak {self.peak:6.1f} MiB"
 
 
-def instructions(cmd):
+def instructions(cmd, cwd=None):
     """Instructions msbc executes for cmd (callgrind's Ir), or None."""
     out = os.path.join(work, "callgrind.out")
     r = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"] + cmd,
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       cwd=cwd)
     for line in r.stderr.decode(errors="replace").splitlines():
         if "Collected" in line:
             return int(line.split()[-1])
@@ -98,16 +99,26 @@ print(f"process floor: msbc --version   {floor.text()}")
 if instr:
     print(f"  instructions: {instructions([msbc, '--version']):,}")
 
-# 1. Go 4-stage service to LLB vs BuildKit's Dockerfile -> LLB.
-spec = "specs/go-orders/build.kdl"
+# 1. Go 4-stage service to LLB vs BuildKit's Dockerfile -> LLB. The LLB starts each stage from
+# its base image's config: msbc reads them from an msbc.lock (`--offline`), df2llb from the rig's
+# config folder (DF2LLB_CONFIG_DIR), both local files. The lock is made with the rig's registry
+# (MIRRORS); without it the LLB is made with --no-base-configs, and the line says so.
+orders = os.path.join(work, "go-orders")
+shutil.copytree("specs/go-orders", orders)
+mirrors = os.environ.get("MIRRORS", "docker.io=127.0.0.1:5000,gcr.io=127.0.0.1:5000").split(",")
+lock = subprocess.run([msbc, "lock"] + [a for m in mirrors for a in ("--mirror", m)],
+                      cwd=orders, capture_output=True)
+configs = ["--offline"] if lock.returncode == 0 else ["--no-base-configs"]
 dockerfile = os.path.join(work, "go-orders.Dockerfile")
 with open(dockerfile, "wb") as f:
-    f.write(subprocess.run([msbc, "compile", spec], check=True, capture_output=True).stdout)
-cmd = [msbc, "compile", spec, "--emit", "llb", "-o", os.path.join(work, "o.llb")]
-mine = M(cmd)
-print(f"\ngo-orders (4 stages) to LLB\n  msbc                   {mine.text()}")
+    f.write(subprocess.run([msbc, "compile", "build.kdl"], check=True, capture_output=True,
+                           cwd=orders).stdout)
+cmd = [msbc, "compile", "build.kdl", "--emit", "llb", "-o", os.path.join(work, "o.llb")] + configs
+mine = M(cmd, cwd=orders)
+how = "configs from msbc.lock" if lock.returncode == 0 else "NO base configs (msbc lock failed: no rig registry?)"
+print(f"\ngo-orders (4 stages) to LLB ({how})\n  msbc                   {mine.text()}")
 if instr:
-    print(f"  instructions: {instructions(cmd):,}")
+    print(f"  instructions: {instructions(cmd, cwd=orders):,}")
 if os.access(df2llb, os.X_OK):
     peer_lines("df2llb (BuildKit)", mine, M([df2llb, "-f", dockerfile]), 0.20)
 else:

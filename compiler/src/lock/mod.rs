@@ -59,8 +59,7 @@ pub struct Lock {
 impl Lock {
     /// Reads a lock file; the error says what is wrong and where.
     pub fn parse(text: &str) -> Result<Lock, String> {
-        let doc: kdl::KdlDocument = text
-            .parse()
+        let doc = crate::syntax::kdl_read::parse(text)
             .map_err(|e: kdl::KdlError| format!("not valid KDL: {e}"))?;
         let mut lock = Lock::default();
         let mut version = None;

@@ -78,7 +78,9 @@ pub(super) fn image_refs<'a>(
     doc: &'a Document,
     decls: &'a [StageDecl],
 ) -> Vec<(&'a Interp, Option<String>)> {
-    let stage_names: Vec<&str> = decls.iter().map(|d| d.name.name.as_str()).collect();
+    // A set: a chain of n stages has about 2n references (O(n) each in a list).
+    let stage_names: std::collections::HashSet<&str> =
+        decls.iter().map(|d| d.name.name.as_str()).collect();
     let mut refs: Vec<&Interp> = doc.toolchains.iter().map(|t| &t.image).collect();
     for d in decls {
         refs.extend(d.from.iter());

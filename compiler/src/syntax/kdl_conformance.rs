@@ -323,3 +323,94 @@ fn every_stdlib_preset_example_is_read_fast_templates_included() {
     }
     assert!(checked >= 5, "{checked} presets");
 }
+
+/// Mutations of the suite's texts (characters KDL gives meaning to,
+/// inserted, deleted or doubled at pseudo-random places): whatever the fast
+/// path reads of them, it reads as the crate does, and it never accepts
+/// what the crate refuses.
+#[test]
+fn mutated_texts_read_as_the_crate_reads_them_or_go_to_it() {
+    let suite = suite();
+    let mut inputs = Vec::new();
+    kdl_files(&suite.join("input"), &mut inputs);
+    inputs.sort();
+    let texts: Vec<String> = inputs
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter(|t| t.len() < 400)
+        .collect();
+    assert!(texts.len() > 200, "{} texts", texts.len());
+    const PIECES: &[&str] = &[
+        "\"", "#", "{", "}", "\\", "/", "-", "=", ";", " ", "\n", "\r", "*", "/-", "/*", "*/",
+        "//", "\"\"\"", "#\"", "\"#", "1", ".", "_", "+", "e", "x", "\\n", "\\u{41}", "\t", "é",
+    ];
+    let mut seed: u64 = 0x5eed_1234_abcd_ef01;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n.max(1)
+    };
+    let (mut same, mut errors) = (0, Vec::new());
+    // MSBC_KDL_MUTATIONS=N for a longer run.
+    let rounds = std::env::var("MSBC_KDL_MUTATIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(6000);
+    for round in 0..rounds {
+        let base = &texts[next(texts.len())];
+        let mut text = base.clone();
+        for _ in 0..1 + next(3) {
+            let bounds: Vec<usize> = (0..=text.len())
+                .filter(|&i| text.is_char_boundary(i))
+                .collect();
+            let at = bounds[next(bounds.len())];
+            match next(3) {
+                0 => text.insert_str(at, PIECES[next(PIECES.len())]),
+                1 => {
+                    if let Some(c) = text[at..].chars().next() {
+                        text.replace_range(at..at + c.len_utf8(), "");
+                    }
+                }
+                _ => {
+                    if let Some(c) = text[at..].chars().next() {
+                        text.insert(at, c);
+                    }
+                }
+            }
+        }
+        match compare(Path::new(&format!("mutation {round}")), &text) {
+            Ok(Outcome::Same) => same += 1,
+            Ok(_) => {}
+            Err(e) => errors.push(format!("{e}\ntext: {text:?}")),
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "{} differences:\n{}",
+        errors.len(),
+        errors[..errors.len().min(5)].join("\n\n")
+    );
+    assert!(same > 1000, "only {same} mutations read fast");
+}
+
+/// `msbc.lock`, as `msbc lock` writes it, is read fast and the same.
+#[test]
+fn a_lock_file_is_read_fast_and_the_same() {
+    let digest = |c: char| format!("sha256:{}", c.to_string().repeat(64));
+    let text = format!(
+        "// msbc.lock: base images pinned by `msbc lock`. Do not edit: run `msbc lock` again.\n\
+         version 1\n\
+         image \"golang:1.23-bookworm\" digest=\"{}\" {{\n    \
+         config \"linux/amd64\" digest=\"{}\" layers=1 {{\n        \
+         env \"PATH=/go/bin:/usr/bin\" \"GOPATH=/go\"\n        workdir \"/go\"\n        \
+         cmd \"bash\"\n    }}\n}}\n",
+        digest('a'),
+        digest('b')
+    );
+    let lock = crate::lock::Lock::parse(&text).expect("a lock file");
+    let rendered = lock.render();
+    for t in [&text, &rendered] {
+        assert_eq!(compare(Path::new("msbc.lock"), t), Ok(Outcome::Same), "{t}");
+    }
+}

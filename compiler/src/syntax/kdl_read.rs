@@ -1,35 +1,38 @@
-//! KDL v2 text to a `kdl::KdlDocument`, fast: a pest grammar (`kdl_read.pest`)
-//! for the subset of KDL v2 build specs, presets and templates are written
-//! in, with the `kdl` crate behind it for everything else.
+//! KDL v2 text to a `kdl::KdlDocument`, fast: a reader for the subset of
+//! KDL v2 that build specs, presets and templates are written in, with the
+//! `kdl` crate's parser behind it for everything else.
 //!
-//! The grammar is a strict subset: a text it accepts gives the same tree as
-//! the `kdl` crate (node and property names, values, spans, each value's
+//! The subset is strict: a text read here gives the same tree as the `kdl`
+//! crate (node and property names, values, spans, each value's
 //! representation), checked against the official KDL test suite and every
-//! `.kdl` file of the repository by `tests/kdl_conformance.rs`. A text it
-//! does not accept (a syntax error, or KDL it leaves out: type annotations,
+//! `.kdl` file of the repository by `kdl_conformance.rs`. A text it does not
+//! read (a syntax error, or KDL it leaves out: type annotations,
 //! non-decimal numbers, exponents, `#inf`/`#nan`, identifiers starting with
 //! a sign or a dot, whitespace escapes in strings, non-ASCII whitespace, a
 //! BOM) goes to the `kdl` crate, so every syntax error is still the crate's,
 //! located as before. The `kdl` crate also stays the formatter and writer
 //! (`msbc fmt`, `kdl_write.rs`): this module only reads.
 //!
-//! Why: the crate's parser (winnow, with error recovery and a full format
-//! record of every token) took ~65% of a small spec's CPU time and most of
-//! a fleet run; the figures are in scripts/bench.sh and ARCHITECTURE.md.
+//! Why, and why by hand: the crate's parser (winnow, with error recovery and
+//! a format record of every token) took ~65% of a small spec's CPU time and
+//! most of a fleet run. A pest grammar for the same subset was tried first
+//! and measured: ~1,800 instructions per byte (callgrind, `compile
+//! specs/go`: 8.3 M of 11.2 M instructions in the pest parse of ~8 KB of
+//! KDL), no better than the crate. This reader is a PEG like that grammar,
+//! written as one method per rule over bytes. `MSBC_KDL_PARSER=crate` turns
+//! it off (every text goes to the crate), for comparing the two.
 
 use kdl::{KdlDocument, KdlEntry, KdlEntryFormat, KdlError, KdlIdentifier, KdlNode, KdlValue};
-use pest::Parser;
-use pest::iterators::Pair;
-use pest_derive::Parser;
-
-#[derive(Parser)]
-#[grammar = "syntax/kdl_read.pest"]
-struct KdlParser;
 
 /// Parses a KDL v2 document: the fast path when it can, else the `kdl` crate
 /// (whose errors are returned as they are).
 pub fn parse(source: &str) -> Result<KdlDocument, KdlError> {
-    match parse_fast(source) {
+    let fast = if crate_only() {
+        None
+    } else {
+        parse_fast(source)
+    };
+    match fast {
         Some(doc) => Ok(doc),
         None => {
             #[cfg(test)]
@@ -39,21 +42,16 @@ pub fn parse(source: &str) -> Result<KdlDocument, KdlError> {
     }
 }
 
+/// `MSBC_KDL_PARSER=crate`: every text to the `kdl` crate (read once).
+fn crate_only() -> bool {
+    static CRATE_ONLY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *CRATE_ONLY.get_or_init(|| std::env::var_os("MSBC_KDL_PARSER").is_some_and(|v| v == "crate"))
+}
+
 #[cfg(test)]
 thread_local! {
     /// How many texts this thread left to the `kdl` crate (for tests).
     pub(crate) static FALLBACKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
-/// The fast path alone: `None` when the text is outside the subset the
-/// grammar reads (or is not valid KDL); then the `kdl` crate decides.
-pub fn parse_fast(source: &str) -> Option<KdlDocument> {
-    if !precheck(source) {
-        return None;
-    }
-    let mut pairs = KdlParser::parse(Rule::document, source).ok()?;
-    let nodes = pairs.next()?;
-    build_nodes(nodes)
 }
 
 /// Whether every code point is one the grammar reads as the `kdl` crate
@@ -88,63 +86,619 @@ fn precheck(source: &str) -> bool {
     })
 }
 
-fn span_of(pair: &Pair<'_, Rule>) -> (usize, usize) {
-    let s = pair.as_span();
-    (s.start(), s.end() - s.start())
+/// The fast path alone: `None` when the text is outside the subset read
+/// here (or is not valid KDL); then the `kdl` crate decides.
+pub fn parse_fast(source: &str) -> Option<KdlDocument> {
+    if !precheck(source) {
+        return None;
+    }
+    let mut r = Reader {
+        s: source,
+        b: source.as_bytes(),
+        i: 0,
+        depth: 0,
+    };
+    let doc = r.nodes()?;
+    (r.i == r.b.len()).then_some(doc)
 }
 
-fn build_nodes(pair: Pair<'_, Rule>) -> Option<KdlDocument> {
-    let end = pair.as_span().end();
-    let mut doc = KdlDocument::new();
-    let mut first: Option<usize> = None;
-    let mut last = end;
-    for inner in pair.into_inner() {
-        if inner.as_rule() != Rule::node {
-            continue; // a slashdashed node
-        }
-        let span = inner.as_span();
-        first.get_or_insert(span.start());
-        last = span.end();
-        doc.nodes_mut().push(build_node(inner)?);
-    }
-    let start = first.unwrap_or(end);
-    doc.set_span((start, last - start));
-    Some(doc)
+/// A string token: its kind and where it is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ident,
+    Quoted,
+    MultiLine,
+    Raw(usize),
+    MultiLineRaw(usize),
 }
 
-fn build_node(pair: Pair<'_, Rule>) -> Option<KdlNode> {
-    let (start, len) = span_of(&pair);
-    let mut inner = pair.into_inner();
-    let name = identifier(inner.next()?)?;
-    let mut node = KdlNode::new(name);
-    node.set_span((start, len));
-    for part in inner {
-        match part.as_rule() {
-            Rule::arg => {
-                let (at, n) = span_of(&part);
-                let value = part.into_inner().next()?;
-                let repr = value.as_str();
-                let mut entry = KdlEntry::new(value_of(value)?);
-                entry.set_format(format(repr));
-                entry.set_span((at, n));
-                node.entries_mut().push(entry);
+/// A cursor over the text. Every method that reads a construct either
+/// reads all of it and moves on, or returns `None`/`false` with the cursor
+/// where it was: the grammar is a PEG (ordered choice, backtracking), the
+/// same one the `kdl` crate implements for this subset.
+struct Reader<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+    /// Children blocks open (the reader recurses into each).
+    depth: usize,
+}
+
+/// Deeper children blocks are left to the crate (`syntax::depth` refuses a
+/// spec nested past 64 before either runs).
+const MAX_DEPTH: usize = 100;
+
+impl<'a> Reader<'a> {
+    fn at(&self, k: usize) -> Option<u8> {
+        self.b.get(self.i + k).copied()
+    }
+
+    fn starts(&self, lit: &[u8]) -> bool {
+        self.b[self.i..].starts_with(lit)
+    }
+
+    fn eof(&self) -> bool {
+        self.i >= self.b.len()
+    }
+
+    /// `nodes := lines (node (terminator lines node)* terminator?)? lines`,
+    /// ending at the end of the text or at a `}`.
+    fn nodes(&mut self) -> Option<KdlDocument> {
+        let mut doc = KdlDocument::new();
+        let mut first: Option<usize> = None;
+        let mut last = 0;
+        self.lines()?;
+        loop {
+            if self.eof() || self.at(0) == Some(b'}') {
+                break;
             }
-            Rule::prop => {
-                let (at, n) = span_of(&part);
-                let mut kv = part.into_inner();
-                let key = identifier(kv.next()?)?;
-                let value = kv.next()?;
-                let repr = value.as_str();
-                let mut entry = KdlEntry::new_prop(key, value_of(value)?);
-                entry.set_format(format(repr));
-                entry.set_span((at, n));
-                node.entries_mut().push(entry);
+            let start = self.i;
+            let node = self.node()?;
+            first.get_or_insert(start);
+            last = self.i;
+            doc.nodes_mut().push(node);
+            if !self.terminator() {
+                break;
             }
-            Rule::nodes => node.set_children(build_nodes(part)?),
-            _ => {} // slashdashed entries and children
+            self.lines()?;
+        }
+        self.lines()?;
+        let start = first.unwrap_or(self.i);
+        let end = if first.is_some() { last } else { self.i };
+        doc.set_span((start, end - start));
+        Some(doc)
+    }
+
+    /// `lines := (line-space | slashdash node)*`
+    fn lines(&mut self) -> Option<()> {
+        loop {
+            if self.line_space()? {
+                continue;
+            }
+            if self.starts(b"/-") {
+                self.slashdash()?;
+                self.node()?;
+                continue;
+            }
+            return Some(());
         }
     }
-    Some(node)
+
+    /// `node := string (node-space+ (slashdash? entry))*
+    ///   (node-space* slashdash children)* (node-space* children)?
+    ///   (node-space* slashdash children)* node-space*`
+    fn node(&mut self) -> Option<KdlNode> {
+        let start = self.i;
+        let name = self.identifier()?;
+        let mut node = KdlNode::new(name);
+        loop {
+            let save = self.i;
+            if !self.node_spaces()? {
+                break;
+            }
+            if self.starts(b"/-") {
+                self.slashdash()?;
+                if self.entry().is_none() {
+                    self.i = save;
+                    break;
+                }
+                continue;
+            }
+            match self.entry() {
+                Some(entry) => node.entries_mut().push(entry),
+                None => {
+                    self.i = save;
+                    break;
+                }
+            }
+        }
+        self.slashdashed_children()?;
+        let save = self.i;
+        self.node_spaces()?;
+        if self.at(0) == Some(b'{') {
+            node.set_children(self.block()?);
+            self.slashdashed_children()?;
+        } else {
+            self.i = save;
+        }
+        self.node_spaces()?;
+        node.set_span((start, self.i - start));
+        Some(node)
+    }
+
+    /// `(node-space* slashdash children)*`
+    fn slashdashed_children(&mut self) -> Option<()> {
+        loop {
+            let save = self.i;
+            self.node_spaces()?;
+            if !self.starts(b"/-") {
+                self.i = save;
+                return Some(());
+            }
+            self.slashdash()?;
+            if self.at(0) != Some(b'{') {
+                self.i = save;
+                return Some(());
+            }
+            self.block()?;
+        }
+    }
+
+    /// `{ nodes }`
+    fn block(&mut self) -> Option<KdlDocument> {
+        if self.depth >= MAX_DEPTH {
+            return None;
+        }
+        self.i += 1;
+        self.depth += 1;
+        let doc = self.nodes()?;
+        self.depth -= 1;
+        if self.at(0) != Some(b'}') {
+            return None;
+        }
+        self.i += 1;
+        Some(doc)
+    }
+
+    /// `entry := string node-space* '=' node-space* value | value`
+    fn entry(&mut self) -> Option<KdlEntry> {
+        let start = self.i;
+        if let Some((kind, from, to)) = self.string() {
+            let save = self.i;
+            self.node_spaces()?;
+            if self.at(0) == Some(b'=') {
+                self.i += 1;
+                self.node_spaces()?;
+                let key = self.ident_at(kind, from, to)?;
+                let vstart = self.i;
+                let value = self.value()?;
+                let mut entry = KdlEntry::new_prop(key, value);
+                entry.set_format(format(&self.s[vstart..self.i]));
+                entry.set_span((start, self.i - start));
+                return Some(entry);
+            }
+            self.i = save;
+            let mut entry = KdlEntry::new(string_value(kind, &self.s[from..to])?);
+            entry.set_format(format(&self.s[from..to]));
+            entry.set_span((start, to - start));
+            return Some(entry);
+        }
+        let value = self.value()?;
+        let mut entry = KdlEntry::new(value);
+        entry.set_format(format(&self.s[start..self.i]));
+        entry.set_span((start, self.i - start));
+        Some(entry)
+    }
+
+    /// `value := (keyword | number | string) &value-term`
+    fn value(&mut self) -> Option<KdlValue> {
+        let start = self.i;
+        for (lit, v) in [
+            (&b"#true"[..], KdlValue::Bool(true)),
+            (b"#false", KdlValue::Bool(false)),
+            (b"#null", KdlValue::Null),
+        ] {
+            if self.starts(lit) {
+                self.i += lit.len();
+                if self.value_term() {
+                    return Some(v);
+                }
+                self.i = start;
+            }
+        }
+        if let Some(v) = self.number() {
+            return Some(v);
+        }
+        self.i = start;
+        let (kind, from, to) = self.string()?;
+        string_value(kind, &self.s[from..to])
+    }
+
+    /// `float | integer`, decimal only, then `&value-term`.
+    fn number(&mut self) -> Option<KdlValue> {
+        let start = self.i;
+        if matches!(self.at(0), Some(b'+' | b'-')) {
+            self.i += 1;
+        }
+        if !self.at(0).is_some_and(|c| c.is_ascii_digit()) {
+            self.i = start;
+            return None;
+        }
+        self.digits();
+        let mut float = false;
+        if self.at(0) == Some(b'.') && self.at(1).is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+            self.digits();
+            float = true;
+        }
+        if !self.value_term() {
+            self.i = start;
+            return None;
+        }
+        let raw = &self.s[start..self.i];
+        let value = if float {
+            let (int, frac) = raw.split_once('.')?;
+            // The crate reads both parts as i128 first: refuse what would
+            // overflow there.
+            if count_digits(int) > 38 || count_digits(frac) > 38 {
+                return None;
+            }
+            KdlValue::Float(raw.replace('_', "").parse().ok()?)
+        } else {
+            KdlValue::Integer(integer(raw)?)
+        };
+        Some(value)
+    }
+
+    /// `(digit | '_')*`
+    fn digits(&mut self) {
+        while self.at(0).is_some_and(|c| c.is_ascii_digit() || c == b'_') {
+            self.i += 1;
+        }
+    }
+
+    /// A string token followed by a value terminator: (kind, start, end).
+    fn string(&mut self) -> Option<(Kind, usize, usize)> {
+        let start = self.i;
+        let kind = match self.at(0)? {
+            b'"' if self.starts(b"\"\"\"") && self.newline_at(3) => self.multi_line_quoted(),
+            b'"' => self.quoted(),
+            b'#' => self.raw(),
+            _ => self.ident(),
+        };
+        match kind {
+            Some(kind) if self.value_term() => Some((kind, start, self.i)),
+            _ => {
+                self.i = start;
+                None
+            }
+        }
+    }
+
+    fn newline_at(&self, k: usize) -> bool {
+        matches!(self.at(k), Some(b'\n' | b'\r'))
+    }
+
+    /// A bare identifier: not starting with a digit, sign or dot (those
+    /// are the crate's), not a bare keyword.
+    fn ident(&mut self) -> Option<Kind> {
+        let start = self.i;
+        let c = self.at(0)?;
+        if c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.') {
+            return None;
+        }
+        while self.at(0).is_some_and(ident_byte) {
+            self.i += 1;
+        }
+        let text = &self.b[start..self.i];
+        if text.is_empty() || matches!(text, b"true" | b"false" | b"null" | b"inf" | b"nan") {
+            self.i = start;
+            return None;
+        }
+        Some(Kind::Ident)
+    }
+
+    /// `"..."` with the escapes `\\ \" \b \f \n \r \t \s \u{...}`.
+    fn quoted(&mut self) -> Option<Kind> {
+        let start = self.i;
+        self.i += 1;
+        loop {
+            match self.at(0) {
+                Some(b'"') => {
+                    self.i += 1;
+                    return Some(Kind::Quoted);
+                }
+                Some(b'\\') if self.escape() => {}
+                Some(b'\\' | b'\n' | b'\r') | None => {
+                    self.i = start;
+                    return None;
+                }
+                Some(_) => self.i += 1,
+            }
+        }
+    }
+
+    /// One escape, at a `\`: whether it is one the fast path reads.
+    fn escape(&mut self) -> bool {
+        match self.at(1) {
+            Some(b'\\' | b'"' | b'b' | b'f' | b'n' | b'r' | b't' | b's') => {
+                self.i += 2;
+                true
+            }
+            Some(b'u') if self.at(2) == Some(b'{') => {
+                let digits = self.b[self.i + 3..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_hexdigit())
+                    .count();
+                if (1..=6).contains(&digits) && self.at(3 + digits) == Some(b'}') {
+                    self.i += 4 + digits;
+                    true
+                } else {
+                    false
+                }
+            }
+            _ => false,
+        }
+    }
+
+    /// `"""` newline ... `"""` (the lines are checked when the value is made).
+    fn multi_line_quoted(&mut self) -> Option<Kind> {
+        let start = self.i;
+        self.i += 3;
+        loop {
+            if self.eof() {
+                self.i = start;
+                return None;
+            }
+            if self.starts(b"\"\"\"") {
+                self.i += 3;
+                return Some(Kind::MultiLine);
+            }
+            if self.at(0) == Some(b'\\') && matches!(self.at(1), Some(b'\\' | b'"')) {
+                self.i += 2;
+            } else {
+                self.i += 1;
+            }
+        }
+    }
+
+    /// `#"..."#`, `##"..."##`, ... and their multi-line forms.
+    fn raw(&mut self) -> Option<Kind> {
+        let start = self.i;
+        let hashes = self.b[start..].iter().take_while(|&&c| c == b'#').count();
+        self.i += hashes;
+        let multi = self.starts(b"\"\"\"") && self.newline_at(3);
+        if !multi && self.at(0) != Some(b'"') {
+            self.i = start;
+            return None;
+        }
+        self.i += if multi { 3 } else { 1 };
+        let close_len = if multi { 3 } else { 1 } + hashes;
+        loop {
+            let Some(c) = self.at(0) else {
+                self.i = start;
+                return None;
+            };
+            if c == b'"'
+                && self.b[self.i..].len() >= close_len
+                && self.b[self.i..self.i + close_len - hashes]
+                    .iter()
+                    .all(|&q| q == b'"')
+                && self.b[self.i + close_len - hashes..self.i + close_len]
+                    .iter()
+                    .all(|&h| h == b'#')
+            {
+                self.i += close_len;
+                return Some(if multi {
+                    Kind::MultiLineRaw(hashes)
+                } else {
+                    Kind::Raw(hashes)
+                });
+            }
+            if !multi && (c == b'\n' || c == b'\r') {
+                self.i = start;
+                return None;
+            }
+            self.i += 1;
+        }
+    }
+
+    fn identifier(&mut self) -> Option<KdlIdentifier> {
+        let (kind, from, to) = self.string()?;
+        self.ident_at(kind, from, to)
+    }
+
+    fn ident_at(&self, kind: Kind, from: usize, to: usize) -> Option<KdlIdentifier> {
+        let raw = &self.s[from..to];
+        let KdlValue::String(value) = string_value(kind, raw)? else {
+            return None;
+        };
+        let mut ident = KdlIdentifier::from(value);
+        ident.set_repr(raw);
+        ident.set_span((from, to - from));
+        Some(ident)
+    }
+
+    /// `&value-term`: the end, `=`, `)`, `{`, `}`, node space or a
+    /// terminator follows (the cursor does not move).
+    fn value_term(&mut self) -> bool {
+        let Some(c) = self.at(0) else {
+            return true;
+        };
+        if matches!(
+            c,
+            b'=' | b')' | b'{' | b'}' | b';' | b'\n' | b'\r' | b' ' | b'\t'
+        ) {
+            return true;
+        }
+        if self.starts(b"//") {
+            return true;
+        }
+        let save = self.i;
+        let yes = matches!(self.node_space(), Some(true));
+        self.i = save;
+        yes
+    }
+
+    /// `terminator := ';' | newline | single-line-comment`
+    fn terminator(&mut self) -> bool {
+        match self.at(0) {
+            Some(b';') => {
+                self.i += 1;
+                true
+            }
+            _ => self.newline() || self.single_line_comment(),
+        }
+    }
+
+    /// `line-space := node-space | newline | single-line-comment`;
+    /// `None` for a broken comment or escline (the text is the crate's).
+    fn line_space(&mut self) -> Option<bool> {
+        if self.node_space()? {
+            return Some(true);
+        }
+        Some(self.newline() || self.single_line_comment())
+    }
+
+    /// `node-space*`; whether any was read.
+    fn node_spaces(&mut self) -> Option<bool> {
+        let mut any = false;
+        while self.node_space()? {
+            any = true;
+        }
+        Some(any)
+    }
+
+    /// `node-space := ws* escline ws* | ws+`
+    fn node_space(&mut self) -> Option<bool> {
+        let save = self.i;
+        let mut any = false;
+        while self.ws()? {
+            any = true;
+        }
+        if self.at(0) == Some(b'\\') {
+            // escline := '\' ws* (single-line-comment | newline | eof) ws*
+            let at = self.i;
+            self.i += 1;
+            while self.ws()? {}
+            if self.single_line_comment() || self.newline() || self.eof() {
+                while self.ws()? {}
+                return Some(true);
+            }
+            self.i = at;
+        }
+        if !any {
+            self.i = save;
+        }
+        Some(any)
+    }
+
+    /// `ws := ' ' | '\t' | multi-line-comment`; `None` for a comment that
+    /// is never closed.
+    fn ws(&mut self) -> Option<bool> {
+        match self.at(0) {
+            Some(b' ' | b'\t') => {
+                self.i += 1;
+                Some(true)
+            }
+            Some(b'/') if self.at(1) == Some(b'*') => {
+                let mut depth = 0usize;
+                loop {
+                    if self.starts(b"/*") {
+                        depth += 1;
+                        self.i += 2;
+                    } else if self.starts(b"*/") {
+                        depth -= 1;
+                        self.i += 2;
+                        if depth == 0 {
+                            return Some(true);
+                        }
+                    } else if self.eof() {
+                        return None;
+                    } else {
+                        self.i += 1;
+                    }
+                }
+            }
+            _ => Some(false),
+        }
+    }
+
+    /// `newline := CRLF | CR | LF`
+    fn newline(&mut self) -> bool {
+        match self.at(0) {
+            Some(b'\r') => {
+                self.i += if self.at(1) == Some(b'\n') { 2 } else { 1 };
+                true
+            }
+            Some(b'\n') => {
+                self.i += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// `// ...` to the end of the line (newline included) or of the text.
+    fn single_line_comment(&mut self) -> bool {
+        if !self.starts(b"//") {
+            return false;
+        }
+        self.i += 2;
+        while !self.eof() && !self.newline() {
+            self.i += 1;
+        }
+        true
+    }
+
+    /// `slashdash := '/-' (node-space | line-space)*`
+    fn slashdash(&mut self) -> Option<()> {
+        self.i += 2;
+        while self.line_space()? {}
+        Some(())
+    }
+}
+
+/// A byte that can be in a bare identifier (bytes of non-ASCII characters
+/// all can: the precheck refused the non-ASCII spaces and newlines).
+fn ident_byte(c: u8) -> bool {
+    !matches!(
+        c,
+        b' ' | b'\t'
+            | b'\n'
+            | b'\r'
+            | b'\\'
+            | b'/'
+            | b'('
+            | b')'
+            | b'{'
+            | b'}'
+            | b'['
+            | b']'
+            | b';'
+            | b'"'
+            | b'#'
+            | b'='
+    )
+}
+
+/// The value a string token spells.
+fn string_value(kind: Kind, raw: &str) -> Option<KdlValue> {
+    Some(KdlValue::String(match kind {
+        Kind::Ident => raw.to_string(),
+        Kind::Quoted => unescape(raw.get(1..raw.len() - 1)?)?,
+        Kind::MultiLine => multi_line(raw.get(3..raw.len() - 3)?, true)?,
+        Kind::Raw(hashes) => {
+            let body = raw.get(hashes + 1..raw.len() - hashes - 1)?;
+            if body == "\"" {
+                return None; // the crate refuses `#"""#`
+            }
+            body.to_string()
+        }
+        Kind::MultiLineRaw(hashes) => {
+            multi_line(raw.get(hashes + 3..raw.len() - hashes - 3)?, false)?
+        }
+    }))
 }
 
 fn format(repr: &str) -> KdlEntryFormat {
@@ -154,55 +708,7 @@ fn format(repr: &str) -> KdlEntryFormat {
     }
 }
 
-fn identifier(pair: Pair<'_, Rule>) -> Option<KdlIdentifier> {
-    let raw = pair.as_str();
-    let (start, len) = span_of(&pair);
-    let KdlValue::String(value) = value_of(pair)? else {
-        return None;
-    };
-    let mut ident = KdlIdentifier::from(value);
-    ident.set_repr(raw);
-    ident.set_span((start, len));
-    Some(ident)
-}
-
-fn value_of(pair: Pair<'_, Rule>) -> Option<KdlValue> {
-    let raw = pair.as_str();
-    Some(match pair.as_rule() {
-        Rule::ident => KdlValue::String(raw.to_string()),
-        Rule::quoted => KdlValue::String(unescape(raw.get(1..raw.len() - 1)?)?),
-        Rule::ml_quoted => KdlValue::String(multi_line(raw.get(3..raw.len() - 3)?, true)?),
-        Rule::raw => {
-            let hashes = raw.len() - raw.trim_start_matches('#').len();
-            let body = raw.get(hashes + 1..raw.len() - hashes - 1)?;
-            if body == "\"" {
-                return None; // the crate refuses `#"""#`
-            }
-            KdlValue::String(body.to_string())
-        }
-        Rule::ml_raw => {
-            let hashes = raw.len() - raw.trim_start_matches('#').len();
-            let body = raw.get(hashes + 3..raw.len() - hashes - 3)?;
-            KdlValue::String(multi_line(body, false)?)
-        }
-        Rule::integer => KdlValue::Integer(integer(raw)?),
-        Rule::float => {
-            let (int, frac) = raw.split_once('.')?;
-            // The crate reads both parts as i128 first: refuse what would
-            // overflow there.
-            if digits(int) > 38 || digits(frac) > 38 {
-                return None;
-            }
-            KdlValue::Float(raw.replace('_', "").parse().ok()?)
-        }
-        Rule::kw_true => KdlValue::Bool(true),
-        Rule::kw_false => KdlValue::Bool(false),
-        Rule::kw_null => KdlValue::Null,
-        _ => return None,
-    })
-}
-
-fn digits(s: &str) -> usize {
+fn count_digits(s: &str) -> usize {
     s.bytes().filter(u8::is_ascii_digit).count()
 }
 
