@@ -235,43 +235,22 @@ pub enum ImageValue<'a, V = &'a Word> {
 }
 
 /// A stage or an image a step reads besides the build context; `mount`
-/// when a `bind from=` mount reads it (else a `copy from=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source<'a> {
-    Stage { id: StageId, mount: bool },
-    Image { image: &'a str, mount: bool },
+/// when a `bind from=` mount reads it (else a `copy from=`). `S` and `I`
+/// are `&StageId`, `&String` ([`StepKind::sources`]) or their `&mut`
+/// ([`StepKind::sources_mut`]).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Source<S, I> {
+    Stage { id: S, mount: bool },
+    Image { image: I, mount: bool },
 }
 
-/// A [`Source`] to rewrite in place.
-#[derive(Debug)]
-pub enum SourceMut<'a> {
-    Stage(&'a mut StageId),
-    Image(&'a mut String),
-}
-
-impl StepKind {
-    /// The stages this step reads from (`copy from=` a stage, `bind from=`
-    /// a stage), in order.
-    pub fn dependencies(&self) -> Vec<StageId> {
-        self.sources()
-            .into_iter()
-            .filter_map(|s| match s {
-                Source::Stage { id, .. } => Some(id),
-                Source::Image { .. } => None,
-            })
-            .collect()
-    }
-
-    /// The stages and images this step reads (`copy from=`, `bind from=`),
-    /// in order: what `msbc images` lists, what `select` renumbers, what
-    /// `msbc.lock` pins.
-    pub fn sources(&self) -> Vec<Source<'_>> {
-        match self {
-            StepKind::Copy(c) => match &c.from {
-                CopyFrom::Stage(id) => vec![Source::Stage {
-                    id: *id,
-                    mount: false,
-                }],
+/// The one list of what a step reads: [`StepKind::sources`] and
+/// [`StepKind::sources_mut`] differ only in `mut`.
+macro_rules! sources {
+    ($kind:expr, $iter:ident $(, $m:tt)?) => {
+        match $kind {
+            StepKind::Copy(c) => match & $($m)? c.from {
+                CopyFrom::Stage(id) => vec![Source::Stage { id, mount: false }],
                 CopyFrom::Image(image) => vec![Source::Image {
                     image,
                     mount: false,
@@ -280,15 +259,12 @@ impl StepKind {
             },
             StepKind::Run(run) => run
                 .mounts
-                .iter()
+                .$iter()
                 .filter_map(|m| match m {
                     Mount::Bind {
                         from: Some(MountFrom::Stage(id)),
                         ..
-                    } => Some(Source::Stage {
-                        id: *id,
-                        mount: true,
-                    }),
+                    } => Some(Source::Stage { id, mount: true }),
                     Mount::Bind {
                         from: Some(MountFrom::Image(image)),
                         ..
@@ -313,49 +289,33 @@ impl StepKind {
             | StepKind::StopSignal { .. }
             | StepKind::Shell { .. } => vec![],
         }
+    };
+}
+
+impl StepKind {
+    /// The stages this step reads from (`copy from=` a stage, `bind from=`
+    /// a stage), in order.
+    pub fn dependencies(&self) -> Vec<StageId> {
+        self.sources()
+            .into_iter()
+            .filter_map(|s| match s {
+                Source::Stage { id, .. } => Some(*id),
+                Source::Image { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The stages and images this step reads (`copy from=`, `bind from=`),
+    /// in order: what `msbc images` lists, what `select` renumbers, what
+    /// `msbc.lock` pins.
+    pub fn sources(&self) -> Vec<Source<&StageId, &String>> {
+        sources!(self, iter)
     }
 
     /// [`StepKind::sources`], to rewrite in place: a stage's index, an
     /// image reference (pinned by `msbc.lock`).
-    pub fn sources_mut(&mut self) -> Vec<SourceMut<'_>> {
-        match self {
-            StepKind::Copy(c) => match &mut c.from {
-                CopyFrom::Stage(id) => vec![SourceMut::Stage(id)],
-                CopyFrom::Image(image) => vec![SourceMut::Image(image)],
-                CopyFrom::Context => vec![],
-            },
-            StepKind::Run(run) => run
-                .mounts
-                .iter_mut()
-                .filter_map(|m| match m {
-                    Mount::Bind {
-                        from: Some(MountFrom::Stage(id)),
-                        ..
-                    } => Some(SourceMut::Stage(id)),
-                    Mount::Bind {
-                        from: Some(MountFrom::Image(image)),
-                        ..
-                    } => Some(SourceMut::Image(image)),
-                    Mount::Bind { from: None, .. }
-                    | Mount::Cache { .. }
-                    | Mount::Secret { .. }
-                    | Mount::Ssh { .. }
-                    | Mount::Tmpfs { .. } => None,
-                })
-                .collect(),
-            StepKind::Args { .. }
-            | StepKind::Workdir { .. }
-            | StepKind::Env { .. }
-            | StepKind::Label { .. }
-            | StepKind::User { .. }
-            | StepKind::Expose { .. }
-            | StepKind::Entrypoint { .. }
-            | StepKind::Cmd { .. }
-            | StepKind::Healthcheck { .. }
-            | StepKind::Volume { .. }
-            | StepKind::StopSignal { .. }
-            | StepKind::Shell { .. } => vec![],
-        }
+    pub fn sources_mut(&mut self) -> Vec<Source<&mut StageId, &mut String>> {
+        sources!(self, iter_mut, mut)
     }
 
     /// The words (strings msbc interpolates) the step carries, in order.
