@@ -138,8 +138,7 @@ fn stat_json_and_exit_code() {
 
 #[test]
 fn spec_errors_exit_1() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-errors");
-    std::fs::create_dir_all(&dir).expect("mkdir");
+    let dir = support::scratch("diff-errors");
     let broken = dir.join("broken.kdl");
     std::fs::write(&broken, "msbc 1\nimage app from=biuld {}\n").expect("write");
     let run = support::msbc(&[
@@ -153,8 +152,7 @@ fn spec_errors_exit_1() {
 
 #[test]
 fn renamed_stage_is_a_rename() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-rename");
-    std::fs::create_dir_all(&dir).expect("mkdir");
+    let dir = support::scratch("diff-rename");
     let base = std::fs::read_to_string(fixtures().join("base.kdl")).expect("base");
     let renamed = base
         .replace("stage deps ", "stage modules ")
@@ -227,8 +225,7 @@ fn git(dir: &Path, args: &[&str]) -> bool {
 /// `--rev`: the spec and its template folder at a commit vs the work tree.
 #[test]
 fn rev_compares_with_a_commit_including_templates() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-rev");
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = support::scratch("diff-rev");
     let svc = dir.join("svc");
     std::fs::create_dir_all(svc.join("platform/acme/web")).expect("mkdir");
     let v1 = fixtures().join("templates-v1/acme/web");
@@ -267,9 +264,7 @@ fn rev_compares_with_a_commit_including_templates() {
 /// A hand-written Dockerfile against the spec: only meaning counts.
 #[test]
 fn dockerfile_against_spec_ignores_formatting() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-dockerfile");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
+    let dir = support::scratch("diff-dockerfile");
     let spec = fixtures().join("base.kdl");
     let out = dir.join("Dockerfile");
     let run = support::msbc(&[
@@ -316,9 +311,7 @@ fn dockerfile_against_spec_ignores_formatting() {
 /// `compile --check` on a stale Dockerfile: summary, diff and the fix.
 #[test]
 fn drift_gate_prints_the_summary() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-drift");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
+    let dir = support::scratch("diff-drift");
     let out = dir.join("Dockerfile");
     let base = fixtures().join("base.kdl");
     let run = support::msbc(&[
@@ -349,8 +342,7 @@ fn drift_gate_prints_the_summary() {
 
 #[test]
 fn binary_and_empty_inputs_do_not_panic() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-garbage");
-    std::fs::create_dir_all(&dir).expect("mkdir");
+    let dir = support::scratch("diff-garbage");
     let base = fixtures().join("base.kdl");
     for (name, bytes) in [
         ("empty.kdl", &b""[..]),
@@ -523,8 +515,7 @@ fn assert_own_dockerfile_has_no_drift(dir: &Path, what: &str) {
 /// spec wrote it).
 #[test]
 fn every_spec_and_preset_variant_matches_its_own_dockerfile() {
-    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-own");
-    let _ = std::fs::remove_dir_all(&tmp);
+    let tmp = support::scratch("diff-own");
     let specs = support::spec_files();
     assert!(specs.len() >= 10, "{specs:?}");
     for spec in &specs {
@@ -551,9 +542,7 @@ fn every_spec_and_preset_variant_matches_its_own_dockerfile() {
 /// costs no cache, and is reported as metadata. ENV and ARG do cost it.
 #[test]
 fn metadata_changes_lose_no_cache() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-metadata");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
+    let dir = support::scratch("diff-metadata");
     let spec = |deps: &str, image: &str| {
         format!(
             "msbc 1\nstage deps from=\"alpine:3.20\" {{\n    {deps}\n    run \"echo deps > /deps\"\n}}\n\
@@ -623,9 +612,7 @@ fn metadata_changes_lose_no_cache() {
 /// `compile --check`; what it only writes another way is not.
 #[test]
 fn what_the_import_cannot_represent_is_a_difference() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("diff-unrepresented");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
+    let dir = support::scratch("diff-unrepresented");
     let same = "FROM alpine\nADD a.txt /a.txt\nRUN echo hi\n";
     std::fs::write(dir.join("a.txt"), "a").expect("write");
     std::fs::write(dir.join("Dockerfile"), same).expect("write");

@@ -1,22 +1,9 @@
 //! Editor support: `msbc graph` (rendered by Graphviz, parsed by Mermaid),
 //! `msbc fmt` and the language server.
 
-use crate::support::{msbc, root, spec_files};
+use crate::support::{msbc, root, spec_files, tool};
 use std::path::Path;
 use std::process::{Command, Stdio};
-
-/// A tool on PATH, or `None` after printing `SKIPPED: WHAT: why`.
-pub(crate) fn tool(name: &str, what: &str, install: &str) -> Option<std::path::PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        eprintln!("SKIPPED: {what}: `{name}` is not on PATH ({install})");
-    }
-    found
-}
 
 /// The stage and image names of the spec's whole build (`--emit json`).
 fn stage_names(spec: &Path) -> Vec<String> {

@@ -7,12 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// A fresh folder for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("fleet")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
+    crate::support::scratch(&format!("fleet/{name}"))
 }
 
 fn write(path: &Path, bytes: &[u8]) {

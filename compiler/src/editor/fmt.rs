@@ -331,46 +331,7 @@ fn comments(text: &str) -> Vec<String> {
     let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     while i < b.len() {
         match b[i] {
-            b'"' => {
-                let triple = b[i..].starts_with(b"\"\"\"");
-                i += if triple { 3 } else { 1 };
-                while i < b.len() {
-                    if b[i] == b'\\' {
-                        i += 2;
-                    } else if triple && b[i..].starts_with(b"\"\"\"") {
-                        i += 3;
-                        break;
-                    } else if !triple && b[i] == b'"' {
-                        i += 1;
-                        break;
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
-            b'#' => {
-                let hashes = b[i..].iter().take_while(|c| **c == b'#').count();
-                let at = i + hashes;
-                if b.get(at) != Some(&b'"') {
-                    i = at;
-                    continue;
-                }
-                let quote: &[u8] = if b[at..].starts_with(b"\"\"\"") {
-                    b"\"\"\""
-                } else {
-                    b"\""
-                };
-                let mut close = quote.to_vec();
-                close.extend(std::iter::repeat_n(b'#', hashes));
-                i = at + quote.len();
-                match b[i..]
-                    .windows(close.len())
-                    .position(|w| w == close.as_slice())
-                {
-                    Some(p) => i += p + close.len(),
-                    None => i = b.len(),
-                }
-            }
+            b'"' | b'#' => i = crate::syntax::skip_string(b, i).unwrap_or(i + 1),
             b'/' if b.get(i + 1) == Some(&b'/') => {
                 let end = b[i..]
                     .iter()

@@ -130,6 +130,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
     }
 
     let contexts = named_contexts(&opts.contexts)?;
+    let mut used = std::collections::BTreeSet::new();
     let mut refs = Vec::new();
     let mut metadata = BTreeMap::new();
     for platform in &platforms {
@@ -157,8 +158,10 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         }
         if !contexts.is_empty() {
             definition = rewrite(&definition, |op| {
-                if let Some(pb::op::Kind::Source(source)) = &mut op.kind {
-                    replace_image(&mut source.identifier, &contexts);
+                if let Some(pb::op::Kind::Source(source)) = &mut op.kind
+                    && let Some(name) = replace_image(&mut source.identifier, &contexts)
+                {
+                    used.insert(name);
                 }
             })?;
         }
@@ -174,6 +177,17 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         }
     }
 
+    for name in contexts.keys().filter(|n| !used.contains(*n)) {
+        let message = format!("the named context `{name}` names no image this build pulls");
+        eprintln!("warning: {message}");
+        bridge
+            .warn(gw::WarnRequest {
+                level: 1,
+                short: message.into_bytes(),
+                ..gw::WarnRequest::default()
+            })
+            .await?;
+    }
     let new_refs = bridge.has("proto.refarray");
     let result = if refs.len() == 1 {
         let id = refs.remove(0).1;
@@ -279,24 +293,26 @@ fn named_contexts(raw: &BTreeMap<String, String>) -> Result<Contexts, Failure> {
 /// A `docker-image://` identifier whose image has a named context: the
 /// context's image (the digest the spec's image was pinned to is the
 /// context's, resolved through it, unless the context names its own).
-fn replace_image(identifier: &mut String, contexts: &Contexts) {
-    let Some(image) = identifier.strip_prefix("docker-image://") else {
-        return;
-    };
+/// The context's name when it was used.
+fn replace_image(identifier: &mut String, contexts: &Contexts) -> Option<String> {
+    let image = identifier.strip_prefix("docker-image://")?;
     let (name, digest) = match image.split_once('@') {
         Some((name, digest)) => (name, Some(digest)),
         None => (image, None),
     };
-    let found = contexts
-        .get(image)
-        .map(|to| (to, None))
-        .or_else(|| contexts.get(name).map(|to| (to, digest)));
-    if let Some((to, digest)) = found {
-        *identifier = match digest {
-            Some(d) if !to.contains('@') => format!("docker-image://{to}@{d}"),
-            _ => format!("docker-image://{to}"),
-        };
-    }
+    let (key, to, digest) = match contexts.get_key_value(image) {
+        Some((key, to)) => (key, to, None),
+        None => {
+            let (key, to) = contexts.get_key_value(name)?;
+            (key, to, digest)
+        }
+    };
+    let key = key.clone();
+    *identifier = match digest {
+        Some(d) if !to.contains('@') => format!("docker-image://{to}@{d}"),
+        _ => format!("docker-image://{to}"),
+    };
+    Some(key)
 }
 
 /// `--network` as the LLB net mode of runs that set none (as BuildKit's
@@ -498,10 +514,13 @@ mod tests {
         )]);
         let contexts = named_contexts(&raw).unwrap();
         let mut pinned = "docker-image://docker.io/library/golang:1.23@sha256:aaaa".to_string();
-        replace_image(&mut pinned, &contexts);
+        assert_eq!(
+            replace_image(&mut pinned, &contexts).as_deref(),
+            Some("docker.io/library/golang:1.23")
+        );
         assert_eq!(pinned, "docker-image://mirror.example/go:1.23@sha256:aaaa");
         let mut other = "docker-image://docker.io/library/golang:1.24".to_string();
-        replace_image(&mut other, &contexts);
+        assert_eq!(replace_image(&mut other, &contexts), None);
         assert_eq!(other, "docker-image://docker.io/library/golang:1.24");
         let local = BTreeMap::from([("src".to_string(), "local:src".to_string())]);
         let e = named_contexts(&local).unwrap_err();

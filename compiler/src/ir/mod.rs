@@ -6,8 +6,10 @@
 //!
 //! `--emit json` prints this model; its JSON Schema lives in `schema/`.
 
+mod image;
 mod word;
 
+pub use image::{ImageConfig, port_keys};
 pub use word::{VarSource, Word, WordPart};
 
 use schemars::JsonSchema;
@@ -211,16 +213,18 @@ pub enum StepKind {
 
 /// A value a step stores in the image: its config (env, labels, user,
 /// workdir, volumes, ports, entrypoint, cmd, healthcheck, stop signal,
-/// shell), readable by anyone who pulls it.
+/// shell), readable by anyone who pulls it. `V` is what a word is: as
+/// written ([`StepKind::image_values`]), or what a fold made of it
+/// ([`ImageValue::map`], [`ImageConfig::apply`]).
 #[derive(Debug, Clone, Copy)]
-pub enum ImageValue<'a> {
+pub enum ImageValue<'a, V = &'a Word> {
     /// `ENV key=value`.
-    Env(&'a str, &'a Word),
+    Env(&'a str, V),
     /// `LABEL key=value`.
-    Label(&'a str, &'a Word),
-    User(&'a Word),
-    Workdir(&'a Word),
-    Volume(&'a Word),
+    Label(&'a str, V),
+    User(V),
+    Workdir(V),
+    Volume(V),
     Expose(&'a Port),
     Entrypoint(&'a [String]),
     Cmd(&'a [String]),
@@ -231,43 +235,22 @@ pub enum ImageValue<'a> {
 }
 
 /// A stage or an image a step reads besides the build context; `mount`
-/// when a `bind from=` mount reads it (else a `copy from=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source<'a> {
-    Stage { id: StageId, mount: bool },
-    Image { image: &'a str, mount: bool },
+/// when a `bind from=` mount reads it (else a `copy from=`). `S` and `I`
+/// are `&StageId`, `&String` ([`StepKind::sources`]) or their `&mut`
+/// ([`StepKind::sources_mut`]).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Source<S, I> {
+    Stage { id: S, mount: bool },
+    Image { image: I, mount: bool },
 }
 
-/// A [`Source`] to rewrite in place.
-#[derive(Debug)]
-pub enum SourceMut<'a> {
-    Stage(&'a mut StageId),
-    Image(&'a mut String),
-}
-
-impl StepKind {
-    /// The stages this step reads from (`copy from=` a stage, `bind from=`
-    /// a stage), in order.
-    pub fn dependencies(&self) -> Vec<StageId> {
-        self.sources()
-            .into_iter()
-            .filter_map(|s| match s {
-                Source::Stage { id, .. } => Some(id),
-                Source::Image { .. } => None,
-            })
-            .collect()
-    }
-
-    /// The stages and images this step reads (`copy from=`, `bind from=`),
-    /// in order: what `msbc images` lists, what `select` renumbers, what
-    /// `msbc.lock` pins.
-    pub fn sources(&self) -> Vec<Source<'_>> {
-        match self {
-            StepKind::Copy(c) => match &c.from {
-                CopyFrom::Stage(id) => vec![Source::Stage {
-                    id: *id,
-                    mount: false,
-                }],
+/// The one list of what a step reads: [`StepKind::sources`] and
+/// [`StepKind::sources_mut`] differ only in `mut`.
+macro_rules! sources {
+    ($kind:expr, $iter:ident $(, $m:tt)?) => {
+        match $kind {
+            StepKind::Copy(c) => match & $($m)? c.from {
+                CopyFrom::Stage(id) => vec![Source::Stage { id, mount: false }],
                 CopyFrom::Image(image) => vec![Source::Image {
                     image,
                     mount: false,
@@ -276,15 +259,12 @@ impl StepKind {
             },
             StepKind::Run(run) => run
                 .mounts
-                .iter()
+                .$iter()
                 .filter_map(|m| match m {
                     Mount::Bind {
                         from: Some(MountFrom::Stage(id)),
                         ..
-                    } => Some(Source::Stage {
-                        id: *id,
-                        mount: true,
-                    }),
+                    } => Some(Source::Stage { id, mount: true }),
                     Mount::Bind {
                         from: Some(MountFrom::Image(image)),
                         ..
@@ -309,49 +289,33 @@ impl StepKind {
             | StepKind::StopSignal { .. }
             | StepKind::Shell { .. } => vec![],
         }
+    };
+}
+
+impl StepKind {
+    /// The stages this step reads from (`copy from=` a stage, `bind from=`
+    /// a stage), in order.
+    pub fn dependencies(&self) -> Vec<StageId> {
+        self.sources()
+            .into_iter()
+            .filter_map(|s| match s {
+                Source::Stage { id, .. } => Some(*id),
+                Source::Image { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The stages and images this step reads (`copy from=`, `bind from=`),
+    /// in order: what `msbc images` lists, what `select` renumbers, what
+    /// `msbc.lock` pins.
+    pub fn sources(&self) -> Vec<Source<&StageId, &String>> {
+        sources!(self, iter)
     }
 
     /// [`StepKind::sources`], to rewrite in place: a stage's index, an
     /// image reference (pinned by `msbc.lock`).
-    pub fn sources_mut(&mut self) -> Vec<SourceMut<'_>> {
-        match self {
-            StepKind::Copy(c) => match &mut c.from {
-                CopyFrom::Stage(id) => vec![SourceMut::Stage(id)],
-                CopyFrom::Image(image) => vec![SourceMut::Image(image)],
-                CopyFrom::Context => vec![],
-            },
-            StepKind::Run(run) => run
-                .mounts
-                .iter_mut()
-                .filter_map(|m| match m {
-                    Mount::Bind {
-                        from: Some(MountFrom::Stage(id)),
-                        ..
-                    } => Some(SourceMut::Stage(id)),
-                    Mount::Bind {
-                        from: Some(MountFrom::Image(image)),
-                        ..
-                    } => Some(SourceMut::Image(image)),
-                    Mount::Bind { from: None, .. }
-                    | Mount::Cache { .. }
-                    | Mount::Secret { .. }
-                    | Mount::Ssh { .. }
-                    | Mount::Tmpfs { .. } => None,
-                })
-                .collect(),
-            StepKind::Args { .. }
-            | StepKind::Workdir { .. }
-            | StepKind::Env { .. }
-            | StepKind::Label { .. }
-            | StepKind::User { .. }
-            | StepKind::Expose { .. }
-            | StepKind::Entrypoint { .. }
-            | StepKind::Cmd { .. }
-            | StepKind::Healthcheck { .. }
-            | StepKind::Volume { .. }
-            | StepKind::StopSignal { .. }
-            | StepKind::Shell { .. } => vec![],
-        }
+    pub fn sources_mut(&mut self) -> Vec<Source<&mut StageId, &mut String>> {
+        sources!(self, iter_mut, mut)
     }
 
     /// The words (strings msbc interpolates) the step carries, in order.
@@ -553,7 +517,7 @@ pub enum MountFrom {
 }
 
 /// How the container reports its health (`HEALTHCHECK`); durations as written.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Healthcheck {
     /// One element: a shell command (`CMD-SHELL`); more: exec form.

@@ -30,7 +30,7 @@
 
 use crate::backend::llb::{BaseConfig, BaseConfigs, normalize_reference};
 use crate::diag::{Code, Diagnostic};
-use crate::ir::{ArgDef, Base, SourceMut, Word};
+use crate::ir::{ArgDef, Base, Source, Word};
 use crate::kdl_write::{self, Node};
 use crate::lower::Model;
 use std::collections::BTreeMap;
@@ -255,7 +255,7 @@ pub fn pin(model: &mut Model, lock: &Lock, overrides: &[(String, String)]) {
         }
         for step in &mut stage.steps {
             for source in step.kind.sources_mut() {
-                if let SourceMut::Image(image) = source
+                if let Source::Image { image, .. } = source
                     && let Some(p) = pinned(image, lock)
                 {
                     *image = p;

@@ -6,7 +6,7 @@
 
 use super::Model;
 use super::steps::image_word;
-use crate::ir::{ArgDef, Base, StageId};
+use crate::ir::{ArgDef, Base, ImageConfig, ImageValue, StageId};
 use crate::syntax::ast::{Document, Interp, StageDecl, Stored};
 use crate::syntax::image_ref;
 
@@ -22,24 +22,44 @@ pub(super) fn chain(i: usize, model: &Model) -> Vec<usize> {
     out
 }
 
-/// The `user` in effect at the end of stage `i`, if its chain sets one.
+/// The `user` in effect at the end of stage `i`, if its chain sets one:
+/// the one image-config fold (`ir::ImageConfig`) over the values the
+/// chain's steps store, as written (so a check can point at them).
 pub(super) fn effective_user<'a>(
     i: usize,
     decls: &'a [StageDecl],
     model: &Model,
 ) -> Option<&'a Interp> {
-    chain(i, model).into_iter().find_map(|s| {
-        decls[s].steps.iter().rev().find_map(|st| {
-            st.kind.stored().into_iter().rev().find_map(|v| match v {
-                Stored::User(u) => Some(u),
-                Stored::Env(..)
-                | Stored::Label(..)
-                | Stored::Workdir(_)
-                | Stored::Volume(_)
-                | Stored::Fixed => None,
-            })
-        })
-    })
+    image_config(i, decls, model).user
+}
+
+/// What the steps of stage `i`'s chain store in its image config, as the
+/// AST has the values (entrypoint, cmd, ports... carry none there and are
+/// left out).
+pub(super) fn image_config<'a>(
+    i: usize,
+    decls: &'a [StageDecl],
+    model: &Model,
+) -> ImageConfig<&'a Interp> {
+    let mut config = ImageConfig::default();
+    for s in chain(i, model).into_iter().rev() {
+        config.next_stage();
+        let Some(decl) = decls.get(s) else { continue };
+        for step in &decl.steps {
+            for value in step.kind.stored() {
+                let value = match value {
+                    Stored::Env(k, v) => ImageValue::Env(k.name.as_str(), v),
+                    Stored::Label(k, v) => ImageValue::Label(k.value.as_str(), v),
+                    Stored::User(u) => ImageValue::User(u),
+                    Stored::Workdir(w) => ImageValue::Workdir(w),
+                    Stored::Volume(v) => ImageValue::Volume(v),
+                    Stored::Fixed => continue,
+                };
+                config.apply(value, |_, path| path);
+            }
+        }
+    }
+    config
 }
 
 /// Whether a user value names root (`root`, `0`, `root:...`, `0:...`).

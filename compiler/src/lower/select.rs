@@ -3,7 +3,7 @@
 
 use super::Model;
 use crate::diag::did_you_mean;
-use crate::ir::{self, Base, Build, SourceMut, StageId, StageKind, Word};
+use crate::ir::{self, Base, Build, Source, StageId, StageKind, Word};
 use std::fmt;
 
 /// What the command line asks for.
@@ -221,7 +221,7 @@ fn remap_stage(stage: &mut ir::Stage, remap: &impl Fn(StageId) -> StageId) {
     }
     for step in &mut stage.steps {
         for source in step.kind.sources_mut() {
-            if let SourceMut::Stage(id) = source {
+            if let Source::Stage { id, .. } = source {
                 *id = remap(*id);
             }
         }

@@ -72,19 +72,27 @@ fn deepest(b: &[u8]) -> Option<(usize, &'static str)> {
                     }
                 }
             }
-            b'"' => i = skip_quoted(b, i),
-            b'#' => {
-                let hashes = b[i..].iter().take_while(|&&c| c == b'#').count();
-                if b.get(i + hashes) == Some(&b'"') {
-                    i = skip_raw(b, i + hashes, hashes);
-                } else {
-                    i += hashes;
-                }
-            }
+            b'"' | b'#' => i = skip_string(b, i).unwrap_or(i + 1),
             _ => i += 1,
         }
     }
     None
+}
+
+/// Past the string literal that starts at `i`: quoted (`"..."`,
+/// `"""..."""`) or raw (`#"..."#`, `#"""..."""#`, any number of `#`);
+/// `None` when none starts there. The one reader of where a KDL string ends
+/// for msbc's byte scans: this nesting check, `msbc fmt`'s comment list and
+/// the editor's enclosing blocks.
+pub(crate) fn skip_string(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i)? {
+        b'"' => Some(skip_quoted(b, i)),
+        b'#' => {
+            let hashes = b[i..].iter().take_while(|&&c| c == b'#').count();
+            (b.get(i + hashes) == Some(&b'"')).then(|| skip_raw(b, i + hashes, hashes))
+        }
+        _ => None,
+    }
 }
 
 /// Past a `"..."` or `"""..."""` string starting at `i` (escapes skip the

@@ -318,17 +318,11 @@ pub(crate) const TOOLCHAIN_CHILDREN: &[(&str, NodeDoc)] = &[
     ),
     (
         "cache",
+        // Read by the same walker as a `run`'s cache mount.
         NodeDoc {
-            usage: "cache \"/path\" [id=\"x\"] [sharing=\"shared\"]",
+            usage: CACHE.usage,
             summary: "A cache mounted on every run of stages on this toolchain.",
-            props: &[
-                p("id", "The cache's id (default: the path)."),
-                PropDoc {
-                    name: "sharing",
-                    values: &["\"shared\"", "\"private\"", "\"locked\""],
-                    summary: "How concurrent builds share it.",
-                },
-            ],
+            props: CACHE.props,
         },
     ),
 ];

@@ -23,6 +23,7 @@ pub mod port;
 mod reader;
 mod walk;
 
+pub(crate) use depth::skip_string;
 #[cfg(test)]
 pub use walk::node_names;
 pub use walk::to_stage_name;

@@ -10,29 +10,24 @@
 
 use super::base::BaseConfig;
 use super::platform::Platform;
-use crate::ir::{Healthcheck, Port, Protocol};
+use crate::ir::{self, Healthcheck};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// BuildKit's default `PATH` for Linux.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-/// The image config as a stage builds it up, inherited by stages built on it.
+/// The image config as a stage builds it up, inherited by stages built on
+/// it: the base image's config with the spec's steps folded in.
 #[derive(Debug, Clone)]
 pub struct ImageConfig {
-    /// `K=V` in order; a new value replaces an old one in place (as the
-    /// frontend does for the config, unlike the build env).
-    pub env: Vec<(String, String)>,
-    pub user: Option<String>,
-    pub working_dir: Option<String>,
-    pub exposed_ports: BTreeMap<String, Empty>,
-    pub labels: BTreeMap<String, String>,
-    pub entrypoint: Option<Vec<String>>,
-    pub cmd: Option<Vec<String>>,
+    /// Env, user, working directory, entrypoint, cmd, ports, labels,
+    /// volumes, stop signal and shell: the one fold (`ir::ImageConfig`),
+    /// over resolved values, started from the base image's.
+    pub fold: ir::ImageConfig<String>,
+    /// The healthcheck in Docker's form: the base image's until a
+    /// `healthcheck` step.
     pub healthcheck: Option<HealthConfig>,
-    pub volumes: BTreeMap<String, Empty>,
-    pub stop_signal: Option<String>,
-    pub shell: Option<Vec<String>>,
 }
 
 /// `{}` in JSON: the value type of Docker's port and volume sets.
@@ -69,74 +64,42 @@ impl ImageConfig {
     /// The config a stage starts from on `base` (the frontend's clone of
     /// the base image's config, `PATH` added when it has none).
     pub fn from_base(base: &BaseConfig) -> ImageConfig {
-        let mut c = ImageConfig {
-            env: base.env_pairs(),
-            user: (!base.user.is_empty()).then(|| base.user.clone()),
-            working_dir: (!base.working_dir.is_empty()).then(|| base.working_dir.clone()),
-            exposed_ports: base
-                .exposed_ports
-                .iter()
-                .map(|p| (p.clone(), Empty {}))
-                .collect(),
-            labels: base.labels.clone(),
-            entrypoint: base.entrypoint.clone(),
-            cmd: base.cmd.clone(),
-            healthcheck: base.healthcheck.clone(),
-            volumes: base.volumes.iter().map(|v| (v.clone(), Empty {})).collect(),
-            stop_signal: base.stop_signal.clone(),
-            shell: base.shell.clone(),
-        };
-        if !c.env.iter().any(|(k, _)| k == "PATH") {
-            c.env.push(("PATH".to_string(), DEFAULT_PATH.to_string()));
+        let mut fold = ir::ImageConfig::<String>::default();
+        fold.env = base.env_pairs();
+        fold.user = (!base.user.is_empty()).then(|| base.user.clone());
+        fold.workdir = (!base.working_dir.is_empty()).then(|| base.working_dir.clone());
+        fold.ports = base.exposed_ports.clone();
+        fold.labels = base.labels.clone();
+        fold.entrypoint = base.entrypoint.clone();
+        fold.cmd = base.cmd.clone();
+        fold.volumes = base.volumes.iter().cloned().collect();
+        fold.stop_signal = base.stop_signal.clone();
+        fold.shell = base.shell.clone();
+        if !fold.env.iter().any(|(k, _)| k == "PATH") {
+            fold.env
+                .push(("PATH".to_string(), DEFAULT_PATH.to_string()));
         }
-        c
+        ImageConfig {
+            fold,
+            healthcheck: base.healthcheck.clone(),
+        }
     }
 
     /// `scratch`: the frontend's empty image (`PATH` and `WorkingDir /`).
     pub fn scratch() -> ImageConfig {
-        ImageConfig {
-            working_dir: Some("/".to_string()),
-            ..ImageConfig::new()
-        }
+        let mut c = ImageConfig::new();
+        c.fold.workdir = Some("/".to_string());
+        c
     }
 
     /// A stage on a base image whose config is not known: only the
     /// default `PATH`.
     pub fn new() -> ImageConfig {
+        let mut fold = ir::ImageConfig::default();
+        fold.env = vec![("PATH".to_string(), DEFAULT_PATH.to_string())];
         ImageConfig {
-            env: vec![("PATH".to_string(), DEFAULT_PATH.to_string())],
-            user: None,
-            working_dir: None,
-            exposed_ports: BTreeMap::new(),
-            labels: BTreeMap::new(),
-            entrypoint: None,
-            cmd: None,
+            fold,
             healthcheck: None,
-            volumes: BTreeMap::new(),
-            stop_signal: None,
-            shell: None,
-        }
-    }
-
-    pub fn set_env(&mut self, key: &str, value: &str) {
-        match self.env.iter_mut().find(|(k, _)| k == key) {
-            Some(entry) => entry.1 = value.to_string(),
-            None => self.env.push((key.to_string(), value.to_string())),
-        }
-    }
-
-    pub fn expose(&mut self, ports: &[Port]) {
-        for p in ports {
-            let protocol = match p.protocol {
-                Protocol::Tcp => "tcp",
-                Protocol::Udp => "udp",
-                Protocol::Sctp => "sctp",
-            };
-            // A range is every port in it, as Docker stores it.
-            for n in p.number..=p.end.unwrap_or(p.number).max(p.number) {
-                self.exposed_ports
-                    .insert(format!("{n}/{protocol}"), Empty {});
-            }
         }
     }
 
@@ -174,22 +137,26 @@ impl ImageConfig {
     /// The config JSON for `platform`, on one line (ready for the
     /// `containerimage.config` exporter attribute), with a newline.
     pub fn to_json(&self, platform: &Platform) -> String {
+        let c = &self.fold;
+        let ports: BTreeMap<&str, Empty> = c.ports.iter().map(|p| (p.as_str(), Empty {})).collect();
+        let volumes: BTreeMap<&str, Empty> =
+            c.volumes.iter().map(|v| (v.as_str(), Empty {})).collect();
         let doc = Document {
             architecture: &platform.arch,
             os: &platform.os,
             variant: (!platform.variant.is_empty()).then_some(platform.variant.as_str()),
             config: Config {
-                user: self.user.as_deref(),
-                exposed_ports: (!self.exposed_ports.is_empty()).then_some(&self.exposed_ports),
-                env: self.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
-                entrypoint: self.entrypoint.as_ref(),
-                cmd: self.cmd.as_ref(),
-                volumes: (!self.volumes.is_empty()).then_some(&self.volumes),
-                working_dir: self.working_dir.as_deref(),
-                labels: (!self.labels.is_empty()).then_some(&self.labels),
-                stop_signal: self.stop_signal.as_deref(),
+                user: c.user.as_deref(),
+                exposed_ports: (!ports.is_empty()).then_some(&ports),
+                env: c.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+                entrypoint: c.entrypoint.as_ref(),
+                cmd: c.cmd.as_ref(),
+                volumes: (!volumes.is_empty()).then_some(&volumes),
+                working_dir: c.workdir.as_deref(),
+                labels: (!c.labels.is_empty()).then_some(&c.labels),
+                stop_signal: c.stop_signal.as_deref(),
                 healthcheck: self.healthcheck.as_ref(),
-                shell: self.shell.as_ref(),
+                shell: c.shell.as_ref(),
             },
             rootfs: RootFs {
                 kind: "layers",
@@ -230,14 +197,14 @@ struct Config<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     user: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    exposed_ports: Option<&'a BTreeMap<String, Empty>>,
+    exposed_ports: Option<&'a BTreeMap<&'a str, Empty>>,
     env: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     entrypoint: Option<&'a Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cmd: Option<&'a Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    volumes: Option<&'a BTreeMap<String, Empty>>,
+    volumes: Option<&'a BTreeMap<&'a str, Empty>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     working_dir: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -309,38 +276,5 @@ mod tests {
         assert!(duration_nanos("30").is_err());
         assert!(duration_nanos("s").is_err());
         assert!(duration_nanos("").is_err());
-    }
-
-    #[test]
-    fn env_replaces_in_place() {
-        let mut c = ImageConfig::new();
-        c.set_env("A", "1");
-        c.set_env("PATH", "/x");
-        assert_eq!(
-            c.env,
-            vec![
-                ("PATH".to_string(), "/x".to_string()),
-                ("A".to_string(), "1".to_string())
-            ]
-        );
-    }
-
-    #[test]
-    fn port_ranges_expand() {
-        let mut c = ImageConfig::new();
-        c.expose(&[
-            Port {
-                number: 8000,
-                end: Some(8002),
-                protocol: Protocol::Tcp,
-            },
-            Port {
-                number: 53,
-                end: None,
-                protocol: Protocol::Udp,
-            },
-        ]);
-        let keys: Vec<&str> = c.exposed_ports.keys().map(String::as_str).collect();
-        assert_eq!(keys, ["53/udp", "8000/tcp", "8001/tcp", "8002/tcp"]);
     }
 }

@@ -129,11 +129,7 @@ impl Llb {
 /// matter). The references are those of the build as given (a reference
 /// pinned by `msbc.lock` has its digest).
 pub fn pulls(build: &Build, options: &Options) -> Result<Vec<Pull>, Error> {
-    let options = Options {
-        base_configs: BaseConfigs::new(),
-        ..options.clone()
-    };
-    Ok(lower::lower(build, &options)?.pulls)
+    lower::pulls(build, options)
 }
 
 /// Lowers `build` to LLB: the ops its target stage needs, nothing else.

@@ -15,22 +15,8 @@ pub(super) fn enclosing(text: &str, offset: usize) -> Vec<String> {
     let mut i = 0;
     while i < end {
         match b[i] {
-            b'"' => {
-                let triple = b[i..].starts_with(b"\"\"\"");
-                i += if triple { 3 } else { 1 };
-                while i < end {
-                    if b[i] == b'\\' {
-                        i += 2;
-                    } else if triple && b[i..].starts_with(b"\"\"\"") {
-                        i += 3;
-                        break;
-                    } else if !triple && b[i] == b'"' {
-                        i += 1;
-                        break;
-                    } else {
-                        i += 1;
-                    }
-                }
+            b'"' | b'#' => {
+                i = crate::syntax::skip_string(b, i).unwrap_or(i + 1);
                 continue;
             }
             b'/' if b.get(i + 1) == Some(&b'/') => {
@@ -109,5 +95,23 @@ pub(super) fn place_of(stack: &[String]) -> Place {
     match stack.last() {
         None => Place::TopLevel,
         Some(parent) => reference::place_inside(parent),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::enclosing;
+
+    /// A raw string ends at its `"#`, whatever comes before it: a
+    /// backslash there escapes nothing (it once swallowed the rest of the
+    /// file, so the cursor below read as inside `image a`).
+    #[test]
+    fn raw_strings_end_where_kdl_ends_them() {
+        let text = "msbc 1\nimage a from=\"x\" {\n    run #\"dir C:\\\"#\n}\n";
+        assert_eq!(enclosing(text, text.len()), Vec::<String>::new());
+        let text = "image a from=\"x\" {\n    run #\"{\"#\n    ";
+        assert_eq!(enclosing(text, text.len()), vec!["image".to_string()]);
+        let text = "image a {\n    run \"\"\"\n{\n\"\"\"\n}\nstage b {\n";
+        assert_eq!(enclosing(text, text.len()), vec!["stage".to_string()]);
     }
 }

@@ -87,10 +87,7 @@ impl Lowering<'_> {
                 }
                 (Some(self.context()), None)
             }
-            CopyFrom::Stage(id) => (
-                self.state(*id)?.output.clone(),
-                Some(self.build.stage(*id).name.clone()),
-            ),
+            CopyFrom::Stage(id) => (self.output(*id)?, Some(self.build.stage(*id).name.clone())),
             CopyFrom::Image(text) => {
                 let normalized = self.normalize(text, line)?;
                 let target = self.platforms.target.clone();

@@ -42,12 +42,27 @@ pub(super) struct Graph {
     pub(super) def: Vec<Vec<u8>>,
     seen: HashSet<String>,
     pub(super) metadata: BTreeMap<String, pb::OpMetadata>,
+    /// Keeps no ops: each is only numbered (a pass that needs the states
+    /// and words of the steps, not the ops).
+    dry: Option<usize>,
 }
 
 impl Graph {
+    /// A graph that keeps no ops.
+    pub(super) fn dry() -> Graph {
+        Graph {
+            dry: Some(0),
+            ..Graph::default()
+        }
+    }
+
     /// Adds `op` unless an equal op is there; returns its digest. The first
     /// description of an op shared by several steps is kept.
     pub(super) fn add(&mut self, op: &pb::Op, description: BTreeMap<String, String>) -> String {
+        if let Some(n) = &mut self.dry {
+            *n += 1;
+            return format!("dry:{n}");
+        }
         let bytes = op.to_bytes();
         let d = digest(&bytes);
         if self.seen.insert(d.clone()) {

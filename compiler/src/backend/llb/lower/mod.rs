@@ -24,7 +24,7 @@ use super::paths;
 use super::pb;
 use super::platform::{Platform, PlatformArgs};
 use super::{Error, Options};
-use crate::ir::{Base, Build, Stage, StageId, StepKind};
+use crate::ir::{self, Base, Build, ImageValue, Stage, StageId, StepKind, Word};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What lowering produces.
@@ -35,19 +35,55 @@ pub struct Lowered {
     /// Paths of the build context that the build reads (`/` for all).
     context_paths: BTreeSet<String>,
     /// The base images whose configs the build starts from.
-    pub pulls: Vec<Pull>,
+    pulls: Vec<Pull>,
+    /// The most stage states kept at once (for the memory test).
+    #[cfg(test)]
+    peak_states: usize,
+}
+
+/// The base images whose configs the stages `build.target` needs start
+/// from, in build order, once each. Found by a pass that makes no ops, so
+/// that a build that cannot be lowered (a required arg without a value)
+/// fails here, before anything is fetched.
+pub fn pulls(build: &Build, options: &Options) -> Result<Vec<Pull>, Error> {
+    let mut dry = Lowering::new(build, options, None)?;
+    dry.graph = Graph::dry();
+    Ok(dry.finish()?.pulls)
 }
 
 /// Lowers the stages `build.target` needs.
 pub fn lower(build: &Build, options: &Options) -> Result<Lowered, Error> {
-    let first = Lowering::new(build, options, None)?.finish()?;
+    if !reads_context(build) {
+        return Lowering::new(build, options, None)?.finish();
+    }
     // The context source lists the paths the build reads (as the frontend's
     // `local.followpaths`), which are known only once every step is
-    // resolved: when there are such paths, lower again with them.
-    match follow_paths(&first.context_paths) {
-        None => Ok(first),
-        Some(follow) => Lowering::new(build, options, Some(follow))?.finish(),
-    }
+    // resolved: a first pass that makes no ops (only states and words)
+    // finds them.
+    let mut dry = Lowering::new(build, options, None)?;
+    dry.graph = Graph::dry();
+    let paths = dry.finish()?.context_paths;
+    Lowering::new(build, options, follow_paths(&paths))?.finish()
+}
+
+/// Whether a stage the target needs reads the build context (`copy` from
+/// it, a `bind` of it).
+fn reads_context(build: &Build) -> bool {
+    let needed = needed_stages(build);
+    build
+        .stages
+        .iter()
+        .zip(needed)
+        .filter(|(_, n)| *n)
+        .flat_map(|(s, _)| &s.steps)
+        .any(|step| match &step.kind {
+            StepKind::Copy(c) => matches!(c.from, ir::CopyFrom::Context),
+            StepKind::Run(r) => r
+                .mounts
+                .iter()
+                .any(|m| matches!(m, ir::Mount::Bind { from: None, .. })),
+            _ => false,
+        })
 }
 
 /// The frontend's `normalizeContextPaths`: relative, sorted; none when the
@@ -83,22 +119,25 @@ impl State {
     /// config: the run env is the config's env in order, the working
     /// directory and user those of the config.
     fn new(output: Option<Output>, platform: Platform, config: ImageConfig) -> State {
-        let dir = match &config.working_dir {
+        let dir = match &config.fold.workdir {
             Some(d) => paths::clean(&paths::normalize("/", d, false)),
             None => "/".to_string(),
         };
         State {
             output,
-            env: config.env.clone(),
+            env: config.fold.env.clone(),
             dir,
-            user: config.user.clone().unwrap_or_default(),
+            user: config.fold.user.clone().unwrap_or_default(),
             platform,
             config,
         }
     }
 
     fn set_env(&mut self, key: &str, value: String) {
-        self.env.retain(|(k, _)| k != key);
+        // A key is in the env at most once.
+        if let Some(i) = self.env.iter().position(|(k, _)| k == key) {
+            self.env.remove(i);
+        }
         self.env.push((key.to_string(), value));
     }
 
@@ -106,10 +145,20 @@ impl State {
     /// config's order and with its values: what `set_env` for each of
     /// them does, in one pass (a chain of n stages stays O(n) per stage).
     fn config_env_last(&mut self) {
-        let keys: std::collections::HashSet<&str> =
-            self.config.env.iter().map(|(k, _)| k.as_str()).collect();
+        // Most often (no args in scope, no key set twice) the run env is
+        // the config's env already.
+        if self.env == self.config.fold.env {
+            return;
+        }
+        let keys: std::collections::HashSet<&str> = self
+            .config
+            .fold
+            .env
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
         self.env.retain(|(k, _)| !keys.contains(k.as_str()));
-        self.env.extend(self.config.env.iter().cloned());
+        self.env.extend(self.config.fold.env.iter().cloned());
     }
 
     fn get_env(&self, key: &str) -> Option<&str> {
@@ -125,8 +174,6 @@ struct StageCounter {
     name: String,
     total: usize,
     index: usize,
-    /// A `cmd` was set in this stage (an `entrypoint` keeps it).
-    cmd_set: bool,
 }
 
 impl StageCounter {
@@ -150,7 +197,17 @@ struct Lowering<'a> {
     options: &'a Options,
     platforms: PlatformArgs,
     graph: Graph,
+    /// The state of each built stage that a stage still to build (or the
+    /// target) is built on.
     states: Vec<Option<State>>,
+    /// The result of each built stage.
+    outputs: Vec<Option<Option<Output>>>,
+    /// How many stages still to build are built on each stage.
+    base_uses: Vec<usize>,
+    /// States kept now, and the most kept at once (memory stays linear
+    /// when a chain keeps one).
+    live_states: usize,
+    peak_live_states: usize,
     context: Option<Output>,
     follow_paths: Option<Vec<String>>,
     context_paths: BTreeSet<String>,
@@ -178,6 +235,10 @@ impl<'a> Lowering<'a> {
             },
             graph: Graph::default(),
             states: vec![None; build.stages.len()],
+            outputs: vec![None; build.stages.len()],
+            base_uses: Vec::new(),
+            live_states: 0,
+            peak_live_states: 0,
             context: None,
             follow_paths,
             context_paths: BTreeSet::new(),
@@ -187,13 +248,34 @@ impl<'a> Lowering<'a> {
 
     fn finish(mut self) -> Result<Lowered, Error> {
         let needed = needed_stages(self.build);
+        // How many stages still to build are built on each stage (the
+        // target counts as one more): a stage's state is kept until its
+        // last one takes it, without a copy; after that only its result
+        // is kept (for `copy from=`/`bind from=`). A chain of stages so
+        // holds one state at a time.
+        self.base_uses = vec![0; self.build.stages.len()];
+        for (i, stage) in self.build.stages.iter().enumerate() {
+            if let (true, Base::Stage(id)) = (needed[i], &stage.base)
+                && let Some(n) = self.base_uses.get_mut(id.0)
+            {
+                *n += 1;
+            }
+        }
+        if let Some(n) = self.base_uses.get_mut(self.build.target.0) {
+            *n += 1;
+        }
         for (i, stage) in self.build.stages.iter().enumerate() {
             if needed[i] {
                 let state = self.stage(stage)?;
-                self.states[i] = Some(state);
+                self.outputs[i] = Some(state.output.clone());
+                if self.base_uses.get(i).is_some_and(|n| *n > 0) {
+                    self.states[i] = Some(state);
+                    self.live_states += 1;
+                    self.peak_live_states = self.peak_live_states.max(self.live_states);
+                }
             }
         }
-        let mut target = self.state(self.build.target)?.clone();
+        let mut target = self.take_state(self.build.target)?;
         if target.output.is_none() {
             // `scratch` with no files: BuildKit refuses an empty definition,
             // so the result is an empty directory (an empty layer).
@@ -217,19 +299,40 @@ impl<'a> Lowering<'a> {
             image_config: target.config.to_json(&target.platform),
             context_paths: self.context_paths,
             pulls: self.pulls,
+            #[cfg(test)]
+            peak_states: self.peak_live_states,
         })
     }
 
-    fn state(&self, id: StageId) -> Result<&State, Error> {
-        self.states
+    /// The state a stage built on stage `id` starts from: `id`'s own for
+    /// the last such stage, else a copy.
+    fn take_state(&mut self, id: StageId) -> Result<State, Error> {
+        let last = match self.base_uses.get_mut(id.0) {
+            Some(n) => {
+                *n = n.saturating_sub(1);
+                *n == 0
+            }
+            None => false,
+        };
+        let slot = self.states.get_mut(id.0);
+        let state = match slot {
+            Some(slot) if last => {
+                self.live_states = self.live_states.saturating_sub(1);
+                slot.take()
+            }
+            Some(slot) => slot.clone(),
+            None => None,
+        };
+        state.ok_or_else(|| unbuilt(id))
+    }
+
+    /// The result of stage `id` (`None`: an empty scratch filesystem).
+    fn output(&self, id: StageId) -> Result<Option<Output>, Error> {
+        self.outputs
             .get(id.0)
-            .and_then(Option::as_ref)
-            .ok_or_else(|| {
-                Error::new(format!(
-                    "internal error: stage {} used before it is built",
-                    id.0
-                ))
-            })
+            .cloned()
+            .flatten()
+            .ok_or_else(|| unbuilt(id))
     }
 
     fn location(&self, line: usize) -> String {
@@ -252,9 +355,16 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    // ---- words ----------------------------------------------------------
-
-    // ---- stages and steps -----------------------------------------------
+    /// The base image a stage on an image pulls, and its platform.
+    fn base_pull(&self, stage: &Stage, word: &Word) -> Result<(Pull, Platform), Error> {
+        let platform = self.stage_platform(stage)?;
+        let text = self.resolve(word, None, stage.line)?;
+        let pull = Pull {
+            reference: self.normalize(&text, stage.line)?,
+            platform: platform.format(),
+        };
+        Ok((pull, platform))
+    }
 
     fn stage(&mut self, stage: &Stage) -> Result<State, Error> {
         let counted = stage
@@ -271,25 +381,20 @@ impl<'a> Lowering<'a> {
             name: stage.name.clone(),
             total: counted + usize::from(matches!(stage.base, Base::Image(_))),
             index: 0,
-            cmd_set: false,
         };
         let mut state = match &stage.base {
             // A stage on a stage runs where its parent does, as in BuildKit,
             // whose frontend then sets the image's env again: those keys
             // move after the args in scope.
             Base::Stage(id) => {
-                let mut state = self.state(*id)?.clone();
+                let mut state = self.take_state(*id)?;
                 state.config_env_last();
+                state.config.fold.next_stage();
                 state
             }
             Base::Image(word) => {
-                let platform = self.stage_platform(stage)?;
-                let text = self.resolve(word, None, stage.line)?;
-                let normalized = self.normalize(&text, stage.line)?;
-                let pull = Pull {
-                    reference: normalized.clone(),
-                    platform: platform.format(),
-                };
+                let (pull, platform) = self.base_pull(stage, word)?;
+                let normalized = pull.reference.clone();
                 let base = self
                     .options
                     .base_configs
@@ -340,68 +445,59 @@ impl<'a> Lowering<'a> {
                     state.set_env(name, value);
                 }
             }
-            StepKind::Env { vars } => {
-                // Left to right: each value sees the pairs before it (the
-                // Dockerfile backend splits its ENV to mean the same).
-                for (k, w) in vars {
-                    let v = self.resolve(w, Some(state), line)?;
-                    state.config.set_env(k, &v);
-                    state.set_env(k, v);
-                }
-            }
             StepKind::Workdir { path } => {
                 let text = self.resolve(path, Some(state), line)?;
                 let dir = paths::clean(&paths::normalize(&state.dir, &text, false));
                 state.dir = dir.clone();
-                state.config.working_dir = Some(dir.clone());
+                state
+                    .config
+                    .fold
+                    .apply(ImageValue::Workdir(dir.clone()), |_, dir| dir);
                 if dir != "/" {
                     let name = counter.next(&format!("WORKDIR {text}"));
                     // As the frontend: an empty USER owns nothing.
-                    let owner = state.config.user.clone().filter(|u| !u.is_empty());
+                    let owner = state.config.fold.user.clone().filter(|u| !u.is_empty());
                     self.mkdir(state, &dir, owner.as_deref(), name, line);
                 }
             }
             StepKind::Copy(copy) => self.copy(state, counter, copy, line)?,
             StepKind::Run(run) => self.run(state, counter, run, line)?,
-            StepKind::Label { labels } => {
-                for (k, w) in labels {
-                    let v = self.resolve(w, Some(state), line)?;
-                    state.config.labels.insert(k.clone(), v);
+            StepKind::Env { .. }
+            | StepKind::Label { .. }
+            | StepKind::User { .. }
+            | StepKind::Expose { .. }
+            | StepKind::Entrypoint { .. }
+            | StepKind::Cmd { .. }
+            | StepKind::Healthcheck { .. }
+            | StepKind::Volume { .. }
+            | StepKind::StopSignal { .. }
+            | StepKind::Shell { .. } => {
+                // Left to right: each value sees the ones before it (the
+                // Dockerfile backend splits its ENV to mean the same).
+                for value in kind.image_values() {
+                    let value = value.try_map(|w| self.resolve(w, Some(state), line))?;
+                    match &value {
+                        ImageValue::Env(k, v) => state.set_env(k, v.clone()),
+                        ImageValue::User(u) => state.user = u.clone(),
+                        ImageValue::Healthcheck(check) => state
+                            .config
+                            .set_healthcheck(*check)
+                            .map_err(|e| self.error(line, e))?,
+                        _ => {}
+                    }
+                    state.config.fold.apply(value, |_, dir| dir);
                 }
             }
-            StepKind::User { user } => {
-                let user = self.resolve(user, Some(state), line)?;
-                state.user = user.clone();
-                state.config.user = Some(user);
-            }
-            StepKind::Expose { ports } => state.config.expose(ports),
-            StepKind::Entrypoint { args } => {
-                state.config.entrypoint = Some(args.clone());
-                // As in a Dockerfile: an ENTRYPOINT drops the CMD it
-                // inherited, but not one set in the same stage.
-                if !counter.cmd_set {
-                    state.config.cmd = None;
-                }
-            }
-            StepKind::Cmd { args } => {
-                state.config.cmd = Some(args.clone());
-                counter.cmd_set = true;
-            }
-            StepKind::Healthcheck { check } => state
-                .config
-                .set_healthcheck(check.as_ref())
-                .map_err(|e| self.error(line, e))?,
-            StepKind::Volume { paths } => {
-                for w in paths {
-                    let v = self.resolve(w, Some(state), line)?;
-                    state.config.volumes.insert(v, super::config::Empty {});
-                }
-            }
-            StepKind::StopSignal { signal } => state.config.stop_signal = Some(signal.clone()),
-            StepKind::Shell { args } => state.config.shell = Some(args.clone()),
         }
         Ok(())
     }
+}
+
+fn unbuilt(id: StageId) -> Error {
+    Error::new(format!(
+        "internal error: stage {} used before it is built",
+        id.0
+    ))
 }
 
 /// Stages the target needs: its base chain and every stage a step reads.
@@ -416,4 +512,81 @@ fn needed_stages(build: &Build) -> Vec<bool> {
         }
     }
     needed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile;
+    use crate::lower::{Selection, select};
+
+    /// `n` stages, each with env, run, copy from the previous stage and
+    /// workdir; built on the previous one or on an image.
+    fn chain(n: usize, built_on: bool) -> Build {
+        let mut spec = String::from(
+            "msbc 1\nstage s0 from=\"alpine:3.20\" {\n    env K0=\"v0\"\n    run \"echo 0 > /f0\"\n}\n",
+        );
+        for i in 1..n {
+            let base = if built_on {
+                format!("s{}", i - 1)
+            } else {
+                "\"alpine:3.20\"".to_string()
+            };
+            spec.push_str(&format!(
+                "stage s{i} from={base} {{\n    env K{i}=\"v{i}\"\n    run \"echo {i} > /f{i}\"\n    copy from=s{} \"/f{}\" to=\"/g{i}\"\n    workdir \"/w{i}\"\n}}\n",
+                i - 1,
+                i - 1
+            ));
+        }
+        spec.push_str(&format!(
+            "image app from=s{} {{\n    user \"1000\"\n}}\n",
+            n - 1
+        ));
+        let checked = compile::check(spec.as_bytes());
+        let model = checked.model.expect("a model");
+        select(&model, &Selection::default()).expect("selects")
+    }
+
+    #[test]
+    fn a_chain_keeps_one_stage_state_at_a_time() {
+        let lowered = lower(&chain(300, true), &Options::default()).expect("lowers");
+        assert!(
+            lowered.peak_states <= 1,
+            "{} states kept at once",
+            lowered.peak_states
+        );
+        // Each run still sees every variable set before it.
+        let llb = super::super::Llb {
+            definition: lowered.definition,
+            image_config: lowered.image_config,
+        };
+        let dump = llb.dump();
+        assert!(dump.contains("\"K0=v0\"") && dump.contains("\"K299=v299\""));
+        assert!(
+            llb.image_config.contains("\"K0=v0\"") && llb.image_config.contains("\"K299=v299\"")
+        );
+    }
+
+    #[test]
+    fn a_stage_two_stages_are_built_on_is_kept_for_both() {
+        let spec = "msbc 1\nstage base from=\"alpine:3.20\" {\n    env A=\"1\"\n}\nstage x from=base {\n    env X=\"1\"\n    run \"x\"\n}\nimage app from=base {\n    copy from=x \"/x\" to=\"/x\"\n    run \"app\"\n}\n";
+        let model = compile::check(spec.as_bytes()).model.expect("a model");
+        let build = select(&model, &Selection::default()).expect("selects");
+        let lowered = lower(&build, &Options::default()).expect("lowers");
+        assert_eq!(lowered.peak_states, 1, "base, until app takes it");
+        let dump = super::super::Llb {
+            definition: lowered.definition,
+            image_config: lowered.image_config,
+        }
+        .dump();
+        // `app`'s run sees A but not X (x's own variable).
+        let app_run = dump
+            .split("\"Op\"")
+            .find(|op| op.contains("\"app\""))
+            .expect("app's run");
+        assert!(
+            app_run.contains("A=1") && !app_run.contains("X=1"),
+            "{app_run}"
+        );
+    }
 }

@@ -83,11 +83,11 @@ impl Lowering<'_> {
         let secret_env = std::mem::take(&mut mounts.secret_env);
         let (inputs, mounts) = exec_mounts(mounts);
 
-        let mut env = state.env.clone();
-        if let Some(sock) = ssh_sock {
-            if !env.iter().any(|(k, _)| k == "SSH_AUTH_SOCK") {
-                env.push(("SSH_AUTH_SOCK".to_string(), sock));
-            }
+        let mut env: Vec<String> = state.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if let Some(sock) = ssh_sock
+            && state.get_env("SSH_AUTH_SOCK").is_none()
+        {
+            env.push(format!("SSH_AUTH_SOCK={sock}"));
         }
         let network = match run.network {
             Some(Network::None) => pb::NetMode::None,
@@ -97,7 +97,7 @@ impl Lowering<'_> {
         let exec = pb::ExecOp {
             meta: Some(pb::Meta {
                 args,
-                env: env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+                env,
                 cwd: state.dir.clone(),
                 user: state.user.clone(),
                 remove_mount_stubs_recursive: true,
@@ -135,7 +135,7 @@ impl Lowering<'_> {
         if let Some(argv) = &run.exec {
             return argv.clone();
         }
-        let mut args: Vec<String> = match run.shell.as_ref().or(state.config.shell.as_ref()) {
+        let mut args: Vec<String> = match run.shell.as_ref().or(state.config.fold.shell.as_ref()) {
             Some(shell) => shell.clone(),
             None => DEFAULT_SHELL.iter().map(|s| s.to_string()).collect(),
         };
@@ -211,7 +211,7 @@ impl Lowering<'_> {
                 self.context_paths.insert(selector.clone());
                 Some(self.context())
             }
-            Some(MountFrom::Stage(id)) => self.state(*id)?.output.clone(),
+            Some(MountFrom::Stage(id)) => self.output(*id)?,
             Some(MountFrom::Image(text)) => {
                 let normalized = self.normalize(text, line)?;
                 let target = self.platforms.target.clone();
