@@ -59,15 +59,8 @@ pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
         return Ok(SPEC_ERROR);
     };
     // msbc.lock pins the base images it has (`image:tag@sha256:...`).
-    let mut pinned;
-    let model = match &lock {
-        Some(lock) => {
-            pinned = model.clone();
-            crate::lock::pin(&mut pinned, lock, &a.args);
-            &pinned
-        }
-        None => model,
-    };
+    let pinned = pinned(model, lock.as_ref(), &a.args);
+    let model = pinned.as_ref();
     let selection = Selection {
         image: a.image.clone(),
         target: a.target.clone(),
@@ -262,5 +255,22 @@ fn drift_check(
         Ok(SPEC_ERROR)
     } else {
         Ok(OK)
+    }
+}
+
+/// The model with `msbc.lock`'s pins applied (`image:tag@sha256:...`), as
+/// `compile` and `diff` build it; the model itself without a lock.
+pub(super) fn pinned<'a>(
+    model: &'a crate::lower::Model,
+    lock: Option<&crate::lock::Lock>,
+    args: &[(String, String)],
+) -> std::borrow::Cow<'a, crate::lower::Model> {
+    match lock {
+        Some(lock) => {
+            let mut pinned = model.clone();
+            crate::lock::pin(&mut pinned, lock, args);
+            std::borrow::Cow::Owned(pinned)
+        }
+        None => std::borrow::Cow::Borrowed(model),
     }
 }

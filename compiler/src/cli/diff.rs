@@ -139,15 +139,8 @@ fn compile_locked_side(
     let Some(model) = &checked.model else {
         return Err("internal: no model".to_string());
     };
-    let mut pinned;
-    let model = match &lock {
-        Some(l) => {
-            pinned = model.clone();
-            crate::lock::pin(&mut pinned, l, &a.args);
-            &pinned
-        }
-        None => model,
-    };
+    let pinned = super::compile::pinned(model, lock.as_ref(), &a.args);
+    let model = pinned.as_ref();
     let selection = Selection {
         image: a.image.clone(),
         target: a.target.clone(),

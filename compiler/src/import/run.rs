@@ -91,16 +91,8 @@ impl Converter {
                 );
                 return;
             }
-            let mut line = format!("run {}{props} exec=#true", kdl_list(argv));
-            if !mounts.is_empty() {
-                line.push_str(" {");
-                for m in mounts {
-                    line.push_str("\n        ");
-                    line.push_str(&m);
-                }
-                line.push_str("\n    }");
-            }
-            self.step(line);
+            let line = format!("run {}{props} exec=#true", kdl_list(argv));
+            self.step(with_mounts(line, &mounts));
             return;
         }
         if script.trim().is_empty() {
@@ -111,16 +103,8 @@ impl Converter {
             );
             return;
         }
-        let mut line = format!("run {}{props}", kdl_str(&script));
-        if !mounts.is_empty() {
-            line.push_str(" {");
-            for m in mounts {
-                line.push_str("\n        ");
-                line.push_str(&m);
-            }
-            line.push_str("\n    }");
-        }
-        self.step(line);
+        let line = format!("run {}{props}", kdl_str(&script));
+        self.step(with_mounts(line, &mounts));
     }
 
     /// A `--mount` value as a mount node inside `run { }`.
@@ -354,4 +338,17 @@ pub(super) fn csv_fields(s: &str) -> Vec<String> {
     out.push(cur);
     out.retain(|f| !f.is_empty());
     out
+}
+
+/// A `run` line with its mounts as a children block (none: the line as is).
+fn with_mounts(mut line: String, mounts: &[String]) -> String {
+    if !mounts.is_empty() {
+        line.push_str(" {");
+        for m in mounts {
+            line.push_str("\n        ");
+            line.push_str(m);
+        }
+        line.push_str("\n    }");
+    }
+    line
 }

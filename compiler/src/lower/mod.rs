@@ -11,6 +11,7 @@ mod lints;
 mod names;
 mod policy;
 mod queries;
+mod scope;
 mod secrets;
 mod select;
 mod steps;

@@ -1,6 +1,7 @@
 //! Lowering stages and their steps, with the variables each step may see.
 
 use super::names::{Names, ResolvedBase, base_first, unknown_stage};
+use super::scope::Scope;
 use super::{LineIndex, PLATFORM_ARGS};
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::ir::{self, Base, CopyFrom, Mount, MountFrom, StepKind, VarSource, Word, WordPart};
@@ -14,59 +15,6 @@ pub struct BaseEnvUse {
     pub span: Span,
     /// The image the stage chain starts from, as written (args unresolved).
     pub image: Word,
-}
-
-/// What a step can see from the steps and stages before it.
-#[derive(Debug, Clone, Default)]
-struct Scope {
-    /// `env` names set so far in the stage chain.
-    env: EnvNames,
-    /// The `shell` in effect.
-    shell: Option<Vec<String>>,
-    /// Cache mounts every run gets (from the toolchain).
-    caches: Vec<Mount>,
-    /// The working directory, when the stage chain set a literal absolute one.
-    workdir: Option<String>,
-    /// The image the stage chain starts from (`None`: scratch): its
-    /// config's env is visible too, known only from `msbc.lock`.
-    base: Option<Word>,
-}
-
-/// The `env` names of a stage chain, newest first, shared with the stages
-/// it is built on: a stage on a stage costs one pointer, not a copy of
-/// every name its chain set (a chain of n stages stays O(n) in memory).
-#[derive(Debug, Clone, Default)]
-struct EnvNames(Option<std::rc::Rc<EnvName>>);
-
-#[derive(Debug)]
-struct EnvName {
-    name: String,
-    older: EnvNames,
-}
-
-impl EnvNames {
-    fn push(&mut self, name: String) {
-        let older = EnvNames(self.0.take());
-        self.0 = Some(std::rc::Rc::new(EnvName { name, older }));
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &str> {
-        std::iter::successors(self.0.as_deref(), |n| n.older.0.as_deref()).map(|n| n.name.as_str())
-    }
-}
-
-impl Drop for EnvNames {
-    /// Unlinks a long list node by node (a recursive drop of a chain of
-    /// thousands of stages would use as many stack frames).
-    fn drop(&mut self) {
-        let mut next = self.0.take();
-        while let Some(node) = next {
-            next = match std::rc::Rc::try_unwrap(node) {
-                Ok(mut n) => n.older.0.take(),
-                Err(_) => None,
-            };
-        }
-    }
 }
 
 struct Ctx<'a, 'd> {
