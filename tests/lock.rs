@@ -366,10 +366,14 @@ fn serve_with_token(
         let _ = reader.read_line(&mut request_line);
         let mut authorized = false;
         let mut credential = None;
+        let mut length = 0usize;
         loop {
             let mut line = String::new();
             if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
                 break;
+            }
+            if let Some(n) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = n.trim().parse().unwrap_or(0);
             }
             if let Some(v) = line
                 .to_ascii_lowercase()
@@ -392,7 +396,33 @@ fn serve_with_token(
                 body.len()
             )
         };
-        let response = if request_line.contains(" /token?")
+        let mut body = vec![0u8; length];
+        if length > 0 {
+            let _ = std::io::Read::read_exact(&mut reader, &mut body);
+        }
+        let body = String::from_utf8_lossy(&body).into_owned();
+        let response = if request_line.starts_with("POST /token ") {
+            // The OAuth2 exchange of an identity (refresh) token.
+            let fields: Vec<&str> = body.split('&').collect();
+            let good = [
+                "grant_type=refresh_token",
+                "refresh_token=idt0k",
+                "scope=repository:team/app:pull",
+                "service=stand-in",
+            ]
+            .iter()
+            .all(|f| fields.contains(f));
+            if good {
+                let body = r#"{"access_token":"t0ken"}"#;
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+            } else {
+                "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_string()
+            }
+        } else if request_line.contains(" /token?")
             && basic
                 .as_ref()
                 .is_some_and(|b| credential.as_ref() != Some(b))
@@ -492,14 +522,17 @@ fn private_registry(name: &str) -> (PathBuf, u16, std::thread::JoinHandle<()>, S
 }
 
 /// A fake `docker-credential-NAME` in `bin`: it logs its argument and
-/// stdin to `log` and answers `ci:s3cret` (or fails, with `fails`).
-fn fake_helper(bin: &Path, name: &str, log: &Path, fails: bool) {
+/// stdin to `log` and answers (`answer`): `basic` ci:s3cret, `identity`
+/// an identity token (user `<token>`), or `fail` (nothing for the host).
+fn fake_helper(bin: &Path, name: &str, log: &Path, answer: &str) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(bin).expect("bin dir");
-    let answer = if fails {
-        "echo 'credentials not found in native keychain'; exit 1".to_string()
-    } else {
-        r#"printf '{"ServerURL":"%s","Username":"ci","Secret":"s3cret"}' "$server""#.to_string()
+    let answer = match answer {
+        "fail" => "echo 'credentials not found in native keychain'; exit 1",
+        "identity" => {
+            r#"printf '{"ServerURL":"%s","Username":"<token>","Secret":"idt0k"}' "$server""#
+        }
+        _ => r#"printf '{"ServerURL":"%s","Username":"ci","Secret":"s3cret"}' "$server""#,
     };
     let script = bin.join(format!("docker-credential-{name}"));
     std::fs::write(
@@ -516,18 +549,20 @@ fn fake_helper(bin: &Path, name: &str, log: &Path, fails: bool) {
 /// `~/.docker/config.json`'s `credHelpers` (per host) and `credsStore`
 /// (every host) name helpers msbc runs as the docker CLI does
 /// (`docker-credential-NAME get`, the server on stdin) when a registry asks
-/// for credentials; a helper with nothing for the host leaves msbc
+/// for credentials; an identity token (user `<token>`) is exchanged at the
+/// token server with the OAuth2 refresh grant (POST); a helper with nothing for the host leaves msbc
 /// anonymous, and the registry's refusal names `docker login`.
 #[test]
 fn lock_asks_the_docker_credential_helpers() {
-    for (case, key) in [
-        ("cred-helpers", "credHelpers"),
-        ("creds-store", "credsStore"),
+    for (case, key, answer) in [
+        ("cred-helpers", "credHelpers", "basic"),
+        ("creds-store", "credsStore", "basic"),
+        ("identity-token", "credHelpers", "identity"),
     ] {
         let (dir, port, server, digest) = private_registry(case);
         let bin = dir.join("bin");
         let log = dir.join("helper.log");
-        fake_helper(&bin, "fake", &log, false);
+        fake_helper(&bin, "fake", &log, answer);
         let docker = dir.join("docker");
         std::fs::create_dir_all(&docker).expect("docker dir");
         let write_config = |port: u16| {
@@ -566,7 +601,7 @@ fn lock_asks_the_docker_credential_helpers() {
         // A helper that has nothing for the host: anonymous, refused.
         let (dir, port, server, _) = private_registry(&format!("{case}-none"));
         let log = dir.join("helper.log");
-        fake_helper(&bin, "fake", &log, true);
+        fake_helper(&bin, "fake", &log, "fail");
         write_config(port);
         let run = msbc_env(&dir, &["lock"], &env);
         drop(server);

@@ -8,18 +8,30 @@ use std::path::PathBuf;
 /// Credentials from `~/.docker/config.json` (`$DOCKER_CONFIG/config.json`),
 /// as the docker CLI keeps them: a host's `credHelpers` entry names a
 /// helper (`docker-credential-NAME get`, the server on stdin, JSON with
-/// `Username` and `Secret` on stdout); else its `auths.<host>.auth`
-/// (base64 of `user:password`); else the `credsStore` helper. Helpers are
-/// run only when a registry asks for credentials, once per host.
+/// `Username` and `Secret` on stdout); else its `auths.<host>` entry
+/// (`auth`, base64 of `user:password`, or an `identitytoken`); else the
+/// `credsStore` helper. Helpers are run only when a registry asks for
+/// credentials, once per host. A helper's `Username` of `<token>` makes
+/// its `Secret` an identity token, as the docker CLI reads it.
 #[derive(Debug, Default)]
 pub(super) struct Credentials {
-    /// host → `auth`.
-    auths: HashMap<String, String>,
+    /// host → its credential.
+    auths: HashMap<String, Credential>,
     /// host → helper name.
     helpers: HashMap<String, String>,
     store: Option<String>,
     /// What each host's helper gave (`None`: nothing).
-    asked: HashMap<String, Option<String>>,
+    asked: HashMap<String, Option<Credential>>,
+}
+
+/// What a registry's auth is answered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Credential {
+    /// base64 of `user:password`: HTTP Basic, to the registry or its token server.
+    Basic(String),
+    /// An OAuth2 refresh token, exchanged at the token server
+    /// (`grant_type=refresh_token`), as `docker login` keeps for some registries.
+    Identity(String),
 }
 
 /// `https://index.docker.io/v1/` → `docker.io`; `gcr.io/x` → `gcr.io`.
@@ -59,9 +71,14 @@ impl Credentials {
         let mut out = Credentials::default();
         if let Some(auths) = json["auths"].as_object() {
             for (key, value) in auths {
-                if let Some(auth) = value["auth"].as_str().filter(|a| !a.is_empty()) {
-                    out.auths.insert(config_host(key), auth.to_string());
-                }
+                let identity = value["identitytoken"].as_str().filter(|a| !a.is_empty());
+                let auth = value["auth"].as_str().filter(|a| !a.is_empty());
+                let credential = match (identity, auth) {
+                    (Some(t), _) => Credential::Identity(t.to_string()),
+                    (None, Some(a)) => Credential::Basic(a.to_string()),
+                    (None, None) => continue,
+                };
+                out.auths.insert(config_host(key), credential);
             }
         }
         if let Some(helpers) = json["credHelpers"].as_object() {
@@ -75,8 +92,8 @@ impl Credentials {
         out
     }
 
-    /// The credential for `host` (base64 of `user:secret`), if any.
-    pub(super) fn get(&mut self, host: &str) -> Option<String> {
+    /// The credential for `host`, if any.
+    pub(super) fn get(&mut self, host: &str) -> Option<Credential> {
         let host = canonical_host(host);
         let helper = match self.helpers.get(&host) {
             Some(h) => h.clone(),
@@ -94,10 +111,10 @@ impl Credentials {
     }
 }
 
-/// `docker-credential-NAME get` for `host`: `Username:Secret` in base64;
-/// `None` when the helper is missing, fails (it has nothing for the host)
-/// or answers something else.
-fn run_helper(name: &str, host: &str) -> Option<String> {
+/// `docker-credential-NAME get` for `host`: `Username:Secret` in base64
+/// (an identity token when the user is `<token>`); `None` when the helper
+/// is missing, fails (it has nothing for the host) or answers something else.
+fn run_helper(name: &str, host: &str) -> Option<Credential> {
     use base64::Engine;
     use std::io::Write;
     use std::process::{Command, Stdio};
@@ -123,7 +140,12 @@ fn run_helper(name: &str, host: &str) -> Option<String> {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
     let user = json["Username"].as_str()?;
     let secret = json["Secret"].as_str().filter(|s| !s.is_empty())?;
-    Some(base64::engine::general_purpose::STANDARD.encode(format!("{user}:{secret}")))
+    if user == "<token>" {
+        return Some(Credential::Identity(secret.to_string()));
+    }
+    Some(Credential::Basic(
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{secret}")),
+    ))
 }
 
 impl Registry {
@@ -137,7 +159,9 @@ impl Registry {
         let credential = self.credentials.get(host);
         let Some(params) = bearer_params(challenge) else {
             return match (credential, challenge.trim().get(..6)) {
-                (Some(c), Some(s)) if s.eq_ignore_ascii_case("basic ") => Ok(format!("Basic {c}")),
+                (Some(Credential::Basic(c)), Some(s)) if s.eq_ignore_ascii_case("basic ") => {
+                    Ok(format!("Basic {c}"))
+                }
                 _ => Err(format!(
                     "the registry needs credentials (`{challenge}`); add them with `docker login {host}`"
                 )),
@@ -169,13 +193,29 @@ impl Registry {
         } else {
             &self.remote
         };
-        let mut request = agent.get(&url);
-        if let Some(c) = &credential {
-            request = request.header("Authorization", format!("Basic {c}"));
-        }
-        let mut response = request
-            .call()
-            .map_err(|e| format!("token from {realm}: {e}"))?;
+        let answer = match &credential {
+            // The OAuth2 form of the token request, with the refresh token.
+            Some(Credential::Identity(t)) => {
+                let mut form = format!(
+                    "grant_type=refresh_token&client_id=msbc&scope={}&refresh_token={}",
+                    query_escape(scope),
+                    query_escape(t)
+                );
+                if let Some(service) = params.get("service") {
+                    form.push_str(&format!("&service={}", query_escape(service)));
+                }
+                agent
+                    .post(realm)
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .send(form.as_bytes())
+            }
+            Some(Credential::Basic(c)) => agent
+                .get(&url)
+                .header("Authorization", format!("Basic {c}"))
+                .call(),
+            None => agent.get(&url).call(),
+        };
+        let mut response = answer.map_err(|e| format!("token from {realm}: {e}"))?;
         if response.status().as_u16() != 200 {
             return Err(format!(
                 "token from {realm}: HTTP {} (a private image needs credentials: `docker login {host}`)",

@@ -36,6 +36,9 @@ pub struct Lowered {
     context_paths: BTreeSet<String>,
     /// The base images whose configs the build starts from.
     pulls: Vec<Pull>,
+    /// The most stage states kept at once (for the memory test).
+    #[cfg(test)]
+    peak_states: usize,
 }
 
 /// The base images whose configs the stages `build.target` needs start
@@ -131,7 +134,10 @@ impl State {
     }
 
     fn set_env(&mut self, key: &str, value: String) {
-        self.env.retain(|(k, _)| k != key);
+        // A key is in the env at most once.
+        if let Some(i) = self.env.iter().position(|(k, _)| k == key) {
+            self.env.remove(i);
+        }
         self.env.push((key.to_string(), value));
     }
 
@@ -139,6 +145,11 @@ impl State {
     /// config's order and with its values: what `set_env` for each of
     /// them does, in one pass (a chain of n stages stays O(n) per stage).
     fn config_env_last(&mut self) {
+        // Most often (no args in scope, no key set twice) the run env is
+        // the config's env already.
+        if self.env == self.config.fold.env {
+            return;
+        }
         let keys: std::collections::HashSet<&str> = self
             .config
             .fold
@@ -193,6 +204,10 @@ struct Lowering<'a> {
     outputs: Vec<Option<Option<Output>>>,
     /// How many stages still to build are built on each stage.
     base_uses: Vec<usize>,
+    /// States kept now, and the most kept at once (memory stays linear
+    /// when a chain keeps one).
+    live_states: usize,
+    peak_live_states: usize,
     context: Option<Output>,
     follow_paths: Option<Vec<String>>,
     context_paths: BTreeSet<String>,
@@ -222,6 +237,8 @@ impl<'a> Lowering<'a> {
             states: vec![None; build.stages.len()],
             outputs: vec![None; build.stages.len()],
             base_uses: Vec::new(),
+            live_states: 0,
+            peak_live_states: 0,
             context: None,
             follow_paths,
             context_paths: BTreeSet::new(),
@@ -253,6 +270,8 @@ impl<'a> Lowering<'a> {
                 self.outputs[i] = Some(state.output.clone());
                 if self.base_uses.get(i).is_some_and(|n| *n > 0) {
                     self.states[i] = Some(state);
+                    self.live_states += 1;
+                    self.peak_live_states = self.peak_live_states.max(self.live_states);
                 }
             }
         }
@@ -280,6 +299,8 @@ impl<'a> Lowering<'a> {
             image_config: target.config.to_json(&target.platform),
             context_paths: self.context_paths,
             pulls: self.pulls,
+            #[cfg(test)]
+            peak_states: self.peak_live_states,
         })
     }
 
@@ -295,7 +316,10 @@ impl<'a> Lowering<'a> {
         };
         let slot = self.states.get_mut(id.0);
         let state = match slot {
-            Some(slot) if last => slot.take(),
+            Some(slot) if last => {
+                self.live_states = self.live_states.saturating_sub(1);
+                slot.take()
+            }
             Some(slot) => slot.clone(),
             None => None,
         };
@@ -488,4 +512,81 @@ fn needed_stages(build: &Build) -> Vec<bool> {
         }
     }
     needed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile;
+    use crate::lower::{Selection, select};
+
+    /// `n` stages, each with env, run, copy from the previous stage and
+    /// workdir; built on the previous one or on an image.
+    fn chain(n: usize, built_on: bool) -> Build {
+        let mut spec = String::from(
+            "msbc 1\nstage s0 from=\"alpine:3.20\" {\n    env K0=\"v0\"\n    run \"echo 0 > /f0\"\n}\n",
+        );
+        for i in 1..n {
+            let base = if built_on {
+                format!("s{}", i - 1)
+            } else {
+                "\"alpine:3.20\"".to_string()
+            };
+            spec.push_str(&format!(
+                "stage s{i} from={base} {{\n    env K{i}=\"v{i}\"\n    run \"echo {i} > /f{i}\"\n    copy from=s{} \"/f{}\" to=\"/g{i}\"\n    workdir \"/w{i}\"\n}}\n",
+                i - 1,
+                i - 1
+            ));
+        }
+        spec.push_str(&format!(
+            "image app from=s{} {{\n    user \"1000\"\n}}\n",
+            n - 1
+        ));
+        let checked = compile::check(spec.as_bytes());
+        let model = checked.model.expect("a model");
+        select(&model, &Selection::default()).expect("selects")
+    }
+
+    #[test]
+    fn a_chain_keeps_one_stage_state_at_a_time() {
+        let lowered = lower(&chain(300, true), &Options::default()).expect("lowers");
+        assert!(
+            lowered.peak_states <= 1,
+            "{} states kept at once",
+            lowered.peak_states
+        );
+        // Each run still sees every variable set before it.
+        let llb = super::super::Llb {
+            definition: lowered.definition,
+            image_config: lowered.image_config,
+        };
+        let dump = llb.dump();
+        assert!(dump.contains("\"K0=v0\"") && dump.contains("\"K299=v299\""));
+        assert!(
+            llb.image_config.contains("\"K0=v0\"") && llb.image_config.contains("\"K299=v299\"")
+        );
+    }
+
+    #[test]
+    fn a_stage_two_stages_are_built_on_is_kept_for_both() {
+        let spec = "msbc 1\nstage base from=\"alpine:3.20\" {\n    env A=\"1\"\n}\nstage x from=base {\n    env X=\"1\"\n    run \"x\"\n}\nimage app from=base {\n    copy from=x \"/x\" to=\"/x\"\n    run \"app\"\n}\n";
+        let model = compile::check(spec.as_bytes()).model.expect("a model");
+        let build = select(&model, &Selection::default()).expect("selects");
+        let lowered = lower(&build, &Options::default()).expect("lowers");
+        assert_eq!(lowered.peak_states, 1, "base, until app takes it");
+        let dump = super::super::Llb {
+            definition: lowered.definition,
+            image_config: lowered.image_config,
+        }
+        .dump();
+        // `app`'s run sees A but not X (x's own variable).
+        let app_run = dump
+            .split("\"Op\"")
+            .find(|op| op.contains("\"app\""))
+            .expect("app's run");
+        assert!(
+            app_run.contains("A=1") && !app_run.contains("X=1"),
+            "{app_run}"
+        );
+    }
 }
