@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// A `docker-registry serve` on 127.0.0.1; its process ends with the tests.
+/// A `docker-registry serve` on 127.0.0.1; it ends with the test process.
 struct Registry {
     _child: Child,
     host: String,
@@ -46,9 +46,16 @@ fn start_registry(registry: &Path) -> Registry {
         ),
     )
     .expect("write the registry config");
-    let child = Command::new(registry)
-        .arg("serve")
+    // The registry lives in a static that is never dropped: a watchdog
+    // shell ends it when the test process is gone.
+    let watchdog = r#""$1" serve "$2" & r=$!
+trap 'kill $r 2>/dev/null' EXIT
+while kill -0 "$3" 2>/dev/null && kill -0 "$r" 2>/dev/null; do sleep 1; done"#;
+    let child = Command::new("sh")
+        .args(["-c", watchdog, "sh"])
+        .arg(registry)
         .arg(&config)
+        .arg(std::process::id().to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
