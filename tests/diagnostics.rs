@@ -203,8 +203,7 @@ fn example_bytes(code: Code, section: &str, text: &str) -> Vec<u8> {
 
 #[test]
 fn explanation_examples_do_what_they_say() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("explain-examples");
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = crate::support::scratch("explain-examples");
     // The examples that `use go` are about a Go project: its module file.
     std::fs::write(dir.join("go.mod"), "module example.com/app\n\ngo 1.23\n").expect("go.mod");
     // W0006's examples are about a Python project pinned to 3.11.

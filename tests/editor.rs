@@ -356,8 +356,7 @@ fn fmt_keeps_generated_specs_meaning() {
 
 #[test]
 fn fmt_check_and_in_place() {
-    let dir = std::env::temp_dir().join(format!("msbc-fmt-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = crate::support::TempDir::new("fmt");
     let spec = dir.join("build.kdl");
     let messy = "msbc 1\nimage app from=\"alpine:3\" { run \"true\"; user \"nobody\" }   // done\n";
     std::fs::write(&spec, messy).expect("write");

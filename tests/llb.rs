@@ -1191,11 +1191,8 @@ fn needs_df2llb_llb_is_what_buildkits_frontend_makes_of_the_dockerfile() {
     }
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("msbc-llb-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+fn temp_dir(name: &str) -> crate::support::TempDir {
+    crate::support::TempDir::new(&format!("llb-{name}"))
 }
 
 /// Runs the binary; (exit code, stdout bytes, stderr).

@@ -167,12 +167,7 @@ fn push_image(reg: &Registry, repo: &str, tag: &str, content: &str) -> (String, 
 }
 
 pub(crate) fn temp_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("lock")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    crate::support::scratch(&format!("lock/{name}"))
 }
 
 fn read_lock(dir: &Path) -> Lock {

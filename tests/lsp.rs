@@ -245,8 +245,7 @@ image web from="gcr.io/distroless/static-debian12:nonroot" {
 
 #[test]
 fn lsp_features_over_the_protocol() {
-    let dir = std::env::temp_dir().join(format!("msbc-lsp-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = crate::support::TempDir::new("lsp");
     let path = dir.join("build.kdl");
     std::fs::write(&path, SPEC).expect("write");
     let uri = uri(&path);
@@ -463,8 +462,7 @@ fn lsp_features_over_the_protocol() {
 fn lsp_hover_and_complete_a_preset_with_the_specs_folder_as_context() {
     // The spec's folder is the build context: a `go` preset sees go.mod there,
     // and templates folders are read relative to the spec, as the CLI does.
-    let dir = std::env::temp_dir().join(format!("msbc-lsp-preset-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = crate::support::TempDir::new("lsp-preset");
     let text = "msbc 1\nuse go {\n    \n}\n";
     let path = dir.join("build.kdl");
     std::fs::write(&path, text).expect("write");
@@ -505,8 +503,7 @@ fn needs_nvim_lsp_with_neovims_own_client() {
     else {
         panic!("needs nvim on PATH (Debian package neovim)");
     };
-    let dir = std::env::temp_dir().join(format!("msbc-nvim-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = crate::support::TempDir::new("nvim");
     let spec = dir.join("build.kdl");
     let typo = SPEC.replace("from=deps", "from=dep");
     std::fs::write(&spec, &typo).expect("write");

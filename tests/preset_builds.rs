@@ -7,16 +7,13 @@
 //! registries; skips, saying why, without the engine.
 
 use crate::support::{copy_dir, msbc_in, root};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 /// Compiles `tests/fixtures/presets/NAME` and builds `--target verify`;
 /// the build's log, or why it failed.
 fn build_verify(name: &str) -> Result<String, String> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("preset-builds")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::support::scratch(&format!("preset-builds/{name}"));
     copy_dir(&root().join("tests/fixtures/presets").join(name), &dir);
     let check = msbc_in(&dir, &["check", "--deny-warnings"], None);
     assert_eq!(check.status, 0, "{name}: msbc check: {}", check.stderr);

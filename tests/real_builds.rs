@@ -14,10 +14,7 @@ use std::process::Command;
 
 /// A fresh copy of `specs/NAME` with msbc's `--syntax none` Dockerfile in it.
 fn prepare(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("real-builds")
-        .join(name.replace('/', "-"));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = support::scratch(&format!("real-builds/{}", name.replace('/', "-")));
     copy_dir(&root().join("specs").join(name), &dir);
     let run = msbc_in(
         &dir,
@@ -222,11 +219,7 @@ const JAVA_APP: &str = r#"public class App {
 "#;
 
 fn java_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("real-builds")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = support::scratch(&format!("real-builds/{name}"));
     std::fs::write(dir.join("build.kdl"), JAVA_SPEC).expect("write spec");
     std::fs::write(dir.join("App.java"), JAVA_APP).expect("write App.java");
     dir

@@ -46,10 +46,7 @@ fn validate(python: &Path, schema: &str, files: &[PathBuf]) -> Result<(), String
 }
 
 fn tmp_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create a temp dir");
-    dir
+    support::scratch(name)
 }
 
 #[test]

@@ -221,9 +221,7 @@ fn leaks(docker_bin: &str, dir: &Path, tag: &str, token: &str) -> (Vec<String>, 
 #[ignore = "needs the engine: tests/run.sh runs it when tests/engine/setup.sh has started msbc's dockerd"]
 fn needs_engine_a_build_secret_appears_in_no_layer_env_arg_or_history() {
     let docker_bin = crate::support::needs_engine();
-    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("secret-leak");
-    let _ = std::fs::remove_dir_all(&base);
-    std::fs::create_dir_all(&base).expect("temp dir");
+    let base = crate::support::scratch("secret-leak");
     let token = random_token();
     let token_file = base.join("token.txt");
     std::fs::write(&token_file, &token).expect("token file");

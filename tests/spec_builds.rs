@@ -76,10 +76,7 @@ fn name_of(spec: &Path) -> String {
 
 /// A copy of the spec's folder, and the names of the images it defines.
 fn prepare(name: &str) -> (PathBuf, Vec<String>) {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("spec-builds")
-        .join(name.replace('/', "-"));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = crate::support::scratch(&format!("spec-builds/{}", name.replace('/', "-")));
     copy_dir(&root().join("specs").join(name), &dir);
     let model = msbc_in(&dir, &["compile", "--emit", "json"], None);
     assert_eq!(model.status, 0, "{name}: {}", model.stderr);

@@ -38,9 +38,7 @@ fn outputs() -> &'static [Output] {
 }
 
 fn compile_all() -> Vec<Output> {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("validators");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create the output directory");
+    let dir = support::scratch("validators");
     let specs = support::spec_files();
     assert!(!specs.is_empty(), "no specs found under specs/");
     let mut out = Vec::new();

@@ -73,8 +73,7 @@ fn ignore_patterns(text: &str) -> Vec<String> {
 /// Compares every case; returns the failures, each with a diff.
 fn compare(cases: &[Case]) -> Vec<String> {
     let python = needs_python(&["dockerfile"]);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("equivalence");
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let dir = crate::support::TempDir::new("equivalence");
     let files: Vec<PathBuf> = cases
         .iter()
         .enumerate()

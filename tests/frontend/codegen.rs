@@ -49,9 +49,7 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
 
 #[test]
 fn generated_gateway_client_is_fresh() {
-    let out = std::env::temp_dir().join(format!("msbc-frontend-gen-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    std::fs::create_dir_all(&out).unwrap();
+    let out = crate::support::TempDir::new("frontend-gen");
     generate(&out);
     let committed_dir = root().join("compiler/src/frontend/generated");
     if std::env::var_os("MSBC_REGENERATE").is_some_and(|v| v == "1") {

@@ -25,12 +25,7 @@ fn free_port() -> u16 {
 
 /// An empty folder `frontend/NAME` in the tests' temp dir.
 pub fn tmp(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("frontend")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    dir
+    crate::support::scratch(&format!("frontend/{name}"))
 }
 
 fn start_registry(registry: &Path) -> Registry {

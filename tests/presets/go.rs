@@ -47,9 +47,7 @@ fn cgo_builds_on_the_target_platform() {
 /// Go, and `msbc presets go` says where that version comes from.
 #[test]
 fn the_go_version_comes_from_go_mod_and_msbc_presets_says_so() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("go-mod-version");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
+    let dir = crate::support::scratch("go-mod-version");
     std::fs::write(dir.join("build.kdl"), "msbc 1\nuse go\n").expect("spec");
     std::fs::write(dir.join("go.mod"), "module example.com/x\n\ngo 1.24.0\n").expect("go.mod");
     let compiled = msbc_in(&dir, &["compile"], None);

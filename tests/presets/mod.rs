@@ -21,7 +21,7 @@ use msbc::diag::Diagnostic;
 use msbc::expand::{Catalog, Context, Manifest};
 use msbc::lower::Selection;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 mod dotnet;
 mod go;
@@ -774,8 +774,7 @@ fn versions_are_build_args() {
 
 #[test]
 fn variants_pass_buildkit_and_hadolint() {
-    let dir = std::env::temp_dir().join(format!("msbc-presets-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = crate::support::TempDir::new("presets");
     let mut paths: Vec<PathBuf> = Vec::new();
     let mut mine: Vec<Vec<Instr>> = Vec::new();
     for (n, (_, _, src, files)) in variants_with_dotnet().into_iter().enumerate() {
@@ -1380,9 +1379,7 @@ fn values_that_can_never_build_are_check_errors() {
         let src = format!("msbc 1\nuse go version=\"{version}\"");
         assert!(compile_with(&src, &["go.mod"]).is_ok(), "{src}");
     }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("never-build");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("mkdir");
+    let dir = crate::support::scratch("never-build");
     std::fs::write(dir.join("go.mod"), "module x\n\ngo 1.22\n").expect("go.mod");
     for (version, ok) in [("1.22 x", false), ("1.22", true)] {
         std::fs::write(
