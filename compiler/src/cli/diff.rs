@@ -224,21 +224,49 @@ pub(super) fn run(a: &DiffArgs) -> CliResult {
             &new.lock.clone().unwrap_or_default(),
         );
     }
-    let changed = !summary.is_empty() || old.text != new.text;
+    let emit = match a.emit {
+        DiffEmit::Dockerfile => "dockerfile",
+        DiffEmit::LlbJson => "llb-json",
+    };
+    report(
+        a,
+        &summary,
+        (&old.label, &old.text),
+        (&new.label, &new.text),
+        emit,
+    )
+}
+
+/// Writes a diff's report, as `--format` and `--stat` ask (the summary, then
+/// the unified diff of the two texts), and gives the exit code: 1 with
+/// `--exit-code` when anything changed.
+fn report(
+    a: &DiffArgs,
+    summary: &Summary,
+    (old_label, old_text): (&str, &str),
+    (new_label, new_text): (&str, &str),
+    emit: &str,
+) -> CliResult {
+    let changed = !summary.is_empty() || old_text != new_text;
     let color = a.format == DiffFormat::Human && super::stdout_colored();
-    let (la, lb) = (format!("a/{}", old.label), format!("b/{}", new.label));
     let text_diff = if a.stat {
         String::new()
     } else {
-        diff::unified(&old.text, &new.text, &la, &lb, color)
+        diff::unified(
+            old_text,
+            new_text,
+            &format!("a/{old_label}"),
+            &format!("b/{new_label}"),
+            color,
+        )
     };
     let out = match a.format {
-        DiffFormat::Human => render_human(&summary, &text_diff, &old.label, &new.label),
+        DiffFormat::Human => render_human(summary, &text_diff, old_label, new_label),
         DiffFormat::Json => {
             let mut doc = serde_json::json!({
-                "old": old.label,
-                "new": new.label,
-                "emit": match a.emit { DiffEmit::Dockerfile => "dockerfile", DiffEmit::LlbJson => "llb-json" },
+                "old": old_label,
+                "new": new_label,
+                "emit": emit,
                 "changed": changed,
                 "summary": summary,
             });
@@ -283,43 +311,7 @@ fn diff_locks(a: &DiffArgs, old_path: &Path, new_path: &Path) -> CliResult {
         old_path.display().to_string(),
         new_path.display().to_string(),
     );
-    let color = a.format == DiffFormat::Human && super::stdout_colored();
-    let text_diff = if a.stat {
-        String::new()
-    } else {
-        diff::unified(
-            &old_text,
-            &new_text,
-            &format!("a/{ol}"),
-            &format!("b/{nl}"),
-            color,
-        )
-    };
-    let changed = !summary.is_empty() || old_text != new_text;
-    let out = match a.format {
-        DiffFormat::Human => render_human(&summary, &text_diff, &ol, &nl),
-        DiffFormat::Json => {
-            let mut doc = serde_json::json!({
-                "old": ol,
-                "new": nl,
-                "emit": "lock",
-                "changed": changed,
-                "summary": summary,
-            });
-            if !a.stat {
-                doc["diff"] = serde_json::Value::String(text_diff);
-            }
-            let mut s = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
-            s.push('\n');
-            s
-        }
-    };
-    write_out(&out)?;
-    Ok(if a.exit_code && changed {
-        SPEC_ERROR
-    } else {
-        OK
-    })
+    report(a, &summary, (&ol, &old_text), (&nl, &new_text), "lock")
 }
 
 fn render_human(summary: &Summary, text_diff: &str, old: &str, new: &str) -> String {
