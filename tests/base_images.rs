@@ -5,6 +5,7 @@
 //! merged by key, an entrypoint dropping the inherited cmd, labels and
 //! ports added). The configs here are laid out like the official images'.
 
+use crate::support::CONFIG_KEYS;
 use msbc::backend::llb::{BaseConfig, BaseConfigs, Pull};
 use msbc::compile::{self, Emit};
 use msbc::lower::{Model, Selection};
@@ -369,22 +370,6 @@ fn official_config(reference: &str) -> Option<String> {
     )
 }
 
-/// The image-config fields compared with BuildKit's frontend.
-const FRONTEND_KEYS: [&str; 12] = [
-    "Env",
-    "User",
-    "WorkingDir",
-    "Entrypoint",
-    "Cmd",
-    "ExposedPorts",
-    "Labels",
-    "Healthcheck",
-    "Volumes",
-    "StopSignal",
-    "Shell",
-    "OnBuild",
-];
-
 /// Each spec's selections worth comparing: the default, every image by
 /// name when there are several, every target-only stage; with a value for
 /// each arg without a default.
@@ -582,7 +567,7 @@ fn needs_df2llb_every_specs_image_config_is_what_buildkits_frontend_gives() {
                 .expect("JSON");
         let mine: Value = serde_json::from_str(&ours.stdout).expect("msbc's config is JSON");
         let mut differ = Vec::new();
-        for key in FRONTEND_KEYS {
+        for key in CONFIG_KEYS.into_iter().chain(["OnBuild"]) {
             let (a, b) = (&mine["config"][key], &theirs["config"][key]);
             // An empty list or map is no value, in either.
             let none = |v: &Value| {

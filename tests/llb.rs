@@ -6,7 +6,7 @@
 //! With a real BuildKit (`buildctl`, `BUILDKIT_HOST`) the output is also
 //! read by `buildctl debug dump-llb` and built; without, those skip.
 
-use crate::support::{root, spec_files, spec_name};
+use crate::support::{CONFIG_KEYS, root, spec_files, spec_name};
 use msbc::backend::llb::{BaseConfig, BaseConfigs};
 use msbc::compile::{self, Emit};
 use msbc::ir::StageId;
@@ -997,21 +997,6 @@ fn needs_buildkitd_builds_the_same_image_from_llb_and_from_the_dockerfile() {
         serde_json::json!(["/usr/local/bin/server"])
     );
 }
-
-/// The fields of an image config that are compared with BuildKit's.
-const CONFIG_KEYS: [&str; 11] = [
-    "Env",
-    "User",
-    "WorkingDir",
-    "Entrypoint",
-    "Cmd",
-    "ExposedPorts",
-    "Labels",
-    "Healthcheck",
-    "Volumes",
-    "StopSignal",
-    "Shell",
-];
 
 /// The rig's base image configs, as df2llb reads them (`$RIG/imgcfg`);
 /// `None`, saying why, without them.

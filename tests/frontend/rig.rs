@@ -12,7 +12,7 @@
 //! tests/run.sh lists them as skipped, saying why.
 
 use super::image::{frontend_image, tmp};
-use crate::support::{copy_dir, msbc_in, needs_buildkitd, root, spec_files};
+use crate::support::{CONFIG_KEYS, copy_dir, msbc_in, needs_buildkitd, root, spec_files};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -58,21 +58,6 @@ const NOT_ON_RIG: &[(&str, &str)] = &[
         "tested-service",
         "no golangci/golangci-lint image in the rig",
     ),
-];
-
-/// The image config fields compared between the two routes.
-const CONFIG_KEYS: [&str; 11] = [
-    "Env",
-    "User",
-    "WorkingDir",
-    "Entrypoint",
-    "Cmd",
-    "ExposedPorts",
-    "Labels",
-    "Healthcheck",
-    "Volumes",
-    "StopSignal",
-    "Shell",
 ];
 
 fn name_of(spec: &Path) -> String {

@@ -239,6 +239,22 @@ pub fn scratch(rel: &str) -> PathBuf {
     dir
 }
 
+/// The image config fields msbc's images are compared in with BuildKit's
+/// (the rig tests of the LLB route, the frontend and `--emit image-config`).
+pub const CONFIG_KEYS: [&str; 11] = [
+    "Env",
+    "User",
+    "WorkingDir",
+    "Entrypoint",
+    "Cmd",
+    "ExposedPorts",
+    "Labels",
+    "Healthcheck",
+    "Volumes",
+    "StopSignal",
+    "Shell",
+];
+
 /// A fresh directory under the target folder, removed when dropped.
 /// `TempDir::new("drift")` is unique per test process and call.
 #[derive(Debug)]
