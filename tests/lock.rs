@@ -145,11 +145,26 @@ fn push_manifest(reg: &Registry, repo: &str, tag: &str, media_type: &str, body: 
 
 /// A one-layer image; returns (manifest JSON, its digest).
 fn push_image(reg: &Registry, repo: &str, tag: &str, content: &str) -> (String, String) {
-    let layer = content.as_bytes();
+    push_one_layer(
+        reg,
+        repo,
+        tag,
+        content.as_bytes(),
+        r#"{"architecture":"amd64","os":"linux","config":{"User":"65532"},"rootfs":{"type":"layers","diff_ids":["@LAYER@"]}}"#,
+    )
+}
+
+/// Pushes `layer`, then `config` (any bytes; `@LAYER@` becomes the layer's
+/// digest), then the image manifest tagged `tag`: (manifest JSON, its digest).
+fn push_one_layer(
+    reg: &Registry,
+    repo: &str,
+    tag: &str,
+    layer: &[u8],
+    config: &str,
+) -> (String, String) {
     let layer_digest = push_blob(reg, repo, layer);
-    let config = format!(
-        r#"{{"architecture":"amd64","os":"linux","config":{{"User":"65532"}},"rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}}}}"#
-    );
+    let config = config.replace("@LAYER@", &layer_digest);
     let config_digest = push_blob(reg, repo, config.as_bytes());
     let manifest = format!(
         r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer_digest}","size":{}}}]}}"#,
@@ -729,21 +744,8 @@ pub(crate) fn msbc_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> crate
 /// `linux/amd64` entry; returns the index digest.
 pub(crate) fn push_with_config(reg: &Registry, repo: &str, tag: &str, config: &str) -> String {
     let layer = format!("{repo} layer\n");
-    let layer_digest = push_blob(reg, repo, layer.as_bytes());
-    let config = config.replace("@LAYER@", &layer_digest);
-    let config_digest = push_blob(reg, repo, config.as_bytes());
-    let manifest = format!(
-        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer_digest}","size":{}}}]}}"#,
-        config.len(),
-        layer.len()
-    );
-    let manifest_digest = push_manifest(
-        reg,
-        repo,
-        &format!("{tag}-amd64"),
-        "application/vnd.oci.image.manifest.v1+json",
-        &manifest,
-    );
+    let (manifest, manifest_digest) =
+        push_one_layer(reg, repo, &format!("{tag}-amd64"), layer.as_bytes(), config);
     let index = format!(
         r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{manifest_digest}","size":{},"platform":{{"architecture":"amd64","os":"linux"}}}}]}}"#,
         manifest.len()
