@@ -280,12 +280,7 @@ fn lsp_features_over_the_protocol() {
     c.change(&uri, 4, &text);
     let (line, col) = find(&text, "from= {");
     let items = c.result("textDocument/completion", at(line, col + 5, &uri));
-    let labels: Vec<&str> = items
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| i["label"].as_str())
-        .collect();
+    let labels = item_labels(&items);
     for want in ["deps", "build", "web", "scratch"] {
         assert!(labels.contains(&want), "{labels:?}");
     }
@@ -302,24 +297,14 @@ fn lsp_features_over_the_protocol() {
     let (line, col) = find(SPEC, "${GO_VERSION}");
     c.change(&uri, 6, SPEC);
     let items = c.result("textDocument/completion", at(line, col + 2, &uri));
-    let labels: Vec<&str> = items
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| i["label"].as_str())
-        .collect();
+    let labels = item_labels(&items);
     assert!(
         labels.contains(&"GO_VERSION") && labels.contains(&"TARGETARCH"),
         "{labels:?}"
     );
     let (line, _) = find(SPEC, "    run \"go build");
     let items = c.result("textDocument/completion", at(line, 4, &uri));
-    let labels: Vec<&str> = items
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| i["label"].as_str())
-        .collect();
+    let labels = item_labels(&items);
     assert!(
         labels.contains(&"copy") && labels.contains(&"run") && !labels.contains(&"stage"),
         "{labels:?}"
@@ -544,4 +529,14 @@ fn needs_nvim_lsp_with_neovims_own_client() {
     );
     assert!(report.contains("hover **artifact"), "{report}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The labels of a completion answer's items.
+fn item_labels(items: &serde_json::Value) -> Vec<&str> {
+    items
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect()
 }
