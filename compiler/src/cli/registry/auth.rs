@@ -1,7 +1,7 @@
 //! Credentials and tokens: `~/.docker/config.json` and the registry's
 //! `WWW-Authenticate` challenges (Bearer tokens, Basic).
 
-use super::{MAX_BODY, Registry, canonical_host, is_loopback};
+use super::{Registry, canonical_host, is_loopback, read_body};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -222,14 +222,9 @@ impl Registry {
                 response.status().as_u16()
             ));
         }
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY)
-            .read_to_string()
-            .map_err(|e| format!("token from {realm}: {e}"))?;
+        let body = read_body(&mut response, &format!("token from {realm}"))?;
         let json: serde_json::Value =
-            serde_json::from_str(&body).map_err(|e| format!("token from {realm}: {e}"))?;
+            serde_json::from_slice(&body).map_err(|e| format!("token from {realm}: {e}"))?;
         let token = json["token"]
             .as_str()
             .or(json["access_token"].as_str())

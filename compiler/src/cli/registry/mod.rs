@@ -41,17 +41,18 @@ application/vnd.docker.distribution.manifest.v2+json";
 /// Manifests and configs are small; refuse to read more than this.
 const MAX_BODY: u64 = 4 << 20;
 
-/// The body of a `GET url` answer, at most [`MAX_BODY`] bytes.
+/// The body of a registry's answer, at most [`MAX_BODY`] bytes; an error
+/// starts with `what` (`GET URL`, `token from REALM`).
 fn read_body(
     response: &mut ureq::http::Response<ureq::Body>,
-    url: &str,
+    what: &str,
 ) -> Result<Vec<u8>, String> {
     response
         .body_mut()
         .with_config()
         .limit(MAX_BODY)
         .read_to_vec()
-        .map_err(|e| format!("GET {url}: {e}"))
+        .map_err(|e| format!("{what}: {e}"))
 }
 
 /// `--mirror REGISTRY=MIRROR`: `docker.io=127.0.0.1:5000`.
@@ -348,7 +349,7 @@ impl Registry {
             404 => return Err(format!("{digest} not found in {}", at.repository)),
             s => return Err(format!("GET {url}: HTTP {s}")),
         }
-        let body = read_body(&mut response, &url)?;
+        let body = read_body(&mut response, &format!("GET {url}"))?;
         let got = sha256(&body);
         if digest.starts_with("sha256:") && got != digest {
             return Err(format!(
@@ -384,7 +385,7 @@ impl Registry {
                 return Ok(d);
             }
             if method == "GET" {
-                let body = read_body(&mut response, &url)?;
+                let body = read_body(&mut response, &format!("GET {url}"))?;
                 let d = sha256(&body);
                 self.cache.put(&d, &body);
                 return Ok(d);
