@@ -29,6 +29,7 @@
 //! in the spec needs no entry.
 
 use crate::backend::llb::{BaseConfig, BaseConfigs, normalize_reference};
+use crate::diag::render::line_column;
 use crate::diag::{Code, Diagnostic};
 use crate::ir::{ArgDef, Base, Source, Word};
 use crate::kdl_write::{self, Node};
@@ -64,12 +65,7 @@ impl Lock {
         let mut lock = Lock::default();
         let mut version = None;
         for node in doc.nodes() {
-            let line = text
-                .get(..node.span().offset())
-                .unwrap_or("")
-                .lines()
-                .count()
-                + 1;
+            let line = line_column(text, node.span().offset()).0;
             let args: Vec<&kdl::KdlValue> = node
                 .entries()
                 .iter()
@@ -104,12 +100,7 @@ impl Lock {
                         }
                     };
                     for child in node.iter_children() {
-                        let at = text
-                            .get(..child.span().offset())
-                            .unwrap_or("")
-                            .matches('\n')
-                            .count()
-                            + 1;
+                        let at = line_column(text, child.span().offset()).0;
                         let (platform, mut config) =
                             parse_config(child).map_err(|e| format!("line {at}: {e}"))?;
                         config.digest = digest.map(str::to_string);
@@ -315,6 +306,12 @@ pub fn unlocked(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_names_the_line_of_an_indented_node() {
+        let err = Lock::parse("version 1\n  image \"alpine:3.20\"\n").unwrap_err();
+        assert!(err.starts_with("line 2:"), "{err}");
+    }
 
     const D1: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
     const D2: &str = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
