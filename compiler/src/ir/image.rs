@@ -112,18 +112,9 @@ impl<V: Clone + PartialEq> ImageConfig<V> {
 impl<'a, W> ImageValue<'a, W> {
     /// The same value with its word made something else by `f`.
     pub fn map<V>(self, f: impl FnOnce(W) -> V) -> ImageValue<'a, V> {
-        match self {
-            ImageValue::Env(k, w) => ImageValue::Env(k, f(w)),
-            ImageValue::Label(k, w) => ImageValue::Label(k, f(w)),
-            ImageValue::User(w) => ImageValue::User(f(w)),
-            ImageValue::Workdir(w) => ImageValue::Workdir(f(w)),
-            ImageValue::Volume(w) => ImageValue::Volume(f(w)),
-            ImageValue::Expose(p) => ImageValue::Expose(p),
-            ImageValue::Entrypoint(a) => ImageValue::Entrypoint(a),
-            ImageValue::Cmd(a) => ImageValue::Cmd(a),
-            ImageValue::Healthcheck(h) => ImageValue::Healthcheck(h),
-            ImageValue::StopSignal(s) => ImageValue::StopSignal(s),
-            ImageValue::Shell(a) => ImageValue::Shell(a),
+        match self.try_map(|w| Ok::<V, std::convert::Infallible>(f(w))) {
+            Ok(v) => v,
+            Err(never) => match never {},
         }
     }
 
