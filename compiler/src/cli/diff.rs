@@ -219,9 +219,10 @@ pub(super) fn run(a: &DiffArgs) -> CliResult {
     }
     summary.unrepresented = [old.lost.as_slice(), new.lost.as_slice()].concat();
     if old.lock.is_some() || new.lock.is_some() {
+        let none = Lock::default();
         summary.bases = diff::base_changes(
-            &old.lock.clone().unwrap_or_default(),
-            &new.lock.clone().unwrap_or_default(),
+            old.lock.as_ref().unwrap_or(&none),
+            new.lock.as_ref().unwrap_or(&none),
         );
     }
     let emit = match a.emit {
