@@ -124,7 +124,7 @@ fn config_fields(a: &BaseConfig, b: &BaseConfig) -> Vec<Field> {
     };
     one("healthcheck", health(a), health(b));
     one("shell", list(&a.shell), list(&b.shell));
-    one("stop-signal", a.stop_signal.clone(), b.stop_signal.clone());
+    one("stopsignal", a.stop_signal.clone(), b.stop_signal.clone());
     one(
         "onbuild",
         (!a.onbuild.is_empty()).then(|| a.onbuild.join("; ")),
