@@ -4,7 +4,7 @@ use super::args::PresetsArgs;
 use super::templates;
 use super::{CliResult, OK};
 use crate::diag::did_you_mean;
-use crate::expand::{Manifest, ParamSpec, ParamType, project};
+use crate::expand::{ParamSpec, ParamType, project};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -16,7 +16,8 @@ pub(super) fn run(a: &PresetsArgs) -> CliResult {
             out.push_str("Presets and templates (`use NAME { ... }` in build.kdl; `msbc presets NAME` for details):\n\n");
             let width = catalog.names().map(str::len).max().unwrap_or(0);
             for t in catalog.templates() {
-                let summary = Manifest::parse(&t.manifest)
+                let summary = catalog
+                    .manifest(t)
                     .map_or_else(|e| format!("(broken: {e})"), |m| m.summary);
                 let _ = writeln!(out, "  {:<width$}  {summary}", t.name);
             }
@@ -29,7 +30,8 @@ pub(super) fn run(a: &PresetsArgs) -> CliResult {
                 );
                 return Err(format!("no preset or template named `{name}`{hint}"));
             };
-            let m = Manifest::parse(&t.manifest)
+            let m = catalog
+                .manifest(t)
                 .map_err(|e| format!("template `{name}` ({}) is broken: {e}", t.origin))?;
             let _ = writeln!(out, "{name} ({}): {}\n\nParameters:", t.origin, m.summary);
             for p in &m.params {

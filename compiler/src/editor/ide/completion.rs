@@ -18,7 +18,7 @@ fn item(label: &str, kind: lsp::CompletionItemKind, detail: &str) -> lsp::Comple
 }
 
 fn manifest(catalog: &Catalog, name: &str) -> Option<Manifest> {
-    Manifest::parse(&catalog.get(name)?.manifest).ok()
+    catalog.manifest(catalog.get(name)?).ok()
 }
 
 pub fn completion(doc: &Doc, catalog: &Catalog, pos: lsp::Position) -> Vec<lsp::CompletionItem> {

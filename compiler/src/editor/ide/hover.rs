@@ -6,7 +6,7 @@ use super::cursor::{enclosing, place_of, word_at};
 use super::symbols::SymKind;
 use crate::diag::Code;
 use crate::editor::reference;
-use crate::expand::{Catalog, Manifest};
+use crate::expand::Catalog;
 use lsp_types as lsp;
 
 fn markdown(value: String) -> lsp::Hover {
@@ -22,7 +22,7 @@ fn markdown(value: String) -> lsp::Hover {
 /// A preset's parameters as a Markdown list.
 pub fn preset_doc(catalog: &Catalog, name: &str) -> Option<String> {
     let t = catalog.get(name)?;
-    let m = Manifest::parse(&t.manifest).ok()?;
+    let m = catalog.manifest(t).ok()?;
     let mut out = format!("**use {name}**: {}\n\n", m.summary);
     for p in &m.params {
         out.push_str(&format!("- `{}`: {}", p.name, p.ty.describe()));
