@@ -255,6 +255,15 @@ if $second_pass; then
     done
 fi
 
+# Ignored for another reason than a need (the long fuzz run): its reason,
+# as cargo printed it.
+if $second_pass; then
+    sed -n 's/^test \([^ ]*\) \.\.\. ignored, \(.*\)$/\1|\2/p' "$first" | grep -v '^[^|]*needs_' |
+        while IFS='|' read -r name why; do
+            echo "SKIPPED: $name: $why"
+        done || true
+fi
+
 # The tally over both passes: a test that the first pass ignored and the
 # second ran is not skipped.
 count() { # WORD FILE
