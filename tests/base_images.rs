@@ -77,7 +77,9 @@ fn configs() -> BaseConfigs {
 }
 
 fn emit(selection: &Selection, what: Emit, configs: &BaseConfigs) -> String {
-    compile::emit_with(&model(), selection, what, "build.kdl", configs)
+    compile::select(&model(), selection)
+        .expect("selects")
+        .emit(what, "build.kdl", configs.clone())
         .expect("emits")
         .main
 }
@@ -120,7 +122,10 @@ fn execs(dump: &str) -> Vec<(Vec<String>, Vec<String>, String, String)> {
 #[test]
 fn pulls_list_the_base_images_per_platform() {
     let m = model();
-    let pulls = compile::pulls(&m, &Selection::default()).expect("pulls");
+    let pulls = compile::select(&m, &Selection::default())
+        .expect("selects")
+        .pulls()
+        .expect("pulls");
     let want = |r: &str| Pull {
         reference: r.to_string(),
         platform: "linux/amd64".to_string(),
@@ -137,7 +142,10 @@ fn pulls_list_the_base_images_per_platform() {
         target: Some("build".into()),
         ..Selection::default()
     };
-    let pulls = compile::pulls(&m, &arm).expect("pulls");
+    let pulls = compile::select(&m, &arm)
+        .expect("selects")
+        .pulls()
+        .expect("pulls");
     assert_eq!(pulls.len(), 1);
     assert_eq!(pulls[0].platform, "linux/arm64");
 }

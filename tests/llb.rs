@@ -927,7 +927,9 @@ fn needs_buildkitd_builds_the_same_image_from_llb_and_from_the_dockerfile() {
     };
     let configs = rig_configs(&configs_dir, &m, &Selection::default());
     assert_eq!(configs.len(), 2, "golang and distroless configs in the rig");
-    let llb = compile::emit_with(&m, &Selection::default(), Emit::Llb, "build.kdl", &configs)
+    let llb = compile::select(&m, &Selection::default())
+        .expect("selects")
+        .emit(Emit::Llb, "build.kdl", configs.clone())
         .expect("emits");
     let config = llb.image_config.clone().expect("a config");
     let context = format!("context={}", spec.display());
@@ -1025,7 +1027,11 @@ fn rig_config_dir() -> Option<PathBuf> {
 /// none, as df2llb then gives it only `PATH`.
 fn rig_configs(dir: &Path, model: &Model, selection: &Selection) -> BaseConfigs {
     let mut out = BaseConfigs::new();
-    for pull in compile::pulls(model, selection).expect("pulls") {
+    for pull in compile::select(model, selection)
+        .expect("selects")
+        .pulls()
+        .expect("pulls")
+    {
         let name = pull.reference.replace(['/', ':', '@'], "_");
         if let Ok(bytes) = std::fs::read(dir.join(format!("{name}.json"))) {
             let config = BaseConfig::from_json(&bytes).expect("a rig config parses");
@@ -1127,7 +1133,9 @@ fn needs_df2llb_llb_is_what_buildkits_frontend_makes_of_the_dockerfile() {
         let (ok, theirs, err) =
             pipe_with(&df2llb, &args, dockerfile.as_bytes(), config_dir.as_deref());
         assert!(ok, "{name}: df2llb: {err}");
-        let ours = compile::emit_with(&model, &selection, Emit::Llb, "build.kdl", &configs)
+        let ours = compile::select(&model, &selection)
+            .expect("selects")
+            .emit(Emit::Llb, "build.kdl", configs.clone())
             .expect("emits");
         let suffix = if config_dir.is_some() { ".configs" } else { "" };
         let dump = |bytes: &[u8], file: &str| {

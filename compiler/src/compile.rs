@@ -175,88 +175,111 @@ impl From<backend::llb::Error> for EmitError {
 }
 
 /// Renders a checked model, with no base-image configs (the LLB emits
-/// then start each stage from `PATH` only: see [`emit_with`]).
+/// then start each stage from `PATH` only: see [`Selected::emit`]).
 pub fn emit(
     model: &Model,
     selection: &Selection,
     emit: Emit,
     source_name: &str,
 ) -> Result<Output, EmitError> {
-    emit_with(model, selection, emit, source_name, &BaseConfigs::new())
+    select(model, selection)?.emit(emit, source_name, BaseConfigs::new())
 }
 
-/// The base images (normalized reference, platform) whose configs the LLB
-/// of `selection` starts from: the keys of the `configs` that
-/// [`emit_with`] takes. Fill them from `msbc.lock`, a registry or a
-/// frontend's `ResolveImageConfig`, then emit.
-pub fn pulls(model: &Model, selection: &Selection) -> Result<Vec<Pull>, EmitError> {
-    let build = lower::select(model, selection)?;
-    Ok(backend::llb::pulls(
-        &build,
-        &backend::llb::Options {
-            platform: selection.platform.clone(),
-            ..Default::default()
-        },
-    )?)
+/// The build of one selection of a checked model: selected once, then
+/// asked for the base images it pulls and rendered.
+#[derive(Debug)]
+pub struct Selected {
+    build: crate::ir::Build,
+    platform: Option<String>,
 }
 
-/// Renders a checked model; the LLB emits (`llb`, `llb-json`,
-/// `image-config`) start each stage from its base image's config in
-/// `configs` (keyed as [`pulls`] lists them), as BuildKit's Dockerfile
-/// frontend does. The Dockerfile and JSON emits do not use them.
-pub fn emit_with(
-    model: &Model,
-    selection: &Selection,
-    emit: Emit,
-    source_name: &str,
-    configs: &BaseConfigs,
-) -> Result<Output, EmitError> {
-    let build = lower::select(model, selection)?;
-    let llb_options = || backend::llb::Options {
-        source_name: source_name.to_string(),
+/// Applies `selection` (`--image`, `--target`, `--arg`, `--platform`) to a
+/// checked model.
+pub fn select(model: &Model, selection: &Selection) -> Result<Selected, SelectError> {
+    Ok(Selected {
+        build: lower::select(model, selection)?,
         platform: selection.platform.clone(),
-        base_configs: configs.clone(),
-    };
-    Ok(match emit {
-        Emit::Dockerfile => {
-            let options = backend::dockerfile::Options {
-                source_name: source_name.to_string(),
-            };
-            Output {
-                main: backend::dockerfile::render(&build, &options),
-                dockerignore: backend::dockerfile::dockerignore(&build, &options),
+    })
+}
+
+impl Selected {
+    /// The stages of the selection, inputs first.
+    pub fn build(&self) -> &crate::ir::Build {
+        &self.build
+    }
+
+    /// The base images (normalized reference, platform) whose configs the
+    /// LLB starts from: the keys of the `configs` that [`Selected::emit`]
+    /// takes. Fill them from `msbc.lock`, a registry or a frontend's
+    /// `ResolveImageConfig`, then emit.
+    pub fn pulls(&self) -> Result<Vec<Pull>, EmitError> {
+        Ok(backend::llb::pulls(
+            &self.build,
+            &backend::llb::Options {
+                platform: self.platform.clone(),
+                ..Default::default()
+            },
+        )?)
+    }
+
+    /// Renders the build; the LLB emits (`llb`, `llb-json`,
+    /// `image-config`) start each stage from its base image's config in
+    /// `configs` (keyed as [`Selected::pulls`] lists them), as BuildKit's
+    /// Dockerfile frontend does. The Dockerfile and JSON emits do not use
+    /// them.
+    pub fn emit(
+        &self,
+        emit: Emit,
+        source_name: &str,
+        configs: BaseConfigs,
+    ) -> Result<Output, EmitError> {
+        let build = &self.build;
+        let llb_options = backend::llb::Options {
+            source_name: source_name.to_string(),
+            platform: self.platform.clone(),
+            base_configs: configs,
+        };
+        Ok(match emit {
+            Emit::Dockerfile => {
+                let options = backend::dockerfile::Options {
+                    source_name: source_name.to_string(),
+                };
+                Output {
+                    main: backend::dockerfile::render(build, &options),
+                    dockerignore: backend::dockerfile::dockerignore(build, &options),
+                    binary: None,
+                    image_config: None,
+                }
+            }
+            Emit::Json => Output {
+                main: backend::json::render(build),
+                dockerignore: None,
                 binary: None,
                 image_config: None,
+            },
+            Emit::Llb => {
+                let llb = backend::llb::compile(build, &llb_options)?;
+                Output {
+                    main: String::new(),
+                    dockerignore: None,
+                    binary: Some(llb.to_bytes()),
+                    image_config: Some(llb.image_config),
+                }
             }
-        }
-        Emit::Json => Output {
-            main: backend::json::render(&build),
-            dockerignore: None,
-            binary: None,
-            image_config: None,
-        },
-        Emit::Llb => {
-            let llb = backend::llb::compile(&build, &llb_options())?;
-            Output {
-                main: String::new(),
+            Emit::LlbJson => Output {
+                main: backend::llb::compile(build, &llb_options)?.dump(),
                 dockerignore: None,
-                binary: Some(llb.to_bytes()),
-                image_config: Some(llb.image_config),
-            }
-        }
-        Emit::LlbJson => Output {
-            main: backend::llb::compile(&build, &llb_options())?.dump(),
-            dockerignore: None,
-            binary: None,
-            image_config: None,
-        },
-        Emit::ImageConfig => Output {
-            main: backend::llb::compile(&build, &llb_options())?.image_config,
-            dockerignore: None,
-            binary: None,
-            image_config: None,
-        },
-    })
+                binary: None,
+                image_config: None,
+            },
+            Emit::ImageConfig => Output {
+                main: backend::llb::compile(build, &llb_options)?.image_config,
+                dockerignore: None,
+                binary: None,
+                image_config: None,
+            },
+        })
+    }
 }
 
 /// One base image a stage pulls (for `msbc images`).

@@ -68,10 +68,11 @@ pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
         platform: a.platform.clone(),
         no_syntax: a.syntax.is_some(),
     };
+    let selected = compile::select(model, &selection).map_err(|e| e.to_string())?;
     // The LLB emits start each stage from its base image's config.
     let configs =
         if matches!(emit, Emit::Llb | Emit::LlbJson | Emit::ImageConfig) && !a.no_base_configs {
-            let pulls = compile::pulls(model, &selection).map_err(|e| e.to_string())?;
+            let pulls = selected.pulls().map_err(|e| e.to_string())?;
             let source = lock::ConfigSource {
                 mirrors: &a.mirrors,
                 offline: a.offline,
@@ -81,12 +82,11 @@ pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
         } else {
             crate::backend::llb::BaseConfigs::new()
         };
-    let output = compile::emit_with(model, &selection, emit, &spec.name, &configs)
+    let output = selected
+        .emit(emit, &spec.name, configs)
         .map_err(|e| e.to_string())?;
-    if emit == Emit::Dockerfile
-        && let Ok(build) = crate::lower::select(model, &selection)
-    {
-        for gap in crate::backend::dockerfile::legacy_frontend_gaps(&build) {
+    if emit == Emit::Dockerfile {
+        for gap in crate::backend::dockerfile::legacy_frontend_gaps(selected.build()) {
             say!(
                 "note: without the modern Dockerfile syntax, engines such as dockerd 20.10 reject {gap}"
             );
@@ -96,8 +96,7 @@ pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
         if let Some(bytes) = &output.binary {
             return binary_drift_check(file, bytes, output.image_config.as_deref());
         }
-        let build = crate::lower::select(model, &selection).ok();
-        return drift_check(file, &output, a, build.as_ref());
+        return drift_check(file, &output, a, selected.build());
     }
     match &a.output {
         Some(file) if output.binary.is_some() => {
@@ -205,7 +204,7 @@ fn drift_check(
     file: &Path,
     output: &Output,
     a: &CompileArgs,
-    build: Option<&crate::ir::Build>,
+    build: &crate::ir::Build,
 ) -> CliResult {
     let mut expected = vec![(file.to_path_buf(), output.main.clone())];
     if let Some(ignore) = &output.dockerignore {
@@ -225,7 +224,7 @@ fn drift_check(
             say!("{shown} is out of date with the spec:");
             // What changes, stage by stage, when the checked-in file reads back.
             if path == file
-                && let Some(summary) = build.and_then(|b| diff::drift_summary(&have, &shown, b))
+                && let Some(summary) = diff::drift_summary(&have, &shown, build)
             {
                 say_part!("{summary}");
                 say!();

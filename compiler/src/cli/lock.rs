@@ -140,7 +140,8 @@ fn every_pull(model: &Model, platforms: &[String]) -> Vec<Pull> {
             };
             // A stage that cannot be lowered alone (a required arg) is
             // reported when it is compiled.
-            for pull in compile::pulls(model, &selection).unwrap_or_default() {
+            let pulls = compile::select(model, &selection).map(|s| s.pulls());
+            for pull in pulls.ok().and_then(Result::ok).unwrap_or_default() {
                 if !out.contains(&pull) {
                     out.push(pull);
                 }

@@ -141,9 +141,13 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
             platform: Some(platform.clone()),
             no_syntax: false,
         };
-        let configs = base_configs(bridge, &model, &selection, &opts.filename, &contexts).await?;
-        let out = compile::emit_with(&model, &selection, Emit::Llb, &opts.filename, &configs)
-            .map_err(|e| Failure::plain(format!("{}: {e}", opts.filename)))?;
+        let in_spec = |e: &dyn std::fmt::Display| Failure::plain(format!("{}: {e}", opts.filename));
+        let selected = compile::select(&model, &selection).map_err(|e| in_spec(&e))?;
+        let pulls = selected.pulls().map_err(|e| in_spec(&e))?;
+        let configs = base_configs(bridge, pulls, &contexts).await?;
+        let out = selected
+            .emit(Emit::Llb, &opts.filename, configs)
+            .map_err(|e| in_spec(&e))?;
         let bytes = out.binary.unwrap_or_default();
         let mut definition = pb::Definition::decode(bytes.as_slice())
             .map_err(|e| Failure::plain(format!("msbc wrote LLB it cannot read back: {e}")))?;
@@ -227,9 +231,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
 /// `resolveimage` capability: none (BuildKit's default PATH only).
 async fn base_configs(
     bridge: &mut Bridge,
-    model: &crate::lower::Model,
-    selection: &Selection,
-    filename: &str,
+    pulls: Vec<crate::backend::llb::Pull>,
     contexts: &Contexts,
 ) -> Result<BaseConfigs, Failure> {
     let mut configs = BaseConfigs::new();
@@ -237,8 +239,6 @@ async fn base_configs(
         eprintln!("warning: this BuildKit lacks `resolveimage`: base image configs are not read");
         return Ok(configs);
     }
-    let pulls =
-        compile::pulls(model, selection).map_err(|e| Failure::plain(format!("{filename}: {e}")))?;
     for pull in pulls {
         let mut parts = pull.platform.split('/');
         let platform = pb::Platform {

@@ -151,7 +151,11 @@ fn compile_one(
         }
         None => model,
     };
-    let output = match compile::emit(model, selection, Emit::Dockerfile, &r.spec.name) {
+    let selected = match compile::select(model, selection) {
+        Ok(s) => s,
+        Err(e) => return Compiled::Failed(e.to_string()),
+    };
+    let output = match selected.emit(Emit::Dockerfile, &r.spec.name, Default::default()) {
         Ok(o) => o,
         Err(e) => return Compiled::Failed(e.to_string()),
     };
@@ -173,7 +177,6 @@ fn compile_one(
     }
     let mut drift = String::new();
     if check {
-        let build = crate::lower::select(model, selection).ok();
         for (path, want) in &files {
             let have = match std::fs::read(path) {
                 Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -186,9 +189,7 @@ fn compile_one(
             let shown = path.display().to_string();
             let _ = writeln!(drift, "{shown} is out of date with the spec:");
             if *path == dockerfile
-                && let Some(summary) = build
-                    .as_ref()
-                    .and_then(|b| diff::drift_summary(&have, &shown, b))
+                && let Some(summary) = diff::drift_summary(&have, &shown, selected.build())
             {
                 drift.push_str(&summary);
                 drift.push('\n');
