@@ -27,6 +27,19 @@ impl Describe for Rule {
 
 /// Parses the interpolations in `raw`.
 pub fn parse(raw: &Str) -> Result<Interp, Diagnostic> {
+    // Most values name no variable: no `$`, one literal (none when empty),
+    // as the grammar would give, without running it.
+    if !raw.value.contains('$') {
+        let parts = if raw.value.is_empty() {
+            Vec::new()
+        } else {
+            vec![Part::Lit(raw.value.clone())]
+        };
+        return Ok(Interp {
+            raw: raw.clone(),
+            parts,
+        });
+    }
     let pairs = InterpParser::parse(Rule::value, &raw.value).map_err(|e| {
         to_diagnostic(
             &e,
@@ -81,6 +94,25 @@ mod tests {
             value: v.to_string(),
             span: Span::new(10, 12 + v.len()),
             content_start: Some(11),
+        }
+    }
+
+    /// The shortcut for values without `$` gives what the grammar gives.
+    #[test]
+    fn a_value_without_a_dollar_is_what_the_grammar_makes_of_it() {
+        for v in ["", "plain", "a b\tc", "{x}", "100%", "é ü"] {
+            let pairs = InterpParser::parse(Rule::value, v).expect("parses");
+            let texts: Vec<&str> = pairs
+                .flatten()
+                .filter(|p| p.as_rule() == Rule::text)
+                .map(|p| p.as_str())
+                .collect();
+            let want: Vec<Part> = if texts.is_empty() {
+                Vec::new()
+            } else {
+                vec![Part::Lit(texts.concat())]
+            };
+            assert_eq!(parse(&s(v)).expect("parses").parts, want, "{v:?}");
         }
     }
 
