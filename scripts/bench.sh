@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The speed figures of issue 15, each beside its peer measured in the same run:
 #
-#   bash scripts/bench.sh            # release build, then every figure
+#   bash scripts/bench.sh            # the shipped build (scripts/dist.sh), then every figure
 #   RUNS=31 bash scripts/bench.sh    # more runs per median (default 15)
+#   DYNAMIC=1 bash scripts/bench.sh  # also `cargo build --release` (dynamic PIE) in the small cases
+#   CHAIN_PEER=1 bash scripts/bench.sh  # also df2llb on the chains (minutes at 1,000 stages)
 #
 # - a 4-stage Go service (specs/go-orders) to LLB: msbc vs BuildKit's own Dockerfile→LLB
 #   (`df2llb` from the rig, ~/.cache/buildkit-rig/bin, of msbc's Dockerfile for it); goal ≤ 0.20
@@ -26,19 +28,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-15}
-MSBC=${MSBC:-target/release/msbc}
-if [ -z "${MSBC_NO_BUILD:-}" ]; then
+# msbc as we ship it: static, not position-independent, fat LTO (scripts/dist.sh). MSBC=path
+# measures another build.
+if [ -z "${MSBC:-}" ]; then
+    MSBC=$(bash scripts/dist.sh)
+fi
+MSBC_DYNAMIC=
+if [ -n "${DYNAMIC:-}" ]; then
     cargo build --release --quiet --bin msbc
+    MSBC_DYNAMIC=${CARGO_TARGET_DIR:-target}/release/msbc
 fi
 DF2LLB=${DF2LLB:-$(command -v df2llb || echo "$HOME/.cache/buildkit-rig/bin/df2llb")}
 NIXPACKS=${NIXPACKS:-$(command -v nixpacks || true)}
 work=$(mktemp -d "${TMPDIR:-/tmp}/msbc-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-python3 - "$MSBC" "$DF2LLB" "$NIXPACKS" "$work" "$RUNS" "${INSTR:-}" <<'PY'
+python3 - "$MSBC" "$DF2LLB" "$NIXPACKS" "$work" "$RUNS" "${INSTR:-}" "$MSBC_DYNAMIC" <<'PY'
 import os, resource, statistics, subprocess, sys, time, shutil
 msbc, df2llb, nixpacks, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+# The builds the small cases time: the shipped one, and with DYNAMIC=1 `cargo build --release`.
+builds = [("msbc", msbc)] + ([("msbc dynamic", sys.argv[7])] if sys.argv[7] else [])
 instr = sys.argv[6] == "1" and shutil.which("valgrind")
+chain_peer = os.environ.get("CHAIN_PEER") == "1"
 cores = os.cpu_count()
 
 
@@ -97,20 +108,35 @@ def verdict(ok):
     return "meets the goal" if ok else "MISSES the goal"
 
 
-def peer_lines(name, mine, peer, goal):
-    print(f"  {name:<22} {peer.text()}")
-    rw, rc, rm = mine.wall / peer.wall, mine.cpu / peer.cpu, mine.peak / peer.peak
-    print(f"  ratio msbc/{name.split()[0]}: {rw:.2f} wall ({verdict(rw <= goal)}), {rc:.2f} cpu "
-          f"({verdict(rc <= goal)}); goal <= {goal}; memory {rm:.2f}")
+def small_case(title, cmd_of, cwd, peer_name, peer_cmd, goal, skipped):
+    """One small case: each msbc build (cmd_of(binary)), then the peer and each ratio to it."""
+    print(f"\n{title}")
+    mine = []
+    for name, binary in builds:
+        m = M(cmd_of(binary), cwd=cwd)
+        mine.append((name, m))
+        print(f"  {name:<22} {m.text()}")
+        if instr:
+            print(f"    instructions: {instructions(cmd_of(binary), cwd=cwd):,}")
+    if peer_cmd is None:
+        print(f"  {skipped}")
+        return
+    peer = M(peer_cmd)
+    print(f"  {peer_name:<22} {peer.text()}")
+    for name, m in mine:
+        rw, rc, rm = m.wall / peer.wall, m.cpu / peer.cpu, m.peak / peer.peak
+        print(f"  ratio {name}/{peer_name.split()[0]}: {rw:.2f} wall ({verdict(rw <= goal)}), "
+              f"{rc:.2f} cpu ({verdict(rc <= goal)}); goal <= {goal}; memory {rm:.2f}")
 
 
 print(f"msbc benchmark: {msbc}, {runs} runs per median, {cores} cores, "
       f"load average {os.getloadavg()[0]:.1f} (a busy machine stretches wall times)\n")
 
-floor = M([msbc, "--version"])
-print(f"process floor: msbc --version   {floor.text()}")
-if instr:
-    print(f"  instructions: {instructions([msbc, '--version']):,}")
+for name, binary in builds:
+    floor = M([binary, "--version"])
+    print(f"process floor: {name + ' --version':<24} {floor.text()}")
+    if instr:
+        print(f"  instructions: {instructions([binary, '--version']):,}")
 
 # 1. Go 4-stage service to LLB vs BuildKit's Dockerfile -> LLB. The LLB starts each stage from
 # its base image's config: msbc reads them from an msbc.lock (`--offline`), df2llb from the rig's
@@ -126,29 +152,21 @@ dockerfile = os.path.join(work, "go-orders.Dockerfile")
 with open(dockerfile, "wb") as f:
     f.write(subprocess.run([msbc, "compile", "build.kdl"], check=True, capture_output=True,
                            cwd=orders).stdout)
-cmd = [msbc, "compile", "build.kdl", "--emit", "llb", "-o", os.path.join(work, "o.llb")] + configs
-mine = M(cmd, cwd=orders)
 how = "configs from msbc.lock" if lock.returncode == 0 else "NO base configs (msbc lock failed: no rig registry?)"
-print(f"\ngo-orders (4 stages) to LLB ({how})\n  msbc                   {mine.text()}")
-if instr:
-    print(f"  instructions: {instructions(cmd, cwd=orders):,}")
-if os.access(df2llb, os.X_OK):
-    peer_lines("df2llb (BuildKit)", mine, M([df2llb, "-f", dockerfile]), 0.20)
-else:
-    print(f"  df2llb: SKIPPED, not found at {df2llb} (build the rig: /work/shared/rig)")
+small_case(f"go-orders (4 stages) to LLB ({how})",
+           lambda b: [b, "compile", "build.kdl", "--emit", "llb", "-o", os.path.join(work, "o.llb")] + configs,
+           orders, "df2llb (BuildKit)",
+           [df2llb, "-f", dockerfile] if os.access(df2llb, os.X_OK) else None, 0.20,
+           f"df2llb: SKIPPED, not found at {df2llb} (build the rig: /work/shared/rig)")
 
 # 2. The Go preset to a Dockerfile vs nixpacks plan of the same app.
-cmd = [msbc, "compile", "specs/go", "-o", os.path.join(work, "go.Dockerfile")]
-mine = M(cmd)
-print(f"\ngo preset to Dockerfile\n  msbc                   {mine.text()}")
-if instr:
-    print(f"  instructions: {instructions(cmd):,}")
-if nixpacks and os.access(nixpacks, os.X_OK):
-    app = os.path.join(work, "go-app")
-    shutil.copytree("specs/go", app)
-    peer_lines("nixpacks plan", mine, M([nixpacks, "plan", app]), 0.5)
-else:
-    print("  nixpacks: SKIPPED, not installed (cargo install nixpacks, or NIXPACKS=path)")
+app = os.path.join(work, "go-app")
+shutil.copytree("specs/go", app)
+small_case("go preset to Dockerfile",
+           lambda b: [b, "compile", "specs/go", "-o", os.path.join(work, "go.Dockerfile")],
+           None, "nixpacks plan",
+           [nixpacks, "plan", app] if nixpacks and os.access(nixpacks, os.X_OK) else None, 0.5,
+           "nixpacks: SKIPPED, not installed (cargo install nixpacks, or NIXPACKS=path)")
 # 3. Chained stages.
 def chain(n, built_on):
     # built_on: each stage is built on the previous one (so each run's env holds every earlier
@@ -182,6 +200,22 @@ for built_on, emit, goal in ((True, "dockerfile", 0.3), (True, "llb", 1.0), (Fal
           f"{verdict(gc <= 12)} cpu); 1,000 stages: {m[1000].wall:.2f} s wall, {m[1000].cpu:.2f} s cpu "
           f"(goal < {goal} s: {verdict(m[1000].wall < goal)} wall, {verdict(m[1000].cpu < goal)} cpu); "
           f"memory x{m[1000].peak / m[100].peak:.1f}")
+    # The peer on the same chain, with CHAIN_PEER=1 (slow: BuildKit's converter takes minutes on
+    # 1,000 stages built on each other): BuildKit's Dockerfile -> LLB of msbc's Dockerfile for it,
+    # one run at each size. When each stage is built on the previous one, every run's env holds
+    # every earlier variable in its LLB too: the output, and so any writer's work, grows
+    # quadratically.
+    if emit == "llb" and chain_peer and os.access(df2llb, os.X_OK):
+        peer = {}
+        for n in (100, 1000):
+            df = os.path.join(work, f"chain{n}{'' if built_on else '-copy'}.dockerfile")
+            peer[n] = run_once([df2llb, "-f", df])
+            size = len(subprocess.run([df2llb, "-f", df], check=True, capture_output=True).stdout)
+            print(f"  df2llb {n:>5} stages        {peer[n][0] * 1000:8.1f} ms wall, "
+                  f"{peer[n][1] * 1000:7.1f} ms cpu (one run)  output {size / 1024:.0f} KiB")
+        print(f"  df2llb growth 100 -> 1,000: x{peer[1000][0] / peer[100][0]:.1f} wall, "
+              f"x{peer[1000][1] / peer[100][1]:.1f} cpu; ratio msbc/df2llb at 1,000 stages: "
+              f"{m[1000].wall / peer[1000][0]:.4f} wall, {m[1000].cpu / peer[1000][1]:.4f} cpu")
 
 # 4. 1,000 services.
 fleet = os.path.join(work, "fleet")

@@ -2,8 +2,8 @@
 # scripts/frontend-image.sh REF [--oci-dir DIR]
 #
 # Builds msbc's BuildKit frontend image from this checkout and pushes it to REF
-# (registry/name:tag), with no Docker daemon: a static msbc (glibc,
-# `-C target-feature=+crt-static`) as /msbc in an image FROM scratch, entrypoint
+# (registry/name:tag), with no Docker daemon: the static msbc scripts/dist.sh
+# builds as /msbc in an image FROM scratch, entrypoint
 # `/msbc frontend`, with the labels BuildKit reads (no network for the
 # frontend, the subrequests it answers). scripts/oci-image.py writes the image
 # (an OCI layout with --oci-dir) and pushes it over the registry API: plain
@@ -14,7 +14,7 @@
 #   skopeo copy oci:out/msbc-frontend docker://ghcr.io/OWNER/msbc:1
 #
 # MSBC_FRONTEND_BIN=PATH uses an already built static msbc instead of building.
-# MSBC_FRONTEND_PROFILE=NAME builds with that cargo profile (default release;
+# MSBC_FRONTEND_PROFILE=NAME builds with that cargo profile (default dist;
 # the tests and CI use `frontend-image`: no optimization, built in a fraction
 # of the time).
 set -euo pipefail
@@ -29,13 +29,7 @@ fi
 
 bin="${MSBC_FRONTEND_BIN:-}"
 if [ -z "$bin" ]; then
-    host="$(rustc -vV | sed -n 's/^host: //p')"
-    profile="${MSBC_FRONTEND_PROFILE:-release}"
-    # With --target, RUSTFLAGS reach only the target's crates (not build
-    # scripts or proc macros, which cannot be static).
-    RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
-        cargo build --profile "$profile" --locked --quiet --bin msbc --target "$host" >&2
-    bin="${CARGO_TARGET_DIR:-$root/target}/$host/$profile/msbc"
+    bin="$(bash "$root/scripts/dist.sh" --profile "${MSBC_FRONTEND_PROFILE:-dist}")"
 fi
 if ldd "$bin" 2>&1 | grep -q '=>'; then
     echo "error: $bin is dynamically linked; the frontend image needs a static binary" >&2
