@@ -191,6 +191,8 @@ pub fn emit(
 pub struct Selected {
     build: crate::ir::Build,
     platform: Option<String>,
+    /// What [`Selected::pulls`] found, kept for [`Selected::emit`].
+    plan: std::sync::OnceLock<backend::llb::Plan>,
 }
 
 /// Applies `selection` (`--image`, `--target`, `--arg`, `--platform`) to a
@@ -199,6 +201,7 @@ pub fn select(model: &Model, selection: &Selection) -> Result<Selected, SelectEr
     Ok(Selected {
         build: lower::select(model, selection)?,
         platform: selection.platform.clone(),
+        plan: std::sync::OnceLock::new(),
     })
 }
 
@@ -213,13 +216,17 @@ impl Selected {
     /// takes. Fill them from `msbc.lock`, a registry or a frontend's
     /// `ResolveImageConfig`, then emit.
     pub fn pulls(&self) -> Result<Vec<Pull>, EmitError> {
-        Ok(backend::llb::pulls(
+        if let Some(plan) = self.plan.get() {
+            return Ok(plan.pulls().to_vec());
+        }
+        let plan = backend::llb::plan(
             &self.build,
             &backend::llb::Options {
                 platform: self.platform.clone(),
                 ..Default::default()
             },
-        )?)
+        )?;
+        Ok(self.plan.get_or_init(|| plan).pulls().to_vec())
     }
 
     /// Renders the build; the LLB emits (`llb`, `llb-json`,
@@ -258,7 +265,7 @@ impl Selected {
                 image_config: None,
             },
             Emit::Llb => {
-                let llb = backend::llb::compile(build, &llb_options)?;
+                let llb = backend::llb::compile_planned(build, &llb_options, self.plan.get())?;
                 Output {
                     main: String::new(),
                     dockerignore: None,
@@ -267,13 +274,14 @@ impl Selected {
                 }
             }
             Emit::LlbJson => Output {
-                main: backend::llb::compile(build, &llb_options)?.dump(),
+                main: backend::llb::compile_planned(build, &llb_options, self.plan.get())?.dump(),
                 dockerignore: None,
                 binary: None,
                 image_config: None,
             },
             Emit::ImageConfig => Output {
-                main: backend::llb::compile(build, &llb_options)?.image_config,
+                main: backend::llb::compile_planned(build, &llb_options, self.plan.get())?
+                    .image_config,
                 dockerignore: None,
                 binary: None,
                 image_config: None,

@@ -53,7 +53,7 @@ pub use config::DEFAULT_PATH;
 pub mod config_types {
     pub use super::config::HealthConfig;
 }
-pub use lower::digest;
+pub use lower::{Plan, digest};
 pub use platform::DEFAULT as DEFAULT_PLATFORM;
 pub use reference::normalize as normalize_reference;
 
@@ -129,12 +129,35 @@ impl Llb {
 /// matter). The references are those of the build as given (a reference
 /// pinned by `msbc.lock` has its digest).
 pub fn pulls(build: &Build, options: &Options) -> Result<Vec<Pull>, Error> {
-    lower::pulls(build, options)
+    Ok(lower::plan(build, options)?.pulls)
+}
+
+/// A build's [`pulls`], with what else the pass that finds them learns,
+/// for [`compile_planned`].
+pub fn plan(build: &Build, options: &Options) -> Result<Plan, Error> {
+    lower::plan(build, options)
+}
+
+impl Plan {
+    /// See [`pulls`].
+    pub fn pulls(&self) -> &[Pull] {
+        &self.pulls
+    }
 }
 
 /// Lowers `build` to LLB: the ops its target stage needs, nothing else.
 pub fn compile(build: &Build, options: &Options) -> Result<Llb, Error> {
-    let lowered = lower::lower(build, options)?;
+    compile_planned(build, options, None)
+}
+
+/// [`compile`], given the [`plan`] made for the same build and platform
+/// (the base configs may have been filled in since): one pass fewer.
+pub fn compile_planned(
+    build: &Build,
+    options: &Options,
+    plan: Option<&Plan>,
+) -> Result<Llb, Error> {
+    let lowered = lower::lower(build, options, plan)?;
     Ok(Llb {
         definition: lowered.definition,
         image_config: lowered.image_config,

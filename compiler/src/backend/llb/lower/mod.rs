@@ -41,20 +41,41 @@ pub struct Lowered {
     peak_states: usize,
 }
 
-/// The base images whose configs the stages `build.target` needs start
-/// from, in build order, once each. Found by a pass that makes no ops, so
-/// that a build that cannot be lowered (a required arg without a value)
-/// fails here, before anything is fetched.
-pub fn pulls(build: &Build, options: &Options) -> Result<Vec<Pull>, Error> {
-    let mut dry = Lowering::new(build, options, None)?;
-    dry.graph = Graph::dry();
-    Ok(dry.finish()?.pulls)
+/// What a pass that makes no ops finds out about a build before it is
+/// lowered: the base images whose configs its stages start from, and the
+/// paths of the context it reads.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub(crate) pulls: Vec<Pull>,
+    /// The context's follow paths, when they hold whatever the base configs
+    /// (no context source names a variable, which a base image's env could
+    /// set).
+    follow: Option<Option<Vec<String>>>,
 }
 
-/// Lowers the stages `build.target` needs.
-pub fn lower(build: &Build, options: &Options) -> Result<Lowered, Error> {
+/// The base images whose configs the stages `build.target` needs start
+/// from, in build order, once each, and the context paths it reads. Found
+/// by a pass that makes no ops, so that a build that cannot be lowered (a
+/// required arg without a value) fails here, before anything is fetched.
+pub fn plan(build: &Build, options: &Options) -> Result<Plan, Error> {
+    let mut dry = Lowering::new(build, options, None)?;
+    dry.graph = Graph::dry();
+    let found = dry.finish()?;
+    let follow = context_sources_are_literal(build).then(|| follow_paths(&found.context_paths));
+    Ok(Plan {
+        pulls: found.pulls,
+        follow,
+    })
+}
+
+/// Lowers the stages `build.target` needs; `plan`, made by [`plan`] for the
+/// same build and platform, spares the pass that finds the context paths.
+pub fn lower(build: &Build, options: &Options, plan: Option<&Plan>) -> Result<Lowered, Error> {
     if !reads_context(build) {
         return Lowering::new(build, options, None)?.finish();
+    }
+    if let Some(follow) = plan.and_then(|p| p.follow.clone()) {
+        return Lowering::new(build, options, follow)?.finish();
     }
     // The context source lists the paths the build reads (as the frontend's
     // `local.followpaths`), which are known only once every step is
@@ -66,24 +87,39 @@ pub fn lower(build: &Build, options: &Options) -> Result<Lowered, Error> {
     Lowering::new(build, options, follow_paths(&paths))?.finish()
 }
 
-/// Whether a stage the target needs reads the build context (`copy` from
-/// it, a `bind` of it).
-fn reads_context(build: &Build) -> bool {
-    let needed = needed_stages(build);
+/// Whether every context path the build reads is written out, with no
+/// variable in it (`bind` sources are always literal).
+fn context_sources_are_literal(build: &Build) -> bool {
+    needed_steps(build).all(|step| match &step.kind {
+        StepKind::Copy(c) => {
+            !matches!(c.from, ir::CopyFrom::Context)
+                || c.sources.iter().all(|w| w.as_literal().is_some())
+        }
+        _ => true,
+    })
+}
+
+/// The steps of the stages the target needs.
+fn needed_steps(build: &Build) -> impl Iterator<Item = &ir::Step> {
     build
         .stages
         .iter()
-        .zip(needed)
+        .zip(needed_stages(build))
         .filter(|(_, n)| *n)
         .flat_map(|(s, _)| &s.steps)
-        .any(|step| match &step.kind {
-            StepKind::Copy(c) => matches!(c.from, ir::CopyFrom::Context),
-            StepKind::Run(r) => r
-                .mounts
-                .iter()
-                .any(|m| matches!(m, ir::Mount::Bind { from: None, .. })),
-            _ => false,
-        })
+}
+
+/// Whether a stage the target needs reads the build context (`copy` from
+/// it, a `bind` of it).
+fn reads_context(build: &Build) -> bool {
+    needed_steps(build).any(|step| match &step.kind {
+        StepKind::Copy(c) => matches!(c.from, ir::CopyFrom::Context),
+        StepKind::Run(r) => r
+            .mounts
+            .iter()
+            .any(|m| matches!(m, ir::Mount::Bind { from: None, .. })),
+        _ => false,
+    })
 }
 
 /// The frontend's `normalizeContextPaths`: relative, sorted; none when the
@@ -549,7 +585,7 @@ mod tests {
 
     #[test]
     fn a_chain_keeps_one_stage_state_at_a_time() {
-        let lowered = lower(&chain(300, true), &Options::default()).expect("lowers");
+        let lowered = lower(&chain(300, true), &Options::default(), None).expect("lowers");
         assert!(
             lowered.peak_states <= 1,
             "{} states kept at once",
@@ -572,7 +608,7 @@ mod tests {
         let spec = "msbc 1\nstage base from=\"alpine:3.20\" {\n    env A=\"1\"\n}\nstage x from=base {\n    env X=\"1\"\n    run \"x\"\n}\nimage app from=base {\n    copy from=x \"/x\" to=\"/x\"\n    run \"app\"\n}\n";
         let model = compile::check(spec.as_bytes()).model.expect("a model");
         let build = select(&model, &Selection::default()).expect("selects");
-        let lowered = lower(&build, &Options::default()).expect("lowers");
+        let lowered = lower(&build, &Options::default(), None).expect("lowers");
         assert_eq!(lowered.peak_states, 1, "base, until app takes it");
         let dump = super::super::Llb {
             definition: lowered.definition,
@@ -588,5 +624,35 @@ mod tests {
             app_run.contains("A=1") && !app_run.contains("X=1"),
             "{app_run}"
         );
+    }
+
+    /// A plan made before the base configs are known spares the pass that
+    /// finds the context paths only where they cannot depend on a config.
+    #[test]
+    fn a_plan_gives_the_same_llb_as_lowering_from_scratch() {
+        let config = r#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/bin:/bin","SRC=app"],"WorkingDir":"/w"}}"#;
+        let mut configs = super::super::BaseConfigs::new();
+        configs.insert(
+            "docker.io/library/alpine:3.20",
+            "linux/amd64",
+            super::super::BaseConfig::from_json(config.as_bytes()).expect("a config"),
+        );
+        let with_configs = Options {
+            base_configs: configs,
+            ..Options::default()
+        };
+        for (source, literal) in [("src", true), ("${SRC}", false)] {
+            let spec = format!(
+                "msbc 1\nimage app from=\"alpine:3.20\" {{\n    copy \"{source}\" to=\"/app/\"\n    run \"ls\"\n}}\n"
+            );
+            let model = compile::check(spec.as_bytes()).model.expect("a model");
+            let build = select(&model, &Selection::default()).expect("selects");
+            let plan = plan(&build, &Options::default()).expect("plans");
+            assert_eq!(plan.follow.is_some(), literal, "{source}");
+            let planned = lower(&build, &with_configs, Some(&plan)).expect("lowers");
+            let fresh = lower(&build, &with_configs, None).expect("lowers");
+            assert_eq!(planned.definition, fresh.definition, "{source}");
+            assert_eq!(planned.image_config, fresh.image_config, "{source}");
+        }
     }
 }
