@@ -38,6 +38,9 @@ if [ -n "${DYNAMIC:-}" ]; then
     cargo build --release --quiet --bin msbc
     MSBC_DYNAMIC=${CARGO_TARGET_DIR:-target}/release/msbc
 fi
+# Some cases run in a copy of a spec's folder: the paths must not be relative.
+MSBC=$(realpath "$MSBC")
+[ -z "$MSBC_DYNAMIC" ] || MSBC_DYNAMIC=$(realpath "$MSBC_DYNAMIC")
 DF2LLB=${DF2LLB:-$(command -v df2llb || echo "$HOME/.cache/buildkit-rig/bin/df2llb")}
 NIXPACKS=${NIXPACKS:-$(command -v nixpacks || true)}
 work=$(mktemp -d "${TMPDIR:-/tmp}/msbc-bench.XXXXXX")
