@@ -41,6 +41,9 @@ pub struct CompletionsArgs {
 }
 
 #[derive(Debug, Subcommand)]
+// Each subcommand's arguments are built only when it runs (or its help or
+// completions are asked for): a compile does not pay for the other fourteen.
+#[command(defer = true)]
 pub enum Command {
     /// Compile a spec into a Dockerfile (or the resolved model as JSON).
     Compile(CompileArgs),
