@@ -6,7 +6,8 @@
 # LTO, one codegen unit, no debug info), and prints its path. It is what the frontend image holds
 # (scripts/frontend-image.sh) and what scripts/bench.sh measures. A process this short is mostly
 # start-up: against `cargo build --release` (dynamic PIE) it skips loading four shared libraries
-# and applying 19k relocations, 0.4 to 0.8 ms of a 1.5 to 2.8 ms run (scripts/bench.sh prints both).
+# and applying 19k relocations; with LTO that is 0.4 to 0.9 ms of a 1.5 to 2.9 ms run
+# (`DYNAMIC=1 bash scripts/bench.sh` prints both).
 #
 # Trade-offs: its own code has no address randomization (the stack, heap and mmaps still do), and
 # glibc's name lookup in a static binary uses only `files` and `dns` from nsswitch.conf.

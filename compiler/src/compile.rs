@@ -246,6 +246,7 @@ impl Selected {
             platform: self.platform.clone(),
             base_configs: configs,
         };
+        let llb = || backend::llb::compile_planned(build, &llb_options, self.plan.get());
         Ok(match emit {
             Emit::Dockerfile => {
                 let options = backend::dockerfile::Options {
@@ -265,7 +266,7 @@ impl Selected {
                 image_config: None,
             },
             Emit::Llb => {
-                let llb = backend::llb::compile_planned(build, &llb_options, self.plan.get())?;
+                let llb = llb()?;
                 Output {
                     main: String::new(),
                     dockerignore: None,
@@ -274,14 +275,13 @@ impl Selected {
                 }
             }
             Emit::LlbJson => Output {
-                main: backend::llb::compile_planned(build, &llb_options, self.plan.get())?.dump(),
+                main: llb()?.dump(),
                 dockerignore: None,
                 binary: None,
                 image_config: None,
             },
             Emit::ImageConfig => Output {
-                main: backend::llb::compile_planned(build, &llb_options, self.plan.get())?
-                    .image_config,
+                main: llb()?.image_config,
                 dockerignore: None,
                 binary: None,
                 image_config: None,

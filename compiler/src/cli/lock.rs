@@ -140,8 +140,10 @@ fn every_pull(model: &Model, platforms: &[String]) -> Vec<Pull> {
             };
             // A stage that cannot be lowered alone (a required arg) is
             // reported when it is compiled.
-            let pulls = compile::select(model, &selection).map(|s| s.pulls());
-            for pull in pulls.ok().and_then(Result::ok).unwrap_or_default() {
+            let pulls = compile::select(model, &selection)
+                .ok()
+                .and_then(|s| s.pulls().ok());
+            for pull in pulls.unwrap_or_default() {
                 if !out.contains(&pull) {
                     out.push(pull);
                 }

@@ -12,7 +12,7 @@
 //!   `--platform` (default `linux/amd64`); `BUILDPLATFORM` is `linux/amd64`.
 //! - A base image's config (its `ENV`, `WORKDIR`, `USER`, `ENTRYPOINT`,
 //!   labels, ...) is an input: [`Options::base_configs`], keyed by the
-//!   reference as the LLB source names it and the platform ([`pulls`] lists
+//!   reference as the LLB source names it and the platform ([`Plan::pulls`] lists
 //!   the keys a build needs). Each stage starts from its base's config as
 //!   the frontend's does: runs see its env, working directory and user, the
 //!   image config is the base's with the spec's changes applied, and the
@@ -70,7 +70,7 @@ pub struct Options {
     pub source_name: String,
     /// The target platform (`--platform`); `None`: `linux/amd64`.
     pub platform: Option<String>,
-    /// The configs of the base images the stages start from (see [`pulls`]).
+    /// The configs of the base images the stages start from (see [`Plan::pulls`]).
     pub base_configs: BaseConfigs,
 }
 
@@ -122,24 +122,20 @@ impl Llb {
     }
 }
 
-/// The base images (normalized reference, platform) whose configs the
-/// stages of `build` that its target needs start from, in build order, each
-/// once: the keys to fill [`Options::base_configs`] with. `scratch` and
-/// images only copied or mounted from are not listed (their configs do not
-/// matter). The references are those of the build as given (a reference
-/// pinned by `msbc.lock` has its digest).
-pub fn pulls(build: &Build, options: &Options) -> Result<Vec<Pull>, Error> {
-    Ok(lower::plan(build, options)?.pulls)
-}
-
-/// A build's [`pulls`], with what else the pass that finds them learns,
-/// for [`compile_planned`].
+/// What a pass that makes no ops learns of `build` before it is lowered:
+/// its [`Plan::pulls`], and what [`compile_planned`] then need not find
+/// again.
 pub fn plan(build: &Build, options: &Options) -> Result<Plan, Error> {
     lower::plan(build, options)
 }
 
 impl Plan {
-    /// See [`pulls`].
+    /// The base images (normalized reference, platform) whose configs the
+    /// stages of the build that its target needs start from, in build
+    /// order, each once: the keys to fill [`Options::base_configs`] with.
+    /// `scratch` and images only copied or mounted from are not listed
+    /// (their configs do not matter). The references are those of the build
+    /// as given (a reference pinned by `msbc.lock` has its digest).
     pub fn pulls(&self) -> &[Pull] {
         &self.pulls
     }

@@ -47,10 +47,10 @@ pub struct Lowered {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub(crate) pulls: Vec<Pull>,
-    /// The context's follow paths, when they hold whatever the base configs
-    /// (no context source names a variable, which a base image's env could
-    /// set).
-    follow: Option<Option<Vec<String>>>,
+    /// The context paths the build reads, when no base config can change
+    /// them (no context source names a variable, which a base image's env
+    /// could set).
+    context_paths: Option<BTreeSet<String>>,
 }
 
 /// The base images whose configs the stages `build.target` needs start
@@ -61,10 +61,9 @@ pub fn plan(build: &Build, options: &Options) -> Result<Plan, Error> {
     let mut dry = Lowering::new(build, options, None)?;
     dry.graph = Graph::dry();
     let found = dry.finish()?;
-    let follow = context_sources_are_literal(build).then(|| follow_paths(&found.context_paths));
     Ok(Plan {
         pulls: found.pulls,
-        follow,
+        context_paths: context_sources_are_literal(build).then_some(found.context_paths),
     })
 }
 
@@ -74,8 +73,8 @@ pub fn lower(build: &Build, options: &Options, plan: Option<&Plan>) -> Result<Lo
     if !reads_context(build) {
         return Lowering::new(build, options, None)?.finish();
     }
-    if let Some(follow) = plan.and_then(|p| p.follow.clone()) {
-        return Lowering::new(build, options, follow)?.finish();
+    if let Some(paths) = plan.and_then(|p| p.context_paths.as_ref()) {
+        return Lowering::new(build, options, follow_paths(paths))?.finish();
     }
     // The context source lists the paths the build reads (as the frontend's
     // `local.followpaths`), which are known only once every step is
@@ -648,7 +647,7 @@ mod tests {
             let model = compile::check(spec.as_bytes()).model.expect("a model");
             let build = select(&model, &Selection::default()).expect("selects");
             let plan = plan(&build, &Options::default()).expect("plans");
-            assert_eq!(plan.follow.is_some(), literal, "{source}");
+            assert_eq!(plan.context_paths.is_some(), literal, "{source}");
             let planned = lower(&build, &with_configs, Some(&plan)).expect("lowers");
             let fresh = lower(&build, &with_configs, None).expect("lowers");
             assert_eq!(planned.definition, fresh.definition, "{source}");
