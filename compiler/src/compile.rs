@@ -26,6 +26,7 @@ pub fn check(bytes: &[u8]) -> Checked {
             catalog: &Catalog::stdlib(),
             files: &[],
             contents: &expand::NO_CONTENTS,
+            service_dir: "",
         },
     )
 }

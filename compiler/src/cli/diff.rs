@@ -109,6 +109,7 @@ fn check(spec: &Spec, templates_base: &Path, flags: &[PathBuf]) -> Result<Option
             catalog: &catalog,
             files: &files,
             contents: &contents,
+            service_dir: "",
         },
     );
     if checked.diagnostics.has_errors() || checked.model.is_none() {

@@ -22,6 +22,7 @@ impl Spec {
                 catalog: &catalog,
                 files: &files,
                 contents: &contents,
+                service_dir: "",
             },
         ))
     }

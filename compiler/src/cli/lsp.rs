@@ -196,6 +196,7 @@ impl Server<'_> {
                 catalog: &ctx.catalog,
                 files: &ctx.files,
                 contents: &ctx.contents,
+                service_dir: "",
             },
         );
         let _ = &ctx.dir;

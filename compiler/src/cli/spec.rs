@@ -40,6 +40,7 @@ impl Spec {
             catalog: &catalog,
             files: &files,
             contents: &contents,
+            service_dir: "",
         });
         // A Dockerfile read as KDL gives dozens of syntax errors: say what it is.
         if checked

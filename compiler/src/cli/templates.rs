@@ -3,7 +3,7 @@
 
 use crate::expand::project::{
     LISTING_MAX_DEPTH as MAX_DEPTH, LISTING_MAX_FILES as MAX_FILES, LISTING_SKIP as SKIP,
-    MAX_PROJECT_FILE, PROJECT_FILES,
+    MAX_PROJECT_FILE, is_project_file,
 };
 use crate::expand::{Catalog, TemplateFiles};
 use std::collections::BTreeMap;
@@ -161,21 +161,21 @@ pub fn context_files(dir: &Path) -> Vec<String> {
 }
 
 /// The contents of the project files templates read (`go.mod`,
-/// `package.json`, ...: [`PROJECT_FILES`]) among `files` (the context's
-/// listing), each up to [`MAX_PROJECT_FILE`] bytes. A file that is larger,
-/// unreadable or not UTF-8 is left out: the template then says nothing
-/// about it, as if it were absent.
+/// `package.json`, ... in any folder: [`is_project_file`]) among `files`
+/// (the context's listing), each up to [`MAX_PROJECT_FILE`] bytes. A file
+/// that is larger, unreadable or not UTF-8 is left out: the template then
+/// says nothing about it, as if it were absent.
 pub fn project_contents(dir: &Path, files: &[String]) -> BTreeMap<String, String> {
-    PROJECT_FILES
+    files
         .iter()
-        .filter(|f| files.iter().any(|listed| listed == *f))
+        .filter(|f| is_project_file(f))
         .filter_map(|f| {
             let path = dir.join(f);
             let size = std::fs::metadata(&path).ok()?.len();
             if size > MAX_PROJECT_FILE {
                 return None;
             }
-            Some((f.to_string(), std::fs::read_to_string(&path).ok()?))
+            Some((f.clone(), std::fs::read_to_string(&path).ok()?))
         })
         .collect()
 }
