@@ -28,6 +28,7 @@ mod merge;
 mod params;
 pub(crate) mod project;
 mod ranges;
+pub(crate) mod workspace;
 
 pub use catalog::{Catalog, Manifest, ParamSpec, ParamType, TemplateFiles};
 
@@ -419,6 +420,7 @@ impl Expander<'_> {
                 .map(|f| Value::from(f.clone()))
                 .collect::<Vec<_>>()
         });
+        workspace::register_jvm_dotnet(&mut env, self.ctx.files, self.ctx.contents);
         let template = env
             .template_from_str(&files.template)
             .map_err(|e| describe(&e))?;
