@@ -24,6 +24,10 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
         "no .NET SDK stand-in: Debian packages none (`mcr.microsoft.com/dotnet/sdk`)",
     ),
     (
+        "dotnet-solution",
+        "no .NET SDK stand-in: Debian packages none (`mcr.microsoft.com/dotnet/sdk`)",
+    ),
+    (
         "java-maven",
         "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it; the `maven`/`eclipse-temurin` stand-ins are there: tests/real_builds.rs builds a javac/jar spec on them)",
     ),
@@ -32,8 +36,16 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
         "Gradle's distribution and Maven Central are unreachable; no `gradle`/distroless java stand-in",
     ),
     (
+        "java/gradle-multi",
+        "Gradle's distribution and Maven Central are unreachable; no `gradle` stand-in",
+    ),
+    (
         "java/maven",
         "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it; the `maven`/`eclipse-temurin` stand-ins are there: tests/real_builds.rs builds a javac/jar spec on them)",
+    ),
+    (
+        "java/multimodule",
+        "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it); tests/real_builds.rs checks its reactor with `mvn -o validate` on the `maven` stand-in",
     ),
     (
         "node-web",
