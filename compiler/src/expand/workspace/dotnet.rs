@@ -128,7 +128,7 @@ pub fn closure(
 }
 
 /// Adds `project`'s references, then `project`; false when a reference
-/// cannot be followed.
+/// cannot be followed or a project file is not XML.
 fn visit(
     project: &str,
     contents: &BTreeMap<String, String>,
@@ -141,9 +141,10 @@ fn visit(
     }
     on_path.push(project.to_string());
     if let Some(text) = contents.get(project) {
-        let refs = references(text).map_err(|e| {
-            format!("{project} is not valid XML ({e}): MSBuild cannot read it either")
-        })?;
+        // Not XML: MSBuild reports it; msbc copies every project.
+        let Ok(refs) = references(text) else {
+            return Ok(false);
+        };
         let dir = parent(project);
         for written in refs {
             let include = written
@@ -283,7 +284,15 @@ mod tests {
             closure(&files, &contents, "services/Api/Api.csproj"),
             Ok(None)
         );
-        // Unknown text: nothing to say.
+        // Not XML (MSBuild says so), or unknown text: nothing to say.
+        let (files, contents) = repo(
+            &[("services/Api/Api.csproj", "")],
+            &["services/Api/Api.csproj"],
+        );
+        assert_eq!(
+            closure(&files, &contents, "services/Api/Api.csproj"),
+            Ok(None)
+        );
         assert_eq!(
             closure(&files, &BTreeMap::new(), "services/Api/Api.csproj"),
             Ok(None)

@@ -167,6 +167,25 @@ pub fn build(
     dir: &str,
 ) -> Result<Option<Build>, String> {
     let dir = clean_dir(dir);
+    if files.is_empty() && !dir.is_empty() {
+        // No file list (a spec checked on its own): assume a settings file
+        // at the root that includes the project by its folder.
+        let project = format!(":{}", dir.replace('/', ":"));
+        return Ok(Some(Build {
+            root: String::new(),
+            settings: "settings.gradle.kts".to_string(),
+            build_files: vec![super::maven::Copy {
+                path: format!("{dir}/build.gradle*"),
+                to: to_dir(&dir),
+            }],
+            sources: vec![super::maven::Copy {
+                path: format!("{dir}/"),
+                to: to_dir(&dir),
+            }],
+            projects: vec![project.clone()],
+            project,
+        }));
+    }
     let listed: BTreeSet<&str> = files.iter().map(String::as_str).collect();
     let Some((root, settings_file)) = ancestors(&dir).into_iter().find_map(|a| {
         SETTINGS.iter().find_map(|s| {
@@ -389,6 +408,12 @@ mod tests {
                 && e.contains("add include(\":lib\")"),
             "{e}"
         );
+        // No file list: the project assumed at its folder.
+        let assumed = build(&[], &BTreeMap::new(), "services/orders")
+            .expect("ok")
+            .expect("assumed");
+        assert_eq!(assumed.project, ":services:orders");
+        assert_eq!(assumed.build_files[0].path, "services/orders/build.gradle*");
         // A single-project build: nothing to select.
         let (files, contents) = repo(&[("settings.gradle", "rootProject.name = 'x'\n")]);
         assert_eq!(build(&files, &contents, ""), Ok(None));

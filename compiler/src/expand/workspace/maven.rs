@@ -181,6 +181,36 @@ pub fn reactor(
         .into_iter()
         .filter(|d| listed.contains(pom_at(d).as_str()))
         .collect();
+    if files.is_empty() {
+        // No file list (a spec checked on its own): assume the root's
+        // reactor, the module's pom in it.
+        if module.is_empty() {
+            return Ok(None);
+        }
+        return Ok(Some(Reactor {
+            root: String::new(),
+            pl: module.clone(),
+            poms: vec![
+                Copy {
+                    path: "pom.xml".to_string(),
+                    to: "./".to_string(),
+                },
+                Copy {
+                    path: pom_at(&module),
+                    to: to_dir(&module),
+                },
+            ],
+            sources: vec![source("", &module)],
+            modules: Vec::new(),
+            aggregator: false,
+            known: false,
+            module,
+        }));
+    }
+    if module.is_empty() && matches!(parsed.get("pom.xml"), Some(Err(_))) {
+        // A root pom msbc cannot read: the build says what is wrong with it.
+        return Ok(None);
+    }
     if !module.is_empty() && !listed.contains(pom_at(&module).as_str()) {
         let poms: Vec<&str> = files
             .iter()
@@ -638,8 +668,26 @@ mod tests {
             .expect("reactor");
         assert!(r.aggregator, "{r:?}");
         assert_eq!(r.pl, "");
-        // No file list at all: nothing to say.
+        // No file list at all: nothing to say, or the module assumed.
         assert_eq!(reactor(&[], &BTreeMap::new(), ""), Ok(None));
+        let assumed = reactor(&[], &BTreeMap::new(), "services/orders")
+            .expect("ok")
+            .expect("assumed");
+        assert!(!assumed.known);
+        assert_eq!(assumed.pl, "services/orders");
+        assert_eq!(
+            paths(&assumed.poms),
+            [
+                ("pom.xml", "./"),
+                ("services/orders/pom.xml", "./services/orders/")
+            ]
+        );
+        // A root pom that is not XML: the build reports it.
+        let broken = (
+            vec!["pom.xml".to_string()],
+            BTreeMap::from([("pom.xml".to_string(), String::new())]),
+        );
+        assert_eq!(reactor(&broken.0, &broken.1, ""), Ok(None));
     }
 
     #[test]
