@@ -262,8 +262,12 @@ fn dotnet_project_defaults_to_the_one_in_the_spec_folder() {
         ("libs/Directory.Build.props", "<Project />"),
         ("services/Worker/Directory.Build.props", "<Project />"),
     ];
-    let df = super::java::compile_in("msbc 1\nuse dotnet", &files, "services/Api")
-        .unwrap_or_else(|e| panic!("{e:#?}"));
+    let df = super::java::compile_in(
+        "msbc 1\nuse dotnet { include \"keys/app.snk\"; }",
+        &files,
+        "services/Api",
+    )
+    .unwrap_or_else(|e| panic!("{e:#?}"));
     assert!(
         df.text.contains("dotnet restore services/Api/Api.csproj"),
         "{}",
@@ -284,6 +288,24 @@ fn dotnet_project_defaults_to_the_one_in_the_spec_folder() {
             "libs/Directory.Build.props ./libs/",
             "libs/Domain/Domain.csproj ./libs/Domain/",
             "services/Api/Api.csproj ./services/Api/",
+        ],
+        "{}",
+        df.text
+    );
+    let build: Vec<String> = df
+        .stage("build")
+        .expect("build")
+        .instrs
+        .iter()
+        .filter(|i| i.cmd == "COPY")
+        .map(|i| i.rest.clone())
+        .collect();
+    assert_eq!(
+        build,
+        [
+            "libs/Domain/ ./libs/Domain/",
+            "services/Api/ ./services/Api/",
+            "keys/app.snk ./keys/"
         ],
         "{}",
         df.text

@@ -351,7 +351,9 @@ fn java_monorepo_shapes_that_cannot_build_are_refused_with_the_fix() {
     // An aggregator, and no module chosen.
     let m = refused_in("msbc 1\nuse java", &repo, "");
     assert!(
-        m.contains("pom.xml is an aggregator of the modules lib, app") && m.contains("set module="),
+        m.contains("pom.xml is an aggregator of the modules lib, app")
+            && m.contains("set module to the folder")
+            && m.contains("module=\"app\""),
         "{m}"
     );
     // ...which jar= may build whole, as before.
@@ -406,7 +408,8 @@ fn java_monorepo_shapes_that_cannot_build_are_refused_with_the_fix() {
     let m = refused_in("msbc 1\nuse java", &gradle, "");
     assert!(
         m.contains("settings.gradle includes the projects :app")
-            && m.contains("set module=\"app\""),
+            && m.contains("set module to the folder")
+            && m.contains("module=\"app\""),
         "{m}"
     );
 }
