@@ -438,18 +438,12 @@ fn needs_engine_java_multimodule_reactor_is_what_maven_selects() {
         deps_only.contains("-pl services/orders -am -o validate"),
         "{deps_only}"
     );
-    let build = |dockerfile: &str, name: &str| {
+    let build_with = |dockerfile: &str, name: &str, extra: &[&str]| {
         std::fs::write(dir.join(name), dockerfile).expect("write");
         let out = std::process::Command::new(&docker)
-            .args([
-                "build",
-                "--progress=plain",
-                "--network",
-                "host",
-                "-f",
-                name,
-                ".",
-            ])
+            .args(["build", "--progress=plain", "--network", "host", "-f", name])
+            .args(extra)
+            .arg(".")
             .env("DOCKER_BUILDKIT", "1")
             .current_dir(&dir)
             .output()
@@ -460,7 +454,9 @@ fn needs_engine_java_multimodule_reactor_is_what_maven_selects() {
                 + &String::from_utf8_lossy(&out.stdout),
         )
     };
-    let (ok, log) = build(&deps_only, "Dockerfile.reactor");
+    let build = |dockerfile: &str, name: &str| build_with(dockerfile, name, &[]);
+    // Not from the engine's cache, which outlives test runs: Maven's own output.
+    let (ok, log) = build_with(&deps_only, "Dockerfile.reactor", &["--no-cache"]);
     assert!(ok, "{log}");
     let summary: Vec<&str> = log
         .lines()
@@ -472,6 +468,61 @@ fn needs_engine_java_multimodule_reactor_is_what_maven_selects() {
             && !log.contains("billing ..."),
         "reactor summary: {summary:#?}\n{log}"
     );
+    // The generated `build` stage's copies, then javac over what they
+    // brought (Maven's compiler plugin is out of reach): orders compiles
+    // with common, and billing's sources are not there. An edit to
+    // billing's sources then keeps both steps cached; one to common's
+    // rebuilds only the build step.
+    let generated_build = run
+        .stdout
+        .split("\nFROM deps AS build\n")
+        .nth(1)
+        .expect("a build stage");
+    let copies: Vec<&str> = generated_build
+        .lines()
+        .take_while(|l| !l.starts_with("RUN"))
+        .filter(|l| l.starts_with("COPY "))
+        .collect();
+    assert_eq!(copies.len(), 2, "{generated_build}");
+    let compiled = format!(
+        "{deps_only}\nFROM deps AS build\n{}\nRUN test ! -e services/billing/src && javac -d /tmp/classes $(find libs/common/src/main services/orders/src/main -name '*.java') && ls /tmp/classes/com/acme/orders/Main.class\n",
+        copies.join("\n")
+    );
+    let (ok, first) = build(&compiled, "Dockerfile.compiled");
+    assert!(ok, "{first}");
+    let cached = |log: &str, needle: &str| -> bool {
+        let step = log
+            .lines()
+            .find(|l| l.starts_with('#') && l.contains(" RUN ") && l.contains(needle))
+            .and_then(|l| l.split_whitespace().next())
+            .map(str::to_string);
+        step.is_some_and(|s| log.lines().any(|l| l.trim() == format!("{s} CACHED")))
+    };
+    let edit = |rel: &str| {
+        let path = dir.join(rel);
+        let mut text = std::fs::read_to_string(&path).expect("source");
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        text.push_str(&format!("// edited {nanos}\n"));
+        std::fs::write(&path, text).expect("edit");
+    };
+    edit("services/billing/src/main/java/com/acme/billing/Main.java");
+    let (ok, log) = build(&compiled, "Dockerfile.compiled");
+    assert!(ok, "{log}");
+    assert!(
+        cached(&log, "-o validate") && cached(&log, "javac"),
+        "a billing edit rebuilt a step of orders:\n{log}"
+    );
+    edit("libs/common/src/main/java/com/acme/common/Http.java");
+    let (ok, log) = build(&compiled, "Dockerfile.compiled");
+    assert!(ok, "{log}");
+    assert!(
+        cached(&log, "-o validate") && !cached(&log, "javac"),
+        "a common edit must rebuild orders, not resolve again:\n{log}"
+    );
+
     let without_billing: String = deps_only
         .lines()
         .filter(|l| !l.contains("services/billing/pom.xml"))
