@@ -52,6 +52,33 @@ fn service_dir_in(spec_dir: &Path, root: &Path) -> Result<String, String> {
         .join("/"))
 }
 
+/// The build context of a spec in `dir`: `flag` (`--context DIR`), else
+/// `depth` folders above `dir` (the spec's `context "../.."`), else `dir`.
+pub(super) fn context_for(
+    dir: &Path,
+    flag: Option<&Path>,
+    depth: usize,
+) -> Result<ContextDir, String> {
+    let root = match flag {
+        Some(root) => root.to_path_buf(),
+        None if depth == 0 => {
+            return Ok(ContextDir {
+                root: dir.to_path_buf(),
+                service_dir: String::new(),
+            });
+        }
+        None => {
+            let mut root = dir.to_path_buf();
+            for _ in 0..depth {
+                root.push("..");
+            }
+            root
+        }
+    };
+    let service_dir = service_dir_in(dir, &root)?;
+    Ok(ContextDir { root, service_dir })
+}
+
 impl Spec {
     /// The spec with `--context DIR` (when given).
     pub(super) fn with_context(mut self, flag: Option<&Path>) -> Self {
@@ -62,24 +89,7 @@ impl Spec {
     /// The build context: `--context DIR`, else the spec's `context
     /// "../.."` (`depth` folders above the spec), else the spec's folder.
     pub(super) fn context_dir(&self, depth: usize) -> Result<ContextDir, String> {
-        let root = match &self.context {
-            Some(dir) => dir.clone(),
-            None if depth == 0 => {
-                return Ok(ContextDir {
-                    root: self.dir.clone(),
-                    service_dir: String::new(),
-                });
-            }
-            None => {
-                let mut root = self.dir.clone();
-                for _ in 0..depth {
-                    root.push("..");
-                }
-                root
-            }
-        };
-        let service_dir = service_dir_in(&self.dir, &root)?;
-        Ok(ContextDir { root, service_dir })
+        context_for(&self.dir, self.context.as_deref(), depth)
     }
 
     /// The context of a spec read from its bytes (parsed for `context`).
