@@ -15,6 +15,7 @@ mod support;
 
 mod base_images;
 mod cli;
+mod context;
 mod diagnostics;
 mod diff;
 mod editor;

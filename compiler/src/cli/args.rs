@@ -101,6 +101,10 @@ pub struct GraphArgs {
     /// Directories to search for platform templates used by `use` (repeatable).
     #[arg(long = "templates", value_name = "DIR")]
     pub templates: Vec<PathBuf>,
+
+    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -211,6 +215,10 @@ pub struct CompileArgs {
     /// LLB emits: do not read base image configs; runs see only BuildKit's default PATH and the spec's own settings.
     #[arg(long, conflicts_with = "offline")]
     pub no_base_configs: bool,
+
+    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -247,6 +255,10 @@ pub struct CheckArgs {
     /// Directories to search for platform templates used by `use` (repeatable).
     #[arg(long = "templates", value_name = "DIR")]
     pub templates: Vec<PathBuf>,
+
+    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -281,6 +293,10 @@ pub struct LockArgs {
     /// Pull from MIRROR for REGISTRY first (repeatable; also MSBC_REGISTRY_MIRRORS): docker.io=127.0.0.1:5000.
     #[arg(long = "mirror", value_name = "REGISTRY=MIRROR", value_parser = super::registry::parse_mirror)]
     pub mirrors: Vec<(String, String)>,
+
+    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -331,6 +347,10 @@ pub struct DiffArgs {
     /// Directories to search for platform templates used by `use` (repeatable).
     #[arg(long = "templates", value_name = "DIR")]
     pub templates: Vec<PathBuf>,
+
+    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

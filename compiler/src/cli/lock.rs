@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub(super) fn run(a: &LockArgs) -> CliResult {
-    let spec = read_spec(&a.path)?;
+    let spec = read_spec(&a.path)?.with_context(a.context.as_deref());
     let checked = spec.check(&a.templates)?;
     print_human(&checked, &spec.shown);
     let Some(model) = checked

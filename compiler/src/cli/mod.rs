@@ -39,7 +39,7 @@ pub use templates::{context_files, project_contents};
 
 // What the subcommand files share, named here so that each reaches it as `super::NAME`.
 use check::{check_cmd, failed, print_human, sarif_uri, strict};
-use compile::{compile_cmd, dockerignore_path};
+use compile::{compile_cmd, dockerignore_path, ours_to_write};
 use explain::explain_cmd;
 use spec::{Spec, read_spec};
 

@@ -2,8 +2,8 @@
 //! that expansion needs, done here so that `expand` stays pure.
 
 use crate::expand::project::{
-    LISTING_MAX_DEPTH as MAX_DEPTH, LISTING_MAX_FILES as MAX_FILES, LISTING_SKIP as SKIP,
-    MAX_PROJECT_FILE, is_project_file,
+    IGNORE_FILE, LISTING_MAX_DEPTH as MAX_DEPTH, LISTING_MAX_FILES as MAX_FILES,
+    LISTING_SKIP as SKIP, MAX_PROJECT_FILE, is_project_file,
 };
 use crate::expand::{Catalog, TemplateFiles};
 use std::collections::BTreeMap;
@@ -172,16 +172,22 @@ pub fn context_files_to(dir: &Path, max_depth: usize) -> Vec<String> {
 /// that is larger, unreadable or not UTF-8 is left out: the template then
 /// says nothing about it, as if it were absent.
 pub fn project_contents(dir: &Path, files: &[String]) -> BTreeMap<String, String> {
+    // The context's `.dockerignore` (at its root only), as small and UTF-8.
+    let ignore_file = std::iter::once(IGNORE_FILE.to_string())
+        .filter(|f| std::fs::metadata(dir.join(f)).is_ok_and(|m| m.is_file()));
     files
         .iter()
-        .filter(|f| is_project_file(f))
+        .cloned()
+        .chain(ignore_file)
+        .filter(|f| is_project_file(f) || f == IGNORE_FILE)
         .filter_map(|f| {
-            let path = dir.join(f);
+            let path = dir.join(&f);
             let size = std::fs::metadata(&path).ok()?.len();
             if size > MAX_PROJECT_FILE {
                 return None;
             }
-            Some((f.clone(), std::fs::read_to_string(&path).ok()?))
+            let text = std::fs::read_to_string(&path).ok()?;
+            Some((f, text))
         })
         .collect()
 }
