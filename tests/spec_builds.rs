@@ -28,6 +28,10 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
         "no .NET SDK stand-in: Debian packages none (`mcr.microsoft.com/dotnet/sdk`)",
     ),
     (
+        "dotnet-solution/src/Worker",
+        "no .NET SDK stand-in: Debian packages none (`mcr.microsoft.com/dotnet/sdk`)",
+    ),
+    (
         "java-maven",
         "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it; the `maven`/`eclipse-temurin` stand-ins are there: tests/real_builds.rs builds a javac/jar spec on them)",
     ),
@@ -45,7 +49,11 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
     ),
     (
         "java/multimodule",
-        "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it); tests/real_builds.rs checks its reactor with `mvn -o validate` on the `maven` stand-in",
+        "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it); tests/presets/java.rs checks its reactor with `mvn -o validate` and compiles what the build stage copies on the `maven` stand-in",
+    ),
+    (
+        "java/multimodule/services/billing",
+        "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it)",
     ),
     (
         "node-web",

@@ -29,9 +29,14 @@ const RIG_SPECS: &[(&str, &[&str])] = &[
 const NOT_ON_RIG: &[(&str, &str)] = &[
     ("dotnet", "no .NET SDK image in the rig"),
     ("dotnet-solution", "no .NET SDK image in the rig"),
+    ("dotnet-solution/src/Worker", "no .NET SDK image in the rig"),
     ("java-maven", "Maven Central is unreachable from the rig"),
     (
         "java/multimodule",
+        "Maven Central is unreachable from the rig",
+    ),
+    (
+        "java/multimodule/services/billing",
         "Maven Central is unreachable from the rig",
     ),
     ("java/maven", "Maven Central is unreachable from the rig"),

@@ -538,6 +538,15 @@ impl Context<'_> {
 /// Checks `spec` as `msbc compile` does: the stdlib templates, and
 /// `context` as the build context.
 pub fn check_spec(spec: &[u8], context: Context<'_>) -> msbc::compile::Checked {
+    check_spec_in(spec, context, "")
+}
+
+/// [`check_spec`] for a spec in the folder `service_dir` of the context.
+pub fn check_spec_in(
+    spec: &[u8],
+    context: Context<'_>,
+    service_dir: &str,
+) -> msbc::compile::Checked {
     let catalog = msbc::expand::Catalog::stdlib();
     let files = context.files();
     // The project files presets take versions from, read as `msbc compile` does.
@@ -551,7 +560,7 @@ pub fn check_spec(spec: &[u8], context: Context<'_>) -> msbc::compile::Checked {
             catalog: &catalog,
             files: &files,
             contents: &contents,
-            service_dir: "",
+            service_dir,
         },
     )
 }
@@ -564,7 +573,18 @@ pub fn compile_spec(
     selection: &msbc::lower::Selection,
     emit: msbc::compile::Emit,
 ) -> Result<(msbc::compile::Output, Vec<msbc::diag::Diagnostic>), Vec<msbc::diag::Diagnostic>> {
-    let checked = check_spec(spec, context);
+    compile_spec_in(spec, context, "", selection, emit)
+}
+
+/// [`compile_spec`] for a spec in the folder `service_dir` of the context.
+pub fn compile_spec_in(
+    spec: &[u8],
+    context: Context<'_>,
+    service_dir: &str,
+    selection: &msbc::lower::Selection,
+    emit: msbc::compile::Emit,
+) -> Result<(msbc::compile::Output, Vec<msbc::diag::Diagnostic>), Vec<msbc::diag::Diagnostic>> {
+    let checked = check_spec_in(spec, context, service_dir);
     let diagnostics: Vec<msbc::diag::Diagnostic> = checked.diagnostics.iter().cloned().collect();
     let model = match checked.model {
         Some(model) if !diagnostics.iter().any(|d| d.is_error()) => model,
@@ -575,8 +595,8 @@ pub fn compile_spec(
     Ok((output, diagnostics))
 }
 
-/// Compiles the spec file at `path` with its folder as the context;
-/// panics naming the errors.
+/// Compiles the spec file at `path` with its build context (its folder, or
+/// the folder its `context "../.."` names); panics naming the errors.
 pub fn compile_file(
     path: &Path,
     selection: &msbc::lower::Selection,
@@ -584,7 +604,16 @@ pub fn compile_file(
 ) -> msbc::compile::Output {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let dir = path.parent().expect("a spec has a folder");
-    match compile_spec(&bytes, Context::Dir(dir), selection, emit) {
+    let depth = msbc::compile::parse(&bytes).context_depth();
+    let mut root = dir.to_path_buf();
+    for _ in 0..depth {
+        root.pop();
+    }
+    let service_dir = dir
+        .strip_prefix(&root)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    match compile_spec_in(&bytes, Context::Dir(&root), &service_dir, selection, emit) {
         Ok((output, _)) => output,
         Err(diags) => panic!(
             "{} has errors: {:?}",
