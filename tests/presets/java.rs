@@ -331,6 +331,61 @@ fn java_module_defaults_to_the_spec_folder_and_include_adds_files() {
         "{}",
         alone.text
     );
+    // An included build (convention plugins) is copied with the build files.
+    let logic = compile_in(
+        "msbc 1\nuse java module=\"app\"",
+        &[
+            (
+                "settings.gradle.kts",
+                "pluginManagement { includeBuild(\"build-logic\") }\ninclude(\"app\")\n",
+            ),
+            ("app/build.gradle.kts", "plugins { id(\"acme.java\") }\n"),
+            ("build-logic/settings.gradle.kts", ""),
+            ("build-logic/src/main/kotlin/acme.java.gradle.kts", ""),
+        ],
+        "",
+    )
+    .unwrap_or_else(|e| panic!("{e:#?}"));
+    assert_eq!(
+        copies(&logic, "deps"),
+        [
+            "settings.gradle.kts ./",
+            "build-logic/ ./build-logic/",
+            "app/build.gradle.kts ./app/"
+        ],
+        "{}",
+        logic.text
+    );
+    // include outside a multi-module build: a warning, not silence.
+    let checked = {
+        let catalog = Catalog::stdlib();
+        let files = vec!["pom.xml".to_string()];
+        let contents = BTreeMap::from([(
+            "pom.xml".to_string(),
+            "<project><artifactId>a</artifactId></project>".to_string(),
+        )]);
+        compile::check_with(
+            b"msbc 1\nuse java { include \"config/\"; }",
+            Context {
+                catalog: &catalog,
+                files: &files,
+                contents: &contents,
+                service_dir: "",
+            },
+        )
+    };
+    assert!(
+        checked
+            .diagnostics
+            .iter()
+            .any(|d| d.code.as_str() == "W0006" && d.message.contains("include has no effect")),
+        "{:?}",
+        checked
+            .diagnostics
+            .iter()
+            .map(|d| &d.message)
+            .collect::<Vec<_>>()
+    );
     // A plain single project at the root is unchanged.
     let single = compile_in(
         "msbc 1\nuse java",

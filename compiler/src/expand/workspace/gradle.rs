@@ -33,6 +33,9 @@ pub struct Build {
     pub sources: Vec<super::maven::Copy>,
     /// Every included project path.
     pub projects: Vec<String>,
+    /// The folders of included builds (`includeBuild("build-logic")`:
+    /// convention plugins), copied whole with the build files.
+    pub included_builds: Vec<super::maven::Copy>,
 }
 
 /// `line` without its `//` comment (one outside quotes).
@@ -83,6 +86,19 @@ fn default_dir(path: &str) -> String {
     path.trim_start_matches(':').replace(':', "/")
 }
 
+/// The folders of `includeBuild(...)` in a settings file, below the root.
+fn included_builds(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| code(l).trim())
+        .filter_map(|l| {
+            l.find("includeBuild")
+                .map(|i| &l[i + "includeBuild".len()..])
+        })
+        .filter_map(|rest| literals(rest).into_iter().next())
+        .map(|d| clean_dir(&d))
+        .collect()
+}
+
 /// Included projects (path → folder below the root) of a settings file.
 fn settings(text: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
@@ -102,7 +118,10 @@ fn settings(text: &str) -> BTreeMap<String, String> {
             }
             continue;
         }
-        if let Some(rest) = l.strip_prefix("include") {
+        if let Some(rest) = l
+            .strip_prefix("include")
+            .filter(|r| !r.starts_with("Build"))
+        {
             if rest.starts_with('(') && !rest.contains(')') {
                 pending = rest.to_string();
                 continue;
@@ -183,6 +202,7 @@ pub fn build(
                 to: to_dir(&dir),
             }],
             projects: vec![project.clone()],
+            included_builds: Vec::new(),
             project,
         }));
     }
@@ -297,6 +317,15 @@ pub fn build(
             .collect(),
         sources,
         projects: included.keys().cloned().collect(),
+        included_builds: included_builds(text)
+            .iter()
+            .filter_map(|d| join(&root, d))
+            .filter(|d| files.iter().any(|f| f.starts_with(&format!("{d}/"))))
+            .map(|d| super::maven::Copy {
+                path: format!("{d}/"),
+                to: to_dir(below(&root, &d)),
+            })
+            .collect(),
         project,
         settings: settings_file,
         root,
@@ -336,6 +365,13 @@ mod tests {
                 ),
             ]
         );
+        assert_eq!(
+            included_builds(
+                "pluginManagement { includeBuild(\"build-logic\") }\nincludeBuild 'tools/gen'\n"
+            ),
+            ["build-logic", "tools/gen"]
+        );
+        assert!(settings("includeBuild(\"build-logic\")\n").is_empty());
         let groovy = settings("include 'app', 'lib'\ninclude ':tools:gen'\n");
         assert_eq!(
             groovy.keys().cloned().collect::<Vec<_>>(),
