@@ -34,6 +34,15 @@ fn name_of(spec: &Path) -> String {
 const NO_PRESET: &[(&str, &str)] = &[
     ("rust-workspace", "no Rust preset"),
     ("platform-next/go", "a platform template's own sample"),
+    // Repositories of several services: the spec names the one the image
+    // runs (`module`, `project`); init does not choose, and `check` refuses
+    // the spec it writes, with the fix, where it would fail to build.
+    ("java/multimodule", "a Maven aggregator of several modules"),
+    ("java/gradle-multi", "a Gradle build of several projects"),
+    ("dotnet-solution", "a solution of several projects"),
+    // Copied alone, its ProjectReference points out of the folder: its spec
+    // names the solution's folder as the context (`context "../.."`).
+    ("dotnet-solution/src/Worker", "a project of a solution, alone"),
 ];
 
 #[test]

@@ -218,12 +218,17 @@ pub fn reactor(
             .filter(|f| *f == "pom.xml" || f.ends_with("/pom.xml"))
             .collect();
         return Err(format!(
-            "the build context has no {} (module=\"{module}\"): {}",
+            "the build context has no {} (module=\"{module}\", which defaults to the spec's folder): {}{}",
             pom_at(&module),
             if poms.is_empty() {
                 "it has no pom.xml at all".to_string()
             } else {
                 format!("the poms here are {}", poms.join(", "))
+            },
+            if listed.contains("pom.xml") {
+                "; module=\".\" builds the project at the context's root"
+            } else {
+                ""
             }
         ));
     }
@@ -739,7 +744,9 @@ mod tests {
         let (files, contents) = repo(&[], &[]);
         let e = reactor(&files, &contents, "services/ordrs").expect_err("no pom");
         assert!(
-            e.contains("no services/ordrs/pom.xml") && e.contains("services/orders/pom.xml"),
+            e.contains("no services/ordrs/pom.xml")
+                && e.contains("services/orders/pom.xml")
+                && e.contains("module=\".\" builds the project at the context's root"),
             "{e}"
         );
         // Broken XML in the reactor.
