@@ -42,7 +42,10 @@ const NO_PRESET: &[(&str, &str)] = &[
     ("dotnet-solution", "a solution of several projects"),
     // Copied alone, its ProjectReference points out of the folder: its spec
     // names the solution's folder as the context (`context "../.."`).
-    ("dotnet-solution/src/Worker", "a project of a solution, alone"),
+    (
+        "dotnet-solution/src/Worker",
+        "a project of a solution, alone",
+    ),
 ];
 
 #[test]
