@@ -66,12 +66,6 @@ const NO_PRESET: &[(&str, &str)] = &[
     ("java/multimodule", "a Maven aggregator of several modules"),
     ("java/gradle-multi", "a Gradle build of several projects"),
     ("dotnet-solution", "a solution of several projects"),
-    // Copied alone, its ProjectReference points out of the folder: its spec
-    // names the solution's folder as the context (`context "../.."`).
-    (
-        "dotnet-solution/src/Worker",
-        "a project of a solution, alone",
-    ),
 ];
 
 #[test]

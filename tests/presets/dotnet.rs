@@ -310,6 +310,20 @@ fn dotnet_project_defaults_to_the_one_in_the_spec_folder() {
         "{}",
         df.text
     );
+    // A project named from the spec's folder.
+    let beside = super::java::compile_in(
+        "msbc 1\nuse dotnet { project \"Api.csproj\"; }",
+        &files,
+        "services/Api",
+    )
+    .unwrap_or_else(|e| panic!("{e:#?}"));
+    assert!(
+        beside
+            .text
+            .contains("dotnet restore services/Api/Api.csproj"),
+        "{}",
+        beside.text
+    );
     // At the root, three candidates: the user must choose.
     let m = super::java::refused_in("msbc 1\nuse dotnet", &files, "");
     assert!(
