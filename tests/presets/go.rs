@@ -457,3 +457,35 @@ fn go_shapes_that_cannot_build_are_refused_with_the_fix() {
     let at = src.find("\"./cmd/wroker\"").expect("value");
     assert_eq!(d.labels[0].span.start, at, "{d:#?}");
 }
+
+/// The monorepo sample with its spec in the service's folder and the
+/// repository root as the context (`context ".."`): the module and
+/// go.work are found above the spec, main packages are relative to it.
+#[test]
+fn a_spec_in_a_member_folder_builds_from_the_repository_root() {
+    let dir = support::scratch("go-monorepo-member");
+    support::copy_dir(&root().join("specs/go-monorepo"), &dir);
+    std::fs::remove_file(dir.join("build.kdl")).expect("remove the root spec");
+    std::fs::write(
+        dir.join("services/build.kdl"),
+        "msbc 1\ncontext \"..\"\nuse go {\n    main \"./cmd/api\" port=8080\n    main \"./cmd/worker\"\n}\n",
+    )
+    .expect("spec");
+    let check = msbc_in(
+        &dir,
+        &["check", "--deny-warnings", "services/build.kdl"],
+        None,
+    );
+    assert_eq!(check.status, 0, "{}", check.stderr);
+    let run = msbc_in(&dir, &["compile", "services/build.kdl"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    for want in [
+        "COPY go.work ./\n",
+        "COPY services/go.mod services/\n",
+        "WORKDIR /src/services\n",
+        "-o /out/worker ./cmd/worker\n",
+        "go test ./lib/... ./services/...\n",
+    ] {
+        assert!(run.stdout.contains(want), "no {want:?} in:\n{}", run.stdout);
+    }
+}
