@@ -59,6 +59,10 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
         "python/poetry",
         "poetry (installed from PyPI) cannot reach PyPI through this machine's TLS-intercepting egress, though pip can",
     ),
+    (
+        "python-workspace",
+        "no `ghcr.io/astral-sh/uv` stand-in (tests/real_builds.rs makes one from uv's wheel and builds this spec)",
+    ),
     ("python/uv", "no `ghcr.io/astral-sh/uv` stand-in"),
     (
         "tested-service",
