@@ -31,9 +31,14 @@ struct Built {
 }
 
 fn build(dir: &Path, tag: &str) -> Built {
+    build_file(dir, "Dockerfile", tag)
+}
+
+/// `build` with the Dockerfile at `dockerfile` (relative to the context `dir`).
+fn build_file(dir: &Path, dockerfile: &str, tag: &str) -> Built {
     let out = Command::new("bash")
         .arg(root().join("tests/engine/build.sh"))
-        .args(["Dockerfile", ".", tag])
+        .args([dockerfile, ".", tag])
         .current_dir(dir)
         .output()
         .expect("build.sh runs");
@@ -472,9 +477,25 @@ fn uv_stand_in() {
 fn needs_engine_python_uv_workspace_member_builds_alone_and_keeps_its_install_cached() {
     support::needs_engine();
     uv_stand_in();
-    let dir = prepare("python-workspace");
+    // The spec sits in apps/api with `context "../.."`: compiled and built from the root.
+    let dir = support::scratch("real-builds/python-workspace");
+    copy_dir(&root().join("specs/python-workspace"), &dir);
+    let run = msbc_in(
+        &dir,
+        &[
+            "compile",
+            "--syntax",
+            "none",
+            "-o",
+            "apps/api/Dockerfile",
+            "apps/api",
+        ],
+        None,
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let build = |tag: &str| build_file(&dir, "apps/api/Dockerfile", tag);
     let tag = "msbc-test/python-workspace:1";
-    let first = build(&dir, tag);
+    let first = build(tag);
     assert_runs_as_non_root(&first.image, "python-workspace");
     assert_eq!(first.image["entrypoint"], serde_json::json!(["acme-api"]));
     eprintln!(
@@ -515,7 +536,7 @@ fn needs_engine_python_uv_workspace_member_builds_alone_and_keeps_its_install_ca
         &dir.join("packages/core/src/acme_core/__init__.py"),
         "\n# a change to the library\n",
     );
-    let second = build(&dir, "msbc-test/python-workspace:2");
+    let second = build("msbc-test/python-workspace:2");
     assert!(
         step_cached(&second.log, "--no-install-workspace --package acme-api"),
         "the dependency install ran again:\n{}",
@@ -531,7 +552,7 @@ fn needs_engine_python_uv_workspace_member_builds_alone_and_keeps_its_install_ca
         &dir.join("apps/worker/src/acme_worker/__init__.py"),
         "\n# a change to the other service\n",
     );
-    let third = build(&dir, "msbc-test/python-workspace:3");
+    let third = build("msbc-test/python-workspace:3");
     for step in [
         "--no-install-workspace --package acme-api",
         "--no-editable --package acme-api",

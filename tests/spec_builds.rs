@@ -60,8 +60,8 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
         "poetry (installed from PyPI) cannot reach PyPI through this machine's TLS-intercepting egress, though pip can",
     ),
     (
-        "python-workspace",
-        "no `ghcr.io/astral-sh/uv` stand-in (tests/real_builds.rs makes one from uv's wheel and builds this spec)",
+        "python-workspace/apps/api",
+        "no `ghcr.io/astral-sh/uv` stand-in (tests/real_builds.rs makes one from uv's wheel and builds this spec from the workspace's root)",
     ),
     ("python/uv", "no `ghcr.io/astral-sh/uv` stand-in"),
     (

@@ -55,7 +55,7 @@ const NOT_ON_RIG: &[(&str, &str)] = &[
     ),
     ("python/uv", "no ghcr.io/astral-sh/uv image in the rig"),
     (
-        "python-workspace",
+        "python-workspace/apps/api",
         "no ghcr.io/astral-sh/uv image in the rig",
     ),
     ("rust-workspace", "no rust image in the rig"),
