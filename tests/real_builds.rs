@@ -480,20 +480,17 @@ fn needs_engine_python_uv_workspace_member_builds_alone_and_keeps_its_install_ca
     // The spec sits in apps/api with `context "../.."`: compiled and built from the root.
     let dir = support::scratch("real-builds/python-workspace");
     copy_dir(&root().join("specs/python-workspace"), &dir);
-    let run = msbc_in(
-        &dir,
-        &[
-            "compile",
-            "--syntax",
-            "none",
-            "-o",
-            "apps/api/Dockerfile",
-            "apps/api",
-        ],
-        None,
-    );
-    assert_eq!(run.status, 0, "{}", run.stderr);
+    for app in ["api", "worker"] {
+        let (out, spec) = (format!("apps/{app}/Dockerfile"), format!("apps/{app}"));
+        let run = msbc_in(
+            &dir,
+            &["compile", "--syntax", "none", "-o", &out, &spec],
+            None,
+        );
+        assert_eq!(run.status, 0, "{app}: {}", run.stderr);
+    }
     let build = |tag: &str| build_file(&dir, "apps/api/Dockerfile", tag);
+    let worker = |tag: &str| build_file(&dir, "apps/worker/Dockerfile", tag);
     let tag = "msbc-test/python-workspace:1";
     let first = build(tag);
     assert_runs_as_non_root(&first.image, "python-workspace");
@@ -517,10 +514,10 @@ fn needs_engine_python_uv_workspace_member_builds_alone_and_keeps_its_install_ca
     );
     assert_eq!(found.len(), 3, "{found:?}");
     let mut absent = NOT_IN_PYTHON_RUNTIMES.to_vec();
-    let worker = format!("{site}/acme_worker");
+    let worker_site = format!("{site}/acme_worker");
     let editable = format!("{site}/*.pth");
     absent.extend(["/app/*", "/apps", "/packages", "/opt/venv/bin/acme-worker"]);
-    absent.extend([worker.as_str()]);
+    absent.extend([worker_site.as_str()]);
     let found = present(tag, &absent);
     assert!(found.is_empty(), "the runtime holds {found:?}");
     let pth = docker_run(&[
@@ -547,6 +544,29 @@ fn needs_engine_python_uv_workspace_member_builds_alone_and_keeps_its_install_ca
         "the members were not rebuilt after the edit:\n{}",
         second.log
     );
+    // The second service of the repository: its own image, its own program.
+    worker("msbc-test/python-worker:1");
+    assert_eq!(
+        docker_run(&["msbc-test/python-worker:1"]),
+        "hello, worker\n"
+    );
+    // An edit of the api leaves the worker's build alone.
+    edit(
+        &dir.join("apps/api/src/acme_api/main.py"),
+        "\n# a change to the api\n",
+    );
+    let worker_again = worker("msbc-test/python-worker:2");
+    for step in [
+        "--no-install-workspace --package acme-worker",
+        "--no-editable --package acme-worker",
+    ] {
+        assert!(
+            step_cached(&worker_again.log, step),
+            "{step} ran again after an edit of apps/api:\n{}",
+            worker_again.log
+        );
+    }
+    build("msbc-test/python-workspace:2b");
     // An edit of another service leaves this image's build alone.
     edit(
         &dir.join("apps/worker/src/acme_worker/__init__.py"),

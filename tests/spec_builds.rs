@@ -63,6 +63,10 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
         "python-workspace/apps/api",
         "no `ghcr.io/astral-sh/uv` stand-in (tests/real_builds.rs makes one from uv's wheel and builds this spec from the workspace's root)",
     ),
+    (
+        "python-workspace/apps/worker",
+        "no `ghcr.io/astral-sh/uv` stand-in (tests/real_builds.rs makes one from uv's wheel and builds this spec from the workspace's root)",
+    ),
     ("python/uv", "no `ghcr.io/astral-sh/uv` stand-in"),
     (
         "tested-service",

@@ -58,6 +58,10 @@ const NOT_ON_RIG: &[(&str, &str)] = &[
         "python-workspace/apps/api",
         "no ghcr.io/astral-sh/uv image in the rig",
     ),
+    (
+        "python-workspace/apps/worker",
+        "no ghcr.io/astral-sh/uv image in the rig",
+    ),
     ("rust-workspace", "no rust image in the rig"),
     (
         "tested-service",

@@ -489,3 +489,41 @@ fn python_pyproject_only_installs_with_pip_and_its_dependency_groups() {
         df.text
     );
 }
+
+#[test]
+fn python_workspace_glob_matching_nothing_is_a_warning_at_the_use() {
+    let mut files = uv_workspace();
+    files[0].1 = "[tool.uv.workspace]\nmembers = [\"apps/*\", \"packages/*\", \"libs/*\"]\n";
+    let catalog = Catalog::stdlib();
+    let listing: Vec<String> = files.iter().map(|(f, _)| f.to_string()).collect();
+    let contents: BTreeMap<String, String> = files
+        .iter()
+        .filter(|(f, _)| f.ends_with("pyproject.toml"))
+        .map(|(f, t)| (f.to_string(), t.to_string()))
+        .collect();
+    let src = "msbc 1\nuse python";
+    let checked = compile::check_with(
+        src.as_bytes(),
+        Context {
+            catalog: &catalog,
+            files: &listing,
+            contents: &contents,
+            service_dir: "apps/api",
+        },
+    );
+    let found: Vec<(&str, &str)> = checked
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.as_str(), d.message.as_str()))
+        .collect();
+    assert!(
+        found.len() == 1
+            && found[0].0 == "W0006"
+            && found[0].1.contains("members glob \"libs/*\"")
+            && found[0]
+                .1
+                .contains("matches no folder with a pyproject.toml"),
+        "{found:?}"
+    );
+    assert!(checked.model.is_some());
+}
