@@ -330,3 +330,64 @@ fn needs_engine_a_subfolder_spec_builds_from_the_root_without_what_the_team_igno
          ignored dump nor the spec's ignored log"
     );
 }
+
+#[test]
+fn fleet_graph_and_diff_read_each_specs_context() {
+    // Fleet mode: each spec's own `context`; `--context` applies to all.
+    let dir = monorepo("fleet", "msbc 1\n\ncontext \"../..\"\n\nuse node\n");
+    write(
+        &dir,
+        "apps/web/package.json",
+        r#"{"name":"web","version":"1.0.0"}"#,
+    );
+    write(&dir, "apps/web/build.kdl", "msbc 1\n\nuse node\n");
+    let run = msbc_in(&dir, &["check", "apps"], None);
+    assert_eq!(run.status, 1, "web has no context: {}", run.stderr);
+    assert!(
+        run.stderr.contains("apps/web/build.kdl") && !run.stderr.contains("apps/api/build.kdl:"),
+        "{}",
+        run.stderr
+    );
+    let run = msbc_in(&dir, &["check", "--context", ".", "apps"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let run = msbc_in(
+        &dir,
+        &["compile", "--all", "--write", "--context", ".", "apps"],
+        None,
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let run = msbc_in(
+        &dir,
+        &["compile", "--all", "--check", "--context", ".", "apps"],
+        None,
+    );
+    assert_eq!(run.status, 0, "the drift gate: {}", run.stderr);
+    let run = msbc_in(&dir, &["images", "--context", ".", "apps"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    // graph and diff see the context too.
+    let run = msbc_in(&dir, &["graph", "apps/api"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let run = msbc_in(&dir, &["graph", "apps/web"], None);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let run = msbc_in(&dir, &["graph", "--context", ".", "apps/web"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let run = msbc_in(
+        &dir,
+        &[
+            "diff",
+            "--context",
+            ".",
+            "--exit-code",
+            "apps/web",
+            "apps/api",
+        ],
+        None,
+    );
+    assert_eq!(
+        run.status, 0,
+        "the same build: {}{}",
+        run.stdout, run.stderr
+    );
+    let run = msbc_in(&dir, &["diff", "apps/web", "apps/api"], None);
+    assert_eq!(run.status, 1, "web alone has no lock file: {}", run.stderr);
+}
