@@ -24,6 +24,7 @@ mod fleet;
 mod frontend;
 mod fuzz;
 mod import;
+mod init;
 mod llb;
 mod lock;
 mod lsp;

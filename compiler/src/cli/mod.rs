@@ -26,6 +26,7 @@ mod editor;
 mod explain;
 mod fleet;
 mod import;
+mod init;
 mod lock;
 mod lsp;
 mod out;
@@ -83,6 +84,7 @@ where
         Command::Lock(a) => lock::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::Import(a) => import::import_cmd(&a),
+        Command::Init(a) => init::run(&a),
         Command::Completions(a) => completions_cmd(&a),
         Command::Images(a) => fleet::images(&a),
         Command::Frontend => Ok(crate::frontend::main()),

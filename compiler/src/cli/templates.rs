@@ -134,6 +134,12 @@ fn subdirs(dir: &Path) -> Result<Vec<(PathBuf, String)>, String> {
 /// Files of the build context (the spec's directory), relative and sorted,
 /// for templates that detect a package manager or build tool.
 pub fn context_files(dir: &Path) -> Vec<String> {
+    context_files_to(dir, MAX_DEPTH)
+}
+
+/// [`context_files`] down to `max_depth` folders (`msbc init` looks for
+/// sources deeper than templates need to).
+pub fn context_files_to(dir: &Path, max_depth: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut todo = vec![(dir.to_path_buf(), 0usize)];
     while let Some((d, depth)) = todo.pop() {
@@ -144,7 +150,7 @@ pub fn context_files(dir: &Path) -> Vec<String> {
             let path = e.path();
             let name = e.file_name().to_string_lossy().into_owned();
             if path.is_dir() {
-                if depth + 1 < MAX_DEPTH && !SKIP.contains(&name.as_str()) {
+                if depth + 1 < max_depth && !SKIP.contains(&name.as_str()) {
                     todo.push((path, depth + 1));
                 }
             } else if let Ok(rel) = path.strip_prefix(dir) {
