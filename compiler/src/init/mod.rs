@@ -172,7 +172,8 @@ pub enum Refusal {
 /// Looks at the project and proposes a spec.
 pub fn propose(project: &dyn Project) -> Result<Proposal, Refusal> {
     let has = |f: &str| project.files().iter().any(|p| p == f);
-    let mut proposal = if has("go.mod") {
+    // A go.work at the root joins the modules below it: one Go project.
+    let mut proposal = if has("go.mod") || has("go.work") {
         go::propose(project)
     } else if has("package.json") {
         node::propose(project)?

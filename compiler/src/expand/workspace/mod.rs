@@ -1,16 +1,43 @@
-//! Workspaces of the build context: which members of a repository one
-//! service needs, read from the project files the CLI gathered
-//! (`Context::contents`). Pure: no I/O. One file per build system; each
-//! exposes a template function registered in `expand::render_inner`.
+//! Workspaces and monorepos: what one service of a repository needs, read
+//! from its manifests. Pure (the contents and the listing the CLI
+//! gathered), one module per language, each exposed to its preset as a
+//! template function (registered in `expand::render_inner`).
 
 pub mod dotnet;
+pub mod go;
 pub mod gradle;
 pub mod maven;
-
+pub mod python;
 use minijinja::{Environment, Value};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// A serializable answer as a template value (through JSON: minijinja is
+/// built without its serde feature).
+pub(crate) fn to_value<T: serde::Serialize>(answer: &T) -> Value {
+    fn convert(json: serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::from(()),
+            serde_json::Value::Bool(b) => Value::from(b),
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .map(Value::from)
+                .or_else(|| n.as_f64().map(Value::from))
+                .unwrap_or_default(),
+            serde_json::Value::String(s) => Value::from(s),
+            serde_json::Value::Array(items) => {
+                Value::from(items.into_iter().map(convert).collect::<Vec<_>>())
+            }
+            serde_json::Value::Object(map) => Value::from_object(
+                map.into_iter()
+                    .map(|(k, v)| (k, convert(v)))
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            ),
+        }
+    }
+    serde_json::to_value(answer).map_or_else(|_| Value::from(()), convert)
+}
 
 /// The template functions of the JVM and .NET presets, over the context's
 /// file list and project files: `maven_reactor(module)`,
@@ -47,31 +74,12 @@ fn answer<T: Serialize>(found: Result<Option<T>, String>) -> Value {
             if let Some(map) = j.as_object_mut() {
                 map.insert("error".to_string(), serde_json::Value::Null);
             }
-            value(&j)
+            to_value(&j)
         }),
         Ok(None) => Value::from(()),
         Err(error) => {
             Value::from_object(BTreeMap::from([("error".to_string(), Value::from(error))]))
         }
-    }
-}
-
-/// JSON data as a template value.
-fn value(json: &serde_json::Value) -> Value {
-    use serde_json::Value as J;
-    match json {
-        J::Null => Value::from(()),
-        J::Bool(b) => Value::from(*b),
-        J::Number(n) => n
-            .as_i64()
-            .map_or_else(|| Value::from(n.to_string()), Value::from),
-        J::String(s) => Value::from(s.clone()),
-        J::Array(items) => Value::from(items.iter().map(value).collect::<Vec<_>>()),
-        J::Object(map) => Value::from_object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), value(v)))
-                .collect::<BTreeMap<_, _>>(),
-        ),
     }
 }
 
