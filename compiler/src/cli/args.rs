@@ -103,10 +103,10 @@ pub struct GraphArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  msbc fmt                              # build.kdl in place\n  msbc fmt --check specs/*/build.kdl    # CI: exit 1 with a diff when one is not formatted\n  msbc fmt - < build.kdl"
+    after_help = "Examples:\n  msbc fmt                              # build.kdl in place\n  msbc fmt --check specs/*/build.kdl    # CI: exit 1 with a diff when one is not formatted\n  msbc fmt --check .                    # every build.kdl under the folder (as msbc check DIR)\n  msbc fmt - < build.kdl"
 )]
 pub struct FmtArgs {
-    /// Specs (files or directories holding build.kdl), or `-` for stdin to stdout.
+    /// Specs (files, or folders: every build.kdl under a folder without one of its own, or under several), or `-` for stdin to stdout.
     #[arg(default_value = "build.kdl")]
     pub paths: Vec<PathBuf>,
 

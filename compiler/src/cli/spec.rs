@@ -79,9 +79,12 @@ fn looks_like_dockerfile(bytes: &[u8]) -> bool {
         .is_some_and(|w| w.eq_ignore_ascii_case("FROM") || w.eq_ignore_ascii_case("ARG"))
 }
 
+/// How to start a spec when there is none.
+pub(super) const HOW_TO_START: &str = "`msbc import Dockerfile > build.kdl` turns a Dockerfile into a spec, or start from a preset's example (`msbc presets` lists them, `msbc presets go` shows one)";
+
 /// Why there is no spec at `file` (`DIR/build.kdl`): the file looked for
 /// and how to start one.
-fn no_spec(file: &Path) -> String {
+pub(super) fn no_spec(file: &Path) -> String {
     let dir = match file.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
