@@ -42,11 +42,12 @@ impl Spec {
             contents: &contents,
         });
         // A Dockerfile read as KDL gives dozens of syntax errors: say what it is.
-        if checked
-            .diagnostics
-            .iter()
-            .any(|d| d.code == Code::KdlSyntax)
-            && looks_like_dockerfile(&self.bytes)
+        if checked.diagnostics.iter().any(|d| {
+            matches!(
+                d.code,
+                Code::KdlSyntax | Code::HashComment | Code::UnquotedCommand
+            )
+        }) && looks_like_dockerfile(&self.bytes)
         {
             let import = if self.shown == "<stdin>" {
                 "msbc import - > build.kdl".to_string()
