@@ -49,7 +49,7 @@ pub enum Command {
     Compile(CompileArgs),
     /// Check a spec and report every problem, without writing output.
     Check(CheckArgs),
-    /// Explain a diagnostic code, with a wrong and a right example.
+    /// Explain a diagnostic code (with a wrong and a right example), or a node of the language (`msbc explain copy`).
     Explain(ExplainArgs),
     /// List the presets and their parameters, or show one with an example.
     Presets(PresetsArgs),
@@ -358,8 +358,11 @@ pub struct ImportArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  msbc explain E0202        # a diagnostic code, with a wrong and a right example\n  msbc explain copy         # a node: its arguments, properties, children and an example\n  msbc explain              # every code and node"
+)]
 pub struct ExplainArgs {
-    /// A code such as E0202 (or its name, e.g. unknown-stage); without one, list all codes.
+    /// A code such as E0202 (or its name, e.g. unknown-stage), or a node such as `copy`, `run`, `use`: its properties, children and an example; without one, list them all.
     pub code: Option<String>,
 }
 

@@ -31,11 +31,7 @@ pub(super) fn one_interp(node: &KdlNode, what: &str, diags: &mut Diagnostics) ->
 }
 
 pub(super) fn walk_copy(node: &KdlNode, diags: &mut Diagnostics) -> Option<Copy> {
-    let mut r = NodeReader::new(
-        node,
-        &["to", "from", "artifact", "chown", "chmod", "link"],
-        diags,
-    );
+    let mut r = NodeReader::new(node, docs::COPY.props, diags);
     let from = r.str_prop("from", diags);
     let artifact = r.ident_prop("artifact", diags);
     let to = r.str_prop("to", diags);
@@ -110,7 +106,7 @@ pub(super) fn walk_copy(node: &KdlNode, diags: &mut Diagnostics) -> Option<Copy>
 }
 
 pub(super) fn walk_run(node: &KdlNode, diags: &mut Diagnostics) -> Option<Run> {
-    let mut r = NodeReader::new(node, &["network", "exec"], diags);
+    let mut r = NodeReader::new(node, docs::RUN.props, diags);
     // `run "prog" "arg"... exec=#true` is the exec form (no shell).
     let exec = r
         .bool_prop("exec", diags)
