@@ -718,7 +718,8 @@ fn a_required_arg_without_value_is_a_usage_error() {
         text.contains("GIT_COMMIT") && text.contains("--arg GIT_COMMIT="),
         "{text}"
     );
-    assert!(text.starts_with("build.kdl:"), "{text}");
+    // Located and coded (E0104: a required value is missing).
+    assert!(text.starts_with("error[E0104]: build.kdl:"), "{text}");
     // The Dockerfile keeps the arg symbolic: no error there.
     assert!(compile::emit(&m, &Selection::default(), Emit::Dockerfile, "build.kdl").is_ok());
     let run = run_bytes(
