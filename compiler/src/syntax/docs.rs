@@ -125,9 +125,9 @@ pub(crate) const ARG: NodeDoc = plain(
 const CONTEXT_EXAMPLE: &str = "msbc 1\ncontext {\n    ignore \".git\" \"target/\" \"**/*.log\"\n}\nimage app from=\"alpine:3.20\" {\n    copy \".\" to=\"/app/\"\n    user \"10001\"\n}\n";
 
 pub(crate) const CONTEXT: NodeDoc = NodeDoc {
-    usage: "context { ignore \"pattern\"... }",
-    summary: "The build context: `ignore` patterns become the .dockerignore.",
-    args: "",
+    usage: "context [\"../..\"] { ignore \"pattern\"... }",
+    summary: "The build context: the folder builds run from, relative to the spec (`..` only; default the spec's folder; `copy` paths are relative to it), and `ignore` patterns, written as the .dockerignore after the context's own .dockerignore.",
+    args: "an optional folder, relative to the spec, made of `..` only (default: the spec's folder)",
     props: &[],
     children: Children::Nodes(CONTEXT_CHILDREN),
     example: CONTEXT_EXAMPLE,
