@@ -504,6 +504,11 @@ fn a_folder_without_any_build_kdl_says_how_to_start() {
     assert_eq!(run.status, 2, "{}", run.stderr);
     // How to start, as a folder without a spec said before fleet mode.
     assert!(run.stderr.contains("no spec in ."), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`msbc init` writes one"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("msbc import"), "{}", run.stderr);
     assert!(run.stderr.contains("msbc presets"), "{}", run.stderr);
     // A Dockerfile there is named.

@@ -160,7 +160,7 @@ fn looks_like_dockerfile(bytes: &[u8]) -> bool {
 }
 
 /// How to start a spec when there is none.
-pub(super) const HOW_TO_START: &str = "`msbc import Dockerfile > build.kdl` turns a Dockerfile into a spec, or start from a preset's example (`msbc presets` lists them, `msbc presets go` shows one)";
+pub(super) const HOW_TO_START: &str = "`msbc init DIR` writes a spec from a project's own files, `msbc import Dockerfile > build.kdl` turns a Dockerfile into one, or start from a preset's example (`msbc presets` lists them, `msbc presets go` shows one)";
 
 /// Why there is no spec at `file` (`DIR/build.kdl`): the file looked for
 /// and how to start one.
@@ -190,8 +190,13 @@ pub(super) fn no_spec(file: &Path) -> String {
             file.display()
         ),
     };
+    let init = if dir == Path::new(".") {
+        "msbc init".to_string()
+    } else {
+        format!("msbc init {}", dir.display())
+    };
     format!(
-        "no spec in {}: msbc looks for {}; {start}",
+        "no spec in {}: msbc looks for {}; `{init}` writes one from the project's own files (go.mod, package.json, ...), {start}",
         dir.display(),
         file.display()
     )
