@@ -479,13 +479,7 @@ fn needs_validators_every_spec_round_trips_through_import() {
             let run = support::msbc(&args);
             assert_eq!(run.status, 0, "{name}: {}", run.stderr);
             let (kdl, warnings) = import(&first);
-            // The ignore file msbc wrote beside the Dockerfile comes back
-            // as `context { ignore }`, with a note saying so: no warning.
-            let warned: Vec<&str> = warnings
-                .lines()
-                .filter(|l| !l.starts_with("note: the patterns of "))
-                .collect();
-            assert!(warned.is_empty(), "{name}: import warned:\n{warnings}");
+            assert!(warnings.is_empty(), "{name}: import warned:\n{warnings}");
             let second = compile(&dir, &name, &kdl);
             assert_equivalent(&python, &first, &second, &name);
         }
