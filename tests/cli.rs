@@ -257,6 +257,12 @@ fn explain_prints_each_nodes_reference() {
     let dir = crate::support::scratch("explain-nodes");
     std::fs::write(dir.join("go.mod"), "module example.com/app\n\ngo 1.23\n").expect("go.mod");
     std::fs::create_dir_all(dir.join("templates")).expect("templates");
+    std::fs::create_dir_all(dir.join("cmd/server")).expect("cmd/server");
+    std::fs::write(
+        dir.join("cmd/server/main.go"),
+        "package main\n\nfunc main() {}\n",
+    )
+    .expect("main.go");
     for name in &names {
         let run = msbc(&["explain", name]);
         assert_eq!(run.status, 0, "msbc explain {name}: {}", run.stderr);
