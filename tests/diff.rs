@@ -590,8 +590,17 @@ fn every_spec_and_preset_variant_matches_its_own_dockerfile() {
     for spec in &specs {
         let name = support::spec_name(spec);
         let dir = tmp.join(&name);
-        support::copy_dir(spec.parent().expect("a folder"), &dir);
-        assert_own_dockerfile_has_no_drift(&dir, &name);
+        // A spec that names its context is copied with it, and run in its folder.
+        match support::spec_context(spec) {
+            Some((context, service_dir)) => {
+                support::copy_dir(&context, &dir);
+                assert_own_dockerfile_has_no_drift(&dir.join(service_dir), &name);
+            }
+            None => {
+                support::copy_dir(spec.parent().expect("a folder"), &dir);
+                assert_own_dockerfile_has_no_drift(&dir, &name);
+            }
+        }
     }
     for (n, (src, files)) in VARIANTS.iter().enumerate() {
         let dir = tmp.join(format!("variant{n}"));

@@ -456,6 +456,17 @@ impl Expander<'_> {
         env.add_function("go_layout", move |dir: String, mains: Vec<String>| {
             workspace::go::layout(&dir, &mains, &go_files, &go_texts).to_value()
         });
+        // `python_project(dir, pm, files)`: the Python service in folder `dir`
+        // (its uv workspace, scripts, groups, runtime files): workspace::python.
+        let (py_texts, py_files) = (self.ctx.contents.clone(), self.ctx.files.to_vec());
+        env.add_function(
+            "python_project",
+            move |dir: String, pm: String, files: Option<Vec<String>>| {
+                let p =
+                    workspace::python::project(&py_texts, &py_files, &dir, &pm, files.as_deref());
+                workspace::to_value(&p)
+            },
+        );
         let context_files: Vec<String> = self.ctx.files.to_vec();
         let listed = context_files.clone();
         env.add_function("has", move |path: String| {
