@@ -522,6 +522,61 @@ fn needs_buildkitd_java_llb_builds_and_runs_on_the_rigs_temurin_image() {
     assert_java_ran(&printed, "LLB route");
 }
 
+/// An arg whose default names an earlier arg (`arg BASE
+/// "node:${NODE_VERSION}-bookworm-slim"`), built from the `--syntax none`
+/// Dockerfile: the engine expands the global ARG, and `--build-arg
+/// NODE_VERSION` reaches the base image through it.
+#[test]
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_an_arg_default_naming_an_earlier_arg_builds() {
+    support::needs_engine();
+    let dir = support::scratch("real-builds/arg-default");
+    std::fs::write(
+        dir.join("build.kdl"),
+        "msbc 1\narg NODE_VERSION \"20\"\narg BASE \"node:${NODE_VERSION}-bookworm-slim\"\nimage app from=\"${BASE}\" {\n    run \"node --version > /tmp/node-version\"\n    user \"node\"\n    entrypoint \"cat\" \"/tmp/node-version\"\n}\n",
+    )
+    .expect("write");
+    let run = msbc_in(
+        &dir,
+        &["compile", "--syntax", "none", "-o", "Dockerfile"],
+        None,
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).expect("Dockerfile");
+    assert!(
+        dockerfile.contains("ARG BASE=node:${NODE_VERSION}-bookworm-slim\n"),
+        "{dockerfile}"
+    );
+    let built = build(&dir, "msbc-test/arg-default:1");
+    assert_eq!(built.image["user"], "node", "{}", built.log);
+    // Another tag of the stand-in through --build-arg: it reaches BASE.
+    let again = Command::new("bash")
+        .arg(root().join("tests/engine/build.sh"))
+        .args(["Dockerfile", ".", "msbc-test/arg-default:2"])
+        .args(["--build-arg", "NODE_VERSION=20.18"])
+        .current_dir(&dir)
+        .output()
+        .expect("build.sh runs");
+    let log = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        again.status.success(),
+        "{log}\n{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(log.contains("node:20.18-bookworm-slim"), "{log}");
+    // A version with no image: the build fails on that very reference.
+    let missing = Command::new("bash")
+        .arg(root().join("tests/engine/build.sh"))
+        .args(["Dockerfile", ".", "msbc-test/arg-default:3"])
+        .args(["--build-arg", "NODE_VERSION=0.0-msbc-none"])
+        .current_dir(&dir)
+        .output()
+        .expect("build.sh runs");
+    let log = String::from_utf8_lossy(&missing.stdout);
+    assert!(!missing.status.success(), "{log}");
+    assert!(log.contains("node:0.0-msbc-none-bookworm-slim"), "{log}");
+}
+
 /// Runs `docker run --rm --network none [ARGS...]` and gives its stdout;
 /// fails the test when it fails.
 fn docker_run(args: &[&str]) -> String {
