@@ -389,7 +389,8 @@ file unless told to. A monorepo root gets the list of its services instead.\n\n\
 Exit status: 0 written (or --check found nothing new), 1 --check found changes or the written \
 spec does not check, 2 nothing to write (no manifest, a monorepo root, build.kdl exists).\n\n\
 Examples:\n  msbc init                    # ./build.kdl\n  msbc init services/orders --stdout\n  \
-msbc init --check            # what a fresh init would write differently (e.g. a new port)"
+msbc init --check            # what a fresh init would write differently (e.g. a new port)\n  \
+msbc init --all              # at a monorepo's root: a spec in each service's folder"
 )]
 pub struct InitArgs {
     /// The project folder (the build context); build.kdl is written there.
@@ -407,6 +408,10 @@ pub struct InitArgs {
     /// Write nothing; exit 1 listing what a fresh init would decide differently from build.kdl.
     #[arg(long)]
     pub check: bool,
+
+    /// At a monorepo's root: write a spec in every service folder it lists (none is replaced).
+    #[arg(long, conflicts_with_all = ["stdout", "check", "force"])]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]
