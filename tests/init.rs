@@ -229,8 +229,16 @@ fn a_monorepo_root_lists_its_services_and_writes_nothing() {
             "package.json",
             r#"{"private": true, "workspaces": ["apps/*", "packages/*"]}"#,
         ),
-        ("apps/api/package.json", r#"{"name": "api"}"#),
-        ("apps/web/package.json", r#"{"name": "web"}"#),
+        (
+            "apps/api/package.json",
+            r#"{"name": "api", "main": "server.js"}"#,
+        ),
+        ("apps/api/server.js", "app.listen(3000)"),
+        (
+            "apps/web/package.json",
+            r#"{"name": "web", "scripts": {"start": "node web.js"}}"#,
+        ),
+        ("apps/web/web.js", "app.listen(3001)"),
         (
             "packages/shared/package.json",
             r#"{"name": "@acme/shared"}"#,
@@ -244,7 +252,8 @@ fn a_monorepo_root_lists_its_services_and_writes_nothing() {
         .code(2)
         .stderr_has("several services")
         .stderr_has("apps/api")
-        .stderr_has("apps/web");
+        .stderr_has("apps/web")
+        .stderr_lacks("packages/shared");
     assert!(!dir.join("build.kdl").exists());
 }
 
