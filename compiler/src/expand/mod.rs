@@ -28,6 +28,7 @@ mod merge;
 mod params;
 pub(crate) mod project;
 mod ranges;
+pub(crate) mod workspace;
 
 pub use catalog::{Catalog, Manifest, ParamSpec, ParamType, TemplateFiles};
 
@@ -132,6 +133,24 @@ pub struct Context<'a> {
     /// when the spec sits at the context's root (templates see it as
     /// `service_dir`: the service of a monorepo that this spec builds).
     pub service_dir: &'a str,
+}
+
+/// A JSON value as a template value.
+fn json_value(j: &serde_json::Value) -> Value {
+    match j {
+        serde_json::Value::Null => Value::from(()),
+        serde_json::Value::Bool(b) => Value::from(*b),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map_or(Value::from(n.as_f64().unwrap_or(0.0)), Value::from),
+        serde_json::Value::String(s) => Value::from(s.clone()),
+        serde_json::Value::Array(a) => Value::from(a.iter().map(json_value).collect::<Vec<_>>()),
+        serde_json::Value::Object(o) => Value::from_object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), json_value(v)))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+    }
 }
 
 /// No project file contents (a spec checked on its own).
@@ -405,6 +424,19 @@ impl Expander<'_> {
         let texts = self.ctx.contents.clone();
         env.add_function("read", move |path: String| {
             texts.get(&path).map(|t| Value::from(t.clone()))
+        });
+        // `node_project(service, pm)`: the npm/pnpm/Yarn workspace members the
+        // service needs (workspace::node); {error} for a shape it cannot build.
+        let (node_files, node_texts) = (self.ctx.files.to_vec(), self.ctx.contents.clone());
+        env.add_function("node_project", move |service: String, pm: String| {
+            match workspace::node::resolve(&pm, &service, &node_files, &node_texts) {
+                Ok(project) => {
+                    serde_json::to_value(project).map_or(Value::from(()), |j| json_value(&j))
+                }
+                Err(error) => {
+                    Value::from_object(BTreeMap::from([("error".to_string(), Value::from(error))]))
+                }
+            }
         });
         let context_files: Vec<String> = self.ctx.files.to_vec();
         let listed = context_files.clone();
