@@ -371,3 +371,153 @@ fn needs_buildkitd_java_llb_builds_and_runs_on_the_rigs_temurin_image() {
     let printed = std::fs::read_to_string(out.join("out.txt")).expect("out.txt exported");
     assert_java_ran(&printed, "LLB route");
 }
+
+/// Runs `sh -c SCRIPT` in `image` (no network); its stdout, or panics.
+fn sh_in(image: &str, script: &str) -> String {
+    let docker = support::needs_engine();
+    let out = Command::new(docker)
+        .args([
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--entrypoint",
+            "sh",
+            image,
+            "-c",
+            script,
+        ])
+        .output()
+        .expect("docker run");
+    assert!(
+        out.status.success(),
+        "{image}: sh -c {script}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Issue 21, failures 1, 2 and 6: an npm workspaces monorepo (apps/api
+/// depends on @acme/shared, a TypeScript workspace package, and on bcrypt,
+/// a native addon; the root's postinstall needs the sources). Both services
+/// build and run, each image holds only what runs, and a source edit in one
+/// service keeps the other's dependency install cached.
+#[test]
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_node_npm_workspaces_build_each_service_with_what_it_needs() {
+    let docker = support::needs_engine();
+    let dir = prepare("node-monorepo");
+    std::fs::write(
+        dir.join("web.kdl"),
+        "msbc 1\nuse node workspace=\"apps/web\" {\n    main \"src/server.js\"\n}\n",
+    )
+    .expect("write web.kdl");
+    let run = msbc_in(
+        &dir,
+        &[
+            "compile",
+            "--syntax",
+            "none",
+            "-o",
+            "Dockerfile.web",
+            "web.kdl",
+        ],
+        None,
+    );
+    assert_eq!(run.status, 0, "web: {}", run.stderr);
+    let build_web = |tag: &str| {
+        let out = Command::new("bash")
+            .arg(root().join("tests/engine/build.sh"))
+            .args(["Dockerfile.web", ".", tag])
+            .current_dir(&dir)
+            .output()
+            .expect("build.sh runs");
+        let log = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "build of {tag} failed:\n{log}");
+        log
+    };
+
+    let api = build(&dir, "msbc-test/node-monorepo-api:1");
+    assert_runs_as_non_root(&api.image, "api");
+    let out = Command::new(&docker)
+        .args([
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "msbc-test/node-monorepo-api:1",
+        ])
+        .output()
+        .expect("docker run");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // @acme/shared built (with the file the root's postinstall generated), bcrypt's addon loaded.
+    assert!(said.contains("hello, api, from acme@1.0.0"), "{said}");
+    assert!(said.contains("bcrypt native: true"), "{said}");
+    // Only what runs: no sources, tests, tsconfig, hooks, spec, dev dependencies, other apps.
+    let gone = sh_in(
+        "msbc-test/node-monorepo-api:1",
+        "cd /app && for f in apps/api/src apps/api/test apps/api/tsconfig.json packages/shared/src \
+         packages/shared/tsconfig.json tsconfig.base.json .husky build.kdl scripts apps/web \
+         node_modules/typescript node_modules/@acme/web; do [ -e \"$f\" ] && echo \"$f\"; done; true",
+    );
+    assert_eq!(gone.trim(), "", "the api image holds what does not run");
+
+    let web = build_web("msbc-test/node-monorepo-web:1");
+    assert!(
+        web.contains(
+            "npm ci --no-audit --no-fund --include-workspace-root -w apps/web -w packages/shared"
+        ),
+        "{web}"
+    );
+    let out = Command::new(&docker)
+        .args([
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "msbc-test/node-monorepo-web:1",
+        ])
+        .output()
+        .expect("docker run");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("hello, web, from acme@1.0.0"), "{said}");
+    let gone = sh_in(
+        "msbc-test/node-monorepo-web:1",
+        "cd /app && for f in apps/api node_modules/bcrypt apps/web/build.kdl; do [ -e \"$f\" ] && echo \"$f\"; done; true",
+    );
+    assert_eq!(gone.trim(), "", "the web image holds what does not run");
+
+    // A source edit in one service: the other's install comes from the cache.
+    edit(
+        &dir.join("apps/web/src/server.js"),
+        "\n// a change to web\n",
+    );
+    let api2 = build(&dir, "msbc-test/node-monorepo-api:2");
+    assert!(
+        step_cached(
+            &api2.log,
+            "npm ci --no-audit --no-fund --include-workspace-root -w apps/api"
+        ),
+        "api's npm ci ran again after a change to web:\n{}",
+        api2.log
+    );
+    edit(&dir.join("apps/api/src/index.ts"), "\n// a change to api\n");
+    let web2 = build_web("msbc-test/node-monorepo-web:2");
+    assert!(
+        step_cached(
+            &web2,
+            "npm ci --no-audit --no-fund --include-workspace-root -w apps/web"
+        ),
+        "web's npm ci ran again after a change to api:\n{web2}"
+    );
+    assert!(
+        !step_cached(&web2, "npm run postinstall"),
+        "the sources changed: the build runs again:\n{web2}"
+    );
+}
