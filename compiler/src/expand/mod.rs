@@ -341,12 +341,7 @@ impl Expander<'_> {
             .map(|mut w| std::mem::take(&mut *w))
             .unwrap_or_default();
         match (result, why) {
-            (Ok(text), None) => {
-                if std::env::var_os("MSBC_DEBUG_RENDER").is_some() {
-                    eprintln!("{text}");
-                }
-                Ok((text, warnings))
-            }
+            (Ok(text), None) => Ok((text, warnings)),
             (_, Some(why)) => Err(RenderError::Refused(why)),
             (Err(e), None) => Err(RenderError::Broken(e)),
         }
