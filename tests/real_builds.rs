@@ -406,8 +406,27 @@ fn sh_in(image: &str, script: &str) -> String {
 #[test]
 #[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
 fn needs_engine_node_npm_workspaces_build_each_service_with_what_it_needs() {
+    workspace_services_build_and_run("node-monorepo", "acme@1.0.0", |app| {
+        format!("npm ci --no-audit --no-fund --include-workspace-root -w apps/{app}")
+    });
+}
+
+/// The same monorepo with pnpm workspaces (`workspace:*`, pnpm-workspace.yaml):
+/// `pnpm install --filter` installs what one service needs.
+#[test]
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_node_pnpm_workspaces_build_each_service_with_what_it_needs() {
+    workspace_services_build_and_run("node-pnpm-monorepo", "acme-pnpm@1.0.0", |app| {
+        format!("pnpm install --frozen-lockfile --store-dir /pnpm/store --filter '@acme/{app}...'")
+    });
+}
+
+/// `specs/NAME` (its build.kdl builds apps/api; a web.kdl beside it builds
+/// apps/web): each image runs, holds only what runs, and a source edit in
+/// one service keeps the other's install (`install(app)`) cached.
+fn workspace_services_build_and_run(name: &str, release: &str, install: fn(&str) -> String) {
     let docker = support::needs_engine();
-    let dir = prepare("node-monorepo");
+    let dir = prepare(name);
     std::fs::write(
         dir.join("web.kdl"),
         "msbc 1\nuse node workspace=\"apps/web\" {\n    main \"src/server.js\"\n}\n",
@@ -437,87 +456,74 @@ fn needs_engine_node_npm_workspaces_build_each_service_with_what_it_needs() {
         assert!(out.status.success(), "build of {tag} failed:\n{log}");
         log
     };
+    let said = |image: &str| {
+        let out = Command::new(&docker)
+            .args(["run", "--rm", "--network", "none", image])
+            .output()
+            .expect("docker run");
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{image}: {said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        said
+    };
 
-    let api = build(&dir, "msbc-test/node-monorepo-api:1");
+    let api_tag = format!("msbc-test/{name}-api:1");
+    let api = build(&dir, &api_tag);
     assert_runs_as_non_root(&api.image, "api");
-    let out = Command::new(&docker)
-        .args([
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "msbc-test/node-monorepo-api:1",
-        ])
-        .output()
-        .expect("docker run");
-    let said = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{said}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = said(&api_tag);
     // @acme/shared built (with the file the root's postinstall generated), bcrypt's addon loaded.
-    assert!(said.contains("hello, api, from acme@1.0.0"), "{said}");
-    assert!(said.contains("bcrypt native: true"), "{said}");
+    assert!(
+        out.contains(&format!("hello, api, from {release}")),
+        "{out}"
+    );
+    assert!(out.contains("bcrypt native: true"), "{out}");
     // Only what runs: no sources, tests, tsconfig, hooks, spec, dev dependencies, other apps.
-    let gone = sh_in(
-        "msbc-test/node-monorepo-api:1",
+    let extra = sh_in(
+        &api_tag,
         "cd /app && for f in apps/api/src apps/api/test apps/api/tsconfig.json packages/shared/src \
          packages/shared/tsconfig.json tsconfig.base.json .husky build.kdl scripts apps/web \
-         node_modules/typescript node_modules/@acme/web; do [ -e \"$f\" ] && echo \"$f\"; done; true",
+         node_modules/typescript node_modules/.pnpm/typescript@5.6.3 node_modules/@acme/web; \
+         do [ -e \"$f\" ] && echo \"$f\"; done; true",
     );
-    assert_eq!(gone.trim(), "", "the api image holds what does not run");
+    assert_eq!(extra.trim(), "", "the api image holds what does not run");
 
-    let web = build_web("msbc-test/node-monorepo-web:1");
+    let web_tag = format!("msbc-test/{name}-web:1");
+    let web = build_web(&web_tag);
+    assert!(web.contains(&install("web")), "{web}");
+    let out = said(&web_tag);
     assert!(
-        web.contains(
-            "npm ci --no-audit --no-fund --include-workspace-root -w apps/web -w packages/shared"
-        ),
-        "{web}"
+        out.contains(&format!("hello, web, from {release}")),
+        "{out}"
     );
-    let out = Command::new(&docker)
-        .args([
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "msbc-test/node-monorepo-web:1",
-        ])
-        .output()
-        .expect("docker run");
-    let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("hello, web, from acme@1.0.0"), "{said}");
-    let gone = sh_in(
-        "msbc-test/node-monorepo-web:1",
-        "cd /app && for f in apps/api node_modules/bcrypt apps/web/build.kdl; do [ -e \"$f\" ] && echo \"$f\"; done; true",
+    let extra = sh_in(
+        &web_tag,
+        "cd /app && for f in apps/api node_modules/bcrypt node_modules/.pnpm/bcrypt@6.0.0; \
+         do [ -e \"$f\" ] && echo \"$f\"; done; true",
     );
-    assert_eq!(gone.trim(), "", "the web image holds what does not run");
+    assert_eq!(extra.trim(), "", "the web image holds what does not run");
 
     // A source edit in one service: the other's install comes from the cache.
     edit(
         &dir.join("apps/web/src/server.js"),
         "\n// a change to web\n",
     );
-    let api2 = build(&dir, "msbc-test/node-monorepo-api:2");
+    let api2 = build(&dir, &format!("msbc-test/{name}-api:2"));
     assert!(
-        step_cached(
-            &api2.log,
-            "npm ci --no-audit --no-fund --include-workspace-root -w apps/api"
-        ),
-        "api's npm ci ran again after a change to web:\n{}",
+        step_cached(&api2.log, &install("api")),
+        "api's install ran again after a change to web:\n{}",
         api2.log
     );
     edit(&dir.join("apps/api/src/index.ts"), "\n// a change to api\n");
-    let web2 = build_web("msbc-test/node-monorepo-web:2");
+    let web2 = build_web(&format!("msbc-test/{name}-web:2"));
     assert!(
-        step_cached(
-            &web2,
-            "npm ci --no-audit --no-fund --include-workspace-root -w apps/web"
-        ),
-        "web's npm ci ran again after a change to api:\n{web2}"
+        step_cached(&web2, &install("web")),
+        "web's install ran again after a change to api:\n{web2}"
     );
     assert!(
-        !step_cached(&web2, "npm run postinstall"),
+        !step_cached(&web2, "run postinstall"),
         "the sources changed: the build runs again:\n{web2}"
     );
 }
