@@ -77,6 +77,16 @@ impl Parsed<'_> {
             .unwrap_or_default()
     }
 
+    /// How many folders above the spec its build context is: the `..`
+    /// segments of `context "../.."` (0 without one, or when it is not
+    /// valid: the check then reports E0120).
+    pub fn context_depth(&self) -> usize {
+        self.doc
+            .as_ref()
+            .and_then(|doc| doc.context.as_ref())
+            .map_or(0, |c| c.depth())
+    }
+
     /// Whether the spec has a `use` node (a preset may detect the context's
     /// files).
     pub fn uses_templates(&self) -> bool {

@@ -33,7 +33,10 @@ pub(crate) mod workspace;
 pub use catalog::{Catalog, Manifest, ParamSpec, ParamType, TemplateFiles};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Label, Span};
-use crate::syntax::{self, ast::Document, ast::PolicyDecl, ast::UseDecl};
+use crate::syntax::{
+    self,
+    ast::{ContextDecl, Document, PolicyDecl, Str, UseDecl},
+};
 use minijinja::{Environment, UndefinedBehavior, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -168,11 +171,44 @@ pub fn expand(
         map: SourceMap::default(),
         next_base: source_len + 1,
     };
+    let doc = with_ignore_file(doc, ctx.contents.get(project::IGNORE_FILE));
     let mut doc = ex.expand_document(doc, &mut Vec::new(), diags);
     for (origin, text) in ctx.catalog.policies() {
         doc.policies.extend(ex.policy_file(origin, text, diags));
     }
     (doc, ex.map)
+}
+
+/// The context's `.dockerignore` joins the spec's `context` patterns, before
+/// them (a later pattern wins in an ignore file: the spec's word is last, and
+/// a `!pattern` there can take back what the team's file excludes); preset
+/// patterns go before both when templates merge. A pattern the spec also
+/// writes is kept once, at the spec's place.
+fn with_ignore_file(mut doc: Document, text: Option<&String>) -> Document {
+    let Some(text) = text else {
+        return doc;
+    };
+    let patterns = crate::paths::ignore_file_patterns(text);
+    if patterns.is_empty() {
+        return doc;
+    }
+    let context = doc.context.get_or_insert_with(|| ContextDecl {
+        dir: None,
+        ignore: Vec::new(),
+        span: Span::new(0, 0),
+    });
+    let mut ignore: Vec<Str> = patterns
+        .into_iter()
+        .filter(|p| !context.ignore.iter().any(|m| &m.value == p))
+        .map(|value| Str {
+            value,
+            span: context.span,
+            content_start: None,
+        })
+        .collect();
+    ignore.append(&mut context.ignore);
+    context.ignore = ignore;
+    doc
 }
 
 struct Expander<'a> {

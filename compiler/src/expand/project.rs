@@ -58,6 +58,11 @@ pub const LISTING_SKIP: &[&str] = &[
     "dist",
     "build",
 ];
+/// The context's own ignore file (at its root), read with the project
+/// files ([`super::Context::contents`] holds it under this name): its
+/// patterns join the spec's `context` patterns (see `expand`).
+pub const IGNORE_FILE: &str = ".dockerignore";
+
 /// ...how deep (a monorepo's `services/orders/cmd/api/main.go`, without
 /// walking every source folder)...
 pub const LISTING_MAX_DEPTH: usize = 5;
