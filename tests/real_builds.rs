@@ -31,9 +31,14 @@ struct Built {
 }
 
 fn build(dir: &Path, tag: &str) -> Built {
+    build_file(dir, "Dockerfile", tag)
+}
+
+/// `dockerfile` (relative to `dir`) built with `dir` as the context.
+fn build_file(dir: &Path, dockerfile: &str, tag: &str) -> Built {
     let out = Command::new("bash")
         .arg(root().join("tests/engine/build.sh"))
-        .args(["Dockerfile", ".", tag])
+        .args([dockerfile, ".", tag])
         .current_dir(dir)
         .output()
         .expect("build.sh runs");
@@ -421,41 +426,26 @@ fn needs_engine_node_pnpm_workspaces_build_each_service_with_what_it_needs() {
     });
 }
 
-/// `specs/NAME` (its build.kdl builds apps/api; a web.kdl beside it builds
-/// apps/web): each image runs, holds only what runs, and a source edit in
-/// one service keeps the other's install (`install(app)`) cached.
+/// `specs/NAME`, a repository whose services have their specs in their
+/// folders (`apps/api/build.kdl`, `apps/web/build.kdl`, `context "../.."`),
+/// built from the root as `docker build -f apps/api/Dockerfile .`: each image
+/// runs, holds only what runs, and a source edit in one service keeps the
+/// other's install (`install(app)`) cached.
 fn workspace_services_build_and_run(name: &str, release: &str, install: fn(&str) -> String) {
     let docker = support::needs_engine();
-    let dir = prepare(name);
-    std::fs::write(
-        dir.join("web.kdl"),
-        "msbc 1\nuse node workspace=\"apps/web\" {\n    main \"src/server.js\"\n}\n",
-    )
-    .expect("write web.kdl");
-    let run = msbc_in(
-        &dir,
-        &[
-            "compile",
-            "--syntax",
-            "none",
-            "-o",
-            "Dockerfile.web",
-            "web.kdl",
-        ],
-        None,
-    );
-    assert_eq!(run.status, 0, "web: {}", run.stderr);
-    let build_web = |tag: &str| {
-        let out = Command::new("bash")
-            .arg(root().join("tests/engine/build.sh"))
-            .args(["Dockerfile.web", ".", tag])
-            .current_dir(&dir)
-            .output()
-            .expect("build.sh runs");
-        let log = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "build of {tag} failed:\n{log}");
-        log
-    };
+    let dir = support::scratch(&format!("real-builds/{name}"));
+    copy_dir(&root().join("specs").join(name), &dir);
+    for app in ["api", "web"] {
+        let spec = format!("apps/{app}/build.kdl");
+        let out = format!("apps/{app}/Dockerfile");
+        let run = msbc_in(
+            &dir,
+            &["compile", "--syntax", "none", "-o", &out, &spec],
+            None,
+        );
+        assert_eq!(run.status, 0, "{name} {app}: {}", run.stderr);
+    }
+    let build_web = |tag: &str| build_file(&dir, "apps/web/Dockerfile", tag).log;
     let said = |image: &str| {
         let out = Command::new(&docker)
             .args(["run", "--rm", "--network", "none", image])
@@ -471,7 +461,7 @@ fn workspace_services_build_and_run(name: &str, release: &str, install: fn(&str)
     };
 
     let api_tag = format!("msbc-test/{name}-api:1");
-    let api = build(&dir, &api_tag);
+    let api = build_file(&dir, "apps/api/Dockerfile", &api_tag);
     assert_runs_as_non_root(&api.image, "api");
     let out = said(&api_tag);
     // @acme/shared built (with the file the root's postinstall generated), bcrypt's addon loaded.
@@ -485,7 +475,7 @@ fn workspace_services_build_and_run(name: &str, release: &str, install: fn(&str)
         &api_tag,
         "cd /app && for f in apps/api/src apps/api/test apps/api/tsconfig.json packages/shared/src \
          packages/shared/tsconfig.json tsconfig.base.json .husky build.kdl scripts apps/web \
-         node_modules/typescript node_modules/.pnpm/typescript@5.6.3 node_modules/@acme/web; \
+         node_modules/typescript node_modules/.pnpm/typescript@5.6.3 node_modules/@acme/web apps/api/build.kdl apps/api/Dockerfile; \
          do [ -e \"$f\" ] && echo \"$f\"; done; true",
     );
     assert_eq!(extra.trim(), "", "the api image holds what does not run");
@@ -510,7 +500,11 @@ fn workspace_services_build_and_run(name: &str, release: &str, install: fn(&str)
         &dir.join("apps/web/src/server.js"),
         "\n// a change to web\n",
     );
-    let api2 = build(&dir, &format!("msbc-test/{name}-api:2"));
+    let api2 = build_file(
+        &dir,
+        "apps/api/Dockerfile",
+        &format!("msbc-test/{name}-api:2"),
+    );
     assert!(
         step_cached(&api2.log, &install("api")),
         "api's install ran again after a change to web:\n{}",

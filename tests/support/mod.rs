@@ -523,13 +523,17 @@ pub enum Context<'a> {
     Dir(&'a Path),
     /// These paths, relative to the context root.
     Files(&'a [&'a str]),
+    /// The files of this folder, the build context of a spec in its
+    /// subfolder (`service_dir`, templates see it) that names it with
+    /// `context "../.."`.
+    Service(&'a Path, &'a str),
 }
 
 impl Context<'_> {
     /// The paths, as `msbc compile` would give them to the templates.
     pub fn files(&self) -> Vec<String> {
         match self {
-            Context::Dir(dir) => msbc::cli::context_files(dir),
+            Context::Dir(dir) | Context::Service(dir, _) => msbc::cli::context_files(dir),
             Context::Files(files) => files.iter().map(|f| f.to_string()).collect(),
         }
     }
@@ -542,8 +546,12 @@ pub fn check_spec(spec: &[u8], context: Context<'_>) -> msbc::compile::Checked {
     let files = context.files();
     // The project files presets take versions from, read as `msbc compile` does.
     let contents = match context {
-        Context::Dir(dir) => msbc::cli::project_contents(dir, &files),
+        Context::Dir(dir) | Context::Service(dir, _) => msbc::cli::project_contents(dir, &files),
         Context::Files(_) => Default::default(),
+    };
+    let service_dir = match context {
+        Context::Service(_, service_dir) => service_dir,
+        _ => "",
     };
     msbc::compile::check_with(
         spec,
@@ -551,7 +559,7 @@ pub fn check_spec(spec: &[u8], context: Context<'_>) -> msbc::compile::Checked {
             catalog: &catalog,
             files: &files,
             contents: &contents,
-            service_dir: "",
+            service_dir,
         },
     )
 }
@@ -575,8 +583,8 @@ pub fn compile_spec(
     Ok((output, diagnostics))
 }
 
-/// Compiles the spec file at `path` with its folder as the context;
-/// panics naming the errors.
+/// Compiles the spec file at `path` with its folder as the context (or the
+/// folder its `context "../.."` names); panics naming the errors.
 pub fn compile_file(
     path: &Path,
     selection: &msbc::lower::Selection,
@@ -584,7 +592,21 @@ pub fn compile_file(
 ) -> msbc::compile::Output {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let dir = path.parent().expect("a spec has a folder");
-    match compile_spec(&bytes, Context::Dir(dir), selection, emit) {
+    let depth = msbc::compile::parse(&bytes).context_depth();
+    let root = dir
+        .ancestors()
+        .nth(depth)
+        .expect("the context is above the spec");
+    let service_dir = dir
+        .strip_prefix(root)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    match compile_spec(
+        &bytes,
+        Context::Service(root, &service_dir),
+        selection,
+        emit,
+    ) {
         Ok((output, _)) => output,
         Err(diags) => panic!(
             "{} has errors: {:?}",

@@ -32,6 +32,8 @@ pub struct Package {
     pub name: String,
     /// Whether it has a `build` script.
     pub build: bool,
+    /// Whether it has a `test` script.
+    pub test: bool,
     /// Its package.json's `files` (what it publishes), if it says.
     pub files: Option<Vec<String>>,
     /// Its install lifecycle scripts ([`LIFECYCLE`] order).
@@ -398,6 +400,7 @@ fn package(path: &str, manifest: &str, json: &Json) -> Package {
             .unwrap_or("")
             .to_string(),
         build: has("build"),
+        test: has("test"),
         files: json.get("files").and_then(Json::as_array).map(|a| {
             a.iter()
                 .filter_map(Json::as_str)
@@ -436,7 +439,7 @@ mod tests {
             ("package.json", ROOT),
             (
                 "apps/api/package.json",
-                r#"{"name": "@acme/api", "files": ["dist/"], "scripts": {"build": "tsc"},
+                r#"{"name": "@acme/api", "files": ["dist/"], "scripts": {"build": "tsc", "test": "node --test"},
                     "dependencies": {"@acme/shared": "*", "bcrypt": "6.0.0"}}"#,
             ),
             (
@@ -466,6 +469,8 @@ mod tests {
         assert_eq!(p.service.name, "@acme/api");
         assert_eq!(p.service.files, Some(vec!["dist".to_string()]));
         assert!(p.service.build);
+        assert!(p.service.test);
+        assert!(!p.needed[0].test);
         let needed: Vec<&str> = p.needed.iter().map(|m| m.path.as_str()).collect();
         assert_eq!(needed, ["packages/util", "packages/shared"]);
         assert_eq!(p.needed[0].lifecycle, ["postinstall"]);
