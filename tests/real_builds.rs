@@ -438,6 +438,9 @@ fn workspace_services_build_and_run(name: &str, release: &str, install: fn(&str)
     for app in ["api", "web"] {
         let spec = format!("apps/{app}/build.kdl");
         let out = format!("apps/{app}/Dockerfile");
+        // What check accepts builds (below): never "no problems" for a failing build.
+        let check = msbc_in(&dir, &["check", "--deny-warnings", &spec], None);
+        assert_eq!(check.status, 0, "{name} {app}: {}", check.stderr);
         let run = msbc_in(
             &dir,
             &["compile", "--syntax", "none", "-o", &out, &spec],

@@ -520,3 +520,110 @@ fn node_workspace_shapes_it_cannot_build_are_errors_at_the_use() {
         "{err:#?}"
     );
 }
+
+#[test]
+fn node_pnpm_and_yarn_workspaces() {
+    let pnpm: &[(&str, &str)] = &[
+        (
+            "package.json",
+            r#"{"name": "root", "packageManager": "pnpm@9.12.0+sha512.abc"}"#,
+        ),
+        ("pnpm-lock.yaml", ""),
+        (
+            "pnpm-workspace.yaml",
+            "packages:\n  - 'apps/*'\n  - 'packages/*'\n",
+        ),
+        (
+            "apps/api/package.json",
+            r#"{"name": "@acme/api", "files": ["dist"], "dependencies": {"@acme/shared": "workspace:^"}}"#,
+        ),
+        ("apps/web/package.json", r#"{"name": "@acme/web"}"#),
+        (
+            "packages/shared/package.json",
+            r#"{"name": "@acme/shared", "scripts": {"build": "tsc"}}"#,
+        ),
+    ];
+    let df = compile_in(
+        "msbc 1\nuse node { main \"dist/index.js\"; }",
+        pnpm,
+        "apps/api",
+    )
+    .unwrap_or_else(|d| panic!("{:?}", d.iter().map(|d| &d.message).collect::<Vec<_>>()));
+    let text = &df.text;
+    assert_eq!(
+        copies(&df, "deps"),
+        [
+            "package.json pnpm-lock.yaml pnpm-workspace.yaml ./",
+            "apps/api/package.json apps/api/",
+            "packages/shared/package.json packages/shared/",
+        ],
+        "{text}"
+    );
+    assert!(
+        runs(&df, "deps").iter().any(|r| r
+            == "pnpm install --frozen-lockfile --store-dir /pnpm/store --filter '@acme/api...' --filter '{.}'"),
+        "{text}"
+    );
+    assert!(
+        runs(&df, "prod-deps").iter().any(|r| r
+            == "pnpm install --frozen-lockfile --prod --store-dir /pnpm/store --filter '@acme/api...' --filter '{.}'"),
+        "{text}"
+    );
+    assert!(
+        runs(&df, "build")
+            .iter()
+            .any(|r| r == "cd packages/shared && pnpm run build"),
+        "{text}"
+    );
+    // The root's packageManager pins pnpm.
+    assert!(text.contains("ARG PNPM_VERSION=9.12.0"), "{text}");
+
+    // Yarn classic has no filter: every member's manifest, the whole install.
+    let yarn: Vec<(&str, &str)> = vec![
+        (
+            "package.json",
+            r#"{"name": "root", "private": true, "workspaces": ["apps/*", "packages/*"]}"#,
+        ),
+        ("yarn.lock", ""),
+        (
+            "apps/api/package.json",
+            r#"{"name": "@acme/api", "dependencies": {"@acme/shared": "1.0.0"}}"#,
+        ),
+        ("apps/web/package.json", r#"{"name": "@acme/web"}"#),
+        (
+            "packages/shared/package.json",
+            r#"{"name": "@acme/shared"}"#,
+        ),
+    ];
+    let df = compile_in("msbc 1\nuse node", &yarn, "apps/api")
+        .unwrap_or_else(|d| panic!("{:?}", d.iter().map(|d| &d.message).collect::<Vec<_>>()));
+    assert_eq!(
+        copies(&df, "deps"),
+        [
+            "package.json yarn.lock ./",
+            "apps/api/package.json apps/api/",
+            "apps/web/package.json apps/web/",
+            "packages/shared/package.json packages/shared/",
+        ],
+        "{}",
+        df.text
+    );
+    assert_eq!(
+        runs(&df, "deps").last().map(String::as_str),
+        Some("yarn install --frozen-lockfile --non-interactive"),
+        "{}",
+        df.text
+    );
+    // Yarn berry is refused, with what to do.
+    let mut berry = yarn.clone();
+    berry[0] = (
+        "package.json",
+        r#"{"workspaces": ["apps/*", "packages/*"], "packageManager": "yarn@4.5.0"}"#,
+    );
+    let err = compile_in("msbc 1\nuse node", &berry, "apps/api").expect_err("berry");
+    assert!(
+        err.iter().any(|d| d.code.as_str() == "E0115"
+            && d.message.contains("Yarn 4.5.0 (berry) is not supported")),
+        "{err:#?}"
+    );
+}

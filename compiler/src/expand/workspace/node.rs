@@ -54,6 +54,26 @@ pub struct Project {
     pub needed: Vec<Package>,
     /// Every member, by path.
     pub members: Vec<Package>,
+    /// The root's `packageManager` (corepack's pin), split: `pnpm@9.15.9+sha512...`
+    /// is {name: "pnpm", version: "9.15.9"}.
+    pub package_manager: Option<PackageManager>,
+}
+
+/// A `packageManager` field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PackageManager {
+    pub name: String,
+    pub version: String,
+}
+
+/// `pnpm@9.15.9+sha512.abc` → pnpm, 9.15.9.
+fn package_manager(field: &str) -> Option<PackageManager> {
+    let (name, rest) = field.trim().split_once('@')?;
+    let version = rest.split('+').next().unwrap_or(rest);
+    (!name.is_empty() && !version.is_empty()).then(|| PackageManager {
+        name: name.to_string(),
+        version: version.to_string(),
+    })
 }
 
 /// The project of `service` (a member's folder, "" for the root) for the
@@ -201,6 +221,10 @@ pub fn resolve(
         service: service_pkg,
         needed,
         members,
+        package_manager: root_json
+            .get("packageManager")
+            .and_then(Json::as_str)
+            .and_then(package_manager),
     }))
 }
 
@@ -620,6 +644,28 @@ mod tests {
         let (files, contents) = repo(&[("package.json", "{not json")]);
         let err = resolve("npm", "", &files, &contents).expect_err("bad JSON");
         assert!(err.starts_with("package.json is not valid JSON"), "{err}");
+    }
+
+    #[test]
+    fn the_package_manager_field_is_split() {
+        assert_eq!(
+            package_manager(
+                "pnpm@9.15.9+sha512.68046141893c66fad01c079231128e9afb89ef87e2691d69e4d40eee228988295fd4682181bae55b58418c3a253bde65a505ec7c5f9403ece5cc3cd37dcf2531"
+            ),
+            Some(PackageManager {
+                name: "pnpm".into(),
+                version: "9.15.9".into()
+            })
+        );
+        assert_eq!(package_manager("yarn"), None);
+        let (files, contents) = repo(&[("package.json", r#"{"packageManager": "yarn@4.5.0"}"#)]);
+        let p = resolve("yarn", "", &files, &contents)
+            .expect("resolves")
+            .expect("read");
+        assert_eq!(
+            p.package_manager.map(|m| m.version).as_deref(),
+            Some("4.5.0")
+        );
     }
 
     #[test]
