@@ -199,8 +199,7 @@ pub fn resolve(
                 None => continue,
             }
         };
-        let mut deps =
-            member_dependencies(pm, &path, json, &by_name, &by_path, &source, &listed())?;
+        let mut deps = member_dependencies(pm, &path, json, &by_name, &by_path, source, &listed())?;
         deps.sort();
         deps.dedup();
         // Reversed: the stack pops them in name order.
