@@ -520,8 +520,7 @@ fn every_spec_and_preset_variant_matches_its_own_dockerfile() {
     assert!(specs.len() >= 10, "{specs:?}");
     for spec in &specs {
         let name = support::spec_name(spec);
-        let dir = tmp.join(&name);
-        support::copy_dir(spec.parent().expect("a folder"), &dir);
+        let dir = support::copy_spec(spec, &tmp.join(&name));
         assert_own_dockerfile_has_no_drift(&dir, &name);
     }
     for (n, (src, files)) in VARIANTS.iter().enumerate() {

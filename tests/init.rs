@@ -34,6 +34,22 @@ fn name_of(spec: &Path) -> String {
 const NO_PRESET: &[(&str, &str)] = &[
     ("rust-workspace", "no Rust preset"),
     ("platform-next/go", "a platform template's own sample"),
+    (
+        "node-monorepo/apps/api",
+        "a workspace member: msbc init does not yet write `context \"../..\"` for it (it looks for the lockfile beside the member, not at the workspace root)",
+    ),
+    (
+        "node-monorepo/apps/web",
+        "a workspace member: msbc init does not yet write `context \"../..\"` for it (it looks for the lockfile beside the member, not at the workspace root)",
+    ),
+    (
+        "node-pnpm-monorepo/apps/api",
+        "a workspace member: msbc init does not yet write `context \"../..\"` for it (it looks for the lockfile beside the member, not at the workspace root)",
+    ),
+    (
+        "node-pnpm-monorepo/apps/web",
+        "a workspace member: msbc init does not yet write `context \"../..\"` for it (it looks for the lockfile beside the member, not at the workspace root)",
+    ),
 ];
 
 #[test]

@@ -466,7 +466,7 @@ fn node_runtime_gets_the_app_not_its_tests_and_tooling() {
         &[
             (
                 "package.json",
-                r#"{"name": "app", "files": ["lib/", "config"]}"#,
+                r#"{"name": "app", "files": ["lib/", "config", "bin/*.js"]}"#,
             ),
             ("package-lock.json", "{}"),
         ],
@@ -475,7 +475,7 @@ fn node_runtime_gets_the_app_not_its_tests_and_tooling() {
     .expect("compiles");
     assert_eq!(
         runs(&df, "build").last().map(String::as_str),
-        Some("mkdir -p /out && cp -a --parents package.json 'lib' 'config' /out/")
+        Some("mkdir -p /out && cp -a --parents package.json 'lib' 'config' bin/*.js /out/")
     );
 }
 
@@ -625,5 +625,62 @@ fn node_pnpm_and_yarn_workspaces() {
         err.iter().any(|d| d.code.as_str() == "E0115"
             && d.message.contains("Yarn 4.5.0 (berry) is not supported")),
         "{err:#?}"
+    );
+}
+
+/// Failure 1's layout with the spec at the root and no `workspace`: the root
+/// depends on no member, so its build would not build the service; check
+/// says so (W0006) instead of "no problems".
+#[test]
+fn node_a_spec_for_the_root_of_a_workspace_is_warned() {
+    let catalog = Catalog::stdlib();
+    let names: Vec<String> = NPM_MONOREPO.iter().map(|(f, _)| f.to_string()).collect();
+    let contents: BTreeMap<String, String> = NPM_MONOREPO
+        .iter()
+        .map(|(f, c)| (f.to_string(), c.to_string()))
+        .collect();
+    let checked = compile::check_with(
+        b"msbc 1\nuse node { build \"build\"; }",
+        Context {
+            catalog: &catalog,
+            files: &names,
+            contents: &contents,
+            service_dir: "",
+        },
+    );
+    let warning = checked
+        .diagnostics
+        .iter()
+        .find(|d| d.code.as_str() == "W0006")
+        .unwrap_or_else(|| panic!("no W0006: {:#?}", checked.diagnostics));
+    assert!(
+        warning.message.contains(
+            "package.json declares workspaces (apps/api, apps/web, packages/shared) but this spec builds the root"
+        ) && warning.message.contains("workspace=\"apps/api\""),
+        "{}",
+        warning.message
+    );
+    // It still builds the whole workspace: every member's manifest, the full install,
+    // and the node_modules of the root and the members in the image.
+    let model = checked.model.expect("a model");
+    let df = parse(
+        &compile::emit(&model, &Selection::default(), Emit::Dockerfile, "build.kdl")
+            .expect("emit")
+            .main,
+    );
+    assert_eq!(copies(&df, "deps").len(), 4, "{}", df.text);
+    assert!(
+        runs(&df, "deps")
+            .iter()
+            .any(|r| r.ends_with("npm ci --no-audit --no-fund")),
+        "{}",
+        df.text
+    );
+    assert!(
+        copies(&df, "app")
+            .iter()
+            .any(|c| c.contains("/prod/ /app/")),
+        "{}",
+        df.text
     );
 }

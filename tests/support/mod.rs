@@ -583,6 +583,21 @@ pub fn compile_spec(
     Ok((output, diagnostics))
 }
 
+/// Copies what `spec` builds from into `dest`: its folder, or the folder
+/// its `context "../.."` names (with the spec inside); the spec's folder in
+/// the copy.
+pub fn copy_spec(spec: &Path, dest: &Path) -> PathBuf {
+    let bytes = std::fs::read(spec).unwrap_or_else(|e| panic!("read {}: {e}", spec.display()));
+    let dir = spec.parent().expect("a spec has a folder");
+    let depth = msbc::compile::parse(&bytes).context_depth();
+    let root = dir
+        .ancestors()
+        .nth(depth)
+        .expect("the context is above the spec");
+    copy_dir(root, dest);
+    dest.join(dir.strip_prefix(root).expect("the spec is in its context"))
+}
+
 /// Compiles the spec file at `path` with its folder as the context (or the
 /// folder its `context "../.."` names); panics naming the errors.
 pub fn compile_file(
