@@ -240,6 +240,8 @@ fn rev_compares_with_a_commit_including_templates() {
     .expect("write");
     // acme/web builds on the go preset, which needs the module file.
     std::fs::write(svc.join("go.mod"), "module example.com/orders\n").expect("write");
+    std::fs::create_dir_all(svc.join("cmd/orders")).expect("mkdir");
+    std::fs::write(svc.join("cmd/orders/main.go"), "package main\n").expect("write");
     if !git(&dir, &["init", "-q"])
         || !git(&dir, &["add", "."])
         || !git(&dir, &["commit", "-qm", "v1"])

@@ -410,7 +410,15 @@ fn import(dockerfile: &Path) -> (String, String) {
         run.stderr,
         run.stdout
     );
-    (run.stdout, run.stderr)
+    // A `note:` (the ignore file beside the Dockerfile came along) is no
+    // warning: the import lost nothing.
+    let warnings: String = run
+        .stderr
+        .lines()
+        .filter(|l| !l.starts_with("note: "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    (run.stdout, warnings)
 }
 
 /// Compiles `spec` (text) to a Dockerfile in `dir`.

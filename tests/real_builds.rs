@@ -31,14 +31,21 @@ struct Built {
 }
 
 fn build(dir: &Path, tag: &str) -> Built {
-    build_file(dir, "Dockerfile", tag)
+    build_file(dir, "Dockerfile", tag, &[])
 }
 
-/// `dockerfile` (relative to `dir`) built with `dir` as the context.
-fn build_file(dir: &Path, dockerfile: &str, tag: &str) -> Built {
+/// [`build`] with `docker build` options (`--target api`).
+fn build_with(dir: &Path, tag: &str, options: &[&str]) -> Built {
+    build_file(dir, "Dockerfile", tag, options)
+}
+
+/// `dockerfile` (relative to `dir`) built with `dir` as the context, with
+/// `docker build` options.
+fn build_file(dir: &Path, dockerfile: &str, tag: &str, options: &[&str]) -> Built {
     let out = Command::new("bash")
         .arg(root().join("tests/engine/build.sh"))
         .args([dockerfile, ".", tag])
+        .args(options)
         .current_dir(dir)
         .output()
         .expect("build.sh runs");
@@ -132,6 +139,144 @@ fn needs_engine_go_sample_builds_small_and_reuses_its_module_layer() {
         second.log
     );
     assert_ne!(first.image["id"], second.image["id"]);
+}
+
+/// `docker ARGS` on the engine: (status, stdout and stderr).
+fn docker(args: &[&str]) -> (bool, String) {
+    let docker = std::env::var("MSBC_ENGINE_DOCKER").unwrap_or_else(|_| "docker".to_string());
+    let out = Command::new(docker)
+        .args(args)
+        .output()
+        .expect("docker runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Issue 21 (failure 3): a go.work monorepo with two binaries. Each image
+/// holds its own binary with its own settings (the worker has no EXPOSE or
+/// health check of the api), `--target api` compiles no worker, and an edit
+/// in the shared module keeps `go mod download` cached.
+#[test]
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_go_monorepo_images_hold_their_own_binary_and_settings() {
+    support::needs_engine();
+    let dir = prepare("go-monorepo");
+    let api = build_with(&dir, "msbc-test/go-monorepo-api:1", &["--target", "api"]);
+    assert!(
+        !api.log.contains("cmd/worker"),
+        "--target api compiled the worker:\n{}",
+        api.log
+    );
+    assert_runs_as_non_root(&api.image, "api");
+    assert_eq!(api.image["entrypoint"][0], "/usr/local/bin/api");
+    assert!(
+        api.image["exposed_ports"]["8080/tcp"].is_object(),
+        "{}",
+        api.image
+    );
+    assert_eq!(
+        api.image["healthcheck"]["Test"],
+        serde_json::json!(["CMD", "/usr/local/bin/api", "-health"])
+    );
+    let worker = build_with(
+        &dir,
+        "msbc-test/go-monorepo-worker:1",
+        &["--target", "worker"],
+    );
+    assert_runs_as_non_root(&worker.image, "worker");
+    assert!(worker.image["exposed_ports"].is_null(), "{}", worker.image);
+    assert!(worker.image["healthcheck"].is_null(), "{}", worker.image);
+    assert_eq!(
+        worker.image["cmd"],
+        serde_json::json!(["--queue", "orders"])
+    );
+    assert!(
+        worker.image["env"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|v| v == "POLL_SECONDS=5")),
+        "{}",
+        worker.image
+    );
+
+    // Each runs, and holds only its own binary.
+    let (ok, out) = docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "msbc-test/go-monorepo-worker:1",
+        "--queue",
+        "orders",
+        "-once",
+    ]);
+    assert!(
+        ok && out.contains("hello from worker: queue=orders poll=5s"),
+        "{out}"
+    );
+    let (ok, out) = docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "/usr/local/bin/api",
+        "msbc-test/go-monorepo-worker:1",
+    ]);
+    assert!(!ok, "the worker image holds the api binary: {out}");
+    let (ok, out) = docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "/usr/local/bin/worker",
+        "msbc-test/go-monorepo-api:1",
+        "-once",
+    ]);
+    assert!(!ok, "the api image holds the worker binary: {out}");
+    let name = format!("msbc-test-go-monorepo-{}", std::process::id());
+    let (ok, out) = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        "none",
+        "msbc-test/go-monorepo-api:1",
+    ]);
+    assert!(ok, "{out}");
+    // Its own health check passes once it listens.
+    let mut healthy = (false, String::new());
+    for _ in 0..50 {
+        healthy = docker(&["exec", &name, "/usr/local/bin/api", "-health"]);
+        if healthy.0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = docker(&["rm", "-f", &name]);
+    assert!(healthy.0 && healthy.1.contains("healthy"), "{}", healthy.1);
+
+    // An edit in the shared module: the dependency step stays cached.
+    edit(
+        &dir.join("lib/greet.go"),
+        "\n// a change to the shared module\n",
+    );
+    let again = build_with(&dir, "msbc-test/go-monorepo-api:2", &["--target", "api"]);
+    assert!(
+        step_cached(&again.log, "go mod download"),
+        "go mod download ran again:\n{}",
+        again.log
+    );
+    assert!(
+        !step_cached(&again.log, "go build"),
+        "the api must be rebuilt with the changed lib:\n{}",
+        again.log
+    );
 }
 
 #[test]
@@ -448,7 +593,7 @@ fn workspace_services_build_and_run(name: &str, release: &str, install: fn(&str)
         );
         assert_eq!(run.status, 0, "{name} {app}: {}", run.stderr);
     }
-    let build_web = |tag: &str| build_file(&dir, "apps/web/Dockerfile", tag).log;
+    let build_web = |tag: &str| build_file(&dir, "apps/web/Dockerfile", tag, &[]).log;
     let said = |image: &str| {
         let out = Command::new(&docker)
             .args(["run", "--rm", "--network", "none", image])
@@ -464,7 +609,7 @@ fn workspace_services_build_and_run(name: &str, release: &str, install: fn(&str)
     };
 
     let api_tag = format!("msbc-test/{name}-api:1");
-    let api = build_file(&dir, "apps/api/Dockerfile", &api_tag);
+    let api = build_file(&dir, "apps/api/Dockerfile", &api_tag, &[]);
     assert_runs_as_non_root(&api.image, "api");
     let out = said(&api_tag);
     // @acme/shared built (with the file the root's postinstall generated), bcrypt's addon loaded.
@@ -507,6 +652,7 @@ fn workspace_services_build_and_run(name: &str, release: &str, install: fn(&str)
         &dir,
         "apps/api/Dockerfile",
         &format!("msbc-test/{name}-api:2"),
+        &[],
     );
     assert!(
         step_cached(&api2.log, &install("api")),

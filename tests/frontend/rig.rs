@@ -21,6 +21,7 @@ use std::process::Command;
 const RIG_SPECS: &[(&str, &[&str])] = &[
     ("go", &[]),
     ("go-orders", &[]),
+    ("go-monorepo", &[]),
     ("python/pip", &["PYTHON_VERSION=3.11"]),
     ("node/npm", &["NODE_VERSION=18"]),
 ];

@@ -1,8 +1,10 @@
-//! Monorepos: which members of a repository's workspace one service needs,
-//! read from the project files the CLI gathered (`Context::contents`) and the
-//! context's listing. Pure: no I/O. Each language has its file; templates
-//! call what it exposes (see `render_inner`).
+//! Workspaces and monorepos: what one service of a repository needs, read
+//! from its manifests (the project files the CLI gathered,
+//! `Context::contents`) and the context's listing. Pure, one module per
+//! language, each exposed to its preset as a template function (registered
+//! in `expand::render_inner`).
 
+pub mod go;
 pub mod node;
 
 /// Whether `path` (a `/`-separated folder, no trailing slash) matches the
