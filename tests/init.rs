@@ -60,6 +60,14 @@ fn name_of(spec: &Path) -> String {
 const NO_PRESET: &[(&str, &str)] = &[
     ("rust-workspace", "no Rust preset"),
     ("platform-next/go", "a platform template's own sample"),
+    (
+        "python-workspace/apps/api",
+        "a uv workspace member: its folder alone is not the project (the workspace's pyproject.toml and uv.lock are two folders up, `context \"../..\"`)",
+    ),
+    (
+        "python-workspace/apps/worker",
+        "a uv workspace member: its folder alone is not the project (the workspace's pyproject.toml and uv.lock are two folders up, `context \"../..\"`)",
+    ),
 ];
 
 #[test]

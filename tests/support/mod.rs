@@ -523,35 +523,62 @@ pub enum Context<'a> {
     Dir(&'a Path),
     /// These paths, relative to the context root.
     Files(&'a [&'a str]),
-    /// The files of this folder, the build context of a spec in its
-    /// subfolder (`service_dir`, templates see it) that names it with
-    /// `context "../.."`.
-    Service(&'a Path, &'a str),
 }
 
 impl Context<'_> {
     /// The paths, as `msbc compile` would give them to the templates.
     pub fn files(&self) -> Vec<String> {
         match self {
-            Context::Dir(dir) | Context::Service(dir, _) => msbc::cli::context_files(dir),
+            Context::Dir(dir) => msbc::cli::context_files(dir),
             Context::Files(files) => files.iter().map(|f| f.to_string()).collect(),
         }
     }
 }
 
+/// A spec's own build context, when it names one (a top-level
+/// `context "../.."`): the context's folder, and the spec's folder within it
+/// (`service_dir`).
+pub fn spec_context(spec: &Path) -> Option<(PathBuf, String)> {
+    let text = std::fs::read_to_string(spec).ok()?;
+    let arg = text.lines().find_map(|l| {
+        l.strip_prefix("context \"")
+            .and_then(|rest| rest.split('"').next())
+    })?;
+    let dir = spec.parent()?;
+    let mut root = dir.to_path_buf();
+    for part in arg.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        if part == ".." {
+            root.pop();
+        } else {
+            root.push(part);
+        }
+    }
+    let service_dir = dir
+        .strip_prefix(&root)
+        .ok()?
+        .to_string_lossy()
+        .replace('\\', "/");
+    Some((root, service_dir))
+}
+
 /// Checks `spec` as `msbc compile` does: the stdlib templates, and
 /// `context` as the build context.
 pub fn check_spec(spec: &[u8], context: Context<'_>) -> msbc::compile::Checked {
+    check_spec_in(spec, context, "")
+}
+
+/// [`check_spec`] for a spec in folder `service_dir` of the context.
+pub fn check_spec_in(
+    spec: &[u8],
+    context: Context<'_>,
+    service_dir: &str,
+) -> msbc::compile::Checked {
     let catalog = msbc::expand::Catalog::stdlib();
     let files = context.files();
     // The project files presets take versions from, read as `msbc compile` does.
     let contents = match context {
-        Context::Dir(dir) | Context::Service(dir, _) => msbc::cli::project_contents(dir, &files),
+        Context::Dir(dir) => msbc::cli::project_contents(dir, &files),
         Context::Files(_) => Default::default(),
-    };
-    let service_dir = match context {
-        Context::Service(_, service_dir) => service_dir,
-        _ => "",
     };
     msbc::compile::check_with(
         spec,
@@ -572,7 +599,18 @@ pub fn compile_spec(
     selection: &msbc::lower::Selection,
     emit: msbc::compile::Emit,
 ) -> Result<(msbc::compile::Output, Vec<msbc::diag::Diagnostic>), Vec<msbc::diag::Diagnostic>> {
-    let checked = check_spec(spec, context);
+    compile_spec_in(spec, context, "", selection, emit)
+}
+
+/// [`compile_spec`] for a spec in folder `service_dir` of the context.
+pub fn compile_spec_in(
+    spec: &[u8],
+    context: Context<'_>,
+    service_dir: &str,
+    selection: &msbc::lower::Selection,
+    emit: msbc::compile::Emit,
+) -> Result<(msbc::compile::Output, Vec<msbc::diag::Diagnostic>), Vec<msbc::diag::Diagnostic>> {
+    let checked = check_spec_in(spec, context, service_dir);
     let diagnostics: Vec<msbc::diag::Diagnostic> = checked.diagnostics.iter().cloned().collect();
     let model = match checked.model {
         Some(model) if !diagnostics.iter().any(|d| d.is_error()) => model,
@@ -583,45 +621,21 @@ pub fn compile_spec(
     Ok((output, diagnostics))
 }
 
-/// Copies what `spec` builds from into `dest`: its folder, or the folder
-/// its `context "../.."` names (with the spec inside); the spec's folder in
-/// the copy.
-pub fn copy_spec(spec: &Path, dest: &Path) -> PathBuf {
-    let bytes = std::fs::read(spec).unwrap_or_else(|e| panic!("read {}: {e}", spec.display()));
-    let dir = spec.parent().expect("a spec has a folder");
-    let depth = msbc::compile::parse(&bytes).context_depth();
-    let root = dir
-        .ancestors()
-        .nth(depth)
-        .expect("the context is above the spec");
-    copy_dir(root, dest);
-    dest.join(dir.strip_prefix(root).expect("the spec is in its context"))
-}
-
 /// Compiles the spec file at `path` with its folder as the context (or the
-/// folder its `context "../.."` names); panics naming the errors.
+/// one its `context` names); panics naming the errors.
 pub fn compile_file(
     path: &Path,
     selection: &msbc::lower::Selection,
     emit: msbc::compile::Emit,
 ) -> msbc::compile::Output {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    let dir = path.parent().expect("a spec has a folder");
-    let depth = msbc::compile::parse(&bytes).context_depth();
-    let root = dir
-        .ancestors()
-        .nth(depth)
-        .expect("the context is above the spec");
-    let service_dir = dir
-        .strip_prefix(root)
-        .map(|p| p.to_string_lossy().replace('\\', "/"))
-        .unwrap_or_default();
-    match compile_spec(
-        &bytes,
-        Context::Service(root, &service_dir),
-        selection,
-        emit,
-    ) {
+    let (dir, service_dir) = spec_context(path).unwrap_or_else(|| {
+        (
+            path.parent().expect("a spec has a folder").to_path_buf(),
+            String::new(),
+        )
+    });
+    match compile_spec_in(&bytes, Context::Dir(&dir), &service_dir, selection, emit) {
         Ok((output, _)) => output,
         Err(diags) => panic!(
             "{} has errors: {:?}",

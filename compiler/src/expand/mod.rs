@@ -142,24 +142,6 @@ pub struct Context<'a> {
     pub service_dir: &'a str,
 }
 
-/// A JSON value as a template value.
-fn json_value(j: &serde_json::Value) -> Value {
-    match j {
-        serde_json::Value::Null => Value::from(()),
-        serde_json::Value::Bool(b) => Value::from(*b),
-        serde_json::Value::Number(n) => n
-            .as_i64()
-            .map_or(Value::from(n.as_f64().unwrap_or(0.0)), Value::from),
-        serde_json::Value::String(s) => Value::from(s.clone()),
-        serde_json::Value::Array(a) => Value::from(a.iter().map(json_value).collect::<Vec<_>>()),
-        serde_json::Value::Object(o) => Value::from_object(
-            o.iter()
-                .map(|(k, v)| (k.clone(), json_value(v)))
-                .collect::<BTreeMap<_, _>>(),
-        ),
-    }
-}
-
 /// No project file contents (a spec checked on its own).
 pub static NO_CONTENTS: BTreeMap<String, String> = BTreeMap::new();
 
@@ -475,9 +457,7 @@ impl Expander<'_> {
         let (node_files, node_texts) = (self.ctx.files.to_vec(), self.ctx.contents.clone());
         env.add_function("node_project", move |service: String, pm: String| {
             match workspace::node::resolve(&pm, &service, &node_files, &node_texts) {
-                Ok(project) => {
-                    serde_json::to_value(project).map_or(Value::from(()), |j| json_value(&j))
-                }
+                Ok(project) => workspace::to_value(&project),
                 Err(error) => {
                     Value::from_object(BTreeMap::from([("error".to_string(), Value::from(error))]))
                 }
@@ -489,6 +469,17 @@ impl Expander<'_> {
         env.add_function("go_layout", move |dir: String, mains: Vec<String>| {
             workspace::go::layout(&dir, &mains, &go_files, &go_texts).to_value()
         });
+        // `python_project(dir, pm, files)`: the Python service in folder `dir`
+        // (its uv workspace, scripts, groups, runtime files): workspace::python.
+        let (py_texts, py_files) = (self.ctx.contents.clone(), self.ctx.files.to_vec());
+        env.add_function(
+            "python_project",
+            move |dir: String, pm: String, files: Option<Vec<String>>| {
+                let p =
+                    workspace::python::project(&py_texts, &py_files, &dir, &pm, files.as_deref());
+                workspace::to_value(&p)
+            },
+        );
         let context_files: Vec<String> = self.ctx.files.to_vec();
         let listed = context_files.clone();
         env.add_function("has", move |path: String| {
