@@ -60,6 +60,12 @@ fn name_of(spec: &Path) -> String {
 const NO_PRESET: &[(&str, &str)] = &[
     ("rust-workspace", "no Rust preset"),
     ("platform-next/go", "a platform template's own sample"),
+    // Repositories of several services: the spec names the one the image
+    // runs (`module`, `project`); init does not choose, and `check` refuses
+    // the spec it writes, with the fix, where it would fail to build.
+    ("java/multimodule", "a Maven aggregator of several modules"),
+    ("java/gradle-multi", "a Gradle build of several projects"),
+    ("dotnet-solution", "a solution of several projects"),
     (
         "python-workspace/apps/api",
         "a uv workspace member: its folder alone is not the project (the workspace's pyproject.toml and uv.lock are two folders up, `context \"../..\"`)",

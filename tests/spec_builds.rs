@@ -24,6 +24,14 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
         "no .NET SDK stand-in: Debian packages none (`mcr.microsoft.com/dotnet/sdk`)",
     ),
     (
+        "dotnet-solution",
+        "no .NET SDK stand-in: Debian packages none (`mcr.microsoft.com/dotnet/sdk`)",
+    ),
+    (
+        "dotnet-solution/src/Worker",
+        "no .NET SDK stand-in: Debian packages none (`mcr.microsoft.com/dotnet/sdk`)",
+    ),
+    (
         "java-maven",
         "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it; the `maven`/`eclipse-temurin` stand-ins are there: tests/real_builds.rs builds a javac/jar spec on them)",
     ),
@@ -32,8 +40,20 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
         "Gradle's distribution and Maven Central are unreachable; no `gradle`/distroless java stand-in",
     ),
     (
+        "java/gradle-multi",
+        "Gradle's distribution and Maven Central are unreachable; no `gradle` stand-in",
+    ),
+    (
         "java/maven",
         "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it; the `maven`/`eclipse-temurin` stand-ins are there: tests/real_builds.rs builds a javac/jar spec on them)",
+    ),
+    (
+        "java/multimodule",
+        "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it); tests/presets/java.rs checks its reactor with `mvn -o validate` and compiles what the build stage copies on the `maven` stand-in",
+    ),
+    (
+        "java/multimodule/services/billing",
+        "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it)",
     ),
     (
         "node-web",

@@ -30,10 +30,24 @@ const RIG_SPECS: &[(&str, &[&str])] = &[
 /// The other specs, and why the rig cannot build them.
 const NOT_ON_RIG: &[(&str, &str)] = &[
     ("dotnet", "no .NET SDK image in the rig"),
+    ("dotnet-solution", "no .NET SDK image in the rig"),
+    ("dotnet-solution/src/Worker", "no .NET SDK image in the rig"),
     ("java-maven", "Maven Central is unreachable from the rig"),
+    (
+        "java/multimodule",
+        "Maven Central is unreachable from the rig",
+    ),
+    (
+        "java/multimodule/services/billing",
+        "Maven Central is unreachable from the rig",
+    ),
     ("java/maven", "Maven Central is unreachable from the rig"),
     (
         "java/gradle",
+        "Gradle's distribution and Maven Central are unreachable",
+    ),
+    (
+        "java/gradle-multi",
         "Gradle's distribution and Maven Central are unreachable",
     ),
     (

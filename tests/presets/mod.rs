@@ -1196,7 +1196,7 @@ fn versions_come_from_the_project_when_the_spec_names_none() {
             "msbc 1\nuse dotnet",
             vec![
                 ("global.json", "{\"sdk\": {\"version\": \"9.0.100\"}}"),
-                ("Api.csproj", ""),
+                ("Api.csproj", "<Project Sdk=\"Microsoft.NET.Sdk.Web\" />"),
             ],
             "DOTNET_VERSION",
             "9.0",
@@ -1303,7 +1303,7 @@ fn a_spec_version_that_disagrees_with_the_project_wins_with_a_warning_or_is_refu
             "msbc 1\nuse dotnet version=\"8.0\"",
             vec![
                 ("global.json", "{\"sdk\": {\"version\": \"9.0.100\"}}"),
-                ("Api.csproj", ""),
+                ("Api.csproj", "<Project Sdk=\"Microsoft.NET.Sdk.Web\" />"),
             ],
             "DOTNET_VERSION",
             "8.0",

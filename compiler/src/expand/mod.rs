@@ -493,6 +493,7 @@ impl Expander<'_> {
                 .map(|f| Value::from(f.clone()))
                 .collect::<Vec<_>>()
         });
+        workspace::register_jvm_dotnet(&mut env, self.ctx.files, self.ctx.contents);
         let template = env
             .template_from_str(&files.template)
             .map_err(|e| describe(&e))?;
