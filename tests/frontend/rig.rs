@@ -61,6 +61,22 @@ const NOT_ON_RIG: &[(&str, &str)] = &[
     ),
     ("node/static", "no nginx-unprivileged image in the rig"),
     (
+        "node-monorepo/apps/api",
+        "a workspace member built from the repository root (`context \"../..\"`): tests/real_builds.rs builds it on the engine; this test builds a spec from its own folder",
+    ),
+    (
+        "node-monorepo/apps/web",
+        "a workspace member built from the repository root (`context \"../..\"`): tests/real_builds.rs builds it on the engine; this test builds a spec from its own folder",
+    ),
+    (
+        "node-pnpm-monorepo/apps/api",
+        "a workspace member built from the repository root (`context \"../..\"`): tests/real_builds.rs builds it on the engine; this test builds a spec from its own folder",
+    ),
+    (
+        "node-pnpm-monorepo/apps/web",
+        "a workspace member built from the repository root (`context \"../..\"`): tests/real_builds.rs builds it on the engine; this test builds a spec from its own folder",
+    ),
+    (
         "python-api",
         "its private index URL is a required secret (PIP_INDEX_URL)",
     ),
