@@ -6,7 +6,7 @@
 # no Docker daemon, as scripts/frontend-image.sh builds the frontend image: /usr/local/bin/msbc
 # (the static msbc scripts/dist.sh builds) on a small root filesystem made of Debian bookworm
 # packages: dash as /bin/sh, bash, coreutils, grep, sed, findutils, diffutils, tar, gzip, mawk,
-# git (`msbc diff --rev` runs `git show`; not its Perl commands), ca-certificates and libstdc++
+# git (`msbc diff --rev` runs `git show`; not its Perl, server or mail programs), ca-certificates and libstdc++
 # (GitHub's container jobs run their actions' Node.js in it). No entrypoint; the command is `sh`. Git trusts every folder
 # (safe.directory *: CI systems check out as another user than the job's).
 #
@@ -93,6 +93,16 @@ EOF
     find "$fs/usr/share/ca-certificates" -name '*.crt' | LC_ALL=C sort | xargs cat >"$fs/etc/ssl/certs/ca-certificates.crt"
     [ -e "$fs/usr/bin/awk" ] || ln -s mawk "$fs/usr/bin/awk"
     [ -e "$fs/usr/bin/which" ] || { [ -e "$fs/usr/bin/which.debianutils" ] && ln -s which.debianutils "$fs/usr/bin/which"; } || true
+    # git's server, mail and foreign-VCS programs: not for a CI job's checkout (a fifth of the size).
+    local prog
+    for prog in git-daemon git-http-backend git-http-push git-imap-send git-shell scalar git-instaweb \
+        git-send-email git-svn git-archimport git-cvsexportcommit git-cvsimport git-cvsserver; do
+        rm -f "$fs/usr/lib/git-core/$prog" "$fs/usr/bin/$prog"
+    done
+    # /usr/bin/git is a second copy of git-core's git: one file.
+    if cmp -s "$fs/usr/bin/git" "$fs/usr/lib/git-core/git"; then
+        ln -sf ../lib/git-core/git "$fs/usr/bin/git"
+    fi
     # Documentation, manuals and translations: not for a CI image (the copyright files stay).
     find "$fs/usr/share/doc" -type f ! -name copyright -delete
     find "$fs/usr/share/doc" -type l -delete
