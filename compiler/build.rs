@@ -11,12 +11,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
-    let version = env!("CARGO_PKG_VERSION");
-    match commit() {
+    // Read when the script runs, not when it was compiled: cargo may reuse a
+    // build script compiled for another copy of this crate (same target dir).
+    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    match commit(&manifest) {
         Some(commit) => println!("cargo:rustc-env=MSBC_VERSION={version} ({commit})"),
         None => println!("cargo:rustc-env=MSBC_VERSION={version}"),
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../stdlib");
+    let root = manifest.join("../stdlib");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
     collect(&root, &mut files);
@@ -59,13 +62,12 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The commit this build is from: `$MSBC_COMMIT`, or `git rev-parse HEAD`
 /// (12 digits) when the crate's parent folder is the top of a git work tree.
 /// Asks cargo to run this again when HEAD or the branch it names moves.
-fn commit() -> Option<String> {
+fn commit(manifest: &Path) -> Option<String> {
     println!("cargo:rerun-if-env-changed=MSBC_COMMIT");
     if let Ok(commit) = std::env::var("MSBC_COMMIT") {
         let commit = commit.trim();
         return (!commit.is_empty()).then(|| commit.to_string());
     }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let git = |args: &[&str]| -> Option<String> {
         let out = Command::new("git")
             .arg("-C")
