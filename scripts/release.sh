@@ -5,7 +5,8 @@
 #   msbc-VERSION-linux-amd64.tar.gz  msbc-VERSION-linux-arm64.tar.gz  SHA256SUMS
 # each holding one folder msbc-VERSION-linux-ARCH/ with the static msbc that scripts/dist.sh
 # builds for that architecture, its shell completions (completions/msbc.bash, _msbc for zsh,
-# msbc.fish, _msbc.ps1), LICENSE and README.md. VERSION is compiler/Cargo.toml's; `msbc --version`
+# msbc.fish, _msbc.ps1), LICENSE, THIRD-PARTY-LICENSES (the crates linked in and their licence
+# texts: scripts/third-party.py) and README.md. VERSION is compiler/Cargo.toml's; `msbc --version`
 # prints it with the commit (compiler/build.rs), and this script checks that it does. The archives
 # are reproducible: sorted names, owner root, every mtime the commit's time.
 #
@@ -76,6 +77,7 @@ for triple in "${triples[@]}"; do
     cp "$bin" "$dir/msbc"
     chmod 0755 "$dir/msbc"
     cp LICENSE README.md "$dir/"
+    python3 scripts/third-party.py "$triple" >"$dir/THIRD-PARTY-LICENSES"
     if runner="$(cross_runner "$triple")"; then
         said="$($runner "$dir/msbc" --version)"
         if [ "$said" != "$expected" ]; then
@@ -97,7 +99,7 @@ $completions_done || { echo "error: none of the binaries runs here, so no comple
 cd "$work"
 for name in "${archives[@]}"; do
     cp msbc.bash _msbc msbc.fish _msbc.ps1 "$name/completions/"
-    chmod 0644 "$name"/completions/* "$name/LICENSE" "$name/README.md"
+    chmod 0644 "$name"/completions/* "$name/LICENSE" "$name/README.md" "$name/THIRD-PARTY-LICENSES"
     tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" \
         --format=gnu -c "$name" | gzip -n -9 >"$out/$name.tar.gz"
 done

@@ -128,6 +128,7 @@ fn needs_cross_release_script_writes_static_archives_for_both_architectures() {
             "",
             "LICENSE",
             "README.md",
+            "THIRD-PARTY-LICENSES",
             "completions/",
             "completions/_msbc",
             "completions/_msbc.ps1",
@@ -165,7 +166,21 @@ fn needs_cross_release_script_writes_static_archives_for_both_architectures() {
             std::fs::read(unpacked.join("LICENSE")).expect("LICENSE"),
             license
         );
-        let read = |f: &str| std::fs::read_to_string(unpacked.join(f)).expect("completion");
+        let read = |f: &str| std::fs::read_to_string(unpacked.join(f)).expect("a file");
+        let third_party = read("THIRD-PARTY-LICENSES");
+        for crate_name in ["\n  clap ", "\n  tokio ", "\n  kdl "] {
+            assert!(
+                third_party.contains(crate_name),
+                "{name}: no{crate_name} in THIRD-PARTY-LICENSES"
+            );
+        }
+        // Build and dev dependencies are not in the binary.
+        for crate_name in ["\n  insta ", "\n  pest_generator "] {
+            assert!(
+                !third_party.contains(crate_name),
+                "{name}: {crate_name} is not linked in"
+            );
+        }
         assert!(read("completions/_msbc").starts_with("#compdef msbc"));
         assert!(read("completions/msbc.bash").contains("complete -F _msbc"));
         assert!(read("completions/msbc.fish").contains("complete -c msbc"));
