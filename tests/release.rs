@@ -207,32 +207,37 @@ fn json(bytes: &[u8]) -> serde_json::Value {
     serde_json::from_slice(bytes).expect("JSON from the registry")
 }
 
-#[test]
-#[ignore = "needs the arm64 cross toolchain, msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (tests/run.sh: needs_multiplatform_image)"]
-fn needs_multiplatform_image_frontend_index_holds_both_architectures_and_the_engine_builds_through_it()
- {
-    needs_cross();
-    let docker = needs_engine();
-    let host = registry_host();
-    let reference = format!("{host}/msbc/frontend:multi");
-    // The script's default: linux/amd64 and linux/arm64.
-    let digest = push_image(
-        "frontend-image.sh",
-        &reference,
-        &[("MSBC_FRONTEND_PROFILE", "frontend-image")],
-    );
-    let index = registry_get(
-        &host,
-        "msbc/frontend",
-        "manifests/multi",
+/// One platform's image of an index in the tests' registry: its
+/// architecture, config, and layers (unpacked to .tar files).
+struct PlatformImage {
+    arch: String,
+    config: serde_json::Value,
+    layers: Vec<PathBuf>,
+}
+
+/// Reads the index `NAME:TAG` from the registry at `host`: checks that it
+/// is an OCI index whose digest is `digest` (what the image script printed),
+/// naming linux/amd64 and linux/arm64/v8 in that order, each image's config
+/// saying its architecture; writes each image's layers, gunzipped, to `work`.
+fn index_images(
+    host: &str,
+    name: &str,
+    tag: &str,
+    digest: &str,
+    work: &Path,
+) -> Vec<PlatformImage> {
+    let bytes = registry_get(
+        host,
+        name,
+        &format!("manifests/{tag}"),
         "application/vnd.oci.image.index.v1+json",
     );
     assert_eq!(
         digest,
-        format!("sha256:{}", sh_digest(&index)),
+        format!("sha256:{}", sh_digest(&bytes)),
         "the script prints the index's digest"
     );
-    let index = json(&index);
+    let index = json(&bytes);
     assert_eq!(
         index["mediaType"], "application/vnd.oci.image.index.v1+json",
         "{index}"
@@ -255,43 +260,84 @@ fn needs_multiplatform_image_frontend_index_holds_both_architectures_and_the_eng
         })
         .collect();
     assert_eq!(platforms, ["linux/amd64", "linux/arm64/v8"]);
-    let work = scratch("release/index");
-    for (entry, (arch, file_says)) in manifests
+    manifests
         .iter()
-        .zip([("amd64", "x86-64"), ("arm64", "ARM aarch64")])
-    {
-        let digest = entry["digest"].as_str().expect("digest");
-        let manifest = json(&registry_get(
-            &host,
-            "msbc/frontend",
-            &format!("manifests/{digest}"),
-            "application/vnd.oci.image.manifest.v1+json",
-        ));
-        let config_digest = manifest["config"]["digest"].as_str().expect("config");
-        let config = json(&registry_get(
-            &host,
-            "msbc/frontend",
-            &format!("blobs/{config_digest}"),
-            "*/*",
-        ));
-        assert_eq!(config["architecture"], arch, "{config}");
+        .zip(["amd64", "arm64"])
+        .map(|(entry, arch)| {
+            let digest = entry["digest"].as_str().expect("digest");
+            let manifest = json(&registry_get(
+                host,
+                name,
+                &format!("manifests/{digest}"),
+                "application/vnd.oci.image.manifest.v1+json",
+            ));
+            let config_digest = manifest["config"]["digest"].as_str().expect("config");
+            let config = json(&registry_get(
+                host,
+                name,
+                &format!("blobs/{config_digest}"),
+                "*/*",
+            ));
+            assert_eq!(config["architecture"], arch, "{config}");
+            let layers = manifest["layers"]
+                .as_array()
+                .expect("layers")
+                .iter()
+                .enumerate()
+                .map(|(i, layer)| {
+                    let digest = layer["digest"].as_str().expect("layer digest");
+                    let gz = work.join(format!("{arch}-{i}.tar.gz"));
+                    std::fs::write(
+                        &gz,
+                        registry_get(host, name, &format!("blobs/{digest}"), "*/*"),
+                    )
+                    .expect("write the layer");
+                    sh(&format!("gunzip -f {}", gz.display()), work);
+                    work.join(format!("{arch}-{i}.tar"))
+                })
+                .collect();
+            PlatformImage {
+                arch: arch.to_string(),
+                config,
+                layers,
+            }
+        })
+        .collect()
+}
+
+#[test]
+#[ignore = "needs the arm64 cross toolchain, msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (tests/run.sh: needs_multiplatform_image)"]
+fn needs_multiplatform_image_frontend_index_holds_both_architectures_and_the_engine_builds_through_it()
+ {
+    needs_cross();
+    let docker = needs_engine();
+    let host = registry_host();
+    let reference = format!("{host}/msbc/frontend:multi");
+    // The script's default: linux/amd64 and linux/arm64.
+    let digest = push_image(
+        "frontend-image.sh",
+        &reference,
+        &[("MSBC_FRONTEND_PROFILE", "frontend-image")],
+    );
+    let work = scratch("release/index");
+    let images = index_images(&host, "msbc/frontend", "multi", &digest, &work);
+    for (image, file_says) in images.iter().zip(["x86-64", "ARM aarch64"]) {
         assert_eq!(
-            config["config"]["Entrypoint"],
+            image.config["config"]["Entrypoint"],
             serde_json::json!(["/msbc", "frontend"])
         );
-        let layer = manifest["layers"][0]["digest"].as_str().expect("layer");
-        std::fs::write(
-            work.join(format!("{arch}.tar.gz")),
-            registry_get(&host, "msbc/frontend", &format!("blobs/{layer}"), "*/*"),
-        )
-        .expect("write the layer");
         let file = sh(
-            &format!("tar -xzOf {arch}.tar.gz msbc > msbc-{arch} && file -b msbc-{arch}"),
+            &format!(
+                "tar -xOf {} msbc > msbc-{arch} && file -b msbc-{arch}",
+                image.layers[0].display(),
+                arch = image.arch
+            ),
             &work,
         );
         assert!(
             file.contains(file_says) && file.contains("statically linked"),
-            "{arch}: {file}"
+            "{}: {file}",
+            image.arch
         );
     }
 
@@ -697,4 +743,69 @@ fn needs_cli_image_readme_ci_recipes_run_in_the_cli_image() {
     );
     assert!(!ok, "a stale Dockerfile passed the GitLab recipe:\n{log}");
     assert!(log.contains("msbc compile"), "{log}");
+}
+
+#[test]
+#[ignore = "needs the arm64 cross toolchain and qemu-user, msbc's dockerd, docker-registry, Debian's package mirror and MSBC_FRONTEND_TESTS=1 (tests/run.sh: needs_multiplatform_image)"]
+fn needs_multiplatform_image_cli_index_runs_on_both_architectures() {
+    let qemu = needs_cross();
+    let docker = needs_engine();
+    let host = registry_host();
+    let reference = format!("{host}/msbc/cli:multi");
+    // The script's default: linux/amd64 and linux/arm64.
+    let digest = push_image(
+        "cli-image.sh",
+        &reference,
+        &[("MSBC_CLI_PROFILE", "frontend-image")],
+    );
+    let work = scratch("release/cli-index");
+    let images = index_images(&host, "msbc/cli", "multi", &digest, &work);
+    let expected = expected_version();
+    for image in &images {
+        assert_eq!(image.config["config"]["Cmd"], serde_json::json!(["sh"]));
+        assert_eq!(image.layers.len(), 2, "a root filesystem and msbc");
+    }
+
+    // The engine pulls the index and runs its own platform's image.
+    let run = Command::new(&docker)
+        .args(["run", "--rm", "--network", "none", &reference, "sh", "-c"])
+        .arg("msbc --version && git --version && awk 'BEGIN { print \"awk\" }'")
+        .output()
+        .expect("docker runs");
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success() && said.starts_with(&format!("{expected}\ngit version ")),
+        "{said}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    // The arm64 image's programs run under qemu, with its own libraries.
+    let fs = work.join("arm64-rootfs");
+    std::fs::create_dir_all(&fs).expect("mkdir");
+    for layer in &images[1].layers {
+        sh(
+            &format!("tar -xf {} -C {}", layer.display(), fs.display()),
+            &work,
+        );
+    }
+    let arm = |args: &[&str]| {
+        let out = Command::new(&qemu)
+            .arg("-L")
+            .arg(&fs)
+            .arg(fs.join(args[0].trim_start_matches('/')))
+            .args(&args[1..])
+            .output()
+            .expect("qemu runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(arm(&["/usr/local/bin/msbc", "--version"]), expected);
+    assert!(arm(&["/usr/lib/git-core/git", "--version"]).starts_with("git version "));
+    assert_eq!(arm(&["/bin/sh", "-c", "echo sh"]), "sh");
+    let file = sh(&format!("file -b {}", fs.join("bin/dash").display()), &work);
+    assert!(file.contains("ARM aarch64"), "{file}");
 }

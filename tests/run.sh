@@ -34,7 +34,8 @@
 #   needs_cross       the arm64 cross build: aarch64-linux-gnu-gcc (Debian's gcc-aarch64-linux-gnu,
 #                     libc6-dev-arm64-cross), Rust's std for aarch64, qemu-user to run it
 #                     (scripts/release.sh's archives)
-#   needs_multiplatform_image  needs_cross and needs_frontend_image's (the two-platform index)
+#   needs_multiplatform_image  needs_cross, needs_frontend_image's and apt-get (the two-platform
+#                     indexes of the frontend and CLI images)
 #   needs_cli_image   MSBC_FRONTEND_TESTS=1, the engine, docker-registry, apt-get and dpkg-deb
 #                     (scripts/cli-image.sh; the README's CI recipes run in it)
 # A plain `cargo test` lists them as ignored, with the reason. This script
@@ -233,6 +234,8 @@ if [[ " ${met[*]} " != *" needs_frontend_image "* ]]; then
     unmet+=("needs_multiplatform_image|needs_frontend_image is not met (see its reason)")
 elif [ -n "$cross" ]; then
     unmet+=("needs_multiplatform_image|$cross")
+elif ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-deb >/dev/null 2>&1; then
+    unmet+=("needs_multiplatform_image|no apt-get and dpkg-deb (the CLI image is made of Debian packages)")
 else
     met+=(needs_multiplatform_image)
 fi
