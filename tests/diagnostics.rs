@@ -206,6 +206,8 @@ fn explanation_examples_do_what_they_say() {
     let dir = crate::support::scratch("explain-examples");
     // The examples that `use go` are about a Go project: its module file.
     std::fs::write(dir.join("go.mod"), "module example.com/app\n\ngo 1.23\n").expect("go.mod");
+    std::fs::create_dir_all(dir.join("cmd/server")).expect("cmd/server");
+    std::fs::write(dir.join("cmd/server/main.go"), "package main\n").expect("main.go");
     // W0006's examples are about a Python project pinned to 3.11.
     std::fs::write(dir.join(".python-version"), "3.11\n").expect(".python-version");
     std::fs::write(dir.join("requirements.txt"), "").expect("requirements.txt");
@@ -391,4 +393,82 @@ mod fuzz {
             checked_ok(text.as_bytes())?;
         }
     }
+}
+
+/// What people bring from Dockerfiles and shells gets a code of its own
+/// and says what to write (`tests/fixtures/newcomer/`): a `#` comment, an
+/// unquoted `run` command (one KDL cannot read, one it reads as words), a
+/// bare `true`.
+#[test]
+fn newcomer_errors_say_what_to_write() {
+    let dir = root().join("tests/fixtures/newcomer");
+    for (file, code, count, help) in [
+        (
+            "hash-comment.kdl",
+            "E0006",
+            2,
+            "KDL comments start with `//`: `// Build the service`",
+        ),
+        (
+            "unquoted-run.kdl",
+            "E0007",
+            1,
+            "quote the command: `run \"go build ./...\"`",
+        ),
+        (
+            "unquoted-run-words.kdl",
+            "E0007",
+            1,
+            "quote the command: `run \"npm ci\"`",
+        ),
+        (
+            "bare-true.kdl",
+            "E0001",
+            1,
+            "KDL v2 writes `true` with a `#`: `#true`",
+        ),
+    ] {
+        let run = msbc_in(&dir, &["check", file], None);
+        assert_eq!(run.status, 1, "{file}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("error[{code}]")),
+            "{file}: {}",
+            run.stderr
+        );
+        // One error for each mistake.
+        assert_eq!(
+            run.stderr.matches("× error").count(),
+            count,
+            "{file}: {}",
+            run.stderr
+        );
+        let (_, codes) = check_json(&dir, file);
+        assert_eq!(codes, vec![code; count], "{file}");
+        // The help is one line in the JSON (the human report wraps it).
+        let json = msbc_in(&dir, &["check", "--format", "json", file], None);
+        assert!(
+            json.stdout.contains(&help.replace('"', "\\\"")),
+            "{file}: {}",
+            json.stdout
+        );
+        insta::with_settings!({
+            snapshot_path => "snapshots",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            description => format!("msbc check {file}"),
+        }, {
+            insta::assert_snapshot!(format!("newcomer__{}", file.trim_end_matches(".kdl")), run.stderr);
+        });
+    }
+    // The second `#` line of hash-comment.kdl, written without a space.
+    let run = msbc_in(
+        &dir,
+        &["check", "--format", "json", "hash-comment.kdl"],
+        None,
+    );
+    assert!(
+        run.stdout.contains("`// copy the binary`"),
+        "{}",
+        run.stdout
+    );
 }

@@ -50,7 +50,7 @@ pub enum Command {
     Compile(CompileArgs),
     /// Check a spec and report every problem, without writing output.
     Check(CheckArgs),
-    /// Explain a diagnostic code, with a wrong and a right example.
+    /// Explain a diagnostic code (with a wrong and a right example), or a node of the language (`msbc explain copy`).
     Explain(ExplainArgs),
     /// List the presets and their parameters, or show one with an example.
     Presets(PresetsArgs),
@@ -110,10 +110,10 @@ pub struct GraphArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  msbc fmt                              # build.kdl in place\n  msbc fmt --check specs/*/build.kdl    # CI: exit 1 with a diff when one is not formatted\n  msbc fmt - < build.kdl"
+    after_help = "Examples:\n  msbc fmt                              # build.kdl in place\n  msbc fmt --check specs/*/build.kdl    # CI: exit 1 with a diff when one is not formatted\n  msbc fmt --check .                    # every build.kdl under the folder (as msbc check DIR)\n  msbc fmt - < build.kdl"
 )]
 pub struct FmtArgs {
-    /// Specs (files or directories holding build.kdl), or `-` for stdin to stdout.
+    /// Specs (files, or folders: every build.kdl under a folder without one of its own, or under several), or `-` for stdin to stdout.
     #[arg(default_value = "build.kdl")]
     pub paths: Vec<PathBuf>,
 
@@ -411,8 +411,11 @@ pub struct InitArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  msbc explain E0202        # a diagnostic code, with a wrong and a right example\n  msbc explain copy         # a node: its arguments, properties, children and an example\n  msbc explain              # every code and node"
+)]
 pub struct ExplainArgs {
-    /// A code such as E0202 (or its name, e.g. unknown-stage); without one, list all codes.
+    /// A code such as E0202 (or its name, e.g. unknown-stage), or a node such as `copy`, `run`, `use`: its properties, children and an example; without one, list them all.
     pub code: Option<String>,
 }
 

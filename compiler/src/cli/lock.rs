@@ -11,7 +11,7 @@
 //! returns).
 
 use super::args::LockArgs;
-use super::registry::{self, Registry};
+use super::registry::{self, ConfigFailure, Registry};
 use super::{CliResult, OK, SPEC_ERROR, failed, print_human, read_spec};
 use crate::backend::llb::{BaseConfigs, DEFAULT_PLATFORM, Pull, normalize_platform};
 use crate::compile::{self, Checked};
@@ -86,6 +86,13 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
                     );
                     lock.configs.insert((key, pull.platform), config);
                 }
+                // Recorded per platform only what the registry has for it.
+                Err(ConfigFailure::NoPlatform(e)) => {
+                    say!(
+                        "warning: {key}: {e}; nothing recorded for {} (a build for it would fail)",
+                        pull.platform
+                    );
+                }
                 Err(e) => errors.push(format!("{key} ({}): {e}", pull.platform)),
             }
         }
@@ -146,7 +153,7 @@ fn every_pull(model: &Model, platforms: &[String]) -> Vec<Pull> {
             // reported when it is compiled.
             let pulls = compile::select(model, &selection)
                 .ok()
-                .and_then(|s| s.pulls().ok());
+                .and_then(|s| s.pulls("build.kdl").ok());
             for pull in pulls.unwrap_or_default() {
                 if !out.contains(&pull) {
                     out.push(pull);
