@@ -712,3 +712,37 @@ pub fn needs_terminal() -> PathBuf {
 pub fn needs_df2llb() -> PathBuf {
     needs_command("df2llb", &["-h"], "the rig: `. /work/shared/rig/env.sh`")
 }
+
+/// What builds and runs msbc for arm64 on this machine (scripts/cross.sh):
+/// Debian's `aarch64-linux-gnu-gcc` (with libc6-dev-arm64-cross), Rust's std
+/// for aarch64-unknown-linux-gnu, and qemu-user to run the binary; returns
+/// the qemu command.
+#[track_caller]
+pub fn needs_cross() -> PathBuf {
+    needs_command(
+        "aarch64-linux-gnu-gcc",
+        &["--version"],
+        "apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross",
+    );
+    let sysroot = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    if !Path::new(&sysroot)
+        .join("lib/rustlib/aarch64-unknown-linux-gnu/lib")
+        .is_dir()
+    {
+        panic!("needs Rust's std for aarch64 (rustup target add aarch64-unknown-linux-gnu)");
+    }
+    for qemu in ["qemu-aarch64-static", "qemu-aarch64"] {
+        if Command::new(qemu)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return PathBuf::from(qemu);
+        }
+    }
+    panic!("needs qemu-user to run arm64 binaries (apt-get install qemu-user-static)");
+}

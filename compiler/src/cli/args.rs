@@ -6,7 +6,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "msbc",
-    version,
+    // The crate's version and the commit it was built from (compiler/build.rs).
+    version = env!("MSBC_VERSION"),
     about = "Compile a declarative build.kdl into a multi-stage Dockerfile",
     long_about = "msbc compiles a build spec (build.kdl, KDL v2) into a multi-stage Dockerfile that \
 follows container best practice: dependency manifests before sources, cache mounts, target-only \
