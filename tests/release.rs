@@ -1,7 +1,7 @@
 //! Shipping msbc: `msbc --version`, the release archives
 //! (`scripts/release.sh`), the two-platform frontend image
 //! (`scripts/frontend-image.sh`) and the CLI image (`scripts/cli-image.sh`)
-//! with the README's CI recipes run in it on the engine.
+//! with the CI recipes of docs/ci.md run in it on the engine.
 //!
 //! The archives and the frontend index need the arm64 cross toolchain
 //! (`needs_cross`; the index also the engine and docker-registry:
@@ -394,13 +394,13 @@ fn sh_digest(bytes: &[u8]) -> String {
 }
 
 // ---------------------------------------------------------------------------
-// The README's CI recipes, run in the CLI image.
+// The CI recipes of docs/ci.md, run in the CLI image.
 
-/// The image the README's recipes name (what `scripts/cli-image.sh` is
+/// The image the recipes of docs/ci.md name (what `scripts/cli-image.sh` is
 /// shown pushing).
 const README_CLI_IMAGE: &str = "registry.example.com/platform/msbc-cli:1";
 
-/// One recipe of the README's "CI recipe" section: its CI system, the image
+/// One recipe of docs/ci.md's "CI recipe" section: its CI system, the image
 /// it names, and the shell lines its jobs run, in order.
 #[derive(Debug)]
 struct Recipe {
@@ -409,14 +409,14 @@ struct Recipe {
     script: Vec<String>,
 }
 
-/// The fenced blocks of the README's `### CI recipe` section, each with the
+/// The fenced blocks of docs/ci.md's `### CI recipe` section, each with the
 /// line above it that names its CI system (`GitLab CI:`).
 fn readme_recipes() -> Vec<Recipe> {
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let readme = std::fs::read_to_string(root().join("docs/ci.md")).expect("docs/ci.md");
     let section = readme
         .split("\n### CI recipe\n")
         .nth(1)
-        .expect("README has a `### CI recipe` section");
+        .expect("docs/ci.md has a `### CI recipe` section");
     let section = section.split("\n## ").next().unwrap_or(section);
     let mut recipes = Vec::new();
     let mut label = String::new();

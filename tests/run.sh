@@ -37,7 +37,7 @@
 #   needs_multiplatform_image  needs_cross, needs_frontend_image's and apt-get (the two-platform
 #                     indexes of the frontend and CLI images)
 #   needs_cli_image   MSBC_FRONTEND_TESTS=1, the engine, docker-registry, apt-get and dpkg-deb
-#                     (scripts/cli-image.sh; the README's CI recipes run in it)
+#                     (scripts/cli-image.sh; the CI recipes of docs/ci.md run in it)
 # A plain `cargo test` lists them as ignored, with the reason. This script
 # runs them in a second pass for each need that is met, prints
 # `SKIPPED: TEST: WHY` for the others, and ends with one line counting the

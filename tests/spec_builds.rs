@@ -8,7 +8,7 @@
 //! spec is either built or explained.
 //!
 //! With `MSBC_IMAGE_SIZES=FILE`, a Markdown table of the image sizes is
-//! written to FILE (`tests/engine/image-sizes.sh` puts it in the README).
+//! written to FILE (`tests/engine/image-sizes.sh` puts it in docs/testing.md).
 //!
 //! `needs_engine` (tests/support, "Needs"): tests/run.sh runs it when
 //! `tests/engine/setup.sh` has started the engine.

@@ -14,6 +14,32 @@ pub fn root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The user documentation, each page with its text: README.md (the front
+/// page), then every `docs/*.md`, sorted. Tests hold all of it to what
+/// msbc does: examples compile, transcripts are what msbc prints, files
+/// named exist.
+pub fn documents() -> Vec<(PathBuf, String)> {
+    let mut pages = vec![root().join("README.md")];
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "md"))
+                .collect()
+        })
+        .unwrap_or_default();
+    docs.sort();
+    pages.extend(docs);
+    pages
+        .into_iter()
+        .map(|p| {
+            let text =
+                std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p, text)
+        })
+        .collect()
+}
+
 /// Every `specs/**/build.kdl`, sorted.
 pub fn spec_files() -> Vec<PathBuf> {
     let mut out = Vec::new();
