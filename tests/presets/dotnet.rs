@@ -262,7 +262,7 @@ fn dotnet_project_defaults_to_the_one_in_the_spec_folder() {
         ("libs/Directory.Build.props", "<Project />"),
         ("services/Worker/Directory.Build.props", "<Project />"),
     ];
-    let df = super::java::compile_in(
+    let df = super::compile_in(
         "msbc 1\nuse dotnet { include \"keys/app.snk\"; }",
         &files,
         "services/Api",
@@ -311,7 +311,7 @@ fn dotnet_project_defaults_to_the_one_in_the_spec_folder() {
         df.text
     );
     // A project named from the spec's folder.
-    let beside = super::java::compile_in(
+    let beside = super::compile_in(
         "msbc 1\nuse dotnet { project \"Api.csproj\"; }",
         &files,
         "services/Api",

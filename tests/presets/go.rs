@@ -278,41 +278,6 @@ fn per_binary_settings_are_checked_like_parameters() {
     assert!(df.stage("api").is_some(), "{}", df.text);
 }
 
-/// A spec compiled with project files (name, contents) as its context and
-/// `service_dir` as the spec's folder within it.
-fn compile_in(
-    src: &str,
-    files: &[(&str, &str)],
-    service_dir: &str,
-) -> Result<Dockerfile, Vec<Diagnostic>> {
-    let catalog = Catalog::stdlib();
-    let names: Vec<String> = files.iter().map(|(f, _)| f.to_string()).collect();
-    let contents: BTreeMap<String, String> = files
-        .iter()
-        .map(|(f, c)| (f.to_string(), c.to_string()))
-        .collect();
-    let checked = compile::check_with(
-        src.as_bytes(),
-        Context {
-            catalog: &catalog,
-            files: &names,
-            contents: &contents,
-            service_dir,
-        },
-    );
-    let diagnostics: Vec<Diagnostic> = checked.diagnostics.iter().cloned().collect();
-    let Some(model) = checked
-        .model
-        .filter(|_| !diagnostics.iter().any(Diagnostic::is_error))
-    else {
-        return Err(diagnostics);
-    };
-    let text = compile::emit(&model, &Selection::default(), Emit::Dockerfile, "build.kdl")
-        .expect("emit")
-        .main;
-    Ok(parse(&text))
-}
-
 /// A go.work workspace: every member's manifests before `go mod download`,
 /// tests on every member; with the spec in a member's folder (the context
 /// the repository root), main packages are relative to that folder.

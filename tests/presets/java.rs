@@ -128,41 +128,6 @@ fn java_detects_the_build_tool_and_its_wrapper() {
     );
 }
 
-/// A spec checked with a build context of `files` (path, contents) and the
-/// spec's folder `service_dir` within it: the Dockerfile, or the errors.
-pub(super) fn compile_in(
-    src: &str,
-    files: &[(&str, &str)],
-    service_dir: &str,
-) -> Result<Dockerfile, Vec<Diagnostic>> {
-    let catalog = Catalog::stdlib();
-    let names: Vec<String> = files.iter().map(|(f, _)| f.to_string()).collect();
-    let contents: BTreeMap<String, String> = files
-        .iter()
-        .map(|(f, c)| (f.to_string(), c.to_string()))
-        .collect();
-    let checked = compile::check_with(
-        src.as_bytes(),
-        Context {
-            catalog: &catalog,
-            files: &names,
-            contents: &contents,
-            service_dir,
-        },
-    );
-    let diagnostics: Vec<Diagnostic> = checked.diagnostics.iter().cloned().collect();
-    let Some(model) = checked
-        .model
-        .filter(|_| !diagnostics.iter().any(Diagnostic::is_error))
-    else {
-        return Err(diagnostics);
-    };
-    let text = compile::emit(&model, &Selection::default(), Emit::Dockerfile, "build.kdl")
-        .expect("emit")
-        .main;
-    Ok(parse(&text))
-}
-
 /// The message of the one E0115 of a refused spec.
 pub(super) fn refused_in(src: &str, files: &[(&str, &str)], service_dir: &str) -> String {
     let errors = match compile_in(src, files, service_dir) {

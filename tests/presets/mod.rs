@@ -279,6 +279,41 @@ fn assert_senior(df: &Dockerfile, r: &Rules) {
 // ---------------------------------------------------------------------------
 // Compiling.
 
+/// A spec checked with a build context of `files` (path, contents) and the
+/// spec's folder `service_dir` within it: the Dockerfile, or the errors.
+pub(super) fn compile_in(
+    src: &str,
+    files: &[(&str, &str)],
+    service_dir: &str,
+) -> Result<Dockerfile, Vec<Diagnostic>> {
+    let catalog = Catalog::stdlib();
+    let names: Vec<String> = files.iter().map(|(f, _)| f.to_string()).collect();
+    let contents: BTreeMap<String, String> = files
+        .iter()
+        .map(|(f, c)| (f.to_string(), c.to_string()))
+        .collect();
+    let checked = compile::check_with(
+        src.as_bytes(),
+        Context {
+            catalog: &catalog,
+            files: &names,
+            contents: &contents,
+            service_dir,
+        },
+    );
+    let diagnostics: Vec<Diagnostic> = checked.diagnostics.iter().cloned().collect();
+    let Some(model) = checked
+        .model
+        .filter(|_| !diagnostics.iter().any(Diagnostic::is_error))
+    else {
+        return Err(diagnostics);
+    };
+    let text = compile::emit(&model, &Selection::default(), Emit::Dockerfile, "build.kdl")
+        .expect("emit")
+        .main;
+    Ok(parse(&text))
+}
+
 /// A spec compiled with `files` as its build context; `Err` with the
 /// diagnostics when it has errors. Warnings fail the test.
 fn compile_with(src: &str, files: &[&str]) -> Result<String, Vec<Diagnostic>> {

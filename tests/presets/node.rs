@@ -209,46 +209,6 @@ fn node_static_sites_are_served_by_unprivileged_nginx() {
 // ---------------------------------------------------------------------------
 // Monorepos (issue 21): npm, pnpm and Yarn workspaces.
 
-/// A spec checked in a build context of `files` (path and contents) as the
-/// service at `service_dir`: the Dockerfile, or the errors.
-fn compile_in(
-    src: &str,
-    files: &[(&str, &str)],
-    service_dir: &str,
-) -> Result<Dockerfile, Vec<Diagnostic>> {
-    let catalog = Catalog::stdlib();
-    let names: Vec<String> = files.iter().map(|(f, _)| f.to_string()).collect();
-    let contents: BTreeMap<String, String> = files
-        .iter()
-        .map(|(f, c)| (f.to_string(), c.to_string()))
-        .collect();
-    let checked = compile::check_with(
-        src.as_bytes(),
-        Context {
-            catalog: &catalog,
-            files: &names,
-            contents: &contents,
-            service_dir,
-        },
-    );
-    let diagnostics: Vec<Diagnostic> = checked.diagnostics.iter().cloned().collect();
-    let Some(model) = checked
-        .model
-        .filter(|_| !diagnostics.iter().any(Diagnostic::is_error))
-    else {
-        return Err(diagnostics);
-    };
-    assert!(
-        diagnostics.is_empty(),
-        "{:?}",
-        diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
-    );
-    let text = compile::emit(&model, &Selection::default(), Emit::Dockerfile, "build.kdl")
-        .expect("emit")
-        .main;
-    Ok(parse(&text))
-}
-
 /// Issue 21's failure 1: npm workspaces, an app that depends on a
 /// TypeScript workspace package and on a native addon, a root `postinstall`
 /// that needs the sources (failure 2), and files the runtime must not get.

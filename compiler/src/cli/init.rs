@@ -89,13 +89,7 @@ pub(super) fn run(a: &InitArgs) -> CliResult {
     } else {
         write_new(&file, &text)?;
     }
-    say!("wrote {} (use {})", file.display(), proposal.preset);
-    notes(&proposal.notes);
-    // What was written must check, with the project as its build context.
-    let spec = read_spec(&file)?;
-    let checked = spec.check(&[])?;
-    if checked.diagnostics.has_errors() {
-        print_human(&checked, &spec.shown);
+    if !written(&file, &proposal)? {
         say!("error: the written spec does not check: fix it, or tell us what init missed");
         return Ok(SPEC_ERROR);
     }
@@ -166,20 +160,27 @@ fn write_all(root: &Path, folder: &Folder, services: &[(String, String)]) -> Cli
             }
         };
         write_new(&file, &init::render(&proposal))?;
-        say!("wrote {} (use {})", file.display(), proposal.preset);
-        notes(&proposal.notes);
-        let spec = read_spec(&file)?;
-        let checked = spec.check(&[])?;
-        if checked.diagnostics.has_errors() {
-            print_human(&checked, &spec.shown);
-            failed = true;
-        }
+        failed |= !written(&file, &proposal)?;
     }
     if failed {
         say!("error: a written spec does not check: fix it, or tell us what init missed");
         return Ok(SPEC_ERROR);
     }
     Ok(OK)
+}
+
+/// Says what was written and what to check, then checks it with the
+/// project as its build context: whether it has no errors (they are shown).
+fn written(file: &Path, proposal: &init::Proposal) -> Result<bool, String> {
+    say!("wrote {} (use {})", file.display(), proposal.preset);
+    notes(&proposal.notes);
+    let spec = read_spec(file)?;
+    let checked = spec.check(&[])?;
+    if checked.diagnostics.has_errors() {
+        print_human(&checked, &spec.shown);
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 fn notes(notes: &[String]) {

@@ -8,6 +8,7 @@
 //! caller gathered.
 
 use super::super::project::{LISTING_MAX_DEPTH, LISTING_MAX_FILES, LISTING_SKIP};
+use super::join;
 use minijinja::Value;
 use std::collections::BTreeMap;
 
@@ -140,22 +141,6 @@ fn parse(text: &str) -> Manifest {
 /// `../` or `/`), not another module version.
 fn is_local(target: &str) -> bool {
     target.starts_with("./") || target.starts_with("../") || target.starts_with('/')
-}
-
-/// `dir` joined with the relative path `rel`, both `/`-separated and
-/// relative to the context; `None` when it climbs out of the context.
-fn join(dir: &str, rel: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in rel.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 fn file(dir: &str, name: &str) -> String {
