@@ -8,8 +8,9 @@
 //!
 //! `needs_frontend_rig`: `MSBC_FRONTEND_TESTS=1` (they build the frontend
 //! image), a buildkitd and Debian's docker-registry; the `--call` tests are
-//! `needs_frontend_buildx`: also a buildx (see [`buildx`]). CI has no rig:
-//! tests/run.sh lists them as skipped, saying why.
+//! `needs_frontend_buildx`: also a buildx (see [`buildx`]). tests/rig/setup.sh
+//! sets all of it up (CI runs it where ../shared/rig holds BuildKit's source);
+//! without it tests/run.sh lists them as skipped, saying why.
 
 use super::image::{frontend_image, tmp};
 use crate::support::{CONFIG_KEYS, copy_dir, msbc_in, needs_buildkitd, root, spec_files};
