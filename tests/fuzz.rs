@@ -70,6 +70,7 @@ fn drive(catalog: &Catalog, files: &[String], bytes: &[u8]) -> Result<(), String
                 catalog,
                 files,
                 contents: &msbc::expand::NO_CONTENTS,
+                service_dir: "",
             },
         );
         // Rendering diagnostics is part of every run of the CLI.

@@ -844,3 +844,52 @@ fn exec_form_run_in_both_backends() {
         assert!(run.stderr.contains(want), "{text}: {}", run.stderr);
     }
 }
+
+#[test]
+fn import_brings_the_dockerignore_along() {
+    let dir = scratch_dir("dockerignore");
+    std::fs::write(
+        dir.join("Dockerfile"),
+        "FROM debian:bookworm-slim\nCOPY . /app\nUSER 65534\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join(".dockerignore"),
+        "# the team's\nlocal-dump.sql\n*.log\n!keep.log\n",
+    )
+    .expect("write");
+    let run = crate::support::msbc_in(&dir, &["import", "Dockerfile"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with(
+            "msbc 1\n\ncontext {\n    ignore \"local-dump.sql\"\n    ignore \"*.log\"\n    ignore \"!keep.log\"\n}\n\nimage "
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains(".dockerignore"), "{}", run.stderr);
+    // BuildKit prefers Dockerfile.dockerignore: so does import.
+    std::fs::write(dir.join("Dockerfile.dockerignore"), "fixtures/\n").expect("write");
+    let run = crate::support::msbc_in(&dir, &["import", "Dockerfile"], None);
+    assert!(
+        run.stdout
+            .contains("context {\n    ignore \"fixtures/\"\n}\n")
+            && !run.stdout.contains("local-dump"),
+        "{}",
+        run.stdout
+    );
+    // The spec compiles, and writes the patterns back out.
+    std::fs::remove_file(dir.join("Dockerfile.dockerignore")).expect("rm");
+    std::fs::write(
+        dir.join("build.kdl"),
+        &crate::support::msbc_in(&dir, &["import", "Dockerfile"], None).stdout,
+    )
+    .expect("write");
+    let run = crate::support::msbc_in(&dir, &["compile", "-o", "Dockerfile"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let written = std::fs::read_to_string(dir.join("Dockerfile.dockerignore")).expect("written");
+    assert!(
+        written.ends_with("local-dump.sql\n*.log\n!keep.log\n"),
+        "{written}"
+    );
+}

@@ -15,6 +15,7 @@ mod support;
 
 mod base_images;
 mod cli;
+mod context;
 mod diagnostics;
 mod diff;
 mod editor;
@@ -23,6 +24,7 @@ mod fleet;
 mod frontend;
 mod fuzz;
 mod import;
+mod init;
 mod llb;
 mod lock;
 mod lsp;

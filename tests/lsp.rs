@@ -481,6 +481,39 @@ fn lsp_hover_and_complete_a_preset_with_the_specs_folder_as_context() {
 }
 
 #[test]
+fn lsp_reads_project_files_from_the_specs_context() {
+    // A spec in apps/api whose lock file is at the repository root: with
+    // `context "../.."` the editor finds it as `msbc check` does (no E0115).
+    let dir = crate::support::TempDir::new("lsp-context");
+    std::fs::create_dir_all(dir.join("apps/api")).expect("mkdir");
+    std::fs::write(
+        dir.join("package.json"),
+        r#"{"name":"m","workspaces":["apps/*"]}"#,
+    )
+    .expect("write");
+    std::fs::write(dir.join("package-lock.json"), r#"{"lockfileVersion":3}"#).expect("write");
+    std::fs::write(dir.join("apps/api/package.json"), r#"{"name":"api"}"#).expect("write");
+    let path = dir.join("apps/api/build.kdl");
+    let plain = "msbc 1
+use node
+";
+    let with_context = "msbc 1
+context \"../..\"
+use node
+";
+    std::fs::write(&path, plain).expect("write");
+    let uri = uri(&path);
+    let mut c = Client::start();
+    let codes = |l: &[Value]| l.iter().map(|d| d["code"].clone()).collect::<Vec<_>>();
+    let got = c.open(&uri, plain);
+    assert_eq!(codes(&got), [json!("E0115")], "{got:#?}");
+    let got = c.change(&uri, 2, with_context);
+    assert_eq!(codes(&got), Vec::<Value>::new(), "{got:#?}");
+    c.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 #[ignore = "needs Neovim (Debian package neovim)"]
 fn needs_nvim_lsp_with_neovims_own_client() {
     let Some(nvim) =

@@ -39,6 +39,7 @@ fn main() {
         catalog: &catalog,
         files: &[],
         contents: &msbc::expand::NO_CONTENTS,
+        service_dir: "",
     };
     let uri = match msbc::editor::ide::file_uri("/bench/build.kdl") {
         Some(u) => u,

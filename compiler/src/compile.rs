@@ -26,6 +26,7 @@ pub fn check(bytes: &[u8]) -> Checked {
             catalog: &Catalog::stdlib(),
             files: &[],
             contents: &expand::NO_CONTENTS,
+            service_dir: "",
         },
     )
 }
@@ -74,6 +75,16 @@ impl Parsed<'_> {
             .as_ref()
             .map(|doc| doc.template_dirs.iter().map(|s| s.value.clone()).collect())
             .unwrap_or_default()
+    }
+
+    /// How many folders above the spec its build context is: the `..`
+    /// segments of `context "../.."` (0 without one, or when it is not
+    /// valid: the check then reports E0120).
+    pub fn context_depth(&self) -> usize {
+        self.doc
+            .as_ref()
+            .and_then(|doc| doc.context.as_ref())
+            .map_or(0, |c| c.depth())
     }
 
     /// Whether the spec has a `use` node (a preset may detect the context's

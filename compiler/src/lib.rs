@@ -13,6 +13,7 @@ pub mod editor;
 pub mod expand;
 pub mod frontend;
 pub mod import;
+pub mod init;
 pub mod ir;
 mod kdl_write;
 pub mod lock;

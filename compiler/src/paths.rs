@@ -124,9 +124,32 @@ pub fn ignore_pattern(pattern: &str) -> String {
     format!("{invert}{relative}")
 }
 
+/// The patterns of a `.dockerignore` file's text, as Docker's reader takes
+/// them: a UTF-8 byte order mark dropped, lines starting with `#` skipped
+/// (before trimming), the rest trimmed, blank lines skipped. Each is kept as
+/// written (trimmed); [`ignore_pattern`] cleans it where it is used.
+pub fn ignore_file_patterns(text: &str) -> Vec<String> {
+    text.trim_start_matches('\u{feff}')
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ignore_file_patterns_as_docker_reads_them() {
+        let text = "\u{feff}# team patterns\n\nlocal-dump.sql\n  *.log  \r\n  # not a comment\n!keep.log\n";
+        assert_eq!(
+            ignore_file_patterns(text),
+            ["local-dump.sql", "*.log", "# not a comment", "!keep.log"]
+        );
+    }
 
     #[test]
     fn ignore_patterns_as_buildkit_reads_them() {

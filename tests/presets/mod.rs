@@ -298,6 +298,7 @@ fn compile_selected(
             catalog: &catalog,
             files: &files,
             contents: &msbc::expand::NO_CONTENTS,
+            service_dir: "",
         },
     );
     let diagnostics: Vec<Diagnostic> = checked.diagnostics.iter().cloned().collect();
@@ -892,6 +893,7 @@ fn build_output_and_local_state_stay_out_of_the_context() {
                 catalog: &catalog,
                 files: &files,
                 contents: &msbc::expand::NO_CONTENTS,
+                service_dir: "",
             },
         );
         let model = checked.model.expect("a model");
@@ -949,6 +951,7 @@ fn every_preset_keeps_secrets_and_local_state_out_of_the_context() {
                 catalog: &catalog,
                 files: &files,
                 contents: &msbc::expand::NO_CONTENTS,
+                service_dir: "",
             },
         );
         let model = checked.model.unwrap_or_else(|| panic!("{src}: no model"));
@@ -1085,6 +1088,7 @@ fn compile_project(
             catalog: &catalog,
             files: &names,
             contents: &contents,
+            service_dir: "",
         },
     );
     let diagnostics: Vec<Diagnostic> = checked.diagnostics.iter().cloned().collect();

@@ -552,6 +552,7 @@ pub fn check_spec(spec: &[u8], context: Context<'_>) -> msbc::compile::Checked {
             catalog: &catalog,
             files: &files,
             contents: &contents,
+            service_dir: "",
         },
     )
 }

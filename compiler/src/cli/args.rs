@@ -61,6 +61,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Turn a Dockerfile into an equivalent build.kdl (on stdout).
     Import(ImportArgs),
+    /// Write a first build.kdl from the project's own files (go.mod, package.json, pyproject.toml, ...).
+    Init(InitArgs),
     /// Run as a BuildKit gateway frontend (the entrypoint of msbc's frontend image; gRPC on stdin/stdout).
     Frontend,
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -99,6 +101,10 @@ pub struct GraphArgs {
     /// Directories to search for platform templates used by `use` (repeatable).
     #[arg(long = "templates", value_name = "DIR")]
     pub templates: Vec<PathBuf>,
+
+    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -209,6 +215,10 @@ pub struct CompileArgs {
     /// LLB emits: do not read base image configs; runs see only BuildKit's default PATH and the spec's own settings.
     #[arg(long, conflicts_with = "offline")]
     pub no_base_configs: bool,
+
+    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -245,6 +255,10 @@ pub struct CheckArgs {
     /// Directories to search for platform templates used by `use` (repeatable).
     #[arg(long = "templates", value_name = "DIR")]
     pub templates: Vec<PathBuf>,
+
+    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -279,6 +293,10 @@ pub struct LockArgs {
     /// Pull from MIRROR for REGISTRY first (repeatable; also MSBC_REGISTRY_MIRRORS): docker.io=127.0.0.1:5000.
     #[arg(long = "mirror", value_name = "REGISTRY=MIRROR", value_parser = super::registry::parse_mirror)]
     pub mirrors: Vec<(String, String)>,
+
+    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -329,6 +347,10 @@ pub struct DiffArgs {
     /// Directories to search for platform templates used by `use` (repeatable).
     #[arg(long = "templates", value_name = "DIR")]
     pub templates: Vec<PathBuf>,
+
+    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -355,6 +377,36 @@ errors (I1xx: not text, not a Dockerfile, no FROM) exit 1.\n\nExample:\n  msbc i
 pub struct ImportArgs {
     /// The Dockerfile, or `-` for stdin.
     pub dockerfile: PathBuf,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "msbc init reads the folder's manifests (go.mod, package.json, pyproject.toml or \
+requirements.txt, pom.xml or build.gradle, *.csproj) and writes build.kdl with the preset that \
+fits, a comment on each choice saying which file it came from, and what it could not decide. \
+An existing .dockerignore becomes the spec's `context { ignore ... }`. It never overwrites a \
+file unless told to. A monorepo root gets the list of its services instead.\n\n\
+Exit status: 0 written (or --check found nothing new), 1 --check found changes or the written \
+spec does not check, 2 nothing to write (no manifest, a monorepo root, build.kdl exists).\n\n\
+Examples:\n  msbc init                    # ./build.kdl\n  msbc init services/orders --stdout\n  \
+msbc init --check            # what a fresh init would write differently (e.g. a new port)"
+)]
+pub struct InitArgs {
+    /// The project folder (the build context); build.kdl is written there.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Print the spec on stdout instead of writing build.kdl.
+    #[arg(long, conflicts_with_all = ["force", "check"])]
+    pub stdout: bool,
+
+    /// Replace an existing build.kdl.
+    #[arg(long, conflicts_with = "check")]
+    pub force: bool,
+
+    /// Write nothing; exit 1 listing what a fresh init would decide differently from build.kdl.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]

@@ -58,7 +58,7 @@ pub(super) fn check_cmd(a: &CheckArgs) -> CliResult {
     if fleet::is_fleet(a.all, &a.path, &a.more) {
         return fleet::check(a);
     }
-    let spec = read_spec(&a.path)?;
+    let spec = read_spec(&a.path)?.with_context(a.context.as_deref());
     let mut checked = strict(spec.check(&a.templates)?, a.strict);
     lock::read(&spec.dir, &mut checked, a.locked, &[])?;
     match a.format {

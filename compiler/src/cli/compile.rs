@@ -47,7 +47,7 @@ pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
     if let Some(file) = &a.check {
         not_a_spec(file, &a.path, "check the output against")?;
     }
-    let spec = read_spec(&a.path)?;
+    let spec = read_spec(&a.path)?.with_context(a.context.as_deref());
     let mut checked = strict(spec.check(&a.templates)?, a.strict);
     let lock = lock::read(&spec.dir, &mut checked, a.locked, &a.args)?;
     print_human(&checked, &spec.shown);
@@ -108,6 +108,9 @@ pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
             }
         }
         Some(file) => {
+            if output.dockerignore.is_some() {
+                ours_to_write(&dockerignore_path(file), &spec.shown)?;
+            }
             write_file(file, &output.main)?;
             if let Some(ignore) = &output.dockerignore {
                 write_file(&dockerignore_path(file), ignore)?;
@@ -118,7 +121,7 @@ pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
             out::stdout_bytes(bytes)?;
             if output.dockerignore.is_some() {
                 say!(
-                    "note: the spec has `context` ignore patterns; they are written only with `-o FILE` (as FILE.dockerignore)"
+                    "note: the build has ignore patterns (the spec's `context`, the context's .dockerignore); they are written only with `-o FILE` (as FILE.dockerignore)"
                 );
             }
         }
@@ -153,6 +156,39 @@ fn not_a_spec(file: &Path, spec: &Path, doing: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Refuses to write over `path`, an ignore file beside the Dockerfile that
+/// msbc did not write (it lacks msbc's header): BuildKit reads that file
+/// instead of the context's `.dockerignore`, so it is the team's, and
+/// writing the spec's patterns there would drop theirs. msbc cannot merge
+/// it in (after one write it would read its own output as the team's), so
+/// the error says how to move its patterns into the spec (`spec` as shown).
+pub(super) fn ours_to_write(path: &Path, spec: &str) -> Result<(), String> {
+    let text = match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    if text.starts_with(crate::backend::dockerfile::DOCKERIGNORE_HEADER) {
+        return Ok(());
+    }
+    let patterns: Vec<String> = crate::paths::ignore_file_patterns(&text)
+        .iter()
+        .map(|p| crate::kdl_write::quoted(p))
+        .collect();
+    Err(format!(
+        "{} was not written by msbc: BuildKit reads it instead of the context's .dockerignore, \
+         and msbc would replace it with the spec's patterns. Move its patterns into {spec} \
+         (`context {{ ignore {} }}`, or `context \"DIR\" {{ ignore ... }}`), then delete it: \
+         msbc writes it from the spec",
+        path.display(),
+        if patterns.is_empty() {
+            "\"pattern\"...".to_string()
+        } else {
+            patterns.join(" ")
+        }
+    ))
 }
 
 pub(super) fn dockerignore_path(file: &Path) -> PathBuf {

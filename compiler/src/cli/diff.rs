@@ -78,6 +78,7 @@ fn imported_spec(path: &Path) -> Result<Result<(Spec, Vec<diff::Unrepresented>),
                     name: "build.kdl".to_string(),
                     dir: parent_dir(path),
                     bytes: imported.kdl.into_bytes(),
+                    context: None,
                 },
                 lost,
             )))
@@ -100,15 +101,17 @@ fn parent_dir(path: &Path) -> PathBuf {
 /// diagnostics when it has errors.
 fn check(spec: &Spec, templates_base: &Path, flags: &[PathBuf]) -> Result<Option<Checked>, String> {
     let from_spec = compile::template_dirs(&spec.bytes);
+    let context = spec.context_of()?;
     let catalog = templates::catalog(templates_base, &from_spec, flags)?;
-    let files = templates::context_files(&spec.dir);
-    let contents = templates::project_contents(&spec.dir, &files);
+    let files = templates::context_files(&context.root);
+    let contents = templates::project_contents(&context.root, &files);
     let checked = compile::check_with(
         &spec.bytes,
         crate::expand::Context {
             catalog: &catalog,
             files: &files,
             contents: &contents,
+            service_dir: &context.service_dir,
         },
     );
     if checked.diagnostics.has_errors() || checked.model.is_none() {
@@ -339,7 +342,7 @@ fn paths_sides(a: &DiffArgs) -> Result<Sides, String> {
         if is_dockerfile(path) {
             imported_spec(path)
         } else {
-            read_spec(path).map(|s| Ok((s, Vec::new())))
+            read_spec(path).map(|s| Ok((s.with_context(a.context.as_deref()), Vec::new())))
         }
     };
     let (old, old_lost) = match load(old_path)? {
@@ -381,7 +384,7 @@ fn one_spec_path(a: &DiffArgs) -> Result<PathBuf, String> {
 /// `msbc diff --templates-from DIR [PATH]`.
 fn templates_sides(a: &DiffArgs, dir: &Path) -> Result<Sides, String> {
     let path = one_spec_path(a)?;
-    let spec = read_spec(&path)?;
+    let spec = read_spec(&path)?.with_context(a.context.as_deref());
     let mut upgraded = a.templates.clone();
     upgraded.push(dir.to_path_buf());
     let (Some(oc), Some(nc)) = (
@@ -434,7 +437,7 @@ fn rev_sides(a: &DiffArgs, rev: &str) -> Result<Sides, String> {
         return Err(format!("`{rev}` is not a git revision"));
     }
     let path = one_spec_path(a)?;
-    let new = read_spec(&path)?;
+    let new = read_spec(&path)?.with_context(a.context.as_deref());
     let file_name = new.name.clone();
     let old_bytes = git(&new.dir, &["show", &format!("{rev}:./{file_name}")])?;
     let tmp = TempDir::new()?;
@@ -465,6 +468,7 @@ fn rev_sides(a: &DiffArgs, rev: &str) -> Result<Sides, String> {
         name: file_name.clone(),
         dir: new.dir.clone(),
         bytes: old_bytes,
+        context: new.context.clone(),
     };
     let (Some(oc), Some(nc)) = (
         check(&old, &tmp.0.join("spec"), &a.templates)?,

@@ -13,22 +13,24 @@ impl Spec {
     /// Like `Spec::check`, keeping the documents.
     fn analyze(&self, template_flags: &[PathBuf]) -> Result<Analysis, String> {
         let from_spec = crate::compile::template_dirs(&self.bytes);
+        let context = self.context_of()?;
         let catalog = templates::catalog(&self.dir, &from_spec, template_flags)?;
-        let files = templates::context_files(&self.dir);
-        let contents = templates::project_contents(&self.dir, &files);
+        let files = templates::context_files(&context.root);
+        let contents = templates::project_contents(&context.root, &files);
         Ok(analysis::analyze(
             &self.bytes,
             crate::expand::Context {
                 catalog: &catalog,
                 files: &files,
                 contents: &contents,
+                service_dir: &context.service_dir,
             },
         ))
     }
 }
 
 pub(super) fn graph_cmd(a: &GraphArgs) -> CliResult {
-    let spec = read_spec(&a.path)?;
+    let spec = read_spec(&a.path)?.with_context(a.context.as_deref());
     let analysis = spec.analyze(&a.templates)?;
     print_human(&analysis.checked, &spec.shown);
     let (Some(model), Some(doc)) = (&analysis.checked.model, &analysis.expanded) else {

@@ -5,7 +5,7 @@ use super::args::ImportArgs;
 use super::{CliResult, OK, SPEC_ERROR, print_human};
 use crate::compile;
 use crate::import;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub(super) fn print_import_warnings(shown: &str, warnings: &[import::Warning]) {
     for w in warnings {
@@ -19,6 +19,25 @@ pub(super) fn print_import_error(shown: &str, e: &import::ImportError) {
     } else {
         say!("{shown}: error[{}]: {}", e.code, e.message);
     }
+}
+
+/// The ignore file BuildKit reads for `dockerfile` built from its own
+/// folder: `Dockerfile.dockerignore` beside it, else `.dockerignore` there.
+fn ignore_file(dockerfile: &Path) -> Result<Option<(PathBuf, String)>, String> {
+    if dockerfile == Path::new("-") {
+        return Ok(None);
+    }
+    let dir = dockerfile.parent().unwrap_or(Path::new(""));
+    let mut beside = dockerfile.as_os_str().to_owned();
+    beside.push(".dockerignore");
+    for path in [PathBuf::from(beside), dir.join(".dockerignore")] {
+        match std::fs::read(&path) {
+            Ok(bytes) => return Ok(Some((path, String::from_utf8_lossy(&bytes).into_owned()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+    Ok(None)
 }
 
 /// `msbc import DOCKERFILE`.
@@ -41,9 +60,19 @@ pub(super) fn import_cmd(a: &ImportArgs) -> CliResult {
         }
     };
     print_import_warnings(&shown, &imported.warnings);
-    super::out::stdout(&imported.kdl)?;
+    let kdl = match ignore_file(&a.dockerfile)? {
+        Some((path, text)) => {
+            say!(
+                "note: the patterns of {} are the spec's `context {{ ignore ... }}`",
+                path.display()
+            );
+            import::with_ignore_file(&imported.kdl, &text)
+        }
+        None => imported.kdl,
+    };
+    super::out::stdout(&kdl)?;
     // The result must be a valid spec; say so loudly if it is not.
-    let checked = compile::check(imported.kdl.as_bytes());
+    let checked = compile::check(kdl.as_bytes());
     if checked.diagnostics.has_errors() {
         say!("error: the imported spec does not check; please report this Dockerfile:");
         print_human(&checked, "<imported build.kdl>");

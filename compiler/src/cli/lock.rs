@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub(super) fn run(a: &LockArgs) -> CliResult {
-    let spec = read_spec(&a.path)?;
+    let spec = read_spec(&a.path)?.with_context(a.context.as_deref());
     let checked = spec.check(&a.templates)?;
     print_human(&checked, &spec.shown);
     let Some(model) = checked
@@ -104,9 +104,13 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
 }
 
 /// Writes `file` whole or not at all: a temporary file beside it, renamed.
-fn write_atomic(file: &Path, text: &str) -> Result<(), String> {
+pub(super) fn write_atomic(file: &Path, text: &str) -> Result<(), String> {
     let dir = file.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
+    let name = file.file_name().map_or_else(
+        || FILE_NAME.to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, text)
         .and_then(|()| std::fs::rename(&tmp, file))
         .map_err(|e| {

@@ -70,6 +70,10 @@ fn capabilities() -> lsp::ServerCapabilities {
 struct Context {
     dir: Option<PathBuf>,
     template_dirs: Vec<String>,
+    /// The spec's `context "../.."` depth: project files are read there.
+    depth: usize,
+    /// The spec's folder within its context (templates' `service_dir`).
+    service_dir: String,
     catalog: Catalog,
     files: Vec<String>,
     /// The project files presets take versions from (go.mod, package.json...).
@@ -79,21 +83,33 @@ struct Context {
 }
 
 impl Context {
-    fn load(dir: Option<&Path>, template_dirs: Vec<String>) -> Context {
-        let (catalog, problem) = match dir {
+    fn load(dir: Option<&Path>, template_dirs: Vec<String>, depth: usize) -> Context {
+        let (catalog, mut problem) = match dir {
             Some(d) => match templates::catalog(d, &template_dirs, &[]) {
                 Ok(c) => (c, None),
                 Err(e) => (Catalog::stdlib(), Some(e)),
             },
             None => (Catalog::stdlib(), None),
         };
-        let files = dir.map(templates::context_files).unwrap_or_default();
-        let contents = dir
-            .map(|d| templates::project_contents(d, &files))
+        // The build context, as the CLI finds it (the spec's `context`).
+        let context = dir.and_then(|d| {
+            super::spec::context_for(d, None, depth)
+                .map_err(|e| problem = problem.take().or(Some(e)))
+                .ok()
+        });
+        let files = context
+            .as_ref()
+            .map(|c| templates::context_files(&c.root))
+            .unwrap_or_default();
+        let contents = context
+            .as_ref()
+            .map(|c| templates::project_contents(&c.root, &files))
             .unwrap_or_default();
         Context {
             dir: dir.map(Path::to_path_buf),
             template_dirs,
+            depth,
+            service_dir: context.map(|c| c.service_dir).unwrap_or_default(),
             catalog,
             files,
             contents,
@@ -170,15 +186,16 @@ impl Server<'_> {
     /// Checks `text` as the CLI would check the file at `uri`, and
     /// publishes its diagnostics.
     fn update(&mut self, uri: lsp::Url, text: String, reload: bool) {
-        let template_dirs = crate::compile::template_dirs(text.as_bytes());
+        let parsed = crate::compile::parse(text.as_bytes());
+        let (template_dirs, depth) = (parsed.template_dirs(), parsed.context_depth());
         let stale = reload
             || self
                 .contexts
                 .get(&uri)
-                .is_none_or(|c| c.template_dirs != template_dirs);
+                .is_none_or(|c| c.template_dirs != template_dirs || c.depth != depth);
         if stale {
             let dir = spec_dir(&uri);
-            let ctx = Context::load(dir.as_deref(), template_dirs);
+            let ctx = Context::load(dir.as_deref(), template_dirs, depth);
             if let Some(problem) = &ctx.problem {
                 self.notify::<lsp::notification::ShowMessage>(lsp::ShowMessageParams {
                     typ: lsp::MessageType::WARNING,
@@ -196,6 +213,7 @@ impl Server<'_> {
                 catalog: &ctx.catalog,
                 files: &ctx.files,
                 contents: &ctx.contents,
+                service_dir: &ctx.service_dir,
             },
         );
         let _ = &ctx.dir;

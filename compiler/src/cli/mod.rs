@@ -26,6 +26,7 @@ mod editor;
 mod explain;
 mod fleet;
 mod import;
+mod init;
 mod lock;
 mod lsp;
 mod out;
@@ -38,7 +39,7 @@ pub use templates::{context_files, project_contents};
 
 // What the subcommand files share, named here so that each reaches it as `super::NAME`.
 use check::{check_cmd, failed, print_human, sarif_uri, strict};
-use compile::{compile_cmd, dockerignore_path};
+use compile::{compile_cmd, dockerignore_path, ours_to_write};
 use explain::explain_cmd;
 use spec::{Spec, read_spec};
 
@@ -83,6 +84,7 @@ where
         Command::Lock(a) => lock::run(&a),
         Command::Diff(a) => diff::run(&a),
         Command::Import(a) => import::import_cmd(&a),
+        Command::Init(a) => init::run(&a),
         Command::Completions(a) => completions_cmd(&a),
         Command::Images(a) => fleet::images(&a),
         Command::Frontend => Ok(crate::frontend::main()),

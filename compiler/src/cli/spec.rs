@@ -13,13 +13,90 @@ pub(super) struct Spec {
     /// The file name only, for the generated header (output must not
     /// depend on where it was compiled).
     pub(super) name: String,
-    /// The directory holding the spec: the build context, and the base of
-    /// relative `templates` directories.
+    /// The directory holding the spec: the base of relative `templates`
+    /// directories and of `context "../.."`.
     pub(super) dir: PathBuf,
     pub(super) bytes: Vec<u8>,
+    /// `--context DIR`: the build context, overriding the spec's `context`.
+    pub(super) context: Option<PathBuf>,
+}
+
+/// Where a spec's build context is: the folder project files are read
+/// from, and the spec's folder within it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ContextDir {
+    pub(super) root: PathBuf,
+    /// `/`-separated, "" when the spec sits at the context's root
+    /// (templates' `service_dir`).
+    pub(super) service_dir: String,
+}
+
+/// The spec's folder within the context folder `root`, both as given on
+/// the command line or found from the spec: an error when it is not inside.
+fn service_dir_in(spec_dir: &Path, root: &Path) -> Result<String, String> {
+    let canon = |p: &Path| {
+        std::fs::canonicalize(p).map_err(|e| format!("cannot read the folder {}: {e}", p.display()))
+    };
+    let (spec_abs, root_abs) = (canon(spec_dir)?, canon(root)?);
+    let rel = spec_abs.strip_prefix(&root_abs).map_err(|_| {
+        format!(
+            "the spec's folder {} is not inside the build context {}: the context must be the spec's folder or one above it",
+            spec_dir.display(),
+            root.display()
+        )
+    })?;
+    Ok(rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/"))
+}
+
+/// The build context of a spec in `dir`: `flag` (`--context DIR`), else
+/// `depth` folders above `dir` (the spec's `context "../.."`), else `dir`.
+pub(super) fn context_for(
+    dir: &Path,
+    flag: Option<&Path>,
+    depth: usize,
+) -> Result<ContextDir, String> {
+    let root = match flag {
+        Some(root) => root.to_path_buf(),
+        None if depth == 0 => {
+            return Ok(ContextDir {
+                root: dir.to_path_buf(),
+                service_dir: String::new(),
+            });
+        }
+        None => {
+            let mut root = dir.to_path_buf();
+            for _ in 0..depth {
+                root.push("..");
+            }
+            root
+        }
+    };
+    let service_dir = service_dir_in(dir, &root)?;
+    Ok(ContextDir { root, service_dir })
 }
 
 impl Spec {
+    /// The spec with `--context DIR` (when given).
+    pub(super) fn with_context(mut self, flag: Option<&Path>) -> Self {
+        self.context = flag.map(Path::to_path_buf);
+        self
+    }
+
+    /// The build context: `--context DIR`, else the spec's `context
+    /// "../.."` (`depth` folders above the spec), else the spec's folder.
+    pub(super) fn context_dir(&self, depth: usize) -> Result<ContextDir, String> {
+        context_for(&self.dir, self.context.as_deref(), depth)
+    }
+
+    /// The context of a spec read from its bytes (parsed for `context`).
+    pub(super) fn context_of(&self) -> Result<ContextDir, String> {
+        self.context_dir(compile::parse(&self.bytes).context_depth())
+    }
+
     /// Expands templates (stdlib, directories) and checks the spec.
     pub(super) fn check(&self, template_flags: &[PathBuf]) -> Result<Checked, String> {
         self.check_shared(template_flags, &templates::Catalogs::default())
@@ -33,13 +110,15 @@ impl Spec {
     ) -> Result<Checked, String> {
         // Parsed once: the template folders it names, then the check.
         let parsed = compile::parse(&self.bytes);
+        let context = self.context_dir(parsed.context_depth())?;
         let catalog = catalogs.get(&self.dir, &parsed.template_dirs(), template_flags)?;
-        let files = templates::context_files(&self.dir);
-        let contents = templates::project_contents(&self.dir, &files);
+        let files = templates::context_files(&context.root);
+        let contents = templates::project_contents(&context.root, &files);
         let checked = parsed.check(crate::expand::Context {
             catalog: &catalog,
             files: &files,
             contents: &contents,
+            service_dir: &context.service_dir,
         });
         // A Dockerfile read as KDL gives dozens of syntax errors: say what it is.
         if checked
@@ -125,6 +204,7 @@ pub(super) fn read_spec(path: &Path) -> Result<Spec, String> {
             name: "build.kdl".to_string(),
             dir: PathBuf::from("."),
             bytes,
+            context: None,
         });
     }
     let file: PathBuf = if path.is_dir() {
@@ -158,5 +238,6 @@ pub(super) fn read_spec(path: &Path) -> Result<Spec, String> {
         name,
         dir,
         bytes,
+        context: None,
     })
 }

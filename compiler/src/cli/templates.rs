@@ -2,8 +2,8 @@
 //! that expansion needs, done here so that `expand` stays pure.
 
 use crate::expand::project::{
-    LISTING_MAX_DEPTH as MAX_DEPTH, LISTING_MAX_FILES as MAX_FILES, LISTING_SKIP as SKIP,
-    MAX_PROJECT_FILE, PROJECT_FILES,
+    IGNORE_FILE, LISTING_MAX_DEPTH as MAX_DEPTH, LISTING_MAX_FILES as MAX_FILES,
+    LISTING_SKIP as SKIP, MAX_PROJECT_FILE, is_project_file,
 };
 use crate::expand::{Catalog, TemplateFiles};
 use std::collections::BTreeMap;
@@ -134,6 +134,12 @@ fn subdirs(dir: &Path) -> Result<Vec<(PathBuf, String)>, String> {
 /// Files of the build context (the spec's directory), relative and sorted,
 /// for templates that detect a package manager or build tool.
 pub fn context_files(dir: &Path) -> Vec<String> {
+    context_files_to(dir, MAX_DEPTH)
+}
+
+/// [`context_files`] down to `max_depth` folders (`msbc init` looks for
+/// sources deeper than templates need to).
+pub fn context_files_to(dir: &Path, max_depth: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut todo = vec![(dir.to_path_buf(), 0usize)];
     while let Some((d, depth)) = todo.pop() {
@@ -144,7 +150,7 @@ pub fn context_files(dir: &Path) -> Vec<String> {
             let path = e.path();
             let name = e.file_name().to_string_lossy().into_owned();
             if path.is_dir() {
-                if depth + 1 < MAX_DEPTH && !SKIP.contains(&name.as_str()) {
+                if depth + 1 < max_depth && !SKIP.contains(&name.as_str()) {
                     todo.push((path, depth + 1));
                 }
             } else if let Ok(rel) = path.strip_prefix(dir) {
@@ -161,21 +167,27 @@ pub fn context_files(dir: &Path) -> Vec<String> {
 }
 
 /// The contents of the project files templates read (`go.mod`,
-/// `package.json`, ...: [`PROJECT_FILES`]) among `files` (the context's
-/// listing), each up to [`MAX_PROJECT_FILE`] bytes. A file that is larger,
-/// unreadable or not UTF-8 is left out: the template then says nothing
-/// about it, as if it were absent.
+/// `package.json`, ... in any folder: [`is_project_file`]) among `files`
+/// (the context's listing), each up to [`MAX_PROJECT_FILE`] bytes. A file
+/// that is larger, unreadable or not UTF-8 is left out: the template then
+/// says nothing about it, as if it were absent.
 pub fn project_contents(dir: &Path, files: &[String]) -> BTreeMap<String, String> {
-    PROJECT_FILES
+    // The context's `.dockerignore` (at its root only), as small and UTF-8.
+    let ignore_file = std::iter::once(IGNORE_FILE.to_string())
+        .filter(|f| std::fs::metadata(dir.join(f)).is_ok_and(|m| m.is_file()));
+    files
         .iter()
-        .filter(|f| files.iter().any(|listed| listed == *f))
+        .cloned()
+        .chain(ignore_file)
+        .filter(|f| is_project_file(f) || f == IGNORE_FILE)
         .filter_map(|f| {
-            let path = dir.join(f);
+            let path = dir.join(&f);
             let size = std::fs::metadata(&path).ok()?.len();
             if size > MAX_PROJECT_FILE {
                 return None;
             }
-            Some((f.to_string(), std::fs::read_to_string(&path).ok()?))
+            let text = std::fs::read_to_string(&path).ok()?;
+            Some((f, text))
         })
         .collect()
 }

@@ -68,6 +68,7 @@ codes! {
     TemplateError = ("E0113", "template-error", Error, "a template could not be rendered or read"),
     TemplateCycle = ("E0114", "template-cycle", Error, "templates that use each other in a circle"),
     PresetRefused = ("E0115", "preset-refused", Error, "a template refused the combination of parameters it was given"),
+    ContextNotAncestor = ("E0120", "context-not-ancestor", Error, "the build context must be the spec's folder or a folder above it"),
     // Names and references.
     DuplicateName = ("E0201", "duplicate-name", Error, "two declarations with the same name"),
     UnknownStage = ("E0202", "unknown-stage", Error, "a reference to a stage that does not exist"),

@@ -9,9 +9,11 @@
 //! `warn(message)` (W0006 there), `project_version(language, default)`
 //! (the version the project's files ask for: `{version, from}`, see
 //! [`project`]), `project_mismatch(language, default, version)` ("older",
-//! "newer" or ""), `version_parts(v)` (`[8, 0]`, or none),
-//! and `context_listed` (whether the file list is known: without one, `has`
-//! says no to every file);
+//! "newer" or ""), `version_parts(v)` (`[8, 0]`, or none), `read(path)`
+//! (a project file's text, or none: [`project::is_project_file`]),
+//! `context_listed` (whether the file list is known: without one, `has`
+//! says no to every file) and `service_dir` (the spec's folder within the
+//! build context, "" at its root);
 //! the filter `q` quotes a value as a KDL string.
 //!
 //! A template is minijinja text (`template.kdl.j2`) rendered to KDL and read
@@ -30,7 +32,10 @@ mod ranges;
 pub use catalog::{Catalog, Manifest, ParamSpec, ParamType, TemplateFiles};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Label, Span};
-use crate::syntax::{self, ast::Document, ast::PolicyDecl, ast::UseDecl};
+use crate::syntax::{
+    self,
+    ast::{ContextDecl, Document, PolicyDecl, Str, UseDecl},
+};
 use minijinja::{Environment, UndefinedBehavior, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -122,10 +127,14 @@ pub struct Context<'a> {
     /// Files of the build context (relative paths), for templates that
     /// detect a tool from a lockfile or a build file.
     pub files: &'a [String],
-    /// Contents of the context's [`project::PROJECT_FILES`] that exist
-    /// (path → text), for templates that take a version from the project;
-    /// [`NO_CONTENTS`] when the caller read none.
+    /// Contents of the context's project files that exist (path → text:
+    /// [`project::is_project_file`]), for templates that take a version or a
+    /// workspace from the project; [`NO_CONTENTS`] when the caller read none.
     pub contents: &'a BTreeMap<String, String>,
+    /// The spec's folder relative to the build context, `/`-separated, ""
+    /// when the spec sits at the context's root (templates see it as
+    /// `service_dir`: the service of a monorepo that this spec builds).
+    pub service_dir: &'a str,
 }
 
 /// No project file contents (a spec checked on its own).
@@ -143,11 +152,44 @@ pub fn expand(
         map: SourceMap::default(),
         next_base: source_len + 1,
     };
+    let doc = with_ignore_file(doc, ctx.contents.get(project::IGNORE_FILE));
     let mut doc = ex.expand_document(doc, &mut Vec::new(), diags);
     for (origin, text) in ctx.catalog.policies() {
         doc.policies.extend(ex.policy_file(origin, text, diags));
     }
     (doc, ex.map)
+}
+
+/// The context's `.dockerignore` joins the spec's `context` patterns, before
+/// them (a later pattern wins in an ignore file: the spec's word is last, and
+/// a `!pattern` there can take back what the team's file excludes); preset
+/// patterns go before both when templates merge. A pattern the spec also
+/// writes is kept once, at the spec's place.
+fn with_ignore_file(mut doc: Document, text: Option<&String>) -> Document {
+    let Some(text) = text else {
+        return doc;
+    };
+    let patterns = crate::paths::ignore_file_patterns(text);
+    if patterns.is_empty() {
+        return doc;
+    }
+    let context = doc.context.get_or_insert_with(|| ContextDecl {
+        dir: None,
+        ignore: Vec::new(),
+        span: Span::new(0, 0),
+    });
+    let mut ignore: Vec<Str> = patterns
+        .into_iter()
+        .filter(|p| !context.ignore.iter().any(|m| &m.value == p))
+        .map(|value| Str {
+            value,
+            span: context.span,
+            content_start: None,
+        })
+        .collect();
+    ignore.append(&mut context.ignore);
+    context.ignore = ignore;
+    doc
 }
 
 struct Expander<'a> {
@@ -394,6 +436,12 @@ impl Expander<'_> {
         env.add_function("version_parts", |v: String| {
             project::numbers(&v).map(|n| n.into_iter().map(Value::from).collect::<Vec<_>>())
         });
+        // `read(path)`: a project file's text (see `Context::contents`), or
+        // none when it is absent, too large or not one templates may read.
+        let texts = self.ctx.contents.clone();
+        env.add_function("read", move |path: String| {
+            texts.get(&path).map(|t| Value::from(t.clone()))
+        });
         let context_files: Vec<String> = self.ctx.files.to_vec();
         let listed = context_files.clone();
         env.add_function("has", move |path: String| {
@@ -435,6 +483,7 @@ impl Expander<'_> {
             "context_listed".to_string(),
             Value::from(!self.ctx.files.is_empty()),
         );
+        ctx.insert("service_dir".to_string(), Value::from(self.ctx.service_dir));
         template
             .render(Value::from_object(ctx))
             .map_err(|e| describe(&e))
@@ -491,6 +540,50 @@ mod tests {
         );
         assert_eq!(doc.nodes().len(), 1);
         assert!(kdl_quote(Value::UNDEFINED).is_err());
+    }
+
+    #[test]
+    fn templates_read_project_files_and_know_the_service_folder() {
+        use super::{Catalog, Context, TemplateFiles, expand};
+        use crate::diag::Diagnostics;
+        let mut catalog = Catalog::stdlib();
+        catalog.add(TemplateFiles {
+            name: "probe".into(),
+            origin: "test".into(),
+            manifest: "summary \"reads files\"\nexample \"msbc 1\"\n".into(),
+            template: concat!(
+                "{% set m = read(service_dir ~ \"/package.json\") %}",
+                "image {{ (\"has\" if m else \"none\") | q }} from=\"debian:12\" {\n",
+                "    label \"dir\" {{ service_dir | q }}\n",
+                "    label \"missing\" {{ (read(\"nope/package.json\") is none) | string | q }}\n",
+                "}\n"
+            )
+            .into(),
+        });
+        let contents = std::collections::BTreeMap::from([(
+            "apps/api/package.json".to_string(),
+            "{}".to_string(),
+        )]);
+        let src = "msbc 1\nuse probe\n";
+        let mut diags = Diagnostics::default();
+        let doc = crate::syntax::parse(src, &mut diags).expect("parses");
+        let (doc, _) = expand(
+            doc,
+            src.len(),
+            Context {
+                catalog: &catalog,
+                files: &["apps/api/package.json".to_string()],
+                contents: &contents,
+                service_dir: "apps/api",
+            },
+            &mut diags,
+        );
+        assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
+        let image = &doc.stages[0];
+        assert_eq!(image.name.name, "has");
+        let text = format!("{image:?}");
+        assert!(text.contains("apps/api"), "{text}");
+        assert!(text.contains("\"True\""), "{text}");
     }
 
     #[test]

@@ -10,20 +10,38 @@ use super::ranges::{npm_range_allows, python_allows};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-/// Files of the build context whose contents templates may read; the CLI
-/// reads those present, each up to [`MAX_PROJECT_FILE`] bytes.
+/// Files of the build context whose contents templates may read, by file
+/// name, in any folder of the listing (a monorepo's `apps/api/package.json`
+/// as well as the root's); the CLI and the frontend read those present, each
+/// up to [`MAX_PROJECT_FILE`] bytes. [`is_project_file`] is the one test.
 pub const PROJECT_FILES: &[&str] = &[
     "go.mod",
+    "go.work",
     ".nvmrc",
     ".node-version",
     "package.json",
+    "pnpm-workspace.yaml",
     ".python-version",
     "pyproject.toml",
     "global.json",
     "pom.xml",
     "build.gradle",
     "build.gradle.kts",
+    "settings.gradle",
+    "settings.gradle.kts",
 ];
+
+/// ...and, by extension, the files whose names vary (.NET projects and
+/// solutions).
+pub const PROJECT_EXTENSIONS: &[&str] = &[".csproj", ".fsproj", ".vbproj", ".sln"];
+
+/// Whether templates may read `path` (relative, `/`-separated): its file
+/// name is one of [`PROJECT_FILES`] or ends with one of
+/// [`PROJECT_EXTENSIONS`].
+pub fn is_project_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    PROJECT_FILES.contains(&name) || PROJECT_EXTENSIONS.iter().any(|e| name.ends_with(e))
+}
 
 /// How the build context is listed for templates that detect files, by the
 /// CLI (the local folder) and the frontend (the `context` local) alike:
@@ -40,8 +58,14 @@ pub const LISTING_SKIP: &[&str] = &[
     "dist",
     "build",
 ];
-/// ...how deep (enough for lockfiles and build files without walking a monorepo)...
-pub const LISTING_MAX_DEPTH: usize = 3;
+/// The context's own ignore file (at its root), read with the project
+/// files ([`super::Context::contents`] holds it under this name): its
+/// patterns join the spec's `context` patterns (see `expand`).
+pub const IGNORE_FILE: &str = ".dockerignore";
+
+/// ...how deep (a monorepo's `services/orders/cmd/api/main.go`, without
+/// walking every source folder)...
+pub const LISTING_MAX_DEPTH: usize = 5;
 /// ...and how many files at most.
 pub const LISTING_MAX_FILES: usize = 5000;
 
@@ -402,6 +426,31 @@ mod tests {
 
     fn found(language: &str, files: &[(&str, &str)], default: &str) -> Option<String> {
         version(language, &with(files), default).map(|f| f.version)
+    }
+
+    #[test]
+    fn project_files_are_known_by_name_in_any_folder() {
+        for yes in [
+            "package.json",
+            "apps/api/package.json",
+            "packages/shared/package.json",
+            "go.work",
+            "services/orders/go.mod",
+            "src/Api/Api.csproj",
+            "Shop.sln",
+            "settings.gradle.kts",
+        ] {
+            assert!(is_project_file(yes), "{yes}");
+        }
+        for no in [
+            "main.go",
+            "apps/api/src/index.ts",
+            "package.json.bak",
+            "csproj",
+            "README.md",
+        ] {
+            assert!(!is_project_file(no), "{no}");
+        }
     }
 
     #[test]

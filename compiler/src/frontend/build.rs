@@ -56,6 +56,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         catalog: &catalog,
         files: &files,
         contents: &contents,
+        service_dir: "",
     });
     if opts.request.as_deref() == Some(subrequests::LINT) {
         let meta = subrequests::lint(&checked.diagnostics, &opts.filename, &spec, &checked.text);

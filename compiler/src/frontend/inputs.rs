@@ -10,7 +10,7 @@ use crate::backend::llb::{self, pb};
 use crate::compile::Parsed;
 use crate::expand::project::{
     LISTING_MAX_DEPTH as MAX_DEPTH, LISTING_MAX_FILES as MAX_FILES, LISTING_SKIP as SKIP,
-    MAX_PROJECT_FILE, PROJECT_FILES,
+    MAX_PROJECT_FILE, is_project_file,
 };
 use crate::expand::{Catalog, TemplateFiles};
 use std::collections::BTreeMap;
@@ -139,15 +139,12 @@ pub async fn context_inputs(
     // The project files presets read versions from, as `msbc compile` reads
     // them (cli::templates::project_contents): listed, small, UTF-8.
     let mut contents = BTreeMap::new();
-    for name in PROJECT_FILES {
-        if !files.iter().any(|f| f == name) {
-            continue;
-        }
+    for name in files.iter().filter(|f| is_project_file(f)) {
         if let Ok(bytes) = bridge.read_file(&id, name).await
             && bytes.len() as u64 <= MAX_PROJECT_FILE
             && let Ok(text) = String::from_utf8(bytes)
         {
-            contents.insert((*name).to_string(), text);
+            contents.insert(name.clone(), text);
         }
     }
     Ok((catalog, files, contents))

@@ -34,6 +34,28 @@ fn is_builtin_arg(name: &str) -> bool {
         || matches!(name, "TARGETSTAGE" | "BUILDOSVERSION" | "TARGETOSVERSION")
 }
 
+/// The imported spec `kdl` with the patterns of the Dockerfile's ignore file
+/// (`text`: its `.dockerignore` or `Dockerfile.dockerignore`) as the spec's
+/// `context { ignore ... }`, one pattern a line, in the file's order (a
+/// later pattern wins, as in the file). `kdl` unchanged when it has none.
+pub fn with_ignore_file(kdl: &str, text: &str) -> String {
+    let patterns = crate::paths::ignore_file_patterns(text);
+    if patterns.is_empty() {
+        return kdl.to_string();
+    }
+    let (first, rest) = kdl.split_once('\n').unwrap_or((kdl, ""));
+    let mut out = format!("{first}\n\ncontext {{\n");
+    for p in &patterns {
+        let _ = writeln!(out, "    ignore {}", crate::kdl_write::quoted(p));
+    }
+    out.push_str("}\n");
+    if !rest.is_empty() && !rest.starts_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Imports a Dockerfile's bytes.
 pub fn import(bytes: &[u8]) -> Result<Imported, ImportError> {
     let text = std::str::from_utf8(bytes).map_err(|e| ImportError {

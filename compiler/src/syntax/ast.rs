@@ -115,8 +115,39 @@ pub struct ArgDecl {
 
 #[derive(Debug, Clone)]
 pub struct ContextDecl {
+    /// `context "../.."`: the build context folder, relative to the spec's
+    /// folder; only `..` segments (the folder itself or one above it).
+    pub dir: Option<Str>,
     pub ignore: Vec<Str>,
     pub span: Span,
+}
+
+impl ContextDecl {
+    /// How many folders above the spec the context is (`"../.."`: 2).
+    pub fn depth(&self) -> usize {
+        self.dir
+            .as_ref()
+            .map_or(0, |d| context_depth(&d.value).unwrap_or(0))
+    }
+}
+
+/// The depth of a `context` folder: the number of `..` segments of a
+/// relative path made only of `..` and `.` segments (`"."`: 0, `"../.."`:
+/// 2); `None` for anything else (absolute, a folder below the spec, a
+/// sibling), as the spec must lie inside its context.
+pub fn context_depth(dir: &str) -> Option<usize> {
+    if dir.is_empty() || dir.starts_with('/') || dir.contains('\\') {
+        return None;
+    }
+    let mut depth = 0;
+    for seg in dir.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => depth += 1,
+            _ => return None,
+        }
+    }
+    Some(depth)
 }
 
 #[derive(Debug, Clone)]

@@ -44,8 +44,8 @@ pub(crate) const ARG: NodeDoc = NodeDoc {
 };
 
 pub(crate) const CONTEXT: NodeDoc = NodeDoc {
-    usage: "context { ignore \"pattern\"... }",
-    summary: "The build context: `ignore` patterns become the .dockerignore.",
+    usage: "context [\"../..\"] { ignore \"pattern\"... }",
+    summary: "The build context: the folder builds run from, relative to the spec (`..` only; default the spec's folder; `copy` paths are relative to it), and `ignore` patterns, written as the .dockerignore after the context's own .dockerignore.",
     props: &[],
 };
 

@@ -11,6 +11,7 @@ pub(in crate::cli) fn check(a: &CheckArgs) -> CliResult {
     let found = discover(&roots)?;
     found_or_usage(&found, &roots)?;
     let options = CheckOptions {
+        context: a.context.as_deref(),
         templates: &a.templates,
         strict: a.strict,
         locked: a.locked,

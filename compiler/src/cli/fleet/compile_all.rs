@@ -41,6 +41,7 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     let found = discover(&roots)?;
     found_or_usage(&found, &roots)?;
     let options = CheckOptions {
+        context: a.context.as_deref(),
         templates: &a.templates,
         strict: a.strict,
         locked: a.locked,
@@ -165,6 +166,12 @@ fn compile_one(
         files.push((dockerignore_path(&dockerfile), ignore.clone()));
     }
     if write {
+        if output.dockerignore.is_some()
+            && let Err(e) =
+                crate::cli::ours_to_write(&dockerignore_path(&dockerfile), &r.spec.shown)
+        {
+            return Compiled::Failed(e);
+        }
         for (path, text) in &files {
             if let Err(e) = std::fs::write(path, text) {
                 return Compiled::Failed(format!("cannot write {}: {e}", path.display()));

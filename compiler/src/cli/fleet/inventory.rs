@@ -25,6 +25,10 @@ pub struct ImagesArgs {
     /// Directories to search for platform templates used by `use` (repeatable).
     #[arg(long = "templates", value_name = "DIR")]
     pub templates: Vec<PathBuf>,
+
+    /// The build context, when it is not the spec's folder for every spec (overrides each spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -65,6 +69,7 @@ pub(in crate::cli) fn images(a: &ImagesArgs) -> CliResult {
     let found = discover(&a.paths)?;
     found_or_usage(&found, &a.paths)?;
     let options = CheckOptions {
+        context: a.context.as_deref(),
         templates: &a.templates,
         strict: false,
         locked: false,

@@ -170,6 +170,7 @@ fn load(path: &Path) -> Result<Spec, Failure> {
         name,
         dir,
         bytes,
+        context: None,
     })
 }
 
@@ -179,6 +180,8 @@ struct CheckOptions<'a> {
     strict: bool,
     locked: bool,
     args: &'a [(String, String)],
+    /// `--context DIR`: every spec's build context (else each spec's own).
+    context: Option<&'a Path>,
     /// Shared by every spec of the run.
     catalogs: crate::cli::templates::Catalogs,
 }
@@ -191,7 +194,7 @@ struct Result1 {
 }
 
 fn check_one(path: &Path, o: &CheckOptions<'_>) -> Result<Result1, Failure> {
-    let spec = load(path)?;
+    let spec = load(path)?.with_context(o.context);
     let fail = |error: String| Failure {
         path: path.display().to_string(),
         error,

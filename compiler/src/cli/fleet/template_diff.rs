@@ -28,7 +28,7 @@ pub(in crate::cli) fn diff_templates(a: &DiffArgs, new_dir: &Path) -> CliResult 
     let mut upgraded = a.templates.clone();
     upgraded.push(new_dir.to_path_buf());
     let results = each(&found.specs, |p| -> Result<ServiceDiff, Failure> {
-        let spec = load(p)?;
+        let spec = load(p)?.with_context(a.context.as_deref());
         let fail = |error: String| Failure {
             path: spec.shown.clone(),
             error,

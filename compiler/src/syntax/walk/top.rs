@@ -259,7 +259,33 @@ pub(super) fn walk_arg(node: &KdlNode, diags: &mut Diagnostics) -> Option<ArgDec
 }
 
 pub(super) fn walk_context(node: &KdlNode, out: &mut Document, diags: &mut Diagnostics) {
-    let r = NodeReader::new(node, &[], diags);
+    let mut r = NodeReader::new(node, &[], diags);
+    let dir = if r.arg_count() > 0 {
+        r.req_str(0, "the build context folder", diags)
+    } else {
+        None
+    };
+    let dir = dir.filter(|d| {
+        let ok = crate::syntax::ast::context_depth(&d.value).is_some();
+        if !ok {
+            diags.push(
+                Diagnostic::new(
+                    Code::ContextNotAncestor,
+                    format!(
+                        "the build context `{}` is not the spec's folder or a folder above it",
+                        d.value
+                    ),
+                )
+                .label(d.span, "not `.`, `..`, `../..`, ...")
+                .help(
+                    "name the folder the build runs from, relative to the spec's folder, \
+                     with `..` only: `context \"../..\"` for a spec in apps/api built from the \
+                     repository root (paths in `copy` are then relative to that folder)",
+                ),
+            );
+        }
+        ok
+    });
     let mut ignore = Vec::new();
     for child in children(node) {
         match child.name().value() {
@@ -288,6 +314,7 @@ pub(super) fn walk_context(node: &KdlNode, out: &mut Document, diags: &mut Diagn
         );
     } else {
         out.context = Some(ContextDecl {
+            dir,
             ignore,
             span: r.span(),
         });

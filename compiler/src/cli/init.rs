@@ -1,0 +1,139 @@
+//! `msbc init`: the I/O around [`crate::init`] (listing and reading the
+//! project, writing build.kdl without overwriting, checking the result).
+
+use super::args::InitArgs;
+use super::{CliResult, OK, SPEC_ERROR, USAGE_ERROR, print_human, read_spec, templates};
+use crate::init::{self, Project, Refusal};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// How deep `init` looks for sources (Java's `src/main/java/org/x/Main.java`).
+const LISTING_DEPTH: usize = 9;
+
+/// Larger files say nothing `init` needs (a generated source of megabytes).
+const MAX_FILE: u64 = 256 * 1024;
+
+/// A folder on disk, listed as templates see a build context.
+struct Folder {
+    dir: PathBuf,
+    files: Vec<String>,
+}
+
+impl Project for Folder {
+    fn files(&self) -> &[String] {
+        &self.files
+    }
+    fn read(&self, path: &str) -> Option<String> {
+        let full = self.dir.join(path);
+        if std::fs::metadata(&full).ok()?.len() > MAX_FILE {
+            return None;
+        }
+        std::fs::read_to_string(full).ok()
+    }
+}
+
+pub(super) fn run(a: &InitArgs) -> CliResult {
+    if !a.dir.is_dir() {
+        return Err(format!("{} is not a folder", a.dir.display()));
+    }
+    let folder = Folder {
+        files: templates::context_files_to(&a.dir, LISTING_DEPTH),
+        dir: a.dir.clone(),
+    };
+    let proposal = match init::propose(&folder) {
+        Ok(p) => p,
+        Err(Refusal::Unknown(why)) => {
+            say!("error: {}: {why}", a.dir.display());
+            return Ok(USAGE_ERROR);
+        }
+        Err(Refusal::Services(services)) => {
+            say!(
+                "{} holds several services; msbc init writes one spec per service:",
+                a.dir.display()
+            );
+            for (dir, language) in &services {
+                say!("  {:<40} {language}", a.dir.join(dir).display().to_string());
+            }
+            if let Some((dir, _)) = services.first() {
+                say!("for example: msbc init {}", a.dir.join(dir).display());
+            }
+            return Ok(USAGE_ERROR);
+        }
+    };
+    let text = init::render(&proposal);
+    let file = a.dir.join("build.kdl");
+    if a.check {
+        return check_against(&file, &proposal);
+    }
+    if a.stdout {
+        super::out::stdout(&text)?;
+        notes(&proposal.notes);
+        return Ok(OK);
+    }
+    if a.force {
+        super::lock::write_atomic(&file, &text)?;
+    } else {
+        write_new(&file, &text)?;
+    }
+    say!("wrote {} (use {})", file.display(), proposal.preset);
+    notes(&proposal.notes);
+    // What was written must check, with the project as its build context.
+    let spec = read_spec(&file)?;
+    let checked = spec.check(&[])?;
+    if checked.diagnostics.has_errors() {
+        print_human(&checked, &spec.shown);
+        say!("error: the written spec does not check: fix it, or tell us what init missed");
+        return Ok(SPEC_ERROR);
+    }
+    say!(
+        "next: msbc check {0} && msbc compile {0} -o {1}",
+        a.dir.display(),
+        a.dir.join("Dockerfile").display()
+    );
+    Ok(OK)
+}
+
+fn notes(notes: &[String]) {
+    for n in notes {
+        say!("to check: {n}");
+    }
+}
+
+/// Creates `file`, refusing to replace one that exists.
+fn write_new(file: &Path, text: &str) -> Result<(), String> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(file)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                format!(
+                    "{} exists: `msbc init --check` lists what a fresh init would decide differently, --stdout prints it, --force replaces the file",
+                    file.display()
+                )
+            } else {
+                format!("cannot write {}: {e}", file.display())
+            }
+        })?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))
+}
+
+/// `--check`: what a fresh init would decide differently from `file`.
+fn check_against(file: &Path, proposal: &init::Proposal) -> CliResult {
+    let existing = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e} (msbc init writes it)", file.display()))?;
+    let changes =
+        init::compare(&existing, proposal).map_err(|e| format!("{}: {e}", file.display()))?;
+    if changes.is_empty() {
+        say!(
+            "{}: nothing new; a fresh init would decide the same",
+            file.display()
+        );
+        return Ok(OK);
+    }
+    for c in &changes {
+        say!("{}: {c}", file.display());
+    }
+    Ok(SPEC_ERROR)
+}

@@ -1,0 +1,265 @@
+//! `msbc init`: a first `build.kdl` read off a project's own files.
+//!
+//! Pure: the CLI hands in a [`Project`] (the folder's listing and a bounded
+//! reader) and writes what [`propose`] returns. Each language has a file
+//! here that looks for its manifest and decides the preset's parameters
+//! that the preset cannot find by itself (main packages, the entry file,
+//! the start command, the port where the code names it); what the presets
+//! detect on their own (package manager, toolchain version) is only
+//! mentioned in a comment, so that a spec written today keeps following
+//! the project. Every choice carries the file it was read from, and every
+//! question left open is a note for the user.
+
+mod dotnet;
+mod go;
+mod java;
+mod node;
+mod ports;
+mod python;
+mod render;
+
+pub use render::{compare, render};
+
+/// The project `msbc init` reads: one folder (the build context).
+pub trait Project {
+    /// The folder's files, relative and `/`-separated, sorted (as the CLI
+    /// lists a build context for templates).
+    fn files(&self) -> &[String];
+    /// A file's text, or `None` when it is absent, too large or not UTF-8.
+    fn read(&self, path: &str) -> Option<String>;
+}
+
+/// A value of a preset parameter, as KDL writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Str(String),
+    Int(u64),
+    Bool(bool),
+}
+
+/// One parameter of the `use` node, and why it has this value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting {
+    pub name: String,
+    pub values: Vec<Value>,
+    /// Where it was read: "cmd/server/main.go (`package main`)".
+    pub why: String,
+}
+
+impl Setting {
+    fn new(name: &str, values: Vec<Value>, why: impl Into<String>) -> Setting {
+        Setting {
+            name: name.to_string(),
+            values,
+            why: why.into(),
+        }
+    }
+}
+
+/// What `msbc init` proposes for one project.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Proposal {
+    /// The preset (`go`, `node`, `python`, `java`, `dotnet`).
+    pub preset: String,
+    /// How the language was recognised: "go.mod".
+    pub found_by: String,
+    /// Properties of the `use` node (`static=#true`), then its children.
+    pub properties: Vec<Setting>,
+    pub children: Vec<Setting>,
+    /// What the preset finds by itself, said in a comment only.
+    pub detected_by_preset: Vec<String>,
+    /// `context { ignore ... }` from an existing `.dockerignore`.
+    pub ignore: Vec<String>,
+    /// What could not be decided, or should be checked.
+    pub notes: Vec<String>,
+}
+
+/// Why no spec could be proposed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No manifest of a language a preset builds.
+    Unknown(String),
+    /// Several services: a monorepo root. Each is a folder and its language.
+    Services(Vec<(String, String)>),
+}
+
+/// Looks at the project and proposes a spec.
+pub fn propose(project: &dyn Project) -> Result<Proposal, Refusal> {
+    let has = |f: &str| project.files().iter().any(|p| p == f);
+    let mut proposal = if has("go.mod") {
+        go::propose(project)
+    } else if has("package.json") {
+        node::propose(project)?
+    } else if has("pyproject.toml") || has("requirements.txt") || has("uv.lock") {
+        python::propose(project)
+    } else if has("pom.xml")
+        || has("build.gradle")
+        || has("build.gradle.kts")
+        || has("settings.gradle")
+        || has("settings.gradle.kts")
+    {
+        java::propose(project)
+    } else if let Some(p) = dotnet::propose(project) {
+        p
+    } else {
+        return Err(refuse(project));
+    };
+    proposal.ignore = dockerignore(project);
+    Ok(proposal)
+}
+
+/// No manifest at the root: a monorepo's services, or nothing known.
+fn refuse(project: &dyn Project) -> Refusal {
+    let mut services: Vec<(String, String)> = Vec::new();
+    for f in project.files() {
+        let Some((dir, name)) = f.rsplit_once('/') else {
+            continue;
+        };
+        let language = match name {
+            "go.mod" => "go",
+            "package.json" => "node",
+            "pyproject.toml" | "requirements.txt" => "python",
+            "pom.xml" | "build.gradle" | "build.gradle.kts" => "java",
+            n if n.ends_with(".csproj") || n.ends_with(".fsproj") => "dotnet",
+            _ => continue,
+        };
+        // The outermost folder of a language: a module's own `testdata/x/go.mod`
+        // or a package's fixtures are not services.
+        if services
+            .iter()
+            .any(|(d, l)| l == language && dir.starts_with(&format!("{d}/")))
+        {
+            continue;
+        }
+        services.retain(|(d, l)| !(l == language && d.starts_with(&format!("{dir}/"))));
+        if !services.iter().any(|(d, _)| d == dir) {
+            services.push((dir.to_string(), language.to_string()));
+        }
+    }
+    services.sort();
+    if services.is_empty() {
+        let rust = project.files().iter().any(|f| f == "Cargo.toml");
+        Refusal::Unknown(if rust {
+            "a Rust project (Cargo.toml): the stdlib has no Rust preset yet; write the stages by hand (specs/rust-workspace is an example) or `msbc import` a Dockerfile".to_string()
+        } else {
+            "no go.mod, package.json, pyproject.toml, requirements.txt, pom.xml, build.gradle(.kts) or .csproj here: no preset fits; write the stages by hand, or `msbc import` a Dockerfile".to_string()
+        })
+    } else {
+        Refusal::Services(services)
+    }
+}
+
+/// The patterns of an existing `.dockerignore` (comments and blank lines
+/// dropped), which the spec's `context` then carries.
+fn dockerignore(project: &dyn Project) -> Vec<String> {
+    project
+        .read(".dockerignore")
+        .map(|text| {
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The files of `project` under `dir` ("" for the root) whose name ends
+/// with `suffix`, skipping tests, vendored and generated folders.
+fn sources<'a>(project: &'a dyn Project, suffix: &'a str) -> impl Iterator<Item = &'a String> {
+    const SKIP: &[&str] = &[
+        "vendor",
+        "testdata",
+        "node_modules",
+        "test",
+        "tests",
+        "__tests__",
+        "dist",
+        "build",
+        "target",
+    ];
+    project.files().iter().filter(move |f| {
+        f.ends_with(suffix)
+            && !f
+                .split('/')
+                .any(|part| SKIP.contains(&part) || part.starts_with('.'))
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Project;
+    use std::collections::BTreeMap;
+
+    /// A project held in memory.
+    pub struct Files {
+        list: Vec<String>,
+        texts: BTreeMap<String, String>,
+    }
+
+    impl Files {
+        pub fn new(files: &[(&str, &str)]) -> Files {
+            let texts: BTreeMap<String, String> = files
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect();
+            Files {
+                list: texts.keys().cloned().collect(),
+                texts,
+            }
+        }
+    }
+
+    impl Project for Files {
+        fn files(&self) -> &[String] {
+            &self.list
+        }
+        fn read(&self, path: &str) -> Option<String> {
+            self.texts.get(path).cloned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::Files;
+    use super::*;
+
+    #[test]
+    fn a_folder_of_services_is_listed_not_guessed() {
+        let p = Files::new(&[
+            ("apps/api/package.json", "{}"),
+            ("apps/api/fixtures/x/package.json", "{}"),
+            ("services/orders/go.mod", "module x\n"),
+            ("services/orders/testdata/go.mod", "module y\n"),
+            ("README.md", ""),
+        ]);
+        assert_eq!(
+            propose(&p),
+            Err(Refusal::Services(vec![
+                ("apps/api".into(), "node".into()),
+                ("services/orders".into(), "go".into()),
+            ]))
+        );
+    }
+
+    #[test]
+    fn nothing_known_says_what_was_looked_for() {
+        let p = Files::new(&[("Cargo.toml", "[package]\n")]);
+        match propose(&p) {
+            Err(Refusal::Unknown(why)) => assert!(why.contains("Rust"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn dockerignore_patterns_come_along() {
+        let p = Files::new(&[
+            ("go.mod", "module x\n\ngo 1.23\n"),
+            ("main.go", "package main\n"),
+            (".dockerignore", "# local\nlocal-dump.sql\n\n!keep.sql\n"),
+        ]);
+        let proposal = propose(&p).expect("a proposal");
+        assert_eq!(proposal.ignore, vec!["local-dump.sql", "!keep.sql"]);
+    }
+}

@@ -1,0 +1,258 @@
+//! Context and spec apart (issue 21): a spec in a subfolder of a monorepo
+//! names its build context (`context "../.."`, or `--context DIR`); project
+//! files are read there and templates see the spec's folder as
+//! `service_dir`. The context's own `.dockerignore` joins the spec's
+//! `context` patterns in what msbc writes and in the LLB's context source.
+
+use crate::support::{self, msbc_in};
+use std::path::{Path, PathBuf};
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(path, text).expect("write");
+}
+
+/// An npm workspace at the root, the API's spec in `apps/api`.
+fn monorepo(name: &str, spec: &str) -> PathBuf {
+    let dir = support::scratch(&format!("context/{name}"));
+    write(
+        &dir,
+        "package.json",
+        r#"{"name":"mono","private":true,"version":"1.0.0","workspaces":["apps/*"]}"#,
+    );
+    write(
+        &dir,
+        "package-lock.json",
+        r#"{"name":"mono","lockfileVersion":3,"requires":true,"packages":{}}"#,
+    );
+    write(
+        &dir,
+        "apps/api/package.json",
+        r#"{"name":"api","version":"1.0.0","main":"server.js"}"#,
+    );
+    write(&dir, "apps/api/server.js", "console.log('api');\n");
+    write(&dir, "apps/api/build.kdl", spec);
+    dir
+}
+
+#[test]
+fn a_spec_in_a_subfolder_reads_project_files_from_its_context() {
+    // Without a context the preset looks beside the spec: no lock file.
+    let dir = monorepo("plain", "msbc 1\n\nuse node\n");
+    let run = msbc_in(&dir, &["check", "apps/api/build.kdl"], None);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("E0115"), "{}", run.stderr);
+    // `--context .` names the repository root: the lock file is found.
+    let run = msbc_in(
+        &dir,
+        &["check", "--context", ".", "apps/api/build.kdl"],
+        None,
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    // So does the spec itself, from any working folder.
+    let dir = monorepo("named", "msbc 1\n\ncontext \"../..\"\n\nuse node\n");
+    for (cwd, path) in [
+        (dir.clone(), "apps/api/build.kdl"),
+        (dir.join("apps/api"), "."),
+    ] {
+        let run = msbc_in(&cwd, &["check", path], None);
+        assert_eq!(run.status, 0, "{}: {}", cwd.display(), run.stderr);
+        let run = msbc_in(&cwd, &["compile", path], None);
+        assert_eq!(run.status, 0, "{}", run.stderr);
+        assert!(
+            run.stdout
+                .contains("COPY package.json package-lock.json ./"),
+            "{}",
+            run.stdout
+        );
+    }
+    // The flag wins over the spec: apps/ holds no lock file.
+    let run = msbc_in(&dir, &["check", "--context", "apps", "apps/api"], None);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    // A context that does not hold the spec is a usage error.
+    let run = msbc_in(
+        &dir,
+        &["check", "--context", "apps/api/x", "apps/api"],
+        None,
+    );
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    std::fs::create_dir_all(dir.join("other")).expect("mkdir");
+    let run = msbc_in(&dir, &["check", "--context", "other", "apps/api"], None);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is not inside the build context"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_context_that_does_not_hold_the_spec_is_e0120() {
+    for bad in ["/srv/repo", "sub", "../other", "../../apps/api", ""] {
+        let spec = format!("msbc 1\ncontext {bad:?}\nimage app from=\"debian:bookworm-slim\"\n");
+        let dir = monorepo(&format!("bad-{}", bad.len()), &spec);
+        let run = msbc_in(&dir, &["check", "apps/api/build.kdl"], None);
+        assert_eq!(run.status, 1, "{bad}: {}", run.stderr);
+        assert!(run.stderr.contains("E0120"), "{bad}: {}", run.stderr);
+    }
+    for good in [".", "..", "../..", "./../.."] {
+        let spec = format!("msbc 1\ncontext {good:?}\nimage app from=\"debian:bookworm-slim\"\n");
+        let dir = monorepo(&format!("good-{}", good.len()), &spec);
+        let run = msbc_in(&dir, &["check", "apps/api/build.kdl"], None);
+        assert_eq!(run.status, 0, "{good}: {}", run.stderr);
+    }
+    // `context { ignore ... }` (no folder) keeps working.
+    let dir = monorepo(
+        "ignore-only",
+        "msbc 1\ncontext { ignore \"*.log\" }\nimage app from=\"debian:bookworm-slim\"\n",
+    );
+    let run = msbc_in(&dir, &["check", "apps/api"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+}
+
+#[test]
+fn templates_see_the_specs_folder_within_its_context() {
+    let spec = "msbc 1\ncontext \"../..\"\ntemplates \"tpl\"\nuse \"acme/where\"\n";
+    let dir = monorepo("service-dir", spec);
+    write(
+        &dir,
+        "apps/api/tpl/acme/where/preset.kdl",
+        "summary \"where the service is\"\nexample \"\"\"\n    msbc 1\n    use \"acme/where\"\n    \"\"\"\n",
+    );
+    write(
+        &dir,
+        "apps/api/tpl/acme/where/template.kdl.j2",
+        "{% set m = read(service_dir ~ \"/package.json\") %}\nimage app from=\"debian:bookworm-slim\" {\n    label \"dir\" {{ service_dir | q }}\n    label \"found\" {{ (m is not none) | string | q }}\n    user \"65534\"\n}\n",
+    );
+    let run = msbc_in(&dir, &["compile", "apps/api/build.kdl"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("LABEL dir=apps/api\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("LABEL found=True\n"), "{}", run.stdout);
+    // `--context apps`: the service is `api`.
+    let run = msbc_in(&dir, &["compile", "--context", "apps", "apps/api"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("LABEL dir=api\n"), "{}", run.stdout);
+}
+
+/// The spec of the ignore-file tests: the context is the repository root.
+const IGNORING: &str = "msbc 1\n\ncontext \"../..\" {\n    ignore \"**/*.log\" \"!keep.sql\"\n}\n\nimage app from=\"debian:bookworm-slim\" {\n    workdir \"/app\"\n    copy \".\" to=\"./\"\n    user \"65534\"\n    cmd \"ls\"\n}\n";
+
+#[test]
+fn the_contexts_dockerignore_joins_the_specs_patterns() {
+    let dir = monorepo("ignore-file", IGNORING);
+    write(
+        &dir,
+        ".dockerignore",
+        "# the team's\nlocal-dump.sql\n*.sql\n**/*.log\n",
+    );
+    let run = msbc_in(
+        &dir,
+        &["compile", "apps/api/build.kdl", "-o", "apps/api/Dockerfile"],
+        None,
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let written =
+        std::fs::read_to_string(dir.join("apps/api/Dockerfile.dockerignore")).expect("written");
+    let patterns: Vec<&str> = written.lines().filter(|l| !l.starts_with('#')).collect();
+    // The team's first, the spec's last (a later pattern wins: the spec's
+    // `!keep.sql` takes back what the team's `*.sql` excludes).
+    assert_eq!(
+        patterns,
+        ["local-dump.sql", "*.sql", "**/*.log", "!keep.sql"],
+        "{written}"
+    );
+    // The drift gate knows the merged file.
+    let run = msbc_in(
+        &dir,
+        &[
+            "compile",
+            "apps/api/build.kdl",
+            "--check",
+            "apps/api/Dockerfile",
+        ],
+        None,
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    write(&dir, ".dockerignore", "local-dump.sql\nsecrets/\n");
+    let run = msbc_in(
+        &dir,
+        &[
+            "compile",
+            "apps/api/build.kdl",
+            "--check",
+            "apps/api/Dockerfile",
+        ],
+        None,
+    );
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("+secrets/"), "{}", run.stderr);
+    // The LLB's context source excludes them too.
+    let run = msbc_in(
+        &dir,
+        &[
+            "compile",
+            "apps/api/build.kdl",
+            "--emit",
+            "llb-json",
+            "--no-base-configs",
+        ],
+        None,
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("local-dump.sql") && run.stdout.contains("secrets"),
+        "the LLB's context excludes lack the team's patterns:\n{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_ignore_file_msbc_did_not_write_is_not_overwritten() {
+    let dir = monorepo("foreign-ignore", IGNORING);
+    write(
+        &dir,
+        "apps/api/Dockerfile.dockerignore",
+        "# ours\nlocal-dump.sql\nfixtures/\n",
+    );
+    let run = msbc_in(
+        &dir,
+        &["compile", "apps/api", "-o", "apps/api/Dockerfile"],
+        None,
+    );
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    for needle in [
+        "apps/api/Dockerfile.dockerignore",
+        "not written by msbc",
+        "ignore \"local-dump.sql\" \"fixtures/\"",
+    ] {
+        assert!(run.stderr.contains(needle), "{needle}: {}", run.stderr);
+    }
+    assert!(!dir.join("apps/api/Dockerfile").exists());
+    let kept = std::fs::read_to_string(dir.join("apps/api/Dockerfile.dockerignore")).expect("kept");
+    assert!(kept.starts_with("# ours"), "{kept}");
+    // Fleet mode refuses it too.
+    let run = msbc_in(&dir, &["compile", "--all", "--write", "apps"], None);
+    assert_ne!(run.status, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("not written by msbc"), "{}", run.stderr);
+    // Once its patterns are in the spec and the file is gone, msbc writes it.
+    std::fs::remove_file(dir.join("apps/api/Dockerfile.dockerignore")).expect("rm");
+    let run = msbc_in(
+        &dir,
+        &["compile", "apps/api", "-o", "apps/api/Dockerfile"],
+        None,
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let run = msbc_in(
+        &dir,
+        &["compile", "apps/api", "-o", "apps/api/Dockerfile"],
+        None,
+    );
+    assert_eq!(run.status, 0, "msbc rewrites its own file: {}", run.stderr);
+}
