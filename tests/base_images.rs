@@ -304,7 +304,9 @@ fn official_config(reference: &str) -> Option<String> {
         serde_json::json!({"Env": env, "Entrypoint": entrypoint, "User": "65532", "WorkingDir": "/home/nonroot"})
     };
     let config = match reference {
-        "docker.io/library/alpine:3.20" => serde_json::json!({"Env": [path("")], "Cmd": ["/bin/sh"]}),
+        "docker.io/library/alpine:3.20" => {
+            serde_json::json!({"Env": [path("")], "Cmd": ["/bin/sh"]})
+        }
         "docker.io/library/node:22-bookworm" | "docker.io/library/node:22-bookworm-slim" => {
             node("22.12.0")
         }
