@@ -243,6 +243,9 @@ fn platform_templates_come_from_flags_the_environment_or_the_spec() {
     std::fs::write(dir.join("build.kdl"), spec).expect("write");
     // The go preset under the team template needs the module file.
     std::fs::write(dir.join("go.mod"), "module example.com/orders\n\ngo 1.23\n").expect("write");
+    // ...and its main package (`./cmd/orders`), which `check` looks for.
+    std::fs::create_dir_all(dir.join("cmd/orders")).expect("mkdir");
+    std::fs::write(dir.join("cmd/orders/main.go"), "package main\n").expect("write");
     let templates = root().join("tests/fixtures/templates");
     let templates = templates.to_string_lossy();
 

@@ -256,3 +256,138 @@ fn an_ignore_file_msbc_did_not_write_is_not_overwritten() {
     );
     assert_eq!(run.status, 0, "msbc rewrites its own file: {}", run.stderr);
 }
+
+/// `docker build -f apps/api/Dockerfile .` from the repository root (the
+/// Dockerfile msbc wrote for 20.10's built-in frontend); the image's files.
+fn build_from_root(dir: &Path, tag: &str) -> Vec<String> {
+    let docker = support::needs_engine();
+    let out = std::process::Command::new("bash")
+        .arg(support::root().join("tests/engine/build.sh"))
+        .args(["apps/api/Dockerfile", ".", tag])
+        .current_dir(dir)
+        .output()
+        .expect("build.sh runs");
+    assert!(
+        out.status.success(),
+        "build of {tag} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = std::process::Command::new(docker)
+        .args(["run", "--rm", "--network", "none", tag])
+        .output()
+        .expect("docker run");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut files: Vec<String> = String::from_utf8_lossy(&run.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_a_subfolder_spec_builds_from_the_root_without_what_the_team_ignores() {
+    let spec = "msbc 1\n\ncontext \"../..\" {\n    ignore \"**/*.log\"\n}\n\nimage api from=\"debian:bookworm-slim\" {\n    workdir \"/app\"\n    copy \"package.json\" \"apps/api/\" \"packages/\" to=\"./\"\n    copy \"apps/api/server.js\" to=\"/srv/\"\n    user \"65534\"\n    cmd \"find\" \"/app\" \"/srv\" \"-type\" \"f\"\n}\n";
+    let dir = monorepo("engine", spec);
+    write(&dir, "packages/shared/index.js", "module.exports = 1;\n");
+    write(&dir, "packages/shared/local-dump.sql", "secret rows\n");
+    write(&dir, "apps/api/debug.log", "noise\n");
+    write(&dir, "local-dump.sql", "secret rows\n");
+    // The team's ignore file: its pattern must hold in msbc's build too.
+    write(&dir, ".dockerignore", "local-dump.sql\n**/local-dump.sql\n");
+    let run = msbc_in(
+        &dir,
+        &[
+            "compile",
+            "--syntax",
+            "none",
+            "apps/api/build.kdl",
+            "-o",
+            "apps/api/Dockerfile",
+        ],
+        None,
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let files = build_from_root(&dir, "msbc-test/context-api:1");
+    assert_eq!(
+        files,
+        [
+            "/app/Dockerfile",
+            "/app/Dockerfile.dockerignore",
+            "/app/build.kdl",
+            "/app/package.json",
+            "/app/server.js",
+            "/app/shared/index.js",
+            "/srv/server.js",
+        ],
+        "the image holds the API's files from the root context, and neither the team's \
+         ignored dump nor the spec's ignored log"
+    );
+}
+
+#[test]
+fn fleet_graph_and_diff_read_each_specs_context() {
+    // Fleet mode: each spec's own `context`; `--context` applies to all.
+    let dir = monorepo("fleet", "msbc 1\n\ncontext \"../..\"\n\nuse node\n");
+    write(
+        &dir,
+        "apps/web/package.json",
+        r#"{"name":"web","version":"1.0.0"}"#,
+    );
+    write(&dir, "apps/web/build.kdl", "msbc 1\n\nuse node\n");
+    let run = msbc_in(&dir, &["check", "apps"], None);
+    assert_eq!(run.status, 1, "web has no context: {}", run.stderr);
+    assert!(
+        run.stderr.contains("apps/web/build.kdl") && !run.stderr.contains("apps/api/build.kdl:"),
+        "{}",
+        run.stderr
+    );
+    let run = msbc_in(&dir, &["check", "--context", ".", "apps"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let run = msbc_in(
+        &dir,
+        &["compile", "--all", "--write", "--context", ".", "apps"],
+        None,
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let run = msbc_in(
+        &dir,
+        &["compile", "--all", "--check", "--context", ".", "apps"],
+        None,
+    );
+    assert_eq!(run.status, 0, "the drift gate: {}", run.stderr);
+    let run = msbc_in(&dir, &["images", "--context", ".", "apps"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    // graph and diff see the context too.
+    let run = msbc_in(&dir, &["graph", "apps/api"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let run = msbc_in(&dir, &["graph", "apps/web"], None);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let run = msbc_in(&dir, &["graph", "--context", ".", "apps/web"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let run = msbc_in(
+        &dir,
+        &[
+            "diff",
+            "--context",
+            ".",
+            "--exit-code",
+            "apps/web",
+            "apps/api",
+        ],
+        None,
+    );
+    assert_eq!(
+        run.status, 0,
+        "the same build: {}{}",
+        run.stdout, run.stderr
+    );
+    let run = msbc_in(&dir, &["diff", "apps/web", "apps/api"], None);
+    assert_eq!(run.status, 1, "web alone has no lock file: {}", run.stderr);
+}

@@ -206,6 +206,8 @@ fn explanation_examples_do_what_they_say() {
     let dir = crate::support::scratch("explain-examples");
     // The examples that `use go` are about a Go project: its module file.
     std::fs::write(dir.join("go.mod"), "module example.com/app\n\ngo 1.23\n").expect("go.mod");
+    std::fs::create_dir_all(dir.join("cmd/server")).expect("cmd/server");
+    std::fs::write(dir.join("cmd/server/main.go"), "package main\n").expect("main.go");
     // W0006's examples are about a Python project pinned to 3.11.
     std::fs::write(dir.join(".python-version"), "3.11\n").expect(".python-version");
     std::fs::write(dir.join("requirements.txt"), "").expect("requirements.txt");

@@ -240,6 +240,8 @@ fn rev_compares_with_a_commit_including_templates() {
     .expect("write");
     // acme/web builds on the go preset, which needs the module file.
     std::fs::write(svc.join("go.mod"), "module example.com/orders\n").expect("write");
+    std::fs::create_dir_all(svc.join("cmd/orders")).expect("mkdir");
+    std::fs::write(svc.join("cmd/orders/main.go"), "package main\n").expect("write");
     if !git(&dir, &["init", "-q"])
         || !git(&dir, &["add", "."])
         || !git(&dir, &["commit", "-qm", "v1"])
@@ -521,8 +523,17 @@ fn every_spec_and_preset_variant_matches_its_own_dockerfile() {
     for spec in &specs {
         let name = support::spec_name(spec);
         let dir = tmp.join(&name);
-        support::copy_dir(spec.parent().expect("a folder"), &dir);
-        assert_own_dockerfile_has_no_drift(&dir, &name);
+        // A spec that names its context is copied with it, and run in its folder.
+        match support::spec_context(spec) {
+            Some((context, service_dir)) => {
+                support::copy_dir(&context, &dir);
+                assert_own_dockerfile_has_no_drift(&dir.join(service_dir), &name);
+            }
+            None => {
+                support::copy_dir(spec.parent().expect("a folder"), &dir);
+                assert_own_dockerfile_has_no_drift(&dir, &name);
+            }
+        }
     }
     for (n, (src, files)) in VARIANTS.iter().enumerate() {
         let dir = tmp.join(format!("variant{n}"));

@@ -8,10 +8,22 @@ use crate::support::{copy_dir, msbc_in, root, scratch, spec_files};
 use std::path::{Path, PathBuf};
 
 /// A copy of `specs/NAME` without what msbc wrote or the user wrote for
-/// it, in a folder of the test `test`'s own.
+/// it, in a folder of the test `test`'s own; for a spec that names its
+/// build context (`context "../.."`, a workspace's member), the whole
+/// context is copied and the member's folder returned.
 fn bare_copy(test: &str, name: &str) -> PathBuf {
-    let dir = scratch(&format!("init/{test}/{}", name.replace('/', "-")));
-    copy_dir(&root().join("specs").join(name), &dir);
+    let spec = root().join("specs").join(name);
+    let mut context = spec.clone();
+    for _ in 0..context_of(&spec.join("build.kdl")) {
+        context.pop();
+    }
+    let member = spec
+        .strip_prefix(&context)
+        .expect("inside its context")
+        .to_path_buf();
+    let top = scratch(&format!("init/{test}/{}", name.replace('/', "-")));
+    copy_dir(&context, &top);
+    let dir = top.join(member);
     for f in [
         "build.kdl",
         "Dockerfile",
@@ -21,6 +33,20 @@ fn bare_copy(test: &str, name: &str) -> PathBuf {
         let _ = std::fs::remove_file(dir.join(f));
     }
     dir
+}
+
+/// How many folders up a spec's `context "../.."` names (0 without one).
+fn context_of(spec: &Path) -> usize {
+    let text = std::fs::read_to_string(spec).unwrap_or_default();
+    let Ok(doc) = text.parse::<kdl::KdlDocument>() else {
+        return 0;
+    };
+    doc.nodes()
+        .iter()
+        .find(|n| n.name().value() == "context")
+        .and_then(|n| n.entries().iter().find(|e| e.name().is_none()))
+        .and_then(|e| e.value().as_string())
+        .map_or(0, |dir| dir.split('/').filter(|p| *p == "..").count())
 }
 
 fn name_of(spec: &Path) -> String {
@@ -34,6 +60,14 @@ fn name_of(spec: &Path) -> String {
 const NO_PRESET: &[(&str, &str)] = &[
     ("rust-workspace", "no Rust preset"),
     ("platform-next/go", "a platform template's own sample"),
+    (
+        "python-workspace/apps/api",
+        "a uv workspace member: its folder alone is not the project (the workspace's pyproject.toml and uv.lock are two folders up, `context \"../..\"`)",
+    ),
+    (
+        "python-workspace/apps/worker",
+        "a uv workspace member: its folder alone is not the project (the workspace's pyproject.toml and uv.lock are two folders up, `context \"../..\"`)",
+    ),
 ];
 
 #[test]
@@ -118,6 +152,11 @@ fn init_check_says_what_changed_in_the_project() {
     let main = dir.join("cmd/server/main.go");
     let text = std::fs::read_to_string(&main).expect("read");
     std::fs::write(&main, text.replace("\"8080\"", "\"9090\"")).expect("write");
+    msbc_in(&dir, &["init", "--check"], None)
+        .code(1)
+        .stderr_has("`port` is 8080 in the spec; the project now says 9090");
+    // With two binaries the port is one binary's: no longer a top-level
+    // `port` (the go preset refuses one with several `main`s).
     std::fs::create_dir_all(dir.join("cmd/worker")).expect("mkdir");
     std::fs::write(
         dir.join("cmd/worker/main.go"),
@@ -126,7 +165,6 @@ fn init_check_says_what_changed_in_the_project() {
     .expect("write");
     msbc_in(&dir, &["init", "--check"], None)
         .code(1)
-        .stderr_has("`port` is 8080 in the spec; the project now says 9090")
         .stderr_has("\"./cmd/worker\"");
 }
 

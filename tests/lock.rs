@@ -1241,3 +1241,59 @@ fn diff_shows_a_base_image_whose_locked_config_changed() {
     let run = msbc_env(&dir, &["diff", "old.lock", "build.kdl"], &[]);
     assert_eq!(run.status, 2, "{}", run.stdout);
 }
+
+/// Issue 22 item 5: `msbc lock --platform linux/arm64` on a single-platform
+/// amd64 image recorded the amd64 config as the arm64 one. It records per
+/// platform only what the registry has, and says which platform is missing.
+#[test]
+#[ignore = "needs Debian's docker-registry (apt-get install docker-registry)"]
+fn needs_registry_lock_records_only_the_platforms_an_image_has() {
+    crate::support::needs_registry();
+    let dir = temp_dir("platforms");
+    let reg = start_registry(&dir);
+    push_image(&reg, "msbc/single", "1.0", "amd64 only\n");
+    let spec_dir = dir.join("spec");
+    std::fs::create_dir_all(&spec_dir).expect("spec dir");
+    let host = &reg.host;
+    std::fs::write(
+        spec_dir.join("build.kdl"),
+        format!("msbc 1\nimage app from=\"{host}/msbc/single:1.0\" {{\n    user \"65532\"\n}}\n"),
+    )
+    .expect("write spec");
+    let run = msbc_env(
+        &spec_dir,
+        &[
+            "lock",
+            "--platform",
+            "linux/amd64",
+            "--platform",
+            "linux/arm64",
+        ],
+        &[],
+    );
+    assert_eq!(run.status, 0, "msbc lock: {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("single-platform linux/amd64: it has no linux/arm64 manifest"),
+        "{}",
+        run.stderr
+    );
+    let lock = read_lock(&spec_dir);
+    let platforms: Vec<&str> = lock.configs.keys().map(|(_, p)| p.as_str()).collect();
+    assert_eq!(platforms, ["linux/amd64"], "{:?}", lock.configs.keys());
+    // A build for the missing platform then fails, naming it.
+    let locked = msbc_env(
+        &spec_dir,
+        &[
+            "compile",
+            "--locked",
+            "--emit",
+            "llb",
+            "--platform",
+            "linux/arm64",
+        ],
+        &[],
+    );
+    assert_ne!(locked.status, 0);
+    assert!(locked.stderr.contains("linux/arm64"), "{}", locked.stderr);
+}

@@ -31,9 +31,21 @@ struct Built {
 }
 
 fn build(dir: &Path, tag: &str) -> Built {
+    build_file(dir, "Dockerfile", tag, &[])
+}
+
+/// [`build`] with `docker build` options (`--target api`).
+fn build_with(dir: &Path, tag: &str, options: &[&str]) -> Built {
+    build_file(dir, "Dockerfile", tag, options)
+}
+
+/// [`build`] with the Dockerfile at `dockerfile` (relative to the context
+/// `dir`) and `docker build` options.
+fn build_file(dir: &Path, dockerfile: &str, tag: &str, options: &[&str]) -> Built {
     let out = Command::new("bash")
         .arg(root().join("tests/engine/build.sh"))
-        .args(["Dockerfile", ".", tag])
+        .args([dockerfile, ".", tag])
+        .args(options)
         .current_dir(dir)
         .output()
         .expect("build.sh runs");
@@ -127,6 +139,144 @@ fn needs_engine_go_sample_builds_small_and_reuses_its_module_layer() {
         second.log
     );
     assert_ne!(first.image["id"], second.image["id"]);
+}
+
+/// `docker ARGS` on the engine: (status, stdout and stderr).
+fn docker(args: &[&str]) -> (bool, String) {
+    let docker = std::env::var("MSBC_ENGINE_DOCKER").unwrap_or_else(|_| "docker".to_string());
+    let out = Command::new(docker)
+        .args(args)
+        .output()
+        .expect("docker runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// Issue 21 (failure 3): a go.work monorepo with two binaries. Each image
+/// holds its own binary with its own settings (the worker has no EXPOSE or
+/// health check of the api), `--target api` compiles no worker, and an edit
+/// in the shared module keeps `go mod download` cached.
+#[test]
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_go_monorepo_images_hold_their_own_binary_and_settings() {
+    support::needs_engine();
+    let dir = prepare("go-monorepo");
+    let api = build_with(&dir, "msbc-test/go-monorepo-api:1", &["--target", "api"]);
+    assert!(
+        !api.log.contains("cmd/worker"),
+        "--target api compiled the worker:\n{}",
+        api.log
+    );
+    assert_runs_as_non_root(&api.image, "api");
+    assert_eq!(api.image["entrypoint"][0], "/usr/local/bin/api");
+    assert!(
+        api.image["exposed_ports"]["8080/tcp"].is_object(),
+        "{}",
+        api.image
+    );
+    assert_eq!(
+        api.image["healthcheck"]["Test"],
+        serde_json::json!(["CMD", "/usr/local/bin/api", "-health"])
+    );
+    let worker = build_with(
+        &dir,
+        "msbc-test/go-monorepo-worker:1",
+        &["--target", "worker"],
+    );
+    assert_runs_as_non_root(&worker.image, "worker");
+    assert!(worker.image["exposed_ports"].is_null(), "{}", worker.image);
+    assert!(worker.image["healthcheck"].is_null(), "{}", worker.image);
+    assert_eq!(
+        worker.image["cmd"],
+        serde_json::json!(["--queue", "orders"])
+    );
+    assert!(
+        worker.image["env"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|v| v == "POLL_SECONDS=5")),
+        "{}",
+        worker.image
+    );
+
+    // Each runs, and holds only its own binary.
+    let (ok, out) = docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "msbc-test/go-monorepo-worker:1",
+        "--queue",
+        "orders",
+        "-once",
+    ]);
+    assert!(
+        ok && out.contains("hello from worker: queue=orders poll=5s"),
+        "{out}"
+    );
+    let (ok, out) = docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "/usr/local/bin/api",
+        "msbc-test/go-monorepo-worker:1",
+    ]);
+    assert!(!ok, "the worker image holds the api binary: {out}");
+    let (ok, out) = docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--entrypoint",
+        "/usr/local/bin/worker",
+        "msbc-test/go-monorepo-api:1",
+        "-once",
+    ]);
+    assert!(!ok, "the api image holds the worker binary: {out}");
+    let name = format!("msbc-test-go-monorepo-{}", std::process::id());
+    let (ok, out) = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--network",
+        "none",
+        "msbc-test/go-monorepo-api:1",
+    ]);
+    assert!(ok, "{out}");
+    // Its own health check passes once it listens.
+    let mut healthy = (false, String::new());
+    for _ in 0..50 {
+        healthy = docker(&["exec", &name, "/usr/local/bin/api", "-health"]);
+        if healthy.0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = docker(&["rm", "-f", &name]);
+    assert!(healthy.0 && healthy.1.contains("healthy"), "{}", healthy.1);
+
+    // An edit in the shared module: the dependency step stays cached.
+    edit(
+        &dir.join("lib/greet.go"),
+        "\n// a change to the shared module\n",
+    );
+    let again = build_with(&dir, "msbc-test/go-monorepo-api:2", &["--target", "api"]);
+    assert!(
+        step_cached(&again.log, "go mod download"),
+        "go mod download ran again:\n{}",
+        again.log
+    );
+    assert!(
+        !step_cached(&again.log, "go build"),
+        "the api must be rebuilt with the changed lib:\n{}",
+        again.log
+    );
 }
 
 #[test]
@@ -375,4 +525,263 @@ fn needs_buildkitd_java_llb_builds_and_runs_on_the_rigs_temurin_image() {
     );
     let printed = std::fs::read_to_string(out.join("out.txt")).expect("out.txt exported");
     assert_java_ran(&printed, "LLB route");
+}
+
+/// Runs `docker run --rm --network none [ARGS...]` and gives its stdout;
+/// fails the test when it fails.
+fn docker_run(args: &[&str]) -> String {
+    let docker = std::env::var("MSBC_ENGINE_DOCKER").unwrap_or_else(|_| "docker".to_string());
+    let out = Command::new(docker)
+        .args(["run", "--rm", "--network", "none"])
+        .args(args)
+        .output()
+        .expect("docker run");
+    assert!(
+        out.status.success(),
+        "docker run {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What of `paths` exists in `image` (through its shell, as root).
+fn present(image: &str, paths: &[&str]) -> Vec<String> {
+    let script = paths
+        .iter()
+        .map(|p| format!("for f in {p}; do [ -e \"$f\" ] && echo \"$f\"; done"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    docker_run(&[
+        "--user",
+        "0",
+        "--entrypoint",
+        "/bin/sh",
+        image,
+        "-c",
+        &format!("{script}; true"),
+    ])
+    .lines()
+    .map(str::to_string)
+    .collect()
+}
+
+/// What a Python service's runtime must not hold: its tests, dev
+/// requirements, the spec, dotfiles, the build stages' source folder.
+const NOT_IN_PYTHON_RUNTIMES: &[&str] = &[
+    "/app/tests",
+    "/app/requirements-dev.txt",
+    "/app/build.kdl",
+    "/app/Dockerfile",
+    "/app/.[a-z]*",
+    "/src",
+];
+
+#[test]
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_python_runtime_holds_only_what_runs() {
+    support::needs_engine();
+    let dir = prepare("python/pip");
+    build(&dir, "msbc-test/python-files:1");
+    let found = present("msbc-test/python-files:1", NOT_IN_PYTHON_RUNTIMES);
+    assert!(found.is_empty(), "the runtime holds {found:?}");
+    let found = present("msbc-test/python-files:1", &["/app/app/__init__.py"]);
+    assert_eq!(found, ["/app/app/__init__.py"]);
+}
+
+/// uv's image (`ghcr.io/astral-sh/uv:VERSION`: the static `uv` at `/uv`) has
+/// no stand-in among tests/engine's; this makes one from uv's wheel on PyPI,
+/// which builds on the engine reach.
+fn uv_stand_in() {
+    let versions = std::fs::read_to_string(root().join("stdlib/versions.kdl")).expect("versions");
+    let version = versions
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("uv version=\""))
+        .and_then(|rest| rest.split('"').next())
+        .expect("uv's version in stdlib/versions.kdl");
+    let tag = format!("ghcr.io/astral-sh/uv:{version}");
+    let docker = std::env::var("MSBC_ENGINE_DOCKER").unwrap_or_else(|_| "docker".to_string());
+    let known = Command::new(&docker)
+        .args(["image", "inspect", &tag])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if known {
+        return;
+    }
+    let dir = support::scratch("real-builds/uv-stand-in");
+    std::fs::write(
+        dir.join("Dockerfile"),
+        format!(
+            "FROM python:3.12-bookworm AS get\n\
+             RUN pip install --no-cache-dir --target /wheel uv=={version}\n\
+             FROM scratch\n\
+             COPY --from=get /wheel/bin/uv /uv\n"
+        ),
+    )
+    .expect("write the stand-in's Dockerfile");
+    build(&dir, &tag);
+}
+
+#[test]
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_python_uv_workspace_member_builds_alone_and_keeps_its_install_cached() {
+    support::needs_engine();
+    uv_stand_in();
+    // The spec sits in apps/api with `context "../.."`: compiled and built from the root.
+    let dir = support::scratch("real-builds/python-workspace");
+    copy_dir(&root().join("specs/python-workspace"), &dir);
+    for app in ["api", "worker"] {
+        let (out, spec) = (format!("apps/{app}/Dockerfile"), format!("apps/{app}"));
+        let run = msbc_in(
+            &dir,
+            &["compile", "--syntax", "none", "-o", &out, &spec],
+            None,
+        );
+        assert_eq!(run.status, 0, "{app}: {}", run.stderr);
+    }
+    let build = |tag: &str| build_file(&dir, "apps/api/Dockerfile", tag, &[]);
+    let worker = |tag: &str| build_file(&dir, "apps/worker/Dockerfile", tag, &[]);
+    let tag = "msbc-test/python-workspace:1";
+    let first = build(tag);
+    assert_runs_as_non_root(&first.image, "python-workspace");
+    assert_eq!(first.image["entrypoint"], serde_json::json!(["acme-api"]));
+    eprintln!(
+        "python uv workspace image: {:.1} MB, built in {}s",
+        size_mb(&first.image),
+        first.image["build_seconds"]
+    );
+    // It runs: the member, its workspace library and its PyPI dependency.
+    assert_eq!(docker_run(&[tag, "--once"]), "hello, api (2.0 kB)\n");
+    // The virtualenv holds the packages (not links into /src); nothing else came along.
+    let site = "/opt/venv/lib/python3*/site-packages";
+    let found = present(
+        tag,
+        &[
+            &format!("{site}/acme_api"),
+            &format!("{site}/acme_core"),
+            &format!("{site}/humanize"),
+        ],
+    );
+    assert_eq!(found.len(), 3, "{found:?}");
+    let mut absent = NOT_IN_PYTHON_RUNTIMES.to_vec();
+    let worker_site = format!("{site}/acme_worker");
+    let editable = format!("{site}/*.pth");
+    absent.extend(["/app/*", "/apps", "/packages", "/opt/venv/bin/acme-worker"]);
+    absent.extend([worker_site.as_str()]);
+    let found = present(tag, &absent);
+    assert!(found.is_empty(), "the runtime holds {found:?}");
+    let pth = docker_run(&[
+        "--entrypoint",
+        "/bin/sh",
+        tag,
+        "-c",
+        &format!("cat {editable} 2>/dev/null | grep -c /src; true"),
+    ]);
+    assert_eq!(pth.trim(), "0", "a .pth points into /src");
+    // An edit of the library rebuilds the members, not the dependency install.
+    edit(
+        &dir.join("packages/core/src/acme_core/__init__.py"),
+        "\n# a change to the library\n",
+    );
+    let second = build("msbc-test/python-workspace:2");
+    assert!(
+        step_cached(&second.log, "--no-install-workspace --package acme-api"),
+        "the dependency install ran again:\n{}",
+        second.log
+    );
+    assert!(
+        !step_cached(&second.log, "--no-editable --package acme-api"),
+        "the members were not rebuilt after the edit:\n{}",
+        second.log
+    );
+    // The second service of the repository: its own image, its own program.
+    worker("msbc-test/python-worker:1");
+    assert_eq!(
+        docker_run(&["msbc-test/python-worker:1"]),
+        "hello, worker\n"
+    );
+    // An edit of the api leaves the worker's build alone.
+    edit(
+        &dir.join("apps/api/src/acme_api/main.py"),
+        "\n# a change to the api\n",
+    );
+    let worker_again = worker("msbc-test/python-worker:2");
+    for step in [
+        "--no-install-workspace --package acme-worker",
+        "--no-editable --package acme-worker",
+    ] {
+        assert!(
+            step_cached(&worker_again.log, step),
+            "{step} ran again after an edit of apps/api:\n{}",
+            worker_again.log
+        );
+    }
+    build("msbc-test/python-workspace:2b");
+    // An edit of another service leaves this image's build alone.
+    edit(
+        &dir.join("apps/worker/src/acme_worker/__init__.py"),
+        "\n# a change to the other service\n",
+    );
+    let third = build("msbc-test/python-workspace:3");
+    for step in [
+        "--no-install-workspace --package acme-api",
+        "--no-editable --package acme-api",
+    ] {
+        assert!(
+            step_cached(&third.log, step),
+            "{step} ran again after an edit of apps/worker:\n{}",
+            third.log
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_python_pyproject_only_installs_with_pip() {
+    support::needs_engine();
+    let dir = prepare("python/pyproject");
+    let tag = "msbc-test/python-pyproject:1";
+    let first = build(&dir, tag);
+    assert_runs_as_non_root(&first.image, "python/pyproject");
+    let out = docker_run(&[
+        "--entrypoint",
+        "python",
+        tag,
+        "-c",
+        "import hello_pip, gunicorn; print(hello_pip.hello('pyproject'), end='')",
+    ]);
+    assert_eq!(out, "hello, pyproject\n");
+    // /app holds gunicorn.conf.py only (the package is in the virtualenv).
+    let listing = docker_run(&["--entrypoint", "ls", tag, "-A", "/app"]);
+    assert_eq!(listing, "gunicorn.conf.py\n");
+    let found = present(tag, NOT_IN_PYTHON_RUNTIMES);
+    assert!(found.is_empty(), "the runtime holds {found:?}");
+    // The test stage installs the PEP 735 group and passes.
+    let run = Command::new("bash")
+        .arg(root().join("tests/engine/build.sh"))
+        .args([
+            "Dockerfile",
+            ".",
+            "msbc-test/python-pyproject:test",
+            "--target",
+            "test",
+        ])
+        .current_dir(&dir)
+        .output()
+        .expect("build.sh runs");
+    assert!(
+        run.status.success(),
+        "the test stage failed:\n{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    edit(
+        &dir.join("hello_pip/__init__.py"),
+        "\n# a change to the package\n",
+    );
+    let second = build(&dir, "msbc-test/python-pyproject:2");
+    assert!(
+        step_cached(&second.log, "pip install 'flask>=3.1'"),
+        "the dependency install ran again:\n{}",
+        second.log
+    );
 }

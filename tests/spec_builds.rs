@@ -59,6 +59,14 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
         "python/poetry",
         "poetry (installed from PyPI) cannot reach PyPI through this machine's TLS-intercepting egress, though pip can",
     ),
+    (
+        "python-workspace/apps/api",
+        "no `ghcr.io/astral-sh/uv` stand-in (tests/real_builds.rs makes one from uv's wheel and builds this spec from the workspace's root)",
+    ),
+    (
+        "python-workspace/apps/worker",
+        "no `ghcr.io/astral-sh/uv` stand-in (tests/real_builds.rs makes one from uv's wheel and builds this spec from the workspace's root)",
+    ),
     ("python/uv", "no `ghcr.io/astral-sh/uv` stand-in"),
     (
         "tested-service",

@@ -269,3 +269,44 @@ fn needs_frontend_image_docker_shows_a_spec_error_with_its_code_and_line() {
         b.log
     );
 }
+
+#[test]
+#[ignore = "needs msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (.ci/run sets it)"]
+fn needs_frontend_image_docker_builds_a_subfolder_spec_from_the_repository_root() {
+    // `docker build -f apps/api/build.kdl .` from the root: the frontend
+    // finds apps/api in the context (the spec's `context "../.."`), and the
+    // team's .dockerignore holds as the spec's own patterns do.
+    let image = engine_and_image();
+    let dir = tmp("monorepo");
+    let spec = "msbc 1\n\ncontext \"../..\" {\n    ignore \"**/*.log\"\n}\n\nimage api from=\"debian:bookworm-slim\" {\n    workdir \"/app\"\n    copy \"apps/api/\" \"packages/\" to=\"./\"\n    user \"65534\"\n    cmd \"ls\"\n}\n";
+    for (rel, text) in [
+        ("apps/api/build.kdl", spec),
+        ("apps/api/server.js", "console.log('api');\n"),
+        ("apps/api/debug.log", "noise\n"),
+        ("packages/shared/index.js", "module.exports = 1;\n"),
+        ("packages/shared/local-dump.sql", "rows\n"),
+        (".dockerignore", "**/local-dump.sql\n"),
+    ] {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let tag = "msbc-frontend/monorepo-api:1";
+    let b = docker_build(&dir, "apps/api/build.kdl", tag, &image, &[]);
+    assert!(b.ok, "{}", b.log);
+    let app: Vec<String> = files(tag)
+        .into_iter()
+        .filter(|f| f.starts_with("app/"))
+        .collect();
+    assert_eq!(
+        app,
+        [
+            "app/build.kdl",
+            "app/server.js",
+            "app/shared",
+            "app/shared/index.js"
+        ],
+        "{}",
+        b.log
+    );
+}

@@ -365,8 +365,9 @@ fn a_build_solves_the_specs_llb_and_returns_its_config() {
     let Some(gw::result::Result::Ref(reference)) = &result.result else {
         panic!("{result:?}")
     };
-    // The spec's read first, then the build: the id of the second solve.
-    assert_eq!(reference.id, "ref-1");
+    // The spec's read first, then the context's .dockerignore, then the
+    // build: the id of the third solve.
+    assert_eq!(reference.id, "ref-2");
     let config: serde_json::Value =
         serde_json::from_slice(&result.metadata["containerimage.config"]).expect("JSON");
     assert_eq!(
@@ -380,7 +381,7 @@ fn a_build_solves_the_specs_llb_and_returns_its_config() {
         "the base image's env is inherited: {env}"
     );
     // The build's LLB runs the spec's step with the build arg's value.
-    let build = &o.solved[1];
+    let build = o.solved.last().expect("a build");
     let dump = format!("{build:?}");
     let has_run = build.def.iter().any(|b| {
         matches!(pb::Op::decode(b.as_slice()).map(|op| op.kind), Ok(Some(pb::op::Kind::Exec(e))) if e.meta.as_ref().is_some_and(|m| m.args.iter().any(|a| a.contains("echo bonjour") || a.contains("echo ${GREETING}"))))
@@ -608,20 +609,20 @@ image app from="debian:bookworm-slim" {
 fn no_cache_runs_every_op_or_the_named_stages_again() {
     let o = run(&[], spec_gateway(TWO_STAGES.as_bytes()));
     assert_clean(&o);
-    let (ignored, cached) = ignoring_cache(&o.solved[1]);
+    let (ignored, cached) = ignoring_cache(o.solved.last().expect("a build"));
     assert!(ignored.is_empty(), "without --no-cache: {ignored:?}");
     assert!(cached.len() >= 4, "{cached:?}");
 
     let o = run(&["no-cache="], spec_gateway(TWO_STAGES.as_bytes()));
     assert_clean(&o);
-    let (ignored, cached) = ignoring_cache(&o.solved[1]);
+    let (ignored, cached) = ignoring_cache(o.solved.last().expect("a build"));
     assert!(cached.is_empty(), "--no-cache leaves {cached:?} cached");
     assert!(ignored.len() >= 4, "{ignored:?}");
 
     // `--no-cache-filter build`: only the build stage's ops.
     let o = run(&["no-cache=build"], spec_gateway(TWO_STAGES.as_bytes()));
     assert_clean(&o);
-    let (ignored, cached) = ignoring_cache(&o.solved[1]);
+    let (ignored, cached) = ignoring_cache(o.solved.last().expect("a build"));
     assert!(
         !ignored.is_empty() && !cached.is_empty(),
         "{ignored:?} {cached:?}"
@@ -651,11 +652,11 @@ fn a_named_context_stands_in_for_an_image() {
     let o = run(&[], spec_gateway(TWO_STAGES.as_bytes()));
     assert_clean(&o);
     assert!(
-        images(&o.solved[1])
+        images(o.solved.last().expect("a build"))
             .iter()
             .all(|i| i.starts_with("docker-image://docker.io/library/debian:bookworm-slim@")),
         "{:?}",
-        images(&o.solved[1])
+        images(o.solved.last().expect("a build"))
     );
     let o = run(
         &["context:debian:bookworm-slim=docker-image://mirror.example/debian:12"],
@@ -663,7 +664,7 @@ fn a_named_context_stands_in_for_an_image() {
     );
     assert_clean(&o);
     assert_eq!(o.status, 0, "{}", o.stderr);
-    let found = images(&o.solved[1]);
+    let found = images(o.solved.last().expect("a build"));
     assert!(!found.is_empty());
     assert!(
         found
@@ -693,5 +694,102 @@ fn a_named_context_stands_in_for_an_image() {
     assert!(
         error_of(&o).contains("named contexts that are images"),
         "{o:?}"
+    );
+}
+
+/// The `local.excludepatterns` of the build's `local://context` source.
+fn context_excludes(def: &pb::Definition) -> Vec<String> {
+    for bytes in &def.def {
+        if let Ok(op) = pb::Op::decode(bytes.as_slice())
+            && let Some(pb::op::Kind::Source(s)) = op.kind
+            && s.identifier == "local://context"
+        {
+            let json = s
+                .attrs
+                .get("local.excludepatterns")
+                .cloned()
+                .unwrap_or_default();
+            return serde_json::from_str(&json).unwrap_or_default();
+        }
+    }
+    Vec::new()
+}
+
+/// Whether the build runs a step whose command holds `needle`.
+fn runs(def: &pb::Definition, needle: &str) -> bool {
+    def.def.iter().any(|b| {
+        matches!(pb::Op::decode(b.as_slice()).map(|op| op.kind),
+            Ok(Some(pb::op::Kind::Exec(e))) if e.meta.as_ref().is_some_and(|m| m.args.iter().any(|a| a.contains(needle))))
+    })
+}
+
+#[test]
+fn the_contexts_dockerignore_joins_the_specs_excludes() {
+    let spec = "msbc 1\ncontext { ignore \"**/*.log\" }\nimage app from=\"debian:bookworm-slim\" {\n    copy \".\" to=\"/app\"\n}\n";
+    let mut g = spec_gateway(spec.as_bytes());
+    g.context
+        .insert(".dockerignore".into(), b"# team\nlocal-dump.sql\n".to_vec());
+    let o = run(&[], g);
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let excludes = context_excludes(o.solved.last().expect("a build"));
+    assert_eq!(excludes, ["local-dump.sql", "**/*.log"], "{}", o.stderr);
+}
+
+/// A monorepo's context: two services, the API's spec in `apps/api`.
+fn monorepo_gateway(api: &str, web: &str) -> Gateway {
+    let mut g = spec_gateway(api.as_bytes());
+    g.context
+        .insert("apps/api/build.kdl".into(), api.as_bytes().to_vec());
+    g.context
+        .insert("apps/web/build.kdl".into(), web.as_bytes().to_vec());
+    g.context
+        .insert(".dockerignore".into(), b"local-dump.sql\n".to_vec());
+    for service in ["api", "web"] {
+        g.context.insert(
+            format!("apps/{service}/tpl/acme/where/preset.kdl"),
+            b"summary \"where\"\n".to_vec(),
+        );
+        g.context.insert(
+            format!("apps/{service}/tpl/acme/where/template.kdl.j2"),
+            b"image app from=\"debian:bookworm-slim\" {\n    copy {{ service_dir | q }} to=\"/app\"\n    run {{ (\"echo in \" ~ service_dir) | q }}\n}\n".to_vec(),
+        );
+    }
+    g
+}
+
+#[test]
+fn a_subfolder_spec_finds_its_folder_in_the_context() {
+    let api = "msbc 1\ncontext \"../..\"\ntemplates \"tpl\"\nuse \"acme/where\"\n";
+    let web = "msbc 1\ncontext \"../..\"\ntemplates \"tpl\"\nuse \"acme/where\" // web\n";
+    let o = run(&[], monorepo_gateway(api, web));
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let build = o.solved.last().expect("a build");
+    assert!(runs(build, "echo in apps/api"), "{build:?}\n{}", o.stderr);
+    assert_eq!(context_excludes(build), ["local-dump.sql"]);
+    // Two services with the same spec: the frontend cannot tell; it says how.
+    let o = run(&[], monorepo_gateway(api, api));
+    assert_clean(&o);
+    let error = error_of(&o);
+    assert!(
+        error.contains("apps/api, apps/web") && error.contains("MSBC_SERVICE_DIR"),
+        "{error}"
+    );
+    let o = run(
+        &["build-arg:MSBC_SERVICE_DIR=apps/web"],
+        monorepo_gateway(api, api),
+    );
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    assert!(!o.stderr.contains("not an arg"), "{}", o.stderr);
+    assert!(runs(o.solved.last().expect("a build"), "echo in apps/web"));
+    // A context that does not hold the spec where it says.
+    let mut g = monorepo_gateway(api, web);
+    g.context.remove("apps/api/build.kdl");
+    let o = run(&[], g);
+    assert!(
+        error_of(&o).contains("no folder 2 level(s) deep"),
+        "{}",
+        error_of(&o)
     );
 }

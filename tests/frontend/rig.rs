@@ -22,7 +22,9 @@ use std::process::Command;
 const RIG_SPECS: &[(&str, &[&str])] = &[
     ("go", &[]),
     ("go-orders", &[]),
+    ("go-monorepo", &[]),
     ("python/pip", &["PYTHON_VERSION=3.11"]),
+    ("python/pyproject", &["PYTHON_VERSION=3.11"]),
     ("node/npm", &["NODE_VERSION=18"]),
 ];
 
@@ -54,6 +56,14 @@ const NOT_ON_RIG: &[(&str, &str)] = &[
         "poetry cannot reach PyPI through this machine's TLS-intercepting egress",
     ),
     ("python/uv", "no ghcr.io/astral-sh/uv image in the rig"),
+    (
+        "python-workspace/apps/api",
+        "no ghcr.io/astral-sh/uv image in the rig",
+    ),
+    (
+        "python-workspace/apps/worker",
+        "no ghcr.io/astral-sh/uv image in the rig",
+    ),
     ("rust-workspace", "no rust image in the rig"),
     (
         "tested-service",

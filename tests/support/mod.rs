@@ -536,9 +536,44 @@ impl Context<'_> {
     }
 }
 
+/// A spec's own build context, when it names one (a top-level
+/// `context "../.."`): the context's folder, and the spec's folder within it
+/// (`service_dir`).
+pub fn spec_context(spec: &Path) -> Option<(PathBuf, String)> {
+    let text = std::fs::read_to_string(spec).ok()?;
+    let arg = text.lines().find_map(|l| {
+        l.strip_prefix("context \"")
+            .and_then(|rest| rest.split('"').next())
+    })?;
+    let dir = spec.parent()?;
+    let mut root = dir.to_path_buf();
+    for part in arg.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        if part == ".." {
+            root.pop();
+        } else {
+            root.push(part);
+        }
+    }
+    let service_dir = dir
+        .strip_prefix(&root)
+        .ok()?
+        .to_string_lossy()
+        .replace('\\', "/");
+    Some((root, service_dir))
+}
+
 /// Checks `spec` as `msbc compile` does: the stdlib templates, and
 /// `context` as the build context.
 pub fn check_spec(spec: &[u8], context: Context<'_>) -> msbc::compile::Checked {
+    check_spec_in(spec, context, "")
+}
+
+/// [`check_spec`] for a spec in folder `service_dir` of the context.
+pub fn check_spec_in(
+    spec: &[u8],
+    context: Context<'_>,
+    service_dir: &str,
+) -> msbc::compile::Checked {
     let catalog = msbc::expand::Catalog::stdlib();
     let files = context.files();
     // The project files presets take versions from, read as `msbc compile` does.
@@ -552,7 +587,7 @@ pub fn check_spec(spec: &[u8], context: Context<'_>) -> msbc::compile::Checked {
             catalog: &catalog,
             files: &files,
             contents: &contents,
-            service_dir: "",
+            service_dir,
         },
     )
 }
@@ -565,7 +600,18 @@ pub fn compile_spec(
     selection: &msbc::lower::Selection,
     emit: msbc::compile::Emit,
 ) -> Result<(msbc::compile::Output, Vec<msbc::diag::Diagnostic>), Vec<msbc::diag::Diagnostic>> {
-    let checked = check_spec(spec, context);
+    compile_spec_in(spec, context, "", selection, emit)
+}
+
+/// [`compile_spec`] for a spec in folder `service_dir` of the context.
+pub fn compile_spec_in(
+    spec: &[u8],
+    context: Context<'_>,
+    service_dir: &str,
+    selection: &msbc::lower::Selection,
+    emit: msbc::compile::Emit,
+) -> Result<(msbc::compile::Output, Vec<msbc::diag::Diagnostic>), Vec<msbc::diag::Diagnostic>> {
+    let checked = check_spec_in(spec, context, service_dir);
     let diagnostics: Vec<msbc::diag::Diagnostic> = checked.diagnostics.iter().cloned().collect();
     let model = match checked.model {
         Some(model) if !diagnostics.iter().any(|d| d.is_error()) => model,
@@ -576,16 +622,21 @@ pub fn compile_spec(
     Ok((output, diagnostics))
 }
 
-/// Compiles the spec file at `path` with its folder as the context;
-/// panics naming the errors.
+/// Compiles the spec file at `path` with its folder as the context (or the
+/// one its `context` names); panics naming the errors.
 pub fn compile_file(
     path: &Path,
     selection: &msbc::lower::Selection,
     emit: msbc::compile::Emit,
 ) -> msbc::compile::Output {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    let dir = path.parent().expect("a spec has a folder");
-    match compile_spec(&bytes, Context::Dir(dir), selection, emit) {
+    let (dir, service_dir) = spec_context(path).unwrap_or_else(|| {
+        (
+            path.parent().expect("a spec has a folder").to_path_buf(),
+            String::new(),
+        )
+    });
+    match compile_spec_in(&bytes, Context::Dir(&dir), &service_dir, selection, emit) {
         Ok((output, _)) => output,
         Err(diags) => panic!(
             "{} has errors: {:?}",

@@ -62,11 +62,11 @@ pub(super) fn import_cmd(a: &ImportArgs) -> CliResult {
     print_import_warnings(&shown, &imported.warnings);
     let kdl = match ignore_file(&a.dockerfile)? {
         Some((path, text)) => {
-            say!(
-                "note: the patterns of {} are the spec's `context {{ ignore ... }}`",
-                path.display()
-            );
-            import::with_ignore_file(&imported.kdl, &text)
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            import::with_ignore_file(&imported.kdl, &text, &name)
         }
         None => imported.kdl,
     };

@@ -40,7 +40,16 @@ pub(super) fn run(a: &InitArgs) -> CliResult {
         files: templates::context_files_to(&a.dir, LISTING_DEPTH),
         dir: a.dir.clone(),
     };
-    let proposal = match init::propose(&folder) {
+    let ancestors = ancestors(&a.dir);
+    let views: Vec<(String, &dyn Project)> = ancestors
+        .iter()
+        .map(|(up, f)| (up.clone(), f as &dyn Project))
+        .collect();
+    let proposed = match init::workspace_root(&views) {
+        Some((up, root)) => init::propose_member(&init::Member::new(&folder, root, up)),
+        None => init::propose(&folder),
+    };
+    let proposal = match proposed {
         Ok(p) => p,
         Err(Refusal::Unknown(why)) => {
             say!("error: {}: {why}", a.dir.display());
@@ -91,6 +100,45 @@ pub(super) fn run(a: &InitArgs) -> CliResult {
         a.dir.join("Dockerfile").display()
     );
     Ok(OK)
+}
+
+/// How far up `init` looks for the workspace a folder belongs to.
+const MAX_UP: usize = 6;
+
+/// The folder's ancestors, nearest first, each with its own files only
+/// (`../..`, its listing one level deep), up to the repository's root (the
+/// folder holding `.git`) or [`MAX_UP`] levels.
+fn ancestors(dir: &Path) -> Vec<(String, Folder)> {
+    let Ok(mut at) = dir.canonicalize() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut up = String::new();
+    if at.join(".git").exists() {
+        return out;
+    }
+    for _ in 0..MAX_UP {
+        let Some(parent) = at.parent() else {
+            break;
+        };
+        at = parent.to_path_buf();
+        up = if up.is_empty() {
+            "..".to_string()
+        } else {
+            format!("{up}/..")
+        };
+        out.push((
+            up.clone(),
+            Folder {
+                files: templates::context_files_to(&at, 1),
+                dir: at.clone(),
+            },
+        ));
+        if at.join(".git").exists() {
+            break;
+        }
+    }
+    out
 }
 
 fn notes(notes: &[String]) {

@@ -11,7 +11,7 @@
 //! returns).
 
 use super::args::LockArgs;
-use super::registry::{self, Registry};
+use super::registry::{self, ConfigFailure, Registry};
 use super::{CliResult, OK, SPEC_ERROR, failed, print_human, read_spec};
 use crate::backend::llb::{BaseConfigs, DEFAULT_PLATFORM, Pull, normalize_platform};
 use crate::compile::{self, Checked};
@@ -85,6 +85,13 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
                         config.config_digest
                     );
                     lock.configs.insert((key, pull.platform), config);
+                }
+                // Recorded per platform only what the registry has for it.
+                Err(ConfigFailure::NoPlatform(e)) => {
+                    say!(
+                        "warning: {key}: {e}; nothing recorded for {} (a build for it would fail)",
+                        pull.platform
+                    );
                 }
                 Err(e) => errors.push(format!("{key} ({}): {e}", pull.platform)),
             }

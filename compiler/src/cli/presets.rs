@@ -42,6 +42,16 @@ pub(super) fn run(a: &PresetsArgs) -> CliResult {
                     type_word(p.ty),
                     describe(p)
                 );
+                // Settings of each item: `main "./cmd/api" port=8080 { ... }`.
+                for f in &p.fields {
+                    let _ = writeln!(
+                        out,
+                        "    {:<10} {:<7} {}",
+                        f.name,
+                        type_word(f.ty),
+                        describe(f)
+                    );
+                }
             }
             if let Some(default) = catalog
                 .versions()

@@ -182,6 +182,10 @@ pub struct ParamSpec {
     pub required: bool,
     /// Allowed values (strings), empty for any.
     pub choices: Vec<String>,
+    /// Settings each item of a list takes (`field` nodes in the param's
+    /// block): `main "./cmd/api" port=8080`. With fields, the template sees
+    /// each item as a map: `value` (the string) and every field.
+    pub fields: Vec<ParamSpec>,
     pub summary: String,
 }
 
@@ -254,38 +258,42 @@ impl Manifest {
             match node.name().value() {
                 "summary" => manifest.summary = first_arg(node).unwrap_or_default(),
                 "example" => manifest.example = first_arg(node),
-                "param" => {
-                    let name = first_arg(node).ok_or("a `param` without a name")?;
-                    let ty_text = prop(node, "type").unwrap_or_else(|| "string".to_string());
-                    let ty = ParamType::parse(&ty_text)
-                        .ok_or_else(|| format!("param `{name}`: unknown type `{ty_text}`"))?;
-                    let choices = node
-                        .children()
-                        .and_then(|c| c.get("choices"))
-                        .map(|n| {
-                            n.entries()
-                                .iter()
-                                .filter_map(|e| scalar(e.value()))
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    manifest.params.push(ParamSpec {
-                        name,
-                        ty,
-                        default: prop(node, "default"),
-                        required: node
-                            .get("required")
-                            .and_then(KdlValue::as_bool)
-                            .unwrap_or(false),
-                        choices,
-                        summary: prop(node, "summary").unwrap_or_default(),
-                    });
-                }
+                "param" => manifest.params.push(parse_param(node)?),
                 other => return Err(format!("preset.kdl: unknown node `{other}`")),
             }
         }
         Ok(manifest)
     }
+}
+
+/// A `param` node, or a `field` of one: `name type= default= required=
+/// summary=` with `choices` and (for a list) `field`s in its block.
+fn parse_param(node: &KdlNode) -> Result<ParamSpec, String> {
+    let name = first_arg(node).ok_or("a `param` without a name")?;
+    let ty_text = prop(node, "type").unwrap_or_else(|| "string".to_string());
+    let ty = ParamType::parse(&ty_text)
+        .ok_or_else(|| format!("param `{name}`: unknown type `{ty_text}`"))?;
+    let mut choices = Vec::new();
+    let mut fields = Vec::new();
+    for child in node.children().map(KdlDocument::nodes).unwrap_or_default() {
+        match child.name().value() {
+            "choices" => choices.extend(child.entries().iter().filter_map(|e| scalar(e.value()))),
+            "field" if ty == ParamType::List => fields.push(parse_param(child)?),
+            other => return Err(format!("param `{name}`: unknown node `{other}`")),
+        }
+    }
+    Ok(ParamSpec {
+        name,
+        ty,
+        default: prop(node, "default"),
+        required: node
+            .get("required")
+            .and_then(KdlValue::as_bool)
+            .unwrap_or(false),
+        choices,
+        fields,
+        summary: prop(node, "summary").unwrap_or_default(),
+    })
 }
 
 fn first_arg(node: &KdlNode) -> Option<String> {

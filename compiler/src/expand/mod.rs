@@ -5,12 +5,14 @@
 //! `none`), `versions` (stdlib/versions.kdl as `versions.go.version`), and
 //! the functions `has(path)` (is the file in the build context?),
 //! `matching(suffix)` (context files ending with it), `basename(path)` and
-//! `fail(message)` (refuse the parameters: E0115 at the user's `use`),
+//! `fail(message[, param[, value]])` (refuse the parameters: E0115 at the
+//! user's `use`, or at the parameter or value named),
 //! `warn(message)` (W0006 there), `project_version(language, default)`
 //! (the version the project's files ask for: `{version, from}`, see
 //! [`project`]), `project_mismatch(language, default, version)` ("older",
 //! "newer" or ""), `version_parts(v)` (`[8, 0]`, or none), `read(path)`
 //! (a project file's text, or none: [`project::is_project_file`]),
+//! `go_layout(service_dir, mains)` (a Go module or workspace: [`workspace::go`]),
 //! `context_listed` (whether the file list is known: without one, `has`
 //! says no to every file) and `service_dir` (the spec's folder within the
 //! build context, "" at its root);
@@ -28,6 +30,7 @@ mod merge;
 mod params;
 pub(crate) mod project;
 mod ranges;
+pub(crate) mod workspace;
 
 pub use catalog::{Catalog, Manifest, ParamSpec, ParamType, TemplateFiles};
 
@@ -280,13 +283,13 @@ impl Expander<'_> {
                 }
                 text
             }
-            Err(RenderError::Refused(why)) => {
+            Err(RenderError::Refused(why, at)) => {
                 diags.push(
                     Diagnostic::new(
                         Code::PresetRefused,
                         format!("preset `{name}` cannot be used this way: {why}"),
                     )
-                    .label(u.preset.span, "refused by the template")
+                    .label(refused_at(u, &at), "refused by the template")
                     .help(format!(
                         "change the parameters of this `use` (`msbc presets {name}` describes them)"
                     )),
@@ -349,7 +352,7 @@ impl Expander<'_> {
         files: &TemplateFiles,
         values: BTreeMap<String, Value>,
     ) -> Result<(String, Vec<String>), RenderError> {
-        let refused: Arc<Mutex<Option<String>>> = Arc::default();
+        let refused: Arc<Mutex<Option<(String, Blame)>>> = Arc::default();
         let warned: Arc<Mutex<Vec<String>>> = Arc::default();
         let result = self.render_inner(files, values, refused.clone(), warned.clone());
         let why = refused.lock().ok().and_then(|mut r| r.take());
@@ -359,7 +362,7 @@ impl Expander<'_> {
             .unwrap_or_default();
         match (result, why) {
             (Ok(text), None) => Ok((text, warnings)),
-            (_, Some(why)) => Err(RenderError::Refused(why)),
+            (_, Some((why, at))) => Err(RenderError::Refused(why, at)),
             (Err(e), None) => Err(RenderError::Broken(e)),
         }
     }
@@ -368,7 +371,7 @@ impl Expander<'_> {
         &self,
         files: &TemplateFiles,
         values: BTreeMap<String, Value>,
-        refused: Arc<Mutex<Option<String>>>,
+        refused: Arc<Mutex<Option<(String, Blame)>>>,
         warned: Arc<Mutex<Vec<String>>>,
     ) -> Result<String, String> {
         let mut env = Environment::new();
@@ -380,12 +383,17 @@ impl Expander<'_> {
             .map_err(|e| e.to_string())?;
         env.set_syntax(syntax);
         env.add_filter("q", kdl_quote);
-        // `fail(message)`: the template refuses what the user asked for.
+        // `fail(message[, param[, value]])`: the template refuses what the
+        // user asked for, at the `use`, or at the parameter (or the value of
+        // it) that is wrong.
         env.add_function(
             "fail",
-            move |message: String| -> Result<Value, minijinja::Error> {
+            move |message: String,
+                  param: Option<String>,
+                  value: Option<String>|
+                  -> Result<Value, minijinja::Error> {
                 if let Ok(mut slot) = refused.lock() {
-                    *slot = Some(message.clone());
+                    *slot = Some((message.clone(), (param, value)));
                 }
                 Err(minijinja::Error::new(
                     minijinja::ErrorKind::InvalidOperation,
@@ -442,6 +450,23 @@ impl Expander<'_> {
         env.add_function("read", move |path: String| {
             texts.get(&path).map(|t| Value::from(t.clone()))
         });
+        // `go_layout(service_dir, mains)`: the Go module or workspace
+        // ([`workspace::go::layout`]).
+        let (go_files, go_texts) = (self.ctx.files.to_vec(), self.ctx.contents.clone());
+        env.add_function("go_layout", move |dir: String, mains: Vec<String>| {
+            workspace::go::layout(&dir, &mains, &go_files, &go_texts).to_value()
+        });
+        // `python_project(dir, pm, files)`: the Python service in folder `dir`
+        // (its uv workspace, scripts, groups, runtime files): workspace::python.
+        let (py_texts, py_files) = (self.ctx.contents.clone(), self.ctx.files.to_vec());
+        env.add_function(
+            "python_project",
+            move |dir: String, pm: String, files: Option<Vec<String>>| {
+                let p =
+                    workspace::python::project(&py_texts, &py_files, &dir, &pm, files.as_deref());
+                workspace::to_value(&p)
+            },
+        );
         let context_files: Vec<String> = self.ctx.files.to_vec();
         let listed = context_files.clone();
         env.add_function("has", move |path: String| {
@@ -503,8 +528,34 @@ fn describe(e: &minijinja::Error) -> String {
 /// Why rendering failed: the template refused its parameters (`fail()`),
 /// or the template itself is broken.
 enum RenderError {
-    Refused(String),
+    Refused(String, Blame),
     Broken(String),
+}
+
+/// What `fail()` blames: a parameter and one of its values, by name.
+type Blame = (Option<String>, Option<String>);
+
+/// Where a refusal is shown: the value or the parameter it names when the
+/// spec has them, else the preset's name on the `use`.
+fn refused_at(u: &UseDecl, (param, value): &Blame) -> Span {
+    let Some(p) = param
+        .as_deref()
+        .and_then(|name| u.params.iter().find(|p| p.name.name == name))
+    else {
+        return u.preset.span;
+    };
+    let written = p.values.iter().chain(p.props.iter().map(|(_, v)| v));
+    value
+        .as_deref()
+        .and_then(|value| {
+            written
+                .filter_map(|v| match v {
+                    syntax::ast::ParamValue::Str(s) if s.value == value => Some(s.span),
+                    _ => None,
+                })
+                .next()
+        })
+        .unwrap_or(p.span)
 }
 
 /// A value as a KDL string literal: the one way template values enter KDL.

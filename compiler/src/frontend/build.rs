@@ -51,12 +51,12 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
     let spec = read_spec(bridge, opts, env).await?;
 
     let parsed = compile::parse(&spec);
-    let (catalog, files, contents) = context_inputs(bridge, opts, env, &parsed).await?;
+    let inputs = context_inputs(bridge, opts, env, &parsed, &spec).await?;
     let checked = parsed.check(expand::Context {
-        catalog: &catalog,
-        files: &files,
-        contents: &contents,
-        service_dir: "",
+        catalog: &inputs.catalog,
+        files: &inputs.files,
+        contents: &inputs.contents,
+        service_dir: &inputs.service_dir,
     });
     if opts.request.as_deref() == Some(subrequests::LINT) {
         let meta = subrequests::lint(&checked.diagnostics, &opts.filename, &spec, &checked.text);

@@ -9,8 +9,8 @@ use super::options::Options;
 use crate::backend::llb::{self, pb};
 use crate::compile::Parsed;
 use crate::expand::project::{
-    LISTING_MAX_DEPTH as MAX_DEPTH, LISTING_MAX_FILES as MAX_FILES, LISTING_SKIP as SKIP,
-    MAX_PROJECT_FILE, is_project_file,
+    IGNORE_FILE, LISTING_MAX_DEPTH as MAX_DEPTH, LISTING_MAX_FILES as MAX_FILES,
+    LISTING_SKIP as SKIP, MAX_PROJECT_FILE, is_project_file,
 };
 use crate::expand::{Catalog, TemplateFiles};
 use std::collections::BTreeMap;
@@ -50,26 +50,66 @@ pub async fn read_spec(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result
     Ok(bytes)
 }
 
-/// The catalog (stdlib + the spec's `templates "dir"` folders) and the
-/// context's files, read from the `context` input when the spec needs them.
+/// What the `context` input gives a build: the catalog (stdlib + the spec's
+/// `templates "dir"` folders), the context's files and project files (with
+/// its `.dockerignore`), and the spec's folder within the context.
+#[derive(Debug, Default)]
+pub struct ContextInputs {
+    pub catalog: Catalog,
+    pub files: Vec<String>,
+    pub contents: BTreeMap<String, String>,
+    pub service_dir: String,
+}
+
+/// Reads what the build needs from the `context` input (see
+/// [`ContextInputs`]). The spec's folder within the context: "" when the spec
+/// names no `context "../.."`; else `--build-arg MSBC_SERVICE_DIR=...`, or
+/// the one folder that many levels deep in the context holding a spec file
+/// of the same name and bytes ([`find_service_dir`]).
 pub async fn context_inputs(
     bridge: &mut Bridge,
     opts: &Options,
     env: &Env,
     parsed: &Parsed<'_>,
-) -> Result<(Catalog, Vec<String>, BTreeMap<String, String>), Failure> {
-    let mut catalog = Catalog::stdlib();
+    spec: &[u8],
+) -> Result<ContextInputs, Failure> {
+    let mut out = ContextInputs {
+        catalog: Catalog::stdlib(),
+        ..ContextInputs::default()
+    };
+    let depth = parsed.context_depth();
     let dirs = parsed.template_dirs();
     let uses_presets = parsed.uses_templates();
-    if dirs.is_empty() && !uses_presets {
-        return Ok((catalog, Vec::new(), BTreeMap::new()));
+    let needs_listing = !dirs.is_empty() || uses_presets || depth > 0;
+    // `--call targets|outline` need no ignore patterns: only the spec is read.
+    let answers_only = matches!(
+        opts.request.as_deref(),
+        Some(super::subrequests::TARGETS | super::subrequests::OUTLINE)
+    );
+    if answers_only && !needs_listing {
+        return Ok(out);
     }
-    if !bridge.has("readdir") {
-        eprintln!(
-            "warning: this BuildKit lacks `readdir`: presets see no context files and \
-             `templates` folders cannot be read"
+    if !needs_listing || !bridge.has("readdir") {
+        if needs_listing {
+            eprintln!(
+                "warning: this BuildKit lacks `readdir`: presets see no context files, \
+                 `templates` folders cannot be read and the spec's folder in the context is \
+                 taken as its root"
+            );
+        }
+        // The context's own ignore file still joins the spec's patterns.
+        let definition = local(
+            &opts.context_key,
+            env,
+            &[IGNORE_FILE.to_string()],
+            &[],
+            &format!("{}-{IGNORE_FILE}", opts.context_key),
+            &format!("[internal] load {IGNORE_FILE}"),
         );
-        return Ok((catalog, Vec::new(), BTreeMap::new()));
+        let id = bridge.solve(definition).await?;
+        read_ignore_file(bridge, &id, &mut out.contents).await;
+        out.service_dir = opts.service_dir.clone().unwrap_or_default();
+        return Ok(out);
     }
     let excludes: Vec<String> = SKIP.iter().map(|d| format!("**/{d}")).collect();
     let definition = local(
@@ -81,9 +121,19 @@ pub async fn context_inputs(
         "[internal] load the build context for msbc's presets",
     );
     let id = bridge.solve(definition).await?;
+    read_ignore_file(bridge, &id, &mut out.contents).await;
+    out.service_dir = match (&opts.service_dir, depth) {
+        (Some(dir), _) => dir.clone(),
+        (None, 0) => String::new(),
+        (None, depth) => find_service_dir(bridge, &id, opts, depth, spec).await?,
+    };
     for dir in &dirs {
-        let clean = dir.trim_start_matches("./").trim_end_matches('/');
-        let entries = bridge.read_dir(&id, clean).await.map_err(|e| {
+        // Relative to the spec's folder, as on the command line.
+        let clean = crate::paths::join(&out.service_dir, dir)
+            .trim_start_matches("./")
+            .trim_end_matches('/')
+            .to_string();
+        let entries = bridge.read_dir(&id, &clean).await.map_err(|e| {
             Failure::plain(format!(
                 "template directory {dir} (from `templates \"{dir}\"` in {}) is not in the \
                  build context: {e}",
@@ -118,7 +168,7 @@ pub async fn context_inputs(
                 String::from_utf8(b)
                     .map_err(|_| Failure::plain(format!("{path}/{file} is not UTF-8")))
             };
-            catalog.add(TemplateFiles {
+            out.catalog.add(TemplateFiles {
                 name,
                 origin: path.clone(),
                 manifest: text(manifest, "preset.kdl")?,
@@ -128,26 +178,99 @@ pub async fn context_inputs(
         if let Ok(policy) = bridge.read_file(&id, &format!("{clean}/policy.kdl")).await {
             let text = String::from_utf8(policy)
                 .map_err(|_| Failure::plain(format!("{clean}/policy.kdl is not UTF-8")))?;
-            catalog.add_policy(format!("{clean}/policy.kdl"), text);
+            out.catalog.add_policy(format!("{clean}/policy.kdl"), text);
         }
     }
-    let files = if uses_presets {
-        list(bridge, &id).await
-    } else {
-        Vec::new()
-    };
+    if uses_presets {
+        out.files = list(bridge, &id).await;
+    }
     // The project files presets read versions from, as `msbc compile` reads
     // them (cli::templates::project_contents): listed, small, UTF-8.
-    let mut contents = BTreeMap::new();
-    for name in files.iter().filter(|f| is_project_file(f)) {
+    for name in out.files.iter().filter(|f| is_project_file(f)) {
         if let Ok(bytes) = bridge.read_file(&id, name).await
             && bytes.len() as u64 <= MAX_PROJECT_FILE
             && let Ok(text) = String::from_utf8(bytes)
         {
-            contents.insert(name.clone(), text);
+            out.contents.insert(name.clone(), text);
         }
     }
-    Ok((catalog, files, contents))
+    Ok(out)
+}
+
+/// The context's `.dockerignore` (at its root) into `contents`, when it is
+/// there, small and UTF-8 (as `msbc compile` reads it).
+async fn read_ignore_file(bridge: &mut Bridge, id: &str, contents: &mut BTreeMap<String, String>) {
+    if let Ok(bytes) = bridge.read_file(id, IGNORE_FILE).await
+        && bytes.len() as u64 <= MAX_PROJECT_FILE
+        && let Ok(text) = String::from_utf8(bytes)
+    {
+        contents.insert(IGNORE_FILE.to_string(), text);
+    }
+}
+
+/// The spec's folder within the context when the spec says its context is
+/// `depth` folders above it: BuildKit sends the spec's folder (the
+/// `dockerfile` input) and the context apart and never says where one lies
+/// in the other, so the frontend looks for the folders `depth` levels deep
+/// in the context that hold a file of the spec's name with the spec's
+/// bytes. One: that is it. None or several (two services with the same
+/// spec): a failure that says to pass `--build-arg MSBC_SERVICE_DIR=DIR`.
+async fn find_service_dir(
+    bridge: &mut Bridge,
+    id: &str,
+    opts: &Options,
+    depth: usize,
+    spec: &[u8],
+) -> Result<String, Failure> {
+    let name = opts.filename.rsplit('/').next().unwrap_or(&opts.filename);
+    let mut level = vec![String::new()];
+    for _ in 0..depth {
+        let mut next = Vec::new();
+        for dir in &level {
+            let shown = if dir.is_empty() { "." } else { dir.as_str() };
+            let Ok(entries) = bridge.read_dir(id, shown).await else {
+                continue;
+            };
+            for e in entries.iter().filter(|e| e.mode & MODE_DIR != 0) {
+                let base = e.path.rsplit('/').next().unwrap_or(&e.path);
+                if SKIP.contains(&base) {
+                    continue;
+                }
+                next.push(if dir.is_empty() {
+                    base.to_string()
+                } else {
+                    format!("{dir}/{base}")
+                });
+            }
+        }
+        level = next;
+    }
+    let mut found = Vec::new();
+    for dir in level {
+        if let Ok(bytes) = bridge.read_file(id, &format!("{dir}/{name}")).await
+            && bytes == spec
+        {
+            found.push(dir);
+        }
+    }
+    let up = vec![".."; depth].join("/");
+    match found.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Failure::plain(format!(
+            "{} says `context \"{up}\"`, but no folder {depth} level(s) deep in the build \
+             context holds this {name}: build from the folder {depth} above the spec's \
+             (`docker buildx build -f apps/api/{name} .` from the repository root), or pass \
+             --build-arg MSBC_SERVICE_DIR=<the spec's folder in the context>",
+            opts.filename
+        ))),
+        several => Err(Failure::plain(format!(
+            "{} says `context \"{up}\"`, and {} folders of the build context hold the same \
+             {name} ({}): pass --build-arg MSBC_SERVICE_DIR=<the spec's folder> to say which",
+            opts.filename,
+            several.len(),
+            several.join(", ")
+        ))),
+    }
 }
 
 /// The context's files (relative, sorted), as `msbc compile` lists them.

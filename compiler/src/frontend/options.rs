@@ -42,6 +42,10 @@ pub struct Options {
     pub request_format: Option<String>,
     /// Named contexts (`--build-context NAME=VALUE`: `context:NAME`), by name.
     pub contexts: BTreeMap<String, String>,
+    /// `--build-arg MSBC_SERVICE_DIR=apps/api`: the spec's folder within the
+    /// build context, when the frontend cannot tell it from the spec's
+    /// `context "../.."` (two folders with the same spec).
+    pub service_dir: Option<String>,
     /// Options the frontend does not read, for a warning.
     pub unknown: Vec<String>,
 }
@@ -61,6 +65,9 @@ where
     }
     out
 }
+
+/// The build arg naming the spec's folder within the context.
+pub const SERVICE_DIR_ARG: &str = "build-arg:MSBC_SERVICE_DIR";
 
 /// Keys that BuildKit or the Docker CLI always send and that mean nothing
 /// to msbc (or are read elsewhere).
@@ -97,6 +104,11 @@ impl Options {
             ..Options::default()
         };
         for (key, value) in raw {
+            if key == SERVICE_DIR_ARG {
+                let dir = value.trim_matches('/').trim_start_matches("./");
+                o.service_dir = Some(dir.to_string()).filter(|d| !d.is_empty() && d != ".");
+                continue;
+            }
             if let Some(name) = key.strip_prefix("build-arg:") {
                 if !IGNORED.contains(&key.as_str()) {
                     o.build_args.push((name.to_string(), value.clone()));
@@ -217,6 +229,16 @@ mod tests {
         assert_eq!(o.network.as_deref(), Some("host"));
         assert_eq!(o.request.as_deref(), Some("frontend.outline"));
         assert_eq!(o.unknown, vec!["mystery"]);
+        assert_eq!(o.service_dir, None);
+        let o = Options::parse(&super::raw(env(&[
+            "build-arg:MSBC_SERVICE_DIR=./apps/api/",
+        ])));
+        assert_eq!(o.service_dir.as_deref(), Some("apps/api"));
+        assert!(
+            o.build_args.is_empty(),
+            "not a spec arg: {:?}",
+            o.build_args
+        );
         let o = Options::parse(&super::raw(env(&[
             "context:golang:1.23=docker-image://mirror.example/golang:1.23",
         ])));

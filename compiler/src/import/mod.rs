@@ -37,14 +37,17 @@ fn is_builtin_arg(name: &str) -> bool {
 /// The imported spec `kdl` with the patterns of the Dockerfile's ignore file
 /// (`text`: its `.dockerignore` or `Dockerfile.dockerignore`) as the spec's
 /// `context { ignore ... }`, one pattern a line, in the file's order (a
-/// later pattern wins, as in the file). `kdl` unchanged when it has none.
-pub fn with_ignore_file(kdl: &str, text: &str) -> String {
+/// later pattern wins, as in the file), under a comment naming the file
+/// (`from`, its name). `kdl` unchanged when it has none.
+pub fn with_ignore_file(kdl: &str, text: &str, from: &str) -> String {
     let patterns = crate::paths::ignore_file_patterns(text);
     if patterns.is_empty() {
         return kdl.to_string();
     }
     let (first, rest) = kdl.split_once('\n').unwrap_or((kdl, ""));
-    let mut out = format!("{first}\n\ncontext {{\n");
+    let from = from.replace(['\n', '\r'], " ");
+    let mut out =
+        format!("{first}\n\n// The patterns of {from}, which the spec now keeps.\ncontext {{\n");
     for p in &patterns {
         let _ = writeln!(out, "    ignore {}", crate::kdl_write::quoted(p));
     }

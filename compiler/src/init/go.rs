@@ -4,9 +4,10 @@
 use super::{Project, Proposal, Setting, Value, ports, sources};
 
 pub(super) fn propose(project: &dyn Project) -> Proposal {
+    let workspace = project.files().iter().any(|f| f == "go.work");
     let mut p = Proposal {
         preset: "go".into(),
-        found_by: "go.mod".into(),
+        found_by: if workspace { "go.work" } else { "go.mod" }.into(),
         ..Proposal::default()
     };
     p.detected_by_preset
@@ -36,6 +37,10 @@ pub(super) fn propose(project: &dyn Project) -> Proposal {
             .filter_map(|f| project.read(f).map(|t| (f.as_str(), t)))
     });
     match ports::one(files) {
+        // A top-level port would go to every image: the preset refuses it.
+        Ok(Some((port, why))) if mains.len() > 1 => p.notes.push(format!(
+            "the port {port} ({why}) belongs to one binary: write that `main` with it, e.g. `main \"./cmd/api\" port={port}`"
+        )),
         Ok(Some((port, why))) => p.children.push(Setting::new(
             "port",
             vec![Value::Int(u64::from(port))],
@@ -146,8 +151,27 @@ mod tests {
                 Value::Str("./cmd/worker".into())
             ]
         );
+        // Two binaries: the port is one's, not every image's (a note).
+        assert_eq!(proposal.children.len(), 1);
+        assert!(
+            proposal
+                .notes
+                .iter()
+                .any(|n| n.contains("port 8080") && n.contains("cmd/api/main.go")),
+            "{:?}",
+            proposal.notes
+        );
+        // One binary: its port.
+        let one = Files::new(&[
+            ("go.mod", "module x\n"),
+            (
+                "main.go",
+                "package main\n\nfunc main() { http.ListenAndServe(\":8080\", nil) }\n",
+            ),
+        ]);
+        let proposal = propose(&one);
         assert_eq!(proposal.children[1].values, vec![Value::Int(8080)]);
-        assert!(proposal.children[1].why.contains("cmd/api/main.go"));
+        assert!(proposal.children[1].why.contains("main.go"));
     }
 
     #[test]

@@ -70,8 +70,94 @@ pub struct Proposal {
     pub detected_by_preset: Vec<String>,
     /// `context { ignore ... }` from an existing `.dockerignore`.
     pub ignore: Vec<String>,
+    /// The build context relative to the spec (`../..`) for a workspace
+    /// member; `None` when the spec's folder is the context.
+    pub context: Option<String>,
     /// What could not be decided, or should be checked.
     pub notes: Vec<String>,
+}
+
+/// A service inside a workspace: its own folder, seen with the files it
+/// shares with the workspace's root (lockfiles, go.mod), which the presets
+/// read from there. `context` is the root relative to the service
+/// (`../..`), for the spec's `context` node.
+pub struct Member<'a> {
+    pub service: &'a dyn Project,
+    pub root: &'a dyn Project,
+    pub context: String,
+    files: Vec<String>,
+}
+
+/// The root files a member inherits: what the presets detect a tool by.
+const SHARED: &[&str] = &[
+    "package-lock.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "uv.lock",
+    "poetry.lock",
+    "go.mod",
+    "go.sum",
+];
+
+impl<'a> Member<'a> {
+    pub fn new(service: &'a dyn Project, root: &'a dyn Project, context: String) -> Member<'a> {
+        let mut files = service.files().to_vec();
+        for f in SHARED {
+            let name = (*f).to_string();
+            if !files.contains(&name) && root.files().contains(&name) {
+                files.push(name);
+            }
+        }
+        files.sort();
+        Member {
+            service,
+            root,
+            context,
+            files,
+        }
+    }
+}
+
+impl Project for Member<'_> {
+    fn files(&self) -> &[String] {
+        &self.files
+    }
+    fn read(&self, path: &str) -> Option<String> {
+        self.service.read(path).or_else(|| {
+            SHARED
+                .contains(&path)
+                .then(|| self.root.read(path))
+                .flatten()
+        })
+    }
+}
+
+/// The workspace root a folder belongs to, among its ancestors' texts
+/// (nearest first: `(relative path up, project)`): the first that declares
+/// a workspace (npm/yarn `workspaces`, pnpm-workspace.yaml, go.work, a uv
+/// workspace, Maven `<modules>`, a Gradle settings file, a .NET solution).
+pub fn workspace_root<'p>(
+    ancestors: &[(String, &'p dyn Project)],
+) -> Option<(String, &'p dyn Project)> {
+    ancestors
+        .iter()
+        .find(|(_, p)| declares_workspace(*p))
+        .map(|(up, p)| (up.clone(), *p))
+}
+
+fn declares_workspace(p: &dyn Project) -> bool {
+    let has = |f: &str| p.files().iter().any(|x| x == f);
+    let text_has = |f: &str, needle: &str| p.read(f).is_some_and(|t| t.contains(needle));
+    text_has("package.json", "\"workspaces\"")
+        || has("pnpm-workspace.yaml")
+        || has("go.work")
+        || text_has("pyproject.toml", "[tool.uv.workspace]")
+        || text_has("pom.xml", "<modules>")
+        || has("settings.gradle")
+        || has("settings.gradle.kts")
+        || p.files()
+            .iter()
+            .any(|f| !f.contains('/') && f.ends_with(".sln"))
 }
 
 /// Why no spec could be proposed.
@@ -86,7 +172,8 @@ pub enum Refusal {
 /// Looks at the project and proposes a spec.
 pub fn propose(project: &dyn Project) -> Result<Proposal, Refusal> {
     let has = |f: &str| project.files().iter().any(|p| p == f);
-    let mut proposal = if has("go.mod") {
+    // A go.work at the root joins the modules below it: one Go project.
+    let mut proposal = if has("go.mod") || has("go.work") {
         go::propose(project)
     } else if has("package.json") {
         node::propose(project)?
@@ -105,6 +192,20 @@ pub fn propose(project: &dyn Project) -> Result<Proposal, Refusal> {
         return Err(refuse(project));
     };
     proposal.ignore = dockerignore(project);
+    Ok(proposal)
+}
+
+/// [`propose`] for a service of a workspace: the spec names the root as
+/// its build context, and the root's `.dockerignore` is the one the build
+/// reads.
+pub fn propose_member(member: &Member<'_>) -> Result<Proposal, Refusal> {
+    let mut proposal = propose(member)?;
+    proposal.context = Some(member.context.clone());
+    proposal.ignore = dockerignore(member.root);
+    proposal.found_by = format!(
+        "{} (a member of the workspace at {})",
+        proposal.found_by, member.context
+    );
     Ok(proposal)
 }
 
@@ -250,6 +351,38 @@ mod tests {
             Err(Refusal::Unknown(why)) => assert!(why.contains("Rust"), "{why}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_member_sees_the_roots_lockfile_and_names_its_context() {
+        let root = Files::new(&[
+            ("package.json", r#"{"workspaces": ["apps/*"]}"#),
+            ("package-lock.json", "{}"),
+            (".dockerignore", "local-dump.sql\n"),
+        ]);
+        let api = Files::new(&[
+            ("package.json", r#"{"name": "api", "main": "server.js"}"#),
+            ("server.js", "app.listen(3000)"),
+        ]);
+        let ancestors: Vec<(String, &dyn Project)> =
+            vec![("..".into(), &api), ("../..".into(), &root)];
+        let (up, found) = workspace_root(&ancestors).expect("a workspace root");
+        assert_eq!(up, "../..");
+        let member = Member::new(&api, found, up);
+        let proposal = propose_member(&member).expect("a proposal");
+        assert_eq!(proposal.context.as_deref(), Some("../.."));
+        assert_eq!(proposal.ignore, vec!["local-dump.sql"]);
+        assert!(
+            proposal.notes.iter().all(|n| !n.contains("lockfile")),
+            "{:?}",
+            proposal.notes
+        );
+        assert!(
+            proposal
+                .detected_by_preset
+                .iter()
+                .any(|d| d.contains("npm"))
+        );
     }
 
     #[test]

@@ -23,12 +23,27 @@ pub fn render(p: &Proposal) -> String {
         out.push_str(&format!("// To check: {}.\n", clean(n)));
     }
     out.push_str("msbc 1\n");
+    let context = match &p.context {
+        Some(dir) => {
+            out.push_str(
+                "\n// The build context is the workspace's root: build with `-f` from there.\n",
+            );
+            format!("context {}", quoted(dir))
+        }
+        None => "context".to_string(),
+    };
     if !p.ignore.is_empty() {
-        out.push_str("\n// The patterns of .dockerignore, which the spec now keeps.\ncontext {\n");
+        if p.context.is_none() {
+            out.push('\n');
+        }
+        out.push_str("// The patterns of .dockerignore, which the spec now keeps.\n");
+        out.push_str(&format!("{context} {{\n"));
         for pattern in &p.ignore {
             out.push_str(&format!("    ignore {}\n", quoted(pattern)));
         }
         out.push_str("}\n");
+    } else if p.context.is_some() {
+        out.push_str(&format!("{context}\n"));
     }
     out.push('\n');
     for s in &p.properties {

@@ -216,7 +216,23 @@ pub struct Param {
     pub values: Vec<ParamValue>,
     /// `key=value` pairs of a child node.
     pub props: Vec<(Ident, ParamValue)>,
+    /// Each child node as written (none for a property): a parameter whose
+    /// preset declares `field`s takes settings per item.
+    pub items: Vec<ParamItem>,
     /// Where it was written (the whole property or child node).
+    pub span: Span,
+}
+
+/// One child node of a `use` parameter: `main "./cmd/worker" port=9090 {
+/// args "--queue" "orders" }`. Its properties and block are its settings.
+#[derive(Debug, Clone)]
+pub struct ParamItem {
+    pub values: Vec<ParamValue>,
+    pub props: Vec<(Ident, ParamValue)>,
+    /// The nodes of its block, as parameters of their own.
+    pub children: Vec<Param>,
+    /// The block `{ ... }`, when written.
+    pub block: Option<Span>,
     pub span: Span,
 }
 

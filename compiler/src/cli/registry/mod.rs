@@ -154,6 +154,49 @@ pub(super) fn is_loopback(host: &str) -> bool {
         || (name.starts_with("127.") && name.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
 }
 
+/// Why a base image's config could not be had for a platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum ConfigFailure {
+    /// The image exists but has nothing for that platform.
+    NoPlatform(String),
+    /// Anything else: the registry, the network, a broken manifest.
+    Other(String),
+}
+
+impl From<String> for ConfigFailure {
+    fn from(e: String) -> Self {
+        ConfigFailure::Other(e)
+    }
+}
+
+impl From<&str> for ConfigFailure {
+    fn from(e: &str) -> Self {
+        ConfigFailure::Other(e.to_string())
+    }
+}
+
+impl std::fmt::Display for ConfigFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigFailure::NoPlatform(e) | ConfigFailure::Other(e) => f.write_str(e),
+        }
+    }
+}
+
+/// `linux/amd64` (with `/VARIANT`) from an image config's top-level
+/// `os`/`architecture`/`variant`; `None` when it names no platform.
+fn platform_of(config: &[u8]) -> Option<String> {
+    let json: serde_json::Value = serde_json::from_slice(config).ok()?;
+    let os = json["os"].as_str().filter(|s| !s.is_empty())?;
+    let arch = json["architecture"].as_str().filter(|s| !s.is_empty())?;
+    let variant = json["variant"]
+        .as_str()
+        .filter(|v| !v.is_empty())
+        .map(|v| format!("/{v}"))
+        .unwrap_or_default();
+    Some(format!("{os}/{arch}{variant}"))
+}
+
 fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{:x}", Sha256::digest(bytes))
 }
@@ -225,8 +268,36 @@ impl Registry {
     }
 
     /// The config of `reference` for `platform` (`linux/amd64`); its
-    /// `digest` is the manifest the reference resolves to.
-    pub(super) fn config(&mut self, reference: &str, platform: &str) -> Result<BaseConfig, String> {
+    /// `digest` is the manifest the reference resolves to. An image that
+    /// has no manifest for the platform (an index without that entry, or a
+    /// single-platform manifest whose config names another) is
+    /// [`ConfigFailure::NoPlatform`], never another platform's config.
+    pub(super) fn config(
+        &mut self,
+        reference: &str,
+        platform: &str,
+    ) -> Result<BaseConfig, ConfigFailure> {
+        let mut single = None;
+        let config = self.config_inner(reference, platform, &mut single)?;
+        if let Some(have) = single {
+            let wanted = normalize_platform(platform).map_err(ConfigFailure::Other)?;
+            if normalize_platform(&have).is_ok_and(|h| h != wanted) {
+                return Err(ConfigFailure::NoPlatform(format!(
+                    "the image is single-platform {have}: it has no {platform} manifest"
+                )));
+            }
+        }
+        Ok(config)
+    }
+
+    /// [`Registry::config`]; a single-platform manifest's platform (from
+    /// its config blob's `os`/`architecture`/`variant`) goes to `single`.
+    fn config_inner(
+        &mut self,
+        reference: &str,
+        platform: &str,
+        single: &mut Option<String>,
+    ) -> Result<BaseConfig, ConfigFailure> {
         let at = locate(reference)?;
         let top = match &at.digest {
             Some(d) => d.clone(),
@@ -235,6 +306,7 @@ impl Registry {
         let index = self.manifest(&at, &top)?;
         let json: serde_json::Value = serde_json::from_slice(&index)
             .map_err(|e| format!("manifest {top} is not JSON: {e}"))?;
+        let is_index = json["manifests"].is_array();
         let manifest = match json["manifests"].as_array() {
             Some(entries) => {
                 let wanted = normalize_platform(platform)?;
@@ -264,14 +336,14 @@ impl Registry {
                             ))
                         })
                         .collect();
-                    return Err(format!(
+                    return Err(ConfigFailure::NoPlatform(format!(
                         "the image has no manifest for {platform} (it has: {})",
                         if have.is_empty() {
                             "none".to_string()
                         } else {
                             have.join(", ")
                         }
-                    ));
+                    )));
                 };
                 let digest = digest.to_string();
                 let m = self.manifest(&at, &digest)?;
@@ -296,6 +368,9 @@ impl Registry {
         };
         let mut config = BaseConfig::from_json(&blob)
             .map_err(|e| format!("config blob {config_digest}: {e}"))?;
+        if !is_index {
+            *single = platform_of(&blob);
+        }
         config.digest = Some(top);
         Ok(config)
     }

@@ -53,11 +53,27 @@ pub(super) fn walk_use(
                     name,
                     values: vec![v],
                     props: Vec::new(),
+                    items: Vec::new(),
                     span: Span::from(entry.span()),
                 });
             }
         }
     }
+    add_children(node, &mut params, diags);
+    r.allow_args(1);
+    finish_ignoring_props(r, diags);
+    Some(UseDecl {
+        preset: preset?,
+        params,
+        stage_index,
+        span,
+    })
+}
+
+/// The child nodes of `node` as parameters (a child repeated is one
+/// parameter with all the values), each occurrence also kept as an item
+/// with its own properties and block: `main "./cmd/api" port=8080 { ... }`.
+fn add_children(node: &KdlNode, params: &mut Vec<Param>, diags: &mut Diagnostics) {
     for child in children(node) {
         let name = Ident {
             name: child.name().value().to_string(),
@@ -80,29 +96,33 @@ pub(super) fn walk_use(
                 )),
             }
         }
-        no_children(child, diags);
+        // A block's nodes are the item's settings; the preset says whether
+        // this parameter takes any (`field`s in its preset.kdl).
+        let mut settings = Vec::new();
+        add_children(child, &mut settings, diags);
+        let item = ParamItem {
+            values: values.clone(),
+            props: props.clone(),
+            children: settings,
+            block: child.children().map(|b| Span::from(b.span())),
+            span: Span::from(child.span()),
+        };
         match params.iter_mut().find(|p| p.name.name == name.name) {
             Some(p) => {
                 p.values.extend(values);
                 p.props.extend(props);
+                p.items.push(item);
                 p.span = p.span.to(Span::from(child.span()));
             }
             None => params.push(Param {
                 name,
                 values,
                 props,
+                items: vec![item],
                 span: Span::from(child.span()),
             }),
         }
     }
-    r.allow_args(1);
-    finish_ignoring_props(r, diags);
-    Some(UseDecl {
-        preset: preset?,
-        params,
-        stage_index,
-        span,
-    })
 }
 
 pub(super) fn param_value(entry: &kdl::KdlEntry, diags: &mut Diagnostics) -> Option<ParamValue> {
