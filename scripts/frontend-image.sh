@@ -11,9 +11,16 @@
 # (REGISTRY_USER/REGISTRY_PASSWORD for basic auth or a bearer token service).
 # For other setups write the layout and push it with your tool:
 #   bash scripts/frontend-image.sh --oci-dir out/msbc-frontend
-#   skopeo copy oci:out/msbc-frontend docker://ghcr.io/OWNER/msbc:1
+#   skopeo copy --all oci:out/msbc-frontend docker://ghcr.io/OWNER/msbc:1
 #
-# MSBC_FRONTEND_BIN=PATH uses an already built static msbc instead of building.
+# The image is multi-platform: an OCI image index naming one image per
+# platform, each with the static msbc for its architecture (linux/amd64 and
+# linux/arm64; the arm64 one is cross-built: scripts/cross.sh installs
+# Debian's cross toolchain or says what is missing).
+# MSBC_FRONTEND_PLATFORMS=linux/amd64 builds one platform (then REF is that
+# image, no index).
+# MSBC_FRONTEND_BIN=PATH uses an already built static msbc instead of building
+# (one platform, linux/amd64 unless MSBC_FRONTEND_PLATFORMS says otherwise).
 # MSBC_FRONTEND_PROFILE=NAME builds with that cargo profile (default dist;
 # the tests and CI use `frontend-image`: no optimization, built in a fraction
 # of the time).
@@ -23,23 +30,28 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 if [ "$#" -eq 0 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
     exit 2
 fi
 
+# shellcheck source=scripts/cross.sh
+. "$root/scripts/cross.sh"
+
 bin="${MSBC_FRONTEND_BIN:-}"
-if [ -z "$bin" ]; then
-    bin="$(bash "$root/scripts/dist.sh" --profile "${MSBC_FRONTEND_PROFILE:-dist}")"
+default=linux/amd64,linux/arm64
+[ -n "$bin" ] && default=linux/amd64
+IFS=, read -r -a platforms <<<"${MSBC_FRONTEND_PLATFORMS:-$default}"
+if [ -n "$bin" ] && [ "${#platforms[@]}" -ne 1 ]; then
+    echo "error: MSBC_FRONTEND_BIN is one binary: give one platform in MSBC_FRONTEND_PLATFORMS" >&2
+    exit 2
 fi
-if ldd "$bin" 2>&1 | grep -q '=>'; then
-    echo "error: $bin is dynamically linked; the frontend image needs a static binary" >&2
-    exit 1
-fi
-# The image needs no debug info (a third of the size); strip a copy if we can.
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-if command -v strip >/dev/null 2>&1 && strip -o "$work/msbc" "$bin" 2>/dev/null; then
-    bin="$work/msbc"
-fi
+args=()
+for platform in "${platforms[@]}"; do
+    arch="$(platform_arch "$platform")"
+    image_binary "${MSBC_FRONTEND_PROFILE:-dist}" "$platform" "$work/msbc-$arch" "$bin"
+    args+=(--binary "$arch=$work/msbc-$arch")
+done
 
-python3 "$root/scripts/oci-image.py" --binary "$bin" "$@"
+python3 "$root/scripts/oci-image.py" "${args[@]}" "$@"

@@ -124,7 +124,7 @@ fn pulls_list_the_base_images_per_platform() {
     let m = model();
     let pulls = compile::select(&m, &Selection::default())
         .expect("selects")
-        .pulls()
+        .pulls("build.kdl")
         .expect("pulls");
     let want = |r: &str| Pull {
         reference: r.to_string(),
@@ -144,7 +144,7 @@ fn pulls_list_the_base_images_per_platform() {
     };
     let pulls = compile::select(&m, &arm)
         .expect("selects")
-        .pulls()
+        .pulls("build.kdl")
         .expect("pulls");
     assert_eq!(pulls.len(), 1);
     assert_eq!(pulls[0].platform, "linux/arm64");

@@ -217,6 +217,132 @@ fn explain_prints_the_catalogue_and_each_code() {
     assert!(run.stderr.contains("did you mean"), "{}", run.stderr);
 }
 
+/// `msbc explain NODE`: every node of the language, from the table the
+/// checker and the editor read; each example checks without a diagnostic.
+#[test]
+fn explain_prints_each_nodes_reference() {
+    let names = msbc::editor::reference::names();
+    for name in [
+        "arg",
+        "context",
+        "toolchain",
+        "stage",
+        "artifact",
+        "image",
+        "use",
+        "workdir",
+        "copy",
+        "run",
+        "cache",
+        "secret",
+        "ssh",
+        "tmpfs",
+        "bind",
+        "env",
+        "label",
+        "user",
+        "expose",
+        "entrypoint",
+        "cmd",
+        "healthcheck",
+        "volume",
+        "stopsignal",
+        "shell",
+        "ignore",
+        "policy",
+    ] {
+        assert!(names.contains(&name), "{name} is not in the reference");
+    }
+    // The examples' folder: what they copy and the project `use go` reads.
+    let dir = crate::support::scratch("explain-nodes");
+    std::fs::write(dir.join("go.mod"), "module example.com/app\n\ngo 1.23\n").expect("go.mod");
+    std::fs::create_dir_all(dir.join("templates")).expect("templates");
+    std::fs::create_dir_all(dir.join("cmd/server")).expect("cmd/server");
+    std::fs::write(
+        dir.join("cmd/server/main.go"),
+        "package main\n\nfunc main() {}\n",
+    )
+    .expect("main.go");
+    for name in &names {
+        let run = msbc(&["explain", name]);
+        assert_eq!(run.status, 0, "msbc explain {name}: {}", run.stderr);
+        let text = &run.stdout;
+        assert!(text.starts_with(&format!("{name}: ")), "{name}: {text}");
+        for section in ["Arguments: ", "Properties:", "Children: ", "Example:"] {
+            assert!(text.contains(section), "{name}: no `{section}`:\n{text}");
+        }
+        for entry in msbc::editor::reference::nodes_named(name) {
+            assert!(text.contains(entry.usage), "{name}: no usage line:\n{text}");
+            for p in entry.props {
+                assert!(
+                    text.contains(&format!("  {}= ", p.name))
+                        || text.contains(&format!("  {}=\n", p.name)),
+                    "{name}: property `{}` missing:\n{text}",
+                    p.name
+                );
+            }
+            let example = entry.doc.example;
+            assert!(
+                example.lines().any(|l| {
+                    let l = l.trim_start();
+                    l == *name || l.starts_with(&format!("{name} "))
+                }),
+                "{name}: the example does not use it:\n{example}"
+            );
+            let file = dir.join(format!("{name}.kdl"));
+            std::fs::write(&file, example).expect("write example");
+            let checked = msbc_in(
+                &dir,
+                &["check", "--format", "json", &format!("{name}.kdl")],
+                None,
+            );
+            let doc: serde_json::Value = serde_json::from_str(&checked.stdout).expect("JSON");
+            assert_eq!(
+                (checked.status, doc["diagnostics"].as_array().map(Vec::len)),
+                (0, Some(0)),
+                "{name}: the example must check cleanly:\n{example}\n{}",
+                checked.stdout
+            );
+        }
+    }
+    // Where a node is written twice (`env` is a step and a toolchain child).
+    let env = msbc(&["explain", "env"]);
+    assert!(
+        env.stdout.contains("Written inside `toolchain { ... }`."),
+        "{}",
+        env.stdout
+    );
+    // What `copy` takes, as the checker knows it.
+    let copy = msbc(&["explain", "copy"]);
+    assert!(
+        copy.stdout
+            .contains("  to=       (path, required) The destination"),
+        "{}",
+        copy.stdout
+    );
+    assert!(
+        copy.stdout.contains("  link=     (#true or #false) "),
+        "{}",
+        copy.stdout
+    );
+    // An unknown name: "did you mean", exit 2.
+    let run = msbc(&["explain", "cpy"]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean `copy`?"),
+        "{}",
+        run.stderr
+    );
+    // The catalogue lists the nodes.
+    let list = msbc(&["explain"]);
+    assert!(
+        list.stdout.contains("Nodes of the language"),
+        "{}",
+        list.stdout
+    );
+    assert!(list.stdout.contains("healthcheck"), "{}", list.stdout);
+}
+
 #[test]
 fn check_json_is_machine_readable() {
     let run = msbc_in(

@@ -383,10 +383,18 @@ fn fleet_graph_and_diff_read_each_specs_context() {
         ],
         None,
     );
+    // Each service of the workspace installs from its own manifest (the node
+    // preset's workspaces): the two builds differ there, and diff says so.
     assert_eq!(
-        run.status, 0,
-        "the same build: {}{}",
+        run.status, 1,
+        "two services, two builds: {}{}",
         run.stdout, run.stderr
+    );
+    assert!(
+        run.stdout.contains("COPY apps/web/package.json apps/web/")
+            && run.stdout.contains("COPY apps/api/package.json apps/api/"),
+        "{}",
+        run.stdout
     );
     let run = msbc_in(&dir, &["diff", "apps/web", "apps/api"], None);
     assert_eq!(run.status, 1, "web alone has no lock file: {}", run.stderr);

@@ -394,3 +394,81 @@ mod fuzz {
         }
     }
 }
+
+/// What people bring from Dockerfiles and shells gets a code of its own
+/// and says what to write (`tests/fixtures/newcomer/`): a `#` comment, an
+/// unquoted `run` command (one KDL cannot read, one it reads as words), a
+/// bare `true`.
+#[test]
+fn newcomer_errors_say_what_to_write() {
+    let dir = root().join("tests/fixtures/newcomer");
+    for (file, code, count, help) in [
+        (
+            "hash-comment.kdl",
+            "E0006",
+            2,
+            "KDL comments start with `//`: `// Build the service`",
+        ),
+        (
+            "unquoted-run.kdl",
+            "E0007",
+            1,
+            "quote the command: `run \"go build ./...\"`",
+        ),
+        (
+            "unquoted-run-words.kdl",
+            "E0007",
+            1,
+            "quote the command: `run \"npm ci\"`",
+        ),
+        (
+            "bare-true.kdl",
+            "E0001",
+            1,
+            "KDL v2 writes `true` with a `#`: `#true`",
+        ),
+    ] {
+        let run = msbc_in(&dir, &["check", file], None);
+        assert_eq!(run.status, 1, "{file}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!("error[{code}]")),
+            "{file}: {}",
+            run.stderr
+        );
+        // One error for each mistake.
+        assert_eq!(
+            run.stderr.matches("× error").count(),
+            count,
+            "{file}: {}",
+            run.stderr
+        );
+        let (_, codes) = check_json(&dir, file);
+        assert_eq!(codes, vec![code; count], "{file}");
+        // The help is one line in the JSON (the human report wraps it).
+        let json = msbc_in(&dir, &["check", "--format", "json", file], None);
+        assert!(
+            json.stdout.contains(&help.replace('"', "\\\"")),
+            "{file}: {}",
+            json.stdout
+        );
+        insta::with_settings!({
+            snapshot_path => "snapshots",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            description => format!("msbc check {file}"),
+        }, {
+            insta::assert_snapshot!(format!("newcomer__{}", file.trim_end_matches(".kdl")), run.stderr);
+        });
+    }
+    // The second `#` line of hash-comment.kdl, written without a space.
+    let run = msbc_in(
+        &dir,
+        &["check", "--format", "json", "hash-comment.kdl"],
+        None,
+    );
+    assert!(
+        run.stdout.contains("`// copy the binary`"),
+        "{}",
+        run.stdout
+    );
+}

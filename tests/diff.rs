@@ -172,6 +172,73 @@ fn renamed_stage_is_a_rename() {
     assert!(!run.stdout.contains("loses cache"), "{}", run.stdout);
 }
 
+/// An image renamed in the same change as its port: the same base and
+/// most of the same steps, so it is paired and its changes shown, not
+/// reported as one image removed and another added.
+#[test]
+fn renamed_image_with_a_changed_port_is_paired() {
+    let dir = support::scratch("diff-rename-image");
+    let base = std::fs::read_to_string(fixtures().join("base.kdl")).expect("base");
+    let renamed = base
+        .replace("image orders ", "image order-service ")
+        .replace("expose 8080", "expose 9090");
+    std::fs::write(dir.join("new.kdl"), renamed).expect("write");
+    let run = support::msbc(&[
+        "diff",
+        &fixtures().join("base.kdl").to_string_lossy(),
+        &dir.join("new.kdl").to_string_lossy(),
+    ]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let out = &run.stdout;
+    assert!(
+        out.contains("image order-service: renamed from orders"),
+        "{out}"
+    );
+    assert!(out.contains("→ EXPOSE 9090"), "{out}");
+    assert!(
+        out.contains("image order-service: ports: 8080/tcp → 9090/tcp"),
+        "{out}"
+    );
+    assert!(!out.contains("added"), "{out}");
+    assert!(!out.contains("removed"), "{out}");
+    // JSON says the same.
+    let json = support::msbc(&[
+        "diff",
+        "--format",
+        "json",
+        &fixtures().join("base.kdl").to_string_lossy(),
+        &dir.join("new.kdl").to_string_lossy(),
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    let stages = doc["summary"]["stages"]
+        .as_array()
+        .or(doc["stages"].as_array())
+        .expect("stages");
+    assert_eq!(stages.len(), 1, "{stages:?}");
+    assert_eq!(stages[0]["renamed_from"], "orders", "{stages:?}");
+    // An image on another base is another image.
+    let other = std::fs::read_to_string(fixtures().join("base.kdl"))
+        .expect("base")
+        .replace("image orders ", "image order-service ")
+        .replace("static-debian12:nonroot", "base-debian12:nonroot");
+    std::fs::write(dir.join("other.kdl"), other).expect("write");
+    let run = support::msbc(&[
+        "diff",
+        &fixtures().join("base.kdl").to_string_lossy(),
+        &dir.join("other.kdl").to_string_lossy(),
+    ]);
+    assert!(
+        run.stdout.contains("image orders: removed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("image order-service: added"),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn llb_json_names_changed_ops() {
     let run = in_fixtures(&[

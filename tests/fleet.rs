@@ -84,7 +84,8 @@ fn one_spec_keeps_the_single_spec_behaviour() {
 fn bad_input_is_reported_with_its_path_and_the_rest_is_checked() {
     let dir = bad_tree("check-bad");
     let run = msbc_in(&dir, &["check", "."], None);
-    // A file that cannot be read is an I/O error: exit 2.
+    // A build.kdl that cannot be read is an I/O error: exit 2; the link
+    // loop is no spec: a warning.
     assert_eq!(run.status, 2, "{}", run.stderr);
     let err = &run.stderr;
     assert!(err.contains("./errors/build.kdl"), "{err}");
@@ -92,14 +93,19 @@ fn bad_input_is_reported_with_its_path_and_the_rest_is_checked() {
     assert!(err.contains("./latin1/build.kdl"), "{err}");
     assert!(err.contains("E0002"), "{err}");
     assert!(err.contains("./dangling/build.kdl"), "{err}");
-    assert!(err.contains("loop"), "{err}");
+    assert!(
+        err.contains("warning: ./loop/up: a link loop (it points to .); skipped"),
+        "{err}"
+    );
     for hidden in ["generated", "node_modules", "vendor", "target/z", ".git/w"] {
         assert!(!err.contains(hidden), "{hidden} was searched: {err}");
     }
     // good, deep/er/svc, errors, latin1 (+ the same through the loop? no:
     // a loop is reported, not followed).
     assert!(
-        err.contains("4 specs: 2 with errors, 0 with warnings; 2 paths could not be read"),
+        err.contains(
+            "4 specs: 2 with errors, 0 with warnings; 1 path could not be read; 1 path skipped"
+        ),
         "{err}"
     );
 
@@ -122,7 +128,8 @@ fn bad_input_is_reported_with_its_path_and_the_rest_is_checked() {
     );
     assert_eq!(doc["with_errors"], 2);
     let failures = doc["failures"].as_array().expect("failures");
-    assert_eq!(failures.len(), 2, "{failures:?}");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(doc["skipped"][0]["path"], "./loop/up", "{doc}");
     assert!(
         failures.iter().any(|f| f["path"] == "./dangling/build.kdl"),
         "{failures:?}"
@@ -487,4 +494,118 @@ fn a_chain_of_copies_compiles_to_output_linear_in_its_stages() {
             "{emit:?}: 100 stages {small} bytes, 1,000 stages {large} bytes: x{growth:.1}"
         );
     }
+}
+
+#[test]
+fn a_folder_without_any_build_kdl_says_how_to_start() {
+    let dir = scratch("nothing-here");
+    write(&dir.join("src/main.go"), b"package main\n");
+    let run = msbc_in(&dir, &["check", "."], None);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    // How to start, as a folder without a spec said before fleet mode.
+    assert!(run.stderr.contains("no spec in ."), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`msbc init` writes one"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("msbc import"), "{}", run.stderr);
+    assert!(run.stderr.contains("msbc presets"), "{}", run.stderr);
+    // A Dockerfile there is named.
+    write(&dir.join("Dockerfile"), b"FROM alpine:3.20\n");
+    let run = msbc_in(&dir, &["check", "."], None);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("msbc import Dockerfile > build.kdl"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn links_that_are_no_build_kdl_and_cannot_be_read_are_warnings() {
+    let dir = scratch("links");
+    write(&dir.join("good/build.kdl"), GOOD.as_bytes());
+    // What a checkout often holds: a link to a file not built yet, a link
+    // to itself, a link to a folder above.
+    std::os::unix::fs::symlink("../out/not-built-yet", dir.join("good/latest")).expect("symlink");
+    std::os::unix::fs::symlink("self", dir.join("self")).expect("symlink");
+    std::fs::create_dir_all(dir.join("loop")).expect("mkdir");
+    std::os::unix::fs::symlink("..", dir.join("loop/up")).expect("symlink");
+    for args in [
+        &["check", "."][..],
+        &["images", "."],
+        &["compile", "--all", "."],
+    ] {
+        let run = msbc_in(&dir, args, None);
+        assert_eq!(run.status, 0, "{args:?}: {}", run.stderr);
+        for path in ["./good/latest", "./self", "./loop/up"] {
+            assert!(
+                run.stderr
+                    .lines()
+                    .any(|l| l.starts_with("warning: ") && l.contains(path)),
+                "{args:?}: no warning for {path}: {}",
+                run.stderr
+            );
+        }
+        assert!(
+            !run.stderr.lines().any(|l| l.starts_with("error")),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    // The specs decide the exit status.
+    write(&dir.join("broken/build.kdl"), BROKEN.as_bytes());
+    let run = msbc_in(&dir, &["check", "."], None);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("2 specs: 1 with errors, 0 with warnings; 3 paths skipped"),
+        "{}",
+        run.stderr
+    );
+    // A build.kdl that cannot be read is still an error.
+    std::os::unix::fs::symlink("/nonexistent/msbc-fleet", dir.join("loop/build.kdl"))
+        .expect("symlink");
+    let run = msbc_in(&dir, &["check", "."], None);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error: ./loop/build.kdl"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn fmt_takes_folders_as_check_and_compile_all_do() {
+    let dir = scratch("fmt");
+    let messy = "msbc 1\nimage app   from=\"alpine:3.20\" {\n  user \"1000\"\n}\n";
+    write(&dir.join("services/a/build.kdl"), messy.as_bytes());
+    write(&dir.join("services/b/build.kdl"), GOOD.as_bytes());
+    let run = msbc_in(&dir, &["fmt", "--check", "services"], None);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("services/a/build.kdl (as written)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("services/b/build.kdl"),
+        "{}",
+        run.stdout
+    );
+    let run = msbc_in(&dir, &["fmt", "services"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let run = msbc_in(&dir, &["fmt", "--check", "services", "services/b"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let formatted = std::fs::read_to_string(dir.join("services/a/build.kdl")).expect("read");
+    assert!(
+        formatted.contains("image app from=\"alpine:3.20\""),
+        "{formatted}"
+    );
+    // Nothing to format is said as `check` says it.
+    std::fs::create_dir_all(dir.join("empty")).expect("mkdir");
+    let run = msbc_in(&dir, &["fmt", "--check", "empty"], None);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("no spec in empty"), "{}", run.stderr);
 }

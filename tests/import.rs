@@ -688,13 +688,14 @@ fn needs_validators_normalization_still_sees_real_differences() {
     }
 }
 
-/// The README's import-code table lists every code with its name.
+/// The import-code table (docs/migrate.md) lists every code with its name.
 #[test]
-fn readme_lists_every_import_code() {
-    let readme = std::fs::read_to_string(support::root().join("README.md")).expect("README");
+fn documentation_lists_every_import_code() {
+    let page = support::root().join("docs/migrate.md");
+    let text = std::fs::read_to_string(&page).expect("docs/migrate.md");
     for code in msbc::import::ImportCode::ALL {
         let row = format!("| {} | {} |", code.as_str(), code.slug());
-        assert!(readme.contains(&row), "README lacks the row `{row}`");
+        assert!(text.contains(&row), "docs/migrate.md lacks the row `{row}`");
     }
 }
 
@@ -851,6 +852,99 @@ fn exec_form_run_in_both_backends() {
         assert_eq!(run.status, 1, "{text}: {}", run.stderr);
         assert!(run.stderr.contains(want), "{text}: {}", run.stderr);
     }
+}
+
+/// A Dockerfile's ARG default may name the ARGs before it
+/// (`ARG BASE=node:${NODE_VERSION}-bookworm-slim`): the import keeps it
+/// symbolic, the spec checks (the arg it names is used), the Dockerfile
+/// keeps it symbolic for `--build-arg`, and the LLB resolves it (with
+/// `--arg` too). A variable that is no earlier ARG stays literal text.
+#[test]
+fn an_arg_default_names_earlier_args() {
+    let dir = scratch_dir("arg-default");
+    std::fs::write(
+        dir.join("Dockerfile"),
+        "ARG NODE_VERSION=22\nARG BASE=node:${NODE_VERSION}-bookworm-slim\nFROM ${BASE}\nWORKDIR /app\nUSER node\nCMD [\"node\", \"server.js\"]\n",
+    )
+    .expect("write");
+    let run = support::msbc_in(&dir, &["import", "Dockerfile"], None);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(run.stderr.is_empty(), "no warning: {}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("arg BASE \"node:${NODE_VERSION}-bookworm-slim\""),
+        "{}",
+        run.stdout
+    );
+    std::fs::write(dir.join("build.kdl"), &run.stdout).expect("write");
+    let check = support::msbc_in(&dir, &["check", "--format", "json"], None);
+    assert_eq!(check.status, 0, "{}", check.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&check.stdout).expect("JSON");
+    assert_eq!(
+        doc["diagnostics"],
+        serde_json::json!([]),
+        "{}",
+        check.stdout
+    );
+    // The Dockerfile: symbolic, unescaped.
+    let df = support::msbc_in(&dir, &["compile"], None);
+    assert_eq!(df.status, 0, "{}", df.stderr);
+    assert!(
+        df.stdout
+            .contains("ARG NODE_VERSION=22\nARG BASE=node:${NODE_VERSION}-bookworm-slim\n"),
+        "{}",
+        df.stdout
+    );
+    // The LLB: resolved, with the arg's default or --arg.
+    for (args, want) in [
+        (
+            &[][..],
+            "docker-image://docker.io/library/node:22-bookworm-slim",
+        ),
+        (
+            &["--arg", "NODE_VERSION=20"][..],
+            "docker-image://docker.io/library/node:20-bookworm-slim",
+        ),
+        (
+            &["--arg", "BASE=debian:12"][..],
+            "docker-image://docker.io/library/debian:12",
+        ),
+    ] {
+        let mut a = vec!["compile", "--emit", "llb-json", "--no-base-configs"];
+        a.extend(args);
+        let llb = support::msbc_in(&dir, &a, None);
+        assert_eq!(llb.status, 0, "{args:?}: {}", llb.stderr);
+        assert!(llb.stdout.contains(want), "{args:?}: no {want}");
+    }
+    // `msbc images` and `msbc.lock` see the resolved reference.
+    let images = support::msbc_in(&dir, &["images", "."], None);
+    assert!(
+        images.stdout.contains("node:22-bookworm-slim"),
+        "{}",
+        images.stdout
+    );
+    // A variable that is no earlier ARG: literal text, with a warning.
+    std::fs::write(
+        dir.join("Dockerfile"),
+        "ARG TAG=${LATER}-x\nARG LATER=1\nFROM debian:bookworm-slim\nRUN echo \"$TAG\"\n",
+    )
+    .expect("write");
+    let run = support::msbc_in(&dir, &["import", "Dockerfile"], None);
+    assert!(
+        run.stdout.contains("arg TAG \"$${LATER}-x\""),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("I003"), "{}", run.stderr);
+    // In a spec: a default naming a later arg is E0205.
+    let spec = "msbc 1\narg TAG \"${LATER}-x\"\narg LATER \"1\"\nimage app from=\"debian:bookworm-slim\" {\n    run \"echo $TAG\"\n    user \"1000\"\n}\n";
+    let run = support::msbc_in(&dir, &["check", "-"], Some(spec.as_bytes()));
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error[E0205]: the default of arg `TAG` names `${LATER}`: `LATER` is declared after `TAG`"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

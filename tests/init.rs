@@ -60,14 +60,6 @@ fn name_of(spec: &Path) -> String {
 const NO_PRESET: &[(&str, &str)] = &[
     ("rust-workspace", "no Rust preset"),
     ("platform-next/go", "a platform template's own sample"),
-    (
-        "python-workspace/apps/api",
-        "a uv workspace member: its folder alone is not the project (the workspace's pyproject.toml and uv.lock are two folders up, `context \"../..\"`)",
-    ),
-    (
-        "python-workspace/apps/worker",
-        "a uv workspace member: its folder alone is not the project (the workspace's pyproject.toml and uv.lock are two folders up, `context \"../..\"`)",
-    ),
 ];
 
 #[test]
@@ -80,20 +72,81 @@ fn every_sample_gets_a_spec_that_checks_and_compiles() {
         }
         let dir = bare_copy("every_sample_gets_a_spec", &name);
         let init = msbc_in(&dir, &["init"], None);
-        assert_eq!(init.status, 0, "{name}: msbc init: {}", init.stderr);
-        let check = msbc_in(&dir, &["check"], None);
-        assert_eq!(check.status, 0, "{name}: msbc check: {}", check.stderr);
-        let compile = msbc_in(&dir, &["compile", "-o", "Dockerfile"], None);
-        assert_eq!(
-            compile.status, 0,
-            "{name}: msbc compile: {}",
-            compile.stderr
+        // A repository's root (a Maven aggregator, a solution, a workspace):
+        // init lists its services, and `--all` writes a spec in each.
+        let written: Vec<PathBuf> = if init.status == 2 && init.stderr.contains("several services")
+        {
+            let all = msbc_in(&dir, &["init", "--all"], None);
+            assert_eq!(all.status, 0, "{name}: msbc init --all: {}", all.stderr);
+            all.stderr
+                .lines()
+                .filter_map(|l| l.strip_prefix("wrote "))
+                .map(|l| dir.join(l.split(" (use").next().unwrap_or(l)))
+                .collect()
+        } else {
+            assert_eq!(init.status, 0, "{name}: msbc init: {}", init.stderr);
+            vec![dir.join("build.kdl")]
+        };
+        assert!(
+            !written.is_empty(),
+            "{name}: init wrote nothing: {}",
+            init.stderr
         );
-        // Formatted as `msbc fmt` would write it.
-        msbc_in(&dir, &["fmt", "--check", "build.kdl"], None).success();
-        done += 1;
+        for spec in written {
+            let folder = spec.parent().expect("a folder");
+            let check = msbc_in(folder, &["check"], None);
+            assert_eq!(
+                check.status,
+                0,
+                "{}: msbc check: {}",
+                spec.display(),
+                check.stderr
+            );
+            let compile = msbc_in(folder, &["compile", "-o", "Dockerfile"], None);
+            assert_eq!(
+                compile.status,
+                0,
+                "{}: msbc compile: {}",
+                spec.display(),
+                compile.stderr
+            );
+            // Formatted as `msbc fmt` would write it.
+            msbc_in(folder, &["fmt", "--check", "build.kdl"], None).success();
+            done += 1;
+        }
     }
-    assert!(done >= 12, "only {done} samples were tried");
+    assert!(done >= 20, "only {done} specs were written");
+}
+
+/// At a repository's root, init lists the services (libraries left out)
+/// and `--all` writes one spec each, whose context is the root; a spec
+/// already there is kept.
+#[test]
+fn a_repository_root_gets_one_spec_per_service() {
+    let dir = bare_copy("a_repository_root_gets_on", "java/multimodule");
+    msbc_in(&dir, &["init"], None)
+        .code(2)
+        .stderr_has("services/billing")
+        .stderr_has("services/orders")
+        .stderr_lacks("libs/common");
+    std::fs::write(dir.join("services/billing/build.kdl"), "msbc 1 // mine\n").expect("write");
+    msbc_in(&dir, &["init", "--all"], None)
+        .success()
+        .stderr_has("billing/build.kdl exists: left as it is");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("services/billing/build.kdl")).expect("read"),
+        "msbc 1 // mine\n"
+    );
+    let orders = std::fs::read_to_string(dir.join("services/orders/build.kdl")).expect("written");
+    assert!(orders.contains("context \"../..\""), "{orders}");
+    // The same spec as the maintainers' root spec builds (module from the folder).
+    let ours = msbc_in(&dir.join("services/orders"), &["compile"], None);
+    assert_eq!(ours.status, 0, "{}", ours.stderr);
+    assert!(
+        ours.stdout.contains("-pl services/orders -am"),
+        "{}",
+        ours.stdout
+    );
 }
 
 /// Where the hand-written spec sets exactly what init detects, both
@@ -176,8 +229,16 @@ fn a_monorepo_root_lists_its_services_and_writes_nothing() {
             "package.json",
             r#"{"private": true, "workspaces": ["apps/*", "packages/*"]}"#,
         ),
-        ("apps/api/package.json", r#"{"name": "api"}"#),
-        ("apps/web/package.json", r#"{"name": "web"}"#),
+        (
+            "apps/api/package.json",
+            r#"{"name": "api", "main": "server.js"}"#,
+        ),
+        ("apps/api/server.js", "app.listen(3000)"),
+        (
+            "apps/web/package.json",
+            r#"{"name": "web", "scripts": {"start": "node web.js"}}"#,
+        ),
+        ("apps/web/web.js", "app.listen(3001)"),
         (
             "packages/shared/package.json",
             r#"{"name": "@acme/shared"}"#,
@@ -191,7 +252,8 @@ fn a_monorepo_root_lists_its_services_and_writes_nothing() {
         .code(2)
         .stderr_has("several services")
         .stderr_has("apps/api")
-        .stderr_has("apps/web");
+        .stderr_has("apps/web")
+        .stderr_lacks("packages/shared");
     assert!(!dir.join("build.kdl").exists());
 }
 

@@ -31,6 +31,7 @@ mod lsp;
 mod preset_builds;
 mod presets;
 mod real_builds;
+mod release;
 mod roundtrip;
 mod schemas;
 mod secret_leak;

@@ -718,7 +718,8 @@ fn a_required_arg_without_value_is_a_usage_error() {
         text.contains("GIT_COMMIT") && text.contains("--arg GIT_COMMIT="),
         "{text}"
     );
-    assert!(text.starts_with("build.kdl:"), "{text}");
+    // Located and coded (E0104: a required value is missing).
+    assert!(text.starts_with("error[E0104]: build.kdl:"), "{text}");
     // The Dockerfile keeps the arg symbolic: no error there.
     assert!(compile::emit(&m, &Selection::default(), Emit::Dockerfile, "build.kdl").is_ok());
     let run = run_bytes(
@@ -1029,7 +1030,7 @@ fn rig_configs(dir: &Path, model: &Model, selection: &Selection) -> BaseConfigs 
     let mut out = BaseConfigs::new();
     for pull in compile::select(model, selection)
         .expect("selects")
-        .pulls()
+        .pulls("build.kdl")
         .expect("pulls")
     {
         let name = pull.reference.replace(['/', ':', '@'], "_");
@@ -1202,4 +1203,38 @@ fn run_bytes(dir: &Path, args: &[&str]) -> (i32, Vec<u8>, String) {
         out.stdout,
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// An error of the LLB route names its file, line and code (the `--arg`
+/// value makes an image reference that is not one).
+#[test]
+fn llb_errors_are_located_and_coded() {
+    let dir = crate::support::scratch("llb-error");
+    std::fs::write(
+        dir.join("build.kdl"),
+        "msbc 1\narg BASE \"debian:bookworm-slim\"\nimage app from=\"${BASE}\" {\n    user \"1000\"\n}\n",
+    )
+    .expect("write");
+    for emit in ["llb-json", "llb", "image-config"] {
+        let run = crate::support::msbc_in(
+            &dir,
+            &[
+                "compile",
+                "--emit",
+                emit,
+                "--arg",
+                "BASE=Not A Ref",
+                "-o",
+                "out",
+            ],
+            None,
+        );
+        assert_eq!(run.status, 2, "{emit}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .starts_with("error[E0302]: build.kdl:3: invalid image reference `Not A Ref`"),
+            "{emit}: {}",
+            run.stderr
+        );
+    }
 }

@@ -527,6 +527,61 @@ fn needs_buildkitd_java_llb_builds_and_runs_on_the_rigs_temurin_image() {
     assert_java_ran(&printed, "LLB route");
 }
 
+/// An arg whose default names an earlier arg (`arg BASE
+/// "node:${NODE_VERSION}-bookworm-slim"`), built from the `--syntax none`
+/// Dockerfile: the engine expands the global ARG, and `--build-arg
+/// NODE_VERSION` reaches the base image through it.
+#[test]
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_an_arg_default_naming_an_earlier_arg_builds() {
+    support::needs_engine();
+    let dir = support::scratch("real-builds/arg-default");
+    std::fs::write(
+        dir.join("build.kdl"),
+        "msbc 1\narg NODE_VERSION \"20\"\narg BASE \"node:${NODE_VERSION}-bookworm-slim\"\nimage app from=\"${BASE}\" {\n    run \"node --version > /tmp/node-version\"\n    user \"node\"\n    entrypoint \"cat\" \"/tmp/node-version\"\n}\n",
+    )
+    .expect("write");
+    let run = msbc_in(
+        &dir,
+        &["compile", "--syntax", "none", "-o", "Dockerfile"],
+        None,
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let dockerfile = std::fs::read_to_string(dir.join("Dockerfile")).expect("Dockerfile");
+    assert!(
+        dockerfile.contains("ARG BASE=node:${NODE_VERSION}-bookworm-slim\n"),
+        "{dockerfile}"
+    );
+    let built = build(&dir, "msbc-test/arg-default:1");
+    assert_eq!(built.image["user"], "node", "{}", built.log);
+    // Another tag of the stand-in through --build-arg: it reaches BASE.
+    let again = Command::new("bash")
+        .arg(root().join("tests/engine/build.sh"))
+        .args(["Dockerfile", ".", "msbc-test/arg-default:2"])
+        .args(["--build-arg", "NODE_VERSION=20.18"])
+        .current_dir(&dir)
+        .output()
+        .expect("build.sh runs");
+    let log = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        again.status.success(),
+        "{log}\n{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(log.contains("node:20.18-bookworm-slim"), "{log}");
+    // A version with no image: the build fails on that very reference.
+    let missing = Command::new("bash")
+        .arg(root().join("tests/engine/build.sh"))
+        .args(["Dockerfile", ".", "msbc-test/arg-default:3"])
+        .args(["--build-arg", "NODE_VERSION=0.0-msbc-none"])
+        .current_dir(&dir)
+        .output()
+        .expect("build.sh runs");
+    let log = String::from_utf8_lossy(&missing.stdout);
+    assert!(!missing.status.success(), "{log}");
+    assert!(log.contains("node:0.0-msbc-none-bookworm-slim"), "{log}");
+}
+
 /// Runs `docker run --rm --network none [ARGS...]` and gives its stdout;
 /// fails the test when it fails.
 fn docker_run(args: &[&str]) -> String {
@@ -783,5 +838,154 @@ fn needs_engine_python_pyproject_only_installs_with_pip() {
         step_cached(&second.log, "pip install 'flask>=3.1'"),
         "the dependency install ran again:\n{}",
         second.log
+    );
+}
+
+/// Runs `sh -c SCRIPT` in `image` (no network); its stdout, or panics.
+fn sh_in(image: &str, script: &str) -> String {
+    let docker = support::needs_engine();
+    let out = Command::new(docker)
+        .args([
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--entrypoint",
+            "sh",
+            image,
+            "-c",
+            script,
+        ])
+        .output()
+        .expect("docker run");
+    assert!(
+        out.status.success(),
+        "{image}: sh -c {script}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Issue 21, failures 1, 2 and 6: an npm workspaces monorepo (apps/api
+/// depends on @acme/shared, a TypeScript workspace package, and on bcrypt,
+/// a native addon; the root's postinstall needs the sources). Both services
+/// build and run, each image holds only what runs, and a source edit in one
+/// service keeps the other's dependency install cached.
+#[test]
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_node_npm_workspaces_build_each_service_with_what_it_needs() {
+    workspace_services_build_and_run("node-monorepo", "acme@1.0.0", |app| {
+        format!("npm ci --no-audit --no-fund --include-workspace-root -w apps/{app}")
+    });
+}
+
+/// The same monorepo with pnpm workspaces (`workspace:*`, pnpm-workspace.yaml):
+/// `pnpm install --filter` installs what one service needs.
+#[test]
+#[ignore = "needs msbc's dockerd (tests/engine/setup.sh)"]
+fn needs_engine_node_pnpm_workspaces_build_each_service_with_what_it_needs() {
+    workspace_services_build_and_run("node-pnpm-monorepo", "acme-pnpm@1.0.0", |app| {
+        format!("pnpm install --frozen-lockfile --store-dir /pnpm/store --filter '@acme/{app}...'")
+    });
+}
+
+/// `specs/NAME`, a repository whose services have their specs in their
+/// folders (`apps/api/build.kdl`, `apps/web/build.kdl`, `context "../.."`),
+/// built from the root as `docker build -f apps/api/Dockerfile .`: each image
+/// runs, holds only what runs, and a source edit in one service keeps the
+/// other's install (`install(app)`) cached.
+fn workspace_services_build_and_run(name: &str, release: &str, install: fn(&str) -> String) {
+    let docker = support::needs_engine();
+    let dir = support::scratch(&format!("real-builds/{name}"));
+    copy_dir(&root().join("specs").join(name), &dir);
+    for app in ["api", "web"] {
+        let spec = format!("apps/{app}/build.kdl");
+        let out = format!("apps/{app}/Dockerfile");
+        // What check accepts builds (below): never "no problems" for a failing build.
+        let check = msbc_in(&dir, &["check", "--deny-warnings", &spec], None);
+        assert_eq!(check.status, 0, "{name} {app}: {}", check.stderr);
+        let run = msbc_in(
+            &dir,
+            &["compile", "--syntax", "none", "-o", &out, &spec],
+            None,
+        );
+        assert_eq!(run.status, 0, "{name} {app}: {}", run.stderr);
+    }
+    let build_web = |tag: &str| build_file(&dir, "apps/web/Dockerfile", tag, &[]).log;
+    let said = |image: &str| {
+        let out = Command::new(&docker)
+            .args(["run", "--rm", "--network", "none", image])
+            .output()
+            .expect("docker run");
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{image}: {said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        said
+    };
+
+    let api_tag = format!("msbc-test/{name}-api:1");
+    let api = build_file(&dir, "apps/api/Dockerfile", &api_tag, &[]);
+    assert_runs_as_non_root(&api.image, "api");
+    let out = said(&api_tag);
+    // @acme/shared built (with the file the root's postinstall generated), bcrypt's addon loaded.
+    assert!(
+        out.contains(&format!("hello, api, from {release}")),
+        "{out}"
+    );
+    assert!(out.contains("bcrypt native: true"), "{out}");
+    // Only what runs: no sources, tests, tsconfig, hooks, spec, dev dependencies, other apps.
+    let extra = sh_in(
+        &api_tag,
+        "cd /app && for f in apps/api/src apps/api/test apps/api/tsconfig.json packages/shared/src \
+         packages/shared/tsconfig.json tsconfig.base.json .husky build.kdl scripts apps/web \
+         node_modules/typescript node_modules/.pnpm/typescript@5.6.3 node_modules/@acme/web apps/api/build.kdl apps/api/Dockerfile; \
+         do [ -e \"$f\" ] && echo \"$f\"; done; true",
+    );
+    assert_eq!(extra.trim(), "", "the api image holds what does not run");
+
+    let web_tag = format!("msbc-test/{name}-web:1");
+    let web = build_web(&web_tag);
+    assert!(web.contains(&install("web")), "{web}");
+    let out = said(&web_tag);
+    assert!(
+        out.contains(&format!("hello, web, from {release}")),
+        "{out}"
+    );
+    let extra = sh_in(
+        &web_tag,
+        "cd /app && for f in apps/api node_modules/bcrypt node_modules/.pnpm/bcrypt@6.0.0; \
+         do [ -e \"$f\" ] && echo \"$f\"; done; true",
+    );
+    assert_eq!(extra.trim(), "", "the web image holds what does not run");
+
+    // A source edit in one service: the other's install comes from the cache.
+    edit(
+        &dir.join("apps/web/src/server.js"),
+        "\n// a change to web\n",
+    );
+    let api2 = build_file(
+        &dir,
+        "apps/api/Dockerfile",
+        &format!("msbc-test/{name}-api:2"),
+        &[],
+    );
+    assert!(
+        step_cached(&api2.log, &install("api")),
+        "api's install ran again after a change to web:\n{}",
+        api2.log
+    );
+    edit(&dir.join("apps/api/src/index.ts"), "\n// a change to api\n");
+    let web2 = build_web(&format!("msbc-test/{name}-web:2"));
+    assert!(
+        step_cached(&web2, &install("web")),
+        "web's install ran again after a change to api:\n{web2}"
+    );
+    assert!(
+        !step_cached(&web2, "run postinstall"),
+        "the sources changed: the build runs again:\n{web2}"
     );
 }

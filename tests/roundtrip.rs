@@ -71,7 +71,7 @@ impl Case {
              \x20   cmd {cmd}\n\
              \x20   entrypoint {ep}\n\
              }}\n",
-            arg = kdl_str(&self.arg_default),
+            arg = i(&self.arg_default),
             run = kdl_str(&self.run),
             ek = kdl_str(&self.env_key),
             ev = i(&self.env_value),

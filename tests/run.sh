@@ -33,6 +33,13 @@
 #                     a buildkitd (the rig) and docker-registry
 #   needs_frontend_buildx also a buildx (MSBC_BUILDX, docker-buildx on PATH; the rig has
 #                     Debian's)
+#   needs_cross       the arm64 cross build: aarch64-linux-gnu-gcc (Debian's gcc-aarch64-linux-gnu,
+#                     libc6-dev-arm64-cross), Rust's std for aarch64, qemu-user to run it
+#                     (scripts/release.sh's archives)
+#   needs_multiplatform_image  needs_cross, needs_frontend_image's and apt-get (the two-platform
+#                     indexes of the frontend and CLI images)
+#   needs_cli_image   MSBC_FRONTEND_TESTS=1, the engine, docker-registry, apt-get and dpkg-deb
+#                     (scripts/cli-image.sh; the CI recipes of docs/ci.md run in it)
 # The engine and the rig are used when running (tests/engine/env.sh, tests/rig/env.sh):
 # .ci/run sets both up; by hand, run their setup.sh first.
 # A plain `cargo test` lists them as ignored, with the reason. This script
@@ -222,6 +229,35 @@ if [ "${MSBC_FRONTEND_TESTS:-}" = 1 ] && [ "${MSBC_ENGINE:-}" = dockerd ] && [ -
     met+=(needs_frontend_image)
 else
     unmet+=("needs_frontend_image|set MSBC_FRONTEND_TESTS=1 (.ci/run does; with msbc's dockerd and docker-registry) to build the frontend image and run docker builds through it")
+fi
+cross=""
+if ! command -v aarch64-linux-gnu-gcc >/dev/null 2>&1; then
+    cross="no aarch64-linux-gnu-gcc (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)"
+elif [ ! -d "$(rustc --print sysroot)/lib/rustlib/aarch64-unknown-linux-gnu/lib" ]; then
+    cross="no Rust std for aarch64 (rustup target add aarch64-unknown-linux-gnu)"
+elif ! command -v qemu-aarch64-static >/dev/null 2>&1 && ! command -v qemu-aarch64 >/dev/null 2>&1; then
+    cross="no qemu-user to run arm64 binaries (apt-get install qemu-user-static)"
+fi
+if [ -z "$cross" ]; then
+    met+=(needs_cross)
+else
+    unmet+=("needs_cross|$cross")
+fi
+if [[ " ${met[*]} " != *" needs_frontend_image "* ]]; then
+    unmet+=("needs_multiplatform_image|needs_frontend_image is not met (see its reason)")
+elif [ -n "$cross" ]; then
+    unmet+=("needs_multiplatform_image|$cross")
+elif ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-deb >/dev/null 2>&1; then
+    unmet+=("needs_multiplatform_image|no apt-get and dpkg-deb (the CLI image is made of Debian packages)")
+else
+    met+=(needs_multiplatform_image)
+fi
+if [[ " ${met[*]} " != *" needs_frontend_image "* ]]; then
+    unmet+=("needs_cli_image|needs_frontend_image is not met (see its reason)")
+elif ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-deb >/dev/null 2>&1; then
+    unmet+=("needs_cli_image|no apt-get and dpkg-deb (the CLI image is made of Debian packages)")
+else
+    met+=(needs_cli_image)
 fi
 buildx="${MSBC_BUILDX:-}"
 [ -z "$buildx" ] && buildx="$(command -v docker-buildx || echo /usr/libexec/docker/cli-plugins/docker-buildx)"

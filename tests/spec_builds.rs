@@ -8,7 +8,7 @@
 //! spec is either built or explained.
 //!
 //! With `MSBC_IMAGE_SIZES=FILE`, a Markdown table of the image sizes is
-//! written to FILE (`tests/engine/image-sizes.sh` puts it in the README).
+//! written to FILE (`tests/engine/image-sizes.sh` puts it in docs/testing.md).
 //!
 //! `needs_engine` (tests/support, "Needs"): tests/run.sh runs it when
 //! `tests/engine/setup.sh` has started the engine.
@@ -24,6 +24,14 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
         "no .NET SDK stand-in: Debian packages none (`mcr.microsoft.com/dotnet/sdk`)",
     ),
     (
+        "dotnet-solution",
+        "no .NET SDK stand-in: Debian packages none (`mcr.microsoft.com/dotnet/sdk`)",
+    ),
+    (
+        "dotnet-solution/src/Worker",
+        "no .NET SDK stand-in: Debian packages none (`mcr.microsoft.com/dotnet/sdk`)",
+    ),
+    (
         "java-maven",
         "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it; the `maven`/`eclipse-temurin` stand-ins are there: tests/real_builds.rs builds a javac/jar spec on them)",
     ),
@@ -32,8 +40,20 @@ pub const NOT_OFFLINE: &[(&str, &str)] = &[
         "Gradle's distribution and Maven Central are unreachable; no `gradle`/distroless java stand-in",
     ),
     (
+        "java/gradle-multi",
+        "Gradle's distribution and Maven Central are unreachable; no `gradle` stand-in",
+    ),
+    (
         "java/maven",
         "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it; the `maven`/`eclipse-temurin` stand-ins are there: tests/real_builds.rs builds a javac/jar spec on them)",
+    ),
+    (
+        "java/multimodule",
+        "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it); tests/presets/java.rs checks its reactor with `mvn -o validate` and compiles what the build stage copies on the `maven` stand-in",
+    ),
+    (
+        "java/multimodule/services/billing",
+        "Maven Central is unreachable (`mvn dependency:go-offline` needs the plugins from it)",
     ),
     (
         "node-web",
@@ -82,10 +102,30 @@ fn name_of(spec: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// A copy of the spec's folder, and the names of the images it defines.
-fn prepare(name: &str) -> (PathBuf, Vec<String>) {
-    let dir = crate::support::scratch(&format!("spec-builds/{}", name.replace('/', "-")));
-    copy_dir(&root().join("specs").join(name), &dir);
+/// The spec's build context relative to its folder: the argument of its
+/// top-level `context "../.."` node, else "." (the spec's own folder).
+pub fn spec_context(spec: &str) -> String {
+    spec.lines()
+        .filter_map(|l| l.trim().strip_prefix("context \""))
+        .filter_map(|rest| rest.split('"').next())
+        .next()
+        .unwrap_or(".")
+        .to_string()
+}
+
+/// A copy of the spec's build context (its folder, or the folder its
+/// `context` names), the spec's folder in it, the context relative to that
+/// folder, and the names of the images it defines.
+fn prepare(name: &str) -> (PathBuf, String, Vec<String>) {
+    let spec_dir = root().join("specs").join(name);
+    let text = std::fs::read_to_string(spec_dir.join("build.kdl")).expect("read build.kdl");
+    let context = spec_context(&text);
+    let ups = context.split('/').filter(|p| *p == "..").count();
+    let inner: Vec<&str> = name.split('/').collect();
+    let (outer, inner) = inner.split_at(inner.len().saturating_sub(ups));
+    let scratch = crate::support::scratch(&format!("spec-builds/{}", name.replace('/', "-")));
+    copy_dir(&root().join("specs").join(outer.join("/")), &scratch);
+    let dir = scratch.join(inner.join("/"));
     let model = msbc_in(&dir, &["compile", "--emit", "json"], None);
     assert_eq!(model.status, 0, "{name}: {}", model.stderr);
     let model: serde_json::Value = serde_json::from_str(&model.stdout).expect("JSON model");
@@ -96,7 +136,7 @@ fn prepare(name: &str) -> (PathBuf, Vec<String>) {
         .filter(|s| s["kind"] == "image")
         .filter_map(|s| s["name"].as_str().map(str::to_string))
         .collect();
-    (dir, images)
+    (dir, context, images)
 }
 
 /// msbc's `--syntax none` Dockerfile for `image` (`Dockerfile.IMAGE`), and
@@ -128,10 +168,10 @@ fn compile(dir: &Path, name: &str, image: &str) -> (String, serde_json::Value) {
 }
 
 /// `tests/engine/build.sh`: the build's log, then the image as JSON.
-fn build(dir: &Path, dockerfile: &str, tag: &str) -> serde_json::Value {
+fn build(dir: &Path, dockerfile: &str, context: &str, tag: &str) -> serde_json::Value {
     let out = Command::new("bash")
         .arg(root().join("tests/engine/build.sh"))
-        .args([dockerfile, ".", tag])
+        .args([dockerfile, context, tag])
         .current_dir(dir)
         .output()
         .expect("build.sh runs");
@@ -167,7 +207,7 @@ fn needs_engine_every_spec_is_built_or_explained() {
             rows.push(format!("| `{name}` | — | not built offline: {why} |"));
             continue;
         }
-        let (dir, images) = prepare(name);
+        let (dir, context, images) = prepare(name);
         for image_name in &images {
             let (dockerfile, want) = compile(&dir, name, image_name);
             // A spec with several images: one row each, `spec (image)`.
@@ -177,7 +217,7 @@ fn needs_engine_every_spec_is_built_or_explained() {
                 name.clone()
             };
             let tag = format!("msbc-spec/{}-{image_name}:latest", name.replace('/', "-"));
-            let image = build(&dir, &dockerfile, &tag);
+            let image = build(&dir, &dockerfile, &context, &tag);
             let user = image["user"].as_str().unwrap_or("").to_string();
             let uid = user.split(':').next().unwrap_or("");
             assert!(

@@ -4,7 +4,7 @@
 use crate::support::{self, Msbc, msbc, root, spec_files, spec_name};
 use msbc::compile::{self, Emit};
 use msbc::lower::Selection;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Compiles a spec as `msbc compile` does (`support::compile_file`).
 fn compile_file(path: &Path, selection: &Selection, emit: Emit) -> String {
@@ -257,100 +257,108 @@ image app from="alpine:${UNRELATED}" {
     );
 }
 
-/// The README's KDL examples compile, and its error-code table lists every
-/// code with its name, and nothing else.
+/// The documentation's KDL examples compile (README.md and docs/), and
+/// the error-code table (docs/reference.md) lists every code with its
+/// name, and nothing else.
 #[test]
-fn readme_examples_compile_and_its_code_table_is_complete() {
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+fn documentation_examples_compile_and_its_code_table_is_complete() {
     let mut blocks = 0;
-    for block in readme.split("```kdl\n").skip(1) {
-        let kdl = block.split("```").next().expect("closed block");
-        // A transcript (`$ cat FILE`) shows the file below its first line.
-        let kdl = match kdl.strip_prefix("$ ") {
-            Some(rest) => rest.split_once('\n').map_or("", |(_, file)| file),
-            None => kdl,
-        };
-        let checked = compile::check(kdl.as_bytes());
-        let problems: Vec<String> = checked
-            .diagnostics
-            .iter()
-            .map(|d| format!("{}: {}", d.code, d.message))
-            .collect();
-        assert!(
-            problems.is_empty(),
-            "README example has problems: {problems:?}\n{kdl}"
-        );
-        blocks += 1;
-    }
-    assert!(blocks >= 2);
-    let rows: Vec<(&str, &str)> = readme
-        .lines()
-        .filter_map(|l| {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    for (page, text) in crate::support::documents() {
+        for block in text.split("```kdl\n").skip(1) {
+            let kdl = block.split("```").next().expect("closed block");
+            // A transcript (`$ cat FILE`) shows the file below its first line.
+            let kdl = match kdl.strip_prefix("$ ") {
+                Some(rest) => rest.split_once('\n').map_or("", |(_, file)| file),
+                None => kdl,
+            };
+            let checked = compile::check(kdl.as_bytes());
+            let problems: Vec<String> = checked
+                .diagnostics
+                .iter()
+                .map(|d| format!("{}: {}", d.code, d.message))
+                .collect();
+            assert!(
+                problems.is_empty(),
+                "{}: an example has problems: {problems:?}\n{kdl}",
+                page.display()
+            );
+            blocks += 1;
+        }
+        rows.extend(text.lines().filter_map(|l| {
             let cells: Vec<&str> = l.split('|').map(str::trim).collect();
             (cells.len() > 3
                 && cells[1].len() == 5
-                && cells[1][1..].chars().all(|c| c.is_ascii_digit()))
-            .then(|| (cells[1], cells[2]))
-        })
-        .collect();
-    let expected: Vec<(&str, &str)> = msbc::diag::Code::ALL
+                && cells[1][1..].chars().all(|c| c.is_ascii_digit())
+                && !cells[1].starts_with('I'))
+            .then(|| (cells[1].to_string(), cells[2].to_string()))
+        }));
+    }
+    assert!(blocks >= 10, "{blocks} KDL examples");
+    let expected: Vec<(String, String)> = msbc::diag::Code::ALL
         .iter()
-        .map(|c| (c.as_str(), c.slug()))
+        .map(|c| (c.as_str().to_string(), c.slug().to_string()))
         .collect();
     assert_eq!(rows, expected);
 }
 
-/// Every README block that starts with `$ msbc ARGS` (or `$ cd DIR && msbc
-/// ARGS`, or `$ cat FILE`) shows what that prints, stdout then stderr: the
-/// README's outputs cannot drift from what msbc does.
+/// Every documentation block that starts with `$ msbc ARGS` (or `$ cd DIR
+/// && msbc ARGS`, or `$ cat FILE`) shows what that prints, stdout then
+/// stderr: the documentation's outputs cannot drift from what msbc does.
 #[test]
-fn readme_transcripts_are_what_msbc_prints() {
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
-    let mut blocks: Vec<Vec<&str>> = Vec::new();
-    let mut open: Option<Vec<&str>> = None;
-    for line in readme.lines() {
-        if line.starts_with("```") {
-            match open.take() {
-                Some(block) => blocks.push(block),
-                None => open = Some(Vec::new()),
-            }
-        } else if let Some(block) = open.as_mut() {
-            block.push(line);
-        }
-    }
-    assert!(open.is_none(), "README has an unclosed code block");
+fn documentation_transcripts_are_what_msbc_prints() {
     let mut commands = Vec::new();
-    for block in blocks {
-        let Some(command) = block.first().and_then(|l| l.strip_prefix("$ ")) else {
-            continue;
-        };
-        let shown: String = block[1..].iter().map(|l| format!("{l}\n")).collect();
-        let (dir, rest) = match command.split_once(" && ") {
-            Some((cd, rest)) => (
-                root().join(cd.strip_prefix("cd ").expect("`cd DIR && ...`")),
-                rest,
-            ),
-            None => (root(), command),
-        };
-        let words: Vec<&str> = rest.split_whitespace().collect();
-        let printed = match words.as_slice() {
-            ["msbc", args @ ..] => {
-                let run = Msbc::new().args(args).dir(&dir).run();
-                format!("{}{}", run.stdout, run.stderr)
+    for (page, text) in crate::support::documents() {
+        let mut blocks: Vec<Vec<&str>> = Vec::new();
+        let mut open: Option<Vec<&str>> = None;
+        for line in text.lines() {
+            if line.starts_with("```") {
+                match open.take() {
+                    Some(block) => blocks.push(block),
+                    None => open = Some(Vec::new()),
+                }
+            } else if let Some(block) = open.as_mut() {
+                block.push(line);
             }
-            ["cat", file] => std::fs::read_to_string(dir.join(file)).expect("the file shown"),
-            _ => panic!("README transcript `{command}`: only `msbc ...` and `cat FILE` run"),
-        };
+        }
         assert!(
-            transcript_matches(&printed, &shown),
-            "the README block `$ {command}` is not what it prints:\n--- README\n{shown}\n--- printed\n{printed}"
+            open.is_none(),
+            "{} has an unclosed code block",
+            page.display()
         );
-        commands.push(command);
+        for block in blocks {
+            let Some(command) = block.first().and_then(|l| l.strip_prefix("$ ")) else {
+                continue;
+            };
+            let shown: String = block[1..].iter().map(|l| format!("{l}\n")).collect();
+            let (dir, rest) = match command.split_once(" && ") {
+                Some((cd, rest)) => (
+                    root().join(cd.strip_prefix("cd ").expect("`cd DIR && ...`")),
+                    rest,
+                ),
+                None => (root(), command),
+            };
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            let printed = match words.as_slice() {
+                ["msbc", args @ ..] => {
+                    let run = Msbc::new().args(args).dir(&dir).run();
+                    format!("{}{}", run.stdout, run.stderr)
+                }
+                ["cat", file] => std::fs::read_to_string(dir.join(file)).expect("the file shown"),
+                _ => panic!("transcript `{command}`: only `msbc ...` and `cat FILE` run"),
+            };
+            assert!(
+                transcript_matches(&printed, &shown),
+                "{}: the block `$ {command}` is not what it prints:\n--- documented\n{shown}\n--- printed\n{printed}",
+                page.display()
+            );
+            commands.push(command.to_string());
+        }
     }
     for want in ["msbc compile specs/go-orders", "msbc diff", "msbc check"] {
         assert!(
             commands.iter().any(|c| c.contains(want)),
-            "no README transcript of `{want}`: {commands:?}"
+            "no transcript of `{want}`: {commands:?}"
         );
     }
 }
@@ -418,8 +426,13 @@ fn readme_starts_with_two_working_commands() {
 /// The READMEs point only at files that are in the repository.
 #[test]
 fn readmes_name_only_files_that_exist() {
-    for readme in ["README.md", "specs/README.md"] {
-        let path = root().join(readme);
+    let mut pages: Vec<PathBuf> = crate::support::documents()
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    pages.push(root().join("specs/README.md"));
+    for path in pages {
+        let readme = path.display().to_string();
         let text = std::fs::read_to_string(&path).expect("README");
         let dir = path.parent().expect("a folder");
         for word in text.split(|c: char| c.is_whitespace() || "`()[]|,;:\"'".contains(c)) {

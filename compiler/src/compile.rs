@@ -162,11 +162,33 @@ pub enum EmitError {
     Llb(backend::llb::Error),
 }
 
+impl EmitError {
+    /// The diagnostic code of an LLB error (`msbc explain CODE`); `None`
+    /// for a selection error or a bug in msbc.
+    pub fn code(&self) -> Option<crate::diag::Code> {
+        use crate::diag::Code;
+        use backend::llb::ErrorKind;
+        match self {
+            EmitError::Select(_) => None,
+            EmitError::Llb(e) => match e.kind {
+                ErrorKind::ImageReference => Some(Code::InvalidImageReference),
+                ErrorKind::Platform => Some(Code::InvalidPlatform),
+                ErrorKind::MissingArg => Some(Code::MissingValue),
+                ErrorKind::Value => Some(Code::InvalidValue),
+                ErrorKind::Internal => None,
+            },
+        }
+    }
+}
+
+/// `error[E0302]: build.kdl:6: invalid image reference ...` for an LLB
+/// error with a code (located at the spec's line), else the message.
 impl std::fmt::Display for EmitError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EmitError::Select(e) => e.fmt(f),
-            EmitError::Llb(e) => e.fmt(f),
+        match (self, self.code()) {
+            (EmitError::Select(e), _) => e.fmt(f),
+            (EmitError::Llb(e), Some(code)) => write!(f, "error[{code}]: {e}"),
+            (EmitError::Llb(e), None) => e.fmt(f),
         }
     }
 }
@@ -226,13 +248,15 @@ impl Selected {
     /// LLB starts from: the keys of the `configs` that [`Selected::emit`]
     /// takes. Fill them from `msbc.lock`, a registry or a frontend's
     /// `ResolveImageConfig`, then emit.
-    pub fn pulls(&self) -> Result<Vec<Pull>, EmitError> {
+    /// `source_name` is the spec's file name, where an error is located.
+    pub fn pulls(&self, source_name: &str) -> Result<Vec<Pull>, EmitError> {
         if let Some(plan) = self.plan.get() {
             return Ok(plan.pulls().to_vec());
         }
         let plan = backend::llb::plan(
             &self.build,
             &backend::llb::Options {
+                source_name: source_name.to_string(),
                 platform: self.platform.clone(),
                 ..Default::default()
             },

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # tests/engine/image-sizes.sh: build every spec that builds offline (the test
 # spec_builds::every_spec_is_built_or_explained, with the engine of setup.sh) and
-# write the table of final image sizes into README.md, between the
+# write the table of final image sizes into docs/testing.md, between the
 # `<!-- image-sizes:begin -->` and `<!-- image-sizes:end -->` lines.
-# usage: bash tests/engine/image-sizes.sh [--print]   (--print: stdout only, README untouched)
+# usage: bash tests/engine/image-sizes.sh [--print]   (--print: stdout only, docs/testing.md untouched)
 # Exit 3 when the engine is not running (run tests/engine/setup.sh first).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -22,7 +22,7 @@ if [ "${1:-}" = --print ]; then
     cat "$table"
     exit 0
 fi
-python3 - README.md "$table" <<'PY'
+python3 - docs/testing.md "$table" <<'PY'
 import sys
 readme, table = sys.argv[1], open(sys.argv[2]).read()
 text = open(readme).read()

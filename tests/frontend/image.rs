@@ -1,7 +1,8 @@
 //! msbc's frontend image for the tests that build through it: built once
 //! per test run by `scripts/frontend-image.sh` (profile `frontend-image`:
-//! a static, unoptimized msbc) and pushed once to a Debian
-//! `docker-registry` on 127.0.0.1 that lives as long as the tests.
+//! a static, unoptimized msbc; linux/amd64 only, the engine's platform: the
+//! two-platform index is tested in tests/release.rs) and pushed once to a
+//! Debian `docker-registry` on 127.0.0.1 that lives as long as the tests.
 
 use crate::support::{needs_registry, root};
 use std::net::{TcpListener, TcpStream};
@@ -70,37 +71,61 @@ while kill -0 "$3" 2>/dev/null && kill -0 "$r" 2>/dev/null; do sleep 1; done"#;
     }
 }
 
+/// The host (`127.0.0.1:PORT`) of the tests' registry, started on first
+/// use. Needs Debian's docker-registry.
+pub fn registry_host() -> String {
+    let registry = needs_registry();
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY
+        .get_or_init(|| start_registry(&registry))
+        .host
+        .clone()
+}
+
 /// The frontend image's reference (`127.0.0.1:PORT/msbc/frontend:test`),
 /// built from this checkout and pushed on first use. Needs Debian's
 /// docker-registry.
 pub fn frontend_image() -> String {
-    let registry = needs_registry();
-    static IMAGE: OnceLock<(Registry, String)> = OnceLock::new();
-    let (_, reference) = IMAGE.get_or_init(|| {
-        let registry = start_registry(&registry);
-        let reference = format!("{}/msbc/frontend:test", registry.host);
-        let start = Instant::now();
-        let out = Command::new("bash")
-            .arg(root().join("scripts/frontend-image.sh"))
-            .arg(&reference)
-            .env("MSBC_FRONTEND_PROFILE", "frontend-image")
-            .output()
-            .expect("frontend-image.sh runs");
-        assert!(
-            out.status.success(),
-            "frontend-image.sh failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let digest = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        assert!(
-            digest.starts_with("sha256:"),
-            "it prints the digest: {digest}"
-        );
-        eprintln!(
-            "frontend image {reference} ({digest}) built and pushed in {:.1} s",
-            start.elapsed().as_secs_f64()
-        );
-        (registry, reference)
-    });
-    reference.clone()
+    static IMAGE: OnceLock<String> = OnceLock::new();
+    IMAGE
+        .get_or_init(|| {
+            let reference = format!("{}/msbc/frontend:test", registry_host());
+            let start = Instant::now();
+            let digest = push_image(
+                "frontend-image.sh",
+                &reference,
+                &[
+                    ("MSBC_FRONTEND_PROFILE", "frontend-image"),
+                    ("MSBC_FRONTEND_PLATFORMS", "linux/amd64"),
+                ],
+            );
+            eprintln!(
+                "frontend image {reference} ({digest}) built and pushed in {:.1} s",
+                start.elapsed().as_secs_f64()
+            );
+            reference
+        })
+        .clone()
+}
+
+/// Runs `scripts/SCRIPT REFERENCE` with `env` (an image script: it builds
+/// and pushes); returns the digest it prints.
+pub fn push_image(script: &str, reference: &str, env: &[(&str, &str)]) -> String {
+    let out = Command::new("bash")
+        .arg(root().join("scripts").join(script))
+        .arg(reference)
+        .envs(env.iter().copied())
+        .output()
+        .expect("the image script runs");
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let digest = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        digest.starts_with("sha256:"),
+        "{script} prints the digest: {digest}"
+    );
+    digest
 }

@@ -5,5 +5,5 @@
 mod codegen;
 mod docker;
 mod fake;
-mod image;
+pub(crate) mod image;
 mod rig;

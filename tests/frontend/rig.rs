@@ -31,10 +31,24 @@ const RIG_SPECS: &[(&str, &[&str])] = &[
 /// The other specs, and why the rig cannot build them.
 const NOT_ON_RIG: &[(&str, &str)] = &[
     ("dotnet", "no .NET SDK image in the rig"),
+    ("dotnet-solution", "no .NET SDK image in the rig"),
+    ("dotnet-solution/src/Worker", "no .NET SDK image in the rig"),
     ("java-maven", "Maven Central is unreachable from the rig"),
+    (
+        "java/multimodule",
+        "Maven Central is unreachable from the rig",
+    ),
+    (
+        "java/multimodule/services/billing",
+        "Maven Central is unreachable from the rig",
+    ),
     ("java/maven", "Maven Central is unreachable from the rig"),
     (
         "java/gradle",
+        "Gradle's distribution and Maven Central are unreachable",
+    ),
+    (
+        "java/gradle-multi",
         "Gradle's distribution and Maven Central are unreachable",
     ),
     (
@@ -47,6 +61,22 @@ const NOT_ON_RIG: &[(&str, &str)] = &[
         "the rig's node is 18 and the app requires node >= 20, which yarn enforces",
     ),
     ("node/static", "no nginx-unprivileged image in the rig"),
+    (
+        "node-monorepo/apps/api",
+        "a workspace member built from the repository root (`context \"../..\"`): tests/real_builds.rs builds it on the engine; this test builds a spec from its own folder",
+    ),
+    (
+        "node-monorepo/apps/web",
+        "a workspace member built from the repository root (`context \"../..\"`): tests/real_builds.rs builds it on the engine; this test builds a spec from its own folder",
+    ),
+    (
+        "node-pnpm-monorepo/apps/api",
+        "a workspace member built from the repository root (`context \"../..\"`): tests/real_builds.rs builds it on the engine; this test builds a spec from its own folder",
+    ),
+    (
+        "node-pnpm-monorepo/apps/web",
+        "a workspace member built from the repository root (`context \"../..\"`): tests/real_builds.rs builds it on the engine; this test builds a spec from its own folder",
+    ),
     (
         "python-api",
         "its private index URL is a required secret (PIP_INDEX_URL)",

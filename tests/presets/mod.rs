@@ -969,16 +969,16 @@ fn every_preset_keeps_secrets_and_local_state_out_of_the_context() {
         }
     }
 
-    // The README's preset usage writes the ignore file (`-o`) and says what
-    // `>` loses.
-    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    // The documentation's preset usage (docs/start.md) writes the ignore
+    // file (`-o`) and says what `>` loses.
+    let readme = std::fs::read_to_string(root().join("docs/start.md")).expect("docs/start.md");
     let presets = &readme[readme.find("## Presets").expect("a presets section")..];
     let presets = &presets[..presets[3..].find("\n## ").map_or(presets.len(), |i| i + 3)];
     assert!(
         presets.contains("`msbc compile -o Dockerfile`")
             && presets.contains("Dockerfile.dockerignore")
             && presets.contains("`msbc compile > Dockerfile` writes the Dockerfile only"),
-        "the README's presets section must show `-o` and say what `>` does not write"
+        "docs/start.md's presets section must show `-o` and say what `>` does not write"
     );
 }
 
@@ -1196,7 +1196,7 @@ fn versions_come_from_the_project_when_the_spec_names_none() {
             "msbc 1\nuse dotnet",
             vec![
                 ("global.json", "{\"sdk\": {\"version\": \"9.0.100\"}}"),
-                ("Api.csproj", ""),
+                ("Api.csproj", "<Project Sdk=\"Microsoft.NET.Sdk.Web\" />"),
             ],
             "DOTNET_VERSION",
             "9.0",
@@ -1303,7 +1303,7 @@ fn a_spec_version_that_disagrees_with_the_project_wins_with_a_warning_or_is_refu
             "msbc 1\nuse dotnet version=\"8.0\"",
             vec![
                 ("global.json", "{\"sdk\": {\"version\": \"9.0.100\"}}"),
-                ("Api.csproj", ""),
+                ("Api.csproj", "<Project Sdk=\"Microsoft.NET.Sdk.Web\" />"),
             ],
             "DOTNET_VERSION",
             "8.0",

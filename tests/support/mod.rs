@@ -14,6 +14,32 @@ pub fn root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The user documentation, each page with its text: README.md (the front
+/// page), then every `docs/*.md`, sorted. Tests hold all of it to what
+/// msbc does: examples compile, transcripts are what msbc prints, files
+/// named exist.
+pub fn documents() -> Vec<(PathBuf, String)> {
+    let mut pages = vec![root().join("README.md")];
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "md"))
+                .collect()
+        })
+        .unwrap_or_default();
+    docs.sort();
+    pages.extend(docs);
+    pages
+        .into_iter()
+        .map(|p| {
+            let text =
+                std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p, text)
+        })
+        .collect()
+}
+
 /// Every `specs/**/build.kdl`, sorted.
 pub fn spec_files() -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -716,4 +742,38 @@ pub fn needs_df2llb() -> PathBuf {
         &["-h"],
         "the rig: tests/rig/setup.sh, then `. tests/rig/env.sh`",
     )
+}
+
+/// What builds and runs msbc for arm64 on this machine (scripts/cross.sh):
+/// Debian's `aarch64-linux-gnu-gcc` (with libc6-dev-arm64-cross), Rust's std
+/// for aarch64-unknown-linux-gnu, and qemu-user to run the binary; returns
+/// the qemu command.
+#[track_caller]
+pub fn needs_cross() -> PathBuf {
+    needs_command(
+        "aarch64-linux-gnu-gcc",
+        &["--version"],
+        "apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross",
+    );
+    let sysroot = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    if !Path::new(&sysroot)
+        .join("lib/rustlib/aarch64-unknown-linux-gnu/lib")
+        .is_dir()
+    {
+        panic!("needs Rust's std for aarch64 (rustup target add aarch64-unknown-linux-gnu)");
+    }
+    for qemu in ["qemu-aarch64-static", "qemu-aarch64"] {
+        if Command::new(qemu)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return PathBuf::from(qemu);
+        }
+    }
+    panic!("needs qemu-user to run arm64 binaries (apt-get install qemu-user-static)");
 }

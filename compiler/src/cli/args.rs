@@ -6,7 +6,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "msbc",
-    version,
+    // The crate's version and the commit it was built from (compiler/build.rs).
+    version = env!("MSBC_VERSION"),
     about = "Compile a declarative build.kdl into a multi-stage Dockerfile",
     long_about = "msbc compiles a build spec (build.kdl, KDL v2) into a multi-stage Dockerfile that \
 follows container best practice: dependency manifests before sources, cache mounts, target-only \
@@ -49,7 +50,7 @@ pub enum Command {
     Compile(CompileArgs),
     /// Check a spec and report every problem, without writing output.
     Check(CheckArgs),
-    /// Explain a diagnostic code, with a wrong and a right example.
+    /// Explain a diagnostic code (with a wrong and a right example), or a node of the language (`msbc explain copy`).
     Explain(ExplainArgs),
     /// List the presets and their parameters, or show one with an example.
     Presets(PresetsArgs),
@@ -109,10 +110,10 @@ pub struct GraphArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  msbc fmt                              # build.kdl in place\n  msbc fmt --check specs/*/build.kdl    # CI: exit 1 with a diff when one is not formatted\n  msbc fmt - < build.kdl"
+    after_help = "Examples:\n  msbc fmt                              # build.kdl in place\n  msbc fmt --check specs/*/build.kdl    # CI: exit 1 with a diff when one is not formatted\n  msbc fmt --check .                    # every build.kdl under the folder (as msbc check DIR)\n  msbc fmt - < build.kdl"
 )]
 pub struct FmtArgs {
-    /// Specs (files or directories holding build.kdl), or `-` for stdin to stdout.
+    /// Specs (files, or folders: every build.kdl under a folder without one of its own, or under several), or `-` for stdin to stdout.
     #[arg(default_value = "build.kdl")]
     pub paths: Vec<PathBuf>,
 
@@ -389,7 +390,8 @@ file unless told to. A monorepo root gets the list of its services instead.\n\n\
 Exit status: 0 written (or --check found nothing new), 1 --check found changes or the written \
 spec does not check, 2 nothing to write (no manifest, a monorepo root, build.kdl exists).\n\n\
 Examples:\n  msbc init                    # ./build.kdl\n  msbc init services/orders --stdout\n  \
-msbc init --check            # what a fresh init would write differently (e.g. a new port)"
+msbc init --check            # what a fresh init would write differently (e.g. a new port)\n  \
+msbc init --all              # at a monorepo's root: a spec in each service's folder"
 )]
 pub struct InitArgs {
     /// The project folder (the build context); build.kdl is written there.
@@ -407,11 +409,18 @@ pub struct InitArgs {
     /// Write nothing; exit 1 listing what a fresh init would decide differently from build.kdl.
     #[arg(long)]
     pub check: bool,
+
+    /// At a monorepo's root: write a spec in every service folder it lists (none is replaced).
+    #[arg(long, conflicts_with_all = ["stdout", "check", "force"])]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  msbc explain E0202        # a diagnostic code, with a wrong and a right example\n  msbc explain copy         # a node: its arguments, properties, children and an example\n  msbc explain              # every code and node"
+)]
 pub struct ExplainArgs {
-    /// A code such as E0202 (or its name, e.g. unknown-stage); without one, list all codes.
+    /// A code such as E0202 (or its name, e.g. unknown-stage), or a node such as `copy`, `run`, `use`: its properties, children and an example; without one, list them all.
     pub code: Option<String>,
 }
 

@@ -72,7 +72,7 @@ pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
     // The LLB emits start each stage from its base image's config.
     let configs =
         if matches!(emit, Emit::Llb | Emit::LlbJson | Emit::ImageConfig) && !a.no_base_configs {
-            let pulls = selected.pulls().map_err(|e| e.to_string())?;
+            let pulls = selected.pulls(&spec.name).map_err(|e| e.to_string())?;
             let source = lock::ConfigSource {
                 mirrors: &a.mirrors,
                 offline: a.offline,

@@ -60,7 +60,12 @@ pub(super) fn fmt_cmd(a: &FmtArgs) -> CliResult {
         return Err("`-` (stdin) cannot be combined with other paths".to_string());
     }
     let mut code = OK;
-    for path in &a.paths {
+    let paths = if stdin {
+        a.paths.clone()
+    } else {
+        super::fleet::fmt_paths(&a.paths)?
+    };
+    for path in &paths {
         let spec = read_spec(path)?;
         let text = match crate::syntax::decode(&spec.bytes) {
             Ok(text) => text,

@@ -55,6 +55,7 @@ pub(super) fn run(a: &InitArgs) -> CliResult {
             say!("error: {}: {why}", a.dir.display());
             return Ok(USAGE_ERROR);
         }
+        Err(Refusal::Services(services)) if a.all => return write_all(&a.dir, &folder, &services),
         Err(Refusal::Services(services)) => {
             say!(
                 "{} holds several services; msbc init writes one spec per service:",
@@ -64,7 +65,11 @@ pub(super) fn run(a: &InitArgs) -> CliResult {
                 say!("  {:<40} {language}", a.dir.join(dir).display().to_string());
             }
             if let Some((dir, _)) = services.first() {
-                say!("for example: msbc init {}", a.dir.join(dir).display());
+                say!(
+                    "for example: msbc init {}; or all of them: msbc init --all {}",
+                    a.dir.join(dir).display(),
+                    a.dir.display()
+                );
             }
             return Ok(USAGE_ERROR);
         }
@@ -139,6 +144,42 @@ fn ancestors(dir: &Path) -> Vec<(String, Folder)> {
         }
     }
     out
+}
+
+/// `--all`: a spec in each service folder, its context the repository's
+/// root; an existing spec is left as it is.
+fn write_all(root: &Path, folder: &Folder, services: &[(String, String)]) -> CliResult {
+    let mut failed = false;
+    for (dir, _) in services {
+        let file = root.join(dir).join("build.kdl");
+        if file.exists() {
+            say!("{} exists: left as it is", file.display());
+            continue;
+        }
+        let view = init::Sub::new(folder, dir);
+        let up = vec![".."; dir.split('/').count()].join("/");
+        let proposal = match init::propose_member(&init::Member::new(&view, folder, up)) {
+            Ok(p) => p,
+            Err(_) => {
+                say!("{}: nothing to write", root.join(dir).display());
+                continue;
+            }
+        };
+        write_new(&file, &init::render(&proposal))?;
+        say!("wrote {} (use {})", file.display(), proposal.preset);
+        notes(&proposal.notes);
+        let spec = read_spec(&file)?;
+        let checked = spec.check(&[])?;
+        if checked.diagnostics.has_errors() {
+            print_human(&checked, &spec.shown);
+            failed = true;
+        }
+    }
+    if failed {
+        say!("error: a written spec does not check: fix it, or tell us what init missed");
+        return Ok(SPEC_ERROR);
+    }
+    Ok(OK)
 }
 
 fn notes(notes: &[String]) {

@@ -153,7 +153,7 @@ fn every_pull(model: &Model, platforms: &[String]) -> Vec<Pull> {
             // reported when it is compiled.
             let pulls = compile::select(model, &selection)
                 .ok()
-                .and_then(|s| s.pulls().ok());
+                .and_then(|s| s.pulls("build.kdl").ok());
             for pull in pulls.unwrap_or_default() {
                 if !out.contains(&pull) {
                     out.push(pull);

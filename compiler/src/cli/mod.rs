@@ -96,7 +96,12 @@ where
     match result {
         Ok(code) => code,
         Err(message) => {
-            say!("error: {message}");
+            // A message that names its code says `error[CODE]` itself.
+            if message.starts_with("error[") {
+                say!("{message}");
+            } else {
+                say!("error: {message}");
+            }
             USAGE_ERROR
         }
     }

@@ -121,11 +121,12 @@ impl Spec {
             service_dir: &context.service_dir,
         });
         // A Dockerfile read as KDL gives dozens of syntax errors: say what it is.
-        if checked
-            .diagnostics
-            .iter()
-            .any(|d| d.code == Code::KdlSyntax)
-            && looks_like_dockerfile(&self.bytes)
+        if checked.diagnostics.iter().any(|d| {
+            matches!(
+                d.code,
+                Code::KdlSyntax | Code::HashComment | Code::UnquotedCommand
+            )
+        }) && looks_like_dockerfile(&self.bytes)
         {
             let import = if self.shown == "<stdin>" {
                 "msbc import - > build.kdl".to_string()
@@ -158,9 +159,12 @@ fn looks_like_dockerfile(bytes: &[u8]) -> bool {
         .is_some_and(|w| w.eq_ignore_ascii_case("FROM") || w.eq_ignore_ascii_case("ARG"))
 }
 
+/// How to start a spec when there is none.
+pub(super) const HOW_TO_START: &str = "`msbc init DIR` writes a spec from a project's own files, `msbc import Dockerfile > build.kdl` turns a Dockerfile into one, or start from a preset's example (`msbc presets` lists them, `msbc presets go` shows one)";
+
 /// Why there is no spec at `file` (`DIR/build.kdl`): the file looked for
 /// and how to start one.
-fn no_spec(file: &Path) -> String {
+pub(super) fn no_spec(file: &Path) -> String {
     let dir = match file.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -186,8 +190,13 @@ fn no_spec(file: &Path) -> String {
             file.display()
         ),
     };
+    let init = if dir == Path::new(".") {
+        "msbc init".to_string()
+    } else {
+        format!("msbc init {}", dir.display())
+    };
     format!(
-        "no spec in {}: msbc looks for {}; {start}",
+        "no spec in {}: msbc looks for {}; `{init}` writes one from the project's own files (go.mod, package.json, ...), {start}",
         dir.display(),
         file.display()
     )

@@ -52,6 +52,8 @@ codes! {
     MissingVersion = ("E0003", "missing-version", Error, "the first node must be `msbc 1`"),
     UnsupportedVersion = ("E0004", "unsupported-version", Error, "this msbc does not know that format version"),
     NoImage = ("E0005", "no-image", Error, "the spec defines no image"),
+    HashComment = ("E0006", "hash-comment", Error, "a Dockerfile-style `#` comment; KDL comments start with `//`"),
+    UnquotedCommand = ("E0007", "unquoted-command", Error, "a `run` command written as bare words, not one quoted string"),
     // Node and value shape.
     UnknownNode = ("E0101", "unknown-node", Error, "a node msbc does not know"),
     UnknownProperty = ("E0102", "unknown-property", Error, "a property the node does not take"),

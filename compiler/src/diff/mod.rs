@@ -1,7 +1,8 @@
 //! `msbc diff`: what changes between two builds, computed from their IRs.
 //!
 //! [`summarize`] matches stages by name (and finds renames: the same base
-//! and the same steps under another name), compares bases and steps (an LCS
+//! and the same steps under another name, or, for what is left on both
+//! sides, the same base and at least half the steps), compares bases and steps (an LCS
 //! over each step's Dockerfile instruction, so formatting never counts),
 //! works out which steps lose their build cache (the first changed step of
 //! a stage and everything after it, every stage built `from=` a changed
@@ -74,7 +75,11 @@ fn step_keys(build: &Build, stage: &Stage) -> Vec<String> {
 }
 
 /// Old stage index for each new stage, plus renames, computed on a copy of
-/// the old build whose renamed stages carry their new names.
+/// the old build whose renamed stages carry their new names. A rename is
+/// first the same base and the same steps under another name; then, for a
+/// stage left over on both sides, the same kind and base with at least
+/// half of its steps the same (renamed in the change that edits it: its
+/// changes are shown, not a stage removed and another added).
 fn match_stages(old: &Build, new: &Build) -> (Build, Vec<Option<usize>>, Vec<bool>) {
     let mut old = old.clone();
     let mut matched: Vec<Option<usize>> = new
@@ -84,29 +89,79 @@ fn match_stages(old: &Build, new: &Build) -> (Build, Vec<Option<usize>>, Vec<boo
         .collect();
     let mut renamed = vec![false; new.stages.len()];
     loop {
-        let mut found = false;
-        for (ni, n) in new.stages.iter().enumerate() {
-            if matched[ni].is_some() {
-                continue;
-            }
-            let key = (base_text(new, n), step_keys(new, n));
-            let candidate = old.stages.iter().enumerate().position(|(oi, o)| {
-                !matched.contains(&Some(oi))
-                    && o.kind == n.kind
-                    && (base_text(&old, o), step_keys(&old, o)) == key
-            });
-            if let Some(oi) = candidate {
-                old.stages[oi].name = n.name.clone();
-                matched[ni] = Some(oi);
-                renamed[ni] = true;
-                found = true;
-            }
-        }
-        if !found {
+        let pair = exact_rename(&old, new, &matched).or_else(|| edited_rename(&old, new, &matched));
+        let Some((ni, oi)) = pair else {
             break;
-        }
+        };
+        old.stages[oi].name = new.stages[ni].name.clone();
+        matched[ni] = Some(oi);
+        renamed[ni] = true;
     }
     (old, matched, renamed)
+}
+
+/// An unmatched new stage and an unmatched old one with the same kind,
+/// base and steps.
+fn exact_rename(old: &Build, new: &Build, matched: &[Option<usize>]) -> Option<(usize, usize)> {
+    new.stages.iter().enumerate().find_map(|(ni, n)| {
+        if matched[ni].is_some() {
+            return None;
+        }
+        let key = (base_text(new, n), step_keys(new, n));
+        let oi = old.stages.iter().enumerate().position(|(oi, o)| {
+            !matched.contains(&Some(oi))
+                && o.kind == n.kind
+                && (base_text(old, o), step_keys(old, o)) == key
+        })?;
+        Some((ni, oi))
+    })
+}
+
+/// An unmatched new stage and the one unmatched old stage of the same kind
+/// and base that shares the most steps with it, at least half of the
+/// longer one's; none when two old stages share as many.
+fn edited_rename(old: &Build, new: &Build, matched: &[Option<usize>]) -> Option<(usize, usize)> {
+    new.stages.iter().enumerate().find_map(|(ni, n)| {
+        if matched[ni].is_some() {
+            return None;
+        }
+        let (base, keys) = (base_text(new, n), step_keys(new, n));
+        let mut best: Option<(usize, usize)> = None;
+        let mut tied = false;
+        for (oi, o) in old.stages.iter().enumerate() {
+            if matched.contains(&Some(oi)) || o.kind != n.kind || base_text(old, o) != base {
+                continue;
+            }
+            let old_keys = step_keys(old, o);
+            let shared = shared_steps(&old_keys, &keys);
+            if shared * 2 < old_keys.len().max(keys.len()) {
+                continue;
+            }
+            match best {
+                Some((_, b)) if b > shared => {}
+                Some((_, b)) if b == shared => tied = true,
+                _ => {
+                    best = Some((oi, shared));
+                    tied = false;
+                }
+            }
+        }
+        match (best, tied) {
+            (Some((oi, _)), false) => Some((ni, oi)),
+            _ => None,
+        }
+    })
+}
+
+/// How many steps two stages have in common, in order (an LCS).
+fn shared_steps(old: &[String], new: &[String]) -> usize {
+    similar::capture_diff_slices(similar::Algorithm::Myers, old, new)
+        .iter()
+        .filter_map(|op| match op {
+            similar::DiffOp::Equal { len, .. } => Some(*len),
+            _ => None,
+        })
+        .sum()
 }
 
 /// Compares two builds.

@@ -203,7 +203,14 @@ impl Summary {
                     s.name,
                     s.renamed_from.as_deref().unwrap_or("?")
                 ),
-                _ => writeln!(out, "{} {}:", s.kind, s.name),
+                _ => match &s.renamed_from {
+                    Some(from) => writeln!(
+                        out,
+                        "{} {}: renamed from {from}, and changed:",
+                        s.kind, s.name
+                    ),
+                    None => writeln!(out, "{} {}:", s.kind, s.name),
+                },
             };
             if s.change == "added" || s.change == "removed" {
                 continue;

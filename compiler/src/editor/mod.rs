@@ -5,4 +5,4 @@ pub mod analysis;
 pub mod fmt;
 pub(crate) mod graph;
 pub mod ide;
-pub(crate) mod reference;
+pub mod reference;

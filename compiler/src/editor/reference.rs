@@ -22,7 +22,8 @@ pub enum Place {
 }
 
 pub use crate::syntax::docs::PropDoc;
-use crate::syntax::docs::{self, CONTEXT_CHILDREN, POLICY_CHILDREN, TOOLCHAIN_CHILDREN};
+use crate::syntax::docs::{self, CONTEXT_CHILDREN, Children, POLICY_CHILDREN, TOOLCHAIN_CHILDREN};
+use std::fmt::Write as _;
 
 /// A node's reference: its name, where it is written, how and what it does.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +34,8 @@ pub struct NodeDoc {
     pub usage: &'static str,
     pub summary: &'static str,
     pub props: &'static [PropDoc],
+    /// The whole entry: arguments, children, example.
+    pub doc: &'static docs::NodeDoc,
 }
 
 impl NodeDoc {
@@ -43,8 +46,124 @@ impl NodeDoc {
             usage: doc.usage,
             summary: doc.summary,
             props: doc.props,
+            doc,
         }
     }
+
+    /// Where the node is written, in words.
+    fn written(&self) -> &'static str {
+        match self.place {
+            Place::TopLevel => "at the top level",
+            Place::Step => "inside `stage` or `image`, as a step",
+            Place::Mount => "inside `run { ... }`, as a mount",
+            Place::Toolchain => "inside `toolchain { ... }`",
+            Place::Context => "inside `context { ... }`",
+            Place::Policy => "inside `policy { ... }`",
+            Place::Unknown => "anywhere",
+        }
+    }
+
+    /// The node's reference as text (`msbc explain NODE`).
+    pub fn text(&self) -> String {
+        let doc = self.doc;
+        let mut out = format!(
+            "{}: {}
+
+    {}
+
+",
+            self.name, doc.summary, doc.usage
+        );
+        let _ = writeln!(out, "Written {}.", self.written());
+        let args = if doc.args.is_empty() {
+            "none"
+        } else {
+            doc.args
+        };
+        let _ = writeln!(out, "Arguments: {args}.");
+        if doc.props.is_empty() {
+            out.push_str("Properties: none.\n");
+        } else {
+            out.push_str("Properties:\n");
+            let width = doc.props.iter().map(|p| p.name.len()).max().unwrap_or(0) + 1;
+            for p in doc.props {
+                let mut what = match (p.ty, p.values) {
+                    (_, []) => p.ty.to_string(),
+                    ("boolean", values) => values.join(" or "),
+                    (ty, values) => format!("{ty}: {}", values.join(", ")),
+                };
+                if p.required {
+                    what.push_str(", required");
+                }
+                let _ = writeln!(
+                    out,
+                    "  {:<width$} ({what}) {}",
+                    format!("{}=", p.name),
+                    p.summary
+                );
+            }
+        }
+        let children = match doc.children {
+            Children::None => "none (it takes no block)".to_string(),
+            Children::Steps => format!(
+                "the steps, in order: {} (`msbc explain STEP`)",
+                names_at(Place::Step).join(", ")
+            ),
+            Children::Mounts => format!(
+                "mounts for this run: {} (`msbc explain MOUNT`)",
+                names_at(Place::Mount).join(", ")
+            ),
+            Children::Nodes(table) => {
+                let list: Vec<String> = table
+                    .iter()
+                    .map(|(_, d)| format!("`{}`", d.usage))
+                    .collect();
+                list.join(", ")
+            }
+            Children::Params => {
+                "the preset's parameters, `name value` (`msbc presets PRESET` lists them)"
+                    .to_string()
+            }
+        };
+        let _ = writeln!(out, "Children: {children}.");
+        out.push_str("\nExample:\n\n");
+        for line in doc.example.lines() {
+            if line.is_empty() {
+                out.push('\n');
+            } else {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        out
+    }
+}
+
+/// The names of the nodes written at `place`, in table order.
+fn names_at(place: Place) -> Vec<&'static str> {
+    nodes_at(place).map(|n| n.name).collect()
+}
+
+/// Every node name of the language, once, in table order.
+pub fn names() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for n in all() {
+        if !out.contains(&n.name) {
+            out.push(n.name);
+        }
+    }
+    out
+}
+
+/// Every entry of node `name`, one per place it is written.
+pub fn nodes_named(name: &str) -> impl Iterator<Item = NodeDoc> + '_ {
+    all().filter(move |n| n.name == name)
+}
+
+/// The reference of node `name` (`msbc explain NODE`): every place it is
+/// written (`env` is a step and a child of `toolchain`), one after another.
+pub fn explain(name: &str) -> Option<String> {
+    let texts: Vec<String> = nodes_named(name).map(|n| n.text()).collect();
+    (!texts.is_empty()).then(|| texts.join("\n---\n\n"))
 }
 
 /// Every node: the walker's table (top level, steps, mounts), then the
@@ -94,6 +213,72 @@ pub fn place_inside(parent: &str) -> Place {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every property the reference lists is one the walker reads: written
+    /// on its node in the node's example, it is never unknown (E0102). (A
+    /// property it does not list is unknown by construction: the reader
+    /// takes the list from the reference.)
+    #[test]
+    fn the_walker_reads_every_documented_property() {
+        for n in all() {
+            for p in n.props {
+                let value = match p.ty {
+                    "boolean" => "#true".to_string(),
+                    "integer" => "3".to_string(),
+                    "duration" => "\"30s\"".to_string(),
+                    _ => p.values.first().copied().unwrap_or("\"x\"").to_string(),
+                };
+                let mut done = false;
+                let spec: String = n
+                    .doc
+                    .example
+                    .lines()
+                    .map(|l| {
+                        let t = l.trim_start();
+                        if !done && (t == n.name || t.starts_with(&format!("{} ", n.name))) {
+                            done = true;
+                            match l.strip_suffix(" {") {
+                                Some(head) => format!("{head} {}={value} {{\n", p.name),
+                                None => format!("{l} {}={value}\n", p.name),
+                            }
+                        } else {
+                            format!("{l}\n")
+                        }
+                    })
+                    .collect();
+                assert!(done, "{}: the example does not use it", n.name);
+                let checked = crate::compile::check(spec.as_bytes());
+                assert!(
+                    !checked
+                        .diagnostics
+                        .iter()
+                        .any(|d| d.code == crate::diag::Code::UnknownProperty),
+                    "{} {}=: {:?}\n{spec}",
+                    n.name,
+                    p.name,
+                    checked.diagnostics
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_property_the_reference_does_not_list_is_unknown() {
+        let spec = "msbc 1\nimage a from=\"alpine:3.20\" {\n    run \"true\" netwrok=\"none\"\n    user \"1\"\n}\n";
+        let checked = crate::compile::check(spec.as_bytes());
+        let d = checked
+            .diagnostics
+            .iter()
+            .find(|d| d.code == crate::diag::Code::UnknownProperty)
+            .map(|d| (d.message.clone(), d.help.clone()));
+        assert_eq!(
+            d,
+            Some((
+                "`run` has no property `netwrok`".to_string(),
+                Some("did you mean `network`?".to_string())
+            ))
+        );
+    }
 
     /// The table names exactly the nodes the parser knows.
     #[test]

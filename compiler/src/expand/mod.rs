@@ -13,6 +13,8 @@
 //! "newer" or ""), `version_parts(v)` (`[8, 0]`, or none), `read(path)`
 //! (a project file's text, or none: [`project::is_project_file`]),
 //! `go_layout(service_dir, mains)` (a Go module or workspace: [`workspace::go`]),
+//! `node_project(service, pm)` (npm/pnpm/Yarn workspace members a service
+//! needs: [`workspace::node`]),
 //! `context_listed` (whether the file list is known: without one, `has`
 //! says no to every file) and `service_dir` (the spec's folder within the
 //! build context, "" at its root);
@@ -450,6 +452,17 @@ impl Expander<'_> {
         env.add_function("read", move |path: String| {
             texts.get(&path).map(|t| Value::from(t.clone()))
         });
+        // `node_project(service, pm)`: the npm/pnpm/Yarn workspace members the
+        // service needs (workspace::node); {error} for a shape it cannot build.
+        let (node_files, node_texts) = (self.ctx.files.to_vec(), self.ctx.contents.clone());
+        env.add_function("node_project", move |service: String, pm: String| {
+            match workspace::node::resolve(&pm, &service, &node_files, &node_texts) {
+                Ok(project) => workspace::to_value(&project),
+                Err(error) => {
+                    Value::from_object(BTreeMap::from([("error".to_string(), Value::from(error))]))
+                }
+            }
+        });
         // `go_layout(service_dir, mains)`: the Go module or workspace
         // ([`workspace::go::layout`]).
         let (go_files, go_texts) = (self.ctx.files.to_vec(), self.ctx.contents.clone());
@@ -480,6 +493,7 @@ impl Expander<'_> {
                 .map(|f| Value::from(f.clone()))
                 .collect::<Vec<_>>()
         });
+        workspace::register_jvm_dotnet(&mut env, self.ctx.files, self.ctx.contents);
         let template = env
             .template_from_str(&files.template)
             .map_err(|e| describe(&e))?;

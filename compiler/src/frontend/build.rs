@@ -144,7 +144,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         };
         let in_spec = |e: &dyn std::fmt::Display| Failure::plain(format!("{}: {e}", opts.filename));
         let selected = compile::select(&model, &selection).map_err(|e| in_spec(&e))?;
-        let pulls = selected.pulls().map_err(|e| in_spec(&e))?;
+        let pulls = selected.pulls(&opts.filename).map_err(|e| in_spec(&e))?;
         let configs = base_configs(bridge, pulls, &contexts).await?;
         let out = selected
             .emit(Emit::Llb, &opts.filename, configs)

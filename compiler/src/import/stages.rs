@@ -114,13 +114,7 @@ impl Converter {
                 );
                 continue;
             }
-            let default = default.map(|d| match literal(&d) {
-                Some(text) => text,
-                None => {
-                    self.warn(ins.line, ImportCode::UnmappedVariable, format!("the default of `ARG {name}` uses variables, which an arg default cannot; kept as literal text"));
-                    pieces_text(&d)
-                }
-            });
+            let default = default.map(|d| self.arg_default(&name, &d, ins.line));
             if self.stages.is_empty() {
                 if !self.meta_args.contains(&name) {
                     self.meta_args.push(name.clone());
@@ -136,6 +130,47 @@ impl Converter {
                 scope.args.push(name);
             }
         }
+    }
+
+    /// An ARG default as spec text: a spec's arg default may name the args
+    /// declared before it, as a Dockerfile's does; `$` is doubled, and any
+    /// other variable is kept as literal text (with a warning).
+    fn arg_default(&mut self, arg: &str, pieces: &[Piece], line: usize) -> String {
+        let mut out = String::new();
+        for p in pieces {
+            match p {
+                Piece::Lit(s) => out.push_str(&s.replace('$', "$$")),
+                Piece::Var { name, default }
+                    if self.args.iter().any(|(n, _)| n == name)
+                        && default.as_deref().is_none_or(|d| !d.contains(['}', '$'])) =>
+                {
+                    match default {
+                        Some(d) => {
+                            let _ = write!(out, "${{{name}:-{d}}}");
+                        }
+                        None => {
+                            let _ = write!(out, "${{{name}}}");
+                        }
+                    }
+                }
+                other => {
+                    let text = pieces_text(std::slice::from_ref(other));
+                    let why = match other {
+                        Piece::Var { .. } => "which is no ARG declared before it",
+                        _ => "which a spec cannot express (only `${NAME}` and `${NAME:-default}`)",
+                    };
+                    self.warn(
+                        line,
+                        ImportCode::UnmappedVariable,
+                        format!(
+                            "the default of `ARG {arg}` uses `{text}`, {why}; kept as literal text"
+                        ),
+                    );
+                    out.push_str(&text.replace('$', "$$"));
+                }
+            }
+        }
+        out
     }
 
     pub(super) fn declare(&mut self, name: &str, default: Option<String>, line: usize) {

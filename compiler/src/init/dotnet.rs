@@ -44,6 +44,9 @@ pub(super) fn propose(project: &dyn Project) -> Option<Proposal> {
         format!("the one project that is not a test project: {app}"),
     ));
     let text = project.read(app).unwrap_or_default();
+    p.runs = text.contains("Microsoft.NET.Sdk.Web")
+        || text.contains("Microsoft.NET.Sdk.Worker")
+        || text.contains("<OutputType>Exe</OutputType>");
     let has_global = project.files().iter().any(|f| f == "global.json");
     if has_global {
         p.detected_by_preset

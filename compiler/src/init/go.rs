@@ -18,6 +18,7 @@ pub(super) fn propose(project: &dyn Project) -> Proposal {
             "no `package main` found: set `main` to the package that builds the service (e.g. \"./cmd/server\")".into(),
         ),
         _ => {
+            p.runs = true;
             let why = mains
                 .iter()
                 .map(|(_, file)| format!("{file} (`package main`)"))

@@ -34,6 +34,18 @@ pub(super) fn propose(project: &dyn Project) -> Proposal {
         p.detected_by_preset
             .push("the wrapper script: the preset builds with it on a plain JDK image".into());
     }
+    p.runs = sources(project, ".java")
+        .chain(sources(project, ".kt"))
+        .filter(|f| f.starts_with("src/main/"))
+        .filter_map(|f| project.read(f))
+        .any(|t| {
+            t.contains("static void main(")
+                || t.contains("@SpringBootApplication")
+                || t.contains("fun main(")
+        });
+    if !p.runs {
+        p.notes.push("no main class in src/main (`static void main`, `@SpringBootApplication`): a library builds no image; check this is the service".into());
+    }
     let properties = "src/main/resources/application.properties";
     let spring = project.read(properties).and_then(|t| {
         t.lines().find_map(|l| {

@@ -75,6 +75,9 @@ pub struct Proposal {
     pub context: Option<String>,
     /// What could not be decided, or should be checked.
     pub notes: Vec<String>,
+    /// Whether it runs something (a main package, an entry script, a start
+    /// command, a main class, an app project): a library does not.
+    pub runs: bool,
 }
 
 /// A service inside a workspace: its own folder, seen with the files it
@@ -160,6 +163,15 @@ fn declares_workspace(p: &dyn Project) -> bool {
             .any(|f| !f.contains('/') && f.ends_with(".sln"))
 }
 
+/// A workspace's root with services below it: their list.
+fn workspace_services(project: &dyn Project) -> Option<Refusal> {
+    if !declares_workspace(project) {
+        return None;
+    }
+    let services = services(project);
+    (!services.is_empty()).then_some(Refusal::Services(services))
+}
+
 /// Why no spec could be proposed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -178,6 +190,10 @@ pub fn propose(project: &dyn Project) -> Result<Proposal, Refusal> {
     } else if has("package.json") {
         node::propose(project)?
     } else if has("pyproject.toml") || has("requirements.txt") || has("uv.lock") {
+        // A uv workspace's root: one spec per member that runs.
+        if let Some(services) = workspace_services(project) {
+            return Err(services);
+        }
         python::propose(project)
     } else if has("pom.xml")
         || has("build.gradle")
@@ -185,8 +201,15 @@ pub fn propose(project: &dyn Project) -> Result<Proposal, Refusal> {
         || has("settings.gradle")
         || has("settings.gradle.kts")
     {
+        // An aggregator or a multi-project build: one spec per service.
+        if let Some(services) = workspace_services(project) {
+            return Err(services);
+        }
         java::propose(project)
     } else if let Some(p) = dotnet::propose(project) {
+        if p.children.is_empty() {
+            return Err(refuse(project));
+        }
         p
     } else {
         return Err(refuse(project));
@@ -211,42 +234,87 @@ pub fn propose_member(member: &Member<'_>) -> Result<Proposal, Refusal> {
 
 /// No manifest at the root: a monorepo's services, or nothing known.
 fn refuse(project: &dyn Project) -> Refusal {
-    let mut services: Vec<(String, String)> = Vec::new();
-    for f in project.files() {
-        let Some((dir, name)) = f.rsplit_once('/') else {
-            continue;
-        };
-        let language = match name {
-            "go.mod" => "go",
-            "package.json" => "node",
-            "pyproject.toml" | "requirements.txt" => "python",
-            "pom.xml" | "build.gradle" | "build.gradle.kts" => "java",
-            n if n.ends_with(".csproj") || n.ends_with(".fsproj") => "dotnet",
-            _ => continue,
-        };
-        // The outermost folder of a language: a module's own `testdata/x/go.mod`
-        // or a package's fixtures are not services.
-        if services
-            .iter()
-            .any(|(d, l)| l == language && dir.starts_with(&format!("{d}/")))
-        {
-            continue;
-        }
-        services.retain(|(d, l)| !(l == language && d.starts_with(&format!("{dir}/"))));
-        if !services.iter().any(|(d, _)| d == dir) {
-            services.push((dir.to_string(), language.to_string()));
-        }
-    }
-    services.sort();
+    let services = services(project);
     if services.is_empty() {
         let rust = project.files().iter().any(|f| f == "Cargo.toml");
         Refusal::Unknown(if rust {
             "a Rust project (Cargo.toml): the stdlib has no Rust preset yet; write the stages by hand (specs/rust-workspace is an example) or `msbc import` a Dockerfile".to_string()
         } else {
-            "no go.mod, package.json, pyproject.toml, requirements.txt, pom.xml, build.gradle(.kts) or .csproj here: no preset fits; write the stages by hand, or `msbc import` a Dockerfile".to_string()
+            "no go.mod, package.json, pyproject.toml, requirements.txt, pom.xml, build.gradle(.kts) or .csproj here, nor a service below: no preset fits; write the stages by hand, or `msbc import` a Dockerfile".to_string()
         })
     } else {
         Refusal::Services(services)
+    }
+}
+
+/// The services below a repository's root: every folder with a manifest
+/// (not in tests, fixtures or vendored code) whose proposal runs something
+/// (a Go main package, a Node.js entry, a Python start command, a Java
+/// main class, a .NET app), each with its language. Libraries are left out.
+pub fn services(project: &dyn Project) -> Vec<(String, String)> {
+    let mut dirs: Vec<String> = Vec::new();
+    for f in sources(project, "") {
+        let Some((dir, name)) = f.rsplit_once('/') else {
+            continue;
+        };
+        let manifest = matches!(
+            name,
+            "go.mod"
+                | "package.json"
+                | "pyproject.toml"
+                | "requirements.txt"
+                | "pom.xml"
+                | "build.gradle"
+                | "build.gradle.kts"
+        ) || name.ends_with(".csproj")
+            || name.ends_with(".fsproj");
+        if manifest && !dirs.iter().any(|d| d == dir) {
+            dirs.push(dir.to_string());
+        }
+    }
+    dirs.sort();
+    let mut out = Vec::new();
+    for dir in dirs {
+        let view = Sub::new(project, &dir);
+        let member = Member::new(&view, project, String::new());
+        if let Ok(p) = propose(&member)
+            && p.runs
+        {
+            out.push((dir, p.preset));
+        }
+    }
+    out
+}
+
+/// A folder of a project, seen as a project of its own.
+pub struct Sub<'a> {
+    root: &'a dyn Project,
+    prefix: String,
+    files: Vec<String>,
+}
+
+impl<'a> Sub<'a> {
+    pub fn new(root: &'a dyn Project, dir: &str) -> Sub<'a> {
+        let prefix = format!("{dir}/");
+        let files = root
+            .files()
+            .iter()
+            .filter_map(|f| f.strip_prefix(&prefix).map(str::to_string))
+            .collect();
+        Sub {
+            root,
+            prefix,
+            files,
+        }
+    }
+}
+
+impl Project for Sub<'_> {
+    fn files(&self) -> &[String] {
+        &self.files
+    }
+    fn read(&self, path: &str) -> Option<String> {
+        self.root.read(&format!("{}{path}", self.prefix))
     }
 }
 
@@ -329,9 +397,15 @@ mod tests {
     #[test]
     fn a_folder_of_services_is_listed_not_guessed() {
         let p = Files::new(&[
-            ("apps/api/package.json", "{}"),
+            ("apps/api/package.json", r#"{"main": "server.js"}"#),
+            ("apps/api/server.js", "app.listen(3000)"),
             ("apps/api/fixtures/x/package.json", "{}"),
+            (
+                "packages/shared/package.json",
+                r#"{"name": "@acme/shared"}"#,
+            ),
             ("services/orders/go.mod", "module x\n"),
+            ("services/orders/main.go", "package main\n"),
             ("services/orders/testdata/go.mod", "module y\n"),
             ("README.md", ""),
         ]);

@@ -19,8 +19,9 @@ pub(super) fn propose(project: &dyn Project) -> Result<Proposal, Refusal> {
             .push("package.json is not valid JSON: fix it, then run `msbc init` again".into());
         return Ok(p);
     };
-    if let Some(members) = workspaces(&manifest) {
-        let services = members_of(project, &members);
+    if workspaces(&manifest).is_some() {
+        // A workspace's root: the members that run (libraries left out).
+        let services = super::services(project);
         if !services.is_empty() {
             return Err(Refusal::Services(services));
         }
@@ -69,6 +70,7 @@ pub(super) fn propose(project: &dyn Project) -> Result<Proposal, Refusal> {
     let build = script("build");
     match (&entry, build) {
         (None, Some(b)) => {
+            p.runs = true;
             p.properties.push(Setting::new(
                 "static",
                 vec![Value::Bool(true)],
@@ -77,6 +79,7 @@ pub(super) fn propose(project: &dyn Project) -> Result<Proposal, Refusal> {
             p.notes.push("static=#true serves the build's `dist/` folder with nginx: set `dist` if the build writes elsewhere".into());
         }
         (Some((file, why)), _) => {
+            p.runs = true;
             p.children.push(Setting::new(
                 "main",
                 vec![Value::Str(file.clone())],
@@ -133,25 +136,6 @@ fn workspaces(manifest: &Json) -> Option<Vec<String>> {
     )
 }
 
-/// The workspace folders (with a package.json) that the globs match; a
-/// glob's `*` is one folder name.
-fn members_of(project: &dyn Project, globs: &[String]) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = project
-        .files()
-        .iter()
-        .filter_map(|f| f.strip_suffix("/package.json"))
-        .filter(|dir| globs.iter().any(|g| matches(g.trim_end_matches('/'), dir)))
-        .map(|dir| (dir.to_string(), "node".to_string()))
-        .collect();
-    out.sort();
-    out
-}
-
-fn matches(glob: &str, dir: &str) -> bool {
-    let (g, d): (Vec<&str>, Vec<&str>) = (glob.split('/').collect(), dir.split('/').collect());
-    g.len() == d.len() && g.iter().zip(&d).all(|(g, d)| *g == "*" || g == d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::testing::Files;
@@ -198,15 +182,18 @@ mod tests {
                 "package.json",
                 r#"{"workspaces": ["apps/*", "packages/*"]}"#,
             ),
-            ("apps/api/package.json", "{}"),
-            ("packages/shared/package.json", "{}"),
+            ("package-lock.json", "{}"),
+            (
+                "apps/api/package.json",
+                r#"{"scripts": {"start": "node server.js"}}"#,
+            ),
+            ("apps/api/server.js", "app.listen(3000)"),
+            ("packages/shared/package.json", r#"{"main": "index.js"}"#),
         ]);
+        // The library (its `main` is not in the folder: nothing runs) is left out.
         assert_eq!(
             propose(&p),
-            Err(Refusal::Services(vec![
-                ("apps/api".into(), "node".into()),
-                ("packages/shared".into(), "node".into()),
-            ]))
+            Err(Refusal::Services(vec![("apps/api".into(), "node".into())]))
         );
     }
 }

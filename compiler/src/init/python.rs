@@ -78,6 +78,7 @@ pub(super) fn propose(project: &dyn Project) -> Proposal {
     let mut port_files: Vec<String> = Vec::new();
     match (server, &app, &main_package) {
         (Some(server), Some((module, var, kind, file)), _) => {
+            p.runs = true;
             let target = format!("{module}:{var}");
             let command: Vec<&str> = match (server, kind.as_str()) {
                 ("uvicorn", _) => vec!["uvicorn", &target, "--host", "0.0.0.0", "--port", "8000"],
@@ -101,6 +102,7 @@ pub(super) fn propose(project: &dyn Project) -> Proposal {
             ));
         }
         (_, _, Some(package)) => {
+            p.runs = true;
             p.properties.clear();
             if package != "app" {
                 p.children.push(Setting::new(
@@ -113,6 +115,12 @@ pub(super) fn propose(project: &dyn Project) -> Proposal {
                     .push("the command: `python -m app` (app/__main__.py), the preset's default".into());
             }
             port_files.push(format!("{package}/__main__.py"));
+        }
+        _ if scripts(project) == 1 => {
+            p.runs = true;
+            p.detected_by_preset.push(
+                "the command: the package's one `[project.scripts]` program, which the preset runs".into(),
+            );
         }
         _ => p.notes.push(
             "could not tell how the service starts (no gunicorn/uvicorn app, no PACKAGE/__main__.py): set `command` (e.g. \"gunicorn\" \"--bind=0.0.0.0:8000\" \"app:app\") or `module`".into(),
@@ -137,6 +145,22 @@ pub(super) fn propose(project: &dyn Project) -> Proposal {
         }
     }
     p
+}
+
+/// How many programs pyproject.toml's `[project.scripts]` table names.
+fn scripts(project: &dyn Project) -> usize {
+    let Some(text) = project.read("pyproject.toml") else {
+        return 0;
+    };
+    let Some((_, table)) = text.split_once("[project.scripts]") else {
+        return 0;
+    };
+    table
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .filter(|l| l.contains('=') && !l.trim_start().starts_with('#'))
+        .count()
 }
 
 /// The module that makes the app object: (`app.main`, `app`, kind, file).

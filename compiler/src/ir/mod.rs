@@ -104,8 +104,43 @@ pub struct DockerfileOptions {
 #[schemars(deny_unknown_fields)]
 pub struct ArgDef {
     pub name: String,
-    /// `None`: required at build time.
+    /// `None`: required at build time. As written: a default may name
+    /// earlier args (`"node:${NODE_VERSION}-slim"`), as a Dockerfile's ARG
+    /// default does.
     pub default: Option<String>,
+    /// The default as a word when it holds a `$` (its variables are earlier
+    /// args; `$$` is a `$`); `None` for plain text. What [`ArgDef::value`]
+    /// resolves.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub default_word: Option<Word>,
+}
+
+impl ArgDef {
+    /// An arg whose default (if any) is plain text: `--arg` values, tests.
+    pub fn literal(name: impl Into<String>, default: Option<String>) -> ArgDef {
+        ArgDef {
+            name: name.into(),
+            default,
+            default_word: None,
+        }
+    }
+
+    /// The arg's value when the build does not set it: its default, with
+    /// the values of the earlier args of `args` it names (`args` is the
+    /// build's list, this arg in it).
+    pub fn value(&self, args: &[ArgDef]) -> Option<String> {
+        match &self.default_word {
+            Some(word) => {
+                let earlier = args
+                    .iter()
+                    .position(|a| a.name == self.name)
+                    .map_or(&[][..], |i| &args[..i]);
+                word.resolve_args(earlier)
+            }
+            None => self.default.clone(),
+        }
+    }
 }
 
 /// Whether a stage is an intermediate `stage` or an `image` the build ships.

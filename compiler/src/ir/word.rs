@@ -109,7 +109,7 @@ impl Word {
             VarSource::Arg => args
                 .iter()
                 .find(|a| a.name == name)
-                .and_then(|a| a.default.clone()),
+                .and_then(|a| a.value(args)),
             VarSource::Platform | VarSource::Env => None,
         })
     }
@@ -162,12 +162,7 @@ mod word_tests {
             WordPart::Text { text: "a:".into() },
             var("V", Some("x")),
         ]);
-        let arg = |d: Option<&str>| {
-            vec![ArgDef {
-                name: "V".into(),
-                default: d.map(str::to_string),
-            }]
-        };
+        let arg = |d: Option<&str>| vec![ArgDef::literal("V", d.map(str::to_string))];
         assert_eq!(w.resolve_args(&arg(Some(""))).as_deref(), Some("a:x"));
         assert_eq!(w.resolve_args(&arg(Some("y"))).as_deref(), Some("a:y"));
         assert_eq!(w.resolve_args(&arg(None)).as_deref(), Some("a:x"));

@@ -204,7 +204,7 @@ pub fn with_overrides(args: &[ArgDef], overrides: &[(String, String)]) -> Vec<Ar
     let mut args = args.to_vec();
     for (name, value) in overrides {
         if let Some(a) = args.iter_mut().find(|a| &a.name == name) {
-            a.default = Some(value.clone());
+            *a = ArgDef::literal(name.clone(), Some(value.clone()));
         }
     }
     args

@@ -3,7 +3,66 @@
 
 use super::PLATFORM_ARGS;
 use super::names::Names;
-use crate::ir::{self, Base, StageId, StepKind, VarSource, Word};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::ir::{self, Base, StageId, StepKind, VarSource, Word, WordPart};
+use crate::syntax::ast::{Document, Part};
+use crate::syntax::interp;
+
+/// The spec's args as the IR has them. A default may name the args
+/// declared before it (`arg BASE "node:${NODE_VERSION}-slim"`), as a
+/// Dockerfile's ARG default does: such a default is also a word (E0301 for
+/// a malformed `${`, E0205 for a name that is no earlier arg).
+pub(super) fn arg_defs(doc: &Document, diags: &mut Diagnostics) -> Vec<ir::ArgDef> {
+    let mut out: Vec<ir::ArgDef> = Vec::new();
+    for a in &doc.args {
+        let default_word = a
+            .default
+            .as_ref()
+            .filter(|d| d.value.contains('$'))
+            .and_then(|d| interp::parse(d).map_err(|e| diags.push(e)).ok())
+            .map(|value| {
+                let earlier: Vec<&str> = out.iter().map(|a| a.name.as_str()).collect();
+                let parts = value.parts.iter().map(|p| match p {
+                    Part::Lit(text) => WordPart::Text { text: text.clone() },
+                    Part::Var { name, default, span } => {
+                        if !earlier.contains(&name.as_str()) {
+                            let what = if *name == a.name.name {
+                                "an arg's default cannot name the arg itself".to_string()
+                            } else if doc.args.iter().any(|b| b.name.name == *name) {
+                                format!("`{name}` is declared after `{}`", a.name.name)
+                            } else {
+                                format!("`{name}` is no arg")
+                            };
+                            diags.push(
+                                Diagnostic::new(
+                                    Code::UnknownVariable,
+                                    format!("the default of arg `{}` names `${{{name}}}`: {what}", a.name.name),
+                                )
+                                .label(*span, "not an earlier arg")
+                                .suggest_or(
+                                    name,
+                                    earlier.iter().copied(),
+                                    "an arg's default may use the args declared before it (write `$${` for a literal `${`)",
+                                ),
+                            );
+                        }
+                        WordPart::Var {
+                            name: name.clone(),
+                            default: default.clone(),
+                            source: VarSource::Arg,
+                        }
+                    }
+                });
+                Word(parts.collect())
+            });
+        out.push(ir::ArgDef {
+            name: a.name.name.clone(),
+            default: a.default.as_ref().map(|d| d.value.clone()),
+            default_word,
+        });
+    }
+    out
+}
 
 /// Inserts `Args` steps: each arg a stage uses is brought into scope right
 /// before the first step that uses it (a word referencing it, or a run

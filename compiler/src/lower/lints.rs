@@ -303,6 +303,13 @@ fn unused_args(doc: &Document, model: &Model, diags: &mut Diagnostics) {
             }
         }
     }
+    // An arg named in a used arg's default is used (defaults name earlier
+    // args only: last to first reaches every one).
+    for arg in model.args.iter().rev() {
+        if let (true, Some(w)) = (used.contains(&arg.name), &arg.default_word) {
+            used.extend(w.vars().map(|(n, _)| n.to_string()));
+        }
+    }
     for arg in &doc.args {
         if !used.contains(&arg.name.name) && !PLATFORM_ARGS.contains(&arg.name.name.as_str()) {
             diags.push(

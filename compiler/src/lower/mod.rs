@@ -89,6 +89,7 @@ pub fn lower(
                 .help("add an `image NAME from=... { ... }` node: it is what the build produces"),
         );
     }
+    let arg_defs = args::arg_defs(doc, diags);
     let names = Names::collect(doc, &stages, diags);
     let bases = names.resolve_bases(&stages, diags);
     let lines = LineIndex::new(source, map);
@@ -103,14 +104,7 @@ pub fn lower(
     args::declare_args(&mut lowered, &names);
     steps::keep_last_config(&mut lowered);
     let model = Model {
-        args: doc
-            .args
-            .iter()
-            .map(|a| ir::ArgDef {
-                name: a.name.name.clone(),
-                default: a.default.as_ref().map(|d| d.value.clone()),
-            })
-            .collect(),
+        args: arg_defs,
         stages: lowered,
         context_ignore: doc
             .context

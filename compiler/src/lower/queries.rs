@@ -117,13 +117,7 @@ pub(super) fn image_refs<'a>(
 
 /// The reference as the build pulls it by default (`ir::Word::resolve_args`).
 pub(super) fn with_defaults(value: &Interp, doc: &Document) -> Option<String> {
-    let args: Vec<ArgDef> = doc
-        .args
-        .iter()
-        .map(|a| ArgDef {
-            name: a.name.name.clone(),
-            default: a.default.as_ref().map(|d| d.value.clone()),
-        })
-        .collect();
+    // The defaults were checked when the model's args were made.
+    let args: Vec<ArgDef> = super::args::arg_defs(doc, &mut crate::diag::Diagnostics::new());
     image_word(value).resolve_args(&args)
 }

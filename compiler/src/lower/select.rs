@@ -114,7 +114,7 @@ pub fn select(model: &Model, selection: &Selection) -> Result<Build, SelectError
     let mut args = model.args.clone();
     for (name, value) in &selection.args {
         match args.iter_mut().find(|a| &a.name == name) {
-            Some(a) => a.default = Some(value.clone()),
+            Some(a) => *a = ir::ArgDef::literal(name.clone(), Some(value.clone())),
             None => {
                 return Err(unknown(
                     "arg",

@@ -11,6 +11,7 @@ pub mod ast;
 mod depth;
 pub(crate) mod docs;
 pub mod duration;
+mod habits;
 pub mod image_ref;
 pub mod interp;
 #[cfg(test)]
@@ -70,23 +71,62 @@ pub fn parse_at(source: &str, base: usize, diags: &mut Diagnostics) -> Option<Do
             Some(walk::walk(&doc, base > 0, diags))
         }
         Err(err) => {
-            for d in err.diagnostics {
-                let message = d.message.unwrap_or_else(|| "invalid KDL".to_string());
-                let local = narrow(source, Span::from(d.span));
-                let span = Span::new(local.start + base, local.end + base);
-                let mut diag = Diagnostic::new(Code::KdlSyntax, format!("KDL syntax: {message}"))
-                    .label(span, d.label.unwrap_or_else(|| "here".to_string()));
-                let text = source.get(local.start..local.end).unwrap_or("");
-                if matches!(text, "true" | "false" | "null") {
-                    diag = diag.help(format!("KDL v2 writes `{text}` with a `#`: `#{text}`"));
-                } else if let Some(help) = d.help {
-                    diag = diag.help(help);
-                }
-                diags.push(diag);
+            for d in syntax_errors(source, base, err) {
+                diags.push(d);
             }
             None
         }
     }
+}
+
+/// The diagnostics for KDL that does not parse: the habits people bring
+/// from Dockerfiles (E0006, E0007) once a line, with the errors that are
+/// left when those lines are read as meant (the parser's follow-on errors
+/// dropped), and every other error as E0001.
+fn syntax_errors(source: &str, base: usize, err: kdl::KdlError) -> Vec<Diagnostic> {
+    let mut found: Vec<habits::Habit> = Vec::new();
+    let mut plain = Vec::new();
+    for d in err.diagnostics {
+        let local = narrow(source, Span::from(d.span));
+        match habits::at(source, local.start, base) {
+            Some(h) => {
+                if !found.iter().any(|f| f.start == h.start) {
+                    found.push(h);
+                }
+            }
+            None => plain.push(d),
+        }
+    }
+    if !found.is_empty() {
+        let repaired = habits::repair(source, &found);
+        plain = match kdl_read::parse(&repaired) {
+            Ok(_) => Vec::new(),
+            Err(again) => again
+                .diagnostics
+                .into_iter()
+                .filter(|d| {
+                    let at = narrow(&repaired, Span::from(d.span)).start;
+                    habits::at(&repaired, at, base).is_none()
+                })
+                .collect(),
+        };
+    }
+    let mut out: Vec<Diagnostic> = found.into_iter().map(|h| h.diagnostic).collect();
+    for d in plain {
+        let message = d.message.unwrap_or_else(|| "invalid KDL".to_string());
+        let local = narrow(source, Span::from(d.span));
+        let span = Span::new(local.start + base, local.end + base);
+        let mut diag = Diagnostic::new(Code::KdlSyntax, format!("KDL syntax: {message}"))
+            .label(span, d.label.unwrap_or_else(|| "here".to_string()));
+        let text = source.get(local.start..local.end).unwrap_or("");
+        if matches!(text, "true" | "false" | "null") {
+            diag = diag.help(format!("KDL v2 writes `{text}` with a `#`: `#{text}`"));
+        } else if let Some(help) = d.help {
+            diag = diag.help(help);
+        }
+        out.push(diag);
+    }
+    out
 }
 
 fn shift(span: miette::SourceSpan, base: usize) -> miette::SourceSpan {

@@ -2,6 +2,7 @@
 //! reported (missing, wrong type, unknown, duplicate, too many).
 
 use super::ast::{Ident, Str};
+use super::docs::PropDoc;
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use kdl::{KdlEntry, KdlNode, KdlValue};
 
@@ -13,7 +14,9 @@ pub(crate) struct NodeReader<'a> {
     args: Vec<&'a KdlEntry>,
     /// Properties in file order; duplicates already reported.
     props: Vec<(&'a str, &'a KdlEntry)>,
-    known_props: &'static [&'static str],
+    /// The node's properties, from its entry of the reference
+    /// (`syntax/docs.rs`): the one list of what it takes.
+    known_props: &'static [PropDoc],
     used_props: Vec<&'static str>,
     max_args: usize,
 }
@@ -21,7 +24,7 @@ pub(crate) struct NodeReader<'a> {
 impl<'a> NodeReader<'a> {
     pub fn new(
         node: &'a KdlNode,
-        known_props: &'static [&'static str],
+        known_props: &'static [PropDoc],
         diags: &mut Diagnostics,
     ) -> Self {
         let mut args = Vec::new();
@@ -117,7 +120,12 @@ impl<'a> NodeReader<'a> {
             .collect()
     }
 
+    /// The entry of property `key`, when the reference lists it for this
+    /// node (a property it does not list stays unknown: E0102).
     fn take_prop(&mut self, key: &'static str) -> Option<&'a KdlEntry> {
+        if !self.known_props.iter().any(|p| p.name == key) {
+            return None;
+        }
         self.used_props.push(key);
         self.props.iter().find(|(k, _)| *k == key).map(|(_, e)| *e)
     }
@@ -196,7 +204,7 @@ impl<'a> NodeReader<'a> {
             if self.used_props.contains(key) {
                 continue;
             }
-            let known: Vec<&str> = self.known_props.to_vec();
+            let known: Vec<&str> = super::docs::prop_names(self.known_props);
             let d = Diagnostic::new(
                 Code::UnknownProperty,
                 format!("`{}` has no property `{key}`", self.name),

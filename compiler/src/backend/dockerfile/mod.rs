@@ -180,9 +180,15 @@ impl<'a> Writer<'a> {
         if !self.build.args.is_empty() {
             self.line("");
             for arg in &self.build.args {
-                match &arg.default {
-                    Some(d) => self.line(&format!("ARG {}={}", arg.name, expanded_literal(d))),
-                    None => self.line(&format!("ARG {}", arg.name)),
+                // A default that names earlier args keeps them symbolic:
+                // BuildKit expands a global ARG's default with the ARGs
+                // before it (and their --build-arg values).
+                match (&arg.default_word, &arg.default) {
+                    (Some(w), _) => self.line(&format!("ARG {}={}", arg.name, quote::expanded(w))),
+                    (None, Some(d)) => {
+                        self.line(&format!("ARG {}={}", arg.name, expanded_literal(d)))
+                    }
+                    (None, None) => self.line(&format!("ARG {}", arg.name)),
                 }
             }
         }

@@ -77,14 +77,31 @@ pub struct Options {
 /// Why a build cannot be written as LLB (a usage error: exit 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
+    pub kind: ErrorKind,
     pub message: String,
     /// `build.kdl:12`, when a line is to blame.
     pub location: Option<String>,
 }
 
+/// What an [`Error`] is about (the CLI names it with a diagnostic code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// An image reference that is not valid once its args are resolved.
+    ImageReference,
+    /// A platform that is not valid once its args are resolved.
+    Platform,
+    /// A required arg (no default) without a value.
+    MissingArg,
+    /// A value the LLB cannot carry (chmod, tmpfs size, healthcheck).
+    Value,
+    /// A bug in msbc.
+    Internal,
+}
+
 impl Error {
     fn new(message: impl Into<String>) -> Error {
         Error {
+            kind: ErrorKind::Internal,
             message: message.into(),
             location: None,
         }

@@ -25,7 +25,7 @@ pub(in crate::cli) fn check(a: &CheckArgs) -> CliResult {
         .chain(results.iter().filter_map(|r| r.as_ref().err()))
         .collect();
     let ok: Vec<&Result1> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
-    let counts = count(results.iter(), found.failures.len());
+    let counts = count(results.iter(), &found);
     match a.format {
         Format::Human => {
             let reports: Vec<String> = ok.par_iter().map(|r| human_report(r)).collect();
@@ -66,6 +66,7 @@ pub(in crate::cli) fn check(a: &CheckArgs) -> CliResult {
                 "unreadable": counts.unreadable,
                 "files": files,
                 "failures": failures,
+                "skipped": found.skipped,
             });
             let mut text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
             text.push('\n');

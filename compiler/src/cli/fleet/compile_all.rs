@@ -63,6 +63,7 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     let mut err = String::new();
     let mut counts = Counts {
         unreadable: found.failures.len(),
+        skipped: found.skipped.len(),
         ..Counts::default()
     };
     let (mut written, mut stale, mut failed_specs) = (0, 0, 0);

@@ -140,6 +140,7 @@ pub(in crate::cli) fn images(a: &ImagesArgs) -> CliResult {
                 "unpinned_services": services_unpinned,
                 "with_errors": with_errors,
                 "failures": failures,
+                "skipped": found.skipped,
             });
             let mut s = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
             s.push('\n');

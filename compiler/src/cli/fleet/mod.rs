@@ -9,8 +9,10 @@
 //! reported) and checked on every core with `rayon`, each with its own
 //! folder as build context, its own `templates` folders and `msbc.lock`.
 //! A spec that cannot be read is reported with its path and the others go
-//! on; results are printed in path order, so output does not depend on
-//! scheduling.
+//! on; a path that is no `build.kdl` and cannot be read (a dangling link, a
+//! link loop: a checkout often holds them) is a warning, so the specs
+//! decide the exit status. Results are printed in path order, so output
+//! does not depend on scheduling.
 
 use super::args::{CheckArgs, CompileArgs, DiffArgs, DiffFormat, Format};
 use super::{
@@ -42,7 +44,8 @@ pub const CHECK_HELP: &str = "Fleet mode (several paths, --all, or a folder with
 every build.kdl below the folders is checked in parallel, each with its own folder as build context, \
 its `templates` folders and msbc.lock. `.gitignore` is honoured; .git, node_modules, target and vendor \
 are skipped. One summary (`N specs: X with errors, Y with warnings`), then exit 1 if any spec has errors, \
-2 if a file could not be read (each reported with its path; the other specs are still checked).\n\n\
+2 if a build.kdl could not be read (each reported with its path; the other specs are still checked). \
+Other paths that cannot be read (dangling links, link loops) are warnings.\n\n\
 Examples:\n  msbc check services/ libs/\n  msbc check --all . --format sarif > msbc.sarif\n  \
 msbc compile --all . --write     # each spec's Dockerfile beside it\n  \
 msbc compile --all . --check     # CI: fail when any Dockerfile is stale\n  msbc images . --format markdown";
@@ -78,10 +81,22 @@ struct Failure {
 impl Failure {
     /// `error: ...` naming the path once.
     fn line(&self) -> String {
+        format!("error: {}", self.text())
+    }
+
+    /// `warning: PATH: ...` for a path that was skipped.
+    fn warning_line(&self) -> String {
+        format!(
+            "warning: {}: {}; skipped (not a {SPEC_FILE})",
+            self.path, self.error
+        )
+    }
+
+    fn text(&self) -> String {
         if self.error.contains(&self.path) {
-            format!("error: {}", self.error)
+            self.error.clone()
         } else {
-            format!("error: {}: {}", self.path, self.error)
+            format!("{}: {}", self.path, self.error)
         }
     }
 }
@@ -90,7 +105,11 @@ impl Failure {
 #[derive(Debug, Default)]
 struct Found {
     specs: Vec<PathBuf>,
+    /// A build.kdl that cannot be read, or a search that failed: errors.
     failures: Vec<Failure>,
+    /// Other paths that cannot be read (dangling links, link loops):
+    /// warnings, since no spec is lost.
+    skipped: Vec<Failure>,
 }
 
 /// The path an `ignore` walk error is about, if it names one.
@@ -103,6 +122,30 @@ fn error_path(e: &ignore::Error) -> Option<PathBuf> {
         }
         ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
         _ => None,
+    }
+}
+
+/// Why a path that is no spec could not be read, said once.
+fn skip_reason(e: &ignore::Error) -> String {
+    match e {
+        ignore::Error::Loop { ancestor, .. } => {
+            format!("a link loop (it points to {})", ancestor.display())
+        }
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => skip_reason(err),
+        ignore::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound => {
+            "a link to nothing (its target does not exist)".to_string()
+        }
+        ignore::Error::Io(io) => {
+            // The walker wraps the system's error with the path: say it once.
+            let mut inner: &dyn std::error::Error = io;
+            while let Some(next) = inner.source() {
+                inner = next;
+            }
+            format!("cannot be read: {inner}")
+        }
+        other => other.to_string(),
     }
 }
 
@@ -136,11 +179,22 @@ fn discover(roots: &[PathBuf]) -> Result<Found, String> {
                     }
                 }
                 Err(e) => {
-                    let path = error_path(&e).unwrap_or_else(|| root.clone());
-                    found.failures.push(Failure {
-                        path: path.display().to_string(),
-                        error: e.to_string(),
-                    });
+                    let path = error_path(&e);
+                    let spec = path
+                        .as_deref()
+                        .is_none_or(|p| p.file_name().is_some_and(|n| n == SPEC_FILE));
+                    let path = path.unwrap_or_else(|| root.clone()).display().to_string();
+                    if spec {
+                        found.failures.push(Failure {
+                            path,
+                            error: e.to_string(),
+                        });
+                    } else {
+                        found.skipped.push(Failure {
+                            path,
+                            error: skip_reason(&e),
+                        });
+                    }
                 }
             }
         }
@@ -148,7 +202,32 @@ fn discover(roots: &[PathBuf]) -> Result<Found, String> {
     found.specs.sort();
     found.specs.dedup();
     found.failures.sort_by(|a, b| a.path.cmp(&b.path));
+    found.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(found)
+}
+
+/// The specs `msbc fmt PATH...` formats: in fleet mode (several paths, or
+/// a folder without a build.kdl of its own) every build.kdl under them,
+/// as `check` finds them; otherwise the one path. A build.kdl that cannot
+/// be found or read is an error.
+pub(in crate::cli) fn fmt_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let fleet = match paths {
+        [] => false,
+        [one, more @ ..] => is_fleet(false, one, more),
+    };
+    if !fleet {
+        return Ok(paths.to_vec());
+    }
+    let found = discover(paths)?;
+    found_or_usage(&found, paths)?;
+    match found.failures.as_slice() {
+        [] => Ok(found.specs),
+        failures => Err(failures
+            .iter()
+            .map(Failure::text)
+            .collect::<Vec<_>>()
+            .join("\nerror: ")),
+    }
 }
 
 /// Reads one spec found by [`discover`].
@@ -222,6 +301,8 @@ struct Counts {
     errors: usize,
     warnings: usize,
     unreadable: usize,
+    /// Paths that are no spec and could not be read (warnings).
+    skipped: usize,
 }
 
 impl Counts {
@@ -242,6 +323,9 @@ impl Counts {
                 plural(self.unreadable)
             );
         }
+        if self.skipped > 0 {
+            let _ = write!(s, "; {} path{} skipped", self.skipped, plural(self.skipped));
+        }
         s
     }
 
@@ -257,12 +341,10 @@ impl Counts {
     }
 }
 
-fn count<'a>(
-    results: impl Iterator<Item = &'a Result<Result1, Failure>>,
-    failures: usize,
-) -> Counts {
+fn count<'a>(results: impl Iterator<Item = &'a Result<Result1, Failure>>, found: &Found) -> Counts {
     let mut c = Counts {
-        unreadable: failures,
+        unreadable: found.failures.len(),
+        skipped: found.skipped.len(),
         ..Counts::default()
     };
     for r in results {
@@ -310,10 +392,27 @@ fn roots(path: &Path, more: &[PathBuf]) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Warns about the skipped paths, then fails when there is nothing to
+/// work on, saying how to start a spec.
 fn found_or_usage(found: &Found, roots: &[PathBuf]) -> Result<(), String> {
+    let mut warnings = String::new();
+    for s in &found.skipped {
+        let _ = writeln!(warnings, "{}", s.warning_line());
+    }
+    crate::cli::out::stderr(&warnings);
     if found.specs.is_empty() && found.failures.is_empty() {
-        let shown: Vec<String> = roots.iter().map(|p| p.display().to_string()).collect();
-        return Err(format!("no {SPEC_FILE} under {}", shown.join(", ")));
+        return Err(match roots {
+            [one] if one == Path::new(".") => super::spec::no_spec(Path::new(SPEC_FILE)),
+            [one] => super::spec::no_spec(&one.join(SPEC_FILE)),
+            _ => {
+                let shown: Vec<String> = roots.iter().map(|p| p.display().to_string()).collect();
+                format!(
+                    "no {SPEC_FILE} under {}; {}",
+                    shown.join(", "),
+                    super::spec::HOW_TO_START
+                )
+            }
+        });
     }
     Ok(())
 }

@@ -208,17 +208,7 @@ pub(super) fn walk_healthcheck(
     node: &KdlNode,
     diags: &mut Diagnostics,
 ) -> Option<Option<Healthcheck>> {
-    let mut r = NodeReader::new(
-        node,
-        &[
-            "interval",
-            "timeout",
-            "start-period",
-            "start-interval",
-            "retries",
-        ],
-        diags,
-    );
+    let mut r = NodeReader::new(node, docs::HEALTHCHECK.props, diags);
     if let Some(first) = r.arg_entry(0)
         && matches!(first.value(), KdlValue::Null)
     {

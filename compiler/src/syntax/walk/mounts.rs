@@ -3,7 +3,7 @@
 use super::*;
 
 pub(super) fn walk_cache(node: &KdlNode, diags: &mut Diagnostics) -> Option<CacheMount> {
-    let mut r = NodeReader::new(node, &["id", "sharing"], diags);
+    let mut r = NodeReader::new(node, docs::CACHE.props, diags);
     let target = r.req_str(0, "a target path", diags);
     let id = r.str_prop("id", diags);
     let sharing = r.str_prop("sharing", diags).and_then(|s| {
@@ -29,7 +29,7 @@ pub(super) fn walk_cache(node: &KdlNode, diags: &mut Diagnostics) -> Option<Cach
 }
 
 pub(super) fn walk_secret(node: &KdlNode, diags: &mut Diagnostics) -> Option<SecretMount> {
-    let mut r = NodeReader::new(node, &["target", "env", "required"], diags);
+    let mut r = NodeReader::new(node, docs::SECRET.props, diags);
     let id = r.req_str(0, "a secret id", diags);
     let target = r.str_prop("target", diags);
     let env = r.str_prop("env", diags);
@@ -64,7 +64,7 @@ pub(super) fn walk_secret(node: &KdlNode, diags: &mut Diagnostics) -> Option<Sec
 }
 
 pub(super) fn walk_ssh(node: &KdlNode, diags: &mut Diagnostics) -> Option<SshMount> {
-    let mut r = NodeReader::new(node, &["id", "target", "required"], diags);
+    let mut r = NodeReader::new(node, docs::SSH.props, diags);
     let id = r.str_prop("id", diags);
     let target = r.str_prop("target", diags);
     let required = r.bool_prop("required", diags);
@@ -85,7 +85,7 @@ pub(super) fn walk_ssh(node: &KdlNode, diags: &mut Diagnostics) -> Option<SshMou
 }
 
 pub(super) fn walk_tmpfs(node: &KdlNode, diags: &mut Diagnostics) -> Option<TmpfsMount> {
-    let mut r = NodeReader::new(node, &["size"], diags);
+    let mut r = NodeReader::new(node, docs::TMPFS.props, diags);
     let target = r.req_str(0, "a target path", diags);
     let size = r.str_prop("size", diags);
     no_children(node, diags);
@@ -117,7 +117,7 @@ pub(super) fn walk_tmpfs(node: &KdlNode, diags: &mut Diagnostics) -> Option<Tmpf
 }
 
 pub(super) fn walk_bind(node: &KdlNode, diags: &mut Diagnostics) -> Option<BindMount> {
-    let mut r = NodeReader::new(node, &["from", "source", "rw"], diags);
+    let mut r = NodeReader::new(node, docs::BIND.props, diags);
     let target = r.req_str(0, "a target path", diags);
     let from = r
         .str_prop("from", diags)

@@ -3,7 +3,7 @@
 use super::*;
 
 pub(super) fn walk_toolchain(node: &KdlNode, diags: &mut Diagnostics) -> Option<ToolchainDecl> {
-    let mut r = NodeReader::new(node, &["image"], diags);
+    let mut r = NodeReader::new(node, docs::TOOLCHAIN.props, diags);
     let name = r.req_ident("a toolchain name", diags);
     let image = match r.str_prop("image", diags) {
         Some(s) => interp::parse(&s).map_err(|d| diags.push(d)).ok(),
@@ -46,9 +46,9 @@ pub(super) fn walk_stage(
     kind: StageKind,
     diags: &mut Diagnostics,
 ) -> Option<StageDecl> {
-    let props: &'static [&'static str] = match kind {
-        StageKind::Stage => &["from", "toolchain", "platform", "target-only", "extend"],
-        StageKind::Image => &["from", "platform", "extend"],
+    let props = match kind {
+        StageKind::Stage => docs::STAGE.props,
+        StageKind::Image => docs::IMAGE.props,
     };
     let mut r = NodeReader::new(node, props, diags);
     let name = r.req_ident(&format!("a {} name", kind.noun()), diags);
@@ -136,7 +136,7 @@ pub(super) fn check_stage_name(name: &Ident, kind: StageKind, diags: &mut Diagno
 }
 
 pub(super) fn walk_artifact(node: &KdlNode, diags: &mut Diagnostics) -> Option<ArtifactDecl> {
-    let mut r = NodeReader::new(node, &["from", "path"], diags);
+    let mut r = NodeReader::new(node, docs::ARTIFACT.props, diags);
     let name = r.req_ident("an artifact name", diags);
     let from = r.ident_prop("from", diags);
     let path = r

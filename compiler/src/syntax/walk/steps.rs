@@ -31,11 +31,7 @@ pub(super) fn one_interp(node: &KdlNode, what: &str, diags: &mut Diagnostics) ->
 }
 
 pub(super) fn walk_copy(node: &KdlNode, diags: &mut Diagnostics) -> Option<Copy> {
-    let mut r = NodeReader::new(
-        node,
-        &["to", "from", "artifact", "chown", "chmod", "link"],
-        diags,
-    );
+    let mut r = NodeReader::new(node, docs::COPY.props, diags);
     let from = r.str_prop("from", diags);
     let artifact = r.ident_prop("artifact", diags);
     let to = r.str_prop("to", diags);
@@ -110,7 +106,7 @@ pub(super) fn walk_copy(node: &KdlNode, diags: &mut Diagnostics) -> Option<Copy>
 }
 
 pub(super) fn walk_run(node: &KdlNode, diags: &mut Diagnostics) -> Option<Run> {
-    let mut r = NodeReader::new(node, &["network", "exec"], diags);
+    let mut r = NodeReader::new(node, docs::RUN.props, diags);
     // `run "prog" "arg"... exec=#true` is the exec form (no shell).
     let exec = r
         .bool_prop("exec", diags)
@@ -135,6 +131,22 @@ pub(super) fn walk_run(node: &KdlNode, diags: &mut Diagnostics) -> Option<Run> {
                 None
             }
         },
+        None if r.arg_count() > 1 && bare_words(&r) => {
+            // `run npm ci`: KDL read the words as separate values.
+            let words: Vec<&kdl::KdlEntry> =
+                (0..r.arg_count()).filter_map(|i| r.arg_entry(i)).collect();
+            let command = words
+                .iter()
+                .filter_map(|e| e.value().as_string())
+                .collect::<Vec<_>>()
+                .join(" ");
+            if let (Some(first), Some(last)) = (words.first(), words.last()) {
+                let span = value_span(first).to(value_span(last));
+                diags.push(crate::syntax::habits::unquoted(span, &command));
+            }
+            r.allow_args(r.arg_count());
+            None
+        }
         None => r.req_str(0, "a script", diags),
     };
     let network = r.str_prop("network", diags).and_then(|s| {
@@ -168,5 +180,14 @@ pub(super) fn walk_run(node: &KdlNode, diags: &mut Diagnostics) -> Option<Run> {
         exec,
         network,
         mounts,
+    })
+}
+
+/// Whether every argument of `r` is written as a bare word (no quotes).
+fn bare_words(r: &NodeReader<'_>) -> bool {
+    (0..r.arg_count()).filter_map(|i| r.arg_entry(i)).all(|e| {
+        matches!(e.value(), KdlValue::String(_))
+            && e.format()
+                .is_some_and(|f| !f.value_repr.starts_with('"') && !f.value_repr.starts_with('#'))
     })
 }

@@ -18,7 +18,7 @@ pub(super) fn walk_templates(node: &KdlNode, out: &mut Document, diags: &mut Dia
 }
 
 pub(super) fn walk_dockerfile(node: &KdlNode, out: &mut Document, diags: &mut Diagnostics) {
-    let mut r = NodeReader::new(node, &["syntax"], diags);
+    let mut r = NodeReader::new(node, docs::DOCKERFILE.props, diags);
     out.dockerfile.syntax = r.str_prop("syntax", diags).filter(|s| {
         s.value == "none"
             || image_ref::parse(s)

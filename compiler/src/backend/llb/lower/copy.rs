@@ -4,7 +4,7 @@
 use super::super::paths;
 use super::super::pb::{self, op::Kind};
 use super::graph::{Output, input_index, op};
-use super::{Error, Lowering, StageCounter, State};
+use super::{Error, ErrorKind, Lowering, StageCounter, State};
 use crate::ir::{self, CopyFrom};
 
 impl Lowering<'_> {
@@ -75,6 +75,7 @@ impl Lowering<'_> {
                 .ok_or_else(|| {
                     self.error(
                         line,
+                        ErrorKind::Value,
                         format!("invalid chmod `{m}`: expected octal such as 0755"),
                     )
                 })?,

@@ -23,7 +23,7 @@ use super::config::ImageConfig;
 use super::paths;
 use super::pb;
 use super::platform::{Platform, PlatformArgs};
-use super::{Error, Options};
+use super::{Error, ErrorKind, Options};
 use crate::ir::{self, Base, Build, ImageValue, Stage, StageId, StepKind, Word};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -383,8 +383,9 @@ impl<'a> Lowering<'a> {
         d
     }
 
-    fn error(&self, line: usize, message: impl Into<String>) -> Error {
+    fn error(&self, line: usize, kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
+            kind,
             message: message.into(),
             location: Some(self.location(line)),
         }
@@ -517,7 +518,7 @@ impl<'a> Lowering<'a> {
                         ImageValue::Healthcheck(check) => state
                             .config
                             .set_healthcheck(*check)
-                            .map_err(|e| self.error(line, e))?,
+                            .map_err(|e| self.error(line, ErrorKind::Value, e))?,
                         _ => {}
                     }
                     state.config.fold.apply(value, |_, dir| dir);

@@ -4,8 +4,8 @@
 
 use super::super::platform::Platform;
 use super::super::reference;
-use super::{Error, Lowering, State};
-use crate::ir::{self, Stage, VarSource, Word};
+use super::{Error, ErrorKind, Lowering, State};
+use crate::ir::{Stage, VarSource, Word};
 
 impl Lowering<'_> {
     /// The value of a declared arg (after `--arg`), or an error for a
@@ -17,16 +17,19 @@ impl Lowering<'_> {
             }
         }
         match self.build.arg(name) {
-            Some(ir::ArgDef {
-                default: Some(v), ..
-            }) => Ok(v.clone()),
+            Some(a) if a.default.is_some() => Ok(a.value(&self.build.args).unwrap_or_default()),
             Some(_) => Err(self.error(
                 line,
+                ErrorKind::MissingArg,
                 format!(
                     "arg `{name}` is required (declared without a default) and has no value; LLB resolves args when msbc runs: pass `--arg {name}=VALUE`"
                 ),
             )),
-            None => Err(self.error(line, format!("internal error: unknown arg `{name}`"))),
+            None => Err(self.error(
+                line,
+                ErrorKind::Internal,
+                format!("internal error: unknown arg `{name}`"),
+            )),
         }
     }
 
@@ -56,7 +59,7 @@ impl Lowering<'_> {
         match &stage.platform {
             Some(word) => {
                 let text = self.resolve(word, None, stage.line)?;
-                Platform::parse(&text).map_err(|e| self.error(stage.line, e))
+                Platform::parse(&text).map_err(|e| self.error(stage.line, ErrorKind::Platform, e))
             }
             None => Ok(self.platforms.target.clone()),
         }
@@ -65,7 +68,12 @@ impl Lowering<'_> {
     // ---- sources --------------------------------------------------------
 
     pub(super) fn normalize(&self, text: &str, line: usize) -> Result<String, Error> {
-        reference::normalize(text)
-            .map_err(|e| self.error(line, format!("invalid image reference `{text}`: {e}")))
+        reference::normalize(text).map_err(|e| {
+            self.error(
+                line,
+                ErrorKind::ImageReference,
+                format!("invalid image reference `{text}`: {e}"),
+            )
+        })
     }
 }

@@ -5,7 +5,7 @@
 use super::super::paths;
 use super::super::pb::{self, op::Kind};
 use super::graph::{Output, input_index, op};
-use super::{Error, Lowering, StageCounter, State};
+use super::{Error, ErrorKind, Lowering, StageCounter, State};
 use crate::ir::{self, DEFAULT_SHELL, Mount, MountFrom, Network, Sharing};
 
 /// The mounts of one `run` as they are collected: filesystem mounts
@@ -47,7 +47,7 @@ impl Lowering<'_> {
                     .push(cache_mount(&state.dir, target, id.as_deref(), *sharing)),
                 Mount::Tmpfs { target, size } => {
                     let mount = tmpfs_mount(&state.dir, target, size.as_deref())
-                        .map_err(|e| self.error(line, e))?;
+                        .map_err(|e| self.error(line, ErrorKind::Value, e))?;
                     mounts.binds.push(mount);
                 }
                 Mount::Bind {

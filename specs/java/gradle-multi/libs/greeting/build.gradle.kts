@@ -1,0 +1,1 @@
+// No dependencies: the JDK only.

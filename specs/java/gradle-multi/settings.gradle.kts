@@ -1,0 +1,3 @@
+rootProject.name = "shop"
+
+include(":app", ":libs:greeting", ":tools:report")

@@ -1,0 +1,1 @@
+// A build tool of the repository, never part of the app image.

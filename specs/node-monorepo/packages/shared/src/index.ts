@@ -1,0 +1,5 @@
+import { release } from "./generated";
+
+export function greeting(name: string): string {
+  return `hello, ${name}, from ${release}`;
+}

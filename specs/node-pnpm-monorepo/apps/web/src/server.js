@@ -1,0 +1,3 @@
+const { greeting } = require("@acme/shared");
+
+console.log(greeting("web"));
