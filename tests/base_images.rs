@@ -368,6 +368,14 @@ fn official_config(reference: &str) -> Option<String> {
             "POWERSHELL_DISTRIBUTION_CHANNEL=PSDocker-DotnetSDK-Debian-12",
         ]),
         "mcr.microsoft.com/dotnet/aspnet:8.0" => dotnet(&[]),
+        // The runtime image: the aspnet one without ASP.NET Core.
+        "mcr.microsoft.com/dotnet/runtime:8.0" => {
+            let mut config = dotnet(&[]);
+            if let Some(env) = config["Env"].as_array_mut() {
+                env.retain(|e| !e.as_str().is_some_and(|e| e.starts_with("ASPNET_VERSION=")));
+            }
+            config
+        }
         _ => return None,
     };
     Some(
