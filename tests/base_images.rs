@@ -304,6 +304,9 @@ fn official_config(reference: &str) -> Option<String> {
         serde_json::json!({"Env": env, "Entrypoint": entrypoint, "User": "65532", "WorkingDir": "/home/nonroot"})
     };
     let config = match reference {
+        "docker.io/library/alpine:3.20" => {
+            serde_json::json!({"Env": [path("")], "Cmd": ["/bin/sh"]})
+        }
         "docker.io/library/node:22-bookworm" | "docker.io/library/node:22-bookworm-slim" => {
             node("22.12.0")
         }
@@ -365,6 +368,14 @@ fn official_config(reference: &str) -> Option<String> {
             "POWERSHELL_DISTRIBUTION_CHANNEL=PSDocker-DotnetSDK-Debian-12",
         ]),
         "mcr.microsoft.com/dotnet/aspnet:8.0" => dotnet(&[]),
+        // The runtime image: the aspnet one without ASP.NET Core.
+        "mcr.microsoft.com/dotnet/runtime:8.0" => {
+            let mut config = dotnet(&[]);
+            if let Some(env) = config["Env"].as_array_mut() {
+                env.retain(|e| !e.as_str().is_some_and(|e| e.starts_with("ASPNET_VERSION=")));
+            }
+            config
+        }
         _ => return None,
     };
     Some(

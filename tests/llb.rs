@@ -1016,7 +1016,7 @@ fn rig_config_dir() -> Option<PathBuf> {
         Some(dir)
     } else {
         eprintln!(
-            "SKIPPED: no base image configs of the rig in {} (shared/rig: build-rig.sh)",
+            "SKIPPED: no base image configs of the rig in {} (tests/rig/setup.sh writes them)",
             dir.display()
         );
         None

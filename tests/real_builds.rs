@@ -463,17 +463,23 @@ fn needs_engine_java_builds_and_runs_on_images_laid_out_like_temurin() {
 /// laid out like the official image): `msbc compile --emit llb`, with the
 /// base configs read through `--mirror`, builds, and a run of the jar in
 /// the built image finds `java` and `JAVA_HOME` through the config.
+/// The registry is `$MSBC_RIG_REGISTRY` (tests/rig/env.sh sets it), or
+/// shared/rig's 127.0.0.1:5000.
 #[test]
-#[ignore = "needs a buildkitd at BUILDKIT_HOST (the rig) and its registry on 127.0.0.1:5000"]
+#[ignore = "needs a buildkitd at BUILDKIT_HOST (the rig) and its registry (MSBC_RIG_REGISTRY)"]
 fn needs_buildkitd_java_llb_builds_and_runs_on_the_rigs_temurin_image() {
     let buildctl = support::needs_buildkitd();
+    let registry =
+        std::env::var("MSBC_RIG_REGISTRY").unwrap_or_else(|_| "127.0.0.1:5000".to_string());
     let rig = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .proxy(None)
         .timeout_global(Some(std::time::Duration::from_secs(5)))
         .build();
     let has_temurin = ureq::Agent::from(rig)
-        .head("http://127.0.0.1:5000/v2/library/eclipse-temurin/manifests/17-jre")
+        .head(format!(
+            "http://{registry}/v2/library/eclipse-temurin/manifests/17-jre"
+        ))
         .header(
             "Accept",
             "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json",
@@ -481,12 +487,11 @@ fn needs_buildkitd_java_llb_builds_and_runs_on_the_rigs_temurin_image() {
         .call()
         .is_ok_and(|r| r.status().as_u16() == 200);
     if !has_temurin {
-        panic!(
-            "needs the rig's registry on 127.0.0.1:5000 with eclipse-temurin:17-jre (shared/rig)"
-        );
+        panic!("needs the rig's registry on {registry} with eclipse-temurin:17-jre (tests/rig)");
     }
     let dir = java_dir("java-llb");
     let cache = dir.join("cache");
+    let mirror = format!("docker.io={registry}");
     let run = support::Msbc::new()
         .dir(&dir)
         .args([
@@ -496,7 +501,7 @@ fn needs_buildkitd_java_llb_builds_and_runs_on_the_rigs_temurin_image() {
             "--target",
             "result",
             "--mirror",
-            "docker.io=127.0.0.1:5000",
+            mirror.as_str(),
             "-o",
             "java.llb",
         ])

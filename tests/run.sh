@@ -19,7 +19,8 @@
 #   needs_validators  the pinned validators above (Python modules, hadolint)
 #   needs_engine      msbc's private dockerd (tests/engine/setup.sh)
 #   needs_buildctl    `buildctl` on PATH
-#   needs_buildkitd   a buildkitd answering at $BUILDKIT_HOST
+#   needs_buildkitd   a buildkitd answering at $BUILDKIT_HOST (the rig: tests/rig/setup.sh builds
+#                     BuildKit v0.24.0 from ../shared/rig and serves the engine's base images)
 #   needs_df2llb      `df2llb` and `buildctl` on PATH (the rig)
 #   needs_registry    Debian's docker-registry
 #   needs_protoc      `protoc`
@@ -30,7 +31,8 @@
 #                     unoptimized msbc, profile frontend-image)
 #   needs_frontend_rig    the same image with a current BuildKit: MSBC_FRONTEND_TESTS=1,
 #                     a buildkitd (the rig) and docker-registry
-#   needs_frontend_buildx also a buildx (MSBC_BUILDX, docker-buildx on PATH)
+#   needs_frontend_buildx also a buildx (MSBC_BUILDX, docker-buildx on PATH; the rig has
+#                     Debian's)
 #   needs_cross       the arm64 cross build: aarch64-linux-gnu-gcc (Debian's gcc-aarch64-linux-gnu,
 #                     libc6-dev-arm64-cross), Rust's std for aarch64, qemu-user to run it
 #                     (scripts/release.sh's archives)
@@ -38,6 +40,8 @@
 #                     indexes of the frontend and CLI images)
 #   needs_cli_image   MSBC_FRONTEND_TESTS=1, the engine, docker-registry, apt-get and dpkg-deb
 #                     (scripts/cli-image.sh; the CI recipes of docs/ci.md run in it)
+# The engine and the rig are used when running (tests/engine/env.sh, tests/rig/env.sh):
+# .ci/run sets both up; by hand, run their setup.sh first.
 # A plain `cargo test` lists them as ignored, with the reason. This script
 # runs them in a second pass for each need that is met, prints
 # `SKIPPED: TEST: WHY` for the others, and ends with one line counting the
@@ -136,6 +140,15 @@ else
     echo "engine: not running (tests/engine/setup.sh starts it); real builds will skip"
 fi
 
+# A current BuildKit (buildctl, buildkitd, df2llb, buildx) when tests/rig/setup.sh has
+# started it (CI does, where ../shared/rig holds its source); otherwise those tests skip.
+. "$root/tests/rig/env.sh"
+if [ "${MSBC_RIG:-}" = buildkitd ]; then
+    echo "rig: buildkitd at $BUILDKIT_HOST, base images on $MSBC_RIG_REGISTRY"
+else
+    echo "rig: not running (tests/rig/setup.sh starts it); the tests that need a current BuildKit will skip"
+fi
+
 # msbc graph's Mermaid check uses Mermaid's own parser (npm, pinned in
 # tests/tools/mermaid/package-lock.json); without npm its test skips, saying why.
 mermaid="$root/tests/tools/mermaid"
@@ -179,7 +192,7 @@ fi
 if command -v df2llb >/dev/null 2>&1 && command -v buildctl >/dev/null 2>&1; then
     met+=(needs_df2llb)
 else
-    unmet+=("needs_df2llb|no df2llb and buildctl on PATH (the rig: shared/rig/env.sh)")
+    unmet+=("needs_df2llb|no df2llb and buildctl on PATH (the rig: tests/rig/setup.sh)")
 fi
 if [ -x /usr/bin/docker-registry ]; then
     met+=(needs_registry)

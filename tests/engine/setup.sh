@@ -349,10 +349,11 @@ CHANGES_go=("ENV PATH=/go/bin:/usr/local/go/bin:$DEFPATH" "ENV GOLANG_VERSION=@V
     'ENV GOTOOLCHAIN=local' 'ENV GOPATH=/go' 'WORKDIR /go')
 TAGS_go=(golang:1.23-bookworm golang:1.23)
 CHANGES_node=("ENV PATH=$DEFPATH" 'ENV NODE_VERSION=@VERSION@' 'CMD ["node"]')
-# The specs' names (node-web: NODE_VERSION 20.18; the node preset: 22) and the major-version
-# ones; all one image.
+# The specs' names (node-web: NODE_VERSION 20.18; the node preset: 22), the major-version
+# ones, and 18's (the Node.js inside; the rig's tests build with NODE_VERSION=18); all one image.
 TAGS_node=(node:20-bookworm-slim node:20-bookworm node:20.18-bookworm-slim node:20.18-bookworm
-    node:20-slim node:20 node:22-bookworm-slim node:22-bookworm node:22-slim node:22)
+    node:20-slim node:20 node:22-bookworm-slim node:22-bookworm node:22-slim node:22
+    node:18-bookworm-slim node:18-bookworm node:18-slim node:18)
 CHANGES_python=("ENV PATH=$DEFPATH" 'ENV LANG=C.UTF-8' 'ENV PYTHON_VERSION=@VERSION@' 'CMD ["python3"]')
 TAGS_python=(python:3.12-slim-bookworm python:3.11-slim-bookworm python:3.11-slim python:3.12-slim
     python:3.11-bookworm python:3.12-bookworm)

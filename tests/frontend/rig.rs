@@ -8,8 +8,9 @@
 //!
 //! `needs_frontend_rig`: `MSBC_FRONTEND_TESTS=1` (they build the frontend
 //! image), a buildkitd and Debian's docker-registry; the `--call` tests are
-//! `needs_frontend_buildx`: also a buildx (see [`buildx`]). CI has no rig:
-//! tests/run.sh lists them as skipped, saying why.
+//! `needs_frontend_buildx`: also a buildx (see [`buildx`]). tests/rig/setup.sh
+//! sets all of it up (CI runs it where ../shared/rig holds BuildKit's source);
+//! without it tests/run.sh lists them as skipped, saying why.
 
 use super::image::{frontend_image, tmp};
 use crate::support::{CONFIG_KEYS, copy_dir, msbc_in, needs_buildkitd, root, spec_files};
@@ -197,14 +198,16 @@ fn needs_frontend_rig_every_rig_spec_builds_the_same_through_the_frontend_as_its
         let top = tmp(&format!("rig-{}", name.replace('/', "-")));
         let dir = top.join("ctx");
         copy_dir(&root().join("specs").join(name), &dir);
+        // The same spec with the `// syntax=` first line. Written first: the
+        // three routes build the same context, and a preset may take a file
+        // of it into the image (python's runtime takes the service's files).
+        let spec = std::fs::read_to_string(dir.join("build.kdl")).expect("read the spec");
+        std::fs::write(dir.join("syntax.kdl"), format!("// syntax={image}\n{spec}"))
+            .expect("write syntax.kdl");
         // msbc's Dockerfile (and its Dockerfile.dockerignore), as a team
         // that commits it would build it.
         let run = msbc_in(&dir, &["compile", "-o", "Dockerfile"], None);
         assert_eq!(run.status, 0, "{name}: {}", run.stderr);
-        // The same spec with the `// syntax=` first line.
-        let spec = std::fs::read_to_string(dir.join("build.kdl")).expect("read the spec");
-        std::fs::write(dir.join("syntax.kdl"), format!("// syntax={image}\n{spec}"))
-            .expect("write syntax.kdl");
 
         let out = |route: &str| top.join(format!("{route}.tar"));
         build_oci(

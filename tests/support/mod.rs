@@ -453,7 +453,8 @@ pub fn copy_dir(from: &Path, to: &Path) {
 //
 // The names: `needs_validators` (Python modules, hadolint: tests/run.sh
 // installs them), `needs_engine` (msbc's dockerd: tests/engine/setup.sh),
-// `needs_buildctl`, `needs_buildkitd` (the rig: `buildctl`, `BUILDKIT_HOST`).
+// `needs_buildctl`, `needs_buildkitd` (the rig, tests/rig/setup.sh: `buildctl`,
+// `BUILDKIT_HOST`).
 // A plain `cargo test` reports them `ignored, needs ...`; `tests/run.sh`
 // runs the met ones and prints `SKIPPED: TEST: WHY` for the others; its
 // last line counts passed, failed and skipped. The `needs_*` functions below
@@ -513,7 +514,7 @@ pub fn needs_buildctl() -> PathBuf {
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        panic!("needs buildctl on PATH (the rig: `. /work/shared/rig/env.sh`)");
+        panic!("needs buildctl on PATH (the rig: tests/rig/setup.sh, then `. tests/rig/env.sh`)");
     }
     PathBuf::from("buildctl")
 }
@@ -736,7 +737,11 @@ pub fn needs_terminal() -> PathBuf {
 /// `df2llb` (BuildKit's Dockerfile frontend as a command; the rig builds it).
 #[track_caller]
 pub fn needs_df2llb() -> PathBuf {
-    needs_command("df2llb", &["-h"], "the rig: `. /work/shared/rig/env.sh`")
+    needs_command(
+        "df2llb",
+        &["-h"],
+        "the rig: tests/rig/setup.sh, then `. tests/rig/env.sh`",
+    )
 }
 
 /// What builds and runs msbc for arm64 on this machine (scripts/cross.sh):
