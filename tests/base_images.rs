@@ -395,7 +395,20 @@ fn official_config(reference: &str) -> Option<String> {
 fn spec_cases() -> Vec<(String, std::path::PathBuf, Vec<String>, Selection, Model)> {
     let mut out = Vec::new();
     for spec in crate::support::spec_files() {
-        let checked = compile::check(&std::fs::read(&spec).expect("spec readable"));
+        // Checked with its build context, as the CLI checks it: a preset's
+        // stages may depend on the project (a `test` stage only where the
+        // package has a test script).
+        let (dir, service_dir) = crate::support::spec_context(&spec).unwrap_or_else(|| {
+            (
+                spec.parent().expect("a spec has a folder").to_path_buf(),
+                String::new(),
+            )
+        });
+        let checked = crate::support::check_spec_in(
+            &std::fs::read(&spec).expect("spec readable"),
+            crate::support::Context::Dir(&dir),
+            &service_dir,
+        );
         let model = checked.model.expect("a model");
         let base = crate::llb::selection(&model);
         let mut flags: Vec<String> = Vec::new();
