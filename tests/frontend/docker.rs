@@ -310,3 +310,38 @@ fn needs_frontend_image_docker_builds_a_subfolder_spec_from_the_repository_root(
         b.log
     );
 }
+
+#[test]
+#[ignore = "needs msbc's dockerd, docker-registry and MSBC_FRONTEND_TESTS=1 (.ci/run sets it)"]
+fn needs_frontend_image_docker_builds_a_workspace_service_of_a_monorepo() {
+    // specs/node-monorepo's api through the frontend, from the repository
+    // root: the frontend finds apps/api (the spec's `context "../.."`),
+    // reads the workspace's manifests from the context, and the image runs
+    // with the TypeScript workspace package and bcrypt's native addon, as
+    // the Dockerfile route's image does (tests/real_builds.rs).
+    let image = engine_and_image();
+    let dir = tmp("node-monorepo");
+    copy_dir(&root().join("specs/node-monorepo"), &dir);
+    let tag = "msbc-frontend/node-monorepo-api:1";
+    let b = docker_build(&dir, "apps/api/build.kdl", tag, &image, &[]);
+    assert!(b.ok, "{}", b.log);
+    let (ran, said) = docker(&["run", "--rm", "--network", "none", tag]);
+    assert!(ran, "{said}");
+    assert!(said.contains("hello, api, from acme@1.0.0"), "{said}");
+    assert!(said.contains("bcrypt native: true"), "{said}");
+    let held = files(tag);
+    for absent in [
+        "app/apps/web",
+        "app/apps/api/build.kdl",
+        "app/apps/api/tsconfig.json",
+        "app/node_modules/typescript",
+    ] {
+        assert!(
+            !held
+                .iter()
+                .any(|f| f == absent || f.starts_with(&format!("{absent}/"))),
+            "the image holds {absent}:\n{}",
+            b.log
+        );
+    }
+}
