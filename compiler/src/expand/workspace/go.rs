@@ -8,7 +8,7 @@
 //! caller gathered.
 
 use super::super::project::{LISTING_MAX_DEPTH, LISTING_MAX_FILES, LISTING_SKIP};
-use super::join;
+use super::{in_dir as file, join};
 use minijinja::Value;
 use std::collections::BTreeMap;
 
@@ -143,24 +143,6 @@ fn is_local(target: &str) -> bool {
     target.starts_with("./") || target.starts_with("../") || target.starts_with('/')
 }
 
-fn file(dir: &str, name: &str) -> String {
-    if dir.is_empty() {
-        name.to_string()
-    } else {
-        format!("{dir}/{name}")
-    }
-}
-
-/// `dir` and every folder above it, nearest first, the root ("") last.
-fn upwards(dir: &str) -> Vec<String> {
-    let mut out = vec![dir.trim_matches('/').to_string()];
-    while let Some(last) = out.last().filter(|d| !d.is_empty()) {
-        let up = last.rsplit_once('/').map_or("", |(up, _)| up).to_string();
-        out.push(up);
-    }
-    out
-}
-
 /// The layout for the service in `service_dir` whose main packages are
 /// `mains` (relative to `service_dir`), in a context of `files` whose
 /// `go.mod`/`go.work` texts are in `contents`. Without a listing (a spec
@@ -183,7 +165,8 @@ pub fn layout(
         };
     }
     let read = |path: &str| contents.get(path).map(|t| parse(t)).unwrap_or_default();
-    let folders = upwards(service_dir);
+    // Nearest first, the root last.
+    let folders: Vec<String> = super::ancestors(service_dir).into_iter().rev().collect();
     let work = folders.iter().find(|d| listed(&file(d, "go.work")));
     let module = folders.iter().find(|d| listed(&file(d, "go.mod")));
     let mut out = Layout::default();
@@ -468,8 +451,14 @@ mod tests {
         assert_eq!(join("app", "../../lib"), None);
         assert_eq!(relative("app", "lib"), "../lib");
         assert_eq!(relative("", "lib"), "./lib");
-        assert_eq!(upwards("a/b"), vec!["a/b", "a", ""]);
-        assert_eq!(upwards(""), vec![""]);
+        let up = |d: &str| {
+            super::super::ancestors(d)
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(up("a/b"), vec!["a/b", "a", ""]);
+        assert_eq!(up(""), vec![""]);
     }
 
     #[test]

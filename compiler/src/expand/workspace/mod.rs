@@ -117,6 +117,16 @@ pub fn clean_dir(path: &str) -> String {
     join("", path).unwrap_or_else(|| path.trim_matches('/').to_string())
 }
 
+/// `name` in the folder `dir` of the build context (`dir/name`, or
+/// `name` at the root).
+pub fn in_dir(dir: &str, name: &str) -> String {
+    match (dir.is_empty(), name.is_empty()) {
+        (true, _) => name.to_string(),
+        (_, true) => dir.to_string(),
+        _ => format!("{dir}/{name}"),
+    }
+}
+
 /// A folder as a copy destination below the workdir: `./` or `./a/b/`.
 pub fn to_dir(dir: &str) -> String {
     if dir.is_empty() {

@@ -10,6 +10,7 @@
 //! build comes back in `errors` (the template refuses with the first) and
 //! what looks wrong but builds in `warnings`.
 
+use super::{glob_matches as matches, in_dir as join};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use toml_edit::{Document, Item, Value};
@@ -550,51 +551,6 @@ fn shell_words(words: &[String]) -> String {
         .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn join(dir: &str, path: &str) -> String {
-    match (dir.is_empty(), path.is_empty()) {
-        (true, _) => path.to_string(),
-        (_, true) => dir.to_string(),
-        _ => format!("{dir}/{path}"),
-    }
-}
-
-/// A uv workspace glob against a folder: `*` and `?` within one path part,
-/// `**` any number of parts.
-fn matches(glob: &str, path: &str) -> bool {
-    let glob: Vec<&str> = glob
-        .trim_start_matches("./")
-        .trim_end_matches('/')
-        .split('/')
-        .collect();
-    let path: Vec<&str> = path.split('/').collect();
-    parts_match(&glob, &path)
-}
-
-fn parts_match(glob: &[&str], path: &[&str]) -> bool {
-    match (glob.first(), path.first()) {
-        (None, None) => true,
-        (Some(&"**"), _) => {
-            parts_match(&glob[1..], path) || (!path.is_empty() && parts_match(glob, &path[1..]))
-        }
-        (Some(g), Some(p)) => {
-            part_match(g.as_bytes(), p.as_bytes()) && parts_match(&glob[1..], &path[1..])
-        }
-        _ => false,
-    }
-}
-
-fn part_match(glob: &[u8], name: &[u8]) -> bool {
-    match (glob.first(), name.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            part_match(&glob[1..], name) || (!name.is_empty() && part_match(glob, &name[1..]))
-        }
-        (Some(b'?'), Some(_)) => part_match(&glob[1..], &name[1..]),
-        (Some(g), Some(n)) => g == n && part_match(&glob[1..], &name[1..]),
-        _ => false,
-    }
 }
 
 #[cfg(test)]
