@@ -99,6 +99,20 @@ impl fmt::Display for Platform {
     }
 }
 
+/// Written and read as its text (`"linux/arm/v7"`).
+impl serde::Serialize for Platform {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Platform {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Platform, D::Error> {
+        let text = String::deserialize(d)?;
+        Platform::parse(&text).map_err(|e| serde::de::Error::custom(e.to_string()))
+    }
+}
+
 impl std::str::FromStr for Platform {
     type Err = PlatformError;
     fn from_str(text: &str) -> Result<Platform, PlatformError> {
