@@ -24,22 +24,19 @@ impl Describe for Rule {
     }
 }
 
-/// Parses `linux/amd64`, `linux/arm64/v8` or `${BUILDPLATFORM}`: the shape
-/// by the grammar, the parts by the one platform rule
-/// ([`crate::domain::platform`]; parts holding `${...}` are left to the build).
+/// Parses `linux/amd64`, `linux/arm64/v8` or `${BUILDPLATFORM}` by the one
+/// platform rule ([`crate::domain::platform`]); a value with `${...}` has
+/// its shape checked by the grammar, and its parts without `${` by the rule.
 pub fn parse(raw: &Str) -> Result<Interp, Diagnostic> {
-    PlatformParser::parse(Rule::platform, &raw.value).map_err(|e| {
-        to_diagnostic(&e, raw, Code::InvalidPlatform, "invalid platform")
-            .help("write a platform as `linux/amd64`, `linux/arm64/v8` or `${BUILDPLATFORM}`")
-    })?;
+    if raw.value.contains("${") {
+        PlatformParser::parse(Rule::platform, &raw.value).map_err(|e| {
+            to_diagnostic(&e, raw, Code::InvalidPlatform, "invalid platform")
+                .help("write a platform as `linux/amd64`, `linux/arm64/v8` or `${BUILDPLATFORM}`")
+        })?;
+    }
     platform::check_template(&raw.value).map_err(|u| {
-        let what = if u.start == 0 && u.end == raw.value.len() {
-            "not a platform"
-        } else {
-            "not a known platform part"
-        };
         Diagnostic::new(Code::InvalidPlatform, u.message)
-            .label(raw.sub_span(u.start, u.end), what)
+            .label(raw.sub_span(u.start, u.end), u.label)
             .help(u.help)
     })?;
     interp::parse(raw)
@@ -65,13 +62,20 @@ mod tests {
         assert!(p("${BUILDPLATFORM}").is_ok());
         assert_eq!(
             p("linux").expect_err("no arch").labels[0].span,
-            Span::new(6, 6)
+            Span::new(1, 6)
+        );
+        let e = p("linux-arm64").expect_err("dash");
+        assert_eq!(e.labels[0].span, Span::new(6, 7));
+        assert_eq!(e.help.as_deref(), Some("did you mean `linux/arm64`?"));
+        assert_eq!(
+            p("${A}/arm64/v8/x").expect_err("four parts").code,
+            Code::InvalidPlatform
         );
         // Any case, as containerd reads it (normalized when built).
         assert!(p("Linux/AMD64").is_ok());
         assert_eq!(
             p("linux/amd 64").expect_err("space").labels[0].span,
-            Span::new(10, 11)
+            Span::new(7, 13)
         );
     }
 
