@@ -1,7 +1,7 @@
 //! The command line (clap). The contract: DESIGN.md, "The contract".
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::domain::Platform;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]

@@ -149,7 +149,10 @@ mod tests {
         let mut l = Lock::default();
         l.images.insert("golang:1.23".into(), digest.into());
         l.configs.insert(
-            ("golang:1.23".into(), crate::domain::Platform::default_target()),
+            (
+                "golang:1.23".into(),
+                crate::domain::Platform::default_target(),
+            ),
             BaseConfig {
                 env: env.iter().map(|e| e.to_string()).collect(),
                 user: user.to_string(),

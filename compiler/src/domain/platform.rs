@@ -423,7 +423,10 @@ mod tests {
         assert_eq!(e.help, "did you mean `arm64`?");
         assert!(e.message.contains("architecture `arm65`"));
         let e = Platform::parse("linux-arm64").expect_err("dash");
-        assert_eq!((e.start, e.end, e.help.as_str()), (5, 6, "did you mean `linux/arm64`?"));
+        assert_eq!(
+            (e.start, e.end, e.help.as_str()),
+            (5, 6, "did you mean `linux/arm64`?")
+        );
         let e = Platform::parse("linux/386/v1").expect_err("386");
         assert_eq!(e.help, "`386` has no variants: write `linux/386`");
     }

@@ -120,7 +120,9 @@ mod tests {
         let json = r#"[{"ID":"w1","Platforms":[{"Architecture":"arm64","OS":"linux","Variant":"v8"},{"Architecture":"amd64","OS":"linux"}]}]"#;
         // Normalized as BuildKit names the platform: `arm64/v8` is `arm64`.
         assert_eq!(
-            super::worker_platform(json).map(|p| p.to_string()).as_deref(),
+            super::worker_platform(json)
+                .map(|p| p.to_string())
+                .as_deref(),
             Some("linux/arm64")
         );
         assert_eq!(super::worker_platform("null"), None);

@@ -29,10 +29,10 @@
 //! in the spec needs no entry.
 
 use crate::backend::llb::{BaseConfig, BaseConfigs};
-use crate::domain::Platform;
-use crate::domain::image_ref::normalize as normalize_reference;
 use crate::diag::render::line_column;
 use crate::diag::{Code, Diagnostic};
+use crate::domain::Platform;
+use crate::domain::image_ref::normalize as normalize_reference;
 use crate::ir::{ArgDef, Base, Source, Word};
 use crate::kdl_write::{self, Node};
 use crate::lower::Model;
@@ -364,8 +364,10 @@ image three from="alpine:3.20@sha256:1111111111111111111111111111111111111111111
         config.digest = Some(D1.to_string());
         let mut lock = Lock::default();
         lock.images.insert("golang:1.23".into(), D1.into());
-        lock.configs
-            .insert(("golang:1.23".into(), platform("linux/amd64")), config.clone());
+        lock.configs.insert(
+            ("golang:1.23".into(), platform("linux/amd64")),
+            config.clone(),
+        );
         // A reference the spec pins itself: configs only.
         let mut pinned = config.clone();
         pinned.digest = None;

@@ -5,9 +5,9 @@ use super::args::{script_mentions, step_arg_uses};
 use super::queries::{effective_user, image_refs, is_root, user_for_base};
 use super::{Model, PLATFORM_ARGS};
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::domain::ImageRef;
 use crate::ir::{Base, StepKind};
 use crate::syntax::ast::{Document, StageDecl, StageKind, Stored};
-use crate::domain::ImageRef;
 
 pub(super) fn run(doc: &Document, decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
     root_user(decls, model, diags);

@@ -4,8 +4,8 @@
 use super::Model;
 use super::queries::{chain, effective_user, image_refs, is_root, user_for_base};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::syntax::ast::{Document, PolicyDecl, StageDecl, StageKind, Stored};
 use crate::domain::ImageRef;
+use crate::syntax::ast::{Document, PolicyDecl, StageDecl, StageKind, Stored};
 
 pub(super) fn check(doc: &Document, decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
     for policy in &doc.policies {

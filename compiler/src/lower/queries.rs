@@ -6,9 +6,9 @@
 
 use super::Model;
 use super::steps::image_word;
+use crate::domain::ImageRef;
 use crate::ir::{ArgDef, Base, ImageConfig, ImageValue, StageId};
 use crate::syntax::ast::{Document, Interp, StageDecl, Stored};
-use crate::domain::ImageRef;
 
 /// The stages of `i`'s `from=` chain, itself first (cycle-safe).
 pub(super) fn chain(i: usize, model: &Model) -> Vec<usize> {

@@ -59,7 +59,11 @@ impl Lowering<'_> {
             Some(word) => {
                 let text = self.resolve(word, None, stage.line)?;
                 Platform::parse(&text).map_err(|e| {
-                    self.error(stage.line, ErrorKind::Platform, format!("{}; {}", e.message, e.help))
+                    self.error(
+                        stage.line,
+                        ErrorKind::Platform,
+                        format!("{}; {}", e.message, e.help),
+                    )
                 })
             }
             None => Ok(self.platforms.target.clone()),
