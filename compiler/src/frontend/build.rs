@@ -14,6 +14,7 @@ use crate::compile::{self, Emit};
 use crate::diag::render;
 use crate::domain::{ImageRef, Platform, image_ref};
 use crate::expand;
+use crate::lock::Lock;
 use crate::lower::Selection;
 use prost::Message;
 use std::collections::BTreeMap;
@@ -54,7 +55,14 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         return Err(Failure::plain(e.clone()));
     }
     bridge.require(&["solve.base", "readfile"], "reading the spec")?;
-    let spec = read_spec(bridge, opts, env).await?;
+    let (spec, lock) = read_spec(bridge, opts, env).await?;
+    let lock = match lock {
+        Some(bytes) => Some(
+            Lock::parse(&String::from_utf8_lossy(&bytes))
+                .map_err(|e| Failure::plain(format!("{}: {e}", crate::lock::FILE_NAME)))?,
+        ),
+        None => None,
+    };
 
     let parsed = compile::parse(&spec);
     let inputs = context_inputs(bridge, opts, env, &parsed, &spec).await?;
@@ -112,6 +120,22 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
                 opts.filename
             );
         }
+    }
+    // msbc.lock pins the base images it has; a build arg that moves one
+    // out of it pulls the new image, with a warning (`docs/lock.md`).
+    let mut model = model;
+    if let Some(lock) = &lock {
+        for warning in crate::lock::overridden(&model, lock, &args) {
+            eprintln!("warning: {warning}");
+            bridge
+                .warn(gw::WarnRequest {
+                    level: 1,
+                    short: warning.into_bytes(),
+                    ..gw::WarnRequest::default()
+                })
+                .await?;
+        }
+        crate::lock::pin(&mut model, lock, &args);
     }
     if opts.request.as_deref() == Some(subrequests::OUTLINE) {
         let selection = Selection {

@@ -22,17 +22,27 @@ const MAX_SPEC: usize = 4 << 20;
 /// Go's `os.ModeDir`.
 const MODE_DIR: u32 = 1 << 31;
 
-/// The spec's bytes, from the `dockerfile` input.
-pub async fn read_spec(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<Vec<u8>, Failure> {
+/// The spec's bytes and the `msbc.lock` beside it (`None`: there is
+/// none), from the `dockerfile` input.
+pub async fn read_spec(
+    bridge: &mut Bridge,
+    opts: &Options,
+    env: &Env,
+) -> Result<(Vec<u8>, Option<Vec<u8>>), Failure> {
+    let lock_file = match opts.filename.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/{}", crate::lock::FILE_NAME),
+        None => crate::lock::FILE_NAME.to_string(),
+    };
     let definition = local(
         &opts.dockerfile_key,
         env,
-        std::slice::from_ref(&opts.filename),
+        &[opts.filename.clone(), lock_file.clone()],
         &[],
         &opts.filename,
         &format!("[internal] load build definition from {}", opts.filename),
     );
     let id = bridge.solve(definition).await?;
+    let lock = bridge.read_file(&id, &lock_file).await.ok();
     let bytes = bridge.read_file(&id, &opts.filename).await.map_err(|e| {
         Failure::plain(format!(
             "cannot read the spec {} from the build's `{}` input (the folder of `-f`): {e}",
@@ -47,7 +57,7 @@ pub async fn read_spec(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result
             MAX_SPEC >> 20
         )));
     }
-    Ok(bytes)
+    Ok((bytes, lock))
 }
 
 /// What the `context` input gives a build: the catalog (stdlib + the spec's

@@ -31,8 +31,8 @@
 use crate::backend::llb::{BaseConfig, BaseConfigs};
 use crate::diag::render::line_column;
 use crate::diag::{Code, Diagnostic};
-use crate::domain::{ImageRef, Platform};
 use crate::domain::image_ref::normalize as normalize_reference;
+use crate::domain::{ImageRef, Platform};
 use crate::ir::{ArgDef, Base, Source, Word};
 use crate::kdl_write::{self, Node};
 use crate::lower::Model;

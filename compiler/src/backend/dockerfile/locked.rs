@@ -48,7 +48,11 @@ pub(super) fn locked(stage: &Stage, args: &[ArgDef]) -> Option<Locked> {
         stage
             .name
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+            .map(|c| if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            })
             .collect::<String>()
     );
     // In the order the build declares them, so the output is stable.
