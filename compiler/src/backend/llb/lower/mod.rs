@@ -498,19 +498,10 @@ impl<'a> Lowering<'a> {
             }
             StepKind::Copy(copy) => self.copy(state, counter, copy, line)?,
             StepKind::Run(run) => self.run(state, counter, run, line)?,
-            StepKind::Env { .. }
-            | StepKind::Label { .. }
-            | StepKind::User { .. }
-            | StepKind::Expose { .. }
-            | StepKind::Entrypoint { .. }
-            | StepKind::Cmd { .. }
-            | StepKind::Healthcheck { .. }
-            | StepKind::Volume { .. }
-            | StepKind::StopSignal { .. }
-            | StepKind::Shell { .. } => {
+            StepKind::Config(config) => {
                 // Left to right: each value sees the ones before it (the
                 // Dockerfile backend splits its ENV to mean the same).
-                for value in kind.image_values() {
+                for value in config.image_values() {
                     let value = value.try_map(|w| self.resolve(w, Some(state), line))?;
                     match &value {
                         ImageValue::Env(k, v) => state.set_env(k, v.clone()),
