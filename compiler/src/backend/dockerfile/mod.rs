@@ -8,14 +8,12 @@
 mod config;
 pub mod quote;
 
+use crate::backend::heredoc;
 use crate::ir::{
     Base, Build, ConfigStep, Copy, CopyFrom, DEFAULT_SHELL, Mount, MountFrom, Network, Run,
     Sharing, Stage, StepKind,
 };
-use quote::{
-    comment_text, expanded, expanded_literal, heredoc_delimiter, json_array, path_list,
-    shell_form_safe,
-};
+use quote::{comment_text, expanded, expanded_literal, json_array, path_list, shell_form_safe};
 use std::fmt::Write;
 
 /// What the backend needs besides the IR.
@@ -291,11 +289,8 @@ impl<'a> Writer<'a> {
             text.push_str(&run.script);
             self.line(&text);
         } else if heredocs && run.script.contains('\n') {
-            let delimiter = heredoc_delimiter(&run.script);
-            let _ = write!(text, "<<{delimiter}\n{}", run.script);
-            if !run.script.ends_with('\n') {
-                text.push('\n');
-            }
+            let delimiter = heredoc::delimiter(&run.script);
+            let _ = write!(text, "<<{delimiter}\n{}", heredoc::body(&run.script));
             text.push_str(&delimiter);
             self.line(&text);
             // A blank line after the heredoc: hadolint cannot read an
