@@ -13,28 +13,47 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("diag", &[]),
     ("paths", &[]),
     ("kdl_write", &["diag"]),
-    // `ir` names `diag::Span` only (the spans the checks point at).
-    ("ir", &["diag"]),
-    ("syntax", &["diag", "kdl_write"]),
-    ("expand", &["diag", "kdl_write", "paths", "syntax"]),
-    ("lower", &["diag", "expand", "ir", "paths", "syntax"]),
-    ("checks", &["diag", "ir", "lower", "syntax"]),
-    ("backend", &["ir", "paths"]),
+    // Domain values (`ImageRef`, `Platform`), parsed once, used by every layer.
+    ("domain", &["diag"]),
+    // `ir` names `diag::Span` (the spans the checks point at) and domain values.
+    ("ir", &["diag", "domain"]),
+    ("syntax", &["diag", "domain", "kdl_write"]),
+    (
+        "expand",
+        &["diag", "domain", "kdl_write", "paths", "syntax"],
+    ),
+    (
+        "lower",
+        &["diag", "domain", "expand", "ir", "paths", "syntax"],
+    ),
+    ("checks", &["diag", "domain", "ir", "lower", "syntax"]),
+    ("backend", &["domain", "ir", "paths"]),
     (
         "lock",
-        &["backend", "diag", "ir", "kdl_write", "lower", "syntax"],
+        &[
+            "backend",
+            "diag",
+            "domain",
+            "ir",
+            "kdl_write",
+            "lower",
+            "syntax",
+        ],
     ),
-    ("import", &["diag", "kdl_write", "lower", "paths", "syntax"]),
-    ("init", &["diag", "kdl_write"]),
+    (
+        "import",
+        &["diag", "domain", "kdl_write", "lower", "paths", "syntax"],
+    ),
+    ("init", &["diag", "domain", "kdl_write"]),
     (
         "compile",
         &[
-            "backend", "checks", "diag", "expand", "ir", "lock", "lower", "syntax",
+            "backend", "checks", "diag", "domain", "expand", "ir", "lock", "lower", "syntax",
         ],
     ),
     (
         "diff",
-        &["backend", "diag", "import", "ir", "lock", "paths"],
+        &["backend", "diag", "domain", "import", "ir", "lock", "paths"],
     ),
     (
         "editor",
@@ -42,6 +61,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "checks",
             "compile",
             "diag",
+            "domain",
             "expand",
             "kdl_write",
             "lower",
@@ -51,7 +71,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "frontend",
         &[
-            "backend", "compile", "diag", "expand", "ir", "lock", "lower", "paths",
+            "backend", "compile", "diag", "domain", "expand", "ir", "lock", "lower", "paths",
         ],
     ),
     (
@@ -62,6 +82,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "compile",
             "diag",
             "diff",
+            "domain",
             "editor",
             "expand",
             "frontend",
