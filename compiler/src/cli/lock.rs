@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub(super) fn run(a: &LockArgs) -> CliResult {
-    let spec = read_spec(&a.path)?.with_context(a.context.as_deref());
-    let checked = spec.check(&a.templates)?;
+    let spec = read_spec(&a.path)?.with_context(a.inputs.context.as_deref());
+    let checked = spec.check(&a.inputs.templates)?;
     print_human(&checked, &spec.shown);
     let Some(model) = checked
         .model

@@ -10,6 +10,7 @@ with a part known only at build time (a platform arg) is shown as written. `unpi
 without a digest.\n\nExamples:\n  msbc images .\n  msbc images services/ --format markdown >> $GITHUB_STEP_SUMMARY\n  \
 msbc images . --format json | jq '.images[] | select(.image == \"node\")'"
 )]
+#[command(mut_arg("context", |a| a.help("The build context, when it is not the spec's folder for every spec (overrides each spec's `context \"DIR\"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root)")))]
 pub struct ImagesArgs {
     /// Folders to search for build.kdl files (or spec files).
     #[arg(value_name = "DIR", default_value = ".")]
@@ -23,13 +24,8 @@ pub struct ImagesArgs {
     #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = crate::cli::args::parse_arg)]
     pub args: Vec<(String, String)>,
 
-    /// Directories to search for platform templates used by `use` (repeatable).
-    #[arg(long = "templates", value_name = "DIR")]
-    pub templates: Vec<PathBuf>,
-
-    /// The build context, when it is not the spec's folder for every spec (overrides each spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
-    #[arg(long, value_name = "DIR")]
-    pub context: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: crate::cli::args::SpecInputs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,8 +66,8 @@ pub(in crate::cli) fn images(a: &ImagesArgs) -> CliResult {
     let found = discover(&a.paths)?;
     found_or_usage(&found, &a.paths)?;
     let options = CheckOptions {
-        context: a.context.as_deref(),
-        templates: &a.templates,
+        context: a.inputs.context.as_deref(),
+        templates: &a.inputs.templates,
         strict: false,
         locked: false,
         args: &a.args,
