@@ -1,5 +1,6 @@
 //! The command line (clap). The contract: DESIGN.md, "The contract".
 
+use crate::domain::Platform;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -222,8 +223,8 @@ pub struct CompileArgs {
     pub build: BuildChoice,
 
     /// Target platform for image sources that do not set one (e.g. linux/arm64).
-    #[arg(long, value_name = "PLATFORM")]
-    pub platform: Option<String>,
+    #[arg(long, value_name = "PLATFORM", value_parser = parse_platform)]
+    pub platform: Option<Platform>,
 
     /// `none` writes for engines without the modern frontend: no `# syntax` line, no heredocs.
     #[arg(long, value_name = "none")]
@@ -304,8 +305,8 @@ pub struct LockArgs {
     pub inputs: SpecInputs,
 
     /// Record base image configs for these platforms (repeatable; default linux/amd64).
-    #[arg(long = "platform", value_name = "PLATFORM")]
-    pub platforms: Vec<String>,
+    #[arg(long = "platform", value_name = "PLATFORM", value_parser = parse_platform)]
+    pub platforms: Vec<Platform>,
 
     /// Pull from MIRROR for REGISTRY first (repeatable; also MSBC_REGISTRY_MIRRORS): docker.io=127.0.0.1:5000.
     #[arg(long = "mirror", value_name = "REGISTRY=MIRROR", value_parser = super::registry::parse_mirror)]
@@ -460,4 +461,9 @@ pub(super) fn parse_arg(s: &str) -> Result<(String, String), String> {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err(format!("expected NAME=VALUE, got `{s}`")),
     }
+}
+
+/// `--platform` by the one platform rule (`crate::domain::platform`).
+pub(super) fn parse_platform(s: &str) -> Result<Platform, String> {
+    Platform::parse(s).map_err(|e| e.to_string())
 }

@@ -29,9 +29,6 @@ pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
                 .to_string(),
         );
     }
-    if let Some(p) = &a.platform {
-        crate::syntax::platform::check_flag(p)?;
-    }
     if a.all {
         return fleet::compile(a, emit);
     }

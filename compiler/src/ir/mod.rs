@@ -12,6 +12,7 @@ mod word;
 pub use image::{ConfigStep, ImageConfig, ImageValue, port_keys};
 pub use word::{VarSource, Word, WordPart};
 
+use crate::diag::Span;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -166,6 +167,12 @@ pub struct Stage {
     pub steps: Vec<Step>,
     /// 1-based line of the declaration in `build.kdl`.
     pub line: usize,
+    /// Where the stage's name is written (in the expanded spec: a template's
+    /// output has its own region), for the checks' diagnostics. Not part
+    /// of `--emit json`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub span: Span,
 }
 
 impl Stage {
@@ -207,6 +214,12 @@ pub struct Step {
     pub kind: StepKind,
     /// 1-based line in `build.kdl`.
     pub line: usize,
+    /// The step node it was lowered from (in the expanded spec); an `Args`
+    /// step has the span of the step it comes before, a toolchain's `env`
+    /// the toolchain's. Not part of `--emit json`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

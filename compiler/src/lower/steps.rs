@@ -75,6 +75,7 @@ pub(super) fn lower_stages(
                     vec![ir::Step {
                         kind: StepKind::Config(ir::ConfigStep::Env { vars }),
                         line,
+                        span: tc.span,
                     }]
                 };
                 scope.caches = tc.caches.iter().map(cache_mount).collect();
@@ -86,6 +87,7 @@ pub(super) fn lower_stages(
                 steps.push(ir::Step {
                     kind,
                     line: lines.line(step.span),
+                    span: step.span,
                 });
             }
         }
@@ -108,6 +110,7 @@ pub(super) fn lower_stages(
             target_only: decl.target_only,
             steps,
             line: lines.line(decl.span),
+            span: decl.name.span,
         });
         out_scopes[i] = Some(scope);
     }

@@ -1,6 +1,7 @@
 //! `msbc images DIR...`: the inventory of the base images the fleet pulls.
 
 use super::*;
+use crate::domain::ImageRef;
 
 #[derive(Debug, Args)]
 #[command(
@@ -94,17 +95,15 @@ pub(in crate::cli) fn images(a: &ImagesArgs) -> CliResult {
         };
         let service = r.spec.dir.display().to_string();
         for image in images {
-            let (name, tag, digest) = compile::split_reference(&image.reference);
-            let key = (
-                name.to_string(),
-                tag.map(str::to_string),
-                digest.map(str::to_string),
-            );
+            // As written (a reference may still hold `${...}`): split only.
+            let split = ImageRef::split(&image.reference);
+            let name = split.name();
+            let key = (name.clone(), split.tag.clone(), split.digest.clone());
             let entry = by_ref.entry(key).or_insert_with(|| Entry {
-                image: name.to_string(),
-                tag: tag.map(str::to_string),
-                digest: digest.map(str::to_string),
-                unpinned: digest.is_none(),
+                image: name,
+                tag: split.tag,
+                digest: split.digest.clone(),
+                unpinned: split.digest.is_none(),
                 unresolved: image.unresolved,
                 uses: Vec::new(),
             });

@@ -256,11 +256,11 @@ impl<'a> Lowering<'a> {
         options: &'a Options,
         follow_paths: Option<Vec<String>>,
     ) -> Result<Lowering<'a>, Error> {
-        let target = match &options.platform {
-            Some(p) => Platform::parse(p).map_err(Error::new)?,
-            None => Platform::parse(super::platform::DEFAULT).map_err(Error::new)?,
-        };
-        let build_platform = Platform::parse(super::platform::DEFAULT).map_err(Error::new)?;
+        let target = options
+            .platform
+            .clone()
+            .unwrap_or_else(Platform::default_target);
+        let build_platform = Platform::default_target();
         Ok(Lowering {
             build,
             options,
@@ -397,7 +397,7 @@ impl<'a> Lowering<'a> {
         let text = self.resolve(word, None, stage.line)?;
         let pull = Pull {
             reference: self.normalize(&text, stage.line)?,
-            platform: platform.format(),
+            platform: platform.clone(),
         };
         Ok((pull, platform))
     }

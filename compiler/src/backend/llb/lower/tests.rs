@@ -80,7 +80,7 @@ fn a_plan_gives_the_same_llb_as_lowering_from_scratch() {
     let mut configs = super::super::BaseConfigs::new();
     configs.insert(
         "docker.io/library/alpine:3.20",
-        "linux/amd64",
+        &Platform::default_target(),
         super::super::BaseConfig::from_json(config.as_bytes()).expect("a config"),
     );
     let with_configs = Options {
