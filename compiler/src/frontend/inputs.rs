@@ -22,8 +22,15 @@ const MAX_SPEC: usize = 4 << 20;
 /// Go's `os.ModeDir`.
 const MODE_DIR: u32 = 1 << 31;
 
-/// The spec's bytes, from the `dockerfile` input.
-pub async fn read_spec(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<Vec<u8>, Failure> {
+/// The spec's bytes, from the `dockerfile` input, and the digest of the
+/// vertex that loaded it (`[internal] load build definition from ...`, the
+/// vertex the build's warnings attach to, as BuildKit's Dockerfile frontend
+/// attaches its lint warnings).
+pub async fn read_spec(
+    bridge: &mut Bridge,
+    opts: &Options,
+    env: &Env,
+) -> Result<(Vec<u8>, String), Failure> {
     let definition = local(
         &opts.dockerfile_key,
         env,
@@ -32,6 +39,7 @@ pub async fn read_spec(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result
         &opts.filename,
         &format!("[internal] load build definition from {}", opts.filename),
     );
+    let vertex = head(&definition);
     let id = bridge.solve(definition).await?;
     let bytes = bridge.read_file(&id, &opts.filename).await.map_err(|e| {
         Failure::plain(format!(
@@ -47,7 +55,17 @@ pub async fn read_spec(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result
             MAX_SPEC >> 20
         )));
     }
-    Ok(bytes)
+    Ok((bytes, vertex))
+}
+
+/// The digest of the op a definition returns (its terminal op's input).
+fn head(definition: &pb::Definition) -> String {
+    definition
+        .def
+        .last()
+        .and_then(|bytes| <pb::Op as prost::Message>::decode(bytes.as_slice()).ok())
+        .and_then(|op| op.inputs.first().map(|i| i.digest.clone()))
+        .unwrap_or_default()
 }
 
 /// What the `context` input gives a build: the catalog (stdlib + the spec's
@@ -404,5 +422,6 @@ mod tests {
         let terminal = pb::Op::decode(d.def[1].as_slice()).unwrap();
         assert_eq!(terminal.inputs[0].digest, llb::digest(&d.def[0]));
         assert!(d.metadata.contains_key(&llb::digest(&d.def[0])));
+        assert_eq!(head(&d), llb::digest(&d.def[0]));
     }
 }
