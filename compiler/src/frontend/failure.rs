@@ -41,9 +41,12 @@ impl Failure {
     /// As the `google.rpc.Status` of ReturnRequest (code 3, invalid
     /// argument), with BuildKit's source-location details.
     pub fn to_status(&self) -> Status {
+        // Reversed: BuildKit wraps the error once per detail and clients
+        // list the sources from the innermost, so they print in spec order.
         let details = self
             .sources
             .iter()
+            .rev()
             .map(|located| prost_types::Any {
                 type_url: SOURCE_TYPE_URL.to_string(),
                 value: source_json(located).to_string().into_bytes(),
@@ -214,7 +217,7 @@ mod tests {
         let (f, codes) = failure();
         let status = f.to_status();
         assert_eq!(status.details.len(), codes.len());
-        let d = &status.details[0];
+        let d = &status.details[1];
         assert_eq!(d.type_url, SOURCE_TYPE_URL);
         let v: Value = serde_json::from_slice(&d.value).expect("the detail is JSON");
         assert_eq!(v["info"]["filename"], "build.kdl");
@@ -226,7 +229,7 @@ mod tests {
         assert_eq!(data, BAD.as_bytes());
         assert_eq!(v["ranges"][0]["start"]["line"], 3);
         assert_eq!(v["ranges"][0]["start"]["character"], 2);
-        let second: Value = serde_json::from_slice(&status.details[1].value).unwrap();
+        let second: Value = serde_json::from_slice(&status.details[0].value).unwrap();
         assert_eq!(second["ranges"][0]["start"]["line"], 6);
     }
 }

@@ -152,7 +152,7 @@ fn directive(spec: &str) -> Option<String> {
 pub struct Warning {
     /// The code, or empty for a warning about the build's options.
     pub code: Option<Code>,
-    /// `W0001: the image runs as root (line 2)`.
+    /// `W0001: the image runs as root (line 2); help: ...`.
     pub short: String,
     /// The code's summary and the help, one line each.
     pub detail: Vec<String>,
@@ -172,20 +172,29 @@ pub fn of_spec(diagnostics: &Diagnostics, text: &str, check: &CheckOption) -> Ve
 
 fn of_diagnostic(d: &Diagnostic, text: &str) -> Warning {
     let ranges = ranges(d, text);
-    let line = ranges
-        .first()
-        .and_then(|r| r.start)
-        .map(|p| format!(" (line {})", p.line))
-        .unwrap_or_default();
-    let mut detail = vec![format!("{}: {}", d.code.slug(), d.code.summary())];
-    detail.extend(d.help.iter().map(|h| format!("help: {h}")));
-    detail.push(format!("more: `msbc explain {}`", d.code));
+    let mut short = format!("{}: {}", d.code, d.message);
+    if let Some(p) = ranges.first().and_then(|r| r.start) {
+        short.push_str(&format!(" (line {})", p.line));
+    }
+    // The help in the short text too: most clients show only that line
+    // (buildx expands the detail with `--debug` only, buildctl never).
+    if let Some(help) = &d.help {
+        short.push_str(&format!("; help: {}", one_line(help)));
+    }
     Warning {
         code: Some(d.code),
-        short: format!("{}: {}{line}", d.code, d.message),
-        detail,
+        short,
+        detail: vec![
+            format!("{}: {}", d.code.slug(), d.code.summary()),
+            format!("more: `msbc explain {}`", d.code),
+        ],
         ranges,
     }
+}
+
+/// `text` with its line breaks and runs of spaces as one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A `--build-arg` the spec does not declare (a typo, most often): said
@@ -256,19 +265,9 @@ pub async fn send(
     Ok(())
 }
 
-/// The name of the vertex that shows `w` on an engine without Warn: the
-/// short text and the help (no `--debug` view there).
+/// The name of the vertex that shows `w` on an engine without Warn.
 fn vertex_name(w: &Warning) -> String {
-    let help: Vec<&str> = w
-        .detail
-        .iter()
-        .filter_map(|d| d.strip_prefix("help: "))
-        .collect();
-    if help.is_empty() {
-        format!("WARN: {}", w.short)
-    } else {
-        format!("WARN: {} (help: {})", w.short, help.join("; "))
-    }
+    format!("WARN: {}", w.short)
 }
 
 /// A definition of one vertex named after `w`: a file holding the warning,
@@ -394,9 +393,10 @@ mod tests {
             .find(|w| w.code == Some(Code::SecretInEnv))
             .unwrap();
         assert!(w3.short.starts_with("W0003: "), "{}", w3.short);
-        assert!(w3.short.ends_with("(line 3)"), "{}", w3.short);
+        assert!(w3.short.contains(" (line 3); help: pass secrets to the one `run`"), "{}", w3.short);
+        assert!(!w3.short.contains('\n'), "{}", w3.short);
         assert_eq!(w3.ranges[0].start.unwrap().line, 3);
-        assert!(w3.detail.iter().any(|d| d.starts_with("help: ")), "{w3:?}");
+        assert_eq!(w3.detail[1], "more: `msbc explain W0003`");
     }
 
     #[test]
@@ -468,7 +468,7 @@ mod tests {
         assert_eq!(digest, &llb::digest(&d.def[0]));
         let name = &d.metadata[digest].description["llb.customname"];
         assert!(name.starts_with(&format!("WARN: {}", ws[0].short)), "{name}");
-        assert!(name.contains("(help: "), "{name}");
+        assert!(name.contains("; help: "), "{name}");
         let other = as_vertex(&ws[1]);
         assert_ne!(other.def[0], d.def[0], "each warning is a vertex of its own");
     }
