@@ -24,6 +24,9 @@ use std::collections::BTreeMap;
 /// The build arg that sets the check option (BuildKit's name).
 pub const CHECK_ARG: &str = "BUILDKIT_DOCKERFILE_CHECK";
 
+/// The file a warning's vertex writes (on engines without Warn).
+const WARNING_FILE: &str = "/msbc-warning";
+
 /// The comment directive that sets it in the spec.
 const DIRECTIVE: &str = "check=";
 
@@ -260,7 +263,10 @@ pub async fn send(
         return Ok(());
     }
     for w in warnings {
-        bridge.solve(as_vertex(w)).await?;
+        // Reading the file makes the engine run the op (a solve alone may
+        // stay lazy), so the vertex shows.
+        let id = bridge.solve(as_vertex(w)).await?;
+        bridge.read_file(&id, WARNING_FILE).await?;
     }
     Ok(())
 }
@@ -282,7 +288,7 @@ fn as_vertex(w: &Warning) -> pb::Definition {
                 secondary_input: -1,
                 output: 0,
                 action: Some(pb::file_action::Action::Mkfile(pb::FileActionMkFile {
-                    path: "/msbc-warning".to_string(),
+                    path: WARNING_FILE.to_string(),
                     mode: 0o644,
                     data: name.clone().into_bytes(),
                     owner: None,
