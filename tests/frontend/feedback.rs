@@ -160,10 +160,12 @@ fn buildctl_log(dir: &Path, frontend: &[&str]) -> (bool, String) {
     buildctl(&bin, &args)
 }
 
-/// The vertex number (`#3`) of the line that names `what`.
+/// The vertex number (`#3`) of the last line that names `what` (through
+/// `// syntax=`, BuildKit's Dockerfile frontend loads the spec first, then
+/// msbc's frontend loads it again: the warnings are under msbc's).
 fn vertex<'a>(log: &'a str, what: &str) -> &'a str {
     log.lines()
-        .find(|l| l.contains(what))
+        .rfind(|l| l.contains(what))
         .and_then(|l| l.split_whitespace().next())
         .unwrap_or_else(|| panic!("no `{what}` in the log:\n{log}"))
 }
