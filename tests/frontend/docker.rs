@@ -32,7 +32,13 @@ pub(super) struct Build {
 static SERIAL: Mutex<()> = Mutex::new(());
 
 /// `docker build -f SPEC --build-arg BUILDKIT_SYNTAX=IMAGE ...` in `dir`.
-pub(super) fn docker_build(dir: &Path, spec: &str, tag: &str, image: &str, extra: &[&str]) -> Build {
+pub(super) fn docker_build(
+    dir: &Path,
+    spec: &str,
+    tag: &str,
+    image: &str,
+    extra: &[&str],
+) -> Build {
     let _serial = SERIAL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -506,7 +506,8 @@ fn warnings_attach_to_the_vertex_that_loaded_the_spec() {
     assert_clean(&o);
     assert_eq!(o.status, 1);
     assert!(
-        error_of(&o).starts_with("lint violation found for rules: W0001-root-user, W0003-secret-in-env"),
+        error_of(&o)
+            .starts_with("lint violation found for rules: W0001-root-user, W0003-secret-in-env"),
         "{}",
         error_of(&o)
     );

@@ -189,7 +189,12 @@ fn needs_frontend_rig_warnings_show_under_the_spec_on_gateway_and_syntax() {
         ),
         (
             "// syntax=",
-            vec!["--frontend", "dockerfile.v0", "--opt", "filename=syntax.kdl"],
+            vec![
+                "--frontend",
+                "dockerfile.v0",
+                "--opt",
+                "filename=syntax.kdl",
+            ],
             "syntax.kdl",
         ),
     ] {
@@ -277,5 +282,8 @@ fn needs_frontend_buildx_shows_warnings_errors_and_the_check_option() {
     let all = format!("{out}{err}");
     assert!(!ok, "a bad spec builds:\n{all}");
     assert_has(&all, ERROR_PARTS);
-    assert!(all.contains("   6 | >>>     copy \"/out\" from=biuld"), "{all}");
+    assert!(
+        all.contains("   6 | >>>     copy \"/out\" from=biuld"),
+        "{all}"
+    );
 }

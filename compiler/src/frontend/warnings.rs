@@ -75,9 +75,7 @@ impl CheckOption {
                         "true" | "1" | "t" => true,
                         "false" | "0" | "f" => false,
                         other => {
-                            return Err(format!(
-                                "`error={other}`: error takes true or false"
-                            ));
+                            return Err(format!("`error={other}`: error takes true or false"));
                         }
                     }
                 }
@@ -401,7 +399,12 @@ mod tests {
             .find(|w| w.code == Some(Code::SecretInEnv))
             .unwrap();
         assert!(w3.short.starts_with("W0003: "), "{}", w3.short);
-        assert!(w3.short.contains(" (line 3); help: pass secrets to the one `run`"), "{}", w3.short);
+        assert!(
+            w3.short
+                .contains(" (line 3); help: pass secrets to the one `run`"),
+            "{}",
+            w3.short
+        );
         assert!(!w3.short.contains('\n'), "{}", w3.short);
         assert_eq!(w3.ranges[0].start.unwrap().line, 3);
         assert_eq!(w3.detail[1], "more: `msbc explain W0003`");
@@ -475,9 +478,15 @@ mod tests {
         let digest = &terminal.inputs[0].digest;
         assert_eq!(digest, &llb::digest(&d.def[0]));
         let name = &d.metadata[digest].description["llb.customname"];
-        assert!(name.starts_with(&format!("WARN: {}", ws[0].short)), "{name}");
+        assert!(
+            name.starts_with(&format!("WARN: {}", ws[0].short)),
+            "{name}"
+        );
         assert!(name.contains("; help: "), "{name}");
         let other = as_vertex(&ws[1]);
-        assert_ne!(other.def[0], d.def[0], "each warning is a vertex of its own");
+        assert_ne!(
+            other.def[0], d.def[0],
+            "each warning is a vertex of its own"
+        );
     }
 }
