@@ -4,18 +4,19 @@
 //! LLB of each platform and assemble the result with its image config.
 
 use super::bridge::Bridge;
-use super::failure::{Failure, located, ranges, source_info};
+use super::failure::{Failure, source_info, spec_errors};
 use super::generated::moby::buildkit::v1::frontend as gw;
 use super::inputs::{context_inputs, read_spec};
 use super::options::Options;
 use super::subrequests;
+use super::warnings::{self, CheckOption};
 use crate::backend::llb::{self, BaseConfig, BaseConfigs, pb};
 use crate::compile::{self, Emit};
 use crate::diag::render;
 use crate::domain::{ImageRef, Platform, image_ref};
 use crate::expand;
 use crate::lock::Lock;
-use crate::lower::Selection;
+use crate::lower::{Model, Selection};
 use prost::Message;
 use std::collections::BTreeMap;
 
@@ -55,7 +56,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         return Err(Failure::plain(e.clone()));
     }
     bridge.require(&["solve.base", "readfile"], "reading the spec")?;
-    let (spec, lock) = read_spec(bridge, opts, env).await?;
+    let (spec, lock, vertex) = read_spec(bridge, opts, env).await?;
     let lock = match lock {
         Some(bytes) => Some(
             Lock::parse(&String::from_utf8_lossy(&bytes))
@@ -72,70 +73,22 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         contents: &inputs.contents,
         service_dir: &inputs.service_dir,
     });
+    let check = CheckOption::of_build(&opts.build_args, &checked.text)?;
     if opts.request.as_deref() == Some(subrequests::LINT) {
-        let meta = subrequests::lint(&checked.diagnostics, &opts.filename, &spec, &checked.text);
+        let shown = check.filter(&checked.diagnostics);
+        let meta = subrequests::lint(&shown, &opts.filename, &spec, &checked.text);
         return Ok(answer(bridge, meta));
     }
-    let info = source_info(&opts.filename, &spec);
-    for d in checked.diagnostics.sorted() {
-        eprint!(
-            "{}",
-            render::human(d, &opts.filename, &checked.text, render::Style::Plain)
-        );
-        if !d.is_error() {
-            let ranges = ranges(d, &checked.text);
-            bridge
-                .warn(gw::WarnRequest {
-                    level: 1,
-                    short: format!("{}: {}", d.code, d.message).into_bytes(),
-                    detail: d.help.iter().map(|h| h.clone().into_bytes()).collect(),
-                    url: String::new(),
-                    digest: String::new(),
-                    info: Some(info.clone()),
-                    ranges,
-                })
-                .await?;
-        }
+    let (mut model, args) =
+        feedback(bridge, opts, &check, checked, &spec, &vertex, lock.as_ref()).await?;
+    // msbc.lock pins the base images it has; a build arg that moves one
+    // out of it pulls the new image (warned in `feedback`; `docs/lock.md`).
+    if let Some(lock) = &lock {
+        crate::lock::pin(&mut model, lock, &args);
     }
-    let Some(model) = checked.model.filter(|_| !checked.diagnostics.has_errors()) else {
-        let sorted = checked.diagnostics.sorted();
-        let first = sorted.iter().find(|d| d.is_error());
-        return Err(match first {
-            Some(d) => located(d, &opts.filename, &checked.text, info, sorted.len()),
-            None => Failure::plain(format!("{} has errors", opts.filename)),
-        });
-    };
 
     if opts.request.as_deref() == Some(subrequests::TARGETS) {
         return Ok(answer(bridge, subrequests::targets(&model)));
-    }
-    // Build args the spec declares; the others are reported, as Docker does.
-    let mut args = Vec::new();
-    for (name, value) in &opts.build_args {
-        if model.args.iter().any(|a| &a.name == name) {
-            args.push((name.clone(), value.clone()));
-        } else if !is_predefined_arg(name) {
-            eprintln!(
-                "warning: build-arg {name} is not an arg of {}",
-                opts.filename
-            );
-        }
-    }
-    // msbc.lock pins the base images it has; a build arg that moves one
-    // out of it pulls the new image, with a warning (`docs/lock.md`).
-    let mut model = model;
-    if let Some(lock) = &lock {
-        for warning in crate::lock::overridden(&model, lock, &args) {
-            eprintln!("warning: {warning}");
-            bridge
-                .warn(gw::WarnRequest {
-                    level: 1,
-                    short: warning.into_bytes(),
-                    ..gw::WarnRequest::default()
-                })
-                .await?;
-        }
-        crate::lock::pin(&mut model, lock, &args);
     }
     if opts.request.as_deref() == Some(subrequests::OUTLINE) {
         let selection = Selection {
@@ -212,17 +165,17 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         }
     }
 
-    for name in contexts.keys().filter(|n| !used.contains(*n)) {
-        let message = format!("the named context `{name}` names no image this build pulls");
-        eprintln!("warning: {message}");
-        bridge
-            .warn(gw::WarnRequest {
-                level: 1,
-                short: message.into_bytes(),
-                ..gw::WarnRequest::default()
-            })
-            .await?;
-    }
+    let unused: Vec<warnings::Warning> = contexts
+        .keys()
+        .filter(|n| !used.contains(*n))
+        .map(|name| {
+            warnings::plain(format!(
+                "the named context `{name}` names no image this build pulls"
+            ))
+        })
+        .collect();
+    let info = source_info(&opts.filename, &spec);
+    warnings::send(bridge, &vertex, &info, &unused).await?;
     let new_refs = bridge.has("proto.refarray");
     let result = if refs.len() == 1 {
         let id = refs.remove(0).1;
@@ -254,6 +207,67 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
             .map(|(k, v)| (k, v.into_bytes()))
             .collect(),
     })
+}
+
+/// What the user sees of the spec before the build: its diagnostics in
+/// buildkitd's log, its warnings (and those of `--build-arg`s the spec does
+/// not declare) in the client's output, its errors (all of them) as the
+/// build's error; with the check option `error=true`, warnings fail the
+/// build. The model and the build args it declares.
+async fn feedback(
+    bridge: &mut Bridge,
+    opts: &Options,
+    check: &CheckOption,
+    checked: compile::Checked,
+    spec: &[u8],
+    vertex: &str,
+    lock: Option<&Lock>,
+) -> Result<(Model, Vec<(String, String)>), Failure> {
+    let info = source_info(&opts.filename, spec);
+    for d in checked.diagnostics.sorted() {
+        eprint!(
+            "{}",
+            render::human(d, &opts.filename, &checked.text, render::Style::Plain)
+        );
+    }
+    let mut shown = warnings::of_spec(&checked.diagnostics, &checked.text, check);
+    let model = match checked.model {
+        Some(model) if !checked.diagnostics.has_errors() => model,
+        _ => {
+            warnings::send(bridge, vertex, &info, &shown).await?;
+            let sorted = checked.diagnostics.sorted();
+            let errors: Vec<_> = sorted.into_iter().filter(|d| d.is_error()).collect();
+            return Err(spec_errors(&errors, &opts.filename, &checked.text, &info));
+        }
+    };
+    // Build args the spec declares; the others are reported, as Docker does.
+    let declared: Vec<&str> = model.args.iter().map(|a| a.name.as_str()).collect();
+    let mut args = Vec::new();
+    for (name, value) in &opts.build_args {
+        if declared.contains(&name.as_str()) {
+            args.push((name.clone(), value.clone()));
+        } else if !is_predefined_arg(name) {
+            shown.push(warnings::unknown_arg(name, &declared, &opts.filename));
+        }
+    }
+    // A build arg that moves a base image out of msbc.lock pulls the new
+    // image, with a warning (`docs/lock.md`).
+    if let Some(lock) = lock {
+        for warning in crate::lock::overridden(&model, lock, &args) {
+            shown.push(warnings::plain(warning));
+        }
+    }
+    warnings::send(bridge, vertex, &info, &shown).await?;
+    if let Some(failure) = warnings::violation(
+        check,
+        &checked.diagnostics,
+        &opts.filename,
+        &checked.text,
+        &info,
+    ) {
+        return Err(failure);
+    }
+    Ok((model, args))
 }
 
 /// The configs of the base images `selection` builds on, through
