@@ -43,8 +43,9 @@ pub mod pb;
 mod platform;
 mod reference;
 
-use crate::ir::Build;
+use crate::ir::{Build, BuildOptions};
 use prost::Message;
+use std::collections::BTreeSet;
 use std::fmt;
 
 pub use base::{BaseConfig, BaseConfigs, ConfigError, Pull};
@@ -72,6 +73,9 @@ pub struct Options {
     pub platform: Option<String>,
     /// The configs of the base images the stages start from (see [`Plan::pulls`]).
     pub base_configs: BaseConfigs,
+    /// What the build is asked for beside the spec (a frontend's options):
+    /// applied while the ops and the image config are made.
+    pub build: BuildOptions,
 }
 
 /// Why a build cannot be written as LLB (a usage error: exit 2).
@@ -125,6 +129,9 @@ pub struct Llb {
     pub definition: pb::Definition,
     /// The target's OCI image config as one line of JSON, with a newline.
     pub image_config: String,
+    /// The named contexts ([`BuildOptions::contexts`]) that replaced an
+    /// image of the build, by the key they were given under.
+    pub used_contexts: BTreeSet<String>,
 }
 
 impl Llb {
@@ -174,5 +181,6 @@ pub fn compile_planned(
     Ok(Llb {
         definition: lowered.definition,
         image_config: lowered.image_config,
+        used_contexts: lowered.used_contexts,
     })
 }

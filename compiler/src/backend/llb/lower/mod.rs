@@ -11,6 +11,8 @@
 
 mod copy;
 mod graph;
+#[cfg(test)]
+mod options_tests;
 mod resolve;
 mod run;
 mod source;
@@ -36,6 +38,8 @@ pub struct Lowered {
     context_paths: BTreeSet<String>,
     /// The base images whose configs the build starts from.
     pulls: Vec<Pull>,
+    /// The named contexts that replaced an image.
+    pub used_contexts: BTreeSet<String>,
     /// The most stage states kept at once (for the memory test).
     #[cfg(test)]
     peak_states: usize,
@@ -248,6 +252,8 @@ struct Lowering<'a> {
     context_paths: BTreeSet<String>,
     /// The base images whose configs the stages start from, in order.
     pulls: Vec<Pull>,
+    /// The named contexts that replaced an image, by their key.
+    used_contexts: BTreeSet<String>,
 }
 
 impl<'a> Lowering<'a> {
@@ -278,6 +284,7 @@ impl<'a> Lowering<'a> {
             follow_paths,
             context_paths: BTreeSet::new(),
             pulls: Vec::new(),
+            used_contexts: BTreeSet::new(),
         })
     }
 
@@ -315,8 +322,14 @@ impl<'a> Lowering<'a> {
             // `scratch` with no files: BuildKit refuses an empty definition,
             // so the result is an empty directory (an empty layer).
             let stage = self.build.stage(self.build.target);
+            self.graph.ignore_cache = self.options.build.no_cache.covers(&stage.name);
             let name = format!("[{}] empty filesystem", stage.name);
             self.mkdir(&mut target, "/", None, name, stage.line);
+        }
+        self.graph.ignore_cache = false;
+        // `--label`s, over the spec's and the base image's.
+        for (k, v) in &self.options.build.labels {
+            target.config.fold.labels.insert(k.clone(), v.clone());
         }
         if let Some(out) = &target.output {
             // The terminal op: no op, one input, the result.
@@ -334,6 +347,7 @@ impl<'a> Lowering<'a> {
             image_config: target.config.to_json(&target.platform),
             context_paths: self.context_paths,
             pulls: self.pulls,
+            used_contexts: self.used_contexts,
             #[cfg(test)]
             peak_states: self.peak_live_states,
         })
@@ -413,6 +427,8 @@ impl<'a> Lowering<'a> {
                 )
             })
             .count();
+        // `--no-cache`: the ops this stage makes run again.
+        self.graph.ignore_cache = self.options.build.no_cache.covers(&stage.name);
         let mut counter = StageCounter {
             name: stage.name.clone(),
             total: counted + usize::from(matches!(stage.base, Base::Image(_))),
@@ -595,6 +611,7 @@ mod tests {
         let llb = super::super::Llb {
             definition: lowered.definition,
             image_config: lowered.image_config,
+            used_contexts: lowered.used_contexts,
         };
         let dump = llb.dump();
         assert!(dump.contains("\"K0=v0\"") && dump.contains("\"K299=v299\""));
@@ -613,6 +630,7 @@ mod tests {
         let dump = super::super::Llb {
             definition: lowered.definition,
             image_config: lowered.image_config,
+            used_contexts: lowered.used_contexts,
         }
         .dump();
         // `app`'s run sees A but not X (x's own variable).

@@ -1,0 +1,246 @@
+//! The build's options ([`crate::ir::BuildOptions`]) applied while the ops
+//! are made: the net mode of runs, `ignore_cache` of no-cache stages, named
+//! contexts in place of images, labels in the image config.
+
+use super::super::{BaseConfig, BaseConfigs, Llb, Options, compile, pb};
+use crate::compile as pipeline;
+use crate::ir::{BuildOptions, NamedContext, NetMode, NoCache};
+use crate::lower::{Selection, select};
+use prost::Message;
+use std::collections::BTreeMap;
+
+fn lowered(spec: &str, options: Options) -> Llb {
+    let model = pipeline::check(spec.as_bytes()).model.expect("a model");
+    let build = select(&model, &Selection::default()).expect("selects");
+    compile(&build, &options).expect("lowers")
+}
+
+fn with(build: BuildOptions) -> Options {
+    Options {
+        source_name: "build.kdl".to_string(),
+        build,
+        ..Options::default()
+    }
+}
+
+fn ops(llb: &Llb) -> Vec<(String, pb::Op)> {
+    llb.definition
+        .def
+        .iter()
+        .map(|b| {
+            (
+                super::digest(b),
+                pb::Op::decode(b.as_slice()).expect("an op"),
+            )
+        })
+        .collect()
+}
+
+fn name(llb: &Llb, digest: &str) -> String {
+    llb.definition
+        .metadata
+        .get(digest)
+        .and_then(|m| m.description.get("llb.customname"))
+        .cloned()
+        .unwrap_or_default()
+}
+
+const TWO_RUNS: &str = "msbc 1\nimage app from=\"debian:bookworm-slim\" {\n    run \"a\"\n    run \"b\" network=\"none\"\n}\n";
+
+#[test]
+fn a_network_mode_reaches_every_run_that_sets_none() {
+    let plain = lowered(TWO_RUNS, with(BuildOptions::default()));
+    let host = lowered(
+        TWO_RUNS,
+        with(BuildOptions {
+            network: NetMode::Host,
+            ..BuildOptions::default()
+        }),
+    );
+    let nets = |llb: &Llb| -> Vec<i32> {
+        ops(llb)
+            .into_iter()
+            .filter_map(|(_, op)| match op.kind {
+                Some(pb::op::Kind::Exec(e)) => Some(e.network),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        nets(&plain),
+        [pb::NetMode::Unset as i32, pb::NetMode::None as i32]
+    );
+    assert_eq!(
+        nets(&host),
+        [pb::NetMode::Host as i32, pb::NetMode::None as i32]
+    );
+    // Every input names an op written before it, and the caps follow.
+    let all = ops(&host);
+    for (i, (d, op)) in all.iter().enumerate() {
+        for input in &op.inputs {
+            assert!(all[..i].iter().any(|(e, _)| *e == input.digest), "op {i}");
+        }
+        if matches!(op.kind, Some(pb::op::Kind::Exec(_))) {
+            let caps = &host.definition.metadata[d].caps;
+            assert!(caps.contains_key("exec.meta.network"), "{caps:?}");
+        }
+    }
+}
+
+const TWO_STAGES: &str = "msbc 1\nstage build from=\"golang:1.23\" {\n    copy \"main.go\" to=\"/src/\"\n    run \"go build\"\n}\nimage app from=\"debian:bookworm-slim\" {\n    copy from=build \"/out\" to=\"/app\"\n    run \"true\"\n}\n";
+
+/// The ops marked to run again, by name.
+fn fresh(llb: &Llb) -> Vec<String> {
+    let mut out: Vec<String> = ops(llb)
+        .iter()
+        .filter(|(d, _)| {
+            llb.definition
+                .metadata
+                .get(d)
+                .is_some_and(|m| m.ignore_cache)
+        })
+        .map(|(d, _)| name(llb, d))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn no_cache_marks_the_ops_of_the_stages_it_names() {
+    let none = lowered(TWO_STAGES, with(BuildOptions::default()));
+    assert!(fresh(&none).is_empty());
+    let all = lowered(
+        TWO_STAGES,
+        with(BuildOptions {
+            no_cache: NoCache::All,
+            ..BuildOptions::default()
+        }),
+    );
+    assert_eq!(
+        fresh(&all),
+        [
+            "[app 1/3] FROM docker.io/library/debian:bookworm-slim",
+            "[app 2/3] COPY --from=build /out /app",
+            "[app 3/3] RUN true",
+            "[build 1/3] FROM docker.io/library/golang:1.23",
+            "[build 2/3] COPY main.go /src/",
+            "[build 3/3] RUN go build",
+        ],
+        "every op but the build context's and the terminal one"
+    );
+    let build = lowered(
+        TWO_STAGES,
+        with(BuildOptions {
+            no_cache: NoCache::Stages(["build".to_string()].into()),
+            ..BuildOptions::default()
+        }),
+    );
+    assert_eq!(
+        fresh(&build),
+        [
+            "[build 1/3] FROM docker.io/library/golang:1.23",
+            "[build 2/3] COPY main.go /src/",
+            "[build 3/3] RUN go build",
+        ]
+    );
+    // Only metadata changes: the same ops, the same digests.
+    assert_eq!(none.definition.def, build.definition.def);
+}
+
+#[test]
+fn a_named_context_replaces_the_image_it_names() {
+    let spec = "msbc 1\nstage tools from=\"alpine:3.20\" {\n    run \"true\"\n}\nimage app from=\"golang:1.23\" {\n    copy from=tools \"/bin/true\" to=\"/t\"\n    copy from=\"busybox:1\" \"/bin/sh\" to=\"/sh\"\n}\n";
+    let mut configs = BaseConfigs::new();
+    let mut config = BaseConfig::from_json(
+        br#"{"architecture":"amd64","os":"linux","config":{},"rootfs":{"diff_ids":["sha256:00"]}}"#,
+    )
+    .expect("a config");
+    config.digest = Some("sha256:aaaa".to_string());
+    configs.insert("docker.io/library/golang:1.23", "linux/amd64", config);
+    let contexts = BTreeMap::from([
+        (
+            "docker.io/library/golang:1.23".to_string(),
+            NamedContext::Image("mirror.example/go:1.23".to_string()),
+        ),
+        (
+            "docker.io/library/alpine:3.20".to_string(),
+            NamedContext::Local("alpine-root".to_string()),
+        ),
+        (
+            "docker.io/library/nginx:1".to_string(),
+            NamedContext::Image("mirror.example/nginx:1".to_string()),
+        ),
+    ]);
+    let llb = compile(
+        &select(
+            &pipeline::check(spec.as_bytes()).model.expect("a model"),
+            &Selection::default(),
+        )
+        .expect("selects"),
+        &Options {
+            source_name: "build.kdl".to_string(),
+            base_configs: configs,
+            build: BuildOptions {
+                contexts,
+                ..BuildOptions::default()
+            },
+            ..Options::default()
+        },
+    )
+    .expect("lowers");
+    let mut sources: Vec<(String, bool)> = ops(&llb)
+        .into_iter()
+        .filter_map(|(_, op)| match op.kind {
+            Some(pb::op::Kind::Source(s)) => Some((s.identifier, op.platform.is_some())),
+            _ => None,
+        })
+        .collect();
+    sources.sort();
+    assert_eq!(
+        sources,
+        [
+            // The digest the spec's image resolved to stays on its stand-in.
+            (
+                "docker-image://docker.io/library/busybox:1".to_string(),
+                true
+            ),
+            (
+                "docker-image://mirror.example/go:1.23@sha256:aaaa".to_string(),
+                true
+            ),
+            ("local://alpine-root".to_string(), false),
+        ]
+    );
+    assert_eq!(
+        llb.used_contexts.iter().collect::<Vec<_>>(),
+        [
+            "docker.io/library/alpine:3.20",
+            "docker.io/library/golang:1.23"
+        ],
+        "nginx is pulled by nothing"
+    );
+}
+
+#[test]
+fn labels_join_the_image_config() {
+    let spec = "msbc 1\nimage app from=\"debian:bookworm-slim\" {\n    label a=\"spec\" keep=\"1\"\n    env K=\"v\"\n}\n";
+    let llb = lowered(
+        spec,
+        with(BuildOptions {
+            labels: BTreeMap::from([
+                ("a".to_string(), "b c".to_string()),
+                ("z".to_string(), "2".to_string()),
+            ]),
+            ..BuildOptions::default()
+        }),
+    );
+    let v: serde_json::Value = serde_json::from_str(&llb.image_config).expect("JSON");
+    assert_eq!(
+        v["config"]["Labels"],
+        serde_json::json!({"a": "b c", "keep": "1", "z": "2"})
+    );
+    assert_eq!(v["config"]["Env"][1], "K=v");
+    // The ops do not change.
+    let plain = lowered(spec, with(BuildOptions::default()));
+    assert_eq!(plain.definition, llb.definition);
+}
