@@ -685,9 +685,30 @@ fn a_named_context_stands_in_for_an_image() {
         o.stderr
     );
     assert!(o.calls.iter().any(|c| c == "Warn"), "{:?}", o.calls);
-    // A local folder as a named context: not taken, and said so.
+    // A folder the client sends stands in too (`local:NAME`), with no
+    // config to resolve.
     let o = run(
-        &["context:src=local:src"],
+        &["context:debian:bookworm-slim=local:rootfs"],
+        spec_gateway(TWO_STAGES.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let def = o.solved.last().expect("a build");
+    assert!(images(def).is_empty(), "{:?}", images(def));
+    let locals: Vec<String> = def
+        .def
+        .iter()
+        .filter_map(|b| match pb::Op::decode(b.as_slice()).ok()?.kind {
+            Some(pb::op::Kind::Source(s)) if s.identifier.starts_with("local://") => {
+                Some(s.identifier)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(locals.contains(&"local://rootfs".to_string()), "{locals:?}");
+    // A git URL is not taken, and said so, before anything is read.
+    let o = run(
+        &["context:src=git://example.com/src"],
         spec_gateway(TWO_STAGES.as_bytes()),
     );
     assert_clean(&o);
@@ -695,6 +716,7 @@ fn a_named_context_stands_in_for_an_image() {
         error_of(&o).contains("named contexts that are images"),
         "{o:?}"
     );
+    assert!(o.solved.is_empty(), "{o:?}");
 }
 
 /// The `local.excludepatterns` of the build's `local://context` source.
