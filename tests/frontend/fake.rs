@@ -398,6 +398,60 @@ fn a_build_solves_the_specs_llb_and_returns_its_config() {
     assert_eq!(s.attrs["local.includepattern"], r#"["build.kdl"]"#);
 }
 
+const DATED: &str = r#"msbc 1
+arg SOURCE_DATE_EPOCH
+image app from="debian:bookworm-slim" {
+    run "echo $SOURCE_DATE_EPOCH > /epoch"
+}
+"#;
+
+/// `--build-arg SOURCE_DATE_EPOCH`: the returned config is dated by it, and
+/// a run of a spec that declares the arg reads it (it was dropped before).
+#[test]
+fn source_date_epoch_dates_the_config_and_reaches_runs_that_ask() {
+    let o = run(
+        &["build-arg:SOURCE_DATE_EPOCH=1700000000"],
+        spec_gateway(DATED.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    assert!(
+        !o.stderr.contains("SOURCE_DATE_EPOCH is not an arg"),
+        "{}",
+        o.stderr
+    );
+    let result = o
+        .returned
+        .as_ref()
+        .and_then(|r| r.result.as_ref())
+        .expect("a result");
+    let config: serde_json::Value =
+        serde_json::from_slice(&result.metadata["containerimage.config"]).expect("JSON");
+    assert_eq!(config["created"], "2023-11-14T22:13:20Z", "{config}");
+    let build = o.solved.last().expect("a build");
+    let env: Vec<String> = build
+        .def
+        .iter()
+        .filter_map(|b| match pb::Op::decode(b.as_slice()).ok()?.kind {
+            Some(pb::op::Kind::Exec(e)) => e.meta.map(|m| m.env),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(
+        env.contains(&"SOURCE_DATE_EPOCH=1700000000".to_string()),
+        "{env:?}"
+    );
+    // Not a number: the build fails, saying so, before anything is read.
+    let o = run(
+        &["build-arg:SOURCE_DATE_EPOCH=yesterday"],
+        spec_gateway(DATED.as_bytes()),
+    );
+    assert_clean(&o);
+    assert!(error_of(&o).contains("invalid SOURCE_DATE_EPOCH"), "{o:?}");
+    assert!(o.solved.is_empty(), "{o:?}");
+}
+
 #[test]
 fn two_platforms_return_a_ref_map() {
     let o = run(

@@ -52,7 +52,7 @@ pub use base::{BaseConfig, BaseConfigs, ConfigError, Pull};
 pub use config::DEFAULT_PATH;
 /// The config types a [`BaseConfig`] holds.
 pub mod config_types {
-    pub use super::config::HealthConfig;
+    pub use super::config::{HealthConfig, History};
 }
 pub use lower::{Plan, digest};
 pub use platform::DEFAULT as DEFAULT_PLATFORM;

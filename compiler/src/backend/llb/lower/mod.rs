@@ -327,6 +327,9 @@ impl<'a> Lowering<'a> {
             self.mkdir(&mut target, "/", None, name, stage.line);
         }
         self.graph.ignore_cache = false;
+        if let Some(epoch) = self.options.build.epoch {
+            target.config.dated(epoch);
+        }
         // `--label`s, over the spec's and the base image's.
         for (k, v) in &self.options.build.labels {
             target.config.fold.labels.insert(k.clone(), v.clone());
@@ -505,6 +508,7 @@ impl<'a> Lowering<'a> {
                     .config
                     .fold
                     .apply(ImageValue::Workdir(dir.clone()), |_, dir| dir);
+                self.commit(state, dir != "/", || format!("WORKDIR {dir}"));
                 if dir != "/" {
                     let name = counter.next(&format!("WORKDIR {text}"));
                     // As the frontend: an empty USER owns nothing.
@@ -528,6 +532,7 @@ impl<'a> Lowering<'a> {
                 // Dockerfile backend splits its ENV to mean the same).
                 for value in kind.image_values() {
                     let value = value.try_map(|w| self.resolve(w, Some(state), line))?;
+                    self.commit(state, false, || instruction(&value));
                     match &value {
                         ImageValue::Env(k, v) => state.set_env(k, v.clone()),
                         ImageValue::User(u) => state.user = u.clone(),
@@ -542,6 +547,42 @@ impl<'a> Lowering<'a> {
             }
         }
         Ok(())
+    }
+}
+
+impl Lowering<'_> {
+    /// A history entry for a build with `SOURCE_DATE_EPOCH` (none without);
+    /// the steps that run in the build end theirs with `# buildkit`, as the
+    /// frontend's do.
+    fn commit(&self, state: &mut State, layer: bool, created_by: impl FnOnce() -> String) {
+        if let Some(epoch) = self.options.build.epoch {
+            state.config.commit(epoch, created_by(), layer);
+        }
+    }
+}
+
+/// A config step as the Dockerfile instruction a history entry names.
+fn instruction(value: &ImageValue<'_, String>) -> String {
+    // Go's `%q` of a list, as the frontend writes it: `["a" "b"]`.
+    let list = |v: &[String]| {
+        let items: Vec<String> = v.iter().map(|i| format!("{i:?}")).collect();
+        format!("[{}]", items.join(" "))
+    };
+    match value {
+        ImageValue::Env(k, v) => format!("ENV {k}={v}"),
+        ImageValue::Label(k, v) => format!("LABEL {k}={v}"),
+        ImageValue::User(u) => format!("USER {u}"),
+        ImageValue::Workdir(d) => format!("WORKDIR {d}"),
+        ImageValue::Volume(v) => format!("VOLUME [{v}]"),
+        ImageValue::Expose(p) => {
+            let keys: Vec<String> = ir::port_keys(p).map(|k| format!("{k}:{{}}")).collect();
+            format!("EXPOSE map[{}]", keys.join(" "))
+        }
+        ImageValue::Entrypoint(v) => format!("ENTRYPOINT {}", list(v)),
+        ImageValue::Cmd(v) => format!("CMD {}", list(v)),
+        ImageValue::Healthcheck(_) => "HEALTHCHECK".to_string(),
+        ImageValue::StopSignal(s) => format!("STOPSIGNAL {s}"),
+        ImageValue::Shell(v) => format!("SHELL {}", list(v)),
     }
 }
 

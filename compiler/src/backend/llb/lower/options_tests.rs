@@ -244,3 +244,100 @@ fn labels_join_the_image_config() {
     let plain = lowered(spec, with(BuildOptions::default()));
     assert_eq!(plain.definition, llb.definition);
 }
+
+const DATED: &str = "msbc 1\nimage app from=\"debian:bookworm-slim\" {\n    workdir \"/app\"\n    copy \"main.go\" to=\"./\"\n    run \"make\"\n    env K=\"v\"\n    user \"1000\"\n}\n";
+
+fn debian(history: &str) -> BaseConfigs {
+    let json = format!(
+        r#"{{"architecture":"amd64","os":"linux","config":{{}},"rootfs":{{"diff_ids":["sha256:00"]}},"history":{history}}}"#
+    );
+    let mut configs = BaseConfigs::new();
+    configs.insert(
+        "docker.io/library/debian:bookworm-slim",
+        "linux/amd64",
+        BaseConfig::from_json(json.as_bytes()).expect("a config"),
+    );
+    configs
+}
+
+const DEBIAN_HISTORY: &str = r##"[{"created":"2024-01-01T00:00:00Z","created_by":"# debian.sh","comment":"debuerreotype"}]"##;
+
+/// `SOURCE_DATE_EPOCH`: the config's `created` time and a history that
+/// continues the base image's, one entry per step dated by it (layers for
+/// the steps that make one), as BuildKit's Dockerfile frontend writes them;
+/// a WORKDIR's directory is dated too.
+#[test]
+fn source_date_epoch_dates_the_config_and_its_history() {
+    let options = |epoch: Option<i64>, history: &str| Options {
+        source_name: "build.kdl".to_string(),
+        base_configs: debian(history),
+        build: BuildOptions {
+            epoch,
+            ..BuildOptions::default()
+        },
+        ..Options::default()
+    };
+    let dated = lowered(DATED, options(Some(1_700_000_000), DEBIAN_HISTORY));
+    let v: serde_json::Value = serde_json::from_str(&dated.image_config).expect("JSON");
+    assert_eq!(v["created"], "2023-11-14T22:13:20Z");
+    let history = v["history"].as_array().expect("a history");
+    let entries: Vec<(String, bool)> = history
+        .iter()
+        .map(|h| {
+            (
+                h["created_by"].as_str().unwrap_or_default().to_string(),
+                h["empty_layer"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("# debian.sh".to_string(), false),
+            ("WORKDIR /app".to_string(), false),
+            ("COPY main.go ./ # buildkit".to_string(), false),
+            ("RUN /bin/sh -c make # buildkit".to_string(), false),
+            ("ENV K=v".to_string(), true),
+            ("USER 1000".to_string(), true),
+        ]
+    );
+    assert_eq!(
+        history[0]["created"], "2024-01-01T00:00:00Z",
+        "the base's own"
+    );
+    assert!(
+        history[1..]
+            .iter()
+            .all(|h| h["created"] == "2023-11-14T22:13:20Z"
+                && h["comment"] == "buildkit.dockerfile.v0"),
+        "{history:?}"
+    );
+    let mkdir_times: Vec<i64> = ops(&dated)
+        .into_iter()
+        .filter_map(|(_, op)| match op.kind {
+            Some(pb::op::Kind::File(f)) => f.actions.into_iter().find_map(|a| match a.action {
+                Some(pb::file_action::Action::Mkdir(m)) => Some(m.timestamp),
+                _ => None,
+            }),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(mkdir_times, [1_700_000_000_000_000_000]);
+
+    // Without it: no time anywhere, as before.
+    let plain = lowered(DATED, options(None, DEBIAN_HISTORY));
+    let v: serde_json::Value = serde_json::from_str(&plain.image_config).expect("JSON");
+    assert!(
+        v.get("created").is_none() && v.get("history").is_none(),
+        "{v}"
+    );
+    assert!(plain.dump().contains("\"timestamp\": -1"));
+
+    // A base whose history does not account for its layers: the time, and
+    // the history left to BuildKit's exporter (which rebuilds it from the
+    // layers).
+    let unknown = lowered(DATED, options(Some(1_700_000_000), "[]"));
+    let v: serde_json::Value = serde_json::from_str(&unknown.image_config).expect("JSON");
+    assert_eq!(v["created"], "2023-11-14T22:13:20Z");
+    assert!(v.get("history").is_none(), "{v}");
+}

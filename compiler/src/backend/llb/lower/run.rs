@@ -98,6 +98,7 @@ impl Lowering<'_> {
             (Some(Network::Default) | None, NetMode::None) => pb::NetMode::None,
             (Some(Network::Default) | None, NetMode::Default) => pb::NetMode::Unset,
         };
+        self.commit(state, true, || format!("RUN {} # buildkit", args.join(" ")));
         let exec = pb::ExecOp {
             meta: Some(pb::Meta {
                 args,
