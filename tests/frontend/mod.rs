@@ -6,4 +6,5 @@ mod codegen;
 mod docker;
 mod fake;
 pub(crate) mod image;
+mod reproducible;
 mod rig;
