@@ -70,7 +70,10 @@ fn clean_build(bin: &Path, dir: &Path, frontend: &[String], build_args: &[&str],
         "--output".into(),
         format!("type=oci,dest={},rewrite-timestamp=true", tar.display()),
     ]);
-    let out = Command::new(bin).args(&args).output().expect("buildctl runs");
+    let out = Command::new(bin)
+        .args(&args)
+        .output()
+        .expect("buildctl runs");
     assert!(
         out.status.success(),
         "buildctl {args:?} failed:\n{}",
@@ -93,9 +96,14 @@ fn needs_frontend_rig_two_clean_builds_give_one_digest_on_both_routes() {
         ),
         (
             "dockerfile",
-            ["--frontend", "dockerfile.v0", "--opt", "filename=Dockerfile"]
-                .map(String::from)
-                .to_vec(),
+            [
+                "--frontend",
+                "dockerfile.v0",
+                "--opt",
+                "filename=Dockerfile",
+            ]
+            .map(String::from)
+            .to_vec(),
         ),
     ];
     for (name, build_args) in SAMPLES {

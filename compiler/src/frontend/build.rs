@@ -9,9 +9,10 @@ use super::generated::moby::buildkit::v1::frontend as gw;
 use super::inputs::{context_inputs, read_spec};
 use super::options::Options;
 use super::subrequests;
-use crate::backend::llb::{self, BaseConfig, BaseConfigs, pb};
+use crate::backend::llb::{BaseConfig, BaseConfigs, pb};
 use crate::compile;
 use crate::diag::render;
+use crate::domain::{ImageRef, Platform};
 use crate::expand;
 use crate::ir::NamedContext;
 use crate::lower::Selection;
@@ -23,7 +24,7 @@ pub struct Env {
     /// `BUILDKIT_SESSION_ID`: the client session that serves the inputs.
     pub session_id: String,
     /// The worker's platform (`BUILDKIT_WORKERS`), the default target.
-    pub worker_platform: Option<String>,
+    pub worker_platform: Option<Platform>,
 }
 
 /// Runs the build; the result to return.
@@ -124,7 +125,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         vec![
             env.worker_platform
                 .clone()
-                .unwrap_or_else(|| llb::DEFAULT_PLATFORM.to_string()),
+                .unwrap_or_else(Platform::default_target),
         ]
     } else {
         opts.platforms.clone()
@@ -154,7 +155,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         used.extend(llb.used_contexts);
         let id = bridge.solve(llb.definition).await?;
         let config = llb.image_config.trim_end().to_string();
-        refs.push((platform.clone(), id));
+        refs.push((platform.to_string(), id));
         metadata.insert(format!("containerimage.config/{platform}"), config.clone());
         if platforms.len() == 1 {
             metadata.insert("containerimage.config".to_string(), config);
@@ -212,7 +213,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
 async fn base_configs(
     bridge: &mut Bridge,
     pulls: Vec<crate::backend::llb::Pull>,
-    contexts: &BTreeMap<String, NamedContext>,
+    contexts: &BTreeMap<ImageRef, NamedContext>,
 ) -> Result<BaseConfigs, Failure> {
     let mut configs = BaseConfigs::new();
     if !bridge.has("resolveimage") {
@@ -220,20 +221,19 @@ async fn base_configs(
         return Ok(configs);
     }
     for pull in pulls {
-        let mut parts = pull.platform.split('/');
         let platform = pb::Platform {
-            os: parts.next().unwrap_or_default().to_string(),
-            architecture: parts.next().unwrap_or_default().to_string(),
-            variant: parts.next().unwrap_or_default().to_string(),
+            os: pull.platform.os.clone(),
+            architecture: pull.platform.arch.clone(),
+            variant: pull.platform.variant.clone(),
         };
         // A named context stands in for the image: an image's config is
         // the base; a folder has none.
-        let source = match contexts.get(&pull.reference) {
-            Some(NamedContext::Image(image)) => image,
+        let source = match contexts.get(&ImageRef::split(&pull.reference)) {
+            Some(NamedContext::Image(image)) => image.to_string(),
             Some(NamedContext::Local(_)) => continue,
-            None => &pull.reference,
+            None => pull.reference.clone(),
         };
-        let (digest, bytes) = bridge.resolve_image_config(source, &platform).await?;
+        let (digest, bytes) = bridge.resolve_image_config(&source, &platform).await?;
         let mut config = BaseConfig::from_json(&bytes).map_err(|e| {
             Failure::plain(format!("the config of {source} ({}): {e}", pull.platform))
         })?;
@@ -277,18 +277,15 @@ fn is_predefined_arg(name: &str) -> bool {
 }
 
 /// `refs.platforms`: which ref is which platform.
-fn platforms_json(platforms: &[String]) -> String {
+fn platforms_json(platforms: &[Platform]) -> String {
     let list: Vec<serde_json::Value> = platforms
         .iter()
         .map(|p| {
-            let mut parts = p.split('/');
-            let os = parts.next().unwrap_or("linux");
-            let arch = parts.next().unwrap_or("amd64");
-            let mut platform = serde_json::json!({ "os": os, "architecture": arch });
-            if let Some(variant) = parts.next() {
-                platform["variant"] = serde_json::Value::String(variant.to_string());
+            let mut platform = serde_json::json!({ "os": p.os, "architecture": p.arch });
+            if !p.variant.is_empty() {
+                platform["variant"] = serde_json::Value::String(p.variant.clone());
             }
-            serde_json::json!({ "id": p, "platform": platform })
+            serde_json::json!({ "id": p.to_string(), "platform": platform })
         })
         .collect();
     serde_json::json!({ "platforms": list }).to_string()
@@ -301,8 +298,8 @@ mod tests {
     #[test]
     fn platforms_name_their_refs() {
         let v: serde_json::Value = serde_json::from_str(&platforms_json(&[
-            "linux/amd64".into(),
-            "linux/arm/v7".into(),
+            Platform::parse("linux/amd64").unwrap(),
+            Platform::parse("linux/arm").unwrap(),
         ]))
         .unwrap();
         assert_eq!(v["platforms"][0]["id"], "linux/amd64");

@@ -11,7 +11,7 @@
 //! not valid is a [`Options::problems`] entry, which fails the build before
 //! anything is read.
 
-use crate::backend::llb;
+use crate::domain::{ImageRef, Platform};
 use crate::ir::{BuildOptions, NamedContext, NetMode, NoCache};
 use std::collections::BTreeMap;
 
@@ -36,7 +36,7 @@ pub struct Options {
     pub build_args: Vec<(String, String)>,
     /// `--platform`, in the order given, normalized (`linux/arm64`);
     /// empty: the worker's.
-    pub platforms: Vec<String>,
+    pub platforms: Vec<Platform>,
     /// What the lowering applies: `--network host|none`
     /// (`force-network-mode`), `--no-cache` (`no-cache=`: every op runs
     /// again) or `--no-cache-filter STAGE,...` (`no-cache=STAGE,...`),
@@ -139,12 +139,13 @@ impl Options {
                 "contextkey" if !value.is_empty() => o.context_key = value.clone(),
                 "target" if !value.is_empty() => o.target = Some(value.clone()),
                 "platform" => {
+                    // `crate::domain::platform`'s rule, each platform once.
                     o.platforms.clear();
                     for p in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                        match llb::normalize_platform(p) {
+                        match Platform::parse(p) {
                             Ok(p) if !o.platforms.contains(&p) => o.platforms.push(p),
                             Ok(_) => {}
-                            Err(e) => o.problems.push(format!("--platform `{p}`: {e}")),
+                            Err(e) => o.problems.push(format!("invalid --platform `{p}`: {e}")),
                         }
                     }
                 }
@@ -221,9 +222,10 @@ fn net_mode(value: &str) -> Result<NetMode, String> {
 /// (`golang:1.23` is `docker.io/library/golang:1.23`). The spec's stages
 /// cannot be replaced, nor an image by an OCI layout or a git URL: those
 /// fail the build, saying so.
-fn named_context(name: &str, value: &str) -> Result<(String, NamedContext), String> {
+fn named_context(name: &str, value: &str) -> Result<(ImageRef, NamedContext), String> {
     let normalize = |r: &str| {
-        llb::normalize_reference(r)
+        ImageRef::parse(r)
+            .map(|r| r.normalized())
             .map_err(|e| format!("the named context `{name}={value}`: `{r}`: {e}"))
     };
     let context = if let Some(image) = value.strip_prefix("docker-image://") {
@@ -265,6 +267,10 @@ mod tests {
             .collect()
     }
 
+    fn image(text: &str) -> ImageRef {
+        ImageRef::parse(text).expect("a reference").normalized()
+    }
+
     #[test]
     fn reads_the_options_buildkit_sends() {
         let raw = raw(env(&[
@@ -291,7 +297,8 @@ mod tests {
                 ("GO_VERSION".to_string(), "1.23".to_string())
             ]
         );
-        assert_eq!(o.platforms, vec!["linux/amd64", "linux/arm64"]);
+        let platforms: Vec<String> = o.platforms.iter().map(|p| p.to_string()).collect();
+        assert_eq!(platforms, vec!["linux/amd64", "linux/arm64"]);
         assert_eq!(
             o.build.labels,
             BTreeMap::from([(
@@ -328,13 +335,10 @@ mod tests {
             o.build.contexts,
             BTreeMap::from([
                 (
-                    "docker.io/library/golang:1.23".to_string(),
-                    NamedContext::Image("mirror.example/golang:1.23".to_string())
+                    image("golang:1.23"),
+                    NamedContext::Image(image("mirror.example/golang:1.23"))
                 ),
-                (
-                    "docker.io/library/alpine:latest".to_string(),
-                    NamedContext::Local("base".to_string())
-                ),
+                (image("alpine"), NamedContext::Local("base".to_string())),
             ])
         );
     }
@@ -349,7 +353,8 @@ mod tests {
             "context:src=git://example.com/x",
             "build-arg:SOURCE_DATE_EPOCH=yesterday",
         ])));
-        assert_eq!(o.platforms, ["linux/arm64", "linux/amd64"]);
+        let platforms: Vec<String> = o.platforms.iter().map(|p| p.to_string()).collect();
+        assert_eq!(platforms, ["linux/arm64", "linux/amd64"]);
         assert_eq!(o.problems.len(), 4, "{:?}", o.problems);
         assert!(o.problems.iter().any(|p| p.contains("`bridge`")));
         assert!(o.problems.iter().any(|p| p.contains("docker-image://REF")));

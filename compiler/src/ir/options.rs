@@ -5,6 +5,7 @@
 //! the ops and the image config. Plain data: the backend takes it without
 //! knowing who filled it.
 
+use crate::domain::ImageRef;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The build's options; the default changes nothing.
@@ -16,7 +17,7 @@ pub struct BuildOptions {
     pub no_cache: NoCache,
     /// Named contexts that replace an image the build pulls, keyed by the
     /// image's normalized reference (`docker.io/library/golang:1.23`).
-    pub contexts: BTreeMap<String, NamedContext>,
+    pub contexts: BTreeMap<ImageRef, NamedContext>,
     /// `--label NAME=VALUE`: set in the image config, over the spec's.
     pub labels: BTreeMap<String, String>,
     /// `SOURCE_DATE_EPOCH` (seconds since 1970): the image config's
@@ -65,7 +66,7 @@ impl NoCache {
 pub enum NamedContext {
     /// Another image (`docker-image://REF`), normalized; its digest, when
     /// it names none, is the one the replaced reference was pinned to.
-    Image(String),
+    Image(ImageRef),
     /// A folder the client sends (`local:NAME`, the session's input NAME).
     Local(String),
 }

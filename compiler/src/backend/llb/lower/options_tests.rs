@@ -4,10 +4,16 @@
 
 use super::super::{BaseConfig, BaseConfigs, Llb, Options, compile, pb};
 use crate::compile as pipeline;
+use crate::domain::{ImageRef, Platform};
 use crate::ir::{BuildOptions, NamedContext, NetMode, NoCache};
 use crate::lower::{Selection, select};
 use prost::Message;
 use std::collections::BTreeMap;
+
+/// `text` as the frontend keys and names images: normalized.
+fn image(text: &str) -> ImageRef {
+    ImageRef::parse(text).expect("a reference").normalized()
+}
 
 fn lowered(spec: &str, options: Options) -> Llb {
     let model = pipeline::check(spec.as_bytes()).model.expect("a model");
@@ -156,19 +162,23 @@ fn a_named_context_replaces_the_image_it_names() {
     )
     .expect("a config");
     config.digest = Some("sha256:aaaa".to_string());
-    configs.insert("docker.io/library/golang:1.23", "linux/amd64", config);
+    configs.insert(
+        "docker.io/library/golang:1.23",
+        &Platform::default_target(),
+        config,
+    );
     let contexts = BTreeMap::from([
         (
-            "docker.io/library/golang:1.23".to_string(),
-            NamedContext::Image("mirror.example/go:1.23".to_string()),
+            image("golang:1.23"),
+            NamedContext::Image(image("mirror.example/go:1.23")),
         ),
         (
-            "docker.io/library/alpine:3.20".to_string(),
+            image("alpine:3.20"),
             NamedContext::Local("alpine-root".to_string()),
         ),
         (
-            "docker.io/library/nginx:1".to_string(),
-            NamedContext::Image("mirror.example/nginx:1".to_string()),
+            image("nginx:1"),
+            NamedContext::Image(image("mirror.example/nginx:1")),
         ),
     ]);
     let llb = compile(
@@ -212,7 +222,10 @@ fn a_named_context_replaces_the_image_it_names() {
         ]
     );
     assert_eq!(
-        llb.used_contexts.iter().collect::<Vec<_>>(),
+        llb.used_contexts
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         [
             "docker.io/library/alpine:3.20",
             "docker.io/library/golang:1.23"
@@ -254,7 +267,7 @@ fn debian(history: &str) -> BaseConfigs {
     let mut configs = BaseConfigs::new();
     configs.insert(
         "docker.io/library/debian:bookworm-slim",
-        "linux/amd64",
+        &Platform::default_target(),
         BaseConfig::from_json(json.as_bytes()).expect("a config"),
     );
     configs

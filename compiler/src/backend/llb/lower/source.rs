@@ -6,13 +6,14 @@ use super::super::pb::{self, op::Kind};
 use super::super::platform::Platform;
 use super::Lowering;
 use super::graph::{Output, op};
+use crate::domain::ImageRef;
 use crate::ir::NamedContext;
 use std::collections::BTreeMap;
 
 /// What stands in for an image that a named context replaces.
 enum Replaced {
     /// `docker-image://` of this reference.
-    Image(String),
+    Image(ImageRef),
     /// `local://` of this client input.
     Local(String),
 }
@@ -63,21 +64,18 @@ impl Lowering<'_> {
         if contexts.is_empty() {
             return None;
         }
-        let (name, digest) = match reference.split_once('@') {
-            Some((name, digest)) => (name, Some(digest)),
-            None => (reference, None),
-        };
-        let (key, to, digest) = match contexts.get_key_value(reference) {
+        let written = ImageRef::split(reference);
+        let (key, to, digest) = match contexts.get_key_value(&written) {
             Some((key, to)) => (key, to, None),
             None => {
-                let (key, to) = contexts.get_key_value(name)?;
-                (key, to, digest)
+                let (key, to) = contexts.get_key_value(&written.without_digest())?;
+                (key, to, written.digest.as_deref())
             }
         };
         self.used_contexts.insert(key.clone());
         Some(match to {
             NamedContext::Image(image) => match digest {
-                Some(d) if !image.contains('@') => Replaced::Image(format!("{image}@{d}")),
+                Some(d) if image.digest.is_none() => Replaced::Image(image.with_digest(d)),
                 _ => Replaced::Image(image.clone()),
             },
             NamedContext::Local(input) => Replaced::Local(input.clone()),
