@@ -35,6 +35,7 @@ struct Outcome {
     stderr: String,
     calls: Vec<String>,
     solved: Vec<pb::Definition>,
+    warned: Vec<gw::WarnRequest>,
     returned: Option<gw::ReturnRequest>,
 }
 
@@ -125,6 +126,7 @@ struct State {
     refs: BTreeMap<String, String>,
     calls: Vec<String>,
     solved: Vec<pb::Definition>,
+    warned: Vec<gw::WarnRequest>,
     returned: Option<gw::ReturnRequest>,
 }
 
@@ -230,7 +232,11 @@ fn reply(
             digest: "sha256:1111111111111111111111111111111111111111111111111111111111111111".into(),
             config: br#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/fake/bin:/usr/bin:/bin","FROM_BASE=1"]},"rootfs":{"type":"layers","diff_ids":["sha256:2222222222222222222222222222222222222222222222222222222222222222"]}}"#.to_vec(),
         })),
-        "Warn" => Ok(frame(&gw::WarnResponse {})),
+        "Warn" => {
+            st.warned
+                .push(gw::WarnRequest::decode(msg).expect("a WarnRequest"));
+            Ok(frame(&gw::WarnResponse {}))
+        }
         "Return" => {
             st.returned = Some(gw::ReturnRequest::decode(msg).expect("a ReturnRequest"));
             Ok(frame(&gw::ReturnResponse {}))
@@ -291,6 +297,7 @@ async fn serve(opts: &[&str], gateway: Gateway) -> Outcome {
         Outcome {
             calls: std::mem::take(&mut st.calls),
             solved: std::mem::take(&mut st.solved),
+            warned: std::mem::take(&mut st.warned),
             returned: st.returned.take(),
             ..Outcome::default()
         }
@@ -402,6 +409,60 @@ fn a_build_solves_the_specs_llb_and_returns_its_config() {
     );
 }
 
+const DATED: &str = r#"msbc 1
+arg SOURCE_DATE_EPOCH
+image app from="debian:bookworm-slim" {
+    run "echo $SOURCE_DATE_EPOCH > /epoch"
+}
+"#;
+
+/// `--build-arg SOURCE_DATE_EPOCH`: the returned config is dated by it, and
+/// a run of a spec that declares the arg reads it (it was dropped before).
+#[test]
+fn source_date_epoch_dates_the_config_and_reaches_runs_that_ask() {
+    let o = run(
+        &["build-arg:SOURCE_DATE_EPOCH=1700000000"],
+        spec_gateway(DATED.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    assert!(
+        !o.stderr.contains("SOURCE_DATE_EPOCH is not an arg"),
+        "{}",
+        o.stderr
+    );
+    let result = o
+        .returned
+        .as_ref()
+        .and_then(|r| r.result.as_ref())
+        .expect("a result");
+    let config: serde_json::Value =
+        serde_json::from_slice(&result.metadata["containerimage.config"]).expect("JSON");
+    assert_eq!(config["created"], "2023-11-14T22:13:20Z", "{config}");
+    let build = o.solved.last().expect("a build");
+    let env: Vec<String> = build
+        .def
+        .iter()
+        .filter_map(|b| match pb::Op::decode(b.as_slice()).ok()?.kind {
+            Some(pb::op::Kind::Exec(e)) => e.meta.map(|m| m.env),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(
+        env.contains(&"SOURCE_DATE_EPOCH=1700000000".to_string()),
+        "{env:?}"
+    );
+    // Not a number: the build fails, saying so, before anything is read.
+    let o = run(
+        &["build-arg:SOURCE_DATE_EPOCH=yesterday"],
+        spec_gateway(DATED.as_bytes()),
+    );
+    assert_clean(&o);
+    assert!(error_of(&o).contains("invalid SOURCE_DATE_EPOCH"), "{o:?}");
+    assert!(o.solved.is_empty(), "{o:?}");
+}
+
 #[test]
 fn two_platforms_return_a_ref_map() {
     let o = run(
@@ -472,6 +533,73 @@ fn a_spec_error_returns_its_code_line_and_source() {
     assert_eq!(
         details[0].type_url,
         "github.com/moby/buildkit/errdefs.Source+json"
+    );
+}
+
+/// W0001 on line 3 and W0003 on line 4.
+const WARNED: &str = "msbc 1\narg GREETING \"hello\"\nimage app from=\"debian:bookworm-slim\" {\n    env API_TOKEN=\"ghp_abcdefghijklmnopqrstuvwxyz0123456789\"\n    run \"echo ${GREETING}\"\n}\n";
+
+#[test]
+fn warnings_attach_to_the_vertex_that_loaded_the_spec() {
+    let o = run(&["build-arg:GREETNG=x"], spec_gateway(WARNED.as_bytes()));
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    // The first solve loads the spec: its source op is the vertex.
+    let spec = &o.solved[0];
+    let vertex = msbc::backend::llb::digest(&spec.def[0]);
+    let shorts: Vec<String> = o
+        .warned
+        .iter()
+        .map(|w| String::from_utf8_lossy(&w.short).into_owned())
+        .collect();
+    assert_eq!(shorts.len(), 3, "{shorts:?}");
+    assert!(shorts[0].starts_with("W0001: "), "{shorts:?}");
+    assert!(shorts[1].starts_with("W0003: "), "{shorts:?}");
+    assert!(shorts[1].contains("(line 4); help: "), "{shorts:?}");
+    assert_eq!(
+        shorts[2],
+        "build-arg GREETNG is not an arg of build.kdl: did you mean GREETING?"
+    );
+    for w in &o.warned {
+        assert_eq!(w.digest, vertex, "a warning on another vertex");
+        assert_eq!(w.level, 1);
+    }
+    assert_eq!(o.warned[1].ranges[0].start.unwrap().line, 4);
+    assert_eq!(o.warned[1].info.as_ref().unwrap().data, WARNED.as_bytes());
+
+    // An engine without Warn: a vertex named after each warning.
+    let o = run(
+        &[],
+        Gateway {
+            without: vec!["gateway.warnings"],
+            ..spec_gateway(WARNED.as_bytes())
+        },
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    assert!(o.warned.is_empty());
+    let names: Vec<String> = o
+        .solved
+        .iter()
+        .flat_map(|d| d.metadata.values())
+        .filter_map(|m| m.description.get("llb.customname").cloned())
+        .filter(|n| n.starts_with("WARN: "))
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names[0].starts_with("WARN: W0001: "), "{names:?}");
+
+    // error=true: the warnings fail the build.
+    let o = run(
+        &["build-arg:BUILDKIT_DOCKERFILE_CHECK=error=true"],
+        spec_gateway(WARNED.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 1);
+    assert!(
+        error_of(&o)
+            .starts_with("lint violation found for rules: W0001-root-user, W0003-secret-in-env"),
+        "{}",
+        error_of(&o)
     );
 }
 
@@ -721,9 +849,30 @@ fn a_named_context_stands_in_for_an_image() {
         o.stderr
     );
     assert!(o.calls.iter().any(|c| c == "Warn"), "{:?}", o.calls);
-    // A local folder as a named context: not taken, and said so.
+    // A folder the client sends stands in too (`local:NAME`), with no
+    // config to resolve.
     let o = run(
-        &["context:src=local:src"],
+        &["context:debian:bookworm-slim=local:rootfs"],
+        spec_gateway(TWO_STAGES.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let def = o.solved.last().expect("a build");
+    assert!(images(def).is_empty(), "{:?}", images(def));
+    let locals: Vec<String> = def
+        .def
+        .iter()
+        .filter_map(|b| match pb::Op::decode(b.as_slice()).ok()?.kind {
+            Some(pb::op::Kind::Source(s)) if s.identifier.starts_with("local://") => {
+                Some(s.identifier)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(locals.contains(&"local://rootfs".to_string()), "{locals:?}");
+    // A git URL is not taken, and said so, before anything is read.
+    let o = run(
+        &["context:src=git://example.com/src"],
         spec_gateway(TWO_STAGES.as_bytes()),
     );
     assert_clean(&o);
@@ -731,6 +880,7 @@ fn a_named_context_stands_in_for_an_image() {
         error_of(&o).contains("named contexts that are images"),
         "{o:?}"
     );
+    assert!(o.solved.is_empty(), "{o:?}");
 }
 
 /// The `local.excludepatterns` of the build's `local://context` source.

@@ -40,14 +40,7 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     }
     let found = discover(&roots)?;
     found_or_usage(&found, &roots)?;
-    let options = CheckOptions {
-        context: a.inputs.context.as_deref(),
-        templates: &a.inputs.templates,
-        strict: a.gates.strict,
-        locked: a.gates.locked,
-        args: &a.build.args,
-        catalogs: Default::default(),
-    };
+    let options = CheckOptions::new(&a.inputs, Some(&a.gates), &a.build.args);
     let selection = Selection {
         image: None,
         target: None,
