@@ -4,6 +4,8 @@
 //! [`expand`] (templates) → [`lower`] (names, checks, lints) → [`ir`] → [`backend`] (Dockerfile,
 //! JSON). [`cli`] is the only module that does I/O.
 
+#![warn(missing_docs)]
+
 pub mod backend;
 pub mod checks;
 pub mod cli;

@@ -18,22 +18,28 @@ pub struct ImageConfig<V> {
     /// `KEY`, value in order; a key set again keeps its place (as the
     /// frontend does for the config, unlike the run env).
     pub env: Vec<(String, V)>,
+    /// The user, as the last `user` step set it.
     pub user: Option<V>,
     /// The working directory, as the `workdir` function of [`apply`] made
     /// it (relative paths are under the one before).
     ///
     /// [`apply`]: ImageConfig::apply
     pub workdir: Option<V>,
+    /// `ENTRYPOINT`, exec form.
     pub entrypoint: Option<Vec<String>>,
+    /// `CMD`, exec form (dropped by a later `entrypoint` of another stage).
     pub cmd: Option<Vec<String>>,
     /// `8080/tcp`; a range is every port in it, as Docker stores it.
     pub ports: BTreeSet<String>,
+    /// Labels, by key.
     pub labels: BTreeMap<String, V>,
     /// `None`: not set (the base image's stays); `Some(None)`: disabled.
     pub healthcheck: Option<Option<Healthcheck>>,
     /// Each path once, in the order first set.
     pub volumes: Vec<V>,
+    /// `STOPSIGNAL`.
     pub stop_signal: Option<String>,
+    /// `SHELL`.
     pub shell: Option<Vec<String>>,
     /// A `cmd` was set in the stage being folded (an `entrypoint` keeps it).
     cmd_set: bool,
