@@ -5,5 +5,6 @@
 mod codegen;
 mod docker;
 mod fake;
+mod feedback;
 pub(crate) mod image;
 mod rig;

@@ -2,10 +2,10 @@
 //! effect, whether a user is root, a user that works on a base image.
 
 use super::Ctx;
+use crate::domain::ImageRef;
 use crate::ir::{Base, ImageConfig, ImageValue, StageId};
 use crate::lower::Model;
 use crate::syntax::ast::{Interp, Stored};
-use crate::syntax::image_ref;
 
 /// The stages of `i`'s `from=` chain, itself first (cycle-safe).
 pub(super) fn chain(i: usize, model: &Model) -> Vec<usize> {
@@ -72,7 +72,7 @@ pub(super) fn user_for_base(i: usize, model: &Model) -> &'static str {
         });
     let path = base
         .as_deref()
-        .and_then(image_ref::parse_plain)
+        .and_then(|t| ImageRef::parse(t).ok())
         .map(|r| r.path)
         .unwrap_or_default();
     if path.starts_with("distroless/") {

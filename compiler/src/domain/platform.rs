@@ -46,6 +46,8 @@ pub struct PlatformError {
     pub end: usize,
     /// What is wrong.
     pub message: String,
+    /// A few words for the range (a diagnostic's label).
+    pub label: String,
     /// What to write instead.
     pub help: String,
 }
@@ -96,6 +98,20 @@ impl fmt::Display for Platform {
         } else {
             write!(f, "{}/{}/{}", self.os, self.arch, self.variant)
         }
+    }
+}
+
+/// Written and read as its text (`"linux/arm/v7"`).
+impl serde::Serialize for Platform {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Platform {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Platform, D::Error> {
+        let text = String::deserialize(d)?;
+        Platform::parse(&text).map_err(|e| serde::de::Error::custom(e.to_string()))
     }
 }
 
@@ -158,6 +174,7 @@ fn shape_error(text: &str) -> PlatformError {
         start: 0,
         end: text.len(),
         message: format!("`{text}` is not a platform"),
+        label: "not os/arch or os/arch/variant".to_string(),
         help: "write os/arch or os/arch/variant, e.g. `linux/amd64` or `linux/arm/v7`".to_string(),
     }
 }
@@ -165,6 +182,21 @@ fn shape_error(text: &str) -> PlatformError {
 /// Step 1: two or three parts of `[A-Za-z0-9_.-]+`.
 fn shape(text: &str) -> Result<Vec<(usize, &str)>, PlatformError> {
     let parts = split(text);
+    if parts.len() == 1 {
+        // `linux-arm64`, `linux_amd64`: a separator for `/`.
+        for (at, sep) in text.char_indices().filter(|(_, c)| "-_ ".contains(*c)) {
+            let fixed = format!("{}/{}", &text[..at], &text[at + sep.len_utf8()..]);
+            if Platform::parse(&fixed).is_ok() {
+                return Err(PlatformError {
+                    start: at,
+                    end: at + sep.len_utf8(),
+                    message: format!("`{text}` is not a platform"),
+                    label: "`/` goes between the parts".to_string(),
+                    help: format!("did you mean `{fixed}`?"),
+                });
+            }
+        }
+    }
     if !(2..=3).contains(&parts.len()) {
         return Err(shape_error(text));
     }
@@ -178,6 +210,7 @@ fn shape(text: &str) -> Result<Vec<(usize, &str)>, PlatformError> {
                 start: *at,
                 end: at + part.len(),
                 message: format!("`{part}` is not a platform part in `{text}`"),
+                label: "not letters, digits, `_`, `.` or `-`".to_string(),
                 help: "a platform part has letters, digits, `_`, `.` or `-`, e.g. `linux/amd64`"
                     .to_string(),
             });
@@ -304,6 +337,7 @@ fn check_known(
             start: at,
             end: at + part.len(),
             message: format!("unknown {what} `{part}` in platform `{text}`"),
+            label: "not a known platform part".to_string(),
             help,
         }
     };
@@ -388,6 +422,11 @@ mod tests {
         let e = Platform::parse("linux/arm65").expect_err("arm65");
         assert_eq!(e.help, "did you mean `arm64`?");
         assert!(e.message.contains("architecture `arm65`"));
+        let e = Platform::parse("linux-arm64").expect_err("dash");
+        assert_eq!(
+            (e.start, e.end, e.help.as_str()),
+            (5, 6, "did you mean `linux/arm64`?")
+        );
         let e = Platform::parse("linux/386/v1").expect_err("386");
         assert_eq!(e.help, "`386` has no variants: write `linux/386`");
     }

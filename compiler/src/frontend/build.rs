@@ -4,16 +4,19 @@
 //! LLB of each platform and assemble the result with its image config.
 
 use super::bridge::Bridge;
-use super::failure::{Failure, located, ranges, source_info};
+use super::failure::{Failure, source_info, spec_errors};
 use super::generated::moby::buildkit::v1::frontend as gw;
 use super::inputs::{context_inputs, read_spec};
 use super::options::Options;
 use super::subrequests;
+use super::warnings::{self, CheckOption};
 use crate::backend::llb::{self, BaseConfig, BaseConfigs, pb};
 use crate::compile::{self, Emit};
 use crate::diag::render;
+use crate::domain::{ImageRef, Platform, image_ref};
 use crate::expand;
-use crate::lower::Selection;
+use crate::lock::Lock;
+use crate::lower::{Model, Selection};
 use prost::Message;
 use std::collections::BTreeMap;
 
@@ -23,7 +26,7 @@ pub struct Env {
     /// `BUILDKIT_SESSION_ID`: the client session that serves the inputs.
     pub session_id: String,
     /// The worker's platform (`BUILDKIT_WORKERS`), the default target.
-    pub worker_platform: Option<String>,
+    pub worker_platform: Option<Platform>,
 }
 
 /// Runs the build; the result to return.
@@ -47,8 +50,20 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
             subrequests::DESCRIBE
         )));
     }
+    // The platforms are checked before anything is read (one rule:
+    // `crate::domain::platform`).
+    if let Some(e) = &opts.platform_error {
+        return Err(Failure::plain(e.clone()));
+    }
     bridge.require(&["solve.base", "readfile"], "reading the spec")?;
-    let spec = read_spec(bridge, opts, env).await?;
+    let (spec, lock, vertex) = read_spec(bridge, opts, env).await?;
+    let lock = match lock {
+        Some(bytes) => Some(
+            Lock::parse(&String::from_utf8_lossy(&bytes))
+                .map_err(|e| Failure::plain(format!("{}: {e}", crate::lock::FILE_NAME)))?,
+        ),
+        None => None,
+    };
 
     let parsed = compile::parse(&spec);
     let inputs = context_inputs(bridge, opts, env, &parsed, &spec).await?;
@@ -58,54 +73,22 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         contents: &inputs.contents,
         service_dir: &inputs.service_dir,
     });
+    let check = CheckOption::of_build(&opts.build_args, &checked.text)?;
     if opts.request.as_deref() == Some(subrequests::LINT) {
-        let meta = subrequests::lint(&checked.diagnostics, &opts.filename, &spec, &checked.text);
+        let shown = check.filter(&checked.diagnostics);
+        let meta = subrequests::lint(&shown, &opts.filename, &spec, &checked.text);
         return Ok(answer(bridge, meta));
     }
-    let info = source_info(&opts.filename, &spec);
-    for d in checked.diagnostics.sorted() {
-        eprint!(
-            "{}",
-            render::human(d, &opts.filename, &checked.text, render::Style::Plain)
-        );
-        if !d.is_error() {
-            let ranges = ranges(d, &checked.text);
-            bridge
-                .warn(gw::WarnRequest {
-                    level: 1,
-                    short: format!("{}: {}", d.code, d.message).into_bytes(),
-                    detail: d.help.iter().map(|h| h.clone().into_bytes()).collect(),
-                    url: String::new(),
-                    digest: String::new(),
-                    info: Some(info.clone()),
-                    ranges,
-                })
-                .await?;
-        }
+    let (mut model, args) =
+        feedback(bridge, opts, &check, checked, &spec, &vertex, lock.as_ref()).await?;
+    // msbc.lock pins the base images it has; a build arg that moves one
+    // out of it pulls the new image (warned in `feedback`; `docs/lock.md`).
+    if let Some(lock) = &lock {
+        crate::lock::pin(&mut model, lock, &args);
     }
-    let Some(model) = checked.model.filter(|_| !checked.diagnostics.has_errors()) else {
-        let sorted = checked.diagnostics.sorted();
-        let first = sorted.iter().find(|d| d.is_error());
-        return Err(match first {
-            Some(d) => located(d, &opts.filename, &checked.text, info, sorted.len()),
-            None => Failure::plain(format!("{} has errors", opts.filename)),
-        });
-    };
 
     if opts.request.as_deref() == Some(subrequests::TARGETS) {
         return Ok(answer(bridge, subrequests::targets(&model)));
-    }
-    // Build args the spec declares; the others are reported, as Docker does.
-    let mut args = Vec::new();
-    for (name, value) in &opts.build_args {
-        if model.args.iter().any(|a| &a.name == name) {
-            args.push((name.clone(), value.clone()));
-        } else if !is_predefined_arg(name) {
-            eprintln!(
-                "warning: build-arg {name} is not an arg of {}",
-                opts.filename
-            );
-        }
     }
     if opts.request.as_deref() == Some(subrequests::OUTLINE) {
         let selection = Selection {
@@ -121,7 +104,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         vec![
             env.worker_platform
                 .clone()
-                .unwrap_or_else(|| llb::DEFAULT_PLATFORM.to_string()),
+                .unwrap_or_else(Platform::default_target),
         ]
     } else {
         opts.platforms.clone()
@@ -175,24 +158,24 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         }
         let id = bridge.solve(definition).await?;
         let config = with_labels(out.image_config.as_deref().unwrap_or("{}"), &opts.labels);
-        refs.push((platform.clone(), id));
+        refs.push((platform.to_string(), id));
         metadata.insert(format!("containerimage.config/{platform}"), config.clone());
         if platforms.len() == 1 {
             metadata.insert("containerimage.config".to_string(), config);
         }
     }
 
-    for name in contexts.keys().filter(|n| !used.contains(*n)) {
-        let message = format!("the named context `{name}` names no image this build pulls");
-        eprintln!("warning: {message}");
-        bridge
-            .warn(gw::WarnRequest {
-                level: 1,
-                short: message.into_bytes(),
-                ..gw::WarnRequest::default()
-            })
-            .await?;
-    }
+    let unused: Vec<warnings::Warning> = contexts
+        .keys()
+        .filter(|n| !used.contains(*n))
+        .map(|name| {
+            warnings::plain(format!(
+                "the named context `{name}` names no image this build pulls"
+            ))
+        })
+        .collect();
+    let info = source_info(&opts.filename, &spec);
+    warnings::send(bridge, &vertex, &info, &unused).await?;
     let new_refs = bridge.has("proto.refarray");
     let result = if refs.len() == 1 {
         let id = refs.remove(0).1;
@@ -226,6 +209,67 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
     })
 }
 
+/// What the user sees of the spec before the build: its diagnostics in
+/// buildkitd's log, its warnings (and those of `--build-arg`s the spec does
+/// not declare) in the client's output, its errors (all of them) as the
+/// build's error; with the check option `error=true`, warnings fail the
+/// build. The model and the build args it declares.
+async fn feedback(
+    bridge: &mut Bridge,
+    opts: &Options,
+    check: &CheckOption,
+    checked: compile::Checked,
+    spec: &[u8],
+    vertex: &str,
+    lock: Option<&Lock>,
+) -> Result<(Model, Vec<(String, String)>), Failure> {
+    let info = source_info(&opts.filename, spec);
+    for d in checked.diagnostics.sorted() {
+        eprint!(
+            "{}",
+            render::human(d, &opts.filename, &checked.text, render::Style::Plain)
+        );
+    }
+    let mut shown = warnings::of_spec(&checked.diagnostics, &checked.text, check);
+    let model = match checked.model {
+        Some(model) if !checked.diagnostics.has_errors() => model,
+        _ => {
+            warnings::send(bridge, vertex, &info, &shown).await?;
+            let sorted = checked.diagnostics.sorted();
+            let errors: Vec<_> = sorted.into_iter().filter(|d| d.is_error()).collect();
+            return Err(spec_errors(&errors, &opts.filename, &checked.text, &info));
+        }
+    };
+    // Build args the spec declares; the others are reported, as Docker does.
+    let declared: Vec<&str> = model.args.iter().map(|a| a.name.as_str()).collect();
+    let mut args = Vec::new();
+    for (name, value) in &opts.build_args {
+        if declared.contains(&name.as_str()) {
+            args.push((name.clone(), value.clone()));
+        } else if !is_predefined_arg(name) {
+            shown.push(warnings::unknown_arg(name, &declared, &opts.filename));
+        }
+    }
+    // A build arg that moves a base image out of msbc.lock pulls the new
+    // image, with a warning (`docs/lock.md`).
+    if let Some(lock) = lock {
+        for warning in crate::lock::overridden(&model, lock, &args) {
+            shown.push(warnings::plain(warning));
+        }
+    }
+    warnings::send(bridge, vertex, &info, &shown).await?;
+    if let Some(failure) = warnings::violation(
+        check,
+        &checked.diagnostics,
+        &opts.filename,
+        &checked.text,
+        &info,
+    ) {
+        return Err(failure);
+    }
+    Ok((model, args))
+}
+
 /// The configs of the base images `selection` builds on, through
 /// ResolveImageConfig (so runs and the image config inherit their Env,
 /// WorkingDir, User, ... as the Dockerfile route does). Without the
@@ -241,11 +285,10 @@ async fn base_configs(
         return Ok(configs);
     }
     for pull in pulls {
-        let mut parts = pull.platform.split('/');
         let platform = pb::Platform {
-            os: parts.next().unwrap_or_default().to_string(),
-            architecture: parts.next().unwrap_or_default().to_string(),
-            variant: parts.next().unwrap_or_default().to_string(),
+            os: pull.platform.os.clone(),
+            architecture: pull.platform.arch.clone(),
+            variant: pull.platform.variant.clone(),
         };
         // A named context stands in for the image: its config is the base.
         let source = contexts.get(&pull.reference).unwrap_or(&pull.reference);
@@ -282,7 +325,7 @@ fn named_contexts(raw: &BTreeMap<String, String>) -> Result<Contexts, Failure> {
             )));
         };
         let normalize = |r: &str| {
-            llb::normalize_reference(r).map_err(|e| {
+            image_ref::normalize(r).map_err(|e| {
                 Failure::plain(format!("the named context `{name}={value}`: `{r}`: {e}"))
             })
         };
@@ -297,22 +340,21 @@ fn named_contexts(raw: &BTreeMap<String, String>) -> Result<Contexts, Failure> {
 /// The context's name when it was used.
 fn replace_image(identifier: &mut String, contexts: &Contexts) -> Option<String> {
     let image = identifier.strip_prefix("docker-image://")?;
-    let (name, digest) = match image.split_once('@') {
-        Some((name, digest)) => (name, Some(digest)),
-        None => (image, None),
-    };
+    let written = ImageRef::split(image);
     let (key, to, digest) = match contexts.get_key_value(image) {
-        Some((key, to)) => (key, to, None),
+        Some((key, to)) => (key, ImageRef::split(to), None),
         None => {
-            let (key, to) = contexts.get_key_value(name)?;
-            (key, to, digest)
+            let name = written.without_digest().to_string();
+            let (key, to) = contexts.get_key_value(&name)?;
+            (key, ImageRef::split(to), written.digest.as_deref())
         }
     };
     let key = key.clone();
-    *identifier = match digest {
-        Some(d) if !to.contains('@') => format!("docker-image://{to}@{d}"),
-        _ => format!("docker-image://{to}"),
+    let to = match digest {
+        Some(d) if to.digest.is_none() => to.with_digest(d),
+        _ => to,
     };
+    *identifier = format!("docker-image://{to}");
     Some(key)
 }
 
@@ -443,18 +485,15 @@ fn with_labels(config: &str, labels: &[(String, String)]) -> String {
 }
 
 /// `refs.platforms`: which ref is which platform.
-fn platforms_json(platforms: &[String]) -> String {
+fn platforms_json(platforms: &[Platform]) -> String {
     let list: Vec<serde_json::Value> = platforms
         .iter()
         .map(|p| {
-            let mut parts = p.split('/');
-            let os = parts.next().unwrap_or("linux");
-            let arch = parts.next().unwrap_or("amd64");
-            let mut platform = serde_json::json!({ "os": os, "architecture": arch });
-            if let Some(variant) = parts.next() {
-                platform["variant"] = serde_json::Value::String(variant.to_string());
+            let mut platform = serde_json::json!({ "os": p.os, "architecture": p.arch });
+            if !p.variant.is_empty() {
+                platform["variant"] = serde_json::Value::String(p.variant.clone());
             }
-            serde_json::json!({ "id": p, "platform": platform })
+            serde_json::json!({ "id": p.to_string(), "platform": platform })
         })
         .collect();
     serde_json::json!({ "platforms": list }).to_string()
@@ -531,8 +570,8 @@ mod tests {
     #[test]
     fn platforms_name_their_refs() {
         let v: serde_json::Value = serde_json::from_str(&platforms_json(&[
-            "linux/amd64".into(),
-            "linux/arm/v7".into(),
+            Platform::parse("linux/amd64").unwrap(),
+            Platform::parse("linux/arm").unwrap(),
         ]))
         .unwrap();
         assert_eq!(v["platforms"][0]["id"], "linux/amd64");

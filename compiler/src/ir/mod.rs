@@ -9,7 +9,7 @@
 mod image;
 mod word;
 
-pub use image::{ImageConfig, port_keys};
+pub use image::{ConfigStep, ImageConfig, ImageValue, port_keys};
 pub use word::{VarSource, Word, WordPart};
 
 use crate::diag::Span;
@@ -179,6 +179,13 @@ pub struct Stage {
     pub kind: StageKind,
     /// What the stage starts from.
     pub base: Base,
+    /// The reference `msbc.lock` pins the base image to
+    /// (`golang:1.23@sha256:...`), for a base whose reference names args:
+    /// used while those args keep the values it was locked with; a value
+    /// given at build time pulls the reference it makes, unpinned. (A base
+    /// without args is pinned in `base` itself.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<String>,
     /// `platform=` of the stage (`${BUILDPLATFORM}`), if set.
     pub platform: Option<Word>,
     /// Built only when asked for by name (`--target`), like a test stage.
@@ -264,87 +271,11 @@ pub enum StepKind {
     Copy(Copy),
     /// A shell script, with its mounts.
     Run(Run),
-    /// Environment variables, for later steps and the container.
-    Env {
-        /// `NAME`, value, in order.
-        vars: Vec<(String, Word)>,
-    },
-    /// Image labels.
-    Label {
-        /// Key, value, in order.
-        labels: Vec<(String, Word)>,
-    },
-    /// The user (`name`, `uid`, `uid:gid`) of later steps and the container.
-    User {
-        /// The user.
-        user: Word,
-    },
-    /// Ports the container listens on (metadata).
-    Expose {
-        /// The ports.
-        ports: Vec<Port>,
-    },
-    /// The container's entrypoint, exec form.
-    Entrypoint {
-        /// The program and its arguments.
-        args: Vec<String>,
-    },
-    /// The container's default command, exec form.
-    Cmd {
-        /// The command and its arguments.
-        args: Vec<String>,
-    },
-    /// `None` disables a healthcheck inherited from the base image.
-    Healthcheck {
-        /// The check; `None`: disabled.
-        check: Option<Healthcheck>,
-    },
-    /// Paths the container mounts as anonymous volumes.
-    Volume {
-        /// The paths.
-        paths: Vec<Word>,
-    },
-    /// The signal that stops the container (`SIGTERM`).
-    StopSignal {
-        /// The signal, as written.
-        signal: String,
-    },
-    /// The shell later `run` scripts run in (and the image's `SHELL`).
-    Shell {
-        /// The shell and its flags (`/bin/bash -c`).
-        args: Vec<String>,
-    },
-}
-
-/// A value a step stores in the image: its config (env, labels, user,
-/// workdir, volumes, ports, entrypoint, cmd, healthcheck, stop signal,
-/// shell), readable by anyone who pulls it. `V` is what a word is: as
-/// written ([`StepKind::image_values`]), or what a fold made of it
-/// ([`ImageValue::map`], [`ImageConfig::apply`]).
-#[derive(Debug, Clone, Copy)]
-pub enum ImageValue<'a, V = &'a Word> {
-    /// `ENV key=value`.
-    Env(&'a str, V),
-    /// `LABEL key=value`.
-    Label(&'a str, V),
-    /// `USER`.
-    User(V),
-    /// `WORKDIR`.
-    Workdir(V),
-    /// A `VOLUME` path.
-    Volume(V),
-    /// An `EXPOSE`d port.
-    Expose(&'a Port),
-    /// `ENTRYPOINT`, exec form.
-    Entrypoint(&'a [String]),
-    /// `CMD`, exec form.
-    Cmd(&'a [String]),
-    /// `None` disables an inherited healthcheck.
-    Healthcheck(Option<&'a Healthcheck>),
-    /// `STOPSIGNAL`.
-    StopSignal(&'a str),
-    /// `SHELL`.
-    Shell(&'a [String]),
+    /// A step that only sets the image config (and, for `env`, `user` and
+    /// `shell`, what later steps run with): one arm, so every backend and
+    /// the diff match it once. Serialized as the kind it holds.
+    #[serde(untagged)]
+    Config(ConfigStep),
 }
 
 /// A stage or an image a step reads besides the build context; `mount`
@@ -401,18 +332,7 @@ macro_rules! sources {
                     | Mount::Tmpfs { .. } => None,
                 })
                 .collect(),
-            StepKind::Args { .. }
-            | StepKind::Workdir { .. }
-            | StepKind::Env { .. }
-            | StepKind::Label { .. }
-            | StepKind::User { .. }
-            | StepKind::Expose { .. }
-            | StepKind::Entrypoint { .. }
-            | StepKind::Cmd { .. }
-            | StepKind::Healthcheck { .. }
-            | StepKind::Volume { .. }
-            | StepKind::StopSignal { .. }
-            | StepKind::Shell { .. } => vec![],
+            StepKind::Args { .. } | StepKind::Workdir { .. } | StepKind::Config(_) => vec![],
         }
     };
 }
@@ -454,18 +374,8 @@ impl StepKind {
                 .chain(std::iter::once(&c.dest))
                 .chain(c.chown.iter())
                 .collect(),
-            StepKind::Env { vars } => vars.iter().map(|(_, w)| w).collect(),
-            StepKind::Label { labels } => labels.iter().map(|(_, w)| w).collect(),
-            StepKind::User { user } => vec![user],
-            StepKind::Volume { paths } => paths.iter().collect(),
-            StepKind::Args { .. }
-            | StepKind::Run(_)
-            | StepKind::Expose { .. }
-            | StepKind::Entrypoint { .. }
-            | StepKind::Cmd { .. }
-            | StepKind::Healthcheck { .. }
-            | StepKind::StopSignal { .. }
-            | StepKind::Shell { .. } => vec![],
+            StepKind::Config(c) => c.words(),
+            StepKind::Args { .. } | StepKind::Run(_) => vec![],
         }
     }
 
@@ -473,23 +383,8 @@ impl StepKind {
     /// `copy`, `run`) store none there.
     pub fn image_values(&self) -> Vec<ImageValue<'_>> {
         match self {
-            StepKind::Env { vars } => vars
-                .iter()
-                .map(|(k, w)| ImageValue::Env(k.as_str(), w))
-                .collect(),
-            StepKind::Label { labels } => labels
-                .iter()
-                .map(|(k, w)| ImageValue::Label(k.as_str(), w))
-                .collect(),
-            StepKind::User { user } => vec![ImageValue::User(user)],
             StepKind::Workdir { path } => vec![ImageValue::Workdir(path)],
-            StepKind::Volume { paths } => paths.iter().map(ImageValue::Volume).collect(),
-            StepKind::Expose { ports } => ports.iter().map(ImageValue::Expose).collect(),
-            StepKind::Entrypoint { args } => vec![ImageValue::Entrypoint(args)],
-            StepKind::Cmd { args } => vec![ImageValue::Cmd(args)],
-            StepKind::Healthcheck { check } => vec![ImageValue::Healthcheck(check.as_ref())],
-            StepKind::StopSignal { signal } => vec![ImageValue::StopSignal(signal)],
-            StepKind::Shell { args } => vec![ImageValue::Shell(args)],
+            StepKind::Config(c) => c.image_values(),
             StepKind::Args { .. } | StepKind::Copy(_) | StepKind::Run(_) => vec![],
         }
     }

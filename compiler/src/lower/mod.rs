@@ -8,6 +8,7 @@
 //! [`ir::Build`].
 
 mod args;
+mod config;
 mod names;
 mod scope;
 mod select;
@@ -112,7 +113,7 @@ pub fn lower(
         return None;
     }
     args::declare_args(&mut lowered, &names);
-    steps::keep_last_config(&mut lowered);
+    config::keep_last_config(&mut lowered);
     let images = image_uses(doc, &stages, &arg_defs, map);
     Some(Model {
         args: arg_defs,

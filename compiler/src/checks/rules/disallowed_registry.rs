@@ -2,8 +2,8 @@
 
 use super::super::Ctx;
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::domain::ImageRef;
 use crate::syntax::ast::PolicyDecl;
-use crate::syntax::image_ref;
 
 pub(super) fn check(ctx: &Ctx<'_>, policy: &PolicyDecl, diags: &mut Diagnostics) {
     if policy.allowed_registries.is_empty() {
@@ -15,7 +15,7 @@ pub(super) fn check(ctx: &Ctx<'_>, policy: &PolicyDecl, diags: &mut Diagnostics)
         .map(|s| s.value.as_str())
         .collect();
     for r in &ctx.model.images {
-        let Some(image) = r.default.as_deref().and_then(image_ref::parse_plain) else {
+        let Some(image) = r.default.as_deref().and_then(|t| ImageRef::parse(t).ok()) else {
             continue;
         };
         let registry = image.domain.as_deref().unwrap_or("docker.io");

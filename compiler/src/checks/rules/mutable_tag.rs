@@ -3,7 +3,7 @@
 
 use super::super::Ctx;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::syntax::image_ref;
+use crate::domain::ImageRef;
 
 /// An example version tag of image `name` (its repository path).
 fn example_tag(path: &str) -> Option<&'static str> {
@@ -31,7 +31,7 @@ fn example_tag(path: &str) -> Option<&'static str> {
 
 pub(super) fn check(ctx: &Ctx<'_>, diags: &mut Diagnostics) {
     for r in &ctx.model.images {
-        let Some(image) = r.default.as_deref().and_then(image_ref::parse_plain) else {
+        let Some(image) = r.default.as_deref().and_then(|t| ImageRef::parse(t).ok()) else {
             continue;
         };
         let text = &r.text;

@@ -2,8 +2,8 @@
 
 use super::super::Ctx;
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::domain::ImageRef;
 use crate::syntax::ast::PolicyDecl;
-use crate::syntax::image_ref;
 
 pub(super) fn check(ctx: &Ctx<'_>, policy: &PolicyDecl, diags: &mut Diagnostics) {
     if !policy.require_digest {
@@ -13,7 +13,7 @@ pub(super) fn check(ctx: &Ctx<'_>, policy: &PolicyDecl, diags: &mut Diagnostics)
         let pinned = r
             .default
             .as_deref()
-            .and_then(image_ref::parse_plain)
+            .and_then(|t| ImageRef::parse(t).ok())
             .is_some_and(|i| i.digest.is_some());
         if !pinned {
             diags.push(
