@@ -15,7 +15,9 @@ use crate::syntax;
 pub struct Checked {
     /// The source as text (invalid UTF-8 replaced), for rendering diagnostics.
     pub text: String,
+    /// Everything found, in the order found.
     pub diagnostics: Diagnostics,
+    /// `None` when the spec has errors.
     pub model: Option<Model>,
 }
 
@@ -133,7 +135,9 @@ pub fn check_with(bytes: &[u8], ctx: expand::Context<'_>) -> Checked {
 /// What `compile` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Emit {
+    /// A multi-stage Dockerfile.
     Dockerfile,
+    /// The resolved model (`ir::Build`) as JSON.
     Json,
     /// BuildKit LLB: a `pb.Definition` (binary, in [`Output::binary`]).
     Llb,

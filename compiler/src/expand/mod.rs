@@ -128,6 +128,7 @@ impl SourceMap {
 /// What expansion needs besides the spec.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
+    /// The templates a `use` may name.
     pub catalog: &'a Catalog,
     /// Files of the build context (relative paths), for templates that
     /// detect a tool from a lockfile or a build file.

@@ -104,6 +104,7 @@ const IGNORED: &[&str] = &[
 ];
 
 impl Options {
+    /// Reads the frontend options BuildKit passed (`BUILDKIT_FRONTEND_OPT_*`, decoded).
     pub fn parse(raw: &BTreeMap<String, String>) -> Options {
         let mut o = Options {
             filename: DEFAULT_FILENAME.to_string(),

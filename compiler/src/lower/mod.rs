@@ -39,9 +39,13 @@ pub const PLATFORM_ARGS: &[&str] = &[
 /// Every stage of a checked spec, in declaration order (`StageId` = index).
 #[derive(Debug, Clone)]
 pub struct Model {
+    /// Build args, in declaration order.
     pub args: Vec<ir::ArgDef>,
+    /// Every stage and image, in declaration order (`StageId` = index).
     pub stages: Vec<ir::Stage>,
+    /// The context's ignore patterns (`.dockerignore`).
     pub context_ignore: Vec<String>,
+    /// The `# syntax=` frontend; `None` for `syntax "none"`.
     pub syntax: Option<String>,
     /// Every base image reference (toolchains, `from=`, `copy from=`,
     /// `bind from=`), where it is written: what `msbc.lock` pins.
