@@ -2,10 +2,10 @@
 //! effect, whether a user is root, a user that works on a base image.
 
 use super::Ctx;
+use crate::domain::ImageRef;
 use crate::ir::{Base, ImageConfig, ImageValue, StageId};
 use crate::lower::Model;
 use crate::syntax::ast::{Interp, Stored};
-use crate::domain::ImageRef;
 
 /// The stages of `i`'s `from=` chain, itself first (cycle-safe).
 pub(super) fn chain(i: usize, model: &Model) -> Vec<usize> {

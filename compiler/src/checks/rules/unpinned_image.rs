@@ -2,8 +2,8 @@
 
 use super::super::Ctx;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::syntax::ast::PolicyDecl;
 use crate::domain::ImageRef;
+use crate::syntax::ast::PolicyDecl;
 
 pub(super) fn check(ctx: &Ctx<'_>, policy: &PolicyDecl, diags: &mut Diagnostics) {
     if !policy.require_digest {
