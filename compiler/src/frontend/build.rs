@@ -3,6 +3,7 @@
 //! `context` input, compile as `msbc compile --emit llb` would, solve the
 //! LLB of each platform and assemble the result with its image config.
 
+use super::attest;
 use super::bridge::Bridge;
 use super::failure::{Failure, located, ranges, source_info};
 use super::generated::moby::buildkit::v1::frontend as gw;
@@ -48,6 +49,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         )));
     }
     bridge.require(&["solve.base", "readfile"], "reading the spec")?;
+    let sbom = attest::sbom_request(&opts.attests)?;
     let spec = read_spec(bridge, opts, env).await?;
 
     let parsed = compile::parse(&spec);
@@ -134,6 +136,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
     let mut used = std::collections::BTreeSet::new();
     let mut refs = Vec::new();
     let mut metadata = BTreeMap::new();
+    let mut scans = Vec::new();
     for platform in &platforms {
         let selection = Selection {
             image: None,
@@ -152,6 +155,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         let bytes = out.binary.unwrap_or_default();
         let mut definition = pb::Definition::decode(bytes.as_slice())
             .map_err(|e| Failure::plain(format!("msbc wrote LLB it cannot read back: {e}")))?;
+        let emitted = sbom.as_ref().map(|_| definition.clone());
         if let Some(mode) = network_mode(opts.network.as_deref())? {
             definition = rewrite(&definition, |op| {
                 if let Some(pb::op::Kind::Exec(exec)) = &mut op.kind
@@ -173,6 +177,16 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         if let Some(stages) = &opts.no_cache {
             ignore_cache(&mut definition, stages)?;
         }
+        if let Some(emitted) = emitted {
+            scans.push(attest::targets(
+                &model,
+                opts,
+                platform,
+                &emitted,
+                &definition,
+                &out.stages,
+            ));
+        }
         let id = bridge.solve(definition).await?;
         let config = with_labels(out.image_config.as_deref().unwrap_or("{}"), &opts.labels);
         refs.push((platform.clone(), id));
@@ -193,6 +207,13 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
             })
             .await?;
     }
+    let attestations = match &sbom {
+        Some(request) => {
+            let worker = env.worker_platform.as_deref();
+            attest::sbom(bridge, request, worker.unwrap_or(llb::DEFAULT_PLATFORM), scans).await?
+        }
+        None => BTreeMap::new(),
+    };
     let new_refs = bridge.has("proto.refarray");
     let result = if refs.len() == 1 {
         let id = refs.remove(0).1;
@@ -219,6 +240,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
     };
     Ok(gw::Result {
         result: Some(result),
+        attestations,
         metadata: metadata
             .into_iter()
             .map(|(k, v)| (k, v.into_bytes()))
@@ -394,6 +416,7 @@ fn answer(bridge: &Bridge, metadata: subrequests::Meta) -> gw::Result {
     gw::Result {
         result: Some(empty),
         metadata,
+        attestations: BTreeMap::new(),
     }
 }
 

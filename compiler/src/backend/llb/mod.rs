@@ -125,6 +125,8 @@ pub struct Llb {
     pub definition: pb::Definition,
     /// The target's OCI image config as one line of JSON, with a newline.
     pub image_config: String,
+    /// Each built stage's result in `definition`, by name, in build order.
+    pub stages: Vec<(String, pb::Input)>,
 }
 
 impl Llb {
@@ -174,5 +176,6 @@ pub fn compile_planned(
     Ok(Llb {
         definition: lowered.definition,
         image_config: lowered.image_config,
+        stages: lowered.stages,
     })
 }

@@ -32,6 +32,9 @@ pub struct Lowered {
     pub definition: pb::Definition,
     /// The image config of the target, as JSON.
     pub image_config: String,
+    /// Each built stage's result (none for an empty `scratch` one), by
+    /// name, in build order: what an SBOM scan of a stage mounts.
+    pub stages: Vec<(String, pb::Input)>,
     /// Paths of the build context that the build reads (`/` for all).
     context_paths: BTreeSet<String>,
     /// The base images whose configs the build starts from.
@@ -326,12 +329,20 @@ impl<'a> Lowering<'a> {
             };
             self.graph.add(&terminal, BTreeMap::new());
         }
+        let stages = self
+            .build
+            .stages
+            .iter()
+            .zip(&self.outputs)
+            .filter_map(|(stage, out)| Some((stage.name.clone(), out.clone()??.input())))
+            .collect();
         Ok(Lowered {
             definition: pb::Definition {
                 def: self.graph.def,
                 metadata: self.graph.metadata,
             },
             image_config: target.config.to_json(&target.platform),
+            stages,
             context_paths: self.context_paths,
             pulls: self.pulls,
             #[cfg(test)]
@@ -595,6 +606,7 @@ mod tests {
         let llb = super::super::Llb {
             definition: lowered.definition,
             image_config: lowered.image_config,
+            stages: lowered.stages,
         };
         let dump = llb.dump();
         assert!(dump.contains("\"K0=v0\"") && dump.contains("\"K299=v299\""));
@@ -610,9 +622,24 @@ mod tests {
         let build = select(&model, &Selection::default()).expect("selects");
         let lowered = lower(&build, &Options::default(), None).expect("lowers");
         assert_eq!(lowered.peak_states, 1, "base, until app takes it");
+        // Each stage's result is an op of the definition (what an SBOM
+        // scan of a stage mounts); x's is its run.
+        let names: Vec<&str> = lowered.stages.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["base", "x", "app"]);
+        for (_, input) in &lowered.stages {
+            assert!(
+                lowered
+                    .definition
+                    .def
+                    .iter()
+                    .any(|b| super::super::digest(b) == input.digest)
+            );
+        }
+        assert_ne!(lowered.stages[0].1, lowered.stages[1].1);
         let dump = super::super::Llb {
             definition: lowered.definition,
             image_config: lowered.image_config,
+            stages: lowered.stages,
         }
         .dump();
         // `app`'s run sees A but not X (x's own variable).
