@@ -305,7 +305,7 @@ impl Selected {
                     dockerignore: backend::dockerfile::dockerignore(build, &options),
                     binary: None,
                     image_config: None,
-                stages: Vec::new(),
+                    stages: Vec::new(),
                 }
             }
             Emit::Json => Output {

@@ -85,15 +85,15 @@ fn needs_frontend_rig_sbom_and_provenance_as_the_dockerfile_frontend_attaches_th
     let run = msbc_in(&dir, &["compile", "-o", "Dockerfile"], None);
     assert_eq!(run.status, 0, "{}", run.stderr);
     let sbom_opt = format!("attest:sbom=generator={generator}");
-    let attest = [
-        "--opt",
-        &sbom_opt,
-        "--opt",
-        "attest:provenance=mode=min",
-    ];
+    let attest = ["--opt", &sbom_opt, "--opt", "attest:provenance=mode=min"];
 
     let dockerfile_tar = top.join("dockerfile.tar");
-    let mut args = strings(&["--frontend", "dockerfile.v0", "--opt", "filename=Dockerfile"]);
+    let mut args = strings(&[
+        "--frontend",
+        "dockerfile.v0",
+        "--opt",
+        "filename=Dockerfile",
+    ]);
     args.extend(strings(&attest));
     build_oci(&bin, &dir, &args, &[], &dockerfile_tar);
     let theirs = attestations(&dockerfile_tar);

@@ -14,18 +14,19 @@
 
 use super::bridge::Bridge;
 use super::failure::Failure;
-use super::options::Options;
-use crate::lower::Model;
 use super::generated::moby::buildkit::v1::frontend as gw;
+use super::options::Options;
 use crate::backend::llb::{self, pb};
+use crate::lower::Model;
 use std::collections::BTreeMap;
 
 /// The scanner BuildKit uses when `--sbom` names none.
 pub const DEFAULT_GENERATOR: &str = "docker/buildkit-syft-scanner:stable-1";
 
-/// The build args that choose what besides the image is scanned.
-pub const SCAN_STAGE_ARG: &str = "BUILDKIT_SBOM_SCAN_STAGE";
-pub const SCAN_CONTEXT_ARG: &str = "BUILDKIT_SBOM_SCAN_CONTEXT";
+/// The build args that choose what besides the image is scanned
+/// ([`crate::lower::SBOM_SCAN_ARGS`]).
+pub const SCAN_STAGE_ARG: &str = crate::lower::SBOM_SCAN_ARGS[0];
+pub const SCAN_CONTEXT_ARG: &str = crate::lower::SBOM_SCAN_ARGS[1];
 
 /// Where the scanner finds what it scans and writes its SBOMs (BuildKit's
 /// protocol: `docs/attestations/sbom-protocol.md` in moby/buildkit).
@@ -232,9 +233,8 @@ pub struct Scanner {
 impl Scanner {
     /// From the generator's reference, digest and image config JSON.
     pub fn from_config(reference: &str, digest: &str, config: &[u8]) -> Result<Scanner, Failure> {
-        let json: serde_json::Value = serde_json::from_slice(config).map_err(|e| {
-            Failure::plain(format!("the SBOM generator {reference}'s config: {e}"))
-        })?;
+        let json: serde_json::Value = serde_json::from_slice(config)
+            .map_err(|e| Failure::plain(format!("the SBOM generator {reference}'s config: {e}")))?;
         let strings = |key: &str| -> Vec<String> {
             json["config"][key]
                 .as_array()
@@ -421,7 +421,7 @@ fn mount(input: i64, dest: &str, output: i64, readonly: bool) -> pb::Mount {
 
 /// Scans each platform's image (see the module's text) and returns the
 /// attestations by platform, for the result. Without the gateway's
-/// `attestations` capability: none, with a warning (BuildKit's own scan of
+/// `reference.attestations` capability: none, with a warning (BuildKit's own scan of
 /// the image then runs, without stages).
 pub async fn sbom(
     bridge: &mut Bridge,
@@ -430,9 +430,9 @@ pub async fn sbom(
     targets: Vec<Targets>,
 ) -> Result<BTreeMap<String, gw::Attestations>, Failure> {
     let mut out = BTreeMap::new();
-    if !bridge.has("attestations") {
+    if !bridge.has("reference.attestations") {
         eprintln!(
-            "warning: this BuildKit lacks the gateway capability `attestations`: the SBOM is \
+            "warning: this BuildKit lacks the gateway capability `reference.attestations`: the SBOM is \
              BuildKit's scan of the image alone"
         );
         return Ok(out);
@@ -490,7 +490,10 @@ mod tests {
 
     #[test]
     fn sbom_requests_are_read_as_buildkit_reads_them() {
-        assert_eq!(sbom_request(&raw(&[("attest:provenance", "")])).unwrap(), None);
+        assert_eq!(
+            sbom_request(&raw(&[("attest:provenance", "")])).unwrap(),
+            None
+        );
         let default = sbom_request(&raw(&[("attest:sbom", "")])).unwrap().unwrap();
         assert_eq!(default.generator, DEFAULT_GENERATOR);
         let named = sbom_request(&raw(&[(
@@ -585,8 +588,8 @@ mod tests {
             extras: found,
             ignore_cache: false,
         };
-        let d = scan_definition(&scanner, &to_pb_platform("linux/amd64"), &request, &targets)
-            .unwrap();
+        let d =
+            scan_definition(&scanner, &to_pb_platform("linux/amd64"), &request, &targets).unwrap();
         let ops: Vec<pb::Op> = d
             .def
             .iter()

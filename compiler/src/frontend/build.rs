@@ -210,7 +210,13 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
     let attestations = match &sbom {
         Some(request) => {
             let worker = env.worker_platform.as_deref();
-            attest::sbom(bridge, request, worker.unwrap_or(llb::DEFAULT_PLATFORM), scans).await?
+            attest::sbom(
+                bridge,
+                request,
+                worker.unwrap_or(llb::DEFAULT_PLATFORM),
+                scans,
+            )
+            .await?
         }
         None => BTreeMap::new(),
     };

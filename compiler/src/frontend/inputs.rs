@@ -5,10 +5,10 @@
 use super::bridge::Bridge;
 use super::build::Env;
 use super::failure::Failure;
+use super::generated::fsutil::types::Stat;
 use super::options::Options;
 use crate::backend::llb::{self, pb};
 use crate::compile::Parsed;
-use super::generated::fsutil::types::Stat;
 use crate::expand::project::{
     IGNORE_FILE, LISTING_MAX_DEPTH as MAX_DEPTH, LISTING_MAX_FILES as MAX_FILES,
     LISTING_SKIP as SKIP, MAX_PROJECT_FILE, PROJECT_EXTENSIONS, PROJECT_FILES, is_project_file,
@@ -195,7 +195,9 @@ pub async fn context_inputs(
             match bridge.read_file(&id, METADATA_FILE).await {
                 Ok(bytes) => metadata_listing(&bytes),
                 Err(e) => {
-                    eprintln!("warning: cannot read the context's file list ({e}): presets see no context files");
+                    eprintln!(
+                        "warning: cannot read the context's file list ({e}): presets see no context files"
+                    );
                     Vec::new()
                 }
             }
@@ -574,7 +576,14 @@ mod tests {
             &["assets/".to_string(), "**/*.log".to_string()],
             Some(&"# comment\n/dist\n!keep.log\nassets\n".to_string()),
         );
-        for p in ["**/node_modules", "**/.git", "assets", "dist", "!keep.log", "**/*.log"] {
+        for p in [
+            "**/node_modules",
+            "**/.git",
+            "assets",
+            "dist",
+            "!keep.log",
+            "**/*.log",
+        ] {
             assert!(excludes.contains(&p.to_string()), "{p}: {excludes:?}");
         }
         assert_eq!(excludes.iter().filter(|p| *p == "assets").count(), 1);
@@ -588,7 +597,15 @@ mod tests {
         assert!(wanted.contains(&"**/*.csproj".to_string()));
         assert!(!wanted.iter().any(|p| p.contains("preset.kdl")));
         assert!(content_patterns(true).contains(&"**/preset.kdl".to_string()));
-        let d = local("context", &env, &[], &["assets".into()], Some(&wanted), "context", "load");
+        let d = local(
+            "context",
+            &env,
+            &[],
+            &["assets".into()],
+            Some(&wanted),
+            "context",
+            "load",
+        );
         let source = pb::Op::decode(d.def[0].as_slice()).unwrap();
         let Some(pb::op::Kind::Source(s)) = source.kind else {
             panic!("not a source: {source:?}");

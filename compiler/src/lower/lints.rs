@@ -311,7 +311,11 @@ fn unused_args(doc: &Document, model: &Model, diags: &mut Diagnostics) {
         }
     }
     for arg in &doc.args {
-        if !used.contains(&arg.name.name) && !PLATFORM_ARGS.contains(&arg.name.name.as_str()) {
+        let name = arg.name.name.as_str();
+        if !used.contains(&arg.name.name)
+            && !PLATFORM_ARGS.contains(&name)
+            && !super::SBOM_SCAN_ARGS.contains(&name)
+        {
             diags.push(
                 Diagnostic::new(
                     Code::UnusedArg,
@@ -362,6 +366,20 @@ mod tests {
             .filter(|d| d.code.to_string() == code)
             .filter_map(|d| d.help.clone())
             .collect()
+    }
+
+    /// W0004 leaves out the args the build itself reads (a spec's setting
+    /// of the SBOM scans), and still flags the others.
+    #[test]
+    fn w0004_knows_the_sbom_scan_args() {
+        let spec = "msbc 1\narg BUILDKIT_SBOM_SCAN_STAGE \"build\"\narg BUILDKIT_SBOM_SCAN_CONTEXT \"true\"\narg UNUSED \"1\"\nimage app from=\"debian:bookworm-slim\" {\n    user \"1000\"\n    cmd \"/app\"\n}\n";
+        let unused: Vec<String> = crate::compile::check(spec.as_bytes())
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.to_string() == "W0004")
+            .map(|d| d.message.clone())
+            .collect();
+        assert_eq!(unused, ["arg `UNUSED` is never used"]);
     }
 
     /// W0001 suggests a user the base image has, or a numeric id: alpine
