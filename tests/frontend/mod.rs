@@ -7,5 +7,7 @@ mod codegen;
 mod context;
 mod docker;
 mod fake;
+mod feedback;
 pub(crate) mod image;
+mod reproducible;
 mod rig;

@@ -17,6 +17,7 @@ use super::failure::Failure;
 use super::generated::moby::buildkit::v1::frontend as gw;
 use super::options::Options;
 use crate::backend::llb::{self, pb};
+use crate::domain::ImageRef;
 use crate::lower::Model;
 use std::collections::BTreeMap;
 
@@ -124,25 +125,18 @@ pub struct Targets {
 }
 
 /// The extras of a platform's scan: the stages `stage_arg` names among
-/// `stages` (each stage's result in `emitted`, the definition as msbc
-/// wrote it) but the target's, found at the same place in `solved` (the
-/// definition as solved: the frontend's rewrites keep the order of ops),
-/// and the build context's source when `context_arg` says so.
+/// `stages` (each stage's result in `definition`) but the target's, and the
+/// build context's source when `context_arg` says so.
 pub fn extras(
-    emitted: &pb::Definition,
-    solved: &pb::Definition,
+    definition: &pb::Definition,
     stages: &[(String, pb::Input)],
     target: Option<&str>,
     stage_arg: Option<&str>,
     context_arg: Option<&str>,
 ) -> Vec<(String, pb::Input)> {
-    let at = |digest: &str| -> Option<String> {
-        let i = emitted.def.iter().position(|b| llb::digest(b) == digest)?;
-        solved.def.get(i).map(|b| llb::digest(b))
-    };
     let mut out = Vec::new();
     if context_arg.is_some_and(|v| enabled_for("context", v)) {
-        let context = solved.def.iter().find(|b| {
+        let context = definition.def.iter().find(|b| {
             use prost::Message;
             pb::Op::decode(b.as_slice()).is_ok_and(|op| {
                 matches!(&op.kind, Some(pb::op::Kind::Source(s)) if s.identifier.starts_with("local://"))
@@ -161,20 +155,12 @@ pub fn extras(
     let last = stages.last().map(|(n, _)| n.as_str());
     let target = target.or(last);
     if let Some(value) = stage_arg {
-        for (name, input) in stages {
-            if Some(name.as_str()) == target || !enabled_for(name, value) {
-                continue;
-            }
-            if let Some(digest) = at(&input.digest) {
-                out.push((
-                    name.clone(),
-                    pb::Input {
-                        digest,
-                        index: input.index,
-                    },
-                ));
-            }
-        }
+        out.extend(
+            stages
+                .iter()
+                .filter(|(name, _)| Some(name.as_str()) != target && enabled_for(name, value))
+                .cloned(),
+        );
     }
     out
 }
@@ -187,8 +173,7 @@ pub fn targets(
     model: &Model,
     opts: &Options,
     platform: &str,
-    emitted: &pb::Definition,
-    solved: &pb::Definition,
+    definition: &pb::Definition,
     stages: &[(String, pb::Input)],
 ) -> Targets {
     let value = |name: &str| {
@@ -206,17 +191,16 @@ pub fn targets(
     };
     Targets {
         platform: platform.to_string(),
-        definition: solved.clone(),
+        definition: definition.clone(),
         extras: extras(
-            emitted,
-            solved,
+            definition,
             stages,
             opts.target.as_deref(),
             value(SCAN_STAGE_ARG).as_deref(),
             value(SCAN_CONTEXT_ARG).as_deref(),
         ),
         // `--no-cache` (every step): the scan runs again too.
-        ignore_cache: opts.no_cache.as_ref().is_some_and(Vec::is_empty),
+        ignore_cache: opts.build.no_cache == crate::ir::NoCache::All,
     }
 }
 
@@ -252,12 +236,13 @@ impl Scanner {
                 "the SBOM generator {reference} has no command (its image sets no Entrypoint or Cmd)"
             )));
         }
-        let normalized = llb::normalize_reference(reference)
-            .map_err(|e| Failure::plain(format!("the SBOM generator `{reference}`: {e}")))?;
-        let reference = if digest.is_empty() || normalized.contains('@') {
-            normalized
+        let parsed = ImageRef::parse(reference)
+            .map_err(|e| Failure::plain(format!("the SBOM generator `{reference}`: {e}")))?
+            .normalized();
+        let reference = if digest.is_empty() || parsed.digest.is_some() {
+            parsed.to_string()
         } else {
-            format!("{normalized}@{digest}")
+            parsed.with_digest(digest).to_string()
         };
         Ok(Scanner {
             reference,
@@ -548,7 +533,7 @@ mod tests {
             index: 0,
         };
         let terminal = op_bytes(vec![input(&run)], None);
-        let emitted = pb::Definition {
+        let definition = pb::Definition {
             def: vec![build.clone(), run.clone(), terminal],
             metadata: BTreeMap::new(),
         };
@@ -556,20 +541,11 @@ mod tests {
             ("build".to_string(), input(&build)),
             ("app".to_string(), input(&run)),
         ];
-        // Found by position in a rewritten definition.
-        let solved_build = image("docker.io/library/golang:1.24");
-        let solved = pb::Definition {
-            def: vec![
-                solved_build.clone(),
-                run.clone(),
-                op_bytes(vec![input(&run)], None),
-            ],
-            metadata: BTreeMap::new(),
-        };
-        assert!(extras(&emitted, &solved, &stages, None, None, None).is_empty());
-        let found = extras(&emitted, &solved, &stages, None, Some("true"), None);
-        assert_eq!(found, vec![("build".to_string(), input(&solved_build))]);
-        assert!(extras(&emitted, &solved, &stages, None, Some("test"), None).is_empty());
+        assert!(extras(&definition, &stages, None, None, None).is_empty());
+        let found = extras(&definition, &stages, None, Some("true"), None);
+        assert_eq!(found, vec![("build".to_string(), input(&build))]);
+        assert!(extras(&definition, &stages, None, Some("test"), None).is_empty());
+        assert!(extras(&definition, &stages, Some("build"), Some("true"), None).len() == 1);
 
         let scanner = Scanner::from_config(
             "127.0.0.1:5050/scan:1",
@@ -584,7 +560,7 @@ mod tests {
         };
         let targets = Targets {
             platform: "linux/amd64".into(),
-            definition: solved,
+            definition,
             extras: found,
             ignore_cache: false,
         };
@@ -633,7 +609,7 @@ mod tests {
             ]
         );
         assert_eq!(op.inputs[1].digest, llb::digest(&run), "the image");
-        assert_eq!(op.inputs[2].digest, llb::digest(&solved_build));
+        assert_eq!(op.inputs[2].digest, llb::digest(&build));
         // Every input names an op of the definition.
         for o in &ops {
             for i in &o.inputs {
