@@ -207,6 +207,7 @@ fn reply(
                 result: Some(gw::Result {
                     result: Some(gw::result::Result::Ref(gw::Ref { id, def: None })),
                     metadata: BTreeMap::new(),
+                    attestations: BTreeMap::new(),
                 }),
             }))
         }

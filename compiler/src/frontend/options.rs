@@ -52,6 +52,9 @@ pub struct Options {
     /// build context, when the frontend cannot tell it from the spec's
     /// `context "../.."` (two folders with the same spec).
     pub service_dir: Option<String>,
+    /// The attestations asked for, as sent (`attest:sbom`,
+    /// `build-arg:BUILDKIT_ATTEST_PROVENANCE`, ...): see `attest.rs`.
+    pub attests: BTreeMap<String, String>,
     /// Options the frontend does not read, for a warning.
     pub unknown: Vec<String>,
     /// Options whose values are not valid, each saying why: the build
@@ -116,6 +119,10 @@ impl Options {
             if key == SERVICE_DIR_ARG {
                 let dir = value.trim_matches('/').trim_start_matches("./");
                 o.service_dir = Some(dir.to_string()).filter(|d| !d.is_empty() && d != ".");
+                continue;
+            }
+            if key.starts_with("attest:") || key.starts_with("build-arg:BUILDKIT_ATTEST_") {
+                o.attests.insert(key.clone(), value.clone());
                 continue;
             }
             if let Some(name) = key.strip_prefix("build-arg:") {

@@ -36,6 +36,11 @@ pub const PLATFORM_ARGS: &[&str] = &[
     "TARGETVARIANT",
 ];
 
+/// Args the build reads itself, not the steps: the SBOM scans of stages
+/// and of the context (`frontend/attest.rs`; BuildKit's Dockerfile frontend
+/// reads the same names). Declaring one is the spec's setting: not unused.
+pub const SBOM_SCAN_ARGS: &[&str] = &["BUILDKIT_SBOM_SCAN_STAGE", "BUILDKIT_SBOM_SCAN_CONTEXT"];
+
 /// Every stage of a checked spec, in declaration order (`StageId` = index).
 #[derive(Debug, Clone)]
 pub struct Model {
