@@ -303,6 +303,12 @@ fn unused_args(doc: &Document, model: &Model, diags: &mut Diagnostics) {
             }
         }
     }
+    // A published repository or tag (`publish`) uses its args too.
+    for p in &model.publish {
+        for w in p.repository.iter().chain(&p.tags) {
+            used.extend(w.vars().map(|(n, _)| n.to_string()));
+        }
+    }
     // An arg named in a used arg's default is used (defaults name earlier
     // args only: last to first reaches every one).
     for arg in model.args.iter().rev() {

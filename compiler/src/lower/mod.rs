@@ -10,12 +10,14 @@ mod args;
 mod lints;
 mod names;
 mod policy;
+mod publish;
 mod queries;
 mod scope;
 mod secrets;
 mod select;
 mod steps;
 
+pub use publish::Published;
 pub use select::{SelectError, Selection, select};
 pub use steps::BaseEnvUse;
 
@@ -50,6 +52,9 @@ pub struct Model {
     /// `${NAME}`s that only base image configs can set (a W0007 each until
     /// `lock::check_base_env` finds them in a locked config).
     pub base_env: Vec<BaseEnvUse>,
+    /// Where each image is pushed (`publish`), one per image in
+    /// declaration order: what `msbc bake` writes.
+    pub publish: Vec<Published>,
 }
 
 /// An image reference as written in the spec, located in the user's file.
@@ -96,6 +101,7 @@ pub fn lower(
     let mut base_env = Vec::new();
     let mut lowered = steps::lower_stages(&stages, &names, &bases, &lines, diags, &mut base_env);
     names::check_cycles(&stages, &lowered, diags);
+    let publish = publish::resolve(doc, &stages, &arg_defs, diags);
     // Errors anywhere (also from the front end) stop here: lints on a
     // broken spec would only report follow-on noise.
     if diags.has_errors() {
@@ -118,6 +124,7 @@ pub fn lower(
         },
         images: image_uses(doc, &stages, map),
         base_env,
+        publish,
     };
     names::check_resolved_image_refs(doc, &stages, diags);
     policy::check(doc, &stages, &model, diags);
