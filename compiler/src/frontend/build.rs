@@ -173,7 +173,9 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         if let Some(stages) = &opts.no_cache {
             ignore_cache(&mut definition, stages)?;
         }
-        let id = bridge.solve(definition).await?;
+        let id = bridge
+            .solve_importing(definition, &opts.cache_imports)
+            .await?;
         let config = with_labels(out.image_config.as_deref().unwrap_or("{}"), &opts.labels);
         refs.push((platform.clone(), id));
         metadata.insert(format!("containerimage.config/{platform}"), config.clone());

@@ -46,8 +46,21 @@ pub struct Options {
     /// build context, when the frontend cannot tell it from the spec's
     /// `context "../.."` (two folders with the same spec).
     pub service_dir: Option<String>,
+    /// `--cache-from` (`cache-imports`: a JSON list of `{"Type", "Attrs"}`):
+    /// the caches every solve imports, as BuildKit's Dockerfile frontend
+    /// passes them on (a gateway frontend's solves import nothing else).
+    pub cache_imports: Vec<CacheImport>,
     /// Options the frontend does not read, for a warning.
     pub unknown: Vec<String>,
+}
+
+/// One cache import: `type=registry,ref=...` as BuildKit sends it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct CacheImport {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    #[serde(rename = "Attrs", default)]
+    pub attrs: BTreeMap<String, String>,
 }
 
 /// The `key=value` options in `vars` (environment variables).
@@ -145,6 +158,10 @@ impl Options {
                 "force-network-mode" => {
                     o.network = Some(value.clone()).filter(|v| !v.is_empty() && v != "default");
                 }
+                "cache-imports" => match serde_json::from_str::<Vec<CacheImport>>(value) {
+                    Ok(list) => o.cache_imports = list,
+                    Err(_) => o.unknown.push(format!("{key} (not a JSON list of caches)")),
+                },
                 "requestid" if !value.is_empty() => o.request = Some(value.clone()),
                 "format" if !value.is_empty() => o.request_format = Some(value.clone()),
                 "filename" | "dockerfilekey" | "contextkey" | "target" | "requestid" | "format" => {
@@ -184,6 +201,27 @@ mod tests {
             .map(|(i, p)| (format!("{PREFIX}{i}"), p.to_string()))
             .chain([("PATH".to_string(), "/bin".to_string())])
             .collect()
+    }
+
+    #[test]
+    fn reads_the_cache_imports_buildkit_passes_on() {
+        let o = Options::parse(&raw(env(&[
+            r#"cache-imports=[{"Type":"registry","Attrs":{"ref":"127.0.0.1:5000/cache/api:buildcache"}}]"#,
+        ])));
+        assert_eq!(
+            o.cache_imports,
+            [CacheImport {
+                kind: "registry".to_string(),
+                attrs: [(
+                    "ref".to_string(),
+                    "127.0.0.1:5000/cache/api:buildcache".to_string()
+                )]
+                .into()
+            }]
+        );
+        assert!(o.unknown.is_empty(), "{:?}", o.unknown);
+        let o = Options::parse(&raw(env(&["cache-imports=not json"])));
+        assert!(o.cache_imports.is_empty() && o.unknown.len() == 1, "{o:?}");
     }
 
     #[test]
