@@ -3,8 +3,10 @@
 
 use crate::backend;
 use crate::backend::llb::{BaseConfigs, Pull};
+use crate::checks;
 use crate::diag::Diagnostics;
 use crate::expand::{self, Catalog};
+use crate::ir::BuildOptions;
 use crate::lower::{self, Model, SelectError, Selection};
 use crate::syntax;
 
@@ -113,6 +115,7 @@ impl Parsed<'_> {
             let (doc, source_map) = expand::expand(doc, text.len(), ctx, &mut diagnostics);
             map = source_map;
             lower::lower(&doc, text, &map, &mut diagnostics)
+                .and_then(|model| checks::check(&doc, model, &mut diagnostics))
         });
         Checked {
             text: text.to_string(),
@@ -223,7 +226,7 @@ pub fn emit(
 #[derive(Debug)]
 pub struct Selected {
     build: crate::ir::Build,
-    platform: Option<String>,
+    platform: Option<crate::domain::Platform>,
     /// What [`Selected::pulls`] found, kept for [`Selected::emit`].
     plan: std::sync::OnceLock<backend::llb::Plan>,
 }
@@ -264,6 +267,31 @@ impl Selected {
         Ok(self.plan.get_or_init(|| plan).pulls().to_vec())
     }
 
+    /// The build as LLB, with `options` (a frontend's `--network`,
+    /// `--no-cache`, named contexts, labels, `SOURCE_DATE_EPOCH`) applied
+    /// while its ops and image config are made: the typed result
+    /// ([`backend::llb::Llb`]: the definition, the image config, the named
+    /// contexts used) that a frontend solves as it is. `configs` as for
+    /// [`Selected::emit`].
+    pub fn llb(
+        &self,
+        source_name: &str,
+        configs: BaseConfigs,
+        options: &BuildOptions,
+    ) -> Result<backend::llb::Llb, EmitError> {
+        let llb_options = backend::llb::Options {
+            source_name: source_name.to_string(),
+            platform: self.platform.clone(),
+            base_configs: configs,
+            build: options.clone(),
+        };
+        Ok(backend::llb::compile_planned(
+            &self.build,
+            &llb_options,
+            self.plan.get(),
+        )?)
+    }
+
     /// Renders the build; the LLB emits (`llb`, `llb-json`,
     /// `image-config`) start each stage from its base image's config in
     /// `configs` (keyed as [`Selected::pulls`] lists them), as BuildKit's
@@ -280,6 +308,7 @@ impl Selected {
             source_name: source_name.to_string(),
             platform: self.platform.clone(),
             base_configs: configs,
+            build: BuildOptions::default(),
         };
         let llb = || backend::llb::compile_planned(build, &llb_options, self.plan.get());
         Ok(match emit {
@@ -377,22 +406,4 @@ pub fn base_images(model: &Model, overrides: &[(String, String)]) -> Vec<BaseIma
         }
     }
     out
-}
-
-/// A reference split as `msbc images` groups it: the image name, its tag
-/// (`None`: none written, `latest` is pulled) and digest.
-pub fn split_reference(reference: &str) -> (&str, Option<&str>, Option<&str>) {
-    let (rest, digest) = match reference.split_once('@') {
-        Some((r, d)) => (r, Some(d)),
-        None => (reference, None),
-    };
-    let name_start = rest.rfind('/').map_or(0, |i| i + 1);
-    match rest[name_start..].rfind(':') {
-        Some(i) => (
-            &rest[..name_start + i],
-            Some(&rest[name_start + i + 1..]),
-            digest,
-        ),
-        None => (rest, None, digest),
-    }
 }

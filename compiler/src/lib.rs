@@ -5,10 +5,12 @@
 //! JSON). [`cli`] is the only module that does I/O.
 
 pub mod backend;
+pub mod checks;
 pub mod cli;
 pub mod compile;
 pub mod diag;
 mod diff;
+pub mod domain;
 pub mod editor;
 pub mod expand;
 pub mod frontend;

@@ -13,16 +13,17 @@
 use super::args::LockArgs;
 use super::registry::{self, ConfigFailure, Registry};
 use super::{CliResult, OK, SPEC_ERROR, failed, print_human, read_spec};
-use crate::backend::llb::{BaseConfigs, DEFAULT_PLATFORM, Pull, normalize_platform};
+use crate::backend::llb::{BaseConfigs, Pull};
 use crate::compile::{self, Checked};
+use crate::domain::Platform;
 use crate::lock::{self, FILE_NAME, Lock};
 use crate::lower::{Model, Selection};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 pub(super) fn run(a: &LockArgs) -> CliResult {
-    let spec = read_spec(&a.path)?.with_context(a.context.as_deref());
-    let checked = spec.check(&a.templates)?;
+    let spec = read_spec(&a.path)?.with_context(a.inputs.context.as_deref());
+    let checked = spec.check(&a.inputs.templates)?;
     print_human(&checked, &spec.shown);
     let Some(model) = checked
         .model
@@ -47,12 +48,9 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
             );
         }
     }
-    let mut platforms = Vec::new();
-    for p in &a.platforms {
-        platforms.push(normalize_platform(p).map_err(|e| format!("invalid --platform: {e}"))?);
-    }
+    let mut platforms = a.platforms.clone();
     if platforms.is_empty() {
-        platforms.push(DEFAULT_PLATFORM.to_string());
+        platforms.push(Platform::default_target());
     }
     let mut registry = Registry::new(registry::mirrors(&a.mirrors)?, false);
     let mut lock = Lock::default();
@@ -132,7 +130,7 @@ fn lock_names(lock: &Lock) -> BTreeMap<String, String> {
     lock.images
         .iter()
         .filter_map(|(r, d)| {
-            crate::backend::llb::normalize_reference(&format!("{r}@{d}"))
+            crate::domain::image_ref::normalize(&format!("{r}@{d}"))
                 .ok()
                 .map(|n| (n, r.clone()))
         })
@@ -140,7 +138,7 @@ fn lock_names(lock: &Lock) -> BTreeMap<String, String> {
 }
 
 /// The base images of every stage, for each platform, once.
-fn every_pull(model: &Model, platforms: &[String]) -> Vec<Pull> {
+fn every_pull(model: &Model, platforms: &[Platform]) -> Vec<Pull> {
     let mut out: Vec<Pull> = Vec::new();
     for platform in platforms {
         for stage in &model.stages {

@@ -7,9 +7,11 @@
 //! The build: Ping (capabilities), the spec from the `dockerfile` input,
 //! template folders and preset-detected files from the `context` input,
 //! `msbc compile --emit llb` per platform, Solve, and Return with the ref(s)
-//! and `containerimage.config`. A spec error fails the build with its code,
-//! message and line (and BuildKit's source-location detail, so clients show
-//! the snippet); warnings go through Warn where the engine has it.
+//! and `containerimage.config`. A spec with errors fails the build with all
+//! of them (code, line, snippet, help) and BuildKit's source-location
+//! detail per error (clients print the snippet); warnings reach the
+//! client's output (`warnings.rs`: Warn on the vertex that loaded the spec,
+//! or vertices of their own on engines without Warn).
 //!
 //! Async code (tokio, tonic) stays inside this module; the rest of msbc is
 //! synchronous. Like `cli`, this module does I/O.
@@ -25,6 +27,7 @@ pub mod generated;
 mod inputs;
 mod options;
 mod subrequests;
+mod warnings;
 
 pub use options::Options;
 
@@ -101,15 +104,16 @@ async fn run() -> i32 {
 }
 
 /// The first platform of the first worker in `BUILDKIT_WORKERS` (JSON).
-fn worker_platform(json: &str) -> Option<String> {
+fn worker_platform(json: &str) -> Option<crate::domain::Platform> {
     let workers: serde_json::Value = serde_json::from_str(json).ok()?;
     let p = workers.get(0)?.get("Platforms")?.get(0)?;
     let os = p.get("OS").and_then(|v| v.as_str())?;
     let arch = p.get("Architecture").and_then(|v| v.as_str())?;
-    Some(match p.get("Variant").and_then(|v| v.as_str()) {
+    let text = match p.get("Variant").and_then(|v| v.as_str()) {
         Some(v) if !v.is_empty() => format!("{os}/{arch}/{v}"),
         _ => format!("{os}/{arch}"),
-    })
+    };
+    crate::domain::Platform::parse(&text).ok()
 }
 
 #[cfg(test)]
@@ -117,9 +121,12 @@ mod tests {
     #[test]
     fn the_worker_platform_is_the_default_target() {
         let json = r#"[{"ID":"w1","Platforms":[{"Architecture":"arm64","OS":"linux","Variant":"v8"},{"Architecture":"amd64","OS":"linux"}]}]"#;
+        // Normalized as BuildKit names the platform: `arm64/v8` is `arm64`.
         assert_eq!(
-            super::worker_platform(json).as_deref(),
-            Some("linux/arm64/v8")
+            super::worker_platform(json)
+                .map(|p| p.to_string())
+                .as_deref(),
+            Some("linux/arm64")
         );
         assert_eq!(super::worker_platform("null"), None);
         assert_eq!(super::worker_platform("not json"), None);

@@ -7,11 +7,14 @@
 //! `--emit json` prints this model; its JSON Schema lives in `schema/`.
 
 mod image;
+mod options;
 mod word;
 
-pub use image::{ImageConfig, port_keys};
+pub use image::{ConfigStep, ImageConfig, ImageValue, port_keys};
+pub use options::{BuildOptions, NamedContext, NetMode, NoCache};
 pub use word::{VarSource, Word, WordPart};
 
+use crate::diag::Span;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -159,6 +162,13 @@ pub struct Stage {
     pub kind: StageKind,
     /// What the stage starts from.
     pub base: Base,
+    /// The reference `msbc.lock` pins the base image to
+    /// (`golang:1.23@sha256:...`), for a base whose reference names args:
+    /// used while those args keep the values it was locked with; a value
+    /// given at build time pulls the reference it makes, unpinned. (A base
+    /// without args is pinned in `base` itself.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<String>,
     /// `platform=` of the stage (`${BUILDPLATFORM}`), if set.
     pub platform: Option<Word>,
     /// Built only when asked for by name (`--target`), like a test stage.
@@ -166,6 +176,12 @@ pub struct Stage {
     pub steps: Vec<Step>,
     /// 1-based line of the declaration in `build.kdl`.
     pub line: usize,
+    /// Where the stage's name is written (in the expanded spec: a template's
+    /// output has its own region), for the checks' diagnostics. Not part
+    /// of `--emit json`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub span: Span,
 }
 
 impl Stage {
@@ -207,6 +223,12 @@ pub struct Step {
     pub kind: StepKind,
     /// 1-based line in `build.kdl`.
     pub line: usize,
+    /// The step node it was lowered from (in the expanded spec); an `Args`
+    /// step has the span of the step it comes before, a toolchain's `env`
+    /// the toolchain's. Not part of `--emit json`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -224,49 +246,11 @@ pub enum StepKind {
     Copy(Copy),
     /// A shell script, with its mounts.
     Run(Run),
-    /// Environment variables, for later steps and the container.
-    Env { vars: Vec<(String, Word)> },
-    /// Image labels.
-    Label { labels: Vec<(String, Word)> },
-    /// The user (`name`, `uid`, `uid:gid`) of later steps and the container.
-    User { user: Word },
-    /// Ports the container listens on (metadata).
-    Expose { ports: Vec<Port> },
-    /// The container's entrypoint, exec form.
-    Entrypoint { args: Vec<String> },
-    /// The container's default command, exec form.
-    Cmd { args: Vec<String> },
-    /// `None` disables a healthcheck inherited from the base image.
-    Healthcheck { check: Option<Healthcheck> },
-    /// Paths the container mounts as anonymous volumes.
-    Volume { paths: Vec<Word> },
-    /// The signal that stops the container (`SIGTERM`).
-    StopSignal { signal: String },
-    /// The shell later `run` scripts run in (and the image's `SHELL`).
-    Shell { args: Vec<String> },
-}
-
-/// A value a step stores in the image: its config (env, labels, user,
-/// workdir, volumes, ports, entrypoint, cmd, healthcheck, stop signal,
-/// shell), readable by anyone who pulls it. `V` is what a word is: as
-/// written ([`StepKind::image_values`]), or what a fold made of it
-/// ([`ImageValue::map`], [`ImageConfig::apply`]).
-#[derive(Debug, Clone, Copy)]
-pub enum ImageValue<'a, V = &'a Word> {
-    /// `ENV key=value`.
-    Env(&'a str, V),
-    /// `LABEL key=value`.
-    Label(&'a str, V),
-    User(V),
-    Workdir(V),
-    Volume(V),
-    Expose(&'a Port),
-    Entrypoint(&'a [String]),
-    Cmd(&'a [String]),
-    /// `None` disables an inherited healthcheck.
-    Healthcheck(Option<&'a Healthcheck>),
-    StopSignal(&'a str),
-    Shell(&'a [String]),
+    /// A step that only sets the image config (and, for `env`, `user` and
+    /// `shell`, what later steps run with): one arm, so every backend and
+    /// the diff match it once. Serialized as the kind it holds.
+    #[serde(untagged)]
+    Config(ConfigStep),
 }
 
 /// A stage or an image a step reads besides the build context; `mount`
@@ -311,18 +295,7 @@ macro_rules! sources {
                     | Mount::Tmpfs { .. } => None,
                 })
                 .collect(),
-            StepKind::Args { .. }
-            | StepKind::Workdir { .. }
-            | StepKind::Env { .. }
-            | StepKind::Label { .. }
-            | StepKind::User { .. }
-            | StepKind::Expose { .. }
-            | StepKind::Entrypoint { .. }
-            | StepKind::Cmd { .. }
-            | StepKind::Healthcheck { .. }
-            | StepKind::Volume { .. }
-            | StepKind::StopSignal { .. }
-            | StepKind::Shell { .. } => vec![],
+            StepKind::Args { .. } | StepKind::Workdir { .. } | StepKind::Config(_) => vec![],
         }
     };
 }
@@ -364,18 +337,8 @@ impl StepKind {
                 .chain(std::iter::once(&c.dest))
                 .chain(c.chown.iter())
                 .collect(),
-            StepKind::Env { vars } => vars.iter().map(|(_, w)| w).collect(),
-            StepKind::Label { labels } => labels.iter().map(|(_, w)| w).collect(),
-            StepKind::User { user } => vec![user],
-            StepKind::Volume { paths } => paths.iter().collect(),
-            StepKind::Args { .. }
-            | StepKind::Run(_)
-            | StepKind::Expose { .. }
-            | StepKind::Entrypoint { .. }
-            | StepKind::Cmd { .. }
-            | StepKind::Healthcheck { .. }
-            | StepKind::StopSignal { .. }
-            | StepKind::Shell { .. } => vec![],
+            StepKind::Config(c) => c.words(),
+            StepKind::Args { .. } | StepKind::Run(_) => vec![],
         }
     }
 
@@ -383,23 +346,8 @@ impl StepKind {
     /// `copy`, `run`) store none there.
     pub fn image_values(&self) -> Vec<ImageValue<'_>> {
         match self {
-            StepKind::Env { vars } => vars
-                .iter()
-                .map(|(k, w)| ImageValue::Env(k.as_str(), w))
-                .collect(),
-            StepKind::Label { labels } => labels
-                .iter()
-                .map(|(k, w)| ImageValue::Label(k.as_str(), w))
-                .collect(),
-            StepKind::User { user } => vec![ImageValue::User(user)],
             StepKind::Workdir { path } => vec![ImageValue::Workdir(path)],
-            StepKind::Volume { paths } => paths.iter().map(ImageValue::Volume).collect(),
-            StepKind::Expose { ports } => ports.iter().map(ImageValue::Expose).collect(),
-            StepKind::Entrypoint { args } => vec![ImageValue::Entrypoint(args)],
-            StepKind::Cmd { args } => vec![ImageValue::Cmd(args)],
-            StepKind::Healthcheck { check } => vec![ImageValue::Healthcheck(check.as_ref())],
-            StepKind::StopSignal { signal } => vec![ImageValue::StopSignal(signal)],
-            StepKind::Shell { args } => vec![ImageValue::Shell(args)],
+            StepKind::Config(c) => c.image_values(),
             StepKind::Args { .. } | StepKind::Copy(_) | StepKind::Run(_) => vec![],
         }
     }

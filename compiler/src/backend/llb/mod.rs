@@ -41,27 +41,20 @@ mod lower;
 use crate::paths;
 pub mod pb;
 mod platform;
-mod reference;
 
-use crate::ir::Build;
+use crate::domain::ImageRef;
+use crate::ir::{Build, BuildOptions};
 use prost::Message;
+use std::collections::BTreeSet;
 use std::fmt;
 
 pub use base::{BaseConfig, BaseConfigs, ConfigError, Pull};
 pub use config::DEFAULT_PATH;
 /// The config types a [`BaseConfig`] holds.
 pub mod config_types {
-    pub use super::config::HealthConfig;
+    pub use super::config::{HealthConfig, History};
 }
 pub use lower::{Plan, digest};
-pub use platform::DEFAULT as DEFAULT_PLATFORM;
-pub use reference::normalize as normalize_reference;
-
-/// `os/arch[/variant]` normalized as containerd does (the form of
-/// [`Pull::platform`]): `linux/aarch64` → `linux/arm64`.
-pub fn normalize_platform(text: &str) -> Result<String, String> {
-    platform::Platform::parse(text).map(|p| p.format())
-}
 
 /// What the backend needs besides the IR.
 #[derive(Debug, Clone, Default)]
@@ -69,9 +62,12 @@ pub struct Options {
     /// The spec's file name, for `msbc.source` in op metadata (`build.kdl:12`).
     pub source_name: String,
     /// The target platform (`--platform`); `None`: `linux/amd64`.
-    pub platform: Option<String>,
+    pub platform: Option<crate::domain::Platform>,
     /// The configs of the base images the stages start from (see [`Plan::pulls`]).
     pub base_configs: BaseConfigs,
+    /// What the build is asked for beside the spec (a frontend's options):
+    /// applied while the ops and the image config are made.
+    pub build: BuildOptions,
 }
 
 /// Why a build cannot be written as LLB (a usage error: exit 2).
@@ -125,6 +121,9 @@ pub struct Llb {
     pub definition: pb::Definition,
     /// The target's OCI image config as one line of JSON, with a newline.
     pub image_config: String,
+    /// The named contexts ([`BuildOptions::contexts`]) that replaced an
+    /// image of the build, by the key they were given under.
+    pub used_contexts: BTreeSet<ImageRef>,
 }
 
 impl Llb {
@@ -174,5 +173,6 @@ pub fn compile_planned(
     Ok(Llb {
         definition: lowered.definition,
         image_config: lowered.image_config,
+        used_contexts: lowered.used_contexts,
     })
 }

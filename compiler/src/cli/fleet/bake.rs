@@ -290,9 +290,9 @@ fn targets_of(r: &Result1, a: &BakeArgs, selection: &Selection) -> Made {
             };
             for tag in &tags {
                 let full = format!("{repo}:{tag}");
-                if crate::syntax::image_ref::parse_plain(&full).is_none() {
+                if let Err(e) = crate::domain::ImageRef::parse(&full) {
                     return Err(format!(
-                        "`{full}` (image `{}`) is not a valid image reference",
+                        "`{full}` (image `{}`) is not a valid image reference: {e}",
                         p.image
                     ));
                 }

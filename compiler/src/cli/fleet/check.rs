@@ -10,14 +10,7 @@ pub(in crate::cli) fn check(a: &CheckArgs) -> CliResult {
     }
     let found = discover(&roots)?;
     found_or_usage(&found, &roots)?;
-    let options = CheckOptions {
-        context: a.context.as_deref(),
-        templates: &a.templates,
-        strict: a.strict,
-        locked: a.locked,
-        args: &[],
-        catalogs: Default::default(),
-    };
+    let options = CheckOptions::new(&a.inputs, Some(&a.gates), &[]);
     let results = each(&found.specs, |p| check_one(p, &options));
     let failures: Vec<&Failure> = found
         .failures
@@ -126,5 +119,5 @@ pub(in crate::cli) fn check(a: &CheckArgs) -> CliResult {
             say!("{}", counts.line());
         }
     }
-    Ok(counts.code(a.deny_warnings))
+    Ok(counts.code(a.gates.deny_warnings))
 }

@@ -18,7 +18,7 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     if emit != Emit::Dockerfile {
         return Err("compile --all writes Dockerfiles; --emit is for one spec".to_string());
     }
-    if a.image.is_some() || a.target.is_some() {
+    if a.build.image.is_some() || a.build.target.is_some() {
         return Err("--image and --target name one spec's stages: not with --all".to_string());
     }
     let mut more = a.more.clone();
@@ -40,24 +40,17 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     }
     let found = discover(&roots)?;
     found_or_usage(&found, &roots)?;
-    let options = CheckOptions {
-        context: a.context.as_deref(),
-        templates: &a.templates,
-        strict: a.strict,
-        locked: a.locked,
-        args: &a.args,
-        catalogs: Default::default(),
-    };
+    let options = CheckOptions::new(&a.inputs, Some(&a.gates), &a.build.args);
     let selection = Selection {
         image: None,
         target: None,
-        args: a.args.clone(),
+        args: a.build.args.clone(),
         platform: a.platform.clone(),
         no_syntax: a.syntax.is_some(),
     };
     let results = each(&found.specs, |p| {
         let r = check_one(p, &options)?;
-        let compiled = compile_one(&r, &selection, a.deny_warnings, a.write, check);
+        let compiled = compile_one(&r, &selection, a.gates.deny_warnings, a.write, check);
         Ok::<_, Failure>((r, compiled))
     });
     let mut err = String::new();
@@ -83,6 +76,11 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
             counts.warnings += 1;
         }
         err.push_str(&human_report(r));
+        if let (Some(lock), Some(model)) = (&r.lock, &r.checked.model) {
+            for warning in crate::lock::overridden(model, lock, &selection.args) {
+                let _ = writeln!(err, "warning: {}: {warning}", r.spec.shown);
+            }
+        }
         match compiled {
             Compiled::Rejected => {}
             Compiled::Failed(e) => {
@@ -121,7 +119,7 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
         err.push_str(&fix);
     }
     crate::cli::out::stderr(&err);
-    let code = counts.code(a.deny_warnings);
+    let code = counts.code(a.gates.deny_warnings);
     Ok(if code == OK && (stale > 0 || failed_specs > 0) {
         SPEC_ERROR
     } else {
