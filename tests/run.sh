@@ -31,6 +31,8 @@
 #                     unoptimized msbc, profile frontend-image)
 #   needs_frontend_rig    the same image with a current BuildKit: MSBC_FRONTEND_TESTS=1,
 #                     a buildkitd (the rig) and docker-registry
+#   needs_buildx      a buildx (MSBC_BUILDX, docker-buildx on PATH or Docker's cli-plugins
+#                     folder): `buildx bake --print` reads msbc's bake files, no daemon
 #   needs_frontend_buildx also a buildx (MSBC_BUILDX, docker-buildx on PATH; the rig has
 #                     Debian's)
 #   needs_cross       the arm64 cross build: aarch64-linux-gnu-gcc (Debian's gcc-aarch64-linux-gnu,
@@ -261,6 +263,11 @@ else
 fi
 buildx="${MSBC_BUILDX:-}"
 [ -z "$buildx" ] && buildx="$(command -v docker-buildx || echo /usr/libexec/docker/cli-plugins/docker-buildx)"
+if "$buildx" version >/dev/null 2>&1; then
+    met+=(needs_buildx)
+else
+    unmet+=("needs_buildx|no buildx (MSBC_BUILDX, docker-buildx on PATH, or Docker's cli-plugins folder)")
+fi
 if [ "${MSBC_FRONTEND_TESTS:-}" != 1 ]; then
     unmet+=("needs_frontend_rig|set MSBC_FRONTEND_TESTS=1 (with the rig's buildkitd) to build the frontend image and build through it")
     unmet+=("needs_frontend_buildx|set MSBC_FRONTEND_TESTS=1 (with the rig's buildkitd and a buildx) to run buildx --call through the frontend image")

@@ -704,6 +704,29 @@ fn needs_command(name: &str, args: &[&str], install: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// A buildx: `$MSBC_BUILDX`, `docker-buildx` on PATH, or Docker's plugin
+/// folder (the rig has Debian's).
+#[track_caller]
+pub fn needs_buildx() -> PathBuf {
+    let candidates = [
+        std::env::var_os("MSBC_BUILDX").map(PathBuf::from),
+        Some(PathBuf::from("docker-buildx")),
+        Some(PathBuf::from(
+            "/usr/libexec/docker/cli-plugins/docker-buildx",
+        )),
+    ];
+    for c in candidates.into_iter().flatten() {
+        if Command::new(&c)
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return c;
+        }
+    }
+    panic!("needs a buildx: MSBC_BUILDX, docker-buildx on PATH or Docker's cli-plugins folder");
+}
+
 /// Debian's `docker-registry` (tests serve images from it on 127.0.0.1).
 #[track_caller]
 pub fn needs_registry() -> PathBuf {

@@ -77,6 +77,8 @@ pub enum Command {
     Fmt(FmtArgs),
     /// The base images every build.kdl under the folders pulls: per image and tag, which services and stages.
     Images(super::fleet::ImagesArgs),
+    /// A bake file for `docker buildx bake`: a target per image of every build.kdl under the folders, with tags, platforms and registry caches.
+    Bake(super::fleet::BakeArgs),
 }
 
 // The shared flags' structs are documented with `#[doc = concat!(..)]`: clap

@@ -138,11 +138,28 @@ impl Bridge {
 
     /// Solves `definition`; the id of its result, for ReadFile and Return.
     pub async fn solve(&mut self, definition: pb::Definition) -> Result<String, CallError> {
+        self.solve_importing(definition, &[]).await
+    }
+
+    /// Solves `definition`, importing `caches` (`--cache-from`).
+    pub async fn solve_importing(
+        &mut self,
+        definition: pb::Definition,
+        caches: &[super::options::CacheImport],
+    ) -> Result<String, CallError> {
+        let cache_imports = caches
+            .iter()
+            .map(|c| gw::CacheOptionsEntry {
+                r#type: c.kind.clone(),
+                attrs: c.attrs.clone(),
+            })
+            .collect();
         let response = self
             .client
             .solve(gw::SolveRequest {
                 definition: Some(definition),
                 allow_result_return: true,
+                cache_imports,
                 ..gw::SolveRequest::default()
             })
             .await

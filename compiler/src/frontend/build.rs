@@ -143,7 +143,9 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
                 &llb.stages,
             ));
         }
-        let id = bridge.solve(llb.definition).await?;
+        let id = bridge
+            .solve_importing(llb.definition, &opts.cache_imports)
+            .await?;
         let config = llb.image_config.trim_end().to_string();
         refs.push((platform.to_string(), id));
         metadata.insert(format!("containerimage.config/{platform}"), config.clone());

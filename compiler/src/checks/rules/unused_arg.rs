@@ -1,5 +1,5 @@
-//! W0004: args nothing uses: no image reference, platform, step or arg
-//! default that is used names them.
+//! W0004: args nothing uses: no image reference, platform, step, published
+//! repository or tag, or arg default that is used names them.
 
 use super::super::Ctx;
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -24,6 +24,12 @@ pub(super) fn check(ctx: &Ctx<'_>, diags: &mut Diagnostics) {
                 StepKind::Run(r) => used.extend(script_mentions(&r.script, &known)),
                 other => used.extend(step_arg_uses(other, &known)),
             }
+        }
+    }
+    // A published repository or tag (`publish`) uses its args too.
+    for p in &model.publish {
+        for w in p.repository.iter().chain(&p.tags) {
+            used.extend(w.vars().map(|(n, _)| n.to_string()));
         }
     }
     // An arg named in a used arg's default is used (defaults name earlier

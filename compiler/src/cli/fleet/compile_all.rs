@@ -4,7 +4,7 @@
 use super::*;
 
 /// What `compile --all` did with one spec.
-enum Compiled {
+pub(super) enum Compiled {
     /// Checked with errors (or warnings under --deny-warnings): nothing written.
     Rejected,
     /// Compiled; the files written (--write), or out of date (--check).
@@ -127,7 +127,7 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     })
 }
 
-fn compile_one(
+pub(super) fn compile_one(
     r: &Result1,
     selection: &Selection,
     deny_warnings: bool,

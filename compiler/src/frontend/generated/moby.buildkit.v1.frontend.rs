@@ -131,6 +131,21 @@ pub struct SolveRequest {
     pub r#final: bool,
     #[prost(bytes = "vec", tag = "11")]
     pub exporter_attr: ::prost::alloc::vec::Vec<u8>,
+    /// The caches to import (`--cache-from`, the `cache-imports` option).
+    #[prost(message, repeated, tag = "12")]
+    pub cache_imports: ::prost::alloc::vec::Vec<CacheOptionsEntry>,
+}
+/// One cache import: its type (`registry`, `local`, `gha`, ...) and attributes
+/// (`ref=...`). BuildKit's control.proto declares it; the wire form is the same.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct CacheOptionsEntry {
+    #[prost(string, tag = "1")]
+    pub r#type: ::prost::alloc::string::String,
+    #[prost(btree_map = "string, string", tag = "2")]
+    pub attrs: ::prost::alloc::collections::BTreeMap<
+        ::prost::alloc::string::String,
+        ::prost::alloc::string::String,
+    >,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct SolveResponse {
