@@ -220,6 +220,10 @@ pub struct CompileArgs {
     /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,
+
+    /// With --all: only the specs whose build can change since a git revision.
+    #[command(flatten)]
+    pub affected: AffectedArgs,
 }
 
 #[derive(Debug, Args)]
@@ -260,6 +264,27 @@ pub struct CheckArgs {
     /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,
+
+    /// Fleet mode: only the specs whose build can change since a git revision.
+    #[command(flatten)]
+    pub affected: AffectedArgs,
+}
+
+/// `--affected --since REV`: fleet mode narrowed to the services whose build can change
+/// (`check DIR...`, `compile --all`, `bake`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct AffectedArgs {
+    /// Only the specs whose build can change since --since REV: the spec, a template it uses, its msbc.lock, a file its build context sends (after ignore patterns), or the msbc version (--since-version).
+    #[arg(long, requires = "since")]
+    pub affected: bool,
+
+    /// The git revision --affected compares the working tree with (`git diff REV` and untracked files).
+    #[arg(long, value_name = "REV", requires = "affected")]
+    pub since: Option<String>,
+
+    /// The msbc version REV was built with (`msbc --version` then); when it is not this one, every spec is affected.
+    #[arg(long, value_name = "VERSION", requires = "affected")]
+    pub since_version: Option<String>,
 }
 
 #[derive(Debug, Args)]
