@@ -13,6 +13,7 @@
 
 mod support;
 
+mod affected;
 mod base_images;
 mod cli;
 mod context;

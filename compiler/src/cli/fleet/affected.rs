@@ -292,9 +292,8 @@ fn used_template(file: &str, used: &[String]) -> bool {
         return false;
     };
     let deeper = parts.next().is_some();
-    used.iter().any(|name| {
-        name == first || (deeper && name.split_once('/') == Some((first, second)))
-    })
+    used.iter()
+        .any(|name| name == first || (deeper && name.split_once('/') == Some((first, second))))
 }
 
 /// The build's ignore patterns, read as BuildKit reads a `.dockerignore`
@@ -485,11 +484,7 @@ pub(super) fn narrow(
 }
 
 /// [`narrow`] with the changes known.
-pub(super) fn narrow_with(
-    found: &mut Found,
-    changes: Changes,
-    o: &CheckOptions<'_>,
-) -> Narrowed {
+pub(super) fn narrow_with(found: &mut Found, changes: Changes, o: &CheckOptions<'_>) -> Narrowed {
     let of = found.specs.len();
     let verdicts: Vec<Result<Option<String>, Failure>> = found
         .specs
