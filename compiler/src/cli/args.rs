@@ -301,12 +301,26 @@ pub struct PresetsArgs {
 #[command(
     after_help = "Images on localhost/127.0.0.1 registries are resolved over plain HTTP, all others over HTTPS \
 (anonymous token auth). `msbc compile` then pins each locked image as image:tag@sha256:...; \
-`msbc compile --locked` fails when one is missing."
+`msbc compile --locked` fails when one is missing.\n\nExamples:\n  msbc lock services/orders\n  \
+msbc lock --update --dry-run .     # what new base images would change, in every locked service\n  \
+msbc lock --update services/       # refresh every msbc.lock below services/"
 )]
 pub struct LockArgs {
-    /// The spec: a build.kdl file or a directory holding one; msbc.lock is written beside it.
+    /// The spec: a build.kdl file or a directory holding one; msbc.lock is written beside it (with --update, folders: every build.kdl below them that has an msbc.lock).
     #[arg(default_value = "build.kdl")]
     pub path: PathBuf,
+
+    /// More specs or folders, with --update.
+    #[arg(value_name = "DIR", requires = "update")]
+    pub more: Vec<PathBuf>,
+
+    /// Refresh the digests and configs of an existing msbc.lock (its platforms unless --platform), printing what the new base images change in each build (`msbc diff`: user, env, entrypoint, ... and the Dockerfile).
+    #[arg(long)]
+    pub update: bool,
+
+    /// With --update: print what would change, write nothing.
+    #[arg(long, requires = "update")]
+    pub dry_run: bool,
 
     /// Directories to search for platform templates used by `use` (repeatable).
     #[arg(long = "templates", value_name = "DIR")]
