@@ -33,6 +33,7 @@ mod preset_builds;
 mod presets;
 mod real_builds;
 mod release;
+mod renovate;
 mod roundtrip;
 mod schemas;
 mod secret_leak;
