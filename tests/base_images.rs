@@ -65,12 +65,12 @@ fn configs() -> BaseConfigs {
     let mut c = BaseConfigs::new();
     c.insert(
         "docker.io/library/golang:1.23-bookworm",
-        "linux/amd64",
+        &msbc::domain::Platform::default_target(),
         golang(),
     );
     c.insert(
         "gcr.io/distroless/static-debian12:nonroot",
-        "linux/amd64",
+        &msbc::domain::Platform::default_target(),
         distroless(),
     );
     c
@@ -128,7 +128,7 @@ fn pulls_list_the_base_images_per_platform() {
         .expect("pulls");
     let want = |r: &str| Pull {
         reference: r.to_string(),
-        platform: "linux/amd64".to_string(),
+        platform: msbc::domain::Platform::default_target(),
     };
     assert_eq!(
         pulls,
@@ -138,7 +138,7 @@ fn pulls_list_the_base_images_per_platform() {
         ]
     );
     let arm = Selection {
-        platform: Some("linux/arm64".into()),
+        platform: "linux/arm64".parse().ok(),
         target: Some("build".into()),
         ..Selection::default()
     };
@@ -147,7 +147,7 @@ fn pulls_list_the_base_images_per_platform() {
         .pulls("build.kdl")
         .expect("pulls");
     assert_eq!(pulls.len(), 1);
-    assert_eq!(pulls[0].platform, "linux/arm64");
+    assert_eq!(pulls[0].platform.to_string(), "linux/arm64");
 }
 
 #[test]
@@ -237,7 +237,7 @@ fn a_base_without_layers_is_built_on_as_scratch() {
     empty.layers = 0;
     configs.insert(
         "gcr.io/distroless/static-debian12:nonroot",
-        "linux/amd64",
+        &msbc::domain::Platform::default_target(),
         empty,
     );
     let dump = emit(&Selection::default(), Emit::LlbJson, &configs);

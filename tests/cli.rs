@@ -748,11 +748,36 @@ fn platforms_must_be_known_ones() {
         .code(2)
         .stderr_has("unknown architecture `arm65`")
         .stderr_has("did you mean `arm64`?");
-    Msbc::new()
+    // containerd's aliases are accepted and normalized, as BuildKit does.
+    let run = Msbc::new()
         .args(["compile", GO, "--platform", "linux/x86_64"])
+        .run();
+    run.success();
+    assert!(
+        run.stdout.contains("FROM --platform=linux/amd64 "),
+        "{}",
+        run.stdout
+    );
+    Msbc::new()
+        .args(["compile", GO, "--platform", "linux/x64"])
         .run()
         .code(2)
         .stderr_has("did you mean `amd64`?");
+    // One rule for `compile` and `lock`: `lock` took `linux/arm-v7` that
+    // `compile` refused (and refused `linux/arm64/v8.2` that `compile` took).
+    for command in ["compile", "lock"] {
+        Msbc::new()
+            .args([command, GO, "--platform", "linux/arm-v7"])
+            .run()
+            .code(2)
+            .stderr_has("unknown architecture `arm-v7`")
+            .stderr_has("did you mean `arm`?");
+        Msbc::new()
+            .args([command, GO, "--platform", "linux/arm64/v8 "])
+            .run()
+            .code(2)
+            .stderr_has("is not a platform part");
+    }
     Msbc::new()
         .args(["compile", GO, "--platform", "linx/amd64"])
         .run()
@@ -768,6 +793,7 @@ fn platforms_must_be_known_ones() {
         "linux/arm64",
         "linux/arm/v7",
         "linux/amd64/v2",
+        "linux/arm64/v8.2",
         "windows/amd64",
     ] {
         Msbc::new()

@@ -94,7 +94,7 @@ fn drive(catalog: &Catalog, files: &[String], bytes: &[u8]) -> Result<(), String
             Selection::default(),
             Selection {
                 no_syntax: true,
-                platform: Some("linux/arm64".to_string()),
+                platform: "linux/arm64".parse().ok(),
                 args: model
                     .args
                     .iter()

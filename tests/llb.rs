@@ -144,7 +144,7 @@ pub(crate) fn cases() -> Vec<(String, Model, Selection)> {
     let m = checked.model.expect("a model");
     out.push(("inline-edge".to_string(), m.clone(), Selection::default()));
     let arm = Selection {
-        platform: Some("linux/arm/v7".to_string()),
+        platform: "linux/arm/v7".parse().ok(),
         ..Selection::default()
     };
     out.push(("inline-edge--platform-arm".to_string(), m, arm));
@@ -696,7 +696,7 @@ fn args_are_resolved_at_compile_time() {
     assert!(dump.contains("\"TARGETARCH=amd64\""));
     let s = Selection {
         args: vec![("GO_VERSION".into(), "1.22".into())],
-        platform: Some("linux/arm64".into()),
+        platform: "linux/arm64".parse().ok(),
         ..Selection::default()
     };
     let dump = emit(&m, &s, Emit::LlbJson).main;
@@ -1118,7 +1118,7 @@ fn needs_df2llb_llb_is_what_buildkits_frontend_makes_of_the_dockerfile() {
             args.extend(["-build-arg".to_string(), format!("{k}={v}")]);
         }
         if let Some(p) = &selection.platform {
-            args.extend(["-platform".to_string(), p.clone()]);
+            args.extend(["-platform".to_string(), p.to_string()]);
         }
         let Some(ignored) = frontend_ignores(&name) else {
             continue;

@@ -500,7 +500,7 @@ fn lock_gets_an_anonymous_token_when_the_registry_asks() {
     assert_eq!(lock.digest(&reference), Some(digest.as_str()));
     let config = lock
         .configs
-        .get(&(reference, "linux/amd64".to_string()))
+        .get(&(reference, msbc::domain::Platform::default_target()))
         .expect("the config is recorded");
     assert_eq!(config.env, ["PATH=/app/bin:/usr/bin:/bin", "APP_HOME=/app"]);
     assert_eq!(config.user, "app");
@@ -647,7 +647,10 @@ fn a_base_with_onbuild_triggers_is_a_warning_on_the_llb_route() {
     let parsed = read_lock(&dir);
     let config = parsed
         .configs
-        .get(&("team/base:1".to_string(), "linux/amd64".to_string()))
+        .get(&(
+            "team/base:1".to_string(),
+            msbc::domain::Platform::default_target(),
+        ))
         .expect("config");
     assert_eq!(config.onbuild, ["COPY . /src", "RUN make -C /src"]);
     assert!(parsed.render().contains("onbuild \"RUN make -C /src\""));
@@ -884,7 +887,7 @@ image app from="gcr.io/distroless/static-debian12:nonroot" {
         .configs
         .get(&(
             "golang:1.23-bookworm".to_string(),
-            "linux/amd64".to_string(),
+            msbc::domain::Platform::default_target(),
         ))
         .expect("golang's config is locked");
     assert_eq!(go.working_dir, "/go");
@@ -1279,7 +1282,7 @@ fn needs_registry_lock_records_only_the_platforms_an_image_has() {
         run.stderr
     );
     let lock = read_lock(&spec_dir);
-    let platforms: Vec<&str> = lock.configs.keys().map(|(_, p)| p.as_str()).collect();
+    let platforms: Vec<String> = lock.configs.keys().map(|(_, p)| p.to_string()).collect();
     assert_eq!(platforms, ["linux/amd64"], "{:?}", lock.configs.keys());
     // A build for the missing platform then fails, naming it.
     let locked = msbc_env(

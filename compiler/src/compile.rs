@@ -232,7 +232,7 @@ pub fn emit(
 #[derive(Debug)]
 pub struct Selected {
     build: crate::ir::Build,
-    platform: Option<String>,
+    platform: Option<crate::domain::Platform>,
     /// What [`Selected::pulls`] found, kept for [`Selected::emit`].
     plan: std::sync::OnceLock<backend::llb::Plan>,
 }
@@ -386,22 +386,4 @@ pub fn base_images(model: &Model, overrides: &[(String, String)]) -> Vec<BaseIma
         }
     }
     out
-}
-
-/// A reference split as `msbc images` groups it: the image name, its tag
-/// (`None`: none written, `latest` is pulled) and digest.
-pub fn split_reference(reference: &str) -> (&str, Option<&str>, Option<&str>) {
-    let (rest, digest) = match reference.split_once('@') {
-        Some((r, d)) => (r, Some(d)),
-        None => (reference, None),
-    };
-    let name_start = rest.rfind('/').map_or(0, |i| i + 1);
-    match rest[name_start..].rfind(':') {
-        Some(i) => (
-            &rest[..name_start + i],
-            Some(&rest[name_start + i + 1..]),
-            digest,
-        ),
-        None => (rest, None, digest),
-    }
 }

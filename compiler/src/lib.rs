@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compile;
 pub mod diag;
 mod diff;
+pub mod domain;
 pub mod editor;
 pub mod expand;
 pub mod frontend;

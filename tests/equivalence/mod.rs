@@ -91,7 +91,10 @@ fn compare(cases: &[Case]) -> Vec<String> {
             build_args: c.selection.args.iter().cloned().collect(),
             target: c.selection.target.clone(),
             target_platform: dockerfile::normalize_platform(
-                c.selection.platform.as_deref().unwrap_or("linux/amd64"),
+                &c.selection
+                    .platform
+                    .as_ref()
+                    .map_or("linux/amd64".to_string(), |p| p.to_string()),
             ),
             build_platform: "linux/amd64".to_string(),
             excludes: c

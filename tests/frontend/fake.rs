@@ -424,6 +424,38 @@ fn two_platforms_return_a_ref_map() {
     assert_eq!(arm["architecture"], "arm64");
 }
 
+/// The platform option follows the one platform rule: checked before
+/// anything is read (it went unchecked to the LLB backend), aliases
+/// normalized in the refs' names as BuildKit names them.
+#[test]
+fn platforms_follow_the_one_rule_before_anything_is_read() {
+    let o = run(
+        &["platform=linux/amd64,linux/arm-v7"],
+        spec_gateway(SPEC.as_bytes()),
+    );
+    assert_clean(&o);
+    let message = error_of(&o);
+    assert!(
+        message.contains("invalid --platform `linux/arm-v7`")
+            && message.contains("did you mean `arm`?"),
+        "{message}"
+    );
+    assert!(o.solved.is_empty(), "nothing is read: {:?}", o.calls);
+    let o = run(
+        &["platform=linux/x86_64,linux/aarch64"],
+        spec_gateway(SPEC.as_bytes()),
+    );
+    assert_clean(&o);
+    let result = o.returned.and_then(|r| r.result).expect("a result");
+    let Some(gw::result::Result::Refs(map)) = &result.result else {
+        panic!("{result:?}")
+    };
+    assert_eq!(
+        map.refs.keys().collect::<Vec<_>>(),
+        ["linux/amd64", "linux/arm64"]
+    );
+}
+
 #[test]
 fn a_spec_error_returns_its_code_line_and_source() {
     let bad = "msbc 1\nimage app from=\"debian:bookworm-slim\" {\n    runn \"true\"\n}\n";

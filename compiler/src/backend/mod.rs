@@ -2,5 +2,6 @@
 //! nothing of KDL, templates or the command line.
 
 pub(crate) mod dockerfile;
+mod heredoc;
 pub mod json;
 pub mod llb;

@@ -1,5 +1,6 @@
 //! The command line (clap). The contract: DESIGN.md, "The contract".
 
+use crate::domain::Platform;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -78,6 +79,65 @@ pub enum Command {
     Images(super::fleet::ImagesArgs),
 }
 
+// The shared flags' structs are documented with `#[doc = concat!(..)]`: clap
+// takes a plain doc comment on a flattened struct as the subcommand's about.
+#[doc = concat!("`--templates` and `--context`: where a spec's templates and project files ",
+    "are read (every subcommand that checks a spec).")]
+#[derive(Debug, Args)]
+pub struct SpecInputs {
+    /// Directories to search for platform templates used by `use` (repeatable).
+    #[arg(long = "templates", value_name = "DIR")]
+    pub templates: Vec<PathBuf>,
+
+    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+}
+
+#[doc = concat!("`--image`, `--target` and `--arg`: what is built, with which arg values.")]
+#[derive(Debug, Args)]
+pub struct BuildChoice {
+    /// Build this image (default: every image, the last one as the final stage).
+    #[arg(long, value_name = "NAME", conflicts_with = "target")]
+    pub image: Option<String>,
+
+    /// Build only this stage or image and what it needs; it becomes the final stage.
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+
+    /// Override an arg's default (repeatable).
+    #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
+    pub args: Vec<(String, String)>,
+}
+
+impl BuildChoice {
+    /// The selection these flags make (no platform, the default syntax).
+    pub fn selection(&self) -> crate::lower::Selection {
+        crate::lower::Selection {
+            image: self.image.clone(),
+            target: self.target.clone(),
+            args: self.args.clone(),
+            ..crate::lower::Selection::default()
+        }
+    }
+}
+
+#[doc = concat!("`--deny-warnings`, `--locked` and `--strict`: what fails a check.")]
+#[derive(Debug, Args)]
+pub struct Gates {
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    /// Fail (E0601) when a base image is neither in msbc.lock nor pinned by digest.
+    #[arg(long)]
+    pub locked: bool,
+
+    /// Security warnings are errors: an image running as root (W0001) and a secret in env or an arg default (W0003).
+    #[arg(long)]
+    pub strict: bool,
+}
+
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  msbc graph                            # Mermaid, for a README or pull request\n  msbc graph specs/go-orders --format dot | dot -Tsvg > build.svg"
@@ -99,13 +159,8 @@ pub struct GraphArgs {
     #[arg(long, value_name = "STAGE")]
     pub target: Option<String>,
 
-    /// Directories to search for platform templates used by `use` (repeatable).
-    #[arg(long = "templates", value_name = "DIR")]
-    pub templates: Vec<PathBuf>,
-
-    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
-    #[arg(long, value_name = "DIR")]
-    pub context: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: SpecInputs,
 }
 
 #[derive(Debug, Args)]
@@ -164,46 +219,27 @@ pub struct CompileArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Build this image (default: every image, the last one as the final stage).
-    #[arg(long, value_name = "NAME", conflicts_with = "target")]
-    pub image: Option<String>,
-
-    /// Build only this stage or image and what it needs; it becomes the final stage.
-    #[arg(long, value_name = "STAGE")]
-    pub target: Option<String>,
-
-    /// Override an arg's default (repeatable).
-    #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
-    pub args: Vec<(String, String)>,
+    #[command(flatten)]
+    pub build: BuildChoice,
 
     /// Target platform for image sources that do not set one (e.g. linux/arm64).
-    #[arg(long, value_name = "PLATFORM")]
-    pub platform: Option<String>,
+    #[arg(long, value_name = "PLATFORM", value_parser = parse_platform)]
+    pub platform: Option<Platform>,
 
     /// `none` writes for engines without the modern frontend: no `# syntax` line, no heredocs.
     #[arg(long, value_name = "none")]
     pub syntax: Option<SyntaxMode>,
 
-    /// Directories to search for platform templates used by `use` (repeatable).
-    #[arg(long = "templates", value_name = "DIR")]
-    pub templates: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: SpecInputs,
 
     /// Do not write; exit 1 with a diff when FILE differs from what would be written (with --all: each spec's Dockerfile, no FILE).
     #[arg(long, value_name = "FILE", conflicts_with = "output", num_args = 0..=1,
           default_missing_value = "", value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from))]
     pub check: Option<PathBuf>,
 
-    /// Treat warnings as errors.
-    #[arg(long)]
-    pub deny_warnings: bool,
-
-    /// Fail (E0601) when a base image is neither in msbc.lock nor pinned by digest.
-    #[arg(long)]
-    pub locked: bool,
-
-    /// Security warnings are errors: an image running as root (W0001) and a secret in env or an arg default (W0003).
-    #[arg(long)]
-    pub strict: bool,
+    #[command(flatten)]
+    pub gates: Gates,
 
     /// LLB emits: read base image configs only from msbc.lock (and the cache for pinned images), never the network; a missing one is an error.
     #[arg(long)]
@@ -216,10 +252,6 @@ pub struct CompileArgs {
     /// LLB emits: do not read base image configs; runs see only BuildKit's default PATH and the spec's own settings.
     #[arg(long, conflicts_with = "offline")]
     pub no_base_configs: bool,
-
-    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
-    #[arg(long, value_name = "DIR")]
-    pub context: Option<PathBuf>,
 
     /// With --all: only the specs whose build can change since a git revision.
     #[command(flatten)]
@@ -245,25 +277,11 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// Exit 1 on warnings too.
-    #[arg(long)]
-    pub deny_warnings: bool,
+    #[command(flatten)]
+    pub gates: Gates,
 
-    /// Report base images that are neither in msbc.lock nor pinned by digest (E0601).
-    #[arg(long)]
-    pub locked: bool,
-
-    /// Security warnings are errors: an image running as root (W0001) and a secret in env or an arg default (W0003).
-    #[arg(long)]
-    pub strict: bool,
-
-    /// Directories to search for platform templates used by `use` (repeatable).
-    #[arg(long = "templates", value_name = "DIR")]
-    pub templates: Vec<PathBuf>,
-
-    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
-    #[arg(long, value_name = "DIR")]
-    pub context: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: SpecInputs,
 
     /// Fleet mode: only the specs whose build can change since a git revision.
     #[command(flatten)]
@@ -322,27 +340,23 @@ pub struct LockArgs {
     #[arg(long, requires = "update")]
     pub dry_run: bool,
 
-    /// Directories to search for platform templates used by `use` (repeatable).
-    #[arg(long = "templates", value_name = "DIR")]
-    pub templates: Vec<PathBuf>,
+    #[command(flatten)]
+    pub inputs: SpecInputs,
 
     /// Record base image configs for these platforms (repeatable; default linux/amd64).
-    #[arg(long = "platform", value_name = "PLATFORM")]
-    pub platforms: Vec<String>,
+    #[arg(long = "platform", value_name = "PLATFORM", value_parser = parse_platform)]
+    pub platforms: Vec<Platform>,
 
     /// Pull from MIRROR for REGISTRY first (repeatable; also MSBC_REGISTRY_MIRRORS): docker.io=127.0.0.1:5000.
     #[arg(long = "mirror", value_name = "REGISTRY=MIRROR", value_parser = super::registry::parse_mirror)]
     pub mirrors: Vec<(String, String)>,
-
-    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
-    #[arg(long, value_name = "DIR")]
-    pub context: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 #[command(
     after_help = "Examples:\n  msbc diff old/build.kdl build.kdl\n  msbc diff --rev origin/main            # build.kdl at that revision vs the working tree\n  msbc diff --templates-from ../platform-templates-v2\n  msbc diff Dockerfile build.kdl         # a hand-written Dockerfile vs what the spec generates\n  msbc diff --rev origin/main --stat --format json --exit-code\n\nExit status: 0 (with --exit-code: 0 no difference, 1 a difference), 1 a spec has errors, 2 usage or I/O error."
 )]
+#[command(mut_arg("args", |a| a.help("Override an arg's default on both sides (repeatable)")))]
 pub struct DiffArgs {
     /// OLD NEW (specs, spec directories or Dockerfiles); with --rev or --templates-from, the one spec (default build.kdl); with --templates-from, folders of specs (fleet mode).
     #[arg(value_name = "PATH", num_args = 0..)]
@@ -372,25 +386,11 @@ pub struct DiffArgs {
     #[arg(long)]
     pub exit_code: bool,
 
-    /// Build this image (default: every image, the last one as the final stage).
-    #[arg(long, value_name = "NAME", conflicts_with = "target")]
-    pub image: Option<String>,
+    #[command(flatten)]
+    pub build: BuildChoice,
 
-    /// Build only this stage or image and what it needs.
-    #[arg(long, value_name = "STAGE")]
-    pub target: Option<String>,
-
-    /// Override an arg's default on both sides (repeatable).
-    #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = parse_arg)]
-    pub args: Vec<(String, String)>,
-
-    /// Directories to search for platform templates used by `use` (repeatable).
-    #[arg(long = "templates", value_name = "DIR")]
-    pub templates: Vec<PathBuf>,
-
-    /// The build context, when it is not the spec's folder (overrides the spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
-    #[arg(long, value_name = "DIR")]
-    pub context: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: SpecInputs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -500,4 +500,9 @@ pub(super) fn parse_arg(s: &str) -> Result<(String, String), String> {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err(format!("expected NAME=VALUE, got `{s}`")),
     }
+}
+
+/// `--platform` by the one platform rule (`crate::domain::platform`).
+pub(super) fn parse_platform(s: &str) -> Result<Platform, String> {
+    Platform::parse(s).map_err(|e| e.to_string())
 }

@@ -58,9 +58,9 @@ pub(super) fn check_cmd(a: &CheckArgs) -> CliResult {
     if fleet::is_fleet(a.all || a.affected.affected, &a.path, &a.more) {
         return fleet::check(a);
     }
-    let spec = read_spec(&a.path)?.with_context(a.context.as_deref());
-    let mut checked = strict(spec.check(&a.templates)?, a.strict);
-    lock::read(&spec.dir, &mut checked, a.locked, &[])?;
+    let spec = read_spec(&a.path)?.with_context(a.inputs.context.as_deref());
+    let mut checked = strict(spec.check(&a.inputs.templates)?, a.gates.strict);
+    lock::read(&spec.dir, &mut checked, a.gates.locked, &[])?;
     match a.format {
         Format::Human => {
             print_human(&checked, &spec.shown);
@@ -101,7 +101,7 @@ pub(super) fn check_cmd(a: &CheckArgs) -> CliResult {
             out::stdout(&text)?;
         }
     }
-    Ok(if failed(&checked.diagnostics, a.deny_warnings) {
+    Ok(if failed(&checked.diagnostics, a.gates.deny_warnings) {
         SPEC_ERROR
     } else {
         OK

@@ -29,9 +29,6 @@ pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
                 .to_string(),
         );
     }
-    if let Some(p) = &a.platform {
-        crate::syntax::platform::check_flag(p)?;
-    }
     if a.all {
         return fleet::compile(a, emit);
     }
@@ -50,26 +47,24 @@ pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
     if let Some(file) = &a.check {
         not_a_spec(file, &a.path, "check the output against")?;
     }
-    let spec = read_spec(&a.path)?.with_context(a.context.as_deref());
-    let mut checked = strict(spec.check(&a.templates)?, a.strict);
-    let lock = lock::read(&spec.dir, &mut checked, a.locked, &a.args)?;
+    let spec = read_spec(&a.path)?.with_context(a.inputs.context.as_deref());
+    let mut checked = strict(spec.check(&a.inputs.templates)?, a.gates.strict);
+    let lock = lock::read(&spec.dir, &mut checked, a.gates.locked, &a.build.args)?;
     print_human(&checked, &spec.shown);
     let Some(model) = checked
         .model
         .as_ref()
-        .filter(|_| !failed(&checked.diagnostics, a.deny_warnings))
+        .filter(|_| !failed(&checked.diagnostics, a.gates.deny_warnings))
     else {
         return Ok(SPEC_ERROR);
     };
     // msbc.lock pins the base images it has (`image:tag@sha256:...`).
-    let pinned = pinned(model, lock.as_ref(), &a.args);
+    let pinned = pinned(model, lock.as_ref(), &a.build.args);
     let model = pinned.as_ref();
     let selection = Selection {
-        image: a.image.clone(),
-        target: a.target.clone(),
-        args: a.args.clone(),
         platform: a.platform.clone(),
         no_syntax: a.syntax.is_some(),
+        ..a.build.selection()
     };
     let selected = compile::select(model, &selection).map_err(|e| e.to_string())?;
     // The LLB emits start each stage from its base image's config.
@@ -79,7 +74,7 @@ pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
             let source = lock::ConfigSource {
                 mirrors: &a.mirrors,
                 offline: a.offline,
-                locked: a.locked,
+                locked: a.gates.locked,
             };
             lock::configs(&pulls, lock.as_ref(), &source)?
         } else {
@@ -279,10 +274,10 @@ fn drift_check(
     }
     if drift {
         let mut fix = format!("msbc compile {}", a.path.display());
-        if let Some(i) = &a.image {
+        if let Some(i) = &a.build.image {
             fix.push_str(&format!(" --image {i}"));
         }
-        if let Some(t) = &a.target {
+        if let Some(t) = &a.build.target {
             fix.push_str(&format!(" --target {t}"));
         }
         if a.syntax.is_some() {

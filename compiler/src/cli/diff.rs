@@ -142,16 +142,9 @@ fn compile_locked_side(
     let Some(model) = &checked.model else {
         return Err("internal: no model".to_string());
     };
-    let pinned = super::compile::pinned(model, lock.as_ref(), &a.args);
+    let pinned = super::compile::pinned(model, lock.as_ref(), &a.build.args);
     let model = pinned.as_ref();
-    let selection = Selection {
-        image: a.image.clone(),
-        target: a.target.clone(),
-        args: a.args.clone(),
-        platform: None,
-        no_syntax: false,
-    };
-    let build = lower::select(model, &selection).map_err(|e| e.to_string())?;
+    let build = lower::select(model, &a.build.selection()).map_err(|e| e.to_string())?;
     let (text, llb) = match a.emit {
         DiffEmit::Dockerfile => {
             let options = backend::dockerfile::Options {
@@ -386,7 +379,7 @@ fn paths_sides(a: &DiffArgs) -> Result<Sides, String> {
         if is_dockerfile(path) {
             imported_spec(path)
         } else {
-            read_spec(path).map(|s| Ok((s.with_context(a.context.as_deref()), Vec::new())))
+            read_spec(path).map(|s| Ok((s.with_context(a.inputs.context.as_deref()), Vec::new())))
         }
     };
     let (old, old_lost) = match load(old_path)? {
@@ -398,8 +391,8 @@ fn paths_sides(a: &DiffArgs) -> Result<Sides, String> {
         Err(code) => return Ok(Err(code)),
     };
     let (Some(oc), Some(nc)) = (
-        check(&old, &old.dir, &a.templates)?,
-        check(&new, &new.dir, &a.templates)?,
+        check(&old, &old.dir, &a.inputs.templates)?,
+        check(&new, &new.dir, &a.inputs.templates)?,
     ) else {
         return Ok(Err(SPEC_ERROR));
     };
@@ -428,11 +421,11 @@ fn one_spec_path(a: &DiffArgs) -> Result<PathBuf, String> {
 /// `msbc diff --templates-from DIR [PATH]`.
 fn templates_sides(a: &DiffArgs, dir: &Path) -> Result<Sides, String> {
     let path = one_spec_path(a)?;
-    let spec = read_spec(&path)?.with_context(a.context.as_deref());
-    let mut upgraded = a.templates.clone();
+    let spec = read_spec(&path)?.with_context(a.inputs.context.as_deref());
+    let mut upgraded = a.inputs.templates.clone();
     upgraded.push(dir.to_path_buf());
     let (Some(oc), Some(nc)) = (
-        check(&spec, &spec.dir, &a.templates)?,
+        check(&spec, &spec.dir, &a.inputs.templates)?,
         check(&spec, &spec.dir, &upgraded)?,
     ) else {
         return Ok(Err(SPEC_ERROR));
@@ -481,7 +474,7 @@ fn rev_sides(a: &DiffArgs, rev: &str) -> Result<Sides, String> {
         return Err(format!("`{rev}` is not a git revision"));
     }
     let path = one_spec_path(a)?;
-    let new = read_spec(&path)?.with_context(a.context.as_deref());
+    let new = read_spec(&path)?.with_context(a.inputs.context.as_deref());
     let file_name = new.name.clone();
     let old_bytes = git(&new.dir, &["show", &format!("{rev}:./{file_name}")])?;
     let tmp = TempDir::new()?;
@@ -515,8 +508,8 @@ fn rev_sides(a: &DiffArgs, rev: &str) -> Result<Sides, String> {
         context: new.context.clone(),
     };
     let (Some(oc), Some(nc)) = (
-        check(&old, &tmp.0.join("spec"), &a.templates)?,
-        check(&new, &new.dir, &a.templates)?,
+        check(&old, &tmp.0.join("spec"), &a.inputs.templates)?,
+        check(&new, &new.dir, &a.inputs.templates)?,
     ) else {
         return Ok(Err(SPEC_ERROR));
     };

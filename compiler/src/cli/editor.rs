@@ -30,8 +30,8 @@ impl Spec {
 }
 
 pub(super) fn graph_cmd(a: &GraphArgs) -> CliResult {
-    let spec = read_spec(&a.path)?.with_context(a.context.as_deref());
-    let analysis = spec.analyze(&a.templates)?;
+    let spec = read_spec(&a.path)?.with_context(a.inputs.context.as_deref());
+    let analysis = spec.analyze(&a.inputs.templates)?;
     print_human(&analysis.checked, &spec.shown);
     let (Some(model), Some(doc)) = (&analysis.checked.model, &analysis.expanded) else {
         return Ok(SPEC_ERROR);

@@ -13,8 +13,9 @@
 use super::args::LockArgs;
 use super::registry::{self, ConfigFailure, Registry};
 use super::{CliResult, OK, SPEC_ERROR, failed, print_human, read_spec};
-use crate::backend::llb::{BaseConfigs, DEFAULT_PLATFORM, Pull, normalize_platform};
+use crate::backend::llb::{BaseConfigs, Pull};
 use crate::compile::{self, Checked};
+use crate::domain::Platform;
 use crate::lock::{self, FILE_NAME, Lock};
 use crate::lower::{Model, Selection};
 use std::collections::BTreeMap;
@@ -24,8 +25,8 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
     if a.update {
         return update(a);
     }
-    let spec = read_spec(&a.path)?.with_context(a.context.as_deref());
-    let checked = spec.check(&a.templates)?;
+    let spec = read_spec(&a.path)?.with_context(a.inputs.context.as_deref());
+    let checked = spec.check(&a.inputs.templates)?;
     print_human(&checked, &spec.shown);
     let Some(model) = checked
         .model
@@ -35,7 +36,7 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
         return Ok(SPEC_ERROR);
     };
     note_unlockable(model, &checked.text, &spec.shown);
-    let platforms = platforms(&a.platforms, None)?;
+    let platforms = platforms(&a.platforms, None);
     let mut registry = Registry::new(registry::mirrors(&a.mirrors)?, false);
     let lock = resolve(model, &platforms, &mut registry, true).map_err(|errors| {
         format!(
@@ -69,23 +70,20 @@ fn note_unlockable(model: &Model, text: &str, shown: &str) {
 }
 
 /// The platforms to record: `--platform`s, else those `old` recorded,
-/// else linux/amd64.
-fn platforms(flags: &[String], old: Option<&Lock>) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    for p in flags {
-        out.push(normalize_platform(p).map_err(|e| format!("invalid --platform: {e}"))?);
-    }
+/// else the default target.
+fn platforms(flags: &[Platform], old: Option<&Lock>) -> Vec<Platform> {
+    let mut out = flags.to_vec();
     if out.is_empty()
         && let Some(old) = old
     {
-        let recorded: std::collections::BTreeSet<&String> =
+        let recorded: std::collections::BTreeSet<&Platform> =
             old.configs.keys().map(|(_, p)| p).collect();
         out.extend(recorded.into_iter().cloned());
     }
     if out.is_empty() {
-        out.push(DEFAULT_PLATFORM.to_string());
+        out.push(Platform::default_target());
     }
-    Ok(out)
+    out
 }
 
 /// The lock of `model` as the registry has it now: each reference's
@@ -94,7 +92,7 @@ fn platforms(flags: &[String], old: Option<&Lock>) -> Result<Vec<String>, String
 /// prints what was locked and recorded.
 fn resolve(
     model: &Model,
-    platforms: &[String],
+    platforms: &[Platform],
     registry: &mut Registry,
     say: bool,
 ) -> Result<Lock, Vec<String>> {
@@ -170,7 +168,7 @@ fn update(a: &LockArgs) -> CliResult {
     let mut errors = Vec::new();
     let mut report = String::new();
     for path in &specs {
-        let spec = read_spec(path)?.with_context(a.context.as_deref());
+        let spec = read_spec(path)?.with_context(a.inputs.context.as_deref());
         let Some(old) = load(&spec.dir)? else {
             if !fleet {
                 return Err(format!(
@@ -182,7 +180,7 @@ fn update(a: &LockArgs) -> CliResult {
             unlocked += 1;
             continue;
         };
-        let checked = spec.check(&a.templates)?;
+        let checked = spec.check(&a.inputs.templates)?;
         let Some(model) = checked
             .model
             .as_ref()
@@ -192,7 +190,7 @@ fn update(a: &LockArgs) -> CliResult {
             broken += 1;
             continue;
         };
-        let platforms = platforms(&a.platforms, Some(&old))?;
+        let platforms = platforms(&a.platforms, Some(&old));
         let new = match resolve(model, &platforms, &mut registry, false) {
             Ok(new) => new,
             Err(e) => {
@@ -274,7 +272,7 @@ fn lock_names(lock: &Lock) -> BTreeMap<String, String> {
     lock.images
         .iter()
         .filter_map(|(r, d)| {
-            crate::backend::llb::normalize_reference(&format!("{r}@{d}"))
+            crate::domain::image_ref::normalize(&format!("{r}@{d}"))
                 .ok()
                 .map(|n| (n, r.clone()))
         })
@@ -282,7 +280,7 @@ fn lock_names(lock: &Lock) -> BTreeMap<String, String> {
 }
 
 /// The base images of every stage, for each platform, once.
-fn every_pull(model: &Model, platforms: &[String]) -> Vec<Pull> {
+fn every_pull(model: &Model, platforms: &[Platform]) -> Vec<Pull> {
     let mut out: Vec<Pull> = Vec::new();
     for platform in platforms {
         for stage in &model.stages {

@@ -20,7 +20,7 @@ pub fn base_changes(old: &Lock, new: &Lock) -> Vec<BaseChange> {
             lock.configs
                 .iter()
                 .filter(|((r, _), _)| r == reference)
-                .map(|((_, p), c)| (p.clone(), c.clone()))
+                .map(|((_, p), c)| (p.to_string(), c.clone()))
                 .collect()
         };
         let (oc, nc) = (configs(old), configs(new));
@@ -149,7 +149,10 @@ mod tests {
         let mut l = Lock::default();
         l.images.insert("golang:1.23".into(), digest.into());
         l.configs.insert(
-            ("golang:1.23".into(), "linux/amd64".into()),
+            (
+                "golang:1.23".into(),
+                crate::domain::Platform::default_target(),
+            ),
             BaseConfig {
                 env: env.iter().map(|e| e.to_string()).collect(),
                 user: user.to_string(),

@@ -11,20 +11,10 @@ use crate::ir::{Build, Stage, StepKind};
 /// VOLUME and STOPSIGNAL only set the image config, which no op depends on.
 pub(super) fn in_cache_chain(kind: &StepKind) -> bool {
     match kind {
-        StepKind::Args { .. }
-        | StepKind::Workdir { .. }
-        | StepKind::Copy(_)
-        | StepKind::Run(_)
-        | StepKind::Env { .. }
-        | StepKind::User { .. }
-        | StepKind::Shell { .. } => true,
-        StepKind::Label { .. }
-        | StepKind::Expose { .. }
-        | StepKind::Entrypoint { .. }
-        | StepKind::Cmd { .. }
-        | StepKind::Healthcheck { .. }
-        | StepKind::Volume { .. }
-        | StepKind::StopSignal { .. } => false,
+        StepKind::Args { .. } | StepKind::Workdir { .. } | StepKind::Copy(_) | StepKind::Run(_) => {
+            true
+        }
+        StepKind::Config(c) => c.in_cache_chain(),
     }
 }
 

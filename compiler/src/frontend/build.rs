@@ -12,6 +12,7 @@ use super::subrequests;
 use crate::backend::llb::{self, BaseConfig, BaseConfigs, pb};
 use crate::compile::{self, Emit};
 use crate::diag::render;
+use crate::domain::{ImageRef, Platform, image_ref};
 use crate::expand;
 use crate::lower::Selection;
 use prost::Message;
@@ -23,7 +24,7 @@ pub struct Env {
     /// `BUILDKIT_SESSION_ID`: the client session that serves the inputs.
     pub session_id: String,
     /// The worker's platform (`BUILDKIT_WORKERS`), the default target.
-    pub worker_platform: Option<String>,
+    pub worker_platform: Option<Platform>,
 }
 
 /// Runs the build; the result to return.
@@ -46,6 +47,11 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
             subrequests::LINT,
             subrequests::DESCRIBE
         )));
+    }
+    // The platforms are checked before anything is read (one rule:
+    // `crate::domain::platform`).
+    if let Some(e) = &opts.platform_error {
+        return Err(Failure::plain(e.clone()));
     }
     bridge.require(&["solve.base", "readfile"], "reading the spec")?;
     let spec = read_spec(bridge, opts, env).await?;
@@ -121,7 +127,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         vec![
             env.worker_platform
                 .clone()
-                .unwrap_or_else(|| llb::DEFAULT_PLATFORM.to_string()),
+                .unwrap_or_else(Platform::default_target),
         ]
     } else {
         opts.platforms.clone()
@@ -175,7 +181,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         }
         let id = bridge.solve(definition).await?;
         let config = with_labels(out.image_config.as_deref().unwrap_or("{}"), &opts.labels);
-        refs.push((platform.clone(), id));
+        refs.push((platform.to_string(), id));
         metadata.insert(format!("containerimage.config/{platform}"), config.clone());
         if platforms.len() == 1 {
             metadata.insert("containerimage.config".to_string(), config);
@@ -241,11 +247,10 @@ async fn base_configs(
         return Ok(configs);
     }
     for pull in pulls {
-        let mut parts = pull.platform.split('/');
         let platform = pb::Platform {
-            os: parts.next().unwrap_or_default().to_string(),
-            architecture: parts.next().unwrap_or_default().to_string(),
-            variant: parts.next().unwrap_or_default().to_string(),
+            os: pull.platform.os.clone(),
+            architecture: pull.platform.arch.clone(),
+            variant: pull.platform.variant.clone(),
         };
         // A named context stands in for the image: its config is the base.
         let source = contexts.get(&pull.reference).unwrap_or(&pull.reference);
@@ -282,7 +287,7 @@ fn named_contexts(raw: &BTreeMap<String, String>) -> Result<Contexts, Failure> {
             )));
         };
         let normalize = |r: &str| {
-            llb::normalize_reference(r).map_err(|e| {
+            image_ref::normalize(r).map_err(|e| {
                 Failure::plain(format!("the named context `{name}={value}`: `{r}`: {e}"))
             })
         };
@@ -297,22 +302,21 @@ fn named_contexts(raw: &BTreeMap<String, String>) -> Result<Contexts, Failure> {
 /// The context's name when it was used.
 fn replace_image(identifier: &mut String, contexts: &Contexts) -> Option<String> {
     let image = identifier.strip_prefix("docker-image://")?;
-    let (name, digest) = match image.split_once('@') {
-        Some((name, digest)) => (name, Some(digest)),
-        None => (image, None),
-    };
+    let written = ImageRef::split(image);
     let (key, to, digest) = match contexts.get_key_value(image) {
-        Some((key, to)) => (key, to, None),
+        Some((key, to)) => (key, ImageRef::split(to), None),
         None => {
-            let (key, to) = contexts.get_key_value(name)?;
-            (key, to, digest)
+            let name = written.without_digest().to_string();
+            let (key, to) = contexts.get_key_value(&name)?;
+            (key, ImageRef::split(to), written.digest.as_deref())
         }
     };
     let key = key.clone();
-    *identifier = match digest {
-        Some(d) if !to.contains('@') => format!("docker-image://{to}@{d}"),
-        _ => format!("docker-image://{to}"),
+    let to = match digest {
+        Some(d) if to.digest.is_none() => to.with_digest(d),
+        _ => to,
     };
+    *identifier = format!("docker-image://{to}");
     Some(key)
 }
 
@@ -443,18 +447,15 @@ fn with_labels(config: &str, labels: &[(String, String)]) -> String {
 }
 
 /// `refs.platforms`: which ref is which platform.
-fn platforms_json(platforms: &[String]) -> String {
+fn platforms_json(platforms: &[Platform]) -> String {
     let list: Vec<serde_json::Value> = platforms
         .iter()
         .map(|p| {
-            let mut parts = p.split('/');
-            let os = parts.next().unwrap_or("linux");
-            let arch = parts.next().unwrap_or("amd64");
-            let mut platform = serde_json::json!({ "os": os, "architecture": arch });
-            if let Some(variant) = parts.next() {
-                platform["variant"] = serde_json::Value::String(variant.to_string());
+            let mut platform = serde_json::json!({ "os": p.os, "architecture": p.arch });
+            if !p.variant.is_empty() {
+                platform["variant"] = serde_json::Value::String(p.variant.clone());
             }
-            serde_json::json!({ "id": p, "platform": platform })
+            serde_json::json!({ "id": p.to_string(), "platform": platform })
         })
         .collect();
     serde_json::json!({ "platforms": list }).to_string()
@@ -531,8 +532,8 @@ mod tests {
     #[test]
     fn platforms_name_their_refs() {
         let v: serde_json::Value = serde_json::from_str(&platforms_json(&[
-            "linux/amd64".into(),
-            "linux/arm/v7".into(),
+            Platform::parse("linux/amd64").unwrap(),
+            Platform::parse("linux/arm").unwrap(),
         ]))
         .unwrap();
         assert_eq!(v["platforms"][0]["id"], "linux/amd64");

@@ -101,15 +101,16 @@ async fn run() -> i32 {
 }
 
 /// The first platform of the first worker in `BUILDKIT_WORKERS` (JSON).
-fn worker_platform(json: &str) -> Option<String> {
+fn worker_platform(json: &str) -> Option<crate::domain::Platform> {
     let workers: serde_json::Value = serde_json::from_str(json).ok()?;
     let p = workers.get(0)?.get("Platforms")?.get(0)?;
     let os = p.get("OS").and_then(|v| v.as_str())?;
     let arch = p.get("Architecture").and_then(|v| v.as_str())?;
-    Some(match p.get("Variant").and_then(|v| v.as_str()) {
+    let text = match p.get("Variant").and_then(|v| v.as_str()) {
         Some(v) if !v.is_empty() => format!("{os}/{arch}/{v}"),
         _ => format!("{os}/{arch}"),
-    })
+    };
+    crate::domain::Platform::parse(&text).ok()
 }
 
 #[cfg(test)]
@@ -117,9 +118,12 @@ mod tests {
     #[test]
     fn the_worker_platform_is_the_default_target() {
         let json = r#"[{"ID":"w1","Platforms":[{"Architecture":"arm64","OS":"linux","Variant":"v8"},{"Architecture":"amd64","OS":"linux"}]}]"#;
+        // Normalized as BuildKit names the platform: `arm64/v8` is `arm64`.
         assert_eq!(
-            super::worker_platform(json).as_deref(),
-            Some("linux/arm64/v8")
+            super::worker_platform(json)
+                .map(|p| p.to_string())
+                .as_deref(),
+            Some("linux/arm64")
         );
         assert_eq!(super::worker_platform("null"), None);
         assert_eq!(super::worker_platform("not json"), None);

@@ -4,6 +4,7 @@
 //! `target`, `build-arg:NAME`, `platform`, `label:NAME`, ...). Pure: the
 //! caller passes the environment.
 
+use crate::domain::Platform;
 use std::collections::BTreeMap;
 
 /// The prefix of the variables that carry options.
@@ -25,8 +26,11 @@ pub struct Options {
     pub target: Option<String>,
     /// `--build-arg NAME=VALUE`, sorted by name.
     pub build_args: Vec<(String, String)>,
-    /// `--platform`, in the order given; empty: the worker's.
-    pub platforms: Vec<String>,
+    /// `--platform`, in the order given, normalized; empty: the worker's.
+    pub platforms: Vec<Platform>,
+    /// Why `--platform` is not valid (`crate::domain::platform`'s rule):
+    /// the build fails with it before reading anything.
+    pub platform_error: Option<String>,
     /// `--label NAME=VALUE`, sorted by name.
     pub labels: Vec<(String, String)>,
     /// `--network host|none` (`force-network-mode`): the network of runs
@@ -125,12 +129,18 @@ impl Options {
                 "contextkey" if !value.is_empty() => o.context_key = value.clone(),
                 "target" if !value.is_empty() => o.target = Some(value.clone()),
                 "platform" => {
-                    o.platforms = value
+                    let parsed: Result<Vec<Platform>, String> = value
                         .split(',')
                         .map(str::trim)
                         .filter(|p| !p.is_empty())
-                        .map(str::to_string)
+                        .map(|p| {
+                            Platform::parse(p).map_err(|e| format!("invalid --platform `{p}`: {e}"))
+                        })
                         .collect();
+                    match parsed {
+                        Ok(p) => o.platforms = p,
+                        Err(e) => o.platform_error = Some(e),
+                    }
                 }
                 "no-cache" => {
                     o.no_cache = Some(
@@ -212,7 +222,9 @@ mod tests {
                 ("GO_VERSION".to_string(), "1.23".to_string())
             ]
         );
-        assert_eq!(o.platforms, vec!["linux/amd64", "linux/arm64"]);
+        let platforms: Vec<String> = o.platforms.iter().map(|p| p.to_string()).collect();
+        assert_eq!(platforms, vec!["linux/amd64", "linux/arm64"]);
+        assert!(o.platform_error.is_none());
         assert_eq!(
             o.labels,
             vec![(

@@ -8,8 +8,135 @@
 //! folds words as written, the checks in `lower` fold the AST's values
 //! (which know where they are written).
 
-use super::{Build, Healthcheck, ImageValue, Port, Protocol, StageId, Word};
+use super::{Build, Healthcheck, Port, Protocol, StageId, Word};
+use schemars::JsonSchema;
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// A step that only sets the image config: the one list of the config-only
+/// step kinds (`ir::StepKind::Config`). Each kind answers here for what it
+/// carries ([`ConfigStep::words`]) and stores ([`ConfigStep::image_values`]);
+/// the backends and the diff match it once.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+#[serde(rename_all = "lowercase", tag = "step")]
+pub enum ConfigStep {
+    /// Environment variables, for later steps and the container.
+    Env { vars: Vec<(String, Word)> },
+    /// Image labels.
+    Label { labels: Vec<(String, Word)> },
+    /// The user (`name`, `uid`, `uid:gid`) of later steps and the container.
+    User { user: Word },
+    /// Ports the container listens on (metadata).
+    Expose { ports: Vec<Port> },
+    /// The container's entrypoint, exec form.
+    Entrypoint { args: Vec<String> },
+    /// The container's default command, exec form.
+    Cmd { args: Vec<String> },
+    /// `None` disables a healthcheck inherited from the base image.
+    Healthcheck { check: Option<Healthcheck> },
+    /// Paths the container mounts as anonymous volumes.
+    Volume { paths: Vec<Word> },
+    /// The signal that stops the container (`SIGTERM`).
+    StopSignal { signal: String },
+    /// The shell later `run` scripts run in (and the image's `SHELL`).
+    Shell { args: Vec<String> },
+}
+
+impl ConfigStep {
+    /// The words (strings msbc interpolates) the step carries, in order.
+    pub fn words(&self) -> Vec<&Word> {
+        match self {
+            ConfigStep::Env { vars } => vars.iter().map(|(_, w)| w).collect(),
+            ConfigStep::Label { labels } => labels.iter().map(|(_, w)| w).collect(),
+            ConfigStep::User { user } => vec![user],
+            ConfigStep::Volume { paths } => paths.iter().collect(),
+            ConfigStep::Expose { .. }
+            | ConfigStep::Entrypoint { .. }
+            | ConfigStep::Cmd { .. }
+            | ConfigStep::Healthcheck { .. }
+            | ConfigStep::StopSignal { .. }
+            | ConfigStep::Shell { .. } => vec![],
+        }
+    }
+
+    /// The values the step stores in the image config.
+    pub fn image_values(&self) -> Vec<ImageValue<'_>> {
+        match self {
+            ConfigStep::Env { vars } => vars
+                .iter()
+                .map(|(k, w)| ImageValue::Env(k.as_str(), w))
+                .collect(),
+            ConfigStep::Label { labels } => labels
+                .iter()
+                .map(|(k, w)| ImageValue::Label(k.as_str(), w))
+                .collect(),
+            ConfigStep::User { user } => vec![ImageValue::User(user)],
+            ConfigStep::Volume { paths } => paths.iter().map(ImageValue::Volume).collect(),
+            ConfigStep::Expose { ports } => ports.iter().map(ImageValue::Expose).collect(),
+            ConfigStep::Entrypoint { args } => vec![ImageValue::Entrypoint(args)],
+            ConfigStep::Cmd { args } => vec![ImageValue::Cmd(args)],
+            ConfigStep::Healthcheck { check } => vec![ImageValue::Healthcheck(check.as_ref())],
+            ConfigStep::StopSignal { signal } => vec![ImageValue::StopSignal(signal)],
+            ConfigStep::Shell { args } => vec![ImageValue::Shell(args)],
+        }
+    }
+
+    /// Whether the step is in BuildKit's cache chain: what later runs see
+    /// (env, user, shell) is; image metadata alone is not.
+    pub fn in_cache_chain(&self) -> bool {
+        match self {
+            ConfigStep::Env { .. } | ConfigStep::User { .. } | ConfigStep::Shell { .. } => true,
+            ConfigStep::Label { .. }
+            | ConfigStep::Expose { .. }
+            | ConfigStep::Entrypoint { .. }
+            | ConfigStep::Cmd { .. }
+            | ConfigStep::Healthcheck { .. }
+            | ConfigStep::Volume { .. }
+            | ConfigStep::StopSignal { .. } => false,
+        }
+    }
+
+    /// Steps of which only the last in a stage takes effect
+    /// (`entrypoint`, `cmd`, `healthcheck`), each with its own slot.
+    pub fn last_wins(&self) -> Option<usize> {
+        match self {
+            ConfigStep::Entrypoint { .. } => Some(0),
+            ConfigStep::Cmd { .. } => Some(1),
+            ConfigStep::Healthcheck { .. } => Some(2),
+            ConfigStep::Env { .. }
+            | ConfigStep::Label { .. }
+            | ConfigStep::User { .. }
+            | ConfigStep::Expose { .. }
+            | ConfigStep::Volume { .. }
+            | ConfigStep::StopSignal { .. }
+            | ConfigStep::Shell { .. } => None,
+        }
+    }
+}
+
+/// A value a step stores in the image: its config (env, labels, user,
+/// workdir, volumes, ports, entrypoint, cmd, healthcheck, stop signal,
+/// shell), readable by anyone who pulls it. `V` is what a word is: as
+/// written ([`ConfigStep::image_values`]), or what a fold made of it
+/// ([`ImageValue::map`], [`ImageConfig::apply`]).
+#[derive(Debug, Clone, Copy)]
+pub enum ImageValue<'a, V = &'a Word> {
+    /// `ENV key=value`.
+    Env(&'a str, V),
+    /// `LABEL key=value`.
+    Label(&'a str, V),
+    User(V),
+    Workdir(V),
+    Volume(V),
+    Expose(&'a Port),
+    Entrypoint(&'a [String]),
+    Cmd(&'a [String]),
+    /// `None` disables an inherited healthcheck.
+    Healthcheck(Option<&'a Healthcheck>),
+    StopSignal(&'a str),
+    Shell(&'a [String]),
+}
 
 /// What the steps of a stage (and of the stages it is built on) set in
 /// its image config.

@@ -9,7 +9,7 @@
 mod image;
 mod word;
 
-pub use image::{ImageConfig, port_keys};
+pub use image::{ConfigStep, ImageConfig, ImageValue, port_keys};
 pub use word::{VarSource, Word, WordPart};
 
 use schemars::JsonSchema;
@@ -224,49 +224,11 @@ pub enum StepKind {
     Copy(Copy),
     /// A shell script, with its mounts.
     Run(Run),
-    /// Environment variables, for later steps and the container.
-    Env { vars: Vec<(String, Word)> },
-    /// Image labels.
-    Label { labels: Vec<(String, Word)> },
-    /// The user (`name`, `uid`, `uid:gid`) of later steps and the container.
-    User { user: Word },
-    /// Ports the container listens on (metadata).
-    Expose { ports: Vec<Port> },
-    /// The container's entrypoint, exec form.
-    Entrypoint { args: Vec<String> },
-    /// The container's default command, exec form.
-    Cmd { args: Vec<String> },
-    /// `None` disables a healthcheck inherited from the base image.
-    Healthcheck { check: Option<Healthcheck> },
-    /// Paths the container mounts as anonymous volumes.
-    Volume { paths: Vec<Word> },
-    /// The signal that stops the container (`SIGTERM`).
-    StopSignal { signal: String },
-    /// The shell later `run` scripts run in (and the image's `SHELL`).
-    Shell { args: Vec<String> },
-}
-
-/// A value a step stores in the image: its config (env, labels, user,
-/// workdir, volumes, ports, entrypoint, cmd, healthcheck, stop signal,
-/// shell), readable by anyone who pulls it. `V` is what a word is: as
-/// written ([`StepKind::image_values`]), or what a fold made of it
-/// ([`ImageValue::map`], [`ImageConfig::apply`]).
-#[derive(Debug, Clone, Copy)]
-pub enum ImageValue<'a, V = &'a Word> {
-    /// `ENV key=value`.
-    Env(&'a str, V),
-    /// `LABEL key=value`.
-    Label(&'a str, V),
-    User(V),
-    Workdir(V),
-    Volume(V),
-    Expose(&'a Port),
-    Entrypoint(&'a [String]),
-    Cmd(&'a [String]),
-    /// `None` disables an inherited healthcheck.
-    Healthcheck(Option<&'a Healthcheck>),
-    StopSignal(&'a str),
-    Shell(&'a [String]),
+    /// A step that only sets the image config (and, for `env`, `user` and
+    /// `shell`, what later steps run with): one arm, so every backend and
+    /// the diff match it once. Serialized as the kind it holds.
+    #[serde(untagged)]
+    Config(ConfigStep),
 }
 
 /// A stage or an image a step reads besides the build context; `mount`
@@ -311,18 +273,7 @@ macro_rules! sources {
                     | Mount::Tmpfs { .. } => None,
                 })
                 .collect(),
-            StepKind::Args { .. }
-            | StepKind::Workdir { .. }
-            | StepKind::Env { .. }
-            | StepKind::Label { .. }
-            | StepKind::User { .. }
-            | StepKind::Expose { .. }
-            | StepKind::Entrypoint { .. }
-            | StepKind::Cmd { .. }
-            | StepKind::Healthcheck { .. }
-            | StepKind::Volume { .. }
-            | StepKind::StopSignal { .. }
-            | StepKind::Shell { .. } => vec![],
+            StepKind::Args { .. } | StepKind::Workdir { .. } | StepKind::Config(_) => vec![],
         }
     };
 }
@@ -364,18 +315,8 @@ impl StepKind {
                 .chain(std::iter::once(&c.dest))
                 .chain(c.chown.iter())
                 .collect(),
-            StepKind::Env { vars } => vars.iter().map(|(_, w)| w).collect(),
-            StepKind::Label { labels } => labels.iter().map(|(_, w)| w).collect(),
-            StepKind::User { user } => vec![user],
-            StepKind::Volume { paths } => paths.iter().collect(),
-            StepKind::Args { .. }
-            | StepKind::Run(_)
-            | StepKind::Expose { .. }
-            | StepKind::Entrypoint { .. }
-            | StepKind::Cmd { .. }
-            | StepKind::Healthcheck { .. }
-            | StepKind::StopSignal { .. }
-            | StepKind::Shell { .. } => vec![],
+            StepKind::Config(c) => c.words(),
+            StepKind::Args { .. } | StepKind::Run(_) => vec![],
         }
     }
 
@@ -383,23 +324,8 @@ impl StepKind {
     /// `copy`, `run`) store none there.
     pub fn image_values(&self) -> Vec<ImageValue<'_>> {
         match self {
-            StepKind::Env { vars } => vars
-                .iter()
-                .map(|(k, w)| ImageValue::Env(k.as_str(), w))
-                .collect(),
-            StepKind::Label { labels } => labels
-                .iter()
-                .map(|(k, w)| ImageValue::Label(k.as_str(), w))
-                .collect(),
-            StepKind::User { user } => vec![ImageValue::User(user)],
             StepKind::Workdir { path } => vec![ImageValue::Workdir(path)],
-            StepKind::Volume { paths } => paths.iter().map(ImageValue::Volume).collect(),
-            StepKind::Expose { ports } => ports.iter().map(ImageValue::Expose).collect(),
-            StepKind::Entrypoint { args } => vec![ImageValue::Entrypoint(args)],
-            StepKind::Cmd { args } => vec![ImageValue::Cmd(args)],
-            StepKind::Healthcheck { check } => vec![ImageValue::Healthcheck(check.as_ref())],
-            StepKind::StopSignal { signal } => vec![ImageValue::StopSignal(signal)],
-            StepKind::Shell { args } => vec![ImageValue::Shell(args)],
+            StepKind::Config(c) => c.image_values(),
             StepKind::Args { .. } | StepKind::Copy(_) | StepKind::Run(_) => vec![],
         }
     }

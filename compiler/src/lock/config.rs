@@ -4,6 +4,7 @@
 use super::is_digest;
 use crate::backend::llb::BaseConfig;
 use crate::backend::llb::config_types::HealthConfig;
+use crate::domain::Platform;
 use crate::kdl_write::Node;
 
 /// `config "linux/amd64" digest=… layers=N { env …; workdir …; … }`.
@@ -59,7 +60,7 @@ pub(super) fn config_node(platform: &str, c: &BaseConfig) -> Node {
 
 /// Reads a `config` node of an `image` (its `digest` is the image's, set
 /// by the caller).
-pub(super) fn parse_config(node: &kdl::KdlNode) -> Result<(String, BaseConfig), String> {
+pub(super) fn parse_config(node: &kdl::KdlNode) -> Result<(Platform, BaseConfig), String> {
     let strings = |n: &kdl::KdlNode| -> Result<Vec<String>, String> {
         n.entries()
             .iter()
@@ -89,7 +90,7 @@ pub(super) fn parse_config(node: &kdl::KdlNode) -> Result<(String, BaseConfig), 
     }
     let shape = "expected `config \"os/arch\" digest=\"sha256:...\" layers=N { ... }`";
     let platform = match strings(node)?.as_slice() {
-        [p] => p.clone(),
+        [p] => Platform::parse(p).map_err(|e| format!("`config \"{p}\"`: {e}"))?,
         _ => return Err(shape.to_string()),
     };
     let config_digest = node

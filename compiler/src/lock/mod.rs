@@ -28,9 +28,11 @@
 //! `docker.io/library/golang:1.23`). A reference that already has a digest
 //! in the spec needs no entry.
 
-use crate::backend::llb::{BaseConfig, BaseConfigs, normalize_reference};
+use crate::backend::llb::{BaseConfig, BaseConfigs};
 use crate::diag::render::line_column;
 use crate::diag::{Code, Diagnostic};
+use crate::domain::Platform;
+use crate::domain::image_ref::normalize as normalize_reference;
 use crate::ir::{ArgDef, Base, Source, Word};
 use crate::kdl_write::{self, Node};
 use crate::lower::Model;
@@ -54,7 +56,7 @@ pub struct Lock {
     pub images: BTreeMap<String, String>,
     /// (reference as in `images`, or one pinned in the spec; platform such
     /// as `linux/amd64`) → the image's config for that platform.
-    pub configs: BTreeMap<(String, String), BaseConfig>,
+    pub configs: BTreeMap<(String, Platform), BaseConfig>,
 }
 
 impl Lock {
@@ -136,7 +138,7 @@ impl Lock {
                 self.configs
                     .iter()
                     .filter(|((r, _), _)| r == reference)
-                    .map(|((_, platform), config)| config_node(platform, config)),
+                    .map(|((_, platform), config)| config_node(&platform.to_string(), config)),
             );
             nodes.push(node);
         }
@@ -351,6 +353,10 @@ image three from="alpine:3.20@sha256:1111111111111111111111111111111111111111111
         assert_eq!(Lock::parse(&text), Ok(lock));
     }
 
+    fn platform(text: &str) -> Platform {
+        Platform::parse(text).expect("a platform")
+    }
+
     #[test]
     fn configs_round_trip_with_every_field() {
         let json = br#"{"config":{"Env":["PATH=/go/bin:/bin","Q=a \"b\" \\ c"],"User":"65532","WorkingDir":"/go","Entrypoint":["/e"],"Cmd":[],"ExposedPorts":{"80/tcp":{}},"Labels":{"k":"v w"},"Volumes":{"/d":{}},"Healthcheck":{"Test":["CMD","true"],"Interval":30000000000,"Retries":3},"Shell":["/bin/bash","-c"],"StopSignal":"SIGINT"},"rootfs":{"diff_ids":["sha256:a"]}}"#;
@@ -358,25 +364,30 @@ image three from="alpine:3.20@sha256:1111111111111111111111111111111111111111111
         config.digest = Some(D1.to_string());
         let mut lock = Lock::default();
         lock.images.insert("golang:1.23".into(), D1.into());
-        lock.configs
-            .insert(("golang:1.23".into(), "linux/amd64".into()), config.clone());
+        lock.configs.insert(
+            ("golang:1.23".into(), platform("linux/amd64")),
+            config.clone(),
+        );
         // A reference the spec pins itself: configs only.
         let mut pinned = config.clone();
         pinned.digest = None;
         let own = format!("alpine:3@{D2}");
         lock.configs
-            .insert((own.clone(), "linux/arm64".into()), pinned);
+            .insert((own.clone(), platform("linux/arm64")), pinned);
         let text = lock.render();
         assert_eq!(Lock::parse(&text), Ok(lock.clone()), "{text}");
         let configs = lock.base_configs();
         let got = configs.get(
             &format!("docker.io/library/golang:1.23@{D1}"),
-            "linux/amd64",
+            &platform("linux/amd64"),
         );
         assert_eq!(got, Some(&config));
         assert!(
             configs
-                .get(&format!("docker.io/library/alpine:3@{D2}"), "linux/arm64")
+                .get(
+                    &format!("docker.io/library/alpine:3@{D2}"),
+                    &platform("linux/arm64")
+                )
                 .is_some()
         );
         // A bad config node is located.

@@ -5,9 +5,9 @@ use super::args::{script_mentions, step_arg_uses};
 use super::queries::{effective_user, image_refs, is_root, user_for_base};
 use super::{Model, PLATFORM_ARGS};
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::domain::ImageRef;
 use crate::ir::{Base, StepKind};
 use crate::syntax::ast::{Document, StageDecl, StageKind, Stored};
-use crate::syntax::image_ref;
 
 pub(super) fn run(doc: &Document, decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
     root_user(decls, model, diags);
@@ -68,7 +68,7 @@ fn example_tag(path: &str) -> Option<&'static str> {
 /// judged by what the build pulls by default.
 fn mutable_tags(doc: &Document, decls: &[StageDecl], diags: &mut Diagnostics) {
     for (r, resolved) in image_refs(doc, decls) {
-        let Some(image) = resolved.as_deref().and_then(image_ref::parse_plain) else {
+        let Some(image) = resolved.as_deref().and_then(|t| ImageRef::parse(t).ok()) else {
             continue;
         };
         let text = &r.raw.value;

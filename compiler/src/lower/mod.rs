@@ -7,6 +7,7 @@
 //! dependency order, as an [`ir::Build`].
 
 mod args;
+mod config;
 mod lints;
 mod names;
 mod policy;
@@ -102,7 +103,7 @@ pub fn lower(
         return None;
     }
     args::declare_args(&mut lowered, &names);
-    steps::keep_last_config(&mut lowered);
+    config::keep_last_config(&mut lowered);
     let model = Model {
         args: arg_defs,
         stages: lowered,

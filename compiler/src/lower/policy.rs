@@ -4,8 +4,8 @@
 use super::Model;
 use super::queries::{chain, effective_user, image_refs, is_root, user_for_base};
 use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::domain::ImageRef;
 use crate::syntax::ast::{Document, PolicyDecl, StageDecl, StageKind, Stored};
-use crate::syntax::image_ref;
 
 pub(super) fn check(doc: &Document, decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
     for policy in &doc.policies {
@@ -27,7 +27,7 @@ fn registries(policy: &PolicyDecl, doc: &Document, decls: &[StageDecl], diags: &
         .map(|s| s.value.as_str())
         .collect();
     for (r, resolved) in image_refs(doc, decls) {
-        let Some(image) = resolved.as_deref().and_then(image_ref::parse_plain) else {
+        let Some(image) = resolved.as_deref().and_then(|t| ImageRef::parse(t).ok()) else {
             continue;
         };
         let registry = image.domain.as_deref().unwrap_or("docker.io");
@@ -56,7 +56,7 @@ fn digests(policy: &PolicyDecl, doc: &Document, decls: &[StageDecl], diags: &mut
     for (r, resolved) in image_refs(doc, decls) {
         let pinned = resolved
             .as_deref()
-            .and_then(image_ref::parse_plain)
+            .and_then(|t| ImageRef::parse(t).ok())
             .is_some_and(|i| i.digest.is_some());
         if !pinned {
             diags.push(

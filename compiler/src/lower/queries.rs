@@ -6,9 +6,9 @@
 
 use super::Model;
 use super::steps::image_word;
+use crate::domain::ImageRef;
 use crate::ir::{ArgDef, Base, ImageConfig, ImageValue, StageId};
 use crate::syntax::ast::{Document, Interp, StageDecl, Stored};
-use crate::syntax::image_ref;
 
 /// The stages of `i`'s `from=` chain, itself first (cycle-safe).
 pub(super) fn chain(i: usize, model: &Model) -> Vec<usize> {
@@ -79,7 +79,7 @@ pub(super) fn user_for_base(i: usize, model: &Model) -> &'static str {
         });
     let path = base
         .as_deref()
-        .and_then(image_ref::parse_plain)
+        .and_then(|t| ImageRef::parse(t).ok())
         .map(|r| r.path)
         .unwrap_or_default();
     if path.starts_with("distroless/") {

@@ -16,7 +16,7 @@ pub struct Selection {
     /// `--arg NAME=VALUE`: replaces the arg's default.
     pub args: Vec<(String, String)>,
     /// `--platform`: for image sources that do not set one.
-    pub platform: Option<String>,
+    pub platform: Option<crate::domain::Platform>,
     /// `--syntax none`.
     pub no_syntax: bool,
 }
@@ -139,7 +139,7 @@ pub fn select(model: &Model, selection: &Selection) -> Result<Build, SelectError
             if let (Some(p), Base::Image(_), None) =
                 (&selection.platform, &stage.base, &stage.platform)
             {
-                stage.platform = Some(Word::text(p.clone()));
+                stage.platform = Some(Word::text(p.to_string()));
             }
             stage
         })

@@ -17,7 +17,7 @@ pub struct BaseEnvUse {
     pub image: Word,
 }
 
-struct Ctx<'a, 'd> {
+pub(super) struct Ctx<'a, 'd> {
     names: &'a Names<'d>,
     diags: &'a mut Diagnostics,
     base_env: &'a mut Vec<BaseEnvUse>,
@@ -67,17 +67,13 @@ pub(super) fn lower_stages(
                     base: Some(ctx.image_word(&tc.image)),
                     ..Scope::default()
                 };
-                let mut vars = Vec::new();
-                for (k, v) in &tc.env {
-                    vars.push((k.name.clone(), ctx.word(v, &scope, false)));
-                    scope.env.push(k.name.clone());
-                }
+                let vars = ctx.env(&tc.env, &mut scope);
                 let line = lines.line(tc.span);
                 let steps = if vars.is_empty() {
                     Vec::new()
                 } else {
                     vec![ir::Step {
-                        kind: StepKind::Env { vars },
+                        kind: StepKind::Config(ir::ConfigStep::Env { vars }),
                         line,
                     }]
                 };
@@ -155,7 +151,7 @@ pub(super) fn image_word(value: &Interp) -> Word {
 impl Ctx<'_, '_> {
     /// Converts an interpolated value, checking each variable. In image
     /// references (`args_only`), only args and platform args are visible.
-    fn word(&mut self, value: &Interp, scope: &Scope, args_only: bool) -> Word {
+    pub(super) fn word(&mut self, value: &Interp, scope: &Scope, args_only: bool) -> Word {
         let mut parts = Vec::new();
         for p in &value.parts {
             match p {
@@ -245,7 +241,7 @@ impl Ctx<'_, '_> {
         VarSource::Arg
     }
 
-    fn words(&mut self, values: &[Interp], scope: &Scope) -> Vec<Word> {
+    pub(super) fn words(&mut self, values: &[Interp], scope: &Scope) -> Vec<Word> {
         values.iter().map(|v| self.word(v, scope, false)).collect()
     }
 
@@ -273,66 +269,7 @@ impl Ctx<'_, '_> {
             }
             S::Copy(copy) => StepKind::Copy(self.copy(copy, scope)?),
             S::Run(run) => StepKind::Run(self.run(run, scope)),
-            S::Env(pairs) => {
-                // Left to right: each pair sees the ones before it.
-                let mut vars = Vec::new();
-                for (k, v) in pairs {
-                    vars.push((k.name.clone(), self.word(v, scope, false)));
-                    scope.env.push(k.name.clone());
-                }
-                StepKind::Env { vars }
-            }
-            S::Label(pairs) => StepKind::Label {
-                labels: pairs
-                    .iter()
-                    .map(|(k, v)| (k.value.clone(), self.word(v, scope, false)))
-                    .collect(),
-            },
-            S::User(u) => StepKind::User {
-                user: self.word(u, scope, false),
-            },
-            S::Expose(ports) => StepKind::Expose {
-                ports: ports
-                    .iter()
-                    .map(|p| ir::Port {
-                        number: p.number,
-                        end: p.end,
-                        protocol: match p.protocol {
-                            ast::Protocol::Tcp => ir::Protocol::Tcp,
-                            ast::Protocol::Udp => ir::Protocol::Udp,
-                            ast::Protocol::Sctp => ir::Protocol::Sctp,
-                        },
-                    })
-                    .collect(),
-            },
-            S::Entrypoint(args) => StepKind::Entrypoint {
-                args: strings(args),
-            },
-            S::Cmd(args) => StepKind::Cmd {
-                args: strings(args),
-            },
-            S::Healthcheck(check) => StepKind::Healthcheck {
-                check: check.as_ref().map(|h| ir::Healthcheck {
-                    command: strings(&h.command),
-                    interval: h.interval.as_ref().map(|d| d.text.clone()),
-                    timeout: h.timeout.as_ref().map(|d| d.text.clone()),
-                    start_period: h.start_period.as_ref().map(|d| d.text.clone()),
-                    start_interval: h.start_interval.as_ref().map(|d| d.text.clone()),
-                    retries: h.retries,
-                }),
-            },
-            S::Volume(paths) => StepKind::Volume {
-                paths: self.words(paths, scope),
-            },
-            S::StopSignal(s) => StepKind::StopSignal {
-                signal: s.value.clone(),
-            },
-            S::Shell(args) => {
-                scope.shell = Some(strings(args));
-                StepKind::Shell {
-                    args: strings(args),
-                }
-            }
+            S::Config(c) => StepKind::Config(self.config(c, scope)),
         })
     }
 
@@ -528,45 +465,6 @@ impl Ctx<'_, '_> {
     }
 }
 
-fn strings(values: &[ast::Str]) -> Vec<String> {
-    values.iter().map(|s| s.value.clone()).collect()
-}
-
-/// Within a stage only the last `entrypoint`, `cmd` and `healthcheck` take
-/// effect; earlier ones are dropped (hadolint rejects repeated ENTRYPOINT
-/// and HEALTHCHECK instructions).
-pub(super) fn keep_last_config(stages: &mut [ir::Stage]) {
-    for stage in stages {
-        let key = |k: &StepKind| match k {
-            StepKind::Entrypoint { .. } => Some(0),
-            StepKind::Cmd { .. } => Some(1),
-            StepKind::Healthcheck { .. } => Some(2),
-            StepKind::Args { .. }
-            | StepKind::Workdir { .. }
-            | StepKind::Copy(_)
-            | StepKind::Run(_)
-            | StepKind::Env { .. }
-            | StepKind::Label { .. }
-            | StepKind::User { .. }
-            | StepKind::Expose { .. }
-            | StepKind::Volume { .. }
-            | StepKind::StopSignal { .. }
-            | StepKind::Shell { .. } => None,
-        };
-        let mut last = [None; 3];
-        for (i, step) in stage.steps.iter().enumerate() {
-            if let Some(k) = key(&step.kind) {
-                last[k] = Some(i);
-            }
-        }
-        let mut i = 0;
-        stage.steps.retain(|step| {
-            let keep = key(&step.kind).is_none_or(|k| last[k] == Some(i));
-            i += 1;
-            keep
-        });
-    }
-}
 #[cfg(test)]
 mod tests {
     fn codes(spec: &str) -> Vec<String> {

@@ -270,6 +270,14 @@ pub enum StepKind {
     Workdir(Interp),
     Copy(Copy),
     Run(Run),
+    /// A step that only sets the image config (`ir::ConfigStep` once
+    /// lowered).
+    Config(ConfigStep),
+}
+
+/// The config-only steps, as written (the AST side of `ir::ConfigStep`).
+#[derive(Debug, Clone)]
+pub enum ConfigStep {
     Env(Vec<(Ident, Interp)>),
     Label(Vec<(Str, Interp)>),
     User(Interp),
@@ -325,17 +333,7 @@ impl StepKind {
                     Mount::Cache(_) | Mount::Secret(_) | Mount::Ssh(_) | Mount::Tmpfs(_) => None,
                 })
                 .collect(),
-            StepKind::Workdir(_)
-            | StepKind::Env(_)
-            | StepKind::Label(_)
-            | StepKind::User(_)
-            | StepKind::Expose(_)
-            | StepKind::Entrypoint(_)
-            | StepKind::Cmd(_)
-            | StepKind::Healthcheck(_)
-            | StepKind::Volume(_)
-            | StepKind::StopSignal(_)
-            | StepKind::Shell(_) => vec![],
+            StepKind::Workdir(_) | StepKind::Config(_) => vec![],
         }
     }
 
@@ -354,18 +352,27 @@ impl StepKind {
     /// The values the step stores in the image config.
     pub fn stored(&self) -> Vec<Stored<'_>> {
         match self {
-            StepKind::Env(pairs) => pairs.iter().map(|(k, v)| Stored::Env(k, v)).collect(),
-            StepKind::Label(pairs) => pairs.iter().map(|(k, v)| Stored::Label(k, v)).collect(),
-            StepKind::User(u) => vec![Stored::User(u)],
             StepKind::Workdir(w) => vec![Stored::Workdir(w)],
-            StepKind::Volume(paths) => paths.iter().map(Stored::Volume).collect(),
-            StepKind::Expose(_)
-            | StepKind::Entrypoint(_)
-            | StepKind::Cmd(_)
-            | StepKind::Healthcheck(_)
-            | StepKind::StopSignal(_)
-            | StepKind::Shell(_) => vec![Stored::Fixed],
+            StepKind::Config(c) => c.stored(),
             StepKind::Copy(_) | StepKind::Run(_) => vec![],
+        }
+    }
+}
+
+impl ConfigStep {
+    /// The values the step stores in the image config.
+    pub fn stored(&self) -> Vec<Stored<'_>> {
+        match self {
+            ConfigStep::Env(pairs) => pairs.iter().map(|(k, v)| Stored::Env(k, v)).collect(),
+            ConfigStep::Label(pairs) => pairs.iter().map(|(k, v)| Stored::Label(k, v)).collect(),
+            ConfigStep::User(u) => vec![Stored::User(u)],
+            ConfigStep::Volume(paths) => paths.iter().map(Stored::Volume).collect(),
+            ConfigStep::Expose(_)
+            | ConfigStep::Entrypoint(_)
+            | ConfigStep::Cmd(_)
+            | ConfigStep::Healthcheck(_)
+            | ConfigStep::StopSignal(_)
+            | ConfigStep::Shell(_) => vec![Stored::Fixed],
         }
     }
 }

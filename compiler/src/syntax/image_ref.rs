@@ -1,8 +1,10 @@
-//! Image references (grammar: `image_ref.pest`).
+//! Image references in the spec (grammar: `image_ref.pest`): located
+//! errors, and the one [`ImageRef`] type with `${...}` kept in its parts.
 
 use super::ast::Str;
 use super::pest_error::{Describe, to_diagnostic};
 use crate::diag::{Code, Diagnostic};
+pub use crate::domain::ImageRef;
 use pest::Parser;
 use pest_derive::Parser;
 
@@ -27,17 +29,6 @@ impl Describe for Rule {
             Rule::interp => "`${NAME}`",
         }
     }
-}
-
-/// The parts of an image reference, as written (interpolations kept).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageRef {
-    /// The registry host, when the reference names one.
-    pub domain: Option<String>,
-    /// The repository path after the registry.
-    pub path: String,
-    pub tag: Option<String>,
-    pub digest: Option<String>,
 }
 
 /// Parses `raw` (interpolations allowed in every part).
@@ -94,16 +85,6 @@ fn lowercase_name(text: &str) -> String {
         text[..name_end].to_ascii_lowercase(),
         &text[name_end..]
     )
-}
-
-/// Parses a reference that has no interpolation (used once args are resolved).
-pub fn parse_plain(text: &str) -> Option<ImageRef> {
-    let raw = Str {
-        value: text.to_string(),
-        span: crate::diag::Span::default(),
-        content_start: None,
-    };
-    parse(&raw).ok()
 }
 
 #[cfg(test)]

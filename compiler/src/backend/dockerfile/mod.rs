@@ -5,16 +5,15 @@
 //! run mounts, exec-form `ENTRYPOINT`/`CMD`, heredocs for multi-line
 //! scripts. All quoting is in [`quote`].
 
+mod config;
 pub mod quote;
 
+use crate::backend::heredoc;
 use crate::ir::{
-    Base, Build, Copy, CopyFrom, DEFAULT_SHELL, Healthcheck, Mount, MountFrom, Network, Protocol,
-    Run, Sharing, Stage, StepKind,
+    Base, Build, ConfigStep, Copy, CopyFrom, DEFAULT_SHELL, Mount, MountFrom, Network, Run,
+    Sharing, Stage, StepKind,
 };
-use quote::{
-    comment_text, env_name, expanded, expanded_literal, healthcheck_shell_form_safe,
-    heredoc_delimiter, json_array, path_list, shell_form_safe,
-};
+use quote::{comment_text, expanded, expanded_literal, json_array, path_list, shell_form_safe};
 use std::fmt::Write;
 
 /// What the backend needs besides the IR.
@@ -83,7 +82,9 @@ pub fn legacy_frontend_gaps(build: &Build) -> Vec<String> {
                         }
                     }
                 }
-                StepKind::Healthcheck { check: Some(h) } if h.start_interval.is_some() => {
+                StepKind::Config(ConfigStep::Healthcheck { check: Some(h) })
+                    if h.start_interval.is_some() =>
+                {
                     out.push(format!(
                         "line {}: `HEALTHCHECK --start-interval`",
                         step.line
@@ -91,16 +92,7 @@ pub fn legacy_frontend_gaps(build: &Build) -> Vec<String> {
                 }
                 StepKind::Args { .. }
                 | StepKind::Workdir { .. }
-                | StepKind::Env { .. }
-                | StepKind::Label { .. }
-                | StepKind::User { .. }
-                | StepKind::Expose { .. }
-                | StepKind::Entrypoint { .. }
-                | StepKind::Cmd { .. }
-                | StepKind::Healthcheck { .. }
-                | StepKind::Volume { .. }
-                | StepKind::StopSignal { .. }
-                | StepKind::Shell { .. }
+                | StepKind::Config(_)
                 | StepKind::Copy(_) => {}
             }
         }
@@ -148,7 +140,7 @@ fn final_shell(build: &Build, stage: &Stage) -> Vec<String> {
     // and a bound keeps even a malformed build from looping.
     for _ in 0..=build.stages.len() {
         let own = stage.steps.iter().rev().find_map(|s| match &s.kind {
-            StepKind::Shell { args } => Some(args.clone()),
+            StepKind::Config(ConfigStep::Shell { args }) => Some(args.clone()),
             _ => None,
         });
         match (own, &stage.base) {
@@ -232,84 +224,8 @@ impl<'a> Writer<'a> {
                 self.line(&line)
             }
             StepKind::Run(run) => self.run(run),
-            StepKind::Env { vars } => {
-                // One ENV expands every value with the environment before it,
-                // so a value that uses a name set earlier in the same step
-                // starts a new ENV (which is also what hadolint's DL3044 asks).
-                let mut group: Vec<&(String, crate::ir::Word)> = Vec::new();
-                for pair in vars {
-                    let uses_group = pair
-                        .1
-                        .vars()
-                        .any(|(name, _)| group.iter().any(|(k, _)| k == name));
-                    if uses_group {
-                        self.env_line(&group);
-                        group.clear();
-                    }
-                    group.push(pair);
-                }
-                self.env_line(&group);
-            }
-            StepKind::Label { labels } => {
-                let pairs: Vec<String> = labels
-                    .iter()
-                    .map(|(k, v)| format!("{}={}", expanded_literal(k), expanded(v)))
-                    .collect();
-                self.line(&format!("LABEL {}", pairs.join(CONTINUE)));
-            }
-            StepKind::User { user } => self.line(&format!("USER {}", expanded(user))),
-            StepKind::Expose { ports } => {
-                let ports: Vec<String> = ports
-                    .iter()
-                    .map(|p| {
-                        let mut s = p.number.to_string();
-                        if let Some(end) = p.end {
-                            let _ = write!(s, "-{end}");
-                        }
-                        match p.protocol {
-                            Protocol::Tcp => {}
-                            Protocol::Udp => s.push_str("/udp"),
-                            Protocol::Sctp => s.push_str("/sctp"),
-                        }
-                        s
-                    })
-                    .collect();
-                self.line(&format!("EXPOSE {}", ports.join(" ")));
-            }
-            StepKind::Entrypoint { args } => self.line(&format!(
-                "ENTRYPOINT {}",
-                json_array(args.iter().map(String::as_str))
-            )),
-            StepKind::Cmd { args } => self.line(&format!(
-                "CMD {}",
-                json_array(args.iter().map(String::as_str))
-            )),
-            StepKind::Healthcheck { check } => {
-                let shell = match self.stage {
-                    Some(stage) => final_shell(self.build, stage),
-                    None => self.shell.clone(),
-                };
-                let line = healthcheck(check.as_ref(), &shell);
-                self.line(&line)
-            }
-            StepKind::Volume { paths } => self.line(&format!("VOLUME {}", volume_list(paths))),
-            StepKind::StopSignal { signal } => self.line(&format!("STOPSIGNAL {signal}")),
-            StepKind::Shell { args } => self.line(&format!(
-                "SHELL {}",
-                json_array(args.iter().map(String::as_str))
-            )),
+            StepKind::Config(c) => self.config(c),
         }
-    }
-
-    fn env_line(&mut self, pairs: &[&(String, crate::ir::Word)]) {
-        if pairs.is_empty() {
-            return;
-        }
-        let pairs: Vec<String> = pairs
-            .iter()
-            .map(|(k, v)| format!("{}={}", env_name(k), expanded(v)))
-            .collect();
-        self.line(&format!("ENV {}", pairs.join(CONTINUE)));
     }
 
     fn copy(&self, copy: &Copy) -> String {
@@ -373,11 +289,8 @@ impl<'a> Writer<'a> {
             text.push_str(&run.script);
             self.line(&text);
         } else if heredocs && run.script.contains('\n') {
-            let delimiter = heredoc_delimiter(&run.script);
-            let _ = write!(text, "<<{delimiter}\n{}", run.script);
-            if !run.script.ends_with('\n') {
-                text.push('\n');
-            }
+            let delimiter = heredoc::delimiter(&run.script);
+            let _ = write!(text, "<<{delimiter}\n{}", heredoc::body(&run.script));
             text.push_str(&delimiter);
             self.line(&text);
             // A blank line after the heredoc: hadolint cannot read an
@@ -514,60 +427,4 @@ fn render_word(word: &crate::ir::Word) -> String {
         }
     }
     out
-}
-
-fn volume_list(paths: &[crate::ir::Word]) -> String {
-    let all_plain = paths.iter().all(|p| !quote::path_word(p).1);
-    if all_plain {
-        path_list(paths)
-    } else {
-        json_array(
-            paths
-                .iter()
-                .map(|p| quote::path_word(p).0)
-                .collect::<Vec<_>>()
-                .iter()
-                .map(String::as_str),
-        )
-    }
-}
-
-/// `HEALTHCHECK`: a one-string command in the shell form (`CMD-SHELL`)
-/// where the line can carry it; else the exec form runs it in the shell
-/// Docker would use, the image's.
-fn healthcheck(check: Option<&Healthcheck>, shell: &[String]) -> String {
-    let Some(h) = check else {
-        return "HEALTHCHECK NONE".to_string();
-    };
-    let mut line = String::from("HEALTHCHECK ");
-    for (flag, value) in [
-        ("interval", &h.interval),
-        ("timeout", &h.timeout),
-        ("start-period", &h.start_period),
-        ("start-interval", &h.start_interval),
-    ] {
-        if let Some(v) = value {
-            let _ = write!(line, "--{flag}={v} ");
-        }
-    }
-    if let Some(r) = h.retries {
-        let _ = write!(line, "--retries={r} ");
-    }
-    if line.len() > "HEALTHCHECK ".len() {
-        line.truncate(line.len() - 1);
-        line.push_str(CONTINUE);
-    }
-    match h.command.as_slice() {
-        [one] if healthcheck_shell_form_safe(one) => {
-            let _ = write!(line, "CMD {one}");
-        }
-        [one] => {
-            let argv = shell.iter().map(String::as_str).chain([one.as_str()]);
-            let _ = write!(line, "CMD {}", json_array(argv));
-        }
-        many => {
-            let _ = write!(line, "CMD {}", json_array(many.iter().map(String::as_str)));
-        }
-    }
-    line
 }

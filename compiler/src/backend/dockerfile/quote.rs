@@ -193,18 +193,6 @@ pub fn healthcheck_shell_form_safe(command: &str) -> bool {
         && !command.ends_with('\\')
 }
 
-/// A heredoc delimiter that no line of `script` equals.
-pub fn heredoc_delimiter(script: &str) -> String {
-    let taken = |d: &str| script.lines().any(|l| l.trim_end_matches('\r') == d);
-    let mut delimiter = "EOF".to_string();
-    let mut n = 0;
-    while taken(&delimiter) {
-        n += 1;
-        delimiter = format!("EOF_{n}");
-    }
-    delimiter
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,11 +285,5 @@ mod tests {
         for bad in ["", " lead", "trail ", "[\"x\"]", "x \\"] {
             assert!(!healthcheck_shell_form_safe(bad), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn delimiter_avoids_script_lines() {
-        assert_eq!(heredoc_delimiter("echo EOF"), "EOF");
-        assert_eq!(heredoc_delimiter("a\nEOF\nEOF_1\n"), "EOF_2");
     }
 }

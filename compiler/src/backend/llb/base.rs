@@ -10,6 +10,7 @@
 //! pairs a build needs.
 
 use super::config::HealthConfig;
+use crate::domain::Platform;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -154,8 +155,8 @@ impl BaseConfig {
 pub struct Pull {
     /// As the LLB source names it: `docker.io/library/golang:1.23`.
     pub reference: String,
-    /// `os/arch[/variant]`, normalized: `linux/amd64`, `linux/arm/v7`.
-    pub platform: String,
+    /// `linux/amd64`, `linux/arm/v7`.
+    pub platform: Platform,
 }
 
 /// Base-image configs by (normalized reference, platform).
@@ -171,20 +172,20 @@ impl BaseConfigs {
 
     /// Adds (or replaces) the config of `reference` (normalized, as the LLB
     /// source names it) for `platform` (`linux/amd64`).
-    pub fn insert(&mut self, reference: &str, platform: &str, config: BaseConfig) {
+    pub fn insert(&mut self, reference: &str, platform: &Platform, config: BaseConfig) {
         self.configs.insert(
             Pull {
                 reference: reference.to_string(),
-                platform: platform.to_string(),
+                platform: platform.clone(),
             },
             config,
         );
     }
 
-    pub fn get(&self, reference: &str, platform: &str) -> Option<&BaseConfig> {
+    pub fn get(&self, reference: &str, platform: &Platform) -> Option<&BaseConfig> {
         self.configs.get(&Pull {
             reference: reference.to_string(),
-            platform: platform.to_string(),
+            platform: platform.clone(),
         })
     }
 

@@ -41,7 +41,6 @@ mod lower;
 use crate::paths;
 pub mod pb;
 mod platform;
-mod reference;
 
 use crate::ir::Build;
 use prost::Message;
@@ -54,14 +53,6 @@ pub mod config_types {
     pub use super::config::HealthConfig;
 }
 pub use lower::{Plan, digest};
-pub use platform::DEFAULT as DEFAULT_PLATFORM;
-pub use reference::normalize as normalize_reference;
-
-/// `os/arch[/variant]` normalized as containerd does (the form of
-/// [`Pull::platform`]): `linux/aarch64` → `linux/arm64`.
-pub fn normalize_platform(text: &str) -> Result<String, String> {
-    platform::Platform::parse(text).map(|p| p.format())
-}
 
 /// What the backend needs besides the IR.
 #[derive(Debug, Clone, Default)]
@@ -69,7 +60,7 @@ pub struct Options {
     /// The spec's file name, for `msbc.source` in op metadata (`build.kdl:12`).
     pub source_name: String,
     /// The target platform (`--platform`); `None`: `linux/amd64`.
-    pub platform: Option<String>,
+    pub platform: Option<crate::domain::Platform>,
     /// The configs of the base images the stages start from (see [`Plan::pulls`]).
     pub base_configs: BaseConfigs,
 }

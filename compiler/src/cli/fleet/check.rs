@@ -11,10 +11,10 @@ pub(in crate::cli) fn check(a: &CheckArgs) -> CliResult {
     let mut found = discover(&roots)?;
     found_or_usage(&found, &roots)?;
     let options = CheckOptions {
-        context: a.context.as_deref(),
-        templates: &a.templates,
-        strict: a.strict,
-        locked: a.locked,
+        context: a.inputs.context.as_deref(),
+        templates: &a.inputs.templates,
+        strict: a.gates.strict,
+        locked: a.gates.locked,
         args: &[],
         catalogs: Default::default(),
     };
@@ -132,5 +132,5 @@ pub(in crate::cli) fn check(a: &CheckArgs) -> CliResult {
             say!("{}", summary(&counts));
         }
     }
-    Ok(counts.code(a.deny_warnings))
+    Ok(counts.code(a.gates.deny_warnings))
 }

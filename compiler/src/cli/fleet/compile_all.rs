@@ -18,7 +18,7 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     if emit != Emit::Dockerfile {
         return Err("compile --all writes Dockerfiles; --emit is for one spec".to_string());
     }
-    if a.image.is_some() || a.target.is_some() {
+    if a.build.image.is_some() || a.build.target.is_some() {
         return Err("--image and --target name one spec's stages: not with --all".to_string());
     }
     let mut more = a.more.clone();
@@ -41,24 +41,24 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     let mut found = discover(&roots)?;
     found_or_usage(&found, &roots)?;
     let options = CheckOptions {
-        context: a.context.as_deref(),
-        templates: &a.templates,
-        strict: a.strict,
-        locked: a.locked,
-        args: &a.args,
+        context: a.inputs.context.as_deref(),
+        templates: &a.inputs.templates,
+        strict: a.gates.strict,
+        locked: a.gates.locked,
+        args: &a.build.args,
         catalogs: Default::default(),
     };
     let narrowed = affected::narrow(&mut found, &a.affected, &roots, &options)?;
     let selection = Selection {
         image: None,
         target: None,
-        args: a.args.clone(),
+        args: a.build.args.clone(),
         platform: a.platform.clone(),
         no_syntax: a.syntax.is_some(),
     };
     let results = each(&found.specs, |p| {
         let r = check_one(p, &options)?;
-        let compiled = compile_one(&r, &selection, a.deny_warnings, a.write, check);
+        let compiled = compile_one(&r, &selection, a.gates.deny_warnings, a.write, check);
         Ok::<_, Failure>((r, compiled))
     });
     let mut err = String::new();
@@ -126,7 +126,7 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
         err.push_str(&fix);
     }
     crate::cli::out::stderr(&err);
-    let code = counts.code(a.deny_warnings);
+    let code = counts.code(a.gates.deny_warnings);
     Ok(if code == OK && (stale > 0 || failed_specs > 0) {
         SPEC_ERROR
     } else {

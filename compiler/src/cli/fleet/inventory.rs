@@ -1,6 +1,7 @@
 //! `msbc images DIR...`: the inventory of the base images the fleet pulls.
 
 use super::*;
+use crate::domain::ImageRef;
 
 #[derive(Debug, Args)]
 #[command(
@@ -9,6 +10,7 @@ with a part known only at build time (a platform arg) is shown as written. `unpi
 without a digest.\n\nExamples:\n  msbc images .\n  msbc images services/ --format markdown >> $GITHUB_STEP_SUMMARY\n  \
 msbc images . --format json | jq '.images[] | select(.image == \"node\")'"
 )]
+#[command(mut_arg("context", |a| a.help("The build context, when it is not the spec's folder for every spec (overrides each spec's `context \"DIR\"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root)")))]
 pub struct ImagesArgs {
     /// Folders to search for build.kdl files (or spec files).
     #[arg(value_name = "DIR", default_value = ".")]
@@ -22,13 +24,8 @@ pub struct ImagesArgs {
     #[arg(long = "arg", value_name = "NAME=VALUE", value_parser = crate::cli::args::parse_arg)]
     pub args: Vec<(String, String)>,
 
-    /// Directories to search for platform templates used by `use` (repeatable).
-    #[arg(long = "templates", value_name = "DIR")]
-    pub templates: Vec<PathBuf>,
-
-    /// The build context, when it is not the spec's folder for every spec (overrides each spec's `context "DIR"`): project files are read there, the spec's folder within it is the service built (`--context .` for apps/api/build.kdl built from the root).
-    #[arg(long, value_name = "DIR")]
-    pub context: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: crate::cli::args::SpecInputs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,8 +66,8 @@ pub(in crate::cli) fn images(a: &ImagesArgs) -> CliResult {
     let found = discover(&a.paths)?;
     found_or_usage(&found, &a.paths)?;
     let options = CheckOptions {
-        context: a.context.as_deref(),
-        templates: &a.templates,
+        context: a.inputs.context.as_deref(),
+        templates: &a.inputs.templates,
         strict: false,
         locked: false,
         args: &a.args,
@@ -105,17 +102,15 @@ pub(in crate::cli) fn images(a: &ImagesArgs) -> CliResult {
         };
         let service = r.spec.dir.display().to_string();
         for image in images {
-            let (name, tag, digest) = compile::split_reference(&image.reference);
-            let key = (
-                name.to_string(),
-                tag.map(str::to_string),
-                digest.map(str::to_string),
-            );
+            // As written (a reference may still hold `${...}`): split only.
+            let split = ImageRef::split(&image.reference);
+            let name = split.name();
+            let key = (name.clone(), split.tag.clone(), split.digest.clone());
             let entry = by_ref.entry(key).or_insert_with(|| Entry {
-                image: name.to_string(),
-                tag: tag.map(str::to_string),
-                digest: digest.map(str::to_string),
-                unpinned: digest.is_none(),
+                image: name,
+                tag: split.tag,
+                digest: split.digest.clone(),
+                unpinned: split.digest.is_none(),
                 unresolved: image.unresolved,
                 uses: Vec::new(),
             });

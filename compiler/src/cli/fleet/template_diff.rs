@@ -25,15 +25,15 @@ pub(in crate::cli) fn diff_templates(a: &DiffArgs, new_dir: &Path) -> CliResult 
     }
     let found = discover(&a.paths)?;
     found_or_usage(&found, &a.paths)?;
-    let mut upgraded = a.templates.clone();
+    let mut upgraded = a.inputs.templates.clone();
     upgraded.push(new_dir.to_path_buf());
     let results = each(&found.specs, |p| -> Result<ServiceDiff, Failure> {
-        let spec = load(p)?.with_context(a.context.as_deref());
+        let spec = load(p)?.with_context(a.inputs.context.as_deref());
         let fail = |error: String| Failure {
             path: spec.shown.clone(),
             error,
         };
-        let old = spec.check(&a.templates).map_err(fail)?;
+        let old = spec.check(&a.inputs.templates).map_err(fail)?;
         let new = spec.check(&upgraded).map_err(fail)?;
         for (checked, which) in [(&old, "its templates"), (&new, "the new templates")] {
             if checked.diagnostics.has_errors() || checked.model.is_none() {

@@ -17,9 +17,9 @@
 //!   (`$MSBC_CACHE_DIR`, else `$XDG_CACHE_HOME/msbc`, else
 //!   `~/.cache/msbc`), so a pinned image needs no network the next time.
 
-use crate::backend::llb::{BaseConfig, normalize_platform};
+use crate::backend::llb::BaseConfig;
+use crate::domain::{ImageRef, Platform};
 use crate::lock;
-use crate::syntax::image_ref;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -113,7 +113,7 @@ pub(super) struct Location {
 }
 
 pub(super) fn locate(reference: &str) -> Result<Location, String> {
-    let image = image_ref::parse_plain(reference).ok_or("not an image reference")?;
+    let image = ImageRef::parse(reference).map_err(|e| format!("not an image reference: {e}"))?;
     let host = canonical_host(image.domain.as_deref().unwrap_or("docker.io"));
     let repository = if host == "docker.io" && !image.path.contains('/') {
         format!("library/{}", image.path)
@@ -187,6 +187,12 @@ impl std::fmt::Display for ConfigFailure {
 /// `os`/`architecture`/`variant`; `None` when it names no platform.
 fn platform_of(config: &[u8]) -> Option<String> {
     let json: serde_json::Value = serde_json::from_slice(config).ok()?;
+    platform_text(&json)
+}
+
+/// `os/architecture[/variant]` of a JSON object with those fields (an
+/// image config, an index entry's `platform`), as written.
+fn platform_text(json: &serde_json::Value) -> Option<String> {
     let os = json["os"].as_str().filter(|s| !s.is_empty())?;
     let arch = json["architecture"].as_str().filter(|s| !s.is_empty())?;
     let variant = json["variant"]
@@ -275,13 +281,12 @@ impl Registry {
     pub(super) fn config(
         &mut self,
         reference: &str,
-        platform: &str,
+        platform: &Platform,
     ) -> Result<BaseConfig, ConfigFailure> {
         let mut single = None;
         let config = self.config_inner(reference, platform, &mut single)?;
         if let Some(have) = single {
-            let wanted = normalize_platform(platform).map_err(ConfigFailure::Other)?;
-            if normalize_platform(&have).is_ok_and(|h| h != wanted) {
+            if Platform::parse(&have).is_ok_and(|h| &h != platform) {
                 return Err(ConfigFailure::NoPlatform(format!(
                     "the image is single-platform {have}: it has no {platform} manifest"
                 )));
@@ -295,7 +300,7 @@ impl Registry {
     fn config_inner(
         &mut self,
         reference: &str,
-        platform: &str,
+        platform: &Platform,
         single: &mut Option<String>,
     ) -> Result<BaseConfig, ConfigFailure> {
         let at = locate(reference)?;
@@ -309,20 +314,9 @@ impl Registry {
         let is_index = json["manifests"].is_array();
         let manifest = match json["manifests"].as_array() {
             Some(entries) => {
-                let wanted = normalize_platform(platform)?;
                 let entry = entries.iter().find(|m| {
-                    let p = &m["platform"];
-                    let text = format!(
-                        "{}/{}{}",
-                        p["os"].as_str().unwrap_or_default(),
-                        p["architecture"].as_str().unwrap_or_default(),
-                        p["variant"]
-                            .as_str()
-                            .filter(|v| !v.is_empty())
-                            .map(|v| format!("/{v}"))
-                            .unwrap_or_default()
-                    );
-                    normalize_platform(&text).is_ok_and(|t| t == wanted)
+                    platform_text(&m["platform"])
+                        .is_some_and(|t| Platform::parse(&t).is_ok_and(|t| &t == platform))
                 });
                 let Some(digest) = entry.and_then(|m| m["digest"].as_str()) else {
                     let have: Vec<String> = entries

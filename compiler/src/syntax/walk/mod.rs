@@ -122,37 +122,41 @@ const NODES: &[(&str, Walker, &NodeDoc)] = &[
     ),
     (
         "env",
-        Walker::Step(|n, d| Some(StepKind::Env(walk_env_pairs(n, d)))),
+        Walker::Step(|n, d| Some(StepKind::Config(ConfigStep::Env(walk_env_pairs(n, d))))),
         &docs::ENV,
     ),
     (
         "label",
-        Walker::Step(|n, d| Some(StepKind::Label(walk_labels(n, d)))),
+        Walker::Step(|n, d| Some(StepKind::Config(ConfigStep::Label(walk_labels(n, d))))),
         &docs::LABEL,
     ),
     (
         "user",
-        Walker::Step(|n, d| one_interp(n, "a user", d).map(StepKind::User)),
+        Walker::Step(|n, d| {
+            one_interp(n, "a user", d).map(|v| StepKind::Config(ConfigStep::User(v)))
+        }),
         &docs::USER,
     ),
     (
         "expose",
-        Walker::Step(|n, d| Some(StepKind::Expose(walk_expose(n, d)))),
+        Walker::Step(|n, d| Some(StepKind::Config(ConfigStep::Expose(walk_expose(n, d))))),
         &docs::EXPOSE,
     ),
     (
         "entrypoint",
-        Walker::Step(|n, d| exec_form(n, d).map(StepKind::Entrypoint)),
+        Walker::Step(|n, d| exec_form(n, d).map(|v| StepKind::Config(ConfigStep::Entrypoint(v)))),
         &docs::ENTRYPOINT,
     ),
     (
         "cmd",
-        Walker::Step(|n, d| exec_form(n, d).map(StepKind::Cmd)),
+        Walker::Step(|n, d| exec_form(n, d).map(|v| StepKind::Config(ConfigStep::Cmd(v)))),
         &docs::CMD,
     ),
     (
         "healthcheck",
-        Walker::Step(|n, d| walk_healthcheck(n, d).map(StepKind::Healthcheck)),
+        Walker::Step(|n, d| {
+            walk_healthcheck(n, d).map(|v| StepKind::Config(ConfigStep::Healthcheck(v)))
+        }),
         &docs::HEALTHCHECK,
     ),
     ("volume", Walker::Step(walk_volume), &docs::VOLUME),
@@ -163,7 +167,7 @@ const NODES: &[(&str, Walker, &NodeDoc)] = &[
     ),
     (
         "shell",
-        Walker::Step(|n, d| exec_form(n, d).map(StepKind::Shell)),
+        Walker::Step(|n, d| exec_form(n, d).map(|v| StepKind::Config(ConfigStep::Shell(v)))),
         &docs::SHELL,
     ),
     (

@@ -143,7 +143,7 @@ pub(super) fn op(inputs: Vec<pb::Input>, kind: Kind, platform: Option<&Platform>
     pb::Op {
         inputs,
         kind: Some(kind),
-        platform: platform.map(Platform::to_pb),
+        platform: platform.map(super::super::platform::to_pb),
         constraints: Some(pb::WorkerConstraints::default()),
     }
 }

@@ -3,7 +3,6 @@
 //! a stage's platform and image references.
 
 use super::super::platform::Platform;
-use super::super::reference;
 use super::{Error, ErrorKind, Lowering, State};
 use crate::ir::{Stage, VarSource, Word};
 
@@ -59,7 +58,13 @@ impl Lowering<'_> {
         match &stage.platform {
             Some(word) => {
                 let text = self.resolve(word, None, stage.line)?;
-                Platform::parse(&text).map_err(|e| self.error(stage.line, ErrorKind::Platform, e))
+                Platform::parse(&text).map_err(|e| {
+                    self.error(
+                        stage.line,
+                        ErrorKind::Platform,
+                        format!("{}; {}", e.message, e.help),
+                    )
+                })
             }
             None => Ok(self.platforms.target.clone()),
         }
@@ -68,7 +73,7 @@ impl Lowering<'_> {
     // ---- sources --------------------------------------------------------
 
     pub(super) fn normalize(&self, text: &str, line: usize) -> Result<String, Error> {
-        reference::normalize(text).map_err(|e| {
+        crate::domain::image_ref::normalize(text).map_err(|e| {
             self.error(
                 line,
                 ErrorKind::ImageReference,

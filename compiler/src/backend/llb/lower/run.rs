@@ -6,6 +6,7 @@ use super::super::paths;
 use super::super::pb::{self, op::Kind};
 use super::graph::{Output, input_index, op};
 use super::{Error, ErrorKind, Lowering, StageCounter, State};
+use crate::backend::heredoc;
 use crate::ir::{self, DEFAULT_SHELL, Mount, MountFrom, Network, Sharing};
 
 /// The mounts of one `run` as they are collected: filesystem mounts
@@ -140,11 +141,8 @@ impl Lowering<'_> {
             None => DEFAULT_SHELL.iter().map(|s| s.to_string()).collect(),
         };
         if run.script.contains('\n') && run.script.starts_with("#!") {
-            let file = heredoc_name(&run.script);
-            let mut data = run.script.clone().into_bytes();
-            if !run.script.ends_with('\n') {
-                data.push(b'\n');
-            }
+            let file = heredoc::delimiter(&run.script);
+            let data = heredoc::body(&run.script).into_owned().into_bytes();
             let action = pb::FileAction {
                 input: -1,
                 secondary_input: -1,
@@ -183,10 +181,8 @@ impl Lowering<'_> {
                 kind: MountKind::Bind,
             });
             args.push(format!("/dev/pipes/{file}"));
-        } else if run.script.contains('\n') && !run.script.ends_with('\n') {
-            // The heredoc body BuildKit reads ends with the line break
-            // before the delimiter.
-            args.push(format!("{}\n", run.script));
+        } else if run.script.contains('\n') {
+            args.push(heredoc::body(&run.script).into_owned());
         } else {
             args.push(run.script.clone());
         }
@@ -435,19 +431,6 @@ fn ram_in_bytes(text: &str) -> Option<i64> {
         _ => return None,
     };
     Some((amount * scale) as i64)
-}
-
-/// The name of a heredoc's file: the delimiter the Dockerfile backend
-/// picks (`EOF`, or `EOF_n` when a line of the script is `EOF`).
-fn heredoc_name(script: &str) -> String {
-    let taken = |d: &str| script.lines().any(|l| l.trim_end_matches('\r') == d);
-    let mut name = "EOF".to_string();
-    let mut n = 0;
-    while taken(&name) {
-        n += 1;
-        name = format!("EOF_{n}");
-    }
-    name
 }
 
 /// A script as progress output shows it: its first line, `…` when more.
