@@ -53,6 +53,8 @@ fn monorepo(t: &TempDir) {
         w(&format!("templates/acme/{tpl}/template.kdl.j2"), &body);
     }
     w("templates/README.md", "ACME's templates\n");
+    w("services/svc-b/.dockerignore", "*.md\n");
+    w("services/svc-b/notes.md", "notes\n");
     // svc-d, svc-e: the repository root as context, sharing libs/shared; the root's
     // .dockerignore sends only libs and their folders; svc-d also leaves out svc-e's.
     w(
@@ -396,6 +398,18 @@ fn affected_services_are_exactly_those_whose_build_changed() {
         git(&repo, &["reset", "-q", "--hard", &base]);
         git(&repo, &["clean", "-qfdx"]);
     }
+
+    // An ignored file of a service built by templates: a change to it does not count, but one
+    // that comes or goes does (presets see the context's listing, ignored files too), though
+    // this one changes nothing: msbc names more than changed, never less.
+    append("services/svc-b/notes.md", "more\n");
+    assert_eq!(oracle(&repo, &out), before, "an ignored file");
+    assert_eq!(affected(&repo, &base, &[]), set(&[]));
+    repo.write("services/svc-b/CHANGES.md", "new\n");
+    assert_eq!(oracle(&repo, &out), before, "an ignored file");
+    assert_eq!(affected(&repo, &base, &[]), set(&["svc-b"]));
+    git(&repo, &["reset", "-q", "--hard", &base]);
+    git(&repo, &["clean", "-qfdx"]);
 
     // A committed change counts as well as one in the working tree.
     append("services/svc-b/src/main.txt", "committed\n");

@@ -6,12 +6,15 @@
 //! template's folder, or the folder's `policy.kdl`), a file its build context
 //! sends (after the build's ignore patterns: the context's `.dockerignore`,
 //! the spec's `context { ignore }`, preset patterns; the context's
-//! `.dockerignore` and the project files templates read always count), or
-//! the msbc version (`--since-version`: every service). It errs on the side
-//! of rebuilding: a spec that does not check, or whose context or template
-//! folder lies outside the git work tree, is affected.
+//! `.dockerignore` always counts; for a spec that uses templates, so do
+//! the project files they read and a file added or deleted: presets see
+//! the context's listing, ignored files too), or the msbc version
+//! (`--since-version`: every service). It errs on the side of rebuilding:
+//! a spec that does not check, or whose context or template folder lies
+//! outside the git work tree, is affected. The repository's `.git` folder
+//! is not an input (a context at the root should leave it out).
 //!
-//! What changed is `git diff --name-only REV` (committed, staged and
+//! What changed is `git diff --name-status REV` (committed, staged and
 //! unstaged changes of tracked files, deletions included) plus the untracked
 //! files git does not ignore (`git ls-files --others --exclude-standard`):
 //! files git ignores are not in a CI checkout, and their history is unknown.
@@ -40,6 +43,9 @@ pub(in crate::cli) struct Changes {
     top: PathBuf,
     /// Changed paths, relative to `top`, `/`-separated.
     files: BTreeSet<String>,
+    /// Those among `files` that were added or deleted (untracked ones
+    /// too): the context's listing, which templates read, changed.
+    listed: BTreeSet<String>,
     /// Why every service is affected (the msbc version changed).
     all: Option<String>,
 }
@@ -105,7 +111,7 @@ impl Changes {
                 "-c",
                 "core.quotePath=false",
                 "diff",
-                "--name-only",
+                "--name-status",
                 "--no-renames",
                 "--no-relative",
                 "-z",
@@ -116,7 +122,20 @@ impl Changes {
         .map_err(|e| format!("git diff {rev}: {e}"))?;
         let untracked = git(&top, &["ls-files", "--others", "--exclude-standard", "-z"])
             .map_err(|e| format!("git ls-files: {e}"))?;
-        let files = nul_paths(&diff).chain(nul_paths(&untracked)).collect();
+        // `STATUS\0PATH\0` pairs (no renames: a rename is a deletion and an addition).
+        let mut files = BTreeSet::new();
+        let mut listed = BTreeSet::new();
+        let mut fields = nul_paths(&diff);
+        while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
+            if status.starts_with(['A', 'D']) {
+                listed.insert(path.clone());
+            }
+            files.insert(path);
+        }
+        for path in nul_paths(&untracked) {
+            listed.insert(path.clone());
+            files.insert(path);
+        }
         let this = env!("MSBC_VERSION");
         let all = since_version
             .filter(|v| bare_version(v) != bare_version(this))
@@ -131,6 +150,7 @@ impl Changes {
             rev: rev.to_string(),
             top,
             files,
+            listed,
             all,
         })
     }
@@ -232,10 +252,12 @@ pub(super) fn why(
     if in_context.is_empty() && in_templates.is_empty() {
         return Ok(None);
     }
-    // What counts without checking the spec.
+    // What counts without checking the spec: the ignore file, and the
+    // project files templates read (ignored or not).
+    let uses_templates = parsed.uses_templates();
     if let Some(f) = in_context
         .iter()
-        .find(|f| **f == IGNORE_FILE || is_project_file(f))
+        .find(|f| **f == IGNORE_FILE || (uses_templates && is_project_file(f)))
     {
         return Ok(Some(format!(
             "{} changed (a file its templates read)",
@@ -270,6 +292,18 @@ pub(super) fn why(
     if let Some(f) = in_context.iter().find(|f| !patterns.ignored(f)) {
         return Ok(Some(format!(
             "{} changed (in its build context)",
+            joined(&context_rel, f)
+        )));
+    }
+    // Templates see the context's listing, ignored files too: one that
+    // comes or goes may change what a preset detects.
+    if uses_templates
+        && let Some(f) = in_context
+            .iter()
+            .find(|f| changes.listed.contains(&joined(&context_rel, f)))
+    {
+        return Ok(Some(format!(
+            "{} was added or deleted (its templates list the build context)",
             joined(&context_rel, f)
         )));
     }
