@@ -109,6 +109,12 @@ impl Parsed<'_> {
 
     /// Expands templates and checks the spec: the rest of [`check_with`].
     pub fn check(self, ctx: expand::Context<'_>) -> Checked {
+        self.check_traced(ctx).0
+    }
+
+    /// [`Parsed::check`], with the names of the templates the expansion
+    /// used (nested ones too; what `--affected` asks of a template change).
+    pub fn check_traced(self, ctx: expand::Context<'_>) -> (Checked, Vec<String>) {
         let Parsed {
             text,
             bytes,
@@ -116,11 +122,12 @@ impl Parsed<'_> {
             mut diagnostics,
         } = self;
         let Some(text) = text else {
-            return Checked {
+            let checked = Checked {
                 text: syntax::lossy(bytes),
                 diagnostics,
                 model: None,
             };
+            return (checked, Vec::new());
         };
         let mut map = expand::SourceMap::default();
         let model = doc.and_then(|doc| {
@@ -129,11 +136,13 @@ impl Parsed<'_> {
             lower::lower(&doc, text, &map, &mut diagnostics)
                 .and_then(|model| checks::check(&doc, model, &mut diagnostics))
         });
-        Checked {
+        let templates = map.templates();
+        let checked = Checked {
             text: text.to_string(),
             diagnostics: diagnostics.map(|d| map.map_diagnostic(d)),
             model,
-        }
+        };
+        (checked, templates)
     }
 }
 
