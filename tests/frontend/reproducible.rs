@@ -52,13 +52,12 @@ print(json.dumps(config))
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let mut lines = text.lines();
-    let mut json = || -> serde_json::Value {
-        serde_json::from_str(lines.next().unwrap_or_default()).expect("JSON")
+    let lines: Vec<&str> = text.lines().collect();
+    let json = |i: usize| -> serde_json::Value {
+        serde_json::from_str(lines.get(i).copied().unwrap_or_default()).expect("JSON")
     };
-    let digest = text.lines().next().unwrap_or_default().to_string();
-    lines.next();
-    (digest, json(), json())
+    let digest = lines.first().copied().unwrap_or_default().to_string();
+    (digest, json(1), json(2))
 }
 
 /// `config` with BuildKit v0.24's pointer in `EXPOSE` history entries
