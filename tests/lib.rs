@@ -9,10 +9,12 @@
 //! - `validators`: BuildKit's parser and hadolint on every spec's output.
 //! - `schemas`: `--emit json` and SARIF against their schemas; `--strict`; digests kept.
 //! - `equivalence`: the Dockerfile (read by BuildKit's parser) and the LLB describe the same build.
+//! - `architecture`: modules import one way (the table in `architecture.rs`).
 //! - `fuzz`: generated and mutated specs never panic or hang (`tests/tools/fuzz.sh N` for long runs).
 
 mod support;
 
+mod architecture;
 mod base_images;
 mod cli;
 mod context;

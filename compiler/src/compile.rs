@@ -3,6 +3,7 @@
 
 use crate::backend;
 use crate::backend::llb::{BaseConfigs, Pull};
+use crate::checks;
 use crate::diag::Diagnostics;
 use crate::expand::{self, Catalog};
 use crate::ir::BuildOptions;
@@ -114,6 +115,7 @@ impl Parsed<'_> {
             let (doc, source_map) = expand::expand(doc, text.len(), ctx, &mut diagnostics);
             map = source_map;
             lower::lower(&doc, text, &map, &mut diagnostics)
+                .and_then(|model| checks::check(&doc, model, &mut diagnostics))
         });
         Checked {
             text: text.to_string(),

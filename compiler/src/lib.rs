@@ -5,6 +5,7 @@
 //! JSON). [`cli`] is the only module that does I/O.
 
 pub mod backend;
+pub mod checks;
 pub mod cli;
 pub mod compile;
 pub mod diag;

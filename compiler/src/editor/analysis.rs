@@ -3,6 +3,7 @@
 //! too), the source map and the diagnostics exactly as `compile::check_with`
 //! reports them.
 
+use crate::checks;
 use crate::compile::Checked;
 use crate::diag::Diagnostics;
 use crate::expand::{self, SourceMap};
@@ -47,7 +48,8 @@ pub fn analyze(bytes: &[u8], ctx: expand::Context<'_>) -> Analysis {
     let model = user.clone().and_then(|doc| {
         let (doc, source_map) = expand::expand(doc, text.len(), ctx, &mut diagnostics);
         map = source_map;
-        let model = lower::lower(&doc, text, &map, &mut diagnostics);
+        let model = lower::lower(&doc, text, &map, &mut diagnostics)
+            .and_then(|model| checks::check(&doc, model, &mut diagnostics));
         expanded = Some(doc);
         model
     });

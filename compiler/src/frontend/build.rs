@@ -4,18 +4,20 @@
 //! LLB of each platform and assemble the result with its image config.
 
 use super::bridge::Bridge;
-use super::failure::{Failure, located, ranges, source_info};
+use super::failure::{Failure, source_info, spec_errors};
 use super::generated::moby::buildkit::v1::frontend as gw;
 use super::inputs::{context_inputs, read_spec};
 use super::options::Options;
 use super::subrequests;
+use super::warnings::{self, CheckOption};
 use crate::backend::llb::{BaseConfig, BaseConfigs, pb};
 use crate::compile;
 use crate::diag::render;
 use crate::domain::{ImageRef, Platform};
 use crate::expand;
 use crate::ir::NamedContext;
-use crate::lower::Selection;
+use crate::lock::Lock;
+use crate::lower::{Model, Selection};
 use std::collections::BTreeMap;
 
 /// What the environment adds to the options.
@@ -52,7 +54,14 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         return Err(Failure::plain(opts.problems.join("; ")));
     }
     bridge.require(&["solve.base", "readfile"], "reading the spec")?;
-    let spec = read_spec(bridge, opts, env).await?;
+    let (spec, lock, vertex) = read_spec(bridge, opts, env).await?;
+    let lock = match lock {
+        Some(bytes) => Some(
+            Lock::parse(&String::from_utf8_lossy(&bytes))
+                .map_err(|e| Failure::plain(format!("{}: {e}", crate::lock::FILE_NAME)))?,
+        ),
+        None => None,
+    };
 
     let parsed = compile::parse(&spec);
     let inputs = context_inputs(bridge, opts, env, &parsed, &spec).await?;
@@ -62,54 +71,22 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         contents: &inputs.contents,
         service_dir: &inputs.service_dir,
     });
+    let check = CheckOption::of_build(&opts.build_args, &checked.text)?;
     if opts.request.as_deref() == Some(subrequests::LINT) {
-        let meta = subrequests::lint(&checked.diagnostics, &opts.filename, &spec, &checked.text);
+        let shown = check.filter(&checked.diagnostics);
+        let meta = subrequests::lint(&shown, &opts.filename, &spec, &checked.text);
         return Ok(answer(bridge, meta));
     }
-    let info = source_info(&opts.filename, &spec);
-    for d in checked.diagnostics.sorted() {
-        eprint!(
-            "{}",
-            render::human(d, &opts.filename, &checked.text, render::Style::Plain)
-        );
-        if !d.is_error() {
-            let ranges = ranges(d, &checked.text);
-            bridge
-                .warn(gw::WarnRequest {
-                    level: 1,
-                    short: format!("{}: {}", d.code, d.message).into_bytes(),
-                    detail: d.help.iter().map(|h| h.clone().into_bytes()).collect(),
-                    url: String::new(),
-                    digest: String::new(),
-                    info: Some(info.clone()),
-                    ranges,
-                })
-                .await?;
-        }
+    let (mut model, args) =
+        feedback(bridge, opts, &check, checked, &spec, &vertex, lock.as_ref()).await?;
+    // msbc.lock pins the base images it has; a build arg that moves one
+    // out of it pulls the new image (warned in `feedback`; `docs/lock.md`).
+    if let Some(lock) = &lock {
+        crate::lock::pin(&mut model, lock, &args);
     }
-    let Some(model) = checked.model.filter(|_| !checked.diagnostics.has_errors()) else {
-        let sorted = checked.diagnostics.sorted();
-        let first = sorted.iter().find(|d| d.is_error());
-        return Err(match first {
-            Some(d) => located(d, &opts.filename, &checked.text, info, sorted.len()),
-            None => Failure::plain(format!("{} has errors", opts.filename)),
-        });
-    };
 
     if opts.request.as_deref() == Some(subrequests::TARGETS) {
         return Ok(answer(bridge, subrequests::targets(&model)));
-    }
-    // Build args the spec declares; the others are reported, as Docker does.
-    let mut args = Vec::new();
-    for (name, value) in &opts.build_args {
-        if model.args.iter().any(|a| &a.name == name) {
-            args.push((name.clone(), value.clone()));
-        } else if !is_predefined_arg(name) {
-            eprintln!(
-                "warning: build-arg {name} is not an arg of {}",
-                opts.filename
-            );
-        }
     }
     if opts.request.as_deref() == Some(subrequests::OUTLINE) {
         let selection = Selection {
@@ -162,17 +139,19 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         }
     }
 
-    for name in opts.build.contexts.keys().filter(|n| !used.contains(*n)) {
-        let message = format!("the named context `{name}` names no image this build pulls");
-        eprintln!("warning: {message}");
-        bridge
-            .warn(gw::WarnRequest {
-                level: 1,
-                short: message.into_bytes(),
-                ..gw::WarnRequest::default()
-            })
-            .await?;
-    }
+    let unused: Vec<warnings::Warning> = opts
+        .build
+        .contexts
+        .keys()
+        .filter(|n| !used.contains(*n))
+        .map(|name| {
+            warnings::plain(format!(
+                "the named context `{name}` names no image this build pulls"
+            ))
+        })
+        .collect();
+    let info = source_info(&opts.filename, &spec);
+    warnings::send(bridge, &vertex, &info, &unused).await?;
     let new_refs = bridge.has("proto.refarray");
     let result = if refs.len() == 1 {
         let id = refs.remove(0).1;
@@ -204,6 +183,67 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
             .map(|(k, v)| (k, v.into_bytes()))
             .collect(),
     })
+}
+
+/// What the user sees of the spec before the build: its diagnostics in
+/// buildkitd's log, its warnings (and those of `--build-arg`s the spec does
+/// not declare) in the client's output, its errors (all of them) as the
+/// build's error; with the check option `error=true`, warnings fail the
+/// build. The model and the build args it declares.
+async fn feedback(
+    bridge: &mut Bridge,
+    opts: &Options,
+    check: &CheckOption,
+    checked: compile::Checked,
+    spec: &[u8],
+    vertex: &str,
+    lock: Option<&Lock>,
+) -> Result<(Model, Vec<(String, String)>), Failure> {
+    let info = source_info(&opts.filename, spec);
+    for d in checked.diagnostics.sorted() {
+        eprint!(
+            "{}",
+            render::human(d, &opts.filename, &checked.text, render::Style::Plain)
+        );
+    }
+    let mut shown = warnings::of_spec(&checked.diagnostics, &checked.text, check);
+    let model = match checked.model {
+        Some(model) if !checked.diagnostics.has_errors() => model,
+        _ => {
+            warnings::send(bridge, vertex, &info, &shown).await?;
+            let sorted = checked.diagnostics.sorted();
+            let errors: Vec<_> = sorted.into_iter().filter(|d| d.is_error()).collect();
+            return Err(spec_errors(&errors, &opts.filename, &checked.text, &info));
+        }
+    };
+    // Build args the spec declares; the others are reported, as Docker does.
+    let declared: Vec<&str> = model.args.iter().map(|a| a.name.as_str()).collect();
+    let mut args = Vec::new();
+    for (name, value) in &opts.build_args {
+        if declared.contains(&name.as_str()) {
+            args.push((name.clone(), value.clone()));
+        } else if !is_predefined_arg(name) {
+            shown.push(warnings::unknown_arg(name, &declared, &opts.filename));
+        }
+    }
+    // A build arg that moves a base image out of msbc.lock pulls the new
+    // image, with a warning (`docs/lock.md`).
+    if let Some(lock) = lock {
+        for warning in crate::lock::overridden(&model, lock, &args) {
+            shown.push(warnings::plain(warning));
+        }
+    }
+    warnings::send(bridge, vertex, &info, &shown).await?;
+    if let Some(failure) = warnings::violation(
+        check,
+        &checked.diagnostics,
+        &opts.filename,
+        &checked.text,
+        &info,
+    ) {
+        return Err(failure);
+    }
+    Ok((model, args))
 }
 
 /// The configs of the base images `selection` builds on, through

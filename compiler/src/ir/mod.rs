@@ -14,6 +14,7 @@ pub use image::{ConfigStep, ImageConfig, ImageValue, port_keys};
 pub use options::{BuildOptions, NamedContext, NetMode, NoCache};
 pub use word::{VarSource, Word, WordPart};
 
+use crate::diag::Span;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -161,6 +162,13 @@ pub struct Stage {
     pub kind: StageKind,
     /// What the stage starts from.
     pub base: Base,
+    /// The reference `msbc.lock` pins the base image to
+    /// (`golang:1.23@sha256:...`), for a base whose reference names args:
+    /// used while those args keep the values it was locked with; a value
+    /// given at build time pulls the reference it makes, unpinned. (A base
+    /// without args is pinned in `base` itself.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<String>,
     /// `platform=` of the stage (`${BUILDPLATFORM}`), if set.
     pub platform: Option<Word>,
     /// Built only when asked for by name (`--target`), like a test stage.
@@ -168,6 +176,12 @@ pub struct Stage {
     pub steps: Vec<Step>,
     /// 1-based line of the declaration in `build.kdl`.
     pub line: usize,
+    /// Where the stage's name is written (in the expanded spec: a template's
+    /// output has its own region), for the checks' diagnostics. Not part
+    /// of `--emit json`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub span: Span,
 }
 
 impl Stage {
@@ -209,6 +223,12 @@ pub struct Step {
     pub kind: StepKind,
     /// 1-based line in `build.kdl`.
     pub line: usize,
+    /// The step node it was lowered from (in the expanded spec); an `Args`
+    /// step has the span of the step it comes before, a toolchain's `env`
+    /// the toolchain's. Not part of `--emit json`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]

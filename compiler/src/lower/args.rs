@@ -102,6 +102,7 @@ pub(super) fn declare_args(stages: &mut [ir::Stage], names: &Names<'_>) {
                 new_steps.push(ir::Step {
                     kind: StepKind::Args { names: needed },
                     line: step.line,
+                    span: step.span,
                 });
             }
             new_steps.push(step);
@@ -112,7 +113,7 @@ pub(super) fn declare_args(stages: &mut [ir::Stage], names: &Names<'_>) {
 }
 
 /// Args and platform args a step uses, in order of appearance.
-pub(super) fn step_arg_uses(step: &StepKind, known: &[&str]) -> Vec<String> {
+pub(crate) fn step_arg_uses(step: &StepKind, known: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let from_word = |w: &Word, out: &mut Vec<String>| {
         for (name, source) in w.vars() {

@@ -1,29 +1,27 @@
 //! Lowering and checking: AST → IR, with every semantic diagnostic.
 //!
 //! [`lower`] resolves names (stages, artifacts, toolchains, args), finds
-//! cycles, spells toolchains out into steps and mounts, checks variables
-//! and runs the best-practice lints. The result is a [`Model`] of every
-//! stage; [`select`] then keeps what one image or target needs, in
-//! dependency order, as an [`ir::Build`].
+//! cycles, spells toolchains out into steps and mounts and checks
+//! variables. The result is a [`Model`] of every stage, which `checks`
+//! then holds to the policies, secret rules and lints; [`select`] keeps
+//! what one image or target needs, in dependency order, as an
+//! [`ir::Build`].
 
 mod args;
 mod config;
-mod lints;
 mod names;
-mod policy;
-mod queries;
 mod scope;
-mod secrets;
 mod select;
 mod steps;
 
+pub(crate) use args::{script_mentions, step_arg_uses};
 pub use select::{SelectError, Selection, select};
 pub use steps::BaseEnvUse;
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::expand::SourceMap;
 use crate::ir;
-use crate::syntax::ast::{Document, StageDecl, StageKind};
+use crate::syntax::ast::{Document, Interp, StageDecl, StageKind};
 use names::Names;
 
 /// Platform args BuildKit defines in every build.
@@ -62,6 +60,14 @@ pub struct ImageUse {
     pub span: Span,
     /// The templates it came through (`go`, `acme/svc → go`), if any.
     pub template: Option<String>,
+    /// The reference as written (`golang:${GO_VERSION}-bookworm`).
+    pub text: String,
+    /// Where it is written in the expanded spec (a template's output has
+    /// its own region): where the checks' diagnostics point.
+    pub at: Span,
+    /// What the build pulls by default: the args' defaults filled in
+    /// (`ir::Word::resolve_args`); `None` when an arg has no default.
+    pub default: Option<String>,
 }
 
 /// The default Dockerfile frontend.
@@ -97,14 +103,15 @@ pub fn lower(
     let mut base_env = Vec::new();
     let mut lowered = steps::lower_stages(&stages, &names, &bases, &lines, diags, &mut base_env);
     names::check_cycles(&stages, &lowered, diags);
-    // Errors anywhere (also from the front end) stop here: lints on a
+    // Errors anywhere (also from the front end) stop here: checks on a
     // broken spec would only report follow-on noise.
     if diags.has_errors() {
         return None;
     }
     args::declare_args(&mut lowered, &names);
     config::keep_last_config(&mut lowered);
-    let model = Model {
+    let images = image_uses(doc, &stages, &arg_defs, map);
+    Some(Model {
         args: arg_defs,
         stages: lowered,
         context_ignore: doc
@@ -117,27 +124,41 @@ pub fn lower(
             Some(s) => Some(s.value.clone()),
             None => Some(DEFAULT_SYNTAX.to_string()),
         },
-        images: image_uses(doc, &stages, map),
+        images,
         base_env,
-    };
-    names::check_resolved_image_refs(doc, &stages, diags);
-    policy::check(doc, &stages, &model, diags);
-    secrets::check(doc, &stages, &model, diags);
-    if diags.has_errors() {
-        return None;
-    }
-    lints::run(doc, &stages, &model, diags);
-    Some(model)
+    })
 }
 
-/// The spec's image references, in the order `queries::image_refs` finds them.
-fn image_uses(doc: &Document, decls: &[StageDecl], map: &SourceMap) -> Vec<ImageUse> {
-    queries::image_refs(doc, decls)
-        .into_iter()
-        .map(|(r, _)| {
+/// Every image reference of the spec (toolchains, `from=`, `copy from=`,
+/// `bind from=`) that is not a stage name or `scratch`, with what the build
+/// pulls by default: found once per compile, for `msbc.lock` and the checks.
+fn image_uses(
+    doc: &Document,
+    decls: &[StageDecl],
+    args: &[ir::ArgDef],
+    map: &SourceMap,
+) -> Vec<ImageUse> {
+    // A set: a chain of n stages has about 2n references (O(n) each in a list).
+    let stage_names: std::collections::HashSet<&str> =
+        decls.iter().map(|d| d.name.name.as_str()).collect();
+    let mut refs: Vec<&Interp> = doc.toolchains.iter().map(|t| &t.image).collect();
+    for d in decls {
+        refs.extend(d.from.iter());
+        for step in &d.steps {
+            refs.extend(step.kind.references());
+        }
+    }
+    refs.into_iter()
+        .filter(|r| !stage_names.contains(&r.raw.value.as_str()))
+        .filter_map(|r| {
+            let reference = steps::image_word(r);
+            let default = reference.resolve_args(args).filter(|s| s != "scratch");
+            if r.raw.value == "scratch" {
+                return None;
+            }
             let (span, chain) = map.to_user(r.raw.span);
-            ImageUse {
-                reference: steps::image_word(r),
+            Some(ImageUse {
+                reference,
                 span: span.unwrap_or(r.raw.span),
                 template: (!chain.is_empty()).then(|| {
                     chain
@@ -146,7 +167,10 @@ fn image_uses(doc: &Document, decls: &[StageDecl], map: &SourceMap) -> Vec<Image
                         .collect::<Vec<_>>()
                         .join(" → ")
                 }),
-            }
+                text: r.raw.value.clone(),
+                at: r.raw.span,
+                default,
+            })
         })
         .collect()
 }

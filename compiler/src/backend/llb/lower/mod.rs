@@ -411,7 +411,11 @@ impl<'a> Lowering<'a> {
     /// The base image a stage on an image pulls, and its platform.
     fn base_pull(&self, stage: &Stage, word: &Word) -> Result<(Pull, Platform), Error> {
         let platform = self.stage_platform(stage)?;
-        let text = self.resolve(word, None, stage.line)?;
+        // msbc.lock's pin, made with the same arg values the LLB resolves.
+        let text = match &stage.pinned {
+            Some(pinned) => pinned.clone(),
+            None => self.resolve(word, None, stage.line)?,
+        };
         let pull = Pull {
             reference: self.normalize(&text, stage.line)?,
             platform: platform.clone(),

@@ -4,10 +4,10 @@
 //! `env`/`label` value or an arg default names it, or an `arg` has its name
 //! (so it would be passed with `--build-arg`, recorded in the history).
 
-use super::Model;
-use super::queries::chain;
+use super::super::Ctx;
+use super::super::facts::chain;
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
-use crate::syntax::ast::{self, Document, StageDecl};
+use crate::syntax::ast;
 
 /// A secret a `run` mounts: its id, where it appears, and the mount's span.
 struct Secret<'a> {
@@ -20,19 +20,20 @@ struct Secret<'a> {
     span: Span,
 }
 
-pub(super) fn check(doc: &Document, decls: &[StageDecl], model: &Model, diags: &mut Diagnostics) {
-    let secrets = secrets(decls);
+pub(super) fn check(ctx: &Ctx<'_>, diags: &mut Diagnostics) {
+    let secrets = secrets(ctx);
     if secrets.is_empty() {
         return;
     }
-    copied_out(doc, decls, model, &secrets, diags);
-    named_in_config(doc, decls, &secrets, diags);
+    copied_out(ctx, &secrets, diags);
+    named_in_config(ctx, &secrets, diags);
 }
 
-fn secrets(decls: &[StageDecl]) -> Vec<Secret<'_>> {
+/// The secrets the `run` steps of every stage mount.
+fn secrets<'a>(ctx: &Ctx<'a>) -> Vec<Secret<'a>> {
     let mut out = Vec::new();
-    for (stage, decl) in decls.iter().enumerate() {
-        for step in &decl.steps {
+    for stage in 0..ctx.model.stages.len() {
+        for step in ctx.sources(stage) {
             let ast::StepKind::Run(run) = &step.kind else {
                 continue;
             };
@@ -68,42 +69,30 @@ fn inside(path: &str, dir: &str) -> bool {
 }
 
 /// Secrets whose mount target a later copy out of the stage would take along.
-fn copied_out(
-    doc: &Document,
-    decls: &[StageDecl],
-    model: &Model,
-    secrets: &[Secret<'_>],
-    diags: &mut Diagnostics,
-) {
-    // `model.stages[i]` is `decls[i]`; anything else is no model to judge.
-    if decls.len() != model.stages.len() {
-        return;
-    }
-    let stage_index = |name: &str| decls.iter().position(|d| d.name.name == name);
+fn copied_out(ctx: &Ctx<'_>, secrets: &[Secret<'_>], diags: &mut Diagnostics) {
+    let stage_index = |name: &str| ctx.stage_index(name);
     // (the stage copied from, the path copied, where the copy is written)
     let mut copies: Vec<(usize, String, Span)> = Vec::new();
-    for artifact in &doc.artifacts {
+    for artifact in &ctx.doc.artifacts {
         if let (Some(from), Some(path)) =
             (stage_index(&artifact.from.name), artifact.path.literal())
         {
             copies.push((from, path, artifact.path.raw.span));
         }
     }
-    for decl in decls {
-        for step in &decl.steps {
-            let ast::StepKind::Copy(copy) = &step.kind else {
-                continue;
-            };
-            let ast::CopyOrigin::From(from) = &copy.origin else {
-                continue;
-            };
-            let Some(from) = stage_index(&from.raw.value) else {
-                continue;
-            };
-            for source in &copy.sources {
-                if let Some(path) = source.literal() {
-                    copies.push((from, path, source.raw.span));
-                }
+    for step in ctx.all_sources() {
+        let ast::StepKind::Copy(copy) = &step.kind else {
+            continue;
+        };
+        let ast::CopyOrigin::From(from) = &copy.origin else {
+            continue;
+        };
+        let Some(from) = stage_index(&from.raw.value) else {
+            continue;
+        };
+        for source in &copy.sources {
+            if let Some(path) = source.literal() {
+                copies.push((from, path, source.raw.span));
             }
         }
     }
@@ -113,7 +102,7 @@ fn copied_out(
         }
         let leak = copies.iter().find(|(from, path, _)| {
             path.starts_with('/')
-                && chain(*from, model).contains(&secret.stage)
+                && chain(*from, ctx.model).contains(&secret.stage)
                 && inside(&secret.target, path)
         });
         if let Some((_, path, span)) = leak {
@@ -134,28 +123,22 @@ fn copied_out(
 }
 
 /// Secrets named by an `env` or `label` value, an arg default or an arg.
-fn named_in_config(
-    doc: &Document,
-    decls: &[StageDecl],
-    secrets: &[Secret<'_>],
-    diags: &mut Diagnostics,
-) {
+fn named_in_config(ctx: &Ctx<'_>, secrets: &[Secret<'_>], diags: &mut Diagnostics) {
+    let doc = ctx.doc;
     let secret_named = |name: &str| secrets.iter().find(|s| s.id == name || s.env == Some(name));
     let mut values: Vec<(&ast::Interp, &str)> = Vec::new();
     for tc in &doc.toolchains {
         values.extend(tc.env.iter().map(|(_, v)| (v, "env")));
     }
-    for decl in decls {
-        for step in &decl.steps {
-            values.extend(step.kind.stored().into_iter().filter_map(|v| match v {
-                ast::Stored::Env(_, v) => Some((v, "env")),
-                ast::Stored::Label(_, v) => Some((v, "label")),
-                ast::Stored::User(_)
-                | ast::Stored::Workdir(_)
-                | ast::Stored::Volume(_)
-                | ast::Stored::Fixed => None,
-            }));
-        }
+    for step in ctx.all_sources() {
+        values.extend(step.kind.stored().into_iter().filter_map(|v| match v {
+            ast::Stored::Env(_, v) => Some((v, "env")),
+            ast::Stored::Label(_, v) => Some((v, "label")),
+            ast::Stored::User(_)
+            | ast::Stored::Workdir(_)
+            | ast::Stored::Volume(_)
+            | ast::Stored::Fixed => None,
+        }));
     }
     for (value, what) in values {
         for (name, span) in value.vars() {

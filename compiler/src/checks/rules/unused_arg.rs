@@ -1,0 +1,48 @@
+//! W0004: args nothing uses: no image reference, platform, step or arg
+//! default that is used names them.
+
+use super::super::Ctx;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::ir::{Base, StepKind};
+use crate::lower::{PLATFORM_ARGS, script_mentions, step_arg_uses};
+
+pub(super) fn check(ctx: &Ctx<'_>, diags: &mut Diagnostics) {
+    let (doc, model) = (ctx.doc, ctx.model);
+    let known: Vec<&str> = doc.args.iter().map(|a| a.name.name.as_str()).collect();
+    let mut used: Vec<String> = Vec::new();
+    for stage in &model.stages {
+        let words = match &stage.base {
+            Base::Image(w) => vec![w],
+            _ => vec![],
+        };
+        for w in words.into_iter().chain(stage.platform.iter()) {
+            used.extend(w.vars().map(|(n, _)| n.to_string()));
+        }
+        for step in &stage.steps {
+            match &step.kind {
+                StepKind::Args { names } => used.extend(names.iter().cloned()),
+                StepKind::Run(r) => used.extend(script_mentions(&r.script, &known)),
+                other => used.extend(step_arg_uses(other, &known)),
+            }
+        }
+    }
+    // An arg named in a used arg's default is used (defaults name earlier
+    // args only: last to first reaches every one).
+    for arg in model.args.iter().rev() {
+        if let (true, Some(w)) = (used.contains(&arg.name), &arg.default_word) {
+            used.extend(w.vars().map(|(n, _)| n.to_string()));
+        }
+    }
+    for arg in &doc.args {
+        if !used.contains(&arg.name.name) && !PLATFORM_ARGS.contains(&arg.name.name.as_str()) {
+            diags.push(
+                Diagnostic::new(
+                    Code::UnusedArg,
+                    format!("arg `{}` is never used", arg.name.name),
+                )
+                .label(arg.name.span, "unused")
+                .help(format!("use it as `${{{}}}`, or remove it", arg.name.name)),
+            );
+        }
+    }
+}
