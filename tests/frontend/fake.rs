@@ -394,7 +394,8 @@ fn a_build_solves_the_specs_llb_and_returns_its_config() {
         matches!(pb::Op::decode(b.as_slice()).map(|op| op.kind), Ok(Some(pb::op::Kind::Exec(e))) if e.meta.as_ref().is_some_and(|m| m.args.iter().any(|a| a.contains("echo bonjour") || a.contains("echo ${GREETING}"))))
     });
     assert!(has_run, "no run of the spec's step: {dump}");
-    // The spec is read from the session's `dockerfile` input, only that file.
+    // The spec is read from the session's `dockerfile` input, only that
+    // file and the `msbc.lock` beside it.
     let spec_read = &o.solved[0];
     let source = pb::Op::decode(spec_read.def[0].as_slice()).unwrap();
     let Some(pb::op::Kind::Source(s)) = source.kind else {
@@ -402,7 +403,64 @@ fn a_build_solves_the_specs_llb_and_returns_its_config() {
     };
     assert_eq!(s.identifier, "local://dockerfile");
     assert_eq!(s.attrs["local.session"], "fake-session");
-    assert_eq!(s.attrs["local.includepattern"], r#"["build.kdl"]"#);
+    assert_eq!(
+        s.attrs["local.includepattern"],
+        r#"["build.kdl","msbc.lock"]"#
+    );
+}
+
+const DATED: &str = r#"msbc 1
+arg SOURCE_DATE_EPOCH
+image app from="debian:bookworm-slim" {
+    run "echo $SOURCE_DATE_EPOCH > /epoch"
+}
+"#;
+
+/// `--build-arg SOURCE_DATE_EPOCH`: the returned config is dated by it, and
+/// a run of a spec that declares the arg reads it (it was dropped before).
+#[test]
+fn source_date_epoch_dates_the_config_and_reaches_runs_that_ask() {
+    let o = run(
+        &["build-arg:SOURCE_DATE_EPOCH=1700000000"],
+        spec_gateway(DATED.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    assert!(
+        !o.stderr.contains("SOURCE_DATE_EPOCH is not an arg"),
+        "{}",
+        o.stderr
+    );
+    let result = o
+        .returned
+        .as_ref()
+        .and_then(|r| r.result.as_ref())
+        .expect("a result");
+    let config: serde_json::Value =
+        serde_json::from_slice(&result.metadata["containerimage.config"]).expect("JSON");
+    assert_eq!(config["created"], "2023-11-14T22:13:20Z", "{config}");
+    let build = o.solved.last().expect("a build");
+    let env: Vec<String> = build
+        .def
+        .iter()
+        .filter_map(|b| match pb::Op::decode(b.as_slice()).ok()?.kind {
+            Some(pb::op::Kind::Exec(e)) => e.meta.map(|m| m.env),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(
+        env.contains(&"SOURCE_DATE_EPOCH=1700000000".to_string()),
+        "{env:?}"
+    );
+    // Not a number: the build fails, saying so, before anything is read.
+    let o = run(
+        &["build-arg:SOURCE_DATE_EPOCH=yesterday"],
+        spec_gateway(DATED.as_bytes()),
+    );
+    assert_clean(&o);
+    assert!(error_of(&o).contains("invalid SOURCE_DATE_EPOCH"), "{o:?}");
+    assert!(o.solved.is_empty(), "{o:?}");
 }
 
 #[test]
@@ -803,9 +861,30 @@ fn a_named_context_stands_in_for_an_image() {
         o.stderr
     );
     assert!(o.calls.iter().any(|c| c == "Warn"), "{:?}", o.calls);
-    // A local folder as a named context: not taken, and said so.
+    // A folder the client sends stands in too (`local:NAME`), with no
+    // config to resolve.
     let o = run(
-        &["context:src=local:src"],
+        &["context:debian:bookworm-slim=local:rootfs"],
+        spec_gateway(TWO_STAGES.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let def = o.solved.last().expect("a build");
+    assert!(images(def).is_empty(), "{:?}", images(def));
+    let locals: Vec<String> = def
+        .def
+        .iter()
+        .filter_map(|b| match pb::Op::decode(b.as_slice()).ok()?.kind {
+            Some(pb::op::Kind::Source(s)) if s.identifier.starts_with("local://") => {
+                Some(s.identifier)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(locals.contains(&"local://rootfs".to_string()), "{locals:?}");
+    // A git URL is not taken, and said so, before anything is read.
+    let o = run(
+        &["context:src=git://example.com/src"],
         spec_gateway(TWO_STAGES.as_bytes()),
     );
     assert_clean(&o);
@@ -813,6 +892,7 @@ fn a_named_context_stands_in_for_an_image() {
         error_of(&o).contains("named contexts that are images"),
         "{o:?}"
     );
+    assert!(o.solved.is_empty(), "{o:?}");
 }
 
 /// The `local.excludepatterns` of the build's `local://context` source.
@@ -910,4 +990,67 @@ fn a_subfolder_spec_finds_its_folder_in_the_context() {
         "{}",
         error_of(&o)
     );
+}
+
+/// Issue 22 item 4 on the frontend route: the frontend reads the
+/// `msbc.lock` beside the spec (it read none), pins what it locks while the
+/// args keep their defaults, and pulls the image a build arg names when one
+/// moves it out of the lock, with a warning (never silently either way).
+#[test]
+fn a_build_arg_that_feeds_a_locked_image_keeps_working() {
+    const SPEC: &str = r#"msbc 1
+arg BASE "debian:bookworm-slim"
+image app from="${BASE}" {
+    user "1000"
+}
+"#;
+    let locked = format!("sha256:{}", "2".repeat(64));
+    let gateway = || {
+        let mut g = spec_gateway(SPEC.as_bytes());
+        g.spec_files.insert(
+            "msbc.lock".to_string(),
+            format!("version 1\nimage \"debian:bookworm-slim\" digest=\"{locked}\"\n").into_bytes(),
+        );
+        g
+    };
+    let o = run(&[], gateway());
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    assert_eq!(
+        images(o.solved.last().expect("a build")),
+        [format!(
+            "docker-image://docker.io/library/debian:bookworm-slim@{locked}"
+        )]
+    );
+    assert!(!o.stderr.contains("not in msbc.lock"), "{}", o.stderr);
+    let o = run(
+        &["build-arg:BASE=gcr.io/distroless/static-debian12:nonroot"],
+        gateway(),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let found = images(o.solved.last().expect("a build"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("docker-image://gcr.io/distroless/static-debian12:nonroot@")
+            && !found[0].ends_with(&locked),
+        "{found:?}"
+    );
+    assert!(
+        o.stderr.contains(
+            "`gcr.io/distroless/static-debian12:nonroot` (stage `app`) is not in msbc.lock, \
+             which locks `debian:bookworm-slim`"
+        ),
+        "{}",
+        o.stderr
+    );
+    assert!(o.calls.iter().any(|c| c == "Warn"), "{:?}", o.calls);
+    // A broken lock file fails the build, naming it.
+    let mut broken = gateway();
+    broken
+        .spec_files
+        .insert("msbc.lock".to_string(), b"version 9\n".to_vec());
+    let o = run(&[], broken);
+    assert_clean(&o);
+    assert!(error_of(&o).starts_with("msbc.lock: "), "{o:?}");
 }

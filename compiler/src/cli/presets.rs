@@ -34,23 +34,23 @@ pub(super) fn run(a: &PresetsArgs) -> CliResult {
                 .manifest(t)
                 .map_err(|e| format!("template `{name}` ({}) is broken: {e}", t.origin))?;
             let _ = writeln!(out, "{name} ({}): {}\n\nParameters:", t.origin, m.summary);
-            for p in &m.params {
+            // A parameter, then the settings of each of its items (`main
+            // "./cmd/api" port=8080 { ... }`), indented under it.
+            let row = |out: &mut String, indent: usize, p: &ParamSpec| {
+                let width = 14 - indent;
                 let _ = writeln!(
                     out,
-                    "  {:<12} {:<7} {}",
+                    "{:indent$}{:<width$} {:<7} {}",
+                    "",
                     p.name,
                     type_word(p.ty),
                     describe(p)
                 );
-                // Settings of each item: `main "./cmd/api" port=8080 { ... }`.
+            };
+            for p in &m.params {
+                row(&mut out, 2, p);
                 for f in &p.fields {
-                    let _ = writeln!(
-                        out,
-                        "    {:<10} {:<7} {}",
-                        f.name,
-                        type_word(f.ty),
-                        describe(f)
-                    );
+                    row(&mut out, 4, f);
                 }
             }
             if let Some(default) = catalog

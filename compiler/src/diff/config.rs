@@ -197,13 +197,7 @@ mod tests {
     /// Every image of `spec`: its build and whether W0001 (the checks'
     /// fold: no user, or root) fired for it.
     fn images(spec: &str) -> Vec<(String, Build, bool)> {
-        let checked = compile::check(spec.as_bytes());
-        assert!(
-            !checked.diagnostics.has_errors(),
-            "{:?}",
-            checked.diagnostics
-        );
-        let model = checked.model.expect("a model");
+        let (diagnostics, model) = super::super::tests::checked(spec);
         model
             .stages
             .iter()
@@ -222,7 +216,7 @@ mod tests {
                     ..Selection::default()
                 };
                 let build = select(&model, &selection).expect("selects");
-                let w0001 = checked.diagnostics.iter().any(|d| {
+                let w0001 = diagnostics.iter().any(|d| {
                     d.code == Code::RootUser && d.message.contains(&format!("`{}`", s.name))
                 });
                 (s.name.clone(), build, w0001)

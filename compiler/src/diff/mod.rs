@@ -366,7 +366,8 @@ mod tests {
     use crate::compile;
     use crate::lower::Selection;
 
-    fn build(spec: &str) -> Build {
+    /// `spec` checked, with no errors: its diagnostics and its model.
+    pub(super) fn checked(spec: &str) -> (crate::diag::Diagnostics, crate::lower::Model) {
         let checked = compile::check(spec.as_bytes());
         assert!(
             !checked.diagnostics.has_errors(),
@@ -374,6 +375,11 @@ mod tests {
             checked.diagnostics
         );
         let model = checked.model.expect("a model");
+        (checked.diagnostics, model)
+    }
+
+    fn build(spec: &str) -> Build {
+        let (_, model) = checked(spec);
         crate::lower::select(&model, &Selection::default()).expect("selects")
     }
 

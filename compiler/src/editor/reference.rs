@@ -290,32 +290,25 @@ mod tests {
         let steps: Vec<&str> = nodes_at(Place::Step).map(|n| n.name).collect();
         assert_eq!(steps, crate::syntax::node_names(crate::syntax::Place::Step));
         // Each name the reference adds must parse where it says.
-        for n in nodes_at(Place::TopLevel) {
-            let src = format!("msbc 1\n{} x\n", n.name);
+        let known = |src: String, name: &str| {
             let mut diags = crate::diag::Diagnostics::new();
             let _ = crate::syntax::parse(&src, &mut diags);
             assert!(
                 !diags
                     .iter()
                     .any(|d| d.code == crate::diag::Code::UnknownNode),
-                "{}: {diags:?}",
-                n.name
+                "{name}: {diags:?}"
             );
+        };
+        for n in nodes_at(Place::TopLevel) {
+            known(format!("msbc 1\n{} x\n", n.name), n.name);
         }
         for n in nodes_at(Place::Mount) {
             let src = format!(
                 "msbc 1\nimage a from=\"x\" {{ run \"y\" {{ {} \"/z\"; }} }}\n",
                 n.name
             );
-            let mut diags = crate::diag::Diagnostics::new();
-            let _ = crate::syntax::parse(&src, &mut diags);
-            assert!(
-                !diags
-                    .iter()
-                    .any(|d| d.code == crate::diag::Code::UnknownNode),
-                "{}: {diags:?}",
-                n.name
-            );
+            known(src, n.name);
         }
     }
 }

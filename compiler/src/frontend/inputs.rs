@@ -22,25 +22,31 @@ const MAX_SPEC: usize = 4 << 20;
 /// Go's `os.ModeDir`.
 const MODE_DIR: u32 = 1 << 31;
 
-/// The spec's bytes, from the `dockerfile` input, and the digest of the
-/// vertex that loaded it (`[internal] load build definition from ...`, the
-/// vertex the build's warnings attach to, as BuildKit's Dockerfile frontend
-/// attaches its lint warnings).
+/// The spec's bytes and the `msbc.lock` beside it (`None`: there is
+/// none), from the `dockerfile` input, and the digest of the vertex that
+/// loaded them (`[internal] load build definition from ...`, the vertex the
+/// build's warnings attach to, as BuildKit's Dockerfile frontend attaches
+/// its lint warnings).
 pub async fn read_spec(
     bridge: &mut Bridge,
     opts: &Options,
     env: &Env,
-) -> Result<(Vec<u8>, String), Failure> {
+) -> Result<(Vec<u8>, Option<Vec<u8>>, String), Failure> {
+    let lock_file = match opts.filename.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/{}", crate::lock::FILE_NAME),
+        None => crate::lock::FILE_NAME.to_string(),
+    };
     let definition = local(
         &opts.dockerfile_key,
         env,
-        std::slice::from_ref(&opts.filename),
+        &[opts.filename.clone(), lock_file.clone()],
         &[],
         &opts.filename,
         &format!("[internal] load build definition from {}", opts.filename),
     );
     let vertex = head(&definition);
     let id = bridge.solve(definition).await?;
+    let lock = bridge.read_file(&id, &lock_file).await.ok();
     let bytes = bridge.read_file(&id, &opts.filename).await.map_err(|e| {
         Failure::plain(format!(
             "cannot read the spec {} from the build's `{}` input (the folder of `-f`): {e}",
@@ -55,7 +61,7 @@ pub async fn read_spec(
             MAX_SPEC >> 20
         )));
     }
-    Ok((bytes, vertex))
+    Ok((bytes, lock, vertex))
 }
 
 /// The digest of the op a definition returns (its terminal op's input).

@@ -2,7 +2,7 @@
 
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::ir::{self, StageId};
-use crate::syntax::ast::{ArtifactDecl, Document, Interp, StageDecl, ToolchainDecl};
+use crate::syntax::ast::{ArtifactDecl, Document, Ident, Interp, StageDecl, ToolchainDecl};
 use crate::syntax::image_ref;
 use std::collections::HashMap;
 
@@ -38,6 +38,23 @@ fn duplicate(kind: &str, name: &str, again: Span, first: Span) -> Diagnostic {
     .help(format!("rename one of them; {kind} names must be unique"))
 }
 
+/// Adds `item` under its name, or reports the name declared twice.
+fn declare<'a, T>(
+    map: &mut HashMap<&'a str, &'a T>,
+    kind: &str,
+    item: &'a T,
+    name: impl Fn(&T) -> &Ident,
+    diags: &mut Diagnostics,
+) {
+    let id = name(item);
+    match map.get(id.name.as_str()) {
+        Some(first) => diags.push(duplicate(kind, &id.name, id.span, name(first).span)),
+        None => {
+            map.insert(&name(item).name, item);
+        }
+    }
+}
+
 impl<'a> Names<'a> {
     pub fn collect(doc: &'a Document, stages: &'a [StageDecl], diags: &mut Diagnostics) -> Self {
         let mut names = Names {
@@ -62,28 +79,10 @@ impl<'a> Names<'a> {
             names.stage_order.push(&s.name.name);
         }
         for t in &doc.toolchains {
-            if let Some(first) = names.toolchains.get(t.name.name.as_str()) {
-                diags.push(duplicate(
-                    "toolchain",
-                    &t.name.name,
-                    t.name.span,
-                    first.name.span,
-                ));
-            } else {
-                names.toolchains.insert(&t.name.name, t);
-            }
+            declare(&mut names.toolchains, "toolchain", t, |t| &t.name, diags);
         }
         for a in &doc.artifacts {
-            if let Some(first) = names.artifacts.get(a.name.name.as_str()) {
-                diags.push(duplicate(
-                    "artifact",
-                    &a.name.name,
-                    a.name.span,
-                    first.name.span,
-                ));
-            } else {
-                names.artifacts.insert(&a.name.name, a);
-            }
+            declare(&mut names.artifacts, "artifact", a, |a| &a.name, diags);
         }
         for (i, a) in doc.args.iter().enumerate() {
             if let Some(first) = doc.args[..i].iter().find(|f| f.name.name == a.name.name) {
@@ -134,21 +133,14 @@ impl<'a> Names<'a> {
                             ResolvedBase::Toolchain(tc)
                         }
                         None => {
-                            let names: Vec<&str> = self.toolchains.keys().copied().collect();
-                            let mut names = names;
-                            names.sort_unstable();
-                            diags.push(
-                                Diagnostic::new(
-                                    Code::UnknownToolchain,
-                                    format!("no toolchain named `{}`", t.name),
-                                )
-                                .label(t.span, "unknown toolchain")
-                                .suggest_or(
-                                    &t.name,
-                                    names,
-                                    "declare it: `toolchain NAME image=\"...\" { ... }`",
-                                ),
-                            );
+                            diags.push(unknown_name(
+                                Code::UnknownToolchain,
+                                "toolchain",
+                                format!("no toolchain named `{}`", t.name),
+                                t,
+                                &self.toolchains,
+                                "declare it: `toolchain NAME image=\"...\" { ... }`",
+                            ));
                             ResolvedBase::Error
                         }
                     };
@@ -238,6 +230,24 @@ pub(super) fn unknown_stage(
     Diagnostic::new(Code::UnknownStage, format!("no stage named `{name}`"))
         .label(span, "unknown stage")
         .suggest_or(name, stages.iter().copied(), otherwise)
+}
+
+/// A name that no toolchain or artifact has: `message`, labelled "unknown
+/// {kind}", with the closest of the table's names (sorted, so the pick does
+/// not depend on hashing) or `otherwise` as help.
+pub(super) fn unknown_name<T>(
+    code: Code,
+    kind: &str,
+    message: String,
+    name: &Ident,
+    table: &HashMap<&str, T>,
+    otherwise: impl Into<String>,
+) -> Diagnostic {
+    let mut known: Vec<&str> = table.keys().copied().collect();
+    known.sort_unstable();
+    Diagnostic::new(code, message)
+        .label(name.span, format!("unknown {kind}"))
+        .suggest_or(&name.name, known, otherwise)
 }
 
 /// Stage indices ordered so that each stage's `from=` stage (`base(i)`)

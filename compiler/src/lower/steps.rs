@@ -1,6 +1,6 @@
 //! Lowering stages and their steps, with the variables each step may see.
 
-use super::names::{Names, ResolvedBase, base_first, unknown_stage};
+use super::names::{Names, ResolvedBase, base_first, unknown_name, unknown_stage};
 use super::scope::Scope;
 use super::{LineIndex, PLATFORM_ARGS};
 use crate::diag::{Code, Diagnostic, Diagnostics, Span};
@@ -106,6 +106,7 @@ pub(super) fn lower_stages(
                 StageKind::Image => ir::StageKind::Image,
             },
             base,
+            pinned: None,
             platform,
             target_only: decl.target_only,
             steps,
@@ -295,23 +296,17 @@ impl Ctx<'_, '_> {
                     (CopyFrom::Stage(stage), vec![path])
                 }
                 None => {
-                    let mut known: Vec<&str> = self.names.artifacts.keys().copied().collect();
-                    known.sort_unstable();
-                    self.diags.push(
-                        Diagnostic::new(
-                            Code::UnknownArtifact,
-                            format!("no stage makes an artifact named `{}`", name.name),
-                        )
-                        .label(name.span, "unknown artifact")
-                        .suggest_or(
-                            &name.name,
-                            known,
-                            format!(
-                                "declare it: `artifact {} from=STAGE path=\"/out/...\"`",
-                                name.name
-                            ),
+                    self.diags.push(unknown_name(
+                        Code::UnknownArtifact,
+                        "artifact",
+                        format!("no stage makes an artifact named `{}`", name.name),
+                        name,
+                        &self.names.artifacts,
+                        format!(
+                            "declare it: `artifact {} from=STAGE path=\"/out/...\"`",
+                            name.name
                         ),
-                    );
+                    ));
                     return None;
                 }
             },

@@ -10,14 +10,7 @@ pub(in crate::cli) fn check(a: &CheckArgs) -> CliResult {
     }
     let found = discover(&roots)?;
     found_or_usage(&found, &roots)?;
-    let options = CheckOptions {
-        context: a.inputs.context.as_deref(),
-        templates: &a.inputs.templates,
-        strict: a.gates.strict,
-        locked: a.gates.locked,
-        args: &[],
-        catalogs: Default::default(),
-    };
+    let options = CheckOptions::new(&a.inputs, Some(&a.gates), &[]);
     let results = each(&found.specs, |p| check_one(p, &options));
     let failures: Vec<&Failure> = found
         .failures

@@ -40,14 +40,7 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     }
     let found = discover(&roots)?;
     found_or_usage(&found, &roots)?;
-    let options = CheckOptions {
-        context: a.inputs.context.as_deref(),
-        templates: &a.inputs.templates,
-        strict: a.gates.strict,
-        locked: a.gates.locked,
-        args: &a.build.args,
-        catalogs: Default::default(),
-    };
+    let options = CheckOptions::new(&a.inputs, Some(&a.gates), &a.build.args);
     let selection = Selection {
         image: None,
         target: None,
@@ -83,6 +76,11 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
             counts.warnings += 1;
         }
         err.push_str(&human_report(r));
+        if let (Some(lock), Some(model)) = (&r.lock, &r.checked.model) {
+            for warning in crate::lock::overridden(model, lock, &selection.args) {
+                let _ = writeln!(err, "warning: {}: {warning}", r.spec.shown);
+            }
+        }
         match compiled {
             Compiled::Rejected => {}
             Compiled::Failed(e) => {

@@ -65,14 +65,7 @@ struct Entry {
 pub(in crate::cli) fn images(a: &ImagesArgs) -> CliResult {
     let found = discover(&a.paths)?;
     found_or_usage(&found, &a.paths)?;
-    let options = CheckOptions {
-        context: a.inputs.context.as_deref(),
-        templates: &a.inputs.templates,
-        strict: false,
-        locked: false,
-        args: &a.args,
-        catalogs: Default::default(),
-    };
+    let options = CheckOptions::new(&a.inputs, None, &a.args);
     let results = each(&found.specs, |p| {
         let r = check_one(p, &options)?;
         let images = r

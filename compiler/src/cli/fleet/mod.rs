@@ -14,7 +14,7 @@
 //! decide the exit status. Results are printed in path order, so output
 //! does not depend on scheduling.
 
-use super::args::{CheckArgs, CompileArgs, DiffArgs, DiffFormat, Format};
+use super::args::{CheckArgs, CompileArgs, DiffArgs, DiffFormat, Format, Gates, SpecInputs};
 use super::{
     CliResult, OK, SPEC_ERROR, Spec, USAGE_ERROR, diff, dockerignore_path, failed, lock, sarif_uri,
     strict, style,
@@ -263,6 +263,25 @@ struct CheckOptions<'a> {
     context: Option<&'a Path>,
     /// Shared by every spec of the run.
     catalogs: crate::cli::templates::Catalogs,
+}
+
+impl<'a> CheckOptions<'a> {
+    /// From the shared flags: `--templates`/`--context`, `--strict` and
+    /// `--locked` (none for `msbc images`), the `--arg`s.
+    fn new(
+        inputs: &'a SpecInputs,
+        gates: Option<&Gates>,
+        args: &'a [(String, String)],
+    ) -> CheckOptions<'a> {
+        CheckOptions {
+            templates: &inputs.templates,
+            strict: gates.is_some_and(|g| g.strict),
+            locked: gates.is_some_and(|g| g.locked),
+            args,
+            context: inputs.context.as_deref(),
+            catalogs: Default::default(),
+        }
+    }
 }
 
 /// One spec, checked (with its lock file read, as `msbc check` does).

@@ -4,7 +4,7 @@
 use super::Doc;
 use crate::diag::Span;
 use crate::editor::analysis::Analysis;
-use crate::syntax::ast::{Document, Interp, Read, StageKind};
+use crate::syntax::ast::{Document, Ident, Interp, Read, StageKind};
 use lsp_types as lsp;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,22 +72,10 @@ impl Symbols {
             return s;
         };
         for a in &user.args {
-            s.def(
-                SymKind::Arg,
-                &a.name.name,
-                name_span(text, a.name.span),
-                a.span,
-                false,
-            );
+            s.def_written(text, SymKind::Arg, &a.name, a.span);
         }
         for t in &user.toolchains {
-            s.def(
-                SymKind::Toolchain,
-                &t.name.name,
-                name_span(text, t.name.span),
-                t.span,
-                false,
-            );
+            s.def_written(text, SymKind::Toolchain, &t.name, t.span);
         }
         for st in &user.stages {
             let kind = match st.kind {
@@ -106,13 +94,7 @@ impl Symbols {
             }
         }
         for a in &user.artifacts {
-            s.def(
-                SymKind::Artifact,
-                &a.name.name,
-                name_span(text, a.name.span),
-                a.span,
-                false,
-            );
+            s.def_written(text, SymKind::Artifact, &a.name, a.span);
         }
         // Names a template declares: their place is the `use`.
         if let Some(expanded) = &analysis.expanded {
@@ -176,6 +158,11 @@ impl Symbols {
             }
             offset += line.len();
         }
+    }
+
+    /// A name declared in the user's text at `name` (its node at `decl`).
+    fn def_written(&mut self, text: &str, kind: SymKind, name: &Ident, decl: Span) {
+        self.def(kind, &name.name, name_span(text, name.span), decl, false);
     }
 
     fn def(&mut self, kind: SymKind, name: &str, def: Span, decl: Span, from_template: bool) {
