@@ -215,7 +215,8 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
 /// buildkitd's log, its warnings (and those of `--build-arg`s the spec does
 /// not declare) in the client's output, its errors (all of them) as the
 /// build's error; with the check option `error=true`, warnings fail the
-/// build. The model and the build args it declares.
+/// build (a subrequest gets neither). The model and the build args it
+/// declares.
 async fn feedback(
     bridge: &mut Bridge,
     opts: &Options,
@@ -236,7 +237,9 @@ async fn feedback(
     let model = match checked.model {
         Some(model) if !checked.diagnostics.has_errors() => model,
         _ => {
-            warnings::send(bridge, vertex, &info, &shown).await?;
+            if opts.request.is_none() {
+                warnings::send(bridge, vertex, &info, &shown).await?;
+            }
             let sorted = checked.diagnostics.sorted();
             let errors: Vec<_> = sorted.into_iter().filter(|d| d.is_error()).collect();
             return Err(spec_errors(&errors, &opts.filename, &checked.text, &info));
@@ -258,6 +261,11 @@ async fn feedback(
         for warning in crate::lock::overridden(&model, lock, &args) {
             shown.push(warnings::plain(warning));
         }
+    }
+    // `--call targets|outline` answer questions: no warnings there, as
+    // BuildKit's Dockerfile frontend gives none.
+    if opts.request.is_some() {
+        return Ok((model, args));
     }
     warnings::send(bridge, vertex, &info, &shown).await?;
     if let Some(failure) = warnings::violation(
