@@ -5,6 +5,8 @@
 #   RUNS=31 bash scripts/bench.sh    # more runs per median (default 15)
 #   DYNAMIC=1 bash scripts/bench.sh  # also `cargo build --release` (dynamic PIE) in the small cases
 #   CHAIN_PEER=1 bash scripts/bench.sh  # also df2llb on the chains (minutes at 1,000 stages)
+#   BEFORE=path bash scripts/bench.sh   # also an older msbc (e.g. `scripts/dist.sh` at an earlier
+#                                       # commit) in the small cases, with msbc/before ratios
 #
 # - a 4-stage Go service (specs/go-orders) to LLB: msbc vs BuildKit's own Dockerfile→LLB
 #   (`df2llb` from the rig, ~/.cache/buildkit-rig/bin, of msbc's Dockerfile for it); goal ≤ 0.20
@@ -42,17 +44,22 @@ if [ -n "${DYNAMIC:-}" ]; then
 fi
 # Some cases run in a copy of a spec's folder: the paths must not be relative.
 MSBC=$(realpath "$MSBC")
+BEFORE=${BEFORE:+$(realpath "$BEFORE")}
 [ -z "$MSBC_DYNAMIC" ] || MSBC_DYNAMIC=$(realpath "$MSBC_DYNAMIC")
 DF2LLB=${DF2LLB:-$(command -v df2llb || echo "$HOME/.cache/buildkit-rig/bin/df2llb")}
 NIXPACKS=${NIXPACKS:-$(command -v nixpacks || true)}
 work=$(mktemp -d "${TMPDIR:-/tmp}/msbc-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-python3 - "$MSBC" "$DF2LLB" "$NIXPACKS" "$work" "$RUNS" "${INSTR:-}" "$MSBC_DYNAMIC" <<'PY'
+python3 - "$MSBC" "$DF2LLB" "$NIXPACKS" "$work" "$RUNS" "${INSTR:-}" "$MSBC_DYNAMIC" "${BEFORE:-}" <<'PY'
 import os, resource, statistics, subprocess, sys, time, shutil
 msbc, df2llb, nixpacks, work, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 # The builds the small cases time: the shipped one, and with DYNAMIC=1 `cargo build --release`.
 builds = [("msbc", msbc)] + ([("msbc dynamic", sys.argv[7])] if sys.argv[7] else [])
+# BEFORE=path: an older build timed beside this one, for before/after in one run.
+before = sys.argv[8]
+if before:
+    builds.append(("msbc before", before))
 instr = sys.argv[6] == "1" and shutil.which("valgrind")
 chain_peer = os.environ.get("CHAIN_PEER") == "1"
 cores = os.cpu_count()
@@ -117,12 +124,20 @@ def small_case(title, cmd_of, cwd, peer_name, peer_cmd, goal, skipped):
     """One small case: each msbc build (cmd_of(binary)), then the peer and each ratio to it."""
     print(f"\n{title}")
     mine = []
+    counts = {}
     for name, binary in builds:
         m = M(cmd_of(binary), cwd=cwd)
         mine.append((name, m))
         print(f"  {name:<22} {m.text()}")
         if instr:
-            print(f"    instructions: {instructions(cmd_of(binary), cwd=cwd):,}")
+            counts[name] = instructions(cmd_of(binary), cwd=cwd)
+            print(f"    instructions: {counts[name]:,}")
+    if before:
+        now, old = mine[0][1], next(m for n, m in mine if n == "msbc before")
+        line = f"  ratio msbc/before: {now.wall / old.wall:.2f} wall, {now.cpu / old.cpu:.2f} cpu"
+        if counts.get("msbc") and counts.get("msbc before"):
+            line += f", {counts['msbc'] / counts['msbc before']:.3f} instructions"
+        print(line)
     if peer_cmd is None:
         print(f"  {skipped}")
         return
