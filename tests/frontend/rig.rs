@@ -141,7 +141,7 @@ pub(super) fn buildctl(buildctl: &Path, args: &[String]) -> (bool, String) {
 }
 
 /// `tests/tools/oci-fs.py [--config] TAR`: the files, or the config.
-fn oci_fs(tar: &Path, config: bool) -> String {
+pub(super) fn oci_fs(tar: &Path, config: bool) -> String {
     let mut cmd = Command::new("python3");
     cmd.arg(root().join("tests/tools/oci-fs.py"));
     if config {
@@ -158,7 +158,7 @@ fn oci_fs(tar: &Path, config: bool) -> String {
 }
 
 /// `buildctl build` of `dir` with `frontend_args`, to an OCI archive.
-fn build_oci(
+pub(super) fn build_oci(
     bin: &Path,
     dir: &Path,
     frontend_args: &[String],
@@ -184,7 +184,7 @@ fn build_oci(
     log
 }
 
-fn strings(args: &[&str]) -> Vec<String> {
+pub(super) fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
 }
 
