@@ -16,14 +16,14 @@ use std::process::Command;
 use std::sync::Mutex;
 
 /// msbc's dockerd and the frontend image's reference.
-fn engine_and_image() -> String {
+pub(super) fn engine_and_image() -> String {
     crate::support::needs_engine();
     frontend_image()
 }
 
-struct Build {
-    ok: bool,
-    log: String,
+pub(super) struct Build {
+    pub(super) ok: bool,
+    pub(super) log: String,
     image: Option<serde_json::Value>,
 }
 
@@ -32,7 +32,13 @@ struct Build {
 static SERIAL: Mutex<()> = Mutex::new(());
 
 /// `docker build -f SPEC --build-arg BUILDKIT_SYNTAX=IMAGE ...` in `dir`.
-fn docker_build(dir: &Path, spec: &str, tag: &str, image: &str, extra: &[&str]) -> Build {
+pub(super) fn docker_build(
+    dir: &Path,
+    spec: &str,
+    tag: &str,
+    image: &str,
+    extra: &[&str],
+) -> Build {
     let _serial = SERIAL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -35,6 +35,7 @@ struct Outcome {
     stderr: String,
     calls: Vec<String>,
     solved: Vec<pb::Definition>,
+    warned: Vec<gw::WarnRequest>,
     returned: Option<gw::ReturnRequest>,
 }
 
@@ -125,6 +126,7 @@ struct State {
     refs: BTreeMap<String, String>,
     calls: Vec<String>,
     solved: Vec<pb::Definition>,
+    warned: Vec<gw::WarnRequest>,
     returned: Option<gw::ReturnRequest>,
 }
 
@@ -230,7 +232,11 @@ fn reply(
             digest: "sha256:1111111111111111111111111111111111111111111111111111111111111111".into(),
             config: br#"{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/fake/bin:/usr/bin:/bin","FROM_BASE=1"]},"rootfs":{"type":"layers","diff_ids":["sha256:2222222222222222222222222222222222222222222222222222222222222222"]}}"#.to_vec(),
         })),
-        "Warn" => Ok(frame(&gw::WarnResponse {})),
+        "Warn" => {
+            st.warned
+                .push(gw::WarnRequest::decode(msg).expect("a WarnRequest"));
+            Ok(frame(&gw::WarnResponse {}))
+        }
         "Return" => {
             st.returned = Some(gw::ReturnRequest::decode(msg).expect("a ReturnRequest"));
             Ok(frame(&gw::ReturnResponse {}))
@@ -291,6 +297,7 @@ async fn serve(opts: &[&str], gateway: Gateway) -> Outcome {
         Outcome {
             calls: std::mem::take(&mut st.calls),
             solved: std::mem::take(&mut st.solved),
+            warned: std::mem::take(&mut st.warned),
             returned: st.returned.take(),
             ..Outcome::default()
         }
@@ -387,7 +394,8 @@ fn a_build_solves_the_specs_llb_and_returns_its_config() {
         matches!(pb::Op::decode(b.as_slice()).map(|op| op.kind), Ok(Some(pb::op::Kind::Exec(e))) if e.meta.as_ref().is_some_and(|m| m.args.iter().any(|a| a.contains("echo bonjour") || a.contains("echo ${GREETING}"))))
     });
     assert!(has_run, "no run of the spec's step: {dump}");
-    // The spec is read from the session's `dockerfile` input, only that file.
+    // The spec is read from the session's `dockerfile` input, only that
+    // file and the `msbc.lock` beside it.
     let spec_read = &o.solved[0];
     let source = pb::Op::decode(spec_read.def[0].as_slice()).unwrap();
     let Some(pb::op::Kind::Source(s)) = source.kind else {
@@ -395,7 +403,64 @@ fn a_build_solves_the_specs_llb_and_returns_its_config() {
     };
     assert_eq!(s.identifier, "local://dockerfile");
     assert_eq!(s.attrs["local.session"], "fake-session");
-    assert_eq!(s.attrs["local.includepattern"], r#"["build.kdl"]"#);
+    assert_eq!(
+        s.attrs["local.includepattern"],
+        r#"["build.kdl","msbc.lock"]"#
+    );
+}
+
+const DATED: &str = r#"msbc 1
+arg SOURCE_DATE_EPOCH
+image app from="debian:bookworm-slim" {
+    run "echo $SOURCE_DATE_EPOCH > /epoch"
+}
+"#;
+
+/// `--build-arg SOURCE_DATE_EPOCH`: the returned config is dated by it, and
+/// a run of a spec that declares the arg reads it (it was dropped before).
+#[test]
+fn source_date_epoch_dates_the_config_and_reaches_runs_that_ask() {
+    let o = run(
+        &["build-arg:SOURCE_DATE_EPOCH=1700000000"],
+        spec_gateway(DATED.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    assert!(
+        !o.stderr.contains("SOURCE_DATE_EPOCH is not an arg"),
+        "{}",
+        o.stderr
+    );
+    let result = o
+        .returned
+        .as_ref()
+        .and_then(|r| r.result.as_ref())
+        .expect("a result");
+    let config: serde_json::Value =
+        serde_json::from_slice(&result.metadata["containerimage.config"]).expect("JSON");
+    assert_eq!(config["created"], "2023-11-14T22:13:20Z", "{config}");
+    let build = o.solved.last().expect("a build");
+    let env: Vec<String> = build
+        .def
+        .iter()
+        .filter_map(|b| match pb::Op::decode(b.as_slice()).ok()?.kind {
+            Some(pb::op::Kind::Exec(e)) => e.meta.map(|m| m.env),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(
+        env.contains(&"SOURCE_DATE_EPOCH=1700000000".to_string()),
+        "{env:?}"
+    );
+    // Not a number: the build fails, saying so, before anything is read.
+    let o = run(
+        &["build-arg:SOURCE_DATE_EPOCH=yesterday"],
+        spec_gateway(DATED.as_bytes()),
+    );
+    assert_clean(&o);
+    assert!(error_of(&o).contains("invalid SOURCE_DATE_EPOCH"), "{o:?}");
+    assert!(o.solved.is_empty(), "{o:?}");
 }
 
 #[test]
@@ -468,6 +533,73 @@ fn a_spec_error_returns_its_code_line_and_source() {
     assert_eq!(
         details[0].type_url,
         "github.com/moby/buildkit/errdefs.Source+json"
+    );
+}
+
+/// W0001 on line 3 and W0003 on line 4.
+const WARNED: &str = "msbc 1\narg GREETING \"hello\"\nimage app from=\"debian:bookworm-slim\" {\n    env API_TOKEN=\"ghp_abcdefghijklmnopqrstuvwxyz0123456789\"\n    run \"echo ${GREETING}\"\n}\n";
+
+#[test]
+fn warnings_attach_to_the_vertex_that_loaded_the_spec() {
+    let o = run(&["build-arg:GREETNG=x"], spec_gateway(WARNED.as_bytes()));
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    // The first solve loads the spec: its source op is the vertex.
+    let spec = &o.solved[0];
+    let vertex = msbc::backend::llb::digest(&spec.def[0]);
+    let shorts: Vec<String> = o
+        .warned
+        .iter()
+        .map(|w| String::from_utf8_lossy(&w.short).into_owned())
+        .collect();
+    assert_eq!(shorts.len(), 3, "{shorts:?}");
+    assert!(shorts[0].starts_with("W0001: "), "{shorts:?}");
+    assert!(shorts[1].starts_with("W0003: "), "{shorts:?}");
+    assert!(shorts[1].contains("(line 4); help: "), "{shorts:?}");
+    assert_eq!(
+        shorts[2],
+        "build-arg GREETNG is not an arg of build.kdl: did you mean GREETING?"
+    );
+    for w in &o.warned {
+        assert_eq!(w.digest, vertex, "a warning on another vertex");
+        assert_eq!(w.level, 1);
+    }
+    assert_eq!(o.warned[1].ranges[0].start.unwrap().line, 4);
+    assert_eq!(o.warned[1].info.as_ref().unwrap().data, WARNED.as_bytes());
+
+    // An engine without Warn: a vertex named after each warning.
+    let o = run(
+        &[],
+        Gateway {
+            without: vec!["gateway.warnings"],
+            ..spec_gateway(WARNED.as_bytes())
+        },
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    assert!(o.warned.is_empty());
+    let names: Vec<String> = o
+        .solved
+        .iter()
+        .flat_map(|d| d.metadata.values())
+        .filter_map(|m| m.description.get("llb.customname").cloned())
+        .filter(|n| n.starts_with("WARN: "))
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names[0].starts_with("WARN: W0001: "), "{names:?}");
+
+    // error=true: the warnings fail the build.
+    let o = run(
+        &["build-arg:BUILDKIT_DOCKERFILE_CHECK=error=true"],
+        spec_gateway(WARNED.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 1);
+    assert!(
+        error_of(&o)
+            .starts_with("lint violation found for rules: W0001-root-user, W0003-secret-in-env"),
+        "{}",
+        error_of(&o)
     );
 }
 
@@ -717,9 +849,30 @@ fn a_named_context_stands_in_for_an_image() {
         o.stderr
     );
     assert!(o.calls.iter().any(|c| c == "Warn"), "{:?}", o.calls);
-    // A local folder as a named context: not taken, and said so.
+    // A folder the client sends stands in too (`local:NAME`), with no
+    // config to resolve.
     let o = run(
-        &["context:src=local:src"],
+        &["context:debian:bookworm-slim=local:rootfs"],
+        spec_gateway(TWO_STAGES.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let def = o.solved.last().expect("a build");
+    assert!(images(def).is_empty(), "{:?}", images(def));
+    let locals: Vec<String> = def
+        .def
+        .iter()
+        .filter_map(|b| match pb::Op::decode(b.as_slice()).ok()?.kind {
+            Some(pb::op::Kind::Source(s)) if s.identifier.starts_with("local://") => {
+                Some(s.identifier)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(locals.contains(&"local://rootfs".to_string()), "{locals:?}");
+    // A git URL is not taken, and said so, before anything is read.
+    let o = run(
+        &["context:src=git://example.com/src"],
         spec_gateway(TWO_STAGES.as_bytes()),
     );
     assert_clean(&o);
@@ -727,6 +880,7 @@ fn a_named_context_stands_in_for_an_image() {
         error_of(&o).contains("named contexts that are images"),
         "{o:?}"
     );
+    assert!(o.solved.is_empty(), "{o:?}");
 }
 
 /// The `local.excludepatterns` of the build's `local://context` source.
@@ -824,4 +978,67 @@ fn a_subfolder_spec_finds_its_folder_in_the_context() {
         "{}",
         error_of(&o)
     );
+}
+
+/// Issue 22 item 4 on the frontend route: the frontend reads the
+/// `msbc.lock` beside the spec (it read none), pins what it locks while the
+/// args keep their defaults, and pulls the image a build arg names when one
+/// moves it out of the lock, with a warning (never silently either way).
+#[test]
+fn a_build_arg_that_feeds_a_locked_image_keeps_working() {
+    const SPEC: &str = r#"msbc 1
+arg BASE "debian:bookworm-slim"
+image app from="${BASE}" {
+    user "1000"
+}
+"#;
+    let locked = format!("sha256:{}", "2".repeat(64));
+    let gateway = || {
+        let mut g = spec_gateway(SPEC.as_bytes());
+        g.spec_files.insert(
+            "msbc.lock".to_string(),
+            format!("version 1\nimage \"debian:bookworm-slim\" digest=\"{locked}\"\n").into_bytes(),
+        );
+        g
+    };
+    let o = run(&[], gateway());
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    assert_eq!(
+        images(o.solved.last().expect("a build")),
+        [format!(
+            "docker-image://docker.io/library/debian:bookworm-slim@{locked}"
+        )]
+    );
+    assert!(!o.stderr.contains("not in msbc.lock"), "{}", o.stderr);
+    let o = run(
+        &["build-arg:BASE=gcr.io/distroless/static-debian12:nonroot"],
+        gateway(),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let found = images(o.solved.last().expect("a build"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("docker-image://gcr.io/distroless/static-debian12:nonroot@")
+            && !found[0].ends_with(&locked),
+        "{found:?}"
+    );
+    assert!(
+        o.stderr.contains(
+            "`gcr.io/distroless/static-debian12:nonroot` (stage `app`) is not in msbc.lock, \
+             which locks `debian:bookworm-slim`"
+        ),
+        "{}",
+        o.stderr
+    );
+    assert!(o.calls.iter().any(|c| c == "Warn"), "{:?}", o.calls);
+    // A broken lock file fails the build, naming it.
+    let mut broken = gateway();
+    broken
+        .spec_files
+        .insert("msbc.lock".to_string(), b"version 9\n".to_vec());
+    let o = run(&[], broken);
+    assert_clean(&o);
+    assert!(error_of(&o).starts_with("msbc.lock: "), "{o:?}");
 }

@@ -5,5 +5,7 @@
 mod codegen;
 mod docker;
 mod fake;
+mod feedback;
 pub(crate) mod image;
+mod reproducible;
 mod rig;

@@ -125,7 +125,7 @@ fn every_spec_is_built_on_the_rig_or_explained() {
 }
 
 /// Runs `buildctl ARGS`; success and the combined output.
-fn buildctl(buildctl: &Path, args: &[String]) -> (bool, String) {
+pub(super) fn buildctl(buildctl: &Path, args: &[String]) -> (bool, String) {
     let out = Command::new(buildctl)
         .args(args)
         .output()
@@ -355,7 +355,7 @@ fn needs_frontend_rig_a_two_platform_build_returns_both_platforms() {
 /// A buildx: `$MSBC_BUILDX`, `docker-buildx` on PATH, or Docker's plugin
 /// folder. Debian ships one in `docker-buildx` (trixie and later; on
 /// bookworm the newer package's binary runs as is).
-fn buildx() -> PathBuf {
+pub(super) fn buildx() -> PathBuf {
     let candidates = [
         std::env::var_os("MSBC_BUILDX").map(PathBuf::from),
         Some(PathBuf::from("docker-buildx")),
@@ -377,7 +377,7 @@ fn buildx() -> PathBuf {
 
 /// `buildx build --call CALL` of `dir` on a remote builder for the rig's
 /// buildkitd (a private buildx config); exit success, stdout, stderr.
-fn call(call: &str, dir: &Path, spec: &str, extra: &[&str]) -> (bool, String, String) {
+pub(super) fn call(call: &str, dir: &Path, spec: &str, extra: &[&str]) -> (bool, String, String) {
     needs_buildkitd();
     let bx = buildx();
     let image = frontend_image();

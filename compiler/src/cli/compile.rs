@@ -289,7 +289,8 @@ fn drift_check(
 }
 
 /// The model with `msbc.lock`'s pins applied (`image:tag@sha256:...`), as
-/// `compile` and `diff` build it; the model itself without a lock.
+/// `compile` and `diff` build it; the model itself without a lock. An
+/// `--arg` that moves a locked image out of the lock is a warning.
 pub(super) fn pinned<'a>(
     model: &'a crate::lower::Model,
     lock: Option<&crate::lock::Lock>,
@@ -297,6 +298,9 @@ pub(super) fn pinned<'a>(
 ) -> std::borrow::Cow<'a, crate::lower::Model> {
     match lock {
         Some(lock) => {
+            for warning in crate::lock::overridden(model, lock, args) {
+                say!("warning: {warning}");
+            }
             let mut pinned = model.clone();
             crate::lock::pin(&mut pinned, lock, args);
             std::borrow::Cow::Owned(pinned)

@@ -22,17 +22,31 @@ const MAX_SPEC: usize = 4 << 20;
 /// Go's `os.ModeDir`.
 const MODE_DIR: u32 = 1 << 31;
 
-/// The spec's bytes, from the `dockerfile` input.
-pub async fn read_spec(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<Vec<u8>, Failure> {
+/// The spec's bytes and the `msbc.lock` beside it (`None`: there is
+/// none), from the `dockerfile` input, and the digest of the vertex that
+/// loaded them (`[internal] load build definition from ...`, the vertex the
+/// build's warnings attach to, as BuildKit's Dockerfile frontend attaches
+/// its lint warnings).
+pub async fn read_spec(
+    bridge: &mut Bridge,
+    opts: &Options,
+    env: &Env,
+) -> Result<(Vec<u8>, Option<Vec<u8>>, String), Failure> {
+    let lock_file = match opts.filename.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/{}", crate::lock::FILE_NAME),
+        None => crate::lock::FILE_NAME.to_string(),
+    };
     let definition = local(
         &opts.dockerfile_key,
         env,
-        std::slice::from_ref(&opts.filename),
+        &[opts.filename.clone(), lock_file.clone()],
         &[],
         &opts.filename,
         &format!("[internal] load build definition from {}", opts.filename),
     );
+    let vertex = head(&definition);
     let id = bridge.solve(definition).await?;
+    let lock = bridge.read_file(&id, &lock_file).await.ok();
     let bytes = bridge.read_file(&id, &opts.filename).await.map_err(|e| {
         Failure::plain(format!(
             "cannot read the spec {} from the build's `{}` input (the folder of `-f`): {e}",
@@ -47,7 +61,17 @@ pub async fn read_spec(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result
             MAX_SPEC >> 20
         )));
     }
-    Ok(bytes)
+    Ok((bytes, lock, vertex))
+}
+
+/// The digest of the op a definition returns (its terminal op's input).
+fn head(definition: &pb::Definition) -> String {
+    definition
+        .def
+        .last()
+        .and_then(|bytes| <pb::Op as prost::Message>::decode(bytes.as_slice()).ok())
+        .and_then(|op| op.inputs.first().map(|i| i.digest.clone()))
+        .unwrap_or_default()
 }
 
 /// What the `context` input gives a build: the catalog (stdlib + the spec's
@@ -404,5 +428,6 @@ mod tests {
         let terminal = pb::Op::decode(d.def[1].as_slice()).unwrap();
         assert_eq!(terminal.inputs[0].digest, llb::digest(&d.def[0]));
         assert!(d.metadata.contains_key(&llb::digest(&d.def[0])));
+        assert_eq!(head(&d), llb::digest(&d.def[0]));
     }
 }

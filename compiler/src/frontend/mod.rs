@@ -7,9 +7,11 @@
 //! The build: Ping (capabilities), the spec from the `dockerfile` input,
 //! template folders and preset-detected files from the `context` input,
 //! `msbc compile --emit llb` per platform, Solve, and Return with the ref(s)
-//! and `containerimage.config`. A spec error fails the build with its code,
-//! message and line (and BuildKit's source-location detail, so clients show
-//! the snippet); warnings go through Warn where the engine has it.
+//! and `containerimage.config`. A spec with errors fails the build with all
+//! of them (code, line, snippet, help) and BuildKit's source-location
+//! detail per error (clients print the snippet); warnings reach the
+//! client's output (`warnings.rs`: Warn on the vertex that loaded the spec,
+//! or vertices of their own on engines without Warn).
 //!
 //! Async code (tokio, tonic) stays inside this module; the rest of msbc is
 //! synchronous. Like `cli`, this module does I/O.
@@ -25,6 +27,7 @@ pub mod generated;
 mod inputs;
 mod options;
 mod subrequests;
+mod warnings;
 
 pub use options::Options;
 

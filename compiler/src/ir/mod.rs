@@ -7,9 +7,11 @@
 //! `--emit json` prints this model; its JSON Schema lives in `schema/`.
 
 mod image;
+mod options;
 mod word;
 
 pub use image::{ConfigStep, ImageConfig, ImageValue, port_keys};
+pub use options::{BuildOptions, NamedContext, NetMode, NoCache};
 pub use word::{VarSource, Word, WordPart};
 
 use crate::diag::Span;
@@ -160,6 +162,13 @@ pub struct Stage {
     pub kind: StageKind,
     /// What the stage starts from.
     pub base: Base,
+    /// The reference `msbc.lock` pins the base image to
+    /// (`golang:1.23@sha256:...`), for a base whose reference names args:
+    /// used while those args keep the values it was locked with; a value
+    /// given at build time pulls the reference it makes, unpinned. (A base
+    /// without args is pinned in `base` itself.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<String>,
     /// `platform=` of the stage (`${BUILDPLATFORM}`), if set.
     pub platform: Option<Word>,
     /// Built only when asked for by name (`--target`), like a test stage.

@@ -31,8 +31,8 @@
 use crate::backend::llb::{BaseConfig, BaseConfigs};
 use crate::diag::render::line_column;
 use crate::diag::{Code, Diagnostic};
-use crate::domain::Platform;
 use crate::domain::image_ref::normalize as normalize_reference;
+use crate::domain::{ImageRef, Platform};
 use crate::ir::{ArgDef, Base, Source, Word};
 use crate::kdl_write::{self, Node};
 use crate::lower::Model;
@@ -191,7 +191,7 @@ pub fn is_digest(d: &str) -> bool {
 
 /// Whether a reference names its digest (`image@sha256:...`).
 pub fn has_digest(reference: &str) -> bool {
-    reference.contains('@')
+    ImageRef::split(reference).digest.is_some()
 }
 
 /// The reference as the build pulls it with `args` (defaults, `--arg`
@@ -226,25 +226,39 @@ pub fn references(model: &Model) -> Vec<String> {
     out
 }
 
-/// `reference@digest`: the tag stays for readers.
+/// `reference@digest` when `lock` has `reference` (the tag stays for
+/// readers); `None` for a reference pinned already or not locked.
 fn pinned(reference: &str, lock: &Lock) -> Option<String> {
-    if has_digest(reference) {
+    let image = ImageRef::split(reference);
+    if image.digest.is_some() {
         return None;
     }
-    lock.digest(reference).map(|d| format!("{reference}@{d}"))
+    lock.digest(reference)
+        .map(|d| image.with_digest(d).to_string())
 }
 
 /// Pins every base image of `model` that `lock` has (`FROM`, `COPY
-/// --from`, `RUN --mount=type=bind,from=`), as pulled with `overrides`.
-/// A pinned `FROM` is written out in full: an arg in it no longer changes
-/// what is pulled (that is the point of a lock).
+/// --from`, `RUN --mount=type=bind,from=`), as pulled with `overrides`
+/// (`--arg`, a frontend's build args).
+///
+/// A base written without args becomes the pinned reference. A base whose
+/// reference names args keeps them and records the pin beside it
+/// ([`crate::ir::Stage::pinned`]): the build uses the locked digest while
+/// those args keep their values, and resolves the new reference when one
+/// is given at build time (`--build-arg`; the Dockerfile backend writes
+/// both, see `docs/lock.md`). [`overridden`] says which overrides leave
+/// the lock.
 pub fn pin(model: &mut Model, lock: &Lock, overrides: &[(String, String)]) {
     let args = with_overrides(&model.args, overrides);
     for stage in &mut model.stages {
         if let Base::Image(word) = &mut stage.base
             && let Some(p) = resolve(word, &args).and_then(|r| pinned(&r, lock))
         {
-            *word = Word::text(p);
+            if word.vars().next().is_none() {
+                *word = Word::text(p);
+            } else {
+                stage.pinned = Some(p);
+            }
         }
         for step in &mut stage.steps {
             for source in step.kind.sources_mut() {
@@ -256,6 +270,33 @@ pub fn pin(model: &mut Model, lock: &Lock, overrides: &[(String, String)]) {
             }
         }
     }
+}
+
+/// A warning for each base image that `lock` has at the args' defaults
+/// but that `overrides` move to a reference it does not have: the build
+/// pulls that one, unpinned (with `--locked`: E0601, see [`unlocked`]).
+pub fn overridden(model: &Model, lock: &Lock, overrides: &[(String, String)]) -> Vec<String> {
+    let args = with_overrides(&model.args, overrides);
+    let mut out = Vec::new();
+    for stage in &model.stages {
+        let Base::Image(word) = &stage.base else {
+            continue;
+        };
+        if let (Some(reference), Some(default)) = (resolve(word, &args), resolve(word, &model.args))
+            && reference != default
+            && lock.digest(&default).is_some()
+            && pinned(&reference, lock).is_none()
+            && !has_digest(&reference)
+        {
+            out.push(format!(
+                "`{reference}` (stage `{}`) is not in {FILE_NAME}, which locks `{default}`: \
+                 the build pulls it unpinned (run `msbc lock` with the new value as the \
+                 default to lock it)",
+                stage.name
+            ));
+        }
+    }
+    out
 }
 
 /// E0601 (`--locked`): each image reference that is neither pinned in the
@@ -448,6 +489,17 @@ image three from="alpine:3.20@sha256:1111111111111111111111111111111111111111111
             unlocked(&m, Some(&lock), &[("GO".into(), "1.24".into())]).len(),
             3
         );
+        // An override that leaves the lock is a warning, not silence.
+        assert!(overridden(&m, &lock, &[]).is_empty());
+        let moved = overridden(&m, &lock, &[("GO".into(), "1.24".into())]);
+        assert_eq!(moved.len(), 1, "{moved:?}");
+        assert!(
+            moved[0].starts_with("`golang:1.24-bookworm` (stage `build`) is not in msbc.lock, which locks `golang:1.23-bookworm`"),
+            "{moved:?}"
+        );
+        let mut moved = m.clone();
+        pin(&mut moved, &lock, &[("GO".into(), "1.24".into())]);
+        assert!(moved.stages.iter().all(|s| s.pinned.is_none()));
         pin(&mut m, &lock, &[]);
         let df = crate::compile::emit(
             &m,
@@ -457,10 +509,15 @@ image three from="alpine:3.20@sha256:1111111111111111111111111111111111111111111
         )
         .map(|o| o.main)
         .unwrap_or_default();
-        assert!(
-            df.contains(&format!("FROM golang:1.23-bookworm@{D1} AS build")),
-            "{df}"
-        );
+        // The arg still feeds the image: the locked digest while `GO`
+        // keeps its default, `golang:${GO}-bookworm` when it is given.
+        for line in [
+            "ARG GO\n".to_string(),
+            "ARG MSBC_LOCKED_BUILD=${GO:+golang:${GO:-1.23}-bookworm}\nARG GO=1.23\n".to_string(),
+            format!("FROM ${{MSBC_LOCKED_BUILD:-golang:1.23-bookworm@{D1}}} AS build"),
+        ] {
+            assert!(df.contains(&line), "{line}\n{df}");
+        }
         assert!(
             df.contains(&format!("COPY --from=alpine:3.20@{D2} ")),
             "{df}"

@@ -106,6 +106,7 @@ pub(super) fn lower_stages(
                 StageKind::Image => ir::StageKind::Image,
             },
             base,
+            pinned: None,
             platform,
             target_only: decl.target_only,
             steps,

@@ -6,6 +6,7 @@
 //! scripts. All quoting is in [`quote`].
 
 mod config;
+mod locked;
 pub mod quote;
 
 use crate::backend::heredoc;
@@ -171,6 +172,7 @@ impl<'a> Writer<'a> {
         ));
         if !self.build.args.is_empty() {
             self.line("");
+            self.locked_args();
             for arg in &self.build.args {
                 // A default that names earlier args keeps them symbolic:
                 // BuildKit expands a global ARG's default with the ARGs
@@ -182,6 +184,35 @@ impl<'a> Writer<'a> {
                     }
                     (None, None) => self.line(&format!("ARG {}", arg.name)),
                 }
+            }
+        }
+    }
+
+    /// The helper args of the bases `msbc.lock` pins while their args keep
+    /// their defaults (see `locked.rs`): the bare declarations first.
+    fn locked_args(&mut self) {
+        let all: Vec<locked::Locked> = self
+            .build
+            .stages
+            .iter()
+            .filter_map(|s| locked::locked(s, &self.build.args))
+            .collect();
+        if all.is_empty() {
+            return;
+        }
+        self.line(
+            "# msbc.lock pins these base images while their args keep their defaults; \
+             a --build-arg for one pulls the image it names, unpinned.",
+        );
+        let build = self.build;
+        for arg in &build.args {
+            if all.iter().any(|l| l.args.contains(&arg.name)) {
+                self.line(&format!("ARG {}", arg.name));
+            }
+        }
+        for l in &all {
+            for line in &l.lines {
+                self.line(line);
             }
         }
     }
@@ -200,7 +231,13 @@ impl<'a> Writer<'a> {
             let _ = write!(from, "--platform={} ", render_word(p));
         }
         match &stage.base {
-            Base::Image(w) => from.push_str(&render_word(w)),
+            Base::Image(w) => match (locked::locked(stage, &self.build.args), &stage.pinned) {
+                (Some(l), _) => {
+                    let _ = write!(from, "${{{}:-{}}}", l.name, l.pinned);
+                }
+                (None, Some(pinned)) => from.push_str(pinned),
+                (None, None) => from.push_str(&render_word(w)),
+            },
             Base::Stage(id) => from.push_str(self.stage_name(*id)),
             Base::Scratch => from.push_str("scratch"),
         }

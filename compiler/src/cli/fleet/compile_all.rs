@@ -76,6 +76,11 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
             counts.warnings += 1;
         }
         err.push_str(&human_report(r));
+        if let (Some(lock), Some(model)) = (&r.lock, &r.checked.model) {
+            for warning in crate::lock::overridden(model, lock, &selection.args) {
+                let _ = writeln!(err, "warning: {}: {warning}", r.spec.shown);
+            }
+        }
         match compiled {
             Compiled::Rejected => {}
             Compiled::Failed(e) => {
