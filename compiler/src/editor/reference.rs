@@ -6,6 +6,7 @@
 /// Where a node may be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
+    /// At the top of the spec.
     TopLevel,
     /// Inside `stage` or `image`.
     Step,
@@ -17,22 +18,30 @@ pub enum Place {
     Context,
     /// Inside `policy { ... }`.
     Policy,
+    /// Inside `publish { ... }`.
+    Publish,
     /// Inside `healthcheck { ... }`? No: `healthcheck` takes properties.
     Unknown,
 }
 
 pub use crate::syntax::docs::PropDoc;
-use crate::syntax::docs::{self, CONTEXT_CHILDREN, Children, POLICY_CHILDREN, TOOLCHAIN_CHILDREN};
+use crate::syntax::docs::{
+    self, CONTEXT_CHILDREN, Children, POLICY_CHILDREN, PUBLISH_CHILDREN, TOOLCHAIN_CHILDREN,
+};
 use std::fmt::Write as _;
 
 /// A node's reference: its name, where it is written, how and what it does.
 #[derive(Debug, Clone, Copy)]
 pub struct NodeDoc {
+    /// The node's name.
     pub name: &'static str,
+    /// Where it may be written.
     pub place: Place,
     /// How it is written.
     pub usage: &'static str,
+    /// One line: what it does.
     pub summary: &'static str,
+    /// Its properties.
     pub props: &'static [PropDoc],
     /// The whole entry: arguments, children, example.
     pub doc: &'static docs::NodeDoc,
@@ -59,6 +68,7 @@ impl NodeDoc {
             Place::Toolchain => "inside `toolchain { ... }`",
             Place::Context => "inside `context { ... }`",
             Place::Policy => "inside `policy { ... }`",
+            Place::Publish => "inside `publish { ... }`",
             Place::Unknown => "anywhere",
         }
     }
@@ -184,6 +194,7 @@ fn all() -> impl Iterator<Item = NodeDoc> {
         .chain(children(TOOLCHAIN_CHILDREN, Place::Toolchain))
         .chain(children(CONTEXT_CHILDREN, Place::Context))
         .chain(children(POLICY_CHILDREN, Place::Policy))
+        .chain(children(PUBLISH_CHILDREN, Place::Publish))
 }
 
 /// The nodes that may be written at `place`.
@@ -206,6 +217,7 @@ pub fn place_inside(parent: &str) -> Place {
         "toolchain" => Place::Toolchain,
         "context" => Place::Context,
         "policy" => Place::Policy,
+        "publish" => Place::Publish,
         _ => Place::Unknown,
     }
 }

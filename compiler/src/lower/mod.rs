@@ -10,11 +10,13 @@
 mod args;
 mod config;
 mod names;
+mod publish;
 mod scope;
 mod select;
 mod steps;
 
 pub(crate) use args::{script_mentions, step_arg_uses};
+pub use publish::Published;
 pub use select::{SelectError, Selection, select};
 pub use steps::BaseEnvUse;
 
@@ -36,12 +38,21 @@ pub const PLATFORM_ARGS: &[&str] = &[
     "TARGETVARIANT",
 ];
 
+/// Args the build reads itself, not the steps: the SBOM scans of stages
+/// and of the context (`frontend/attest.rs`; BuildKit's Dockerfile frontend
+/// reads the same names). Declaring one is the spec's setting: not unused.
+pub const SBOM_SCAN_ARGS: &[&str] = &["BUILDKIT_SBOM_SCAN_STAGE", "BUILDKIT_SBOM_SCAN_CONTEXT"];
+
 /// Every stage of a checked spec, in declaration order (`StageId` = index).
 #[derive(Debug, Clone)]
 pub struct Model {
+    /// Build args, in declaration order.
     pub args: Vec<ir::ArgDef>,
+    /// Every stage and image, in declaration order (`StageId` = index).
     pub stages: Vec<ir::Stage>,
+    /// The context's ignore patterns (`.dockerignore`).
     pub context_ignore: Vec<String>,
+    /// The `# syntax=` frontend; `None` for `syntax "none"`.
     pub syntax: Option<String>,
     /// Every base image reference (toolchains, `from=`, `copy from=`,
     /// `bind from=`), where it is written: what `msbc.lock` pins.
@@ -49,6 +60,9 @@ pub struct Model {
     /// `${NAME}`s that only base image configs can set (a W0007 each until
     /// `lock::check_base_env` finds them in a locked config).
     pub base_env: Vec<BaseEnvUse>,
+    /// Where each image is pushed (`publish`), one per image in
+    /// declaration order: what `msbc bake` writes.
+    pub publish: Vec<Published>,
 }
 
 /// An image reference as written in the spec, located in the user's file.
@@ -103,6 +117,7 @@ pub fn lower(
     let mut base_env = Vec::new();
     let mut lowered = steps::lower_stages(&stages, &names, &bases, &lines, diags, &mut base_env);
     names::check_cycles(&stages, &lowered, diags);
+    let publish = publish::resolve(doc, &stages, &arg_defs, diags);
     // Errors anywhere (also from the front end) stop here: checks on a
     // broken spec would only report follow-on noise.
     if diags.has_errors() {
@@ -126,6 +141,7 @@ pub fn lower(
         },
         images,
         base_env,
+        publish,
     })
 }
 
