@@ -383,40 +383,40 @@ fn base64(data: &[u8]) -> String {
 /// escaped too.
 pub fn go_json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)))
-            }
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    json_string(s, Escapes::Go, &mut out);
     out
 }
 
 /// A JSON string as `jq` prints it.
 fn jq_string(s: &str, out: &mut String) {
+    json_string(s, Escapes::Jq, out);
+}
+
+/// Which escapes a JSON writer adds to `"`, `\`, `\n`, `\r`, `\t` and
+/// `\u00XX` for the other controls: Go's `<`, `>`, `&`, U+2028 and U+2029
+/// as `\u`, or jq's `\b`, `\f` and `\u007f`.
+#[derive(Clone, Copy)]
+enum Escapes {
+    Go,
+    Jq,
+}
+
+fn json_string(s: &str, escapes: Escapes, out: &mut String) {
     out.push('"');
     for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{7f}' => out.push_str("\\u007f"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
+        match (c, escapes) {
+            ('"', _) => out.push_str("\\\""),
+            ('\\', _) => out.push_str("\\\\"),
+            ('\n', _) => out.push_str("\\n"),
+            ('\r', _) => out.push_str("\\r"),
+            ('\t', _) => out.push_str("\\t"),
+            ('\u{8}', Escapes::Jq) => out.push_str("\\b"),
+            ('\u{c}', Escapes::Jq) => out.push_str("\\f"),
+            ('<' | '>' | '&' | '\u{2028}' | '\u{2029}', Escapes::Go) | ('\u{7f}', Escapes::Jq) => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)))
+            }
+            (c, _) if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            (c, _) => out.push(c),
         }
     }
     out.push('"');
@@ -502,6 +502,19 @@ mod tests {
             go_json_string("a<b>&\"c\""),
             r#""a\u003cb\u003e\u0026\"c\"""#
         );
+    }
+
+    /// The two writers differ only where Go and jq do.
+    #[test]
+    fn go_and_jq_escape_what_each_escapes() {
+        let s = "<\u{8}\u{c}\u{7f}\u{1}\u{2028}\t";
+        assert_eq!(
+            go_json_string(s),
+            "\"\\u003c\\u0008\\u000c\u{7f}\\u0001\\u2028\\t\""
+        );
+        let mut jq = String::new();
+        jq_string(s, &mut jq);
+        assert_eq!(jq, "\"<\\b\\f\\u007f\\u0001\u{2028}\\t\"");
     }
 
     #[test]

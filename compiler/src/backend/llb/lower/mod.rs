@@ -7,7 +7,7 @@
 //! `graph.rs` holds the ops made so far and their digests; `resolve.rs`
 //! resolves `${NAME}` and args; `source.rs` makes image and context
 //! sources; `copy.rs` `copy` and `workdir` (FileOps); `run.rs` `run`, one
-//! function per mount kind.
+//! function per mount kind; `state.rs` a stage's state and its op counter.
 
 mod copy;
 mod graph;
@@ -16,9 +16,11 @@ mod options_tests;
 mod resolve;
 mod run;
 mod source;
+mod state;
 
 pub use graph::digest;
 use graph::{Graph, Output};
+use state::{StageCounter, State};
 
 use super::base::Pull;
 use super::config::ImageConfig;
@@ -140,98 +142,6 @@ fn follow_paths(paths: &BTreeSet<String>) -> Option<Vec<String>> {
             .map(|p| p.trim_start_matches('/').to_string())
             .collect(),
     )
-}
-
-/// A stage's state after some of its steps.
-#[derive(Debug, Clone)]
-struct State {
-    /// The filesystem; `None` is scratch.
-    output: Option<Output>,
-    /// The environment of runs, in BuildKit's order: a key set again
-    /// moves to the end.
-    env: Vec<(String, String)>,
-    dir: String,
-    user: String,
-    platform: Platform,
-    config: ImageConfig,
-}
-
-impl State {
-    /// A stage's start, as the frontend makes it from the base image's
-    /// config: the run env is the config's env in order, the working
-    /// directory and user those of the config.
-    fn new(output: Option<Output>, platform: Platform, config: ImageConfig) -> State {
-        let dir = match &config.fold.workdir {
-            Some(d) => paths::clean(&paths::normalize("/", d, false)),
-            None => "/".to_string(),
-        };
-        State {
-            output,
-            env: config.fold.env.clone(),
-            dir,
-            user: config.fold.user.clone().unwrap_or_default(),
-            platform,
-            config,
-        }
-    }
-
-    fn set_env(&mut self, key: &str, value: String) {
-        // A key is in the env at most once.
-        if let Some(i) = self.env.iter().position(|(k, _)| k == key) {
-            self.env.remove(i);
-        }
-        self.env.push((key.to_string(), value));
-    }
-
-    /// The image config's env moved after the other variables, in the
-    /// config's order and with its values: what `set_env` for each of
-    /// them does, in one pass (a chain of n stages stays O(n) per stage).
-    fn config_env_last(&mut self) {
-        // Most often (no args in scope, no key set twice) the run env is
-        // the config's env already.
-        if self.env == self.config.fold.env {
-            return;
-        }
-        let keys: std::collections::HashSet<&str> = self
-            .config
-            .fold
-            .env
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .collect();
-        self.env.retain(|(k, _)| !keys.contains(k.as_str()));
-        self.env.extend(self.config.fold.env.iter().cloned());
-    }
-
-    fn get_env(&self, key: &str) -> Option<&str> {
-        self.env
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Numbers the ops of one stage as the frontend does: `[build 2/4] RUN ...`.
-struct StageCounter {
-    name: String,
-    total: usize,
-    index: usize,
-}
-
-impl StageCounter {
-    fn next(&mut self, text: &str) -> String {
-        self.index += 1;
-        self.current(text)
-    }
-
-    /// The name for another op of the step just numbered.
-    fn current(&self, text: &str) -> String {
-        let width = self.total.to_string().len();
-        format!(
-            "[{} {:>width$}/{}] {text}",
-            self.name, self.index, self.total
-        )
-    }
 }
 
 struct Lowering<'a> {
