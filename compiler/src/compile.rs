@@ -6,6 +6,7 @@ use crate::backend::llb::{BaseConfigs, Pull};
 use crate::checks;
 use crate::diag::Diagnostics;
 use crate::expand::{self, Catalog};
+use crate::ir::BuildOptions;
 use crate::lower::{self, Model, SelectError, Selection};
 use crate::syntax;
 
@@ -270,6 +271,31 @@ impl Selected {
         Ok(self.plan.get_or_init(|| plan).pulls().to_vec())
     }
 
+    /// The build as LLB, with `options` (a frontend's `--network`,
+    /// `--no-cache`, named contexts, labels, `SOURCE_DATE_EPOCH`) applied
+    /// while its ops and image config are made: the typed result
+    /// ([`backend::llb::Llb`]: the definition, the image config, the named
+    /// contexts used) that a frontend solves as it is. `configs` as for
+    /// [`Selected::emit`].
+    pub fn llb(
+        &self,
+        source_name: &str,
+        configs: BaseConfigs,
+        options: &BuildOptions,
+    ) -> Result<backend::llb::Llb, EmitError> {
+        let llb_options = backend::llb::Options {
+            source_name: source_name.to_string(),
+            platform: self.platform.clone(),
+            base_configs: configs,
+            build: options.clone(),
+        };
+        Ok(backend::llb::compile_planned(
+            &self.build,
+            &llb_options,
+            self.plan.get(),
+        )?)
+    }
+
     /// Renders the build; the LLB emits (`llb`, `llb-json`,
     /// `image-config`) start each stage from its base image's config in
     /// `configs` (keyed as [`Selected::pulls`] lists them), as BuildKit's
@@ -286,6 +312,7 @@ impl Selected {
             source_name: source_name.to_string(),
             platform: self.platform.clone(),
             base_configs: configs,
+            build: BuildOptions::default(),
         };
         let llb = || backend::llb::compile_planned(build, &llb_options, self.plan.get());
         Ok(match emit {

@@ -409,6 +409,60 @@ fn a_build_solves_the_specs_llb_and_returns_its_config() {
     );
 }
 
+const DATED: &str = r#"msbc 1
+arg SOURCE_DATE_EPOCH
+image app from="debian:bookworm-slim" {
+    run "echo $SOURCE_DATE_EPOCH > /epoch"
+}
+"#;
+
+/// `--build-arg SOURCE_DATE_EPOCH`: the returned config is dated by it, and
+/// a run of a spec that declares the arg reads it (it was dropped before).
+#[test]
+fn source_date_epoch_dates_the_config_and_reaches_runs_that_ask() {
+    let o = run(
+        &["build-arg:SOURCE_DATE_EPOCH=1700000000"],
+        spec_gateway(DATED.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    assert!(
+        !o.stderr.contains("SOURCE_DATE_EPOCH is not an arg"),
+        "{}",
+        o.stderr
+    );
+    let result = o
+        .returned
+        .as_ref()
+        .and_then(|r| r.result.as_ref())
+        .expect("a result");
+    let config: serde_json::Value =
+        serde_json::from_slice(&result.metadata["containerimage.config"]).expect("JSON");
+    assert_eq!(config["created"], "2023-11-14T22:13:20Z", "{config}");
+    let build = o.solved.last().expect("a build");
+    let env: Vec<String> = build
+        .def
+        .iter()
+        .filter_map(|b| match pb::Op::decode(b.as_slice()).ok()?.kind {
+            Some(pb::op::Kind::Exec(e)) => e.meta.map(|m| m.env),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(
+        env.contains(&"SOURCE_DATE_EPOCH=1700000000".to_string()),
+        "{env:?}"
+    );
+    // Not a number: the build fails, saying so, before anything is read.
+    let o = run(
+        &["build-arg:SOURCE_DATE_EPOCH=yesterday"],
+        spec_gateway(DATED.as_bytes()),
+    );
+    assert_clean(&o);
+    assert!(error_of(&o).contains("invalid SOURCE_DATE_EPOCH"), "{o:?}");
+    assert!(o.solved.is_empty(), "{o:?}");
+}
+
 #[test]
 fn two_platforms_return_a_ref_map() {
     let o = run(
@@ -795,9 +849,30 @@ fn a_named_context_stands_in_for_an_image() {
         o.stderr
     );
     assert!(o.calls.iter().any(|c| c == "Warn"), "{:?}", o.calls);
-    // A local folder as a named context: not taken, and said so.
+    // A folder the client sends stands in too (`local:NAME`), with no
+    // config to resolve.
     let o = run(
-        &["context:src=local:src"],
+        &["context:debian:bookworm-slim=local:rootfs"],
+        spec_gateway(TWO_STAGES.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    let def = o.solved.last().expect("a build");
+    assert!(images(def).is_empty(), "{:?}", images(def));
+    let locals: Vec<String> = def
+        .def
+        .iter()
+        .filter_map(|b| match pb::Op::decode(b.as_slice()).ok()?.kind {
+            Some(pb::op::Kind::Source(s)) if s.identifier.starts_with("local://") => {
+                Some(s.identifier)
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(locals.contains(&"local://rootfs".to_string()), "{locals:?}");
+    // A git URL is not taken, and said so, before anything is read.
+    let o = run(
+        &["context:src=git://example.com/src"],
         spec_gateway(TWO_STAGES.as_bytes()),
     );
     assert_clean(&o);
@@ -805,6 +880,7 @@ fn a_named_context_stands_in_for_an_image() {
         error_of(&o).contains("named contexts that are images"),
         "{o:?}"
     );
+    assert!(o.solved.is_empty(), "{o:?}");
 }
 
 /// The `local.excludepatterns` of the build's `local://context` source.

@@ -7,4 +7,5 @@ mod docker;
 mod fake;
 mod feedback;
 pub(crate) mod image;
+mod reproducible;
 mod rig;

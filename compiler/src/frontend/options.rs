@@ -3,8 +3,16 @@
 //! `key=value` (the frontend opts of the build request: `filename`,
 //! `target`, `build-arg:NAME`, `platform`, `label:NAME`, ...). Pure: the
 //! caller passes the environment.
+//!
+//! Parsed at the door, as BuildKit's own frontend does
+//! (`frontend/dockerui/config.go`): platforms normalized, and what the
+//! lowering applies (`--network`, `--no-cache`, named contexts, labels,
+//! `SOURCE_DATE_EPOCH`) as one typed [`BuildOptions`]; an option that is
+//! not valid is a [`Options::problems`] entry, which fails the build before
+//! anything is read.
 
-use crate::domain::Platform;
+use crate::domain::{ImageRef, Platform};
+use crate::ir::{BuildOptions, NamedContext, NetMode, NoCache};
 use std::collections::BTreeMap;
 
 /// The prefix of the variables that carry options.
@@ -26,32 +34,29 @@ pub struct Options {
     pub target: Option<String>,
     /// `--build-arg NAME=VALUE`, sorted by name.
     pub build_args: Vec<(String, String)>,
-    /// `--platform`, in the order given, normalized; empty: the worker's.
+    /// `--platform`, in the order given, normalized (`linux/arm64`);
+    /// empty: the worker's.
     pub platforms: Vec<Platform>,
-    /// Why `--platform` is not valid (`crate::domain::platform`'s rule):
-    /// the build fails with it before reading anything.
-    pub platform_error: Option<String>,
-    /// `--label NAME=VALUE`, sorted by name.
-    pub labels: Vec<(String, String)>,
-    /// `--network host|none` (`force-network-mode`): the network of runs
-    /// that do not set one.
-    pub network: Option<String>,
-    /// `--no-cache` (`no-cache=`: every op runs again) or
-    /// `--no-cache-filter STAGE,...` (`no-cache=STAGE,...`: those stages').
-    pub no_cache: Option<Vec<String>>,
+    /// What the lowering applies: `--network host|none`
+    /// (`force-network-mode`), `--no-cache` (`no-cache=`: every op runs
+    /// again) or `--no-cache-filter STAGE,...` (`no-cache=STAGE,...`),
+    /// named contexts that replace images, `--label NAME=VALUE`, and
+    /// `--build-arg SOURCE_DATE_EPOCH`.
+    pub build: BuildOptions,
     /// A subrequest (`--call targets|outline|check`): `frontend.targets`,
     /// `frontend.outline`, `frontend.lint`.
     pub request: Option<String>,
     /// The subrequest's output format (`--call check,format=json`).
     pub request_format: Option<String>,
-    /// Named contexts (`--build-context NAME=VALUE`: `context:NAME`), by name.
-    pub contexts: BTreeMap<String, String>,
     /// `--build-arg MSBC_SERVICE_DIR=apps/api`: the spec's folder within the
     /// build context, when the frontend cannot tell it from the spec's
     /// `context "../.."` (two folders with the same spec).
     pub service_dir: Option<String>,
     /// Options the frontend does not read, for a warning.
     pub unknown: Vec<String>,
+    /// Options whose values are not valid, each saying why: the build
+    /// fails with them.
+    pub problems: Vec<String>,
 }
 
 /// The `key=value` options in `vars` (environment variables).
@@ -92,7 +97,6 @@ const IGNORED: &[&str] = &[
     "build-arg:BUILDKIT_MULTI_PLATFORM",
     "build-arg:BUILDKIT_CACHE_MOUNT_NS",
     "build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR",
-    "build-arg:SOURCE_DATE_EPOCH",
     "contextsubdir",
     "frontend.caps",
     "exporter-caps",
@@ -115,13 +119,19 @@ impl Options {
                 continue;
             }
             if let Some(name) = key.strip_prefix("build-arg:") {
+                if name == EPOCH_ARG {
+                    o.build.epoch = epoch(value).unwrap_or_else(|e| {
+                        o.problems.push(e);
+                        None
+                    });
+                }
                 if !IGNORED.contains(&key.as_str()) {
                     o.build_args.push((name.to_string(), value.clone()));
                 }
                 continue;
             }
             if let Some(name) = key.strip_prefix("label:") {
-                o.labels.push((name.to_string(), value.clone()));
+                o.build.labels.insert(name.to_string(), value.clone());
                 continue;
             }
             match key.as_str() {
@@ -130,39 +140,45 @@ impl Options {
                 "contextkey" if !value.is_empty() => o.context_key = value.clone(),
                 "target" if !value.is_empty() => o.target = Some(value.clone()),
                 "platform" => {
-                    let parsed: Result<Vec<Platform>, String> = value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                        .map(|p| {
-                            Platform::parse(p).map_err(|e| format!("invalid --platform `{p}`: {e}"))
-                        })
-                        .collect();
-                    match parsed {
-                        Ok(p) => o.platforms = p,
-                        Err(e) => o.platform_error = Some(e),
+                    // `crate::domain::platform`'s rule, each platform once.
+                    o.platforms.clear();
+                    for p in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                        match Platform::parse(p) {
+                            Ok(p) if !o.platforms.contains(&p) => o.platforms.push(p),
+                            Ok(_) => {}
+                            Err(e) => o.problems.push(format!("invalid --platform `{p}`: {e}")),
+                        }
                     }
                 }
                 "no-cache" => {
-                    o.no_cache = Some(
-                        value
-                            .split(',')
-                            .map(str::trim)
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_string)
-                            .collect(),
-                    );
+                    let stages: std::collections::BTreeSet<String> = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    o.build.no_cache = if stages.is_empty() {
+                        NoCache::All
+                    } else {
+                        NoCache::Stages(stages)
+                    };
                 }
-                "force-network-mode" => {
-                    o.network = Some(value.clone()).filter(|v| !v.is_empty() && v != "default");
-                }
+                "force-network-mode" => match net_mode(value) {
+                    Ok(mode) => o.build.network = mode,
+                    Err(e) => o.problems.push(e),
+                },
                 "requestid" if !value.is_empty() => o.request = Some(value.clone()),
                 "format" if !value.is_empty() => o.request_format = Some(value.clone()),
                 "filename" | "dockerfilekey" | "contextkey" | "target" | "requestid" | "format" => {
                 }
                 k if k.starts_with("context:") => {
                     let name = &k["context:".len()..];
-                    o.contexts.insert(name.to_string(), value.clone());
+                    match named_context(name, value) {
+                        Ok((key, context)) => {
+                            o.build.contexts.insert(key, context);
+                        }
+                        Err(e) => o.problems.push(e),
+                    }
                 }
                 k if IGNORED.contains(&k) => {}
                 k if k.starts_with("attest:") || k.starts_with("build-arg:") => {}
@@ -171,6 +187,61 @@ impl Options {
         }
         o
     }
+}
+
+/// The build arg that dates a reproducible build.
+pub const EPOCH_ARG: &str = "SOURCE_DATE_EPOCH";
+
+/// `SOURCE_DATE_EPOCH`: whole seconds since 1970 (empty: not set), as
+/// BuildKit's frontend reads it.
+fn epoch(value: &str) -> Result<Option<i64>, String> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    value.parse::<i64>().map(Some).map_err(|_| {
+        format!("invalid SOURCE_DATE_EPOCH `{value}`: it is a number of seconds since 1970-01-01")
+    })
+}
+
+/// `--network` (`force-network-mode`): the net mode of runs that set none.
+fn net_mode(value: &str) -> Result<NetMode, String> {
+    match value {
+        "" | "default" | "sandbox" => Ok(NetMode::Default),
+        "host" => Ok(NetMode::Host),
+        "none" => Ok(NetMode::None),
+        other => Err(format!(
+            "unsupported network mode `{other}` (msbc's frontend takes host, none or default)"
+        )),
+    }
+}
+
+/// `--build-context NAME=VALUE` (`context:NAME`): wherever the spec pulls
+/// the image NAME (`from=`, `copy from=`, `bind from=`), VALUE is used
+/// instead, as BuildKit's Dockerfile frontend does for `FROM NAME`: another
+/// image (`docker-image://REF`) or a folder the client sends
+/// (`local:INPUT`, with `--local INPUT=DIR`). NAME is compared normalized
+/// (`golang:1.23` is `docker.io/library/golang:1.23`). The spec's stages
+/// cannot be replaced, nor an image by an OCI layout or a git URL: those
+/// fail the build, saying so.
+fn named_context(name: &str, value: &str) -> Result<(ImageRef, NamedContext), String> {
+    let normalize = |r: &str| {
+        ImageRef::parse(r)
+            .map(|r| r.normalized())
+            .map_err(|e| format!("the named context `{name}={value}`: `{r}`: {e}"))
+    };
+    let context = if let Some(image) = value.strip_prefix("docker-image://") {
+        NamedContext::Image(normalize(image)?)
+    } else if let Some(input) = value.strip_prefix("local:").filter(|i| !i.is_empty()) {
+        NamedContext::Local(input.to_string())
+    } else {
+        return Err(format!(
+            "the named context `{name}` is `{value}`: msbc's frontend takes named contexts \
+             that are images (`--build-context {name}=docker-image://REF`) or folders the \
+             client sends (`local:NAME`), which replace the image `{name}` wherever the spec \
+             pulls it"
+        ));
+    };
+    Ok((normalize(name)?, context))
 }
 
 /// `filename` as a path inside the `dockerfile` input: BuildKit's CLI clients
@@ -195,6 +266,10 @@ mod tests {
             .map(|(i, p)| (format!("{PREFIX}{i}"), p.to_string()))
             .chain([("PATH".to_string(), "/bin".to_string())])
             .collect()
+    }
+
+    fn image(text: &str) -> ImageRef {
+        ImageRef::parse(text).expect("a reference").normalized()
     }
 
     #[test]
@@ -225,21 +300,22 @@ mod tests {
         );
         let platforms: Vec<String> = o.platforms.iter().map(|p| p.to_string()).collect();
         assert_eq!(platforms, vec!["linux/amd64", "linux/arm64"]);
-        assert!(o.platform_error.is_none());
         assert_eq!(
-            o.labels,
-            vec![(
+            o.build.labels,
+            BTreeMap::from([(
                 "org.opencontainers.image.title".to_string(),
                 "x=y".to_string()
-            )]
+            )])
         );
-        assert_eq!(o.no_cache, Some(vec![]));
+        assert_eq!(o.build.no_cache, NoCache::All);
         let filtered = Options::parse(&super::raw(env(&["no-cache=build, test"])));
         assert_eq!(
-            filtered.no_cache,
-            Some(vec!["build".to_string(), "test".to_string()])
+            filtered.build.no_cache,
+            NoCache::Stages(["build".to_string(), "test".to_string()].into())
         );
-        assert_eq!(o.network.as_deref(), Some("host"));
+        assert!(filtered.build.no_cache.covers("test") && !filtered.build.no_cache.covers("app"));
+        assert_eq!(o.build.network, NetMode::Host);
+        assert!(o.problems.is_empty(), "{:?}", o.problems);
         assert_eq!(o.request.as_deref(), Some("frontend.outline"));
         assert_eq!(o.unknown, vec!["mystery"]);
         assert_eq!(o.service_dir, None);
@@ -254,10 +330,49 @@ mod tests {
         );
         let o = Options::parse(&super::raw(env(&[
             "context:golang:1.23=docker-image://mirror.example/golang:1.23",
+            "context:alpine=local:base",
         ])));
         assert_eq!(
-            o.contexts.get("golang:1.23").map(String::as_str),
-            Some("docker-image://mirror.example/golang:1.23")
+            o.build.contexts,
+            BTreeMap::from([
+                (
+                    image("golang:1.23"),
+                    NamedContext::Image(image("mirror.example/golang:1.23"))
+                ),
+                (image("alpine"), NamedContext::Local("base".to_string())),
+            ])
+        );
+    }
+
+    /// Values that are not valid are refused at the door, each saying why;
+    /// the valid ones are typed.
+    #[test]
+    fn invalid_values_are_problems_at_the_door() {
+        let o = Options::parse(&raw(env(&[
+            "platform=linux/arm64/v8,linux/aarch64,Linux/amd64,not a platform",
+            "force-network-mode=bridge",
+            "context:src=git://example.com/x",
+            "build-arg:SOURCE_DATE_EPOCH=yesterday",
+        ])));
+        let platforms: Vec<String> = o.platforms.iter().map(|p| p.to_string()).collect();
+        assert_eq!(platforms, ["linux/arm64", "linux/amd64"]);
+        assert_eq!(o.problems.len(), 4, "{:?}", o.problems);
+        assert!(o.problems.iter().any(|p| p.contains("`bridge`")));
+        assert!(o.problems.iter().any(|p| p.contains("docker-image://REF")));
+        assert!(o.problems.iter().any(|p| p.contains("`not a platform`")));
+        assert!(o.problems.iter().any(|p| p.contains("SOURCE_DATE_EPOCH")));
+        let o = Options::parse(&raw(env(&["build-arg:SOURCE_DATE_EPOCH=1700000000"])));
+        assert_eq!(o.build.epoch, Some(1_700_000_000));
+        // A run reads it as any other build arg.
+        assert_eq!(
+            o.build_args,
+            [("SOURCE_DATE_EPOCH".to_string(), "1700000000".to_string())]
+        );
+        assert_eq!(
+            Options::parse(&raw(env(&["force-network-mode=default"])))
+                .build
+                .network,
+            NetMode::Default
         );
     }
 
@@ -267,7 +382,8 @@ mod tests {
         assert_eq!(o.filename, "build.kdl");
         assert_eq!(o.dockerfile_key, "dockerfile");
         assert_eq!(o.context_key, "context");
-        assert!(o.target.is_none() && o.platforms.is_empty() && o.no_cache.is_none());
+        assert!(o.target.is_none() && o.platforms.is_empty());
+        assert_eq!(o.build, BuildOptions::default());
         // A value without `=` is a key with an empty value.
         assert_eq!(
             raw(env(&["no-cache"])).get("no-cache").map(String::as_str),

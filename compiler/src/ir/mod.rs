@@ -7,9 +7,11 @@
 //! `--emit json` prints this model; its JSON Schema lives in `schema/`.
 
 mod image;
+mod options;
 mod word;
 
 pub use image::{ConfigStep, ImageConfig, ImageValue, port_keys};
+pub use options::{BuildOptions, NamedContext, NetMode, NoCache};
 pub use word::{VarSource, Word, WordPart};
 
 use crate::diag::Span;

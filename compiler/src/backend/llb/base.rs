@@ -9,7 +9,7 @@
 //! gateway frontend's `ResolveImageConfig`. [`super::pulls`] lists the
 //! pairs a build needs.
 
-use super::config::HealthConfig;
+use super::config::{HealthConfig, History};
 use crate::domain::Platform;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -54,6 +54,11 @@ pub struct BaseConfig {
     /// start of a stage built on the image. Kept so the CLI can say that
     /// the LLB route does not run them.
     pub onbuild: Vec<String>,
+    /// The image's history (one entry per instruction that made it), which
+    /// a build's own history continues when `SOURCE_DATE_EPOCH` is set.
+    /// Not kept in `msbc.lock`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<History>,
 }
 
 /// Why config bytes are not an image config.
@@ -75,6 +80,8 @@ struct Document {
     config: Option<RawConfig>,
     #[serde(default)]
     rootfs: Option<RootFs>,
+    #[serde(default)]
+    history: Option<Vec<History>>,
 }
 
 #[derive(Deserialize)]
@@ -142,6 +149,7 @@ impl BaseConfig {
             volumes: c.volumes.unwrap_or_default().into_keys().collect(),
             layers: doc.rootfs.and_then(|r| r.diff_ids).map_or(0, |d| d.len()),
             onbuild: c.on_build.unwrap_or_default(),
+            history: doc.history.unwrap_or_default(),
         })
     }
 

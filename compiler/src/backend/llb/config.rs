@@ -28,7 +28,35 @@ pub struct ImageConfig {
     /// The healthcheck in Docker's form: the base image's until a
     /// `healthcheck` step.
     pub healthcheck: Option<HealthConfig>,
+    /// The history: the base image's, then one entry per step, kept only
+    /// for a build with `SOURCE_DATE_EPOCH` (see [`ImageConfig::dated`]).
+    pub history: Vec<History>,
+    /// Whether the history accounts for every layer so far (an image whose
+    /// config has fewer history entries than layers leaves it to BuildKit's
+    /// exporter, which fills the history in from the layers).
+    pub history_known: bool,
+    /// `created` (RFC 3339), set for a build with `SOURCE_DATE_EPOCH`.
+    pub created: Option<String>,
 }
+
+/// One entry of an image's history, as the OCI image spec writes it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct History {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub created_by: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub author: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub comment: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub empty_layer: bool,
+}
+
+/// The comment BuildKit's Dockerfile frontend gives its history entries.
+const HISTORY_COMMENT: &str = "buildkit.dockerfile.v0";
 
 /// `{}` in JSON: the value type of Docker's port and volume sets.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -85,9 +113,13 @@ impl ImageConfig {
             fold.env
                 .push(("PATH".to_string(), DEFAULT_PATH.to_string()));
         }
+        let layers_in_history = base.history.iter().filter(|h| !h.empty_layer).count();
         ImageConfig {
             fold,
             healthcheck: base.healthcheck.clone(),
+            history: base.history.clone(),
+            history_known: layers_in_history == base.layers,
+            created: None,
         }
     }
 
@@ -106,7 +138,29 @@ impl ImageConfig {
         ImageConfig {
             fold,
             healthcheck: None,
+            history: Vec::new(),
+            history_known: true,
+            created: None,
         }
+    }
+
+    /// Dates the config for a build with `SOURCE_DATE_EPOCH`: its
+    /// `created` time, as BuildKit's exporter derives it from the
+    /// Dockerfile frontend's history.
+    pub fn dated(&mut self, epoch: i64) {
+        self.created = Some(rfc3339(epoch));
+    }
+
+    /// Adds a history entry dated `epoch`, as BuildKit's Dockerfile
+    /// frontend commits one per instruction.
+    pub fn commit(&mut self, epoch: i64, created_by: String, layer: bool) {
+        self.history.push(History {
+            created: Some(rfc3339(epoch)),
+            created_by,
+            author: String::new(),
+            comment: HISTORY_COMMENT.to_string(),
+            empty_layer: !layer,
+        });
     }
 
     /// `healthcheck`; `None` disables the base image's.
@@ -148,6 +202,7 @@ impl ImageConfig {
         let volumes: BTreeMap<&str, Empty> =
             c.volumes.iter().map(|v| (v.as_str(), Empty {})).collect();
         let doc = Document {
+            created: self.created.as_deref(),
             architecture: &platform.arch,
             os: &platform.os,
             variant: (!platform.variant.is_empty()).then_some(platform.variant.as_str()),
@@ -168,6 +223,7 @@ impl ImageConfig {
                 kind: "layers",
                 diff_ids: Vec::new(),
             },
+            history: (self.created.is_some() && self.history_known).then_some(&self.history),
         };
         match serde_json::to_string(&doc) {
             Ok(mut s) => {
@@ -189,12 +245,16 @@ impl Default for ImageConfig {
 /// Field order as Docker and BuildKit write an image config.
 #[derive(Serialize)]
 struct Document<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created: Option<&'a str>,
     architecture: &'a str,
     os: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     variant: Option<&'a str>,
     config: Config<'a>,
     rootfs: RootFs,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    history: Option<&'a Vec<History>>,
 }
 
 #[derive(Serialize)]
@@ -228,6 +288,36 @@ struct RootFs {
     #[serde(rename = "type")]
     kind: &'static str,
     diff_ids: Vec<String>,
+}
+
+/// `seconds` since 1970 as RFC 3339 in UTC (`2023-11-14T22:13:20Z`), as
+/// Go's `time.Time` marshals a whole second.
+pub fn rfc3339(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let rest = seconds.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01: eras of 400
+/// years (146,097 days) counted from 0000-03-01, so the leap day ends a
+/// year.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
 }
 
 /// A Go duration (`30s`, `1m30s`, `1.5s`, `500ms`) in nanoseconds.
@@ -282,5 +372,14 @@ mod tests {
         assert!(duration_nanos("30").is_err());
         assert!(duration_nanos("s").is_err());
         assert!(duration_nanos("").is_err());
+    }
+
+    #[test]
+    fn epochs_as_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(4_107_542_399), "2100-02-28T23:59:59Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
     }
 }

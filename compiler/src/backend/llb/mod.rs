@@ -44,15 +44,17 @@ use crate::paths;
 pub mod pb;
 mod platform;
 
-use crate::ir::Build;
+use crate::domain::ImageRef;
+use crate::ir::{Build, BuildOptions};
 use prost::Message;
+use std::collections::BTreeSet;
 use std::fmt;
 
 pub use base::{BaseConfig, BaseConfigs, ConfigError, Pull};
 pub use config::DEFAULT_PATH;
 /// The config types a [`BaseConfig`] holds.
 pub mod config_types {
-    pub use super::config::HealthConfig;
+    pub use super::config::{HealthConfig, History};
 }
 pub use lower::{Plan, digest};
 
@@ -65,6 +67,9 @@ pub struct Options {
     pub platform: Option<crate::domain::Platform>,
     /// The configs of the base images the stages start from (see [`Plan::pulls`]).
     pub base_configs: BaseConfigs,
+    /// What the build is asked for beside the spec (a frontend's options):
+    /// applied while the ops and the image config are made.
+    pub build: BuildOptions,
 }
 
 /// Why a build cannot be written as LLB (a usage error: exit 2).
@@ -121,6 +126,9 @@ pub struct Llb {
     pub definition: pb::Definition,
     /// The target's OCI image config as one line of JSON, with a newline.
     pub image_config: String,
+    /// The named contexts ([`BuildOptions::contexts`]) that replaced an
+    /// image of the build, by the key they were given under.
+    pub used_contexts: BTreeSet<ImageRef>,
 }
 
 impl Llb {
@@ -170,5 +178,6 @@ pub fn compile_planned(
     Ok(Llb {
         definition: lowered.definition,
         image_config: lowered.image_config,
+        used_contexts: lowered.used_contexts,
     })
 }

@@ -32,7 +32,13 @@ impl Lowering<'_> {
                 mode: 0o755,
                 make_parents: true,
                 owner,
-                timestamp: -1,
+                // As the frontend dates a WORKDIR it makes with
+                // `SOURCE_DATE_EPOCH` (nanoseconds).
+                timestamp: self
+                    .options
+                    .build
+                    .epoch
+                    .map_or(-1, |s| s.saturating_mul(1_000_000_000)),
             })),
         };
         let file = pb::FileOp {
@@ -119,6 +125,7 @@ impl Lowering<'_> {
         shown.push(' ');
         shown.push_str(&dest);
         let name = counter.next(&shown);
+        self.commit(state, true, || format!("{shown} # buildkit"));
 
         // `--link` copies onto scratch and merges that layer on top, as the
         // frontend does; with `--chmod` it falls back to a plain copy.

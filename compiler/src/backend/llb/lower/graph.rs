@@ -45,6 +45,10 @@ pub(super) struct Graph {
     /// Keeps no ops: each is only numbered (a pass that needs the states
     /// and words of the steps, not the ops).
     dry: Option<usize>,
+    /// The ops added now run again (`ignore_cache` in their metadata): set
+    /// while a stage that `--no-cache` names is lowered. Never the build
+    /// context's source nor the terminal op.
+    pub(super) ignore_cache: bool,
 }
 
 impl Graph {
@@ -65,19 +69,26 @@ impl Graph {
         }
         let bytes = op.to_bytes();
         let d = digest(&bytes);
+        let local =
+            matches!(&op.kind, Some(Kind::Source(s)) if s.identifier.starts_with("local://"));
+        let fresh = self.ignore_cache && op.kind.is_some() && !local;
         if self.seen.insert(d.clone()) {
             self.def.push(bytes);
             let caps = caps(op);
-            if !description.is_empty() || !caps.is_empty() {
+            if !description.is_empty() || !caps.is_empty() || fresh {
                 self.metadata.insert(
                     d.clone(),
                     pb::OpMetadata {
-                        ignore_cache: false,
+                        ignore_cache: fresh,
                         description,
                         caps,
                     },
                 );
             }
+        } else if fresh {
+            // An op a cached stage made first, needed again by a stage
+            // that runs again.
+            self.metadata.entry(d.clone()).or_default().ignore_cache = true;
         }
         d
     }

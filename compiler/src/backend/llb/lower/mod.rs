@@ -11,6 +11,8 @@
 
 mod copy;
 mod graph;
+#[cfg(test)]
+mod options_tests;
 mod resolve;
 mod run;
 mod source;
@@ -36,6 +38,8 @@ pub struct Lowered {
     context_paths: BTreeSet<String>,
     /// The base images whose configs the build starts from.
     pulls: Vec<Pull>,
+    /// The named contexts that replaced an image.
+    pub used_contexts: BTreeSet<crate::domain::ImageRef>,
     /// The most stage states kept at once (for the memory test).
     #[cfg(test)]
     peak_states: usize,
@@ -248,6 +252,8 @@ struct Lowering<'a> {
     context_paths: BTreeSet<String>,
     /// The base images whose configs the stages start from, in order.
     pulls: Vec<Pull>,
+    /// The named contexts that replaced an image, by their key.
+    used_contexts: BTreeSet<crate::domain::ImageRef>,
 }
 
 impl<'a> Lowering<'a> {
@@ -278,6 +284,7 @@ impl<'a> Lowering<'a> {
             follow_paths,
             context_paths: BTreeSet::new(),
             pulls: Vec::new(),
+            used_contexts: BTreeSet::new(),
         })
     }
 
@@ -315,8 +322,17 @@ impl<'a> Lowering<'a> {
             // `scratch` with no files: BuildKit refuses an empty definition,
             // so the result is an empty directory (an empty layer).
             let stage = self.build.stage(self.build.target);
+            self.graph.ignore_cache = self.options.build.no_cache.covers(&stage.name);
             let name = format!("[{}] empty filesystem", stage.name);
             self.mkdir(&mut target, "/", None, name, stage.line);
+        }
+        self.graph.ignore_cache = false;
+        if let Some(epoch) = self.options.build.epoch {
+            target.config.dated(epoch);
+        }
+        // `--label`s, over the spec's and the base image's.
+        for (k, v) in &self.options.build.labels {
+            target.config.fold.labels.insert(k.clone(), v.clone());
         }
         if let Some(out) = &target.output {
             // The terminal op: no op, one input, the result.
@@ -334,6 +350,7 @@ impl<'a> Lowering<'a> {
             image_config: target.config.to_json(&target.platform),
             context_paths: self.context_paths,
             pulls: self.pulls,
+            used_contexts: self.used_contexts,
             #[cfg(test)]
             peak_states: self.peak_live_states,
         })
@@ -417,6 +434,8 @@ impl<'a> Lowering<'a> {
                 )
             })
             .count();
+        // `--no-cache`: the ops this stage makes run again.
+        self.graph.ignore_cache = self.options.build.no_cache.covers(&stage.name);
         let mut counter = StageCounter {
             name: stage.name.clone(),
             total: counted + usize::from(matches!(stage.base, Base::Image(_))),
@@ -493,6 +512,7 @@ impl<'a> Lowering<'a> {
                     .config
                     .fold
                     .apply(ImageValue::Workdir(dir.clone()), |_, dir| dir);
+                self.commit(state, dir != "/", || format!("WORKDIR {dir}"));
                 if dir != "/" {
                     let name = counter.next(&format!("WORKDIR {text}"));
                     // As the frontend: an empty USER owns nothing.
@@ -507,6 +527,7 @@ impl<'a> Lowering<'a> {
                 // Dockerfile backend splits its ENV to mean the same).
                 for value in config.image_values() {
                     let value = value.try_map(|w| self.resolve(w, Some(state), line))?;
+                    self.commit(state, false, || instruction(&value));
                     match &value {
                         ImageValue::Env(k, v) => state.set_env(k, v.clone()),
                         ImageValue::User(u) => state.user = u.clone(),
@@ -521,6 +542,42 @@ impl<'a> Lowering<'a> {
             }
         }
         Ok(())
+    }
+}
+
+impl Lowering<'_> {
+    /// A history entry for a build with `SOURCE_DATE_EPOCH` (none without);
+    /// the steps that run in the build end theirs with `# buildkit`, as the
+    /// frontend's do.
+    fn commit(&self, state: &mut State, layer: bool, created_by: impl FnOnce() -> String) {
+        if let Some(epoch) = self.options.build.epoch {
+            state.config.commit(epoch, created_by(), layer);
+        }
+    }
+}
+
+/// A config step as the Dockerfile instruction a history entry names.
+fn instruction(value: &ImageValue<'_, String>) -> String {
+    // Go's `%q` of a list, as the frontend writes it: `["a" "b"]`.
+    let list = |v: &[String]| {
+        let items: Vec<String> = v.iter().map(|i| format!("{i:?}")).collect();
+        format!("[{}]", items.join(" "))
+    };
+    match value {
+        ImageValue::Env(k, v) => format!("ENV {k}={v}"),
+        ImageValue::Label(k, v) => format!("LABEL {k}={v}"),
+        ImageValue::User(u) => format!("USER {u}"),
+        ImageValue::Workdir(d) => format!("WORKDIR {d}"),
+        ImageValue::Volume(v) => format!("VOLUME [{v}]"),
+        ImageValue::Expose(p) => {
+            let keys: Vec<String> = ir::port_keys(p).map(|k| format!("{k}:{{}}")).collect();
+            format!("EXPOSE map[{}]", keys.join(" "))
+        }
+        ImageValue::Entrypoint(v) => format!("ENTRYPOINT {}", list(v)),
+        ImageValue::Cmd(v) => format!("CMD {}", list(v)),
+        ImageValue::Healthcheck(_) => "HEALTHCHECK".to_string(),
+        ImageValue::StopSignal(s) => format!("STOPSIGNAL {s}"),
+        ImageValue::Shell(v) => format!("SHELL {}", list(v)),
     }
 }
 

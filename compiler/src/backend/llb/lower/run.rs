@@ -7,7 +7,7 @@ use super::super::pb::{self, op::Kind};
 use super::graph::{Output, input_index, op};
 use super::{Error, ErrorKind, Lowering, StageCounter, State};
 use crate::backend::heredoc;
-use crate::ir::{self, DEFAULT_SHELL, Mount, MountFrom, Network, Sharing};
+use crate::ir::{self, DEFAULT_SHELL, Mount, MountFrom, NetMode, Network, Sharing};
 
 /// The mounts of one `run` as they are collected: filesystem mounts
 /// (sorted and numbered later), then secrets and ssh sockets.
@@ -90,11 +90,16 @@ impl Lowering<'_> {
         {
             env.push(format!("SSH_AUTH_SOCK={sock}"));
         }
-        let network = match run.network {
-            Some(Network::None) => pb::NetMode::None,
-            Some(Network::Host) => pb::NetMode::Host,
-            Some(Network::Default) | None => pb::NetMode::Unset,
+        // A run's own `network=`, else the build's (`--network`), as
+        // BuildKit's Dockerfile frontend applies `force-network-mode`.
+        let network = match (run.network, self.options.build.network) {
+            (Some(Network::None), _) => pb::NetMode::None,
+            (Some(Network::Host), _) => pb::NetMode::Host,
+            (Some(Network::Default) | None, NetMode::Host) => pb::NetMode::Host,
+            (Some(Network::Default) | None, NetMode::None) => pb::NetMode::None,
+            (Some(Network::Default) | None, NetMode::Default) => pb::NetMode::Unset,
         };
+        self.commit(state, true, || format!("RUN {} # buildkit", args.join(" ")));
         let exec = pb::ExecOp {
             meta: Some(pb::Meta {
                 args,

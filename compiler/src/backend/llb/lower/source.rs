@@ -6,7 +6,17 @@ use super::super::pb::{self, op::Kind};
 use super::super::platform::Platform;
 use super::Lowering;
 use super::graph::{Output, op};
+use crate::domain::ImageRef;
+use crate::ir::NamedContext;
 use std::collections::BTreeMap;
+
+/// What stands in for an image that a named context replaces.
+enum Replaced {
+    /// `docker-image://` of this reference.
+    Image(ImageRef),
+    /// `local://` of this client input.
+    Local(String),
+}
 
 impl Lowering<'_> {
     /// A `docker-image://` source; `name` defaults to `FROM <reference>`.
@@ -18,19 +28,58 @@ impl Lowering<'_> {
         line: usize,
     ) -> Output {
         let name = name.unwrap_or_else(|| format!("FROM {normalized}"));
-        let source = pb::SourceOp {
-            identifier: format!("docker-image://{normalized}"),
-            attrs: BTreeMap::new(),
+        let mut attrs = BTreeMap::new();
+        let mut platform = Some(platform);
+        let identifier = match self.named_context(normalized) {
+            None => format!("docker-image://{normalized}"),
+            Some(Replaced::Image(image)) => format!("docker-image://{image}"),
+            Some(Replaced::Local(input)) => {
+                // As BuildKit's frontend loads a `local:` named context:
+                // the client's folder, with no platform of its own.
+                attrs.insert(
+                    "local.sharedkeyhint".to_string(),
+                    format!("context:{input}"),
+                );
+                platform = None;
+                format!("local://{input}")
+            }
         };
+        let source = pb::SourceOp { identifier, attrs };
         let description = self.describe(name, Some(line));
-        let d = self.graph.add(
-            &op(Vec::new(), Kind::Source(source), Some(platform)),
-            description,
-        );
+        let d = self
+            .graph
+            .add(&op(Vec::new(), Kind::Source(source), platform), description);
         Output {
             digest: d,
             index: 0,
         }
+    }
+
+    /// What a named context puts in place of the image `reference`
+    /// (normalized, maybe pinned `@sha256:...`): matched on the whole
+    /// reference, else on it without its digest, which then stays on the
+    /// replacing image unless that names its own. Notes the context used.
+    fn named_context(&mut self, reference: &str) -> Option<Replaced> {
+        let contexts = &self.options.build.contexts;
+        if contexts.is_empty() {
+            return None;
+        }
+        let written = ImageRef::split(reference);
+        let (key, to, digest) = match contexts.get_key_value(&written) {
+            Some((key, to)) => (key, to, None),
+            None => {
+                let (key, to) = contexts.get_key_value(&written.without_digest())?;
+                (key, to, written.digest.as_deref())
+            }
+        };
+        self.used_contexts.insert(key.clone());
+        Some(match to {
+            NamedContext::Image(image) => match digest {
+                Some(d) if image.digest.is_none() => Replaced::Image(image.with_digest(d)),
+                _ => Replaced::Image(image.clone()),
+            },
+            NamedContext::Local(input) => Replaced::Local(input.clone()),
+        })
     }
 
     pub(super) fn context(&mut self) -> Output {

@@ -43,6 +43,7 @@ fn a_chain_keeps_one_stage_state_at_a_time() {
     let llb = super::super::Llb {
         definition: lowered.definition,
         image_config: lowered.image_config,
+        used_contexts: lowered.used_contexts,
     };
     let dump = llb.dump();
     assert!(dump.contains("\"K0=v0\"") && dump.contains("\"K299=v299\""));
@@ -59,6 +60,7 @@ fn a_stage_two_stages_are_built_on_is_kept_for_both() {
     let dump = super::super::Llb {
         definition: lowered.definition,
         image_config: lowered.image_config,
+        used_contexts: lowered.used_contexts,
     }
     .dump();
     // `app`'s run sees A but not X (x's own variable).

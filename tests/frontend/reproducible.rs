@@ -1,0 +1,132 @@
+//! Reproducible builds on the rig (a current BuildKit): two clean builds
+//! (`--no-cache`: every op runs again) of a sample service of each preset
+//! with `SOURCE_DATE_EPOCH` and the exporter's `rewrite-timestamp=true`
+//! give one manifest digest, through msbc's frontend and through BuildKit's
+//! Dockerfile frontend on msbc's Dockerfile; the image config is dated by
+//! the epoch on both routes.
+
+use super::image::{frontend_image, tmp};
+use crate::support::{copy_dir, msbc_in, needs_buildkitd, root};
+use std::path::Path;
+use std::process::Command;
+
+/// One service per preset the rig can build, with the build args that fit
+/// its base images (Python 3.11 and Node 18 stand-ins).
+const SAMPLES: &[(&str, &[&str])] = &[
+    ("go", &[]),
+    ("python/pip", &["PYTHON_VERSION=3.11"]),
+    ("node/npm", &["NODE_VERSION=18"]),
+];
+
+const EPOCH: &str = "1700000000";
+
+/// The manifest digest and the config's `created` time of the
+/// single-platform OCI archive `tar` (python3's tarfile: stdlib only).
+fn manifest(tar: &Path) -> (String, String) {
+    let script = r#"
+import json, sys, tarfile
+tar = tarfile.open(sys.argv[1])
+blob = lambda d: tar.extractfile("blobs/sha256/" + d.split(":", 1)[1]).read()
+top = json.loads(tar.extractfile("index.json").read())["manifests"][0]
+manifest = json.loads(blob(top["digest"]))
+config = json.loads(blob(manifest["config"]["digest"]))
+print(top["digest"], config.get("created", ""))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(tar)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut parts = text.split_whitespace();
+    (
+        parts.next().unwrap_or_default().to_string(),
+        parts.next().unwrap_or_default().to_string(),
+    )
+}
+
+/// One clean build of `dir` (`--no-cache`, `SOURCE_DATE_EPOCH`,
+/// `rewrite-timestamp=true`) to `tar`.
+fn clean_build(bin: &Path, dir: &Path, frontend: &[String], build_args: &[&str], tar: &Path) {
+    let mut args: Vec<String> = vec!["build".into(), "--no-cache".into()];
+    args.extend(frontend.iter().cloned());
+    for a in build_args
+        .iter()
+        .map(|a| a.to_string())
+        .chain([format!("SOURCE_DATE_EPOCH={EPOCH}")])
+    {
+        args.extend(["--opt".into(), format!("build-arg:{a}")]);
+    }
+    args.extend([
+        "--local".into(),
+        format!("context={}", dir.display()),
+        "--local".into(),
+        format!("dockerfile={}", dir.display()),
+        "--output".into(),
+        format!("type=oci,dest={},rewrite-timestamp=true", tar.display()),
+    ]);
+    let out = Command::new(bin)
+        .args(&args)
+        .output()
+        .expect("buildctl runs");
+    assert!(
+        out.status.success(),
+        "buildctl {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+#[ignore = "needs MSBC_FRONTEND_TESTS=1, a buildkitd at BUILDKIT_HOST (the rig) and docker-registry"]
+fn needs_frontend_rig_two_clean_builds_give_one_digest_on_both_routes() {
+    let bin = needs_buildkitd();
+    let image = frontend_image();
+    let source = format!("source={image}");
+    let routes: [(&str, Vec<String>); 2] = [
+        (
+            "frontend",
+            ["--frontend", "gateway.v0", "--opt", &source]
+                .map(String::from)
+                .to_vec(),
+        ),
+        (
+            "dockerfile",
+            [
+                "--frontend",
+                "dockerfile.v0",
+                "--opt",
+                "filename=Dockerfile",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ),
+    ];
+    for (name, build_args) in SAMPLES {
+        let top = tmp(&format!("reproducible-{}", name.replace('/', "-")));
+        let dir = top.join("ctx");
+        copy_dir(&root().join("specs").join(name), &dir);
+        let run = msbc_in(&dir, &["compile", "-o", "Dockerfile"], None);
+        assert_eq!(run.status, 0, "{name}: {}", run.stderr);
+        for (route, frontend) in &routes {
+            let tar = |n: usize| top.join(format!("{route}-{n}.tar"));
+            clean_build(&bin, &dir, frontend, build_args, &tar(1));
+            clean_build(&bin, &dir, frontend, build_args, &tar(2));
+            let (first, created) = manifest(&tar(1));
+            let (second, _) = manifest(&tar(2));
+            assert_eq!(
+                first, second,
+                "{name} through the {route}: two clean builds, two digests"
+            );
+            assert_eq!(
+                created, "2023-11-14T22:13:20Z",
+                "{name} through the {route}: not dated by SOURCE_DATE_EPOCH"
+            );
+            eprintln!("{name} through the {route}: {first} twice");
+        }
+    }
+}
