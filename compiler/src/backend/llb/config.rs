@@ -43,14 +43,19 @@ pub struct ImageConfig {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct History {
+    /// When the entry was made (RFC 3339); `None`: not recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
+    /// The instruction that made it (`RUN /bin/sh -c ...`).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub created_by: String,
+    /// Who made it; empty: not recorded.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub author: String,
+    /// A note (BuildKit's frontend writes `buildkit.dockerfile.v0`).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub comment: String,
+    /// The step made no layer (it only changed the config).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub empty_layer: bool,
 }
