@@ -9,12 +9,15 @@
 //! - `validators`: BuildKit's parser and hadolint on every spec's output.
 //! - `schemas`: `--emit json` and SARIF against their schemas; `--strict`; digests kept.
 //! - `equivalence`: the Dockerfile (read by BuildKit's parser) and the LLB describe the same build.
+//! - `bake`: `msbc bake` over a ten-service monorepo; buildx reads and builds what it writes.
 //! - `architecture`: modules import one way (the table in `architecture.rs`).
 //! - `fuzz`: generated and mutated specs never panic or hang (`tests/tools/fuzz.sh N` for long runs).
 
 mod support;
 
+mod affected;
 mod architecture;
+mod bake;
 mod base_images;
 mod cli;
 mod context;
@@ -34,6 +37,7 @@ mod preset_builds;
 mod presets;
 mod real_builds;
 mod release;
+mod renovate;
 mod roundtrip;
 mod schemas;
 mod secret_leak;

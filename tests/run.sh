@@ -24,6 +24,7 @@
 #   needs_df2llb      `df2llb` and `buildctl` on PATH (the rig)
 #   needs_registry    Debian's docker-registry
 #   needs_protoc      `protoc`
+#   needs_renovate    node and npm: scripts/renovate.sh installs a pinned Renovate into a cache
 #   needs_terminal    `script` able to allocate a pseudo-terminal
 #   needs_dot, needs_mermaid, needs_nvim   Graphviz, Mermaid's parser, Neovim
 #   needs_frontend_image  MSBC_FRONTEND_TESTS=1 (.ci/run sets it), the engine and
@@ -31,6 +32,8 @@
 #                     unoptimized msbc, profile frontend-image)
 #   needs_frontend_rig    the same image with a current BuildKit: MSBC_FRONTEND_TESTS=1,
 #                     a buildkitd (the rig) and docker-registry
+#   needs_buildx      a buildx (MSBC_BUILDX, docker-buildx on PATH or Docker's cli-plugins
+#                     folder): `buildx bake --print` reads msbc's bake files, no daemon
 #   needs_frontend_buildx also a buildx (MSBC_BUILDX, docker-buildx on PATH; the rig has
 #                     Debian's)
 #   needs_cross       the arm64 cross build: aarch64-linux-gnu-gcc (Debian's gcc-aarch64-linux-gnu,
@@ -199,6 +202,13 @@ if [ -x /usr/bin/docker-registry ]; then
 else
     unmet+=("needs_registry|no /usr/bin/docker-registry (apt-get install docker-registry)")
 fi
+# Renovate: scripts/renovate.sh installs the pinned version once into a cache folder (node, npm
+# and the npm registry once); its extraction then runs offline.
+if command -v npm >/dev/null 2>&1 && bash scripts/renovate.sh --version >/dev/null 2>&1; then
+    met+=(needs_renovate)
+else
+    unmet+=("needs_renovate|no npm, or scripts/renovate.sh could not install Renovate (it needs the npm registry once)")
+fi
 if command -v protoc >/dev/null 2>&1; then
     met+=(needs_protoc)
 else
@@ -261,6 +271,11 @@ else
 fi
 buildx="${MSBC_BUILDX:-}"
 [ -z "$buildx" ] && buildx="$(command -v docker-buildx || echo /usr/libexec/docker/cli-plugins/docker-buildx)"
+if "$buildx" version >/dev/null 2>&1; then
+    met+=(needs_buildx)
+else
+    unmet+=("needs_buildx|no buildx (MSBC_BUILDX, docker-buildx on PATH, or Docker's cli-plugins folder)")
+fi
 if [ "${MSBC_FRONTEND_TESTS:-}" != 1 ]; then
     unmet+=("needs_frontend_rig|set MSBC_FRONTEND_TESTS=1 (with the rig's buildkitd) to build the frontend image and build through it")
     unmet+=("needs_frontend_buildx|set MSBC_FRONTEND_TESTS=1 (with the rig's buildkitd and a buildx) to run buildx --call through the frontend image")

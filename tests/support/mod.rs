@@ -704,6 +704,29 @@ fn needs_command(name: &str, args: &[&str], install: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// A buildx: `$MSBC_BUILDX`, `docker-buildx` on PATH, or Docker's plugin
+/// folder (the rig has Debian's).
+#[track_caller]
+pub fn needs_buildx() -> PathBuf {
+    let candidates = [
+        std::env::var_os("MSBC_BUILDX").map(PathBuf::from),
+        Some(PathBuf::from("docker-buildx")),
+        Some(PathBuf::from(
+            "/usr/libexec/docker/cli-plugins/docker-buildx",
+        )),
+    ];
+    for c in candidates.into_iter().flatten() {
+        if Command::new(&c)
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return c;
+        }
+    }
+    panic!("needs a buildx: MSBC_BUILDX, docker-buildx on PATH or Docker's cli-plugins folder");
+}
+
 /// Debian's `docker-registry` (tests serve images from it on 127.0.0.1).
 #[track_caller]
 pub fn needs_registry() -> PathBuf {
@@ -712,6 +735,26 @@ pub fn needs_registry() -> PathBuf {
         panic!("needs /usr/bin/docker-registry (apt-get install docker-registry)");
     }
     registry
+}
+
+/// Renovate, installed by `scripts/renovate.sh` into its cache folder (npm
+/// once); the path of its `renovate` program.
+#[track_caller]
+pub fn needs_renovate() -> PathBuf {
+    let out = Command::new("bash")
+        .arg(root().join("scripts/renovate.sh"))
+        .env("RENOVATE_BIN", "1")
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            PathBuf::from(String::from_utf8_lossy(&o.stdout).trim().to_string())
+        }
+        Ok(o) => panic!(
+            "needs Renovate (scripts/renovate.sh: node, npm and the npm registry once): {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => panic!("needs Renovate: cannot run bash scripts/renovate.sh: {e}"),
+    }
 }
 
 /// `protoc`, to decode LLB with a decoder msbc did not write.

@@ -89,6 +89,7 @@ where
         Command::Init(a) => init::run(&a),
         Command::Completions(a) => completions_cmd(&a),
         Command::Images(a) => fleet::images(&a),
+        Command::Bake(a) => fleet::bake(&a),
         Command::Frontend => Ok(crate::frontend::main()),
         Command::Graph(a) => editor::graph_cmd(&a),
         Command::Lsp => lsp::lsp_cmd(),

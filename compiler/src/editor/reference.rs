@@ -18,12 +18,16 @@ pub enum Place {
     Context,
     /// Inside `policy { ... }`.
     Policy,
+    /// Inside `publish { ... }`.
+    Publish,
     /// Inside `healthcheck { ... }`? No: `healthcheck` takes properties.
     Unknown,
 }
 
 pub use crate::syntax::docs::PropDoc;
-use crate::syntax::docs::{self, CONTEXT_CHILDREN, Children, POLICY_CHILDREN, TOOLCHAIN_CHILDREN};
+use crate::syntax::docs::{
+    self, CONTEXT_CHILDREN, Children, POLICY_CHILDREN, PUBLISH_CHILDREN, TOOLCHAIN_CHILDREN,
+};
 use std::fmt::Write as _;
 
 /// A node's reference: its name, where it is written, how and what it does.
@@ -64,6 +68,7 @@ impl NodeDoc {
             Place::Toolchain => "inside `toolchain { ... }`",
             Place::Context => "inside `context { ... }`",
             Place::Policy => "inside `policy { ... }`",
+            Place::Publish => "inside `publish { ... }`",
             Place::Unknown => "anywhere",
         }
     }
@@ -189,6 +194,7 @@ fn all() -> impl Iterator<Item = NodeDoc> {
         .chain(children(TOOLCHAIN_CHILDREN, Place::Toolchain))
         .chain(children(CONTEXT_CHILDREN, Place::Context))
         .chain(children(POLICY_CHILDREN, Place::Policy))
+        .chain(children(PUBLISH_CHILDREN, Place::Publish))
 }
 
 /// The nodes that may be written at `place`.
@@ -211,6 +217,7 @@ pub fn place_inside(parent: &str) -> Place {
         "toolchain" => Place::Toolchain,
         "context" => Place::Context,
         "policy" => Place::Policy,
+        "publish" => Place::Publish,
         _ => Place::Unknown,
     }
 }

@@ -3,7 +3,7 @@
 //! replaces the template's; `extend=#true` appends steps instead (done by
 //! `lower`, which sees the template's stage first).
 
-use crate::syntax::ast::Document;
+use crate::syntax::ast::{Document, PublishDecl};
 
 /// Merges `template` into `user`, its stages at `stage_index`. Returns how
 /// many stages were inserted.
@@ -56,8 +56,36 @@ pub(super) fn merge(user: &mut Document, template: Document, stage_index: usize)
     // Policies add up: a template cannot lift a rule the spec or another
     // template set.
     user.policies.extend(template.policies);
+    merge_publish(user, template.publish);
     if user.dockerfile.syntax.is_none() {
         user.dockerfile.syntax = template.dockerfile.syntax;
     }
     inserted
+}
+
+/// A template's `publish` (a team's registry, say) fills in what the
+/// spec's `publish` for the same image (or for every image) leaves out.
+fn merge_publish(user: &mut Document, template: Vec<PublishDecl>) {
+    for theirs in template {
+        let key = theirs.image.as_ref().map(|i| i.name.clone());
+        let mine = user
+            .publish
+            .iter_mut()
+            .find(|p| p.image.as_ref().map(|i| &i.name) == key.as_ref());
+        match mine {
+            Some(mine) => {
+                if mine.registry.is_none() && mine.repository.is_none() {
+                    mine.registry = theirs.registry;
+                    mine.repository = theirs.repository;
+                }
+                if mine.tags.is_empty() {
+                    mine.tags = theirs.tags;
+                }
+                if mine.platforms.is_empty() {
+                    mine.platforms = theirs.platforms;
+                }
+            }
+            None => user.publish.push(theirs),
+        }
+    }
 }

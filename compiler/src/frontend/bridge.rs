@@ -63,6 +63,8 @@ pub struct Bridge {
     client: LlbBridgeClient<Channel>,
     /// Enabled gateway capabilities (`solve.base`, `readdir`, `return`, ...).
     pub caps: BTreeSet<String>,
+    /// Enabled LLB capabilities (`source.local.metadatatransfer`, ...).
+    pub llb_caps: BTreeSet<String>,
 }
 
 impl Bridge {
@@ -109,12 +111,18 @@ impl Bridge {
         };
         Ok(Bridge {
             caps: enabled(&pong.frontend_api_caps),
+            llb_caps: enabled(&pong.llb_caps),
             client,
         })
     }
 
     pub fn has(&self, cap: &str) -> bool {
         self.caps.contains(cap)
+    }
+
+    /// Whether the solver takes LLB with the capability `cap`.
+    pub fn has_llb(&self, cap: &str) -> bool {
+        self.llb_caps.contains(cap)
     }
 
     /// Fails naming the first of `caps` the gateway lacks.
@@ -130,11 +138,28 @@ impl Bridge {
 
     /// Solves `definition`; the id of its result, for ReadFile and Return.
     pub async fn solve(&mut self, definition: pb::Definition) -> Result<String, CallError> {
+        self.solve_importing(definition, &[]).await
+    }
+
+    /// Solves `definition`, importing `caches` (`--cache-from`).
+    pub async fn solve_importing(
+        &mut self,
+        definition: pb::Definition,
+        caches: &[super::options::CacheImport],
+    ) -> Result<String, CallError> {
+        let cache_imports = caches
+            .iter()
+            .map(|c| gw::CacheOptionsEntry {
+                r#type: c.kind.clone(),
+                attrs: c.attrs.clone(),
+            })
+            .collect();
         let response = self
             .client
             .solve(gw::SolveRequest {
                 definition: Some(definition),
                 allow_result_return: true,
+                cache_imports,
                 ..gw::SolveRequest::default()
             })
             .await

@@ -52,11 +52,27 @@ pub struct Options {
     /// build context, when the frontend cannot tell it from the spec's
     /// `context "../.."` (two folders with the same spec).
     pub service_dir: Option<String>,
+    /// The attestations asked for, as sent (`attest:sbom`,
+    /// `build-arg:BUILDKIT_ATTEST_PROVENANCE`, ...): see `attest.rs`.
+    pub attests: BTreeMap<String, String>,
+    /// `--cache-from` (`cache-imports`: a JSON list of `{"Type", "Attrs"}`):
+    /// the caches every solve imports, as BuildKit's Dockerfile frontend
+    /// passes them on (a gateway frontend's solves import nothing else).
+    pub cache_imports: Vec<CacheImport>,
     /// Options the frontend does not read, for a warning.
     pub unknown: Vec<String>,
     /// Options whose values are not valid, each saying why: the build
     /// fails with them.
     pub problems: Vec<String>,
+}
+
+/// One cache import: `type=registry,ref=...` as BuildKit sends it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct CacheImport {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    #[serde(rename = "Attrs", default)]
+    pub attrs: BTreeMap<String, String>,
 }
 
 /// The `key=value` options in `vars` (environment variables).
@@ -118,6 +134,10 @@ impl Options {
                 o.service_dir = Some(dir.to_string()).filter(|d| !d.is_empty() && d != ".");
                 continue;
             }
+            if key.starts_with("attest:") || key.starts_with("build-arg:BUILDKIT_ATTEST_") {
+                o.attests.insert(key.clone(), value.clone());
+                continue;
+            }
             if let Some(name) = key.strip_prefix("build-arg:") {
                 if name == EPOCH_ARG {
                     o.build.epoch = epoch(value).unwrap_or_else(|e| {
@@ -163,6 +183,12 @@ impl Options {
                         NoCache::Stages(stages)
                     };
                 }
+                "cache-imports" => match serde_json::from_str::<Vec<CacheImport>>(value) {
+                    Ok(list) => o.cache_imports = list,
+                    Err(e) => o.problems.push(format!(
+                        "invalid cache-imports (a JSON list of caches): {e}"
+                    )),
+                },
                 "force-network-mode" => match net_mode(value) {
                     Ok(mode) => o.build.network = mode,
                     Err(e) => o.problems.push(e),
@@ -270,6 +296,27 @@ mod tests {
 
     fn image(text: &str) -> ImageRef {
         ImageRef::parse(text).expect("a reference").normalized()
+    }
+
+    #[test]
+    fn reads_the_cache_imports_buildkit_passes_on() {
+        let o = Options::parse(&raw(env(&[
+            r#"cache-imports=[{"Type":"registry","Attrs":{"ref":"127.0.0.1:5000/cache/api:buildcache"}}]"#,
+        ])));
+        assert_eq!(
+            o.cache_imports,
+            [CacheImport {
+                kind: "registry".to_string(),
+                attrs: [(
+                    "ref".to_string(),
+                    "127.0.0.1:5000/cache/api:buildcache".to_string()
+                )]
+                .into()
+            }]
+        );
+        assert!(o.unknown.is_empty() && o.problems.is_empty(), "{o:?}");
+        let o = Options::parse(&raw(env(&["cache-imports=not json"])));
+        assert!(o.cache_imports.is_empty() && o.problems.len() == 1, "{o:?}");
     }
 
     #[test]

@@ -10,11 +10,13 @@
 mod args;
 mod config;
 mod names;
+mod publish;
 mod scope;
 mod select;
 mod steps;
 
 pub(crate) use args::{script_mentions, step_arg_uses};
+pub use publish::Published;
 pub use select::{SelectError, Selection, select};
 pub use steps::BaseEnvUse;
 
@@ -36,6 +38,11 @@ pub const PLATFORM_ARGS: &[&str] = &[
     "TARGETVARIANT",
 ];
 
+/// Args the build reads itself, not the steps: the SBOM scans of stages
+/// and of the context (`frontend/attest.rs`; BuildKit's Dockerfile frontend
+/// reads the same names). Declaring one is the spec's setting: not unused.
+pub const SBOM_SCAN_ARGS: &[&str] = &["BUILDKIT_SBOM_SCAN_STAGE", "BUILDKIT_SBOM_SCAN_CONTEXT"];
+
 /// Every stage of a checked spec, in declaration order (`StageId` = index).
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -53,6 +60,9 @@ pub struct Model {
     /// `${NAME}`s that only base image configs can set (a W0007 each until
     /// `lock::check_base_env` finds them in a locked config).
     pub base_env: Vec<BaseEnvUse>,
+    /// Where each image is pushed (`publish`), one per image in
+    /// declaration order: what `msbc bake` writes.
+    pub publish: Vec<Published>,
 }
 
 /// An image reference as written in the spec, located in the user's file.
@@ -107,6 +117,7 @@ pub fn lower(
     let mut base_env = Vec::new();
     let mut lowered = steps::lower_stages(&stages, &names, &bases, &lines, diags, &mut base_env);
     names::check_cycles(&stages, &lowered, diags);
+    let publish = publish::resolve(doc, &stages, &arg_defs, diags);
     // Errors anywhere (also from the front end) stop here: checks on a
     // broken spec would only report follow-on noise.
     if diags.has_errors() {
@@ -130,6 +141,7 @@ pub fn lower(
         },
         images,
         base_env,
+        publish,
     })
 }
 

@@ -91,6 +91,29 @@ pub struct Document {
     /// `policy { ... }`: rules a platform team sets (from the spec, a
     /// template's output or a `policy.kdl` beside templates).
     pub policies: Vec<PolicyDecl>,
+    /// `publish [IMAGE] registry=|repository= { tag ...; platform ... }`:
+    /// where images are pushed (the spec's, a template's), one per image
+    /// and at most one for every image (`image` is `None`).
+    pub publish: Vec<PublishDecl>,
+}
+
+/// `publish`: the repository, tags and platforms an image is published
+/// with. Without an image name it sets them for every image of the spec
+/// (a platform template's registry), which one image's own `publish`
+/// overrides field by field.
+#[derive(Debug, Clone)]
+pub struct PublishDecl {
+    /// The image it is for; `None`: every image.
+    pub image: Option<Ident>,
+    /// `registry="host[/path]"`: the repository is `REGISTRY/IMAGE`.
+    pub registry: Option<Interp>,
+    /// `repository="host/path/name"`: the whole repository (one image).
+    pub repository: Option<Interp>,
+    /// `tag "v1" "${VERSION}"`: empty when not written.
+    pub tags: Vec<Interp>,
+    /// `platform "linux/amd64" "linux/arm64"`: empty when not written.
+    pub platforms: Vec<Str>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -257,6 +257,49 @@ pub(crate) const POLICY: NodeDoc = NodeDoc {
     example: POLICY_EXAMPLE,
 };
 
+pub(crate) const PUBLISH: NodeDoc = NodeDoc {
+    usage: "publish [IMAGE] registry=\"host/team\"|repository=\"host/team/app\" { tag \"${VERSION}\" \"latest\"; platform \"linux/amd64\" \"linux/arm64\" }",
+    summary: "Where an image is pushed: its repository, tags and platforms (what `msbc bake` writes). Without IMAGE it sets them for every image of the spec, as a platform template does once for its team; an image's own `publish` overrides them field by field, and the spec's own nodes override a template's.",
+    args: "the image it is for (an `image` name); none: every image",
+    props: &[
+        p(
+            "registry",
+            "registry and path",
+            "The repository is REGISTRY/IMAGE (`registry.example.com/team` makes `registry.example.com/team/api`); may use ${ARG}s.",
+        ),
+        p(
+            "repository",
+            "repository",
+            "The whole repository of one image, without a tag (not with `registry=`); may use ${ARG}s.",
+        ),
+    ],
+    children: Children::Nodes(PUBLISH_CHILDREN),
+    example: PUBLISH_EXAMPLE,
+};
+
+const PUBLISH_EXAMPLE: &str = "msbc 1\narg VERSION \"1.0.0\"\npublish registry=\"registry.example.com/team\" {\n    platform \"linux/amd64\" \"linux/arm64\"\n}\npublish app {\n    tag \"${VERSION}\" \"latest\"\n}\nimage app from=\"alpine:3.20\" {\n    user \"10001\"\n}\n";
+
+pub(crate) const PUBLISH_CHILDREN: &[(&str, NodeDoc)] = &[
+    (
+        "tag",
+        plain(
+            "tag \"${VERSION}\" \"latest\"",
+            "The tags the image is pushed with (default `latest`).",
+            "the tags, one or more (letters, digits, `_`, `.`, `-`; may use ${ARG}s such as a version or a commit)",
+            PUBLISH_EXAMPLE,
+        ),
+    ),
+    (
+        "platform",
+        plain(
+            "platform \"linux/amd64\" \"linux/arm64\"",
+            "The platforms the image is built for, one manifest each (default: the image's `platform=`, else the builder's).",
+            "the platforms, one or more (`os/arch[/variant]`)",
+            PUBLISH_EXAMPLE,
+        ),
+    ),
+];
+
 pub(crate) const WORKDIR: NodeDoc = plain(
     "workdir \"/path\"",
     "Set the working directory (WORKDIR); a relative path is taken from the one before.",

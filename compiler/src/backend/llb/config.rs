@@ -43,19 +43,19 @@ pub struct ImageConfig {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct History {
-    /// When the entry was made (RFC 3339); `None`: not recorded.
+    /// When the step ran (RFC 3339): `SOURCE_DATE_EPOCH` when the build has it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    /// The instruction that made it (`RUN /bin/sh -c ...`).
+    /// The instruction that made the entry, as `docker history` shows it.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub created_by: String,
-    /// Who made it; empty: not recorded.
+    /// Who made it (unused by msbc; kept from base images).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub author: String,
-    /// A note (BuildKit's frontend writes `buildkit.dockerfile.v0`).
+    /// The frontend that made it (`buildkit.dockerfile.v0` for msbc's steps).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub comment: String,
-    /// The step made no layer (it only changed the config).
+    /// The step changed only the config: it has no layer.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub empty_layer: bool,
 }

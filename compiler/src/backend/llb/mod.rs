@@ -126,6 +126,8 @@ pub struct Llb {
     pub definition: pb::Definition,
     /// The target's OCI image config as one line of JSON, with a newline.
     pub image_config: String,
+    /// Each built stage's result in `definition`, by name, in build order.
+    pub stages: Vec<(String, pb::Input)>,
     /// The named contexts ([`BuildOptions::contexts`]) that replaced an
     /// image of the build, by the key they were given under.
     pub used_contexts: BTreeSet<ImageRef>,
@@ -178,6 +180,7 @@ pub fn compile_planned(
     Ok(Llb {
         definition: lowered.definition,
         image_config: lowered.image_config,
+        stages: lowered.stages,
         used_contexts: lowered.used_contexts,
     })
 }

@@ -4,7 +4,7 @@
 use super::*;
 
 /// What `compile --all` did with one spec.
-enum Compiled {
+pub(super) enum Compiled {
     /// Checked with errors (or warnings under --deny-warnings): nothing written.
     Rejected,
     /// Compiled; the files written (--write), or out of date (--check).
@@ -38,9 +38,10 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     if roots.iter().any(|p| p == Path::new("-")) {
         return Err("stdin (`-`) holds one spec: not with --all".to_string());
     }
-    let found = discover(&roots)?;
+    let mut found = discover(&roots)?;
     found_or_usage(&found, &roots)?;
     let options = CheckOptions::new(&a.inputs, Some(&a.gates), &a.build.args);
+    let narrowed = affected::narrow(&mut found, &a.affected, &roots, &options)?;
     let selection = Selection {
         image: None,
         target: None,
@@ -100,6 +101,10 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     for f in &found.failures {
         let _ = writeln!(err, "{}", f.line());
     }
+    if let Some(n) = &narrowed {
+        err.push_str(&n.line());
+        err.push_str("; ");
+    }
     err.push_str(&counts.line());
     if a.write {
         let _ = write!(err, "; {written} files written");
@@ -127,7 +132,7 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     })
 }
 
-fn compile_one(
+pub(super) fn compile_one(
     r: &Result1,
     selection: &Selection,
     deny_warnings: bool,

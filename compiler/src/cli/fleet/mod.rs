@@ -28,11 +28,15 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+pub(super) mod affected;
+mod bake;
 mod check;
 mod compile_all;
 mod inventory;
 mod template_diff;
 
+pub use bake::BakeArgs;
+pub(super) use bake::bake;
 pub(super) use check::check;
 pub(super) use compile_all::compile;
 pub use inventory::ImagesArgs;

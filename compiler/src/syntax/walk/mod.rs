@@ -7,12 +7,14 @@
 
 mod config;
 mod mounts;
+mod publish;
 mod stage;
 mod steps;
 mod top;
 
 use config::*;
 use mounts::*;
+use publish::*;
 use stage::*;
 use steps::*;
 use top::*;
@@ -100,6 +102,7 @@ const NODES: &[(&str, Walker, &NodeDoc)] = &[
         Walker::TopLevel(|n, out, d| out.policies.push(walk_policy(n, d))),
         &docs::POLICY,
     ),
+    ("publish", Walker::TopLevel(walk_publish), &docs::PUBLISH),
     (
         "templates",
         Walker::TopLevel(walk_templates),
