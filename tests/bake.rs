@@ -6,7 +6,7 @@
 //! (`needs_frontend_buildx`).
 
 use crate::frontend::image::{frontend_image, registry_host};
-use crate::support::{TempDir, copy_dir, msbc_in, needs_buildkitd, needs_buildx, root, scratch};
+use crate::support::{TempDir, copy_dir, msbc_in, needs_buildkitd, needs_buildx, root};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
