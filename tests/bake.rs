@@ -6,7 +6,7 @@
 //! (`needs_frontend_buildx`).
 
 use crate::frontend::image::{frontend_image, registry_host};
-use crate::support::{TempDir, copy_dir, msbc_in, needs_buildkitd, needs_buildx, root, scratch};
+use crate::support::{TempDir, copy_dir, msbc_in, needs_buildkitd, needs_buildx, root};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -523,7 +523,10 @@ fn needs_frontend_buildx_bake_builds_ten_services_and_a_fresh_builder_reuses_the
     let bx = needs_buildx();
     let image = frontend_image();
     let registry = registry_host();
-    let top = scratch("bake/monorepo");
+    // Outside the target folder: built there (a `target` folder in the
+    // path), the frontend read a different build context.
+    let top = std::env::temp_dir().join(format!("msbc-bake-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&top);
     let dir = top.join("repo");
     copy_dir(&monorepo(), &dir);
     let config = top.join("buildx");
@@ -625,5 +628,5 @@ fn needs_frontend_buildx_bake_builds_ten_services_and_a_fresh_builder_reuses_the
         !from_cache(&log, "[services-go-orders build 2/2] RUN"),
         "the changed service was not rebuilt:\n{log}"
     );
-    let _ = std::fs::remove_dir_all(top.join("state"));
+    let _ = std::fs::remove_dir_all(&top);
 }
