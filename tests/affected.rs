@@ -468,3 +468,53 @@ fn a_revision_that_does_not_exist_is_a_usage_error() {
         .run()
         .code(2);
 }
+
+#[test]
+fn bake_affected_writes_only_the_affected_targets() {
+    let repo = TempDir::new("affected-bake");
+    monorepo(&repo);
+    let base = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let contexts = |extra: &[&str]| -> BTreeSet<String> {
+        let run = Msbc::new()
+            .args([
+                "bake",
+                "services",
+                "--frontend",
+                "registry.example.com/msbc:1",
+            ])
+            .args(extra)
+            .dir(&repo)
+            .run();
+        run.success();
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("a bake file");
+        doc["target"]
+            .as_object()
+            .expect("targets")
+            .values()
+            .map(|t| t["context"].as_str().expect("context").to_string())
+            .collect()
+    };
+    assert_eq!(
+        contexts(&[]).len(),
+        5,
+        "six services, two sharing the root context"
+    );
+    repo.write("libs/shared/util.txt", "v2\n");
+    let run = Msbc::new()
+        .args([
+            "bake",
+            "services",
+            "--frontend",
+            "registry.example.com/msbc:1",
+        ])
+        .args(["--affected", "--since", &base])
+        .dir(&repo)
+        .run();
+    run.stderr_has("2 of 6 specs affected since");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("a bake file");
+    let targets = doc["target"].as_object().expect("targets");
+    assert_eq!(targets.len(), 2, "svc-d and svc-e: {targets:?}");
+    for t in targets.values() {
+        assert_eq!(t["context"], ".", "{t}");
+    }
+}

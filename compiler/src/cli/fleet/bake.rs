@@ -73,6 +73,10 @@ pub struct BakeArgs {
     /// Fail (E0601) when a base image is neither in msbc.lock nor pinned by digest.
     #[arg(long)]
     pub locked: bool,
+
+    /// Only the specs whose build can change since a git revision.
+    #[command(flatten)]
+    pub affected: crate::cli::args::AffectedArgs,
 }
 
 const BAKE_HELP: &str = "Each target builds one image: `context` is the spec's build context (its folder, or \
@@ -92,21 +96,30 @@ pub enum CacheMode {
 
 /// `msbc bake DIR...`.
 pub(in crate::cli) fn bake(a: &BakeArgs) -> CliResult {
-    let found = discover(&a.paths)?;
+    let mut found = discover(&a.paths)?;
     found_or_usage(&found, &a.paths)?;
+    // `--affected --since REV`: only the targets whose build can change.
+    if let Some(n) = super::affected::narrow(&mut found, &a.affected, &a.paths, &options(a))? {
+        say!("{}", n.line());
+    }
     bake_specs(a, &found)
 }
 
-/// The bake file of the specs `found` lists (already filtered, if at all).
-fn bake_specs(a: &BakeArgs, found: &Found) -> CliResult {
-    let options = CheckOptions {
+/// How bake checks each spec.
+fn options(a: &BakeArgs) -> CheckOptions<'_> {
+    CheckOptions {
         context: None,
         templates: &a.templates,
         strict: a.strict,
         locked: a.locked,
         args: &a.args,
         catalogs: Default::default(),
-    };
+    }
+}
+
+/// The bake file of the specs `found` lists (already filtered, if at all).
+fn bake_specs(a: &BakeArgs, found: &Found) -> CliResult {
+    let options = options(a);
     let selection = Selection {
         image: None,
         target: None,
