@@ -16,6 +16,8 @@
 #   built on an image, copying from the previous one (linear output)
 # - 1,000 services (copies of specs/) checked in fleet mode (< 2 s wall) and `msbc images`
 #   over them (< 2 s)
+# - the same 1,000 services committed to a git repository, one source file changed: `msbc check
+#   --affected --since HEAD` (which services can change, then those checked; < 1 s)
 #
 # Whole processes, median of RUNS: wall time and CPU time (user + system, from wait4's rusage
 # of the child), each with its ratio to the peer run in the same loop, and peak memory (the
@@ -236,4 +238,21 @@ for what in ("check", "images"):
     ideal = f.cpu / cores
     print(f"  msbc {what:<7} DIR  {f.text()}  (goal < 2 s wall: {verdict(f.wall < 2)}; "
           f"cpu / {cores} cores = {ideal:.2f} s: {verdict(ideal < 2)} on idle cores)")
+
+# 5. Affected services: the 1,000 committed to a git repository, one source file of one service
+# changed in the working tree.
+git = ["git", "-C", fleet, "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+subprocess.run(git + ["init", "-q"], check=True)
+subprocess.run(git + ["add", "-A"], check=True)
+subprocess.run(git + ["commit", "-qm", "fleet"], check=True)
+source = os.path.join(fleet, "team000", "go", "cmd", "server", "main.go")
+with open(source, "a") as f:
+    f.write("\n// changed\n")
+affected_cmd = [msbc, "check", "--affected", "--since", "HEAD", fleet]
+said = subprocess.run(affected_cmd, capture_output=True, text=True).stderr.strip().splitlines()
+f = M(affected_cmd, n=max(3, runs // 3))
+print(f"\n{n} services in git, one source file changed ({os.path.relpath(source, fleet)}): "
+      f"{said[-1] if said else '?'}")
+print(f"  msbc check --affected --since HEAD DIR  {f.text()}  (goal < 1 s wall: {verdict(f.wall < 1)}; "
+      f"cpu / {cores} cores = {f.cpu / cores:.2f} s: {verdict(f.cpu / cores < 1)} on idle cores)")
 PY

@@ -307,3 +307,86 @@ fn an_upward_import_is_a_violation() {
         ]
     );
 }
+
+/// What reads or writes outside the process: files, the environment,
+/// standard streams, other processes, the network.
+const IO: &[&str] = &[
+    "std::fs",
+    "std::env",
+    "env::var",
+    "File::open",
+    "std::io::stdin",
+    "std::io::stdout",
+    "std::io::stderr",
+    "println!",
+    "eprintln!",
+    "print!",
+    "eprint!",
+    "std::process",
+    "std::net",
+];
+
+/// The modules that do I/O, and the one exception elsewhere.
+const DOES_IO: &[&str] = &["cli", "frontend", "main"];
+const IO_EXCEPTIONS: &[(&str, &str)] = &[
+    // `MSBC_KDL_PARSER=crate` sends every text to the `kdl` crate's parser
+    // (read once): a switch to compare the two readers.
+    ("syntax/kdl_read/mod.rs", "std::env"),
+    ("syntax/kdl_read/mod.rs", "env::var"),
+];
+
+/// Library code outside `DOES_IO` that names an I/O API.
+fn io_outside(files: &[File]) -> Vec<String> {
+    let tests = test_modules(files);
+    let mut out = Vec::new();
+    for file in files {
+        let module = file.path.split(['/', '.']).next().unwrap_or_default();
+        let is_test = tests.iter().any(|t| {
+            if t.ends_with('/') {
+                file.path.starts_with(t.as_str())
+            } else {
+                file.path == *t
+            }
+        });
+        if is_test || DOES_IO.contains(&module) {
+            continue;
+        }
+        let code = library_code(&file.text);
+        for api in IO {
+            let allowed = IO_EXCEPTIONS
+                .iter()
+                .any(|(path, a)| *path == file.path && a == api);
+            let named = code.match_indices(api).any(|(at, _)| {
+                // `print!` inside `eprint!`, `std::env` inside `core_std::env`.
+                let before = code[..at].chars().next_back();
+                !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+            if named && !allowed {
+                out.push(format!("{}: `{module}` names `{api}`", file.path));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn only_cli_and_frontend_do_io() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    read_tree(&root, &root, &mut files);
+    let found = io_outside(&files);
+    assert!(
+        found.is_empty(),
+        "I/O outside cli and frontend (ARCHITECTURE.md, \"Invariants\"):\n{}",
+        found.join("\n")
+    );
+    // The checker finds what it is for.
+    let planted = [File {
+        path: "lower/x.rs".into(),
+        text: "fn f() { let _ = std::fs::read(\"x\"); }\n".into(),
+    }];
+    assert_eq!(
+        io_outside(&planted),
+        ["lower/x.rs: `lower` names `std::fs`"]
+    );
+}

@@ -15,6 +15,7 @@
 
 mod support;
 
+mod affected;
 mod architecture;
 mod bake;
 mod base_images;
@@ -36,6 +37,7 @@ mod preset_builds;
 mod presets;
 mod real_builds;
 mod release;
+mod renovate;
 mod roundtrip;
 mod schemas;
 mod secret_leak;

@@ -1447,3 +1447,114 @@ fn needs_engine_a_build_arg_that_feeds_a_locked_image_is_honoured() {
     );
     let _ = Command::new(&docker).args(["rmi", "-f", tag]).output();
 }
+
+#[test]
+#[ignore = "needs Debian's docker-registry (apt-get install docker-registry)"]
+fn needs_registry_lock_update_prints_what_the_new_base_changes() {
+    crate::support::needs_registry();
+    let dir = temp_dir("update");
+    let reg = start_registry(&dir);
+    let host = &reg.host;
+    let config = |user: &str, env: &str, entrypoint: &str| {
+        format!(
+            r#"{{"architecture":"amd64","os":"linux","config":{{"User":"{user}","Env":[{env}],"Entrypoint":[{entrypoint}]}},"rootfs":{{"type":"layers","diff_ids":["@LAYER@"]}}}}"#
+        )
+    };
+    let first = push_with_config(
+        &reg,
+        "msbc/base",
+        "1.0",
+        &config("65532", r#""PATH=/usr/bin:/bin""#, r#""/bin/app""#),
+    );
+    // Two services: one locked, one without a lock (left alone).
+    let fleet = dir.join("fleet");
+    let (svc, other) = (fleet.join("svc"), fleet.join("other"));
+    for d in [&svc, &other] {
+        std::fs::create_dir_all(d).expect("mkdir");
+        std::fs::write(
+            d.join("build.kdl"),
+            format!("msbc 1\nimage app from=\"{host}/msbc/base:1.0\" {{\n    env APP=\"1\"\n}}\n"),
+        )
+        .expect("write spec");
+    }
+    let run = msbc_env(&svc, &["lock"], &[]);
+    assert_eq!(run.status, 0, "msbc lock: {}", run.stderr);
+    let before = std::fs::read_to_string(svc.join("msbc.lock")).expect("lock");
+    assert!(before.contains(&first), "{before}");
+
+    // Nothing new in the registry: nothing to update.
+    let run = msbc_env(&fleet, &["lock", "--update", "."], &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("1 lock: 0 updated, 1 unchanged; 1 spec without msbc.lock"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.trim().is_empty(), "{}", run.stdout);
+
+    // The tag moves to an image that runs as root, with another env and entrypoint.
+    let second = push_with_config(
+        &reg,
+        "msbc/base",
+        "1.0",
+        &config("0", r#""PATH=/usr/bin:/bin","MODE=debug""#, r#""/bin/sh""#),
+    );
+    assert_ne!(first, second);
+    let run = msbc_env(&fleet, &["lock", "--update", "--dry-run", "."], &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let short = |d: &str| d[..19].to_string();
+    for line in [
+        format!(
+            "base image {host}/msbc/base:1.0: {}… → {}…\n",
+            short(&first),
+            short(&second)
+        ),
+        "  config user: 65532 → 0\n".to_string(),
+        "  config env MODE: (unset) → debug\n".to_string(),
+        "  config entrypoint: [\"/bin/app\"] → [\"/bin/sh\"]\n".to_string(),
+        format!("-FROM {host}/msbc/base:1.0@{first}"),
+        format!("+FROM {host}/msbc/base:1.0@{second}"),
+    ] {
+        assert!(run.stdout.contains(&line), "{line:?} in\n{}", run.stdout);
+    }
+    assert!(
+        run.stderr.contains(
+            "1 lock: 1 updated, 0 unchanged; 1 spec without msbc.lock (--dry-run: nothing written)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(svc.join("msbc.lock")).expect("lock"),
+        before,
+        "--dry-run writes nothing"
+    );
+    assert!(!other.join("msbc.lock").exists());
+
+    // Without --dry-run: the lock holds the new digest and config; a second run has nothing to do.
+    let run = msbc_env(&svc, &["lock", "--update"], &[]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("config user: 65532 → 0"),
+        "{}",
+        run.stdout
+    );
+    let lock = read_lock(&svc);
+    assert_eq!(
+        lock.images.get(&format!("{host}/msbc/base:1.0")),
+        Some(&second)
+    );
+    let after = std::fs::read_to_string(svc.join("msbc.lock")).expect("lock");
+    assert!(after.contains("user \"0\""), "{after}");
+    let run = msbc_env(&svc, &["lock", "--update"], &[]);
+    assert!(
+        run.stderr.contains("0 updated, 1 unchanged"),
+        "{}",
+        run.stderr
+    );
+    // A spec without a lock: nothing to update, said so.
+    let run = msbc_env(&other, &["lock", "--update"], &[]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("no msbc.lock beside"), "{}", run.stderr);
+}

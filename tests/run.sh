@@ -24,6 +24,7 @@
 #   needs_df2llb      `df2llb` and `buildctl` on PATH (the rig)
 #   needs_registry    Debian's docker-registry
 #   needs_protoc      `protoc`
+#   needs_renovate    node and npm: scripts/renovate.sh installs a pinned Renovate into a cache
 #   needs_terminal    `script` able to allocate a pseudo-terminal
 #   needs_dot, needs_mermaid, needs_nvim   Graphviz, Mermaid's parser, Neovim
 #   needs_frontend_image  MSBC_FRONTEND_TESTS=1 (.ci/run sets it), the engine and
@@ -200,6 +201,13 @@ if [ -x /usr/bin/docker-registry ]; then
     met+=(needs_registry)
 else
     unmet+=("needs_registry|no /usr/bin/docker-registry (apt-get install docker-registry)")
+fi
+# Renovate: scripts/renovate.sh installs the pinned version once into a cache folder (node, npm
+# and the npm registry once); its extraction then runs offline.
+if command -v npm >/dev/null 2>&1 && bash scripts/renovate.sh --version >/dev/null 2>&1; then
+    met+=(needs_renovate)
+else
+    unmet+=("needs_renovate|no npm, or scripts/renovate.sh could not install Renovate (it needs the npm registry once)")
 fi
 if command -v protoc >/dev/null 2>&1; then
     met+=(needs_protoc)

@@ -15,7 +15,9 @@ use crate::syntax;
 pub struct Checked {
     /// The source as text (invalid UTF-8 replaced), for rendering diagnostics.
     pub text: String,
+    /// Everything found, in the order found.
     pub diagnostics: Diagnostics,
+    /// `None` when the spec has errors.
     pub model: Option<Model>,
 }
 
@@ -89,6 +91,16 @@ impl Parsed<'_> {
             .map_or(0, |c| c.depth())
     }
 
+    /// The spec's own `context { ignore ... }` patterns, as written (before
+    /// presets and the context's ignore file add theirs).
+    pub fn context_ignore(&self) -> Vec<String> {
+        self.doc
+            .as_ref()
+            .and_then(|doc| doc.context.as_ref())
+            .map(|c| c.ignore.iter().map(|s| s.value.clone()).collect())
+            .unwrap_or_default()
+    }
+
     /// Whether the spec has a `use` node (a preset may detect the context's
     /// files).
     pub fn uses_templates(&self) -> bool {
@@ -97,6 +109,12 @@ impl Parsed<'_> {
 
     /// Expands templates and checks the spec: the rest of [`check_with`].
     pub fn check(self, ctx: expand::Context<'_>) -> Checked {
+        self.check_traced(ctx).0
+    }
+
+    /// [`Parsed::check`], with the names of the templates the expansion
+    /// used (nested ones too; what `--affected` asks of a template change).
+    pub fn check_traced(self, ctx: expand::Context<'_>) -> (Checked, Vec<String>) {
         let Parsed {
             text,
             bytes,
@@ -104,11 +122,12 @@ impl Parsed<'_> {
             mut diagnostics,
         } = self;
         let Some(text) = text else {
-            return Checked {
+            let checked = Checked {
                 text: syntax::lossy(bytes),
                 diagnostics,
                 model: None,
             };
+            return (checked, Vec::new());
         };
         let mut map = expand::SourceMap::default();
         let model = doc.and_then(|doc| {
@@ -117,11 +136,13 @@ impl Parsed<'_> {
             lower::lower(&doc, text, &map, &mut diagnostics)
                 .and_then(|model| checks::check(&doc, model, &mut diagnostics))
         });
-        Checked {
+        let templates = map.templates();
+        let checked = Checked {
             text: text.to_string(),
             diagnostics: diagnostics.map(|d| map.map_diagnostic(d)),
             model,
-        }
+        };
+        (checked, templates)
     }
 }
 
@@ -133,7 +154,9 @@ pub fn check_with(bytes: &[u8], ctx: expand::Context<'_>) -> Checked {
 /// What `compile` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Emit {
+    /// A multi-stage Dockerfile.
     Dockerfile,
+    /// The resolved model (`ir::Build`) as JSON.
     Json,
     /// BuildKit LLB: a `pb.Definition` (binary, in [`Output::binary`]).
     Llb,
@@ -154,6 +177,9 @@ pub struct Output {
     pub binary: Option<Vec<u8>>,
     /// The image config JSON that goes beside LLB output (`FILE.config.json`).
     pub image_config: Option<String>,
+    /// LLB output: each built stage's result in the definition, by name
+    /// (what the frontend's SBOM scan of a stage mounts).
+    pub stages: Vec<(String, backend::llb::pb::Input)>,
 }
 
 /// Why a checked model cannot be emitted (usage errors: exit 2).
@@ -321,6 +347,7 @@ impl Selected {
                     dockerignore: backend::dockerfile::dockerignore(build, &options),
                     binary: None,
                     image_config: None,
+                    stages: Vec::new(),
                 }
             }
             Emit::Json => Output {
@@ -328,6 +355,7 @@ impl Selected {
                 dockerignore: None,
                 binary: None,
                 image_config: None,
+                stages: Vec::new(),
             },
             Emit::Llb => {
                 let llb = llb()?;
@@ -336,6 +364,7 @@ impl Selected {
                     dockerignore: None,
                     binary: Some(llb.to_bytes()),
                     image_config: Some(llb.image_config),
+                    stages: llb.stages,
                 }
             }
             Emit::LlbJson => Output {
@@ -343,12 +372,14 @@ impl Selected {
                 dockerignore: None,
                 binary: None,
                 image_config: None,
+                stages: Vec::new(),
             },
             Emit::ImageConfig => Output {
                 main: llb()?.image_config,
                 dockerignore: None,
                 binary: None,
                 image_config: None,
+                stages: Vec::new(),
             },
         })
     }

@@ -1,8 +1,14 @@
 //! msbc: a compiler for container builds.
 //!
-//! `build.kdl` → [`syntax`] (KDL + pest value grammars) → spanned AST →
-//! [`expand`] (templates) → [`lower`] (names, checks, lints) → [`ir`] → [`backend`] (Dockerfile,
-//! JSON). [`cli`] is the only module that does I/O.
+//! `build.kdl` → `syntax` (a hand-written KDL reader; pest grammars for the
+//! values inside strings) → spanned AST → [`expand`] (templates) →
+//! [`lower`] (names, scopes, toolchains spelled out) → [`checks`]
+//! (policies, secrets, lints) → [`ir`] → [`backend`] (Dockerfile, LLB,
+//! JSON). [`compile`] is that pipeline as pure functions; [`cli`] and
+//! [`frontend`] do the I/O. `ARCHITECTURE.md` has the code map and the
+//! invariants.
+
+#![warn(missing_docs)]
 
 pub mod backend;
 pub mod checks;

@@ -207,6 +207,7 @@ fn reply(
                 result: Some(gw::Result {
                     result: Some(gw::result::Result::Ref(gw::Ref { id, def: None })),
                     metadata: BTreeMap::new(),
+                    attestations: BTreeMap::new(),
                 }),
             }))
         }
@@ -566,6 +567,18 @@ fn warnings_attach_to_the_vertex_that_loaded_the_spec() {
     }
     assert_eq!(o.warned[1].ranges[0].start.unwrap().line, 4);
     assert_eq!(o.warned[1].info.as_ref().unwrap().data, WARNED.as_bytes());
+
+    // A subrequest answers its question without warnings.
+    let o = run(
+        &[
+            "requestid=frontend.targets",
+            "build-arg:BUILDKIT_DOCKERFILE_CHECK=error=true",
+        ],
+        spec_gateway(WARNED.as_bytes()),
+    );
+    assert_clean(&o);
+    assert_eq!(o.status, 0, "{}", o.stderr);
+    assert!(o.warned.is_empty(), "{:?}", o.warned);
 
     // An engine without Warn: a vertex named after each warning.
     let o = run(

@@ -737,6 +737,26 @@ pub fn needs_registry() -> PathBuf {
     registry
 }
 
+/// Renovate, installed by `scripts/renovate.sh` into its cache folder (npm
+/// once); the path of its `renovate` program.
+#[track_caller]
+pub fn needs_renovate() -> PathBuf {
+    let out = Command::new("bash")
+        .arg(root().join("scripts/renovate.sh"))
+        .env("RENOVATE_BIN", "1")
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            PathBuf::from(String::from_utf8_lossy(&o.stdout).trim().to_string())
+        }
+        Ok(o) => panic!(
+            "needs Renovate (scripts/renovate.sh: node, npm and the npm registry once): {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => panic!("needs Renovate: cannot run bash scripts/renovate.sh: {e}"),
+    }
+}
+
 /// `protoc`, to decode LLB with a decoder msbc did not write.
 #[track_caller]
 pub fn needs_protoc() -> PathBuf {

@@ -123,3 +123,40 @@ fn run(ctx: &Ctx<'_>, severity: Severity, diags: &mut Diagnostics) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Policy rules run policy by policy (every rule of the first policy,
+    /// then of the second), then E0501; warnings only without errors.
+    #[test]
+    fn policies_report_in_the_order_they_are_written() {
+        let spec = "msbc 1\npolicy {\n    allowed-registries \"gcr.io\"\n    require-digest #true\n}\npolicy {\n    allowed-registries \"quay.io\"\n}\nimage app from=\"alpine:3.20\" {\n    user \"nobody\"\n}\n";
+        let checked = crate::compile::check(spec.as_bytes());
+        let codes: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect();
+        assert_eq!(
+            codes,
+            ["E0401", "E0402", "E0401"],
+            "{:?}",
+            checked.diagnostics
+        );
+        assert!(checked.model.is_none());
+    }
+
+    /// The checks see every step of a stage, by span: `Args` steps (which
+    /// share their span with the step after them) do not count it twice.
+    #[test]
+    fn a_step_after_an_arg_is_checked_once() {
+        let spec = "msbc 1\narg SUFFIX \"x\"\nimage app from=\"alpine:3.20\" {\n    user \"1000\"\n    env API_TOKEN=\"${SUFFIX}-secret\"\n}\n";
+        let checked = crate::compile::check(spec.as_bytes());
+        let w0003 = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.to_string() == "W0003")
+            .count();
+        assert_eq!(w0003, 1, "{:?}", checked.diagnostics);
+    }
+}

@@ -254,6 +254,10 @@ pub struct CompileArgs {
     /// LLB emits: do not read base image configs; runs see only BuildKit's default PATH and the spec's own settings.
     #[arg(long, conflicts_with = "offline")]
     pub no_base_configs: bool,
+
+    /// With --all: only the specs whose build can change since a git revision.
+    #[command(flatten)]
+    pub affected: AffectedArgs,
 }
 
 #[derive(Debug, Args)]
@@ -280,6 +284,27 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub inputs: SpecInputs,
+
+    /// Fleet mode: only the specs whose build can change since a git revision.
+    #[command(flatten)]
+    pub affected: AffectedArgs,
+}
+
+/// `--affected --since REV`: fleet mode narrowed to the services whose build can change
+/// (`check DIR...`, `compile --all`, `bake`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct AffectedArgs {
+    /// Only the specs whose build can change since --since REV: the spec, a template it uses, its msbc.lock, a file its build context sends (after ignore patterns), or the msbc version (--since-version).
+    #[arg(long, requires = "since")]
+    pub affected: bool,
+
+    /// The git revision --affected compares the working tree with (`git diff REV` and untracked files).
+    #[arg(long, value_name = "REV", requires = "affected")]
+    pub since: Option<String>,
+
+    /// The msbc version REV was built with (`msbc --version` then); when it is not this one, every spec is affected.
+    #[arg(long, value_name = "VERSION", requires = "affected")]
+    pub since_version: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -296,12 +321,26 @@ pub struct PresetsArgs {
 #[command(
     after_help = "Images on localhost/127.0.0.1 registries are resolved over plain HTTP, all others over HTTPS \
 (anonymous token auth). `msbc compile` then pins each locked image as image:tag@sha256:...; \
-`msbc compile --locked` fails when one is missing."
+`msbc compile --locked` fails when one is missing.\n\nExamples:\n  msbc lock services/orders\n  \
+msbc lock --update --dry-run .     # what new base images would change, in every locked service\n  \
+msbc lock --update services/       # refresh every msbc.lock below services/"
 )]
 pub struct LockArgs {
-    /// The spec: a build.kdl file or a directory holding one; msbc.lock is written beside it.
+    /// The spec: a build.kdl file or a directory holding one; msbc.lock is written beside it (with --update, folders: every build.kdl below them that has an msbc.lock).
     #[arg(default_value = "build.kdl")]
     pub path: PathBuf,
+
+    /// More specs or folders, with --update.
+    #[arg(value_name = "DIR", requires = "update")]
+    pub more: Vec<PathBuf>,
+
+    /// Refresh the digests and configs of an existing msbc.lock (its platforms unless --platform), printing what the new base images change in each build (`msbc diff`: user, env, entrypoint, ... and the Dockerfile).
+    #[arg(long)]
+    pub update: bool,
+
+    /// With --update: print what would change, write nothing.
+    #[arg(long, requires = "update")]
+    pub dry_run: bool,
 
     #[command(flatten)]
     pub inputs: SpecInputs,

@@ -55,7 +55,7 @@ pub(super) fn sarif_uri(spec: &Spec) -> String {
 }
 
 pub(super) fn check_cmd(a: &CheckArgs) -> CliResult {
-    if fleet::is_fleet(a.all, &a.path, &a.more) {
+    if fleet::is_fleet(a.all || a.affected.affected, &a.path, &a.more) {
         return fleet::check(a);
     }
     let spec = read_spec(&a.path)?.with_context(a.inputs.context.as_deref());

@@ -32,6 +32,9 @@ pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
     if a.all {
         return fleet::compile(a, emit);
     }
+    if a.affected.affected {
+        return Err("--affected narrows fleet mode: use it with --all (msbc compile --all DIR... --affected --since REV)".to_string());
+    }
     if a.check.as_deref() == Some(Path::new("")) {
         return Err(
             "--check needs the FILE to compare with (or --all for every spec's Dockerfile)"

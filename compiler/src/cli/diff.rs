@@ -175,6 +175,50 @@ fn compile_locked_side(
     })
 }
 
+/// `msbc lock --update`: what a lock's new digests and configs change in
+/// the spec's build, as `msbc diff` prints it (the summary with each base
+/// image's config field by field, then the Dockerfile diff), each side
+/// pinned with its lock.
+pub(super) fn lock_update(
+    checked: &Checked,
+    shown: &str,
+    source_name: &str,
+    old: Lock,
+    new: Lock,
+) -> Result<String, String> {
+    use clap::{Args, FromArgMatches};
+    // `msbc diff`'s defaults (Dockerfile, every image, no args).
+    let matches = DiffArgs::augment_args(clap::Command::new("diff"))
+        .try_get_matches_from(["diff"])
+        .map_err(|e| e.to_string())?;
+    let a = DiffArgs::from_arg_matches(&matches).map_err(|e| e.to_string())?;
+    let (old_label, new_label) = (
+        format!("{shown} (msbc.lock as it is)"),
+        format!("{shown} (msbc.lock updated)"),
+    );
+    let old_side = compile_locked_side(checked, old_label, &a, source_name, Some(old))?;
+    let new_side = compile_locked_side(checked, new_label, &a, source_name, Some(new))?;
+    let mut summary = diff::summarize(&old_side.build, &new_side.build);
+    let none = Lock::default();
+    summary.bases = diff::base_changes(
+        old_side.lock.as_ref().unwrap_or(&none),
+        new_side.lock.as_ref().unwrap_or(&none),
+    );
+    let text_diff = diff::unified(
+        &old_side.text,
+        &new_side.text,
+        &format!("a/{}", old_side.label),
+        &format!("b/{}", new_side.label),
+        super::stdout_colored(),
+    );
+    Ok(render_human(
+        &summary,
+        &text_diff,
+        &old_side.label,
+        &new_side.label,
+    ))
+}
+
 /// Writes `text` to stdout (a closed pipe is an I/O error, not a panic).
 fn write_out(text: &str) -> Result<(), String> {
     super::out::stdout(text)

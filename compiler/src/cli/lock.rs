@@ -22,6 +22,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub(super) fn run(a: &LockArgs) -> CliResult {
+    if a.update {
+        return update(a);
+    }
     let spec = read_spec(&a.path)?.with_context(a.inputs.context.as_deref());
     let checked = spec.check(&a.inputs.templates)?;
     print_human(&checked, &spec.shown);
@@ -32,80 +35,219 @@ pub(super) fn run(a: &LockArgs) -> CliResult {
     else {
         return Ok(SPEC_ERROR);
     };
+    note_unlockable(model, &checked.text, &spec.shown);
+    let platforms = platforms(&a.platforms, None);
+    let mut registry = Registry::new(registry::mirrors(&a.mirrors)?, false);
+    let lock = resolve(model, &platforms, &mut registry, true).map_err(|errors| {
+        format!(
+            "could not resolve {} image(s); {FILE_NAME} not written:\n  {}",
+            errors.len(),
+            errors.join("\n  ")
+        )
+    })?;
+    let file = spec.dir.join(FILE_NAME);
+    write_atomic(&file, &lock.render())?;
+    say!("wrote {} ({} images)", file.display(), lock.images.len());
+    Ok(OK)
+}
+
+/// Notes each image reference known only at build time: it is not locked.
+fn note_unlockable(model: &Model, text: &str, shown: &str) {
     for use_ in &model.images {
         if lock::resolve(&use_.reference, &model.args).is_none() {
-            let line = checked
-                .text
+            let line = text
                 .get(..use_.span.start)
                 .unwrap_or("")
                 .lines()
                 .count()
                 .max(1);
             say!(
-                "note: {}:{line}: `{}` is known only at build time (a platform arg or an arg without a default), so it is not locked; pin it in the spec",
-                spec.shown,
+                "note: {shown}:{line}: `{}` is known only at build time (a platform arg or an arg without a default), so it is not locked; pin it in the spec",
                 use_.reference
             );
         }
     }
-    let mut platforms = a.platforms.clone();
-    if platforms.is_empty() {
-        platforms.push(Platform::default_target());
+}
+
+/// The platforms to record: `--platform`s, else those `old` recorded,
+/// else the default target.
+fn platforms(flags: &[Platform], old: Option<&Lock>) -> Vec<Platform> {
+    let mut out = flags.to_vec();
+    if out.is_empty()
+        && let Some(old) = old
+    {
+        let recorded: std::collections::BTreeSet<&Platform> =
+            old.configs.keys().map(|(_, p)| p).collect();
+        out.extend(recorded.into_iter().cloned());
     }
-    let mut registry = Registry::new(registry::mirrors(&a.mirrors)?, false);
+    if out.is_empty() {
+        out.push(Platform::default_target());
+    }
+    out
+}
+
+/// The lock of `model` as the registry has it now: each reference's
+/// digest, then the config of every stage's base for each platform; the
+/// errors, each naming its image, when one cannot be resolved. `say`
+/// prints what was locked and recorded.
+fn resolve(
+    model: &Model,
+    platforms: &[Platform],
+    registry: &mut Registry,
+    say: bool,
+) -> Result<Lock, Vec<String>> {
     let mut lock = Lock::default();
     let mut errors = Vec::new();
     for reference in lock::references(model) {
         match registry.digest(&reference) {
             Ok(digest) => {
-                say!("locked {reference}@{digest}");
+                if say {
+                    say!("locked {reference}@{digest}");
+                }
                 lock.images.insert(reference, digest);
             }
             Err(e) => errors.push(format!("{reference}: {e}")),
         }
     }
-    if errors.is_empty() {
-        // The configs the stages start from, for every stage and platform,
-        // keyed by the reference as locked.
-        let mut pinned = model.clone();
-        lock::pin(&mut pinned, &lock, &[]);
-        let names = lock_names(&lock);
-        for pull in every_pull(&pinned, &platforms) {
-            let key = names
-                .get(&pull.reference)
-                .cloned()
-                .unwrap_or_else(|| pull.reference.clone());
-            match registry.config(&pull.reference, &pull.platform) {
-                Ok(config) => {
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // The configs the stages start from, for every stage and platform,
+    // keyed by the reference as locked.
+    let mut pinned = model.clone();
+    lock::pin(&mut pinned, &lock, &[]);
+    let names = lock_names(&lock);
+    for pull in every_pull(&pinned, platforms) {
+        let key = names
+            .get(&pull.reference)
+            .cloned()
+            .unwrap_or_else(|| pull.reference.clone());
+        match registry.config(&pull.reference, &pull.platform) {
+            Ok(config) => {
+                if say {
                     say!(
                         "recorded the config of {key} for {} ({})",
                         pull.platform,
                         config.config_digest
                     );
-                    lock.configs.insert((key, pull.platform), config);
                 }
-                // Recorded per platform only what the registry has for it.
-                Err(ConfigFailure::NoPlatform(e)) => {
-                    say!(
-                        "warning: {key}: {e}; nothing recorded for {} (a build for it would fail)",
-                        pull.platform
-                    );
-                }
-                Err(e) => errors.push(format!("{key} ({}): {e}", pull.platform)),
+                lock.configs.insert((key, pull.platform), config);
             }
+            // Recorded per platform only what the registry has for it.
+            Err(ConfigFailure::NoPlatform(e)) => {
+                say!(
+                    "warning: {key}: {e}; nothing recorded for {} (a build for it would fail)",
+                    pull.platform
+                );
+            }
+            Err(e) => errors.push(format!("{key} ({}): {e}", pull.platform)),
         }
     }
-    if !errors.is_empty() {
-        return Err(format!(
-            "could not resolve {} image(s); {FILE_NAME} not written:\n  {}",
-            errors.len(),
-            errors.join("\n  ")
+    if errors.is_empty() {
+        Ok(lock)
+    } else {
+        Err(errors)
+    }
+}
+
+/// `msbc lock --update [--dry-run] PATH...`: each existing lock resolved
+/// again; for each that changes, what the new base images change in the
+/// spec's build (`msbc diff`'s summary and Dockerfile diff) on stdout, and
+/// the lock written unless `--dry-run`.
+fn update(a: &LockArgs) -> CliResult {
+    let paths: Vec<std::path::PathBuf> = std::iter::once(a.path.clone())
+        .chain(a.more.iter().cloned())
+        .collect();
+    let fleet = match paths.as_slice() {
+        [one, more @ ..] => super::fleet::is_fleet(false, one, more),
+        [] => false,
+    };
+    let specs = super::fleet::fmt_paths(&paths)?;
+    let mut registry = Registry::new(registry::mirrors(&a.mirrors)?, false);
+    let (mut updated, mut unchanged, mut unlocked, mut broken) = (0, 0, 0, 0);
+    let mut errors = Vec::new();
+    let mut report = String::new();
+    for path in &specs {
+        let spec = read_spec(path)?.with_context(a.inputs.context.as_deref());
+        let Some(old) = load(&spec.dir)? else {
+            if !fleet {
+                return Err(format!(
+                    "no {FILE_NAME} beside {}: `msbc lock {}` writes one",
+                    spec.shown,
+                    path.display()
+                ));
+            }
+            unlocked += 1;
+            continue;
+        };
+        let checked = spec.check(&a.inputs.templates)?;
+        let Some(model) = checked
+            .model
+            .as_ref()
+            .filter(|_| !failed(&checked.diagnostics, false))
+        else {
+            print_human(&checked, &spec.shown);
+            broken += 1;
+            continue;
+        };
+        let platforms = platforms(&a.platforms, Some(&old));
+        let new = match resolve(model, &platforms, &mut registry, false) {
+            Ok(new) => new,
+            Err(e) => {
+                errors.push(format!("{}: {}", spec.shown, e.join("; ")));
+                continue;
+            }
+        };
+        if new == old {
+            unchanged += 1;
+            continue;
+        }
+        updated += 1;
+        report.push_str(&super::diff::lock_update(
+            &checked,
+            &spec.shown,
+            &spec.name,
+            old,
+            new.clone(),
+        )?);
+        report.push('\n');
+        if !a.dry_run {
+            write_atomic(&spec.dir.join(FILE_NAME), &new.render())?;
+        }
+    }
+    super::out::stdout(&report)?;
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let mut line = format!(
+        "{} lock{}: {updated} updated, {unchanged} unchanged",
+        updated + unchanged,
+        plural(updated + unchanged)
+    );
+    if fleet && unlocked > 0 {
+        line.push_str(&format!(
+            "; {unlocked} spec{} without {FILE_NAME}",
+            plural(unlocked)
         ));
     }
-    let file = spec.dir.join(FILE_NAME);
-    write_atomic(&file, &lock.render())?;
-    say!("wrote {} ({} images)", file.display(), lock.images.len());
-    Ok(OK)
+    if broken > 0 {
+        line.push_str(&format!("; {broken} with errors"));
+    }
+    if !errors.is_empty() {
+        line.push_str(&format!("; {} could not be resolved", errors.len()));
+    }
+    if a.dry_run && updated > 0 {
+        line.push_str(" (--dry-run: nothing written)");
+    }
+    for e in &errors {
+        say!("error: {e}");
+    }
+    say!("{line}");
+    Ok(if !errors.is_empty() {
+        super::USAGE_ERROR
+    } else if broken > 0 {
+        SPEC_ERROR
+    } else {
+        OK
+    })
 }
 
 /// Writes `file` whole or not at all: a temporary file beside it, renamed.

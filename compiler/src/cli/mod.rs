@@ -52,7 +52,9 @@ use std::io::IsTerminal;
 
 /// Exit codes of the contract.
 pub const OK: i32 = 0;
+/// The spec has errors (or a check failed).
 pub const SPEC_ERROR: i32 = 1;
+/// The command line, a file or a build cannot be used as given.
 pub const USAGE_ERROR: i32 = 2;
 
 /// Runs msbc with the process's arguments; returns the exit code.

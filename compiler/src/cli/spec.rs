@@ -108,13 +108,23 @@ impl Spec {
         template_flags: &[PathBuf],
         catalogs: &templates::Catalogs,
     ) -> Result<Checked, String> {
-        // Parsed once: the template folders it names, then the check.
-        let parsed = compile::parse(&self.bytes);
+        self.check_traced(compile::parse(&self.bytes), template_flags, catalogs)
+            .map(|(checked, _)| checked)
+    }
+
+    /// [`Spec::check_shared`] of the spec parsed, with the names of the
+    /// templates it used.
+    pub(super) fn check_traced(
+        &self,
+        parsed: compile::Parsed<'_>,
+        template_flags: &[PathBuf],
+        catalogs: &templates::Catalogs,
+    ) -> Result<(Checked, Vec<String>), String> {
         let context = self.context_dir(parsed.context_depth())?;
         let catalog = catalogs.get(&self.dir, &parsed.template_dirs(), template_flags)?;
         let files = templates::context_files(&context.root);
         let contents = templates::project_contents(&context.root, &files);
-        let checked = parsed.check(crate::expand::Context {
+        let (checked, used) = parsed.check_traced(crate::expand::Context {
             catalog: &catalog,
             files: &files,
             contents: &contents,
@@ -143,7 +153,7 @@ impl Spec {
                 self.shown
             ));
         }
-        Ok(checked)
+        Ok((checked, used))
     }
 }
 

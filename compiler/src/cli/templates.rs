@@ -51,6 +51,37 @@ pub fn catalog(
     from_flags: &[PathBuf],
 ) -> Result<Catalog, String> {
     let mut catalog = Catalog::stdlib();
+    for (dir, why) in folders(spec_dir, from_spec, from_flags) {
+        if !dir.is_dir() {
+            return Err(format!(
+                "template directory {} (from {why}) is not a directory",
+                dir.display()
+            ));
+        }
+        for files in read_dir(&dir)? {
+            catalog.add(files);
+        }
+        let policy = dir.join(POLICY_FILE);
+        if policy.is_file() {
+            let text = std::fs::read_to_string(&policy)
+                .map_err(|e| format!("cannot read {}: {e}", policy.display()))?;
+            catalog.add_policy(policy.display().to_string(), text);
+        }
+    }
+    Ok(catalog)
+}
+
+/// A template folder's policies, read for every spec that names the folder.
+pub const POLICY_FILE: &str = "policy.kdl";
+
+/// The template folders a spec's catalog reads, in rising priority, each with
+/// where it was named: `MSBC_TEMPLATE_PATH`, the spec's `templates "dir"`
+/// nodes (relative to the spec) and `--templates DIR`.
+pub fn folders(
+    spec_dir: &Path,
+    from_spec: &[String],
+    from_flags: &[PathBuf],
+) -> Vec<(PathBuf, String)> {
     let mut dirs: Vec<(PathBuf, String)> = Vec::new();
     if let Some(path) = std::env::var_os("MSBC_TEMPLATE_PATH") {
         for dir in std::env::split_paths(&path).filter(|p| !p.as_os_str().is_empty()) {
@@ -68,24 +99,7 @@ pub fn catalog(
     for dir in from_flags {
         dirs.push((dir.clone(), "--templates".to_string()));
     }
-    for (dir, why) in dirs {
-        if !dir.is_dir() {
-            return Err(format!(
-                "template directory {} (from {why}) is not a directory",
-                dir.display()
-            ));
-        }
-        for files in read_dir(&dir)? {
-            catalog.add(files);
-        }
-        let policy = dir.join("policy.kdl");
-        if policy.is_file() {
-            let text = std::fs::read_to_string(&policy)
-                .map_err(|e| format!("cannot read {}: {e}", policy.display()))?;
-            catalog.add_policy(policy.display().to_string(), text);
-        }
-    }
-    Ok(catalog)
+    dirs
 }
 
 /// Templates in `dir`: `NAME/` or `TEAM/NAME/` folders holding

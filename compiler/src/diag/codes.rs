@@ -11,7 +11,7 @@ macro_rules! codes {
         /// A stable diagnostic code.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Code {
-            $( $variant, )*
+            $( #[doc = $summary] $variant, )*
         }
 
         impl Code {
@@ -28,6 +28,7 @@ macro_rules! codes {
                 match self { $( Code::$variant => $slug, )* }
             }
 
+            /// Error or warning.
             pub fn severity(self) -> Severity {
                 match self { $( Code::$variant => Severity::$sev, )* }
             }

@@ -21,19 +21,24 @@ pub const STRICT: &[Code] = &[Code::RootUser, Code::SecretInEnv];
 /// A byte range in the source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize)]
 pub struct Span {
+    /// The first byte.
     pub start: usize,
+    /// One past the last byte.
     pub end: usize,
 }
 
 impl Span {
+    /// The bytes `start..end`.
     pub fn new(start: usize, end: usize) -> Self {
         Span { start, end }
     }
 
+    /// Its length in bytes.
     pub fn len(&self) -> usize {
         self.end.saturating_sub(self.start)
     }
 
+    /// Whether it covers no byte.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -50,27 +55,37 @@ impl From<miette::SourceSpan> for Span {
     }
 }
 
+/// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The spec cannot be built (exit 1).
     Error,
+    /// Worth fixing; the build goes on (an error with `--deny-warnings`).
     Warning,
 }
 
+/// A span in the file and what it says about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Label {
+    /// Where.
     pub span: Span,
+    /// What is there, shown beside the span.
     pub message: String,
 }
 
 /// One finding about the spec.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// The stable code (`E0202`).
     pub code: Code,
+    /// The code's severity, unless `--strict` raised it.
     pub severity: Severity,
+    /// One line: what is wrong.
     pub message: String,
     /// The first label is the primary location.
     pub labels: Vec<Label>,
+    /// What to do about it (a "did you mean" where one fits).
     pub help: Option<String>,
 }
 
@@ -86,6 +101,7 @@ impl Diagnostic {
         }
     }
 
+    /// Adds a label; the first one is the primary location.
     pub fn label(mut self, span: Span, message: impl Into<String>) -> Self {
         self.labels.push(Label {
             span,
@@ -94,6 +110,7 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the help line.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -119,10 +136,12 @@ impl Diagnostic {
         self
     }
 
+    /// The span of the first label, if any.
     pub fn primary_span(&self) -> Option<Span> {
         self.labels.first().map(|l| l.span)
     }
 
+    /// Whether it is an error.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -135,10 +154,12 @@ pub struct Diagnostics {
 }
 
 impl Diagnostics {
+    /// An empty list.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Adds a diagnostic.
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.list.push(diagnostic);
     }
@@ -150,22 +171,27 @@ impl Diagnostics {
         }
     }
 
+    /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.list.iter().any(Diagnostic::is_error)
     }
 
+    /// How many errors.
     pub fn error_count(&self) -> usize {
         self.list.iter().filter(|d| d.is_error()).count()
     }
 
+    /// How many warnings.
     pub fn warning_count(&self) -> usize {
         self.list.len() - self.error_count()
     }
 
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
 
+    /// The diagnostics, in the order pushed.
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.list.iter()
     }

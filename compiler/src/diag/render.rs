@@ -200,28 +200,43 @@ impl miette::Diagnostic for Report<'_> {
 /// The machine-readable form (`msbc check --format json`).
 #[derive(Debug, Serialize)]
 pub struct JsonDiagnostic<'a> {
+    /// The code (`E0202`).
     pub code: &'a str,
+    /// The code's slug (`unknown-stage`).
     pub name: &'a str,
+    /// Error or warning.
     pub severity: Severity,
+    /// One line: what is wrong.
     pub message: &'a str,
+    /// The file, as given on the command line.
     pub file: &'a str,
     /// 1-based line and column (in characters) of the primary label.
     pub line: Option<usize>,
+    /// See `line`.
     pub column: Option<usize>,
+    /// Every label, the primary one first.
     pub labels: Vec<JsonLabel<'a>>,
+    /// What to do about it.
     pub help: Option<&'a str>,
 }
 
+/// A label of a [`JsonDiagnostic`]: byte range, line and column, text.
 #[derive(Debug, Serialize)]
 pub struct JsonLabel<'a> {
+    /// The first byte.
     pub start: usize,
+    /// One past the last byte.
     pub end: usize,
+    /// 1-based line of `start`.
     pub line: usize,
+    /// 1-based column of `start`, in characters.
     pub column: usize,
+    /// What the label says.
     pub message: &'a str,
 }
 
 impl<'a> JsonDiagnostic<'a> {
+    /// The JSON form of `d`, found in `source` (the text of `file`).
     pub fn new(d: &'a Diagnostic, file: &'a str, source: &str) -> Self {
         let labels: Vec<JsonLabel<'a>> = d
             .labels

@@ -6,6 +6,7 @@
 /// Where a node may be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
+    /// At the top of the spec.
     TopLevel,
     /// Inside `stage` or `image`.
     Step,
@@ -32,11 +33,15 @@ use std::fmt::Write as _;
 /// A node's reference: its name, where it is written, how and what it does.
 #[derive(Debug, Clone, Copy)]
 pub struct NodeDoc {
+    /// The node's name.
     pub name: &'static str,
+    /// Where it may be written.
     pub place: Place,
     /// How it is written.
     pub usage: &'static str,
+    /// One line: what it does.
     pub summary: &'static str,
+    /// Its properties.
     pub props: &'static [PropDoc],
     /// The whole entry: arguments, children, example.
     pub doc: &'static docs::NodeDoc,

@@ -104,18 +104,22 @@ impl Catalog {
         self.policies.push((origin, text));
     }
 
+    /// The `policy.kdl` texts added, with where each came from.
     pub fn policies(&self) -> &[(String, String)] {
         &self.policies
     }
 
+    /// The template named `name`.
     pub fn get(&self, name: &str) -> Option<&TemplateFiles> {
         self.templates.iter().find(|t| t.name == name)
     }
 
+    /// The names of every template, in catalogue order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.templates.iter().map(|t| t.name.as_str())
     }
 
+    /// Every template.
     pub fn templates(&self) -> &[TemplateFiles] {
         &self.templates
     }
@@ -168,17 +172,24 @@ fn parse_versions(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
 /// What a template declares about itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Manifest {
+    /// One line: what the template builds.
     pub summary: String,
+    /// Its parameters.
     pub params: Vec<ParamSpec>,
     /// A `build.kdl` that uses the template, for `msbc presets NAME`.
     pub example: Option<String>,
 }
 
+/// A parameter a template declares.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamSpec {
+    /// Its name (a property or child of the `use`).
     pub name: String,
+    /// Its type.
     pub ty: ParamType,
+    /// Its value when the `use` gives none.
     pub default: Option<String>,
+    /// Whether a `use` must give it.
     pub required: bool,
     /// Allowed values (strings), empty for any.
     pub choices: Vec<String>,
@@ -186,13 +197,18 @@ pub struct ParamSpec {
     /// block): `main "./cmd/api" port=8080`. With fields, the template sees
     /// each item as a map: `value` (the string) and every field.
     pub fields: Vec<ParamSpec>,
+    /// One line: what it sets.
     pub summary: String,
 }
 
+/// The type of a template parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamType {
+    /// A string.
     String,
+    /// An integer.
     Int,
+    /// `#true` or `#false`.
     Bool,
     /// Strings, given as several arguments or a repeated child node.
     List,
@@ -201,6 +217,7 @@ pub enum ParamType {
 }
 
 impl ParamType {
+    /// The type in words, for messages and `msbc presets`.
     pub fn describe(self) -> &'static str {
         match self {
             ParamType::String => "a string",

@@ -62,6 +62,19 @@ struct Region {
 }
 
 impl SourceMap {
+    /// The templates expanded (a `use` made them), by name, sorted, once.
+    pub fn templates(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .regions
+            .iter()
+            .filter(|r| r.use_span.is_some())
+            .map(|r| r.template.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// The span in the user's file that stands for `span`, and the chain of
     /// templates it came through (outermost first); `None` for a span in a
     /// `policy.kdl`, which has no place in the spec.
@@ -128,6 +141,7 @@ impl SourceMap {
 /// What expansion needs besides the spec.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
+    /// The templates a `use` may name.
     pub catalog: &'a Catalog,
     /// Files of the build context (relative paths), for templates that
     /// detect a tool from a lockfile or a build file.

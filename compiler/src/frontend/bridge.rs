@@ -63,6 +63,8 @@ pub struct Bridge {
     client: LlbBridgeClient<Channel>,
     /// Enabled gateway capabilities (`solve.base`, `readdir`, `return`, ...).
     pub caps: BTreeSet<String>,
+    /// Enabled LLB capabilities (`source.local.metadatatransfer`, ...).
+    pub llb_caps: BTreeSet<String>,
 }
 
 impl Bridge {
@@ -109,12 +111,18 @@ impl Bridge {
         };
         Ok(Bridge {
             caps: enabled(&pong.frontend_api_caps),
+            llb_caps: enabled(&pong.llb_caps),
             client,
         })
     }
 
     pub fn has(&self, cap: &str) -> bool {
         self.caps.contains(cap)
+    }
+
+    /// Whether the solver takes LLB with the capability `cap`.
+    pub fn has_llb(&self, cap: &str) -> bool {
+        self.llb_caps.contains(cap)
     }
 
     /// Fails naming the first of `caps` the gateway lacks.

@@ -3,6 +3,7 @@
 //! `context` input, compile as `msbc compile --emit llb` would, solve the
 //! LLB of each platform and assemble the result with its image config.
 
+use super::attest;
 use super::bridge::Bridge;
 use super::failure::{Failure, source_info, spec_errors};
 use super::generated::moby::buildkit::v1::frontend as gw;
@@ -54,6 +55,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         return Err(Failure::plain(opts.problems.join("; ")));
     }
     bridge.require(&["solve.base", "readfile"], "reading the spec")?;
+    let sbom = attest::sbom_request(&opts.attests)?;
     let (spec, lock, vertex) = read_spec(bridge, opts, env).await?;
     let lock = match lock {
         Some(bytes) => Some(
@@ -114,6 +116,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
     let mut used = std::collections::BTreeSet::new();
     let mut refs = Vec::new();
     let mut metadata = BTreeMap::new();
+    let mut scans = Vec::new();
     for platform in &platforms {
         let selection = Selection {
             image: None,
@@ -130,6 +133,16 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
             .llb(&opts.filename, configs, &opts.build)
             .map_err(|e| in_spec(&e))?;
         used.extend(llb.used_contexts);
+        if sbom.is_some() {
+            let id = platform.to_string();
+            scans.push(attest::targets(
+                &model,
+                opts,
+                &id,
+                &llb.definition,
+                &llb.stages,
+            ));
+        }
         let id = bridge
             .solve_importing(llb.definition, &opts.cache_imports)
             .await?;
@@ -154,6 +167,16 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         .collect();
     let info = source_info(&opts.filename, &spec);
     warnings::send(bridge, &vertex, &info, &unused).await?;
+    let attestations = match &sbom {
+        Some(request) => {
+            let worker = env
+                .worker_platform
+                .clone()
+                .unwrap_or_else(Platform::default_target);
+            attest::sbom(bridge, request, &worker.to_string(), scans).await?
+        }
+        None => BTreeMap::new(),
+    };
     let new_refs = bridge.has("proto.refarray");
     let result = if refs.len() == 1 {
         let id = refs.remove(0).1;
@@ -180,6 +203,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
     };
     Ok(gw::Result {
         result: Some(result),
+        attestations,
         metadata: metadata
             .into_iter()
             .map(|(k, v)| (k, v.into_bytes()))
@@ -191,7 +215,8 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
 /// buildkitd's log, its warnings (and those of `--build-arg`s the spec does
 /// not declare) in the client's output, its errors (all of them) as the
 /// build's error; with the check option `error=true`, warnings fail the
-/// build. The model and the build args it declares.
+/// build (a subrequest gets neither). The model and the build args it
+/// declares.
 async fn feedback(
     bridge: &mut Bridge,
     opts: &Options,
@@ -212,7 +237,9 @@ async fn feedback(
     let model = match checked.model {
         Some(model) if !checked.diagnostics.has_errors() => model,
         _ => {
-            warnings::send(bridge, vertex, &info, &shown).await?;
+            if opts.request.is_none() {
+                warnings::send(bridge, vertex, &info, &shown).await?;
+            }
             let sorted = checked.diagnostics.sorted();
             let errors: Vec<_> = sorted.into_iter().filter(|d| d.is_error()).collect();
             return Err(spec_errors(&errors, &opts.filename, &checked.text, &info));
@@ -234,6 +261,11 @@ async fn feedback(
         for warning in crate::lock::overridden(&model, lock, &args) {
             shown.push(warnings::plain(warning));
         }
+    }
+    // `--call targets|outline` answer questions: no warnings there, as
+    // BuildKit's Dockerfile frontend gives none.
+    if opts.request.is_some() {
+        return Ok((model, args));
     }
     warnings::send(bridge, vertex, &info, &shown).await?;
     if let Some(failure) = warnings::violation(
@@ -297,6 +329,7 @@ fn answer(bridge: &Bridge, metadata: subrequests::Meta) -> gw::Result {
     gw::Result {
         result: Some(empty),
         metadata,
+        attestations: BTreeMap::new(),
     }
 }
 

@@ -5,12 +5,13 @@
 use super::bridge::Bridge;
 use super::build::Env;
 use super::failure::Failure;
+use super::generated::fsutil::types::Stat;
 use super::options::Options;
 use crate::backend::llb::{self, pb};
 use crate::compile::Parsed;
 use crate::expand::project::{
     IGNORE_FILE, LISTING_MAX_DEPTH as MAX_DEPTH, LISTING_MAX_FILES as MAX_FILES,
-    LISTING_SKIP as SKIP, MAX_PROJECT_FILE, is_project_file,
+    LISTING_SKIP as SKIP, MAX_PROJECT_FILE, PROJECT_EXTENSIONS, PROJECT_FILES, is_project_file,
 };
 use crate::expand::{Catalog, TemplateFiles};
 use std::collections::BTreeMap;
@@ -41,6 +42,7 @@ pub async fn read_spec(
         env,
         &[opts.filename.clone(), lock_file.clone()],
         &[],
+        None,
         &opts.filename,
         &format!("[internal] load build definition from {}", opts.filename),
     );
@@ -113,6 +115,19 @@ pub async fn context_inputs(
     if answers_only && !needs_listing {
         return Ok(out);
     }
+    // The context's own ignore file first, alone (a few bytes): its patterns
+    // and the spec's keep the ignored files out of every transfer below.
+    let definition = local(
+        &opts.context_key,
+        env,
+        &[IGNORE_FILE.to_string()],
+        &[],
+        None,
+        &format!("{}-{IGNORE_FILE}", opts.context_key),
+        &format!("[internal] load {IGNORE_FILE}"),
+    );
+    let id = bridge.solve(definition).await?;
+    read_ignore_file(bridge, &id, &mut out.contents).await;
     if !needs_listing || !bridge.has("readdir") {
         if needs_listing {
             eprintln!(
@@ -121,35 +136,29 @@ pub async fn context_inputs(
                  taken as its root"
             );
         }
-        // The context's own ignore file still joins the spec's patterns.
-        let definition = local(
-            &opts.context_key,
-            env,
-            &[IGNORE_FILE.to_string()],
-            &[],
-            &format!("{}-{IGNORE_FILE}", opts.context_key),
-            &format!("[internal] load {IGNORE_FILE}"),
-        );
-        let id = bridge.solve(definition).await?;
-        read_ignore_file(bridge, &id, &mut out.contents).await;
         out.service_dir = opts.service_dir.clone().unwrap_or_default();
         return Ok(out);
     }
-    let excludes: Vec<String> = SKIP.iter().map(|d| format!("**/{d}")).collect();
+    let excludes = listing_excludes(&parsed.context_ignore(), out.contents.get(IGNORE_FILE));
+    // A current BuildKit sends the names and modes of the files and the
+    // contents of only those msbc reads (`local.metadatatransfer`); an
+    // older one sends every file not excluded.
+    let metadata = bridge.has_llb(METADATA_TRANSFER);
+    let wanted = content_patterns(!dirs.is_empty());
     let definition = local(
         &opts.context_key,
         env,
         &[],
         &excludes,
+        metadata.then_some(wanted.as_slice()),
         &opts.context_key,
         "[internal] load the build context for msbc's presets",
     );
     let id = bridge.solve(definition).await?;
-    read_ignore_file(bridge, &id, &mut out.contents).await;
     out.service_dir = match (&opts.service_dir, depth) {
         (Some(dir), _) => dir.clone(),
         (None, 0) => String::new(),
-        (None, depth) => find_service_dir(bridge, &id, opts, depth, spec).await?,
+        (None, depth) => find_service_dir(bridge, opts, env, depth, spec).await?,
     };
     for dir in &dirs {
         // Relative to the spec's folder, as on the command line.
@@ -206,7 +215,19 @@ pub async fn context_inputs(
         }
     }
     if uses_presets {
-        out.files = list(bridge, &id).await;
+        out.files = if metadata {
+            match bridge.read_file(&id, METADATA_FILE).await {
+                Ok(bytes) => metadata_listing(&bytes),
+                Err(e) => {
+                    eprintln!(
+                        "warning: cannot read the context's file list ({e}): presets see no context files"
+                    );
+                    Vec::new()
+                }
+            }
+        } else {
+            list(bridge, &id).await
+        };
     }
     // The project files presets read versions from, as `msbc compile` reads
     // them (cli::templates::project_contents): listed, small, UTF-8.
@@ -239,14 +260,27 @@ async fn read_ignore_file(bridge: &mut Bridge, id: &str, contents: &mut BTreeMap
 /// in the context that hold a file of the spec's name with the spec's
 /// bytes. One: that is it. None or several (two services with the same
 /// spec): a failure that says to pass `--build-arg MSBC_SERVICE_DIR=DIR`.
+/// BuildKit sends only the files of that name that deep (the ignore
+/// patterns do not apply: a team may keep its specs out of its images).
 async fn find_service_dir(
     bridge: &mut Bridge,
-    id: &str,
     opts: &Options,
+    env: &Env,
     depth: usize,
     spec: &[u8],
 ) -> Result<String, Failure> {
     let name = opts.filename.rsplit('/').next().unwrap_or(&opts.filename);
+    let definition = local(
+        &opts.context_key,
+        env,
+        &[format!("{}{name}", "*/".repeat(depth))],
+        &[],
+        None,
+        &format!("{}-{name}", opts.context_key),
+        &format!("[internal] find {name} in the build context"),
+    );
+    let id = bridge.solve(definition).await?;
+    let id = id.as_str();
     let mut level = vec![String::new()];
     for _ in 0..depth {
         let mut next = Vec::new();
@@ -332,12 +366,91 @@ async fn list(bridge: &mut Bridge, id: &str) -> Vec<String> {
     out
 }
 
+/// The LLB capability of a local source that sends the names and modes of
+/// its files and the contents of only some (BuildKit v0.13 and later).
+const METADATA_TRANSFER: &str = "source.local.metadatatransfer";
+
+/// Where BuildKit writes the names and modes of a metadata-only transfer:
+/// one file at the root, each entry a 4-byte little-endian length and an
+/// fsutil `Stat`.
+const METADATA_FILE: &str = ".fsutil-metadata";
+
+/// What the listing of the context leaves out: the folders never listed
+/// ([`SKIP`], in any folder), the spec's own `context` ignore patterns and
+/// the context's ignore file's, as the build's own context source leaves
+/// them out (BuildKit's patterns; a `!` exception kept).
+fn listing_excludes(spec_ignore: &[String], ignore_file: Option<&String>) -> Vec<String> {
+    let mut out: Vec<String> = SKIP.iter().map(|d| format!("**/{d}")).collect();
+    let file = ignore_file.map_or_else(Vec::new, |t| crate::paths::ignore_file_patterns(t));
+    for p in file.iter().chain(spec_ignore) {
+        let p = crate::paths::ignore_pattern(p);
+        if !p.is_empty() && !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The files whose contents the frontend reads (the rest of the context
+/// goes by name only): the project files presets read versions from
+/// ([`PROJECT_FILES`], [`PROJECT_EXTENSIONS`]), in any folder, and the
+/// template folders' files when the spec names `templates` folders.
+fn content_patterns(templates: bool) -> Vec<String> {
+    let mut out: Vec<String> = PROJECT_FILES
+        .iter()
+        .map(|f| format!("**/{f}"))
+        .chain(PROJECT_EXTENSIONS.iter().map(|e| format!("**/*{e}")))
+        .collect();
+    if templates {
+        out.extend(
+            ["preset.kdl", "template.kdl.j2", "policy.kdl"]
+                .iter()
+                .map(|f| format!("**/{f}")),
+        );
+    }
+    out
+}
+
+/// The context's files (relative, sorted) from a metadata-only transfer's
+/// [`METADATA_FILE`], as `msbc compile` lists them: files down to
+/// [`MAX_DEPTH`] folders, at most [`MAX_FILES`]. A damaged entry ends the
+/// list (what came before it stands).
+fn metadata_listing(bytes: &[u8]) -> Vec<String> {
+    use prost::Message;
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while rest.len() >= 4 {
+        let n = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        let Some(frame) = rest.get(4..4 + n) else {
+            break;
+        };
+        rest = &rest[4 + n..];
+        let Ok(stat) = Stat::decode(frame) else {
+            break;
+        };
+        let path = stat.path.trim_start_matches("./").trim_start_matches('/');
+        if stat.mode & MODE_DIR != 0 || path.is_empty() || path == METADATA_FILE {
+            continue;
+        }
+        let parts: Vec<&str> = path.split('/').collect();
+        if parts.len() > MAX_DEPTH || parts[..parts.len() - 1].iter().any(|d| SKIP.contains(d)) {
+            continue;
+        }
+        out.push(path.to_string());
+    }
+    out.sort();
+    out.dedup();
+    out.truncate(MAX_FILES);
+    out
+}
+
 /// A Definition of one local source (`local://NAME`) from the client session.
 fn local(
     name: &str,
     env: &Env,
     include: &[String],
     exclude: &[String],
+    metadata_except: Option<&[String]>,
     shared_key_hint: &str,
     custom_name: &str,
 ) -> pb::Definition {
@@ -355,6 +468,13 @@ fn local(
     if !exclude.is_empty() {
         attrs.insert("local.excludepatterns".to_string(), json(exclude));
         caps.insert("source.local.excludepatterns".to_string(), true);
+    }
+    if let Some(except) = metadata_except {
+        attrs.insert("local.metadatatransfer".to_string(), "true".to_string());
+        if !except.is_empty() {
+            attrs.insert("local.metadatatransferexclude".to_string(), json(except));
+        }
+        caps.insert(METADATA_TRANSFER.to_string(), true);
     }
     attrs.insert(
         "local.sharedkeyhint".to_string(),
@@ -414,6 +534,7 @@ mod tests {
             &env,
             &["build.kdl".into()],
             &[],
+            None,
             "build.kdl",
             "load",
         );
@@ -429,5 +550,95 @@ mod tests {
         assert_eq!(terminal.inputs[0].digest, llb::digest(&d.def[0]));
         assert!(d.metadata.contains_key(&llb::digest(&d.def[0])));
         assert_eq!(head(&d), llb::digest(&d.def[0]));
+    }
+
+    fn frames(stats: &[(&str, u32)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (path, mode) in stats {
+            let bytes = Stat {
+                path: path.to_string(),
+                mode: *mode,
+                size: 1 << 20,
+                ..Stat::default()
+            }
+            .encode_to_vec();
+            out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            out.extend_from_slice(&bytes);
+        }
+        out
+    }
+
+    #[test]
+    fn the_listing_of_a_metadata_transfer_is_its_files_as_the_cli_lists_them() {
+        let bytes = frames(&[
+            ("apps", MODE_DIR | 0o755),
+            ("apps/api", MODE_DIR | 0o755),
+            ("apps/api/package.json", 0o644),
+            ("apps/api/src/index.ts", 0o644),
+            ("go.mod", 0o644),
+            ("a/b/c/d/e.txt", 0o644),
+            ("a/b/c/d/e/too-deep.txt", 0o644),
+            ("web/node_modules/x/package.json", 0o644),
+        ]);
+        assert_eq!(
+            metadata_listing(&bytes),
+            [
+                "a/b/c/d/e.txt",
+                "apps/api/package.json",
+                "apps/api/src/index.ts",
+                "go.mod"
+            ]
+        );
+        // A cut-off entry ends the list; what came before it stands.
+        let cut = &bytes[..bytes.len() - 3];
+        assert_eq!(metadata_listing(cut).len(), 4);
+        assert!(metadata_listing(&[1, 0]).is_empty());
+    }
+
+    #[test]
+    fn the_listing_leaves_out_what_the_spec_and_the_ignore_file_ignore() {
+        let excludes = listing_excludes(
+            &["assets/".to_string(), "**/*.log".to_string()],
+            Some(&"# comment\n/dist\n!keep.log\nassets\n".to_string()),
+        );
+        for p in [
+            "**/node_modules",
+            "**/.git",
+            "assets",
+            "dist",
+            "!keep.log",
+            "**/*.log",
+        ] {
+            assert!(excludes.contains(&p.to_string()), "{p}: {excludes:?}");
+        }
+        assert_eq!(excludes.iter().filter(|p| *p == "assets").count(), 1);
+    }
+
+    #[test]
+    fn a_metadata_source_asks_for_the_contents_of_project_files_only() {
+        let env = Env::default();
+        let wanted = content_patterns(false);
+        assert!(wanted.contains(&"**/go.mod".to_string()));
+        assert!(wanted.contains(&"**/*.csproj".to_string()));
+        assert!(!wanted.iter().any(|p| p.contains("preset.kdl")));
+        assert!(content_patterns(true).contains(&"**/preset.kdl".to_string()));
+        let d = local(
+            "context",
+            &env,
+            &[],
+            &["assets".into()],
+            Some(&wanted),
+            "context",
+            "load",
+        );
+        let source = pb::Op::decode(d.def[0].as_slice()).unwrap();
+        let Some(pb::op::Kind::Source(s)) = source.kind else {
+            panic!("not a source: {source:?}");
+        };
+        assert_eq!(s.attrs["local.metadatatransfer"], "true");
+        assert!(s.attrs["local.metadatatransferexclude"].contains(r#""**/package.json""#));
+        assert_eq!(s.attrs["local.excludepatterns"], r#"["assets"]"#);
+        let caps = &d.metadata[&llb::digest(&d.def[0])].caps;
+        assert!(caps[METADATA_TRANSFER]);
     }
 }

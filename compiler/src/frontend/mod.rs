@@ -16,6 +16,7 @@
 //! Async code (tokio, tonic) stays inside this module; the rest of msbc is
 //! synchronous. Like `cli`, this module does I/O.
 
+mod attest;
 mod bridge;
 mod build;
 mod failure;

@@ -52,6 +52,9 @@ pub struct Options {
     /// build context, when the frontend cannot tell it from the spec's
     /// `context "../.."` (two folders with the same spec).
     pub service_dir: Option<String>,
+    /// The attestations asked for, as sent (`attest:sbom`,
+    /// `build-arg:BUILDKIT_ATTEST_PROVENANCE`, ...): see `attest.rs`.
+    pub attests: BTreeMap<String, String>,
     /// `--cache-from` (`cache-imports`: a JSON list of `{"Type", "Attrs"}`):
     /// the caches every solve imports, as BuildKit's Dockerfile frontend
     /// passes them on (a gateway frontend's solves import nothing else).
@@ -117,6 +120,7 @@ const IGNORED: &[&str] = &[
 ];
 
 impl Options {
+    /// Reads the frontend options BuildKit passed (`BUILDKIT_FRONTEND_OPT_*`, decoded).
     pub fn parse(raw: &BTreeMap<String, String>) -> Options {
         let mut o = Options {
             filename: DEFAULT_FILENAME.to_string(),
@@ -128,6 +132,10 @@ impl Options {
             if key == SERVICE_DIR_ARG {
                 let dir = value.trim_matches('/').trim_start_matches("./");
                 o.service_dir = Some(dir.to_string()).filter(|d| !d.is_empty() && d != ".");
+                continue;
+            }
+            if key.starts_with("attest:") || key.starts_with("build-arg:BUILDKIT_ATTEST_") {
+                o.attests.insert(key.clone(), value.clone());
                 continue;
             }
             if let Some(name) = key.strip_prefix("build-arg:") {

@@ -24,6 +24,7 @@ pub enum ImportCode {
 }
 
 impl ImportCode {
+    /// Every import code, in catalogue order.
     pub const ALL: &'static [ImportCode] = &[
         ImportCode::UnsupportedInstruction,
         ImportCode::UnsupportedFlag,
@@ -35,6 +36,7 @@ impl ImportCode {
         ImportCode::NoStage,
     ];
 
+    /// `I001`, ...
     pub fn as_str(self) -> &'static str {
         match self {
             ImportCode::UnsupportedInstruction => "I001",
@@ -48,6 +50,7 @@ impl ImportCode {
         }
     }
 
+    /// A short kebab-case name.
     pub fn slug(self) -> &'static str {
         match self {
             ImportCode::UnsupportedInstruction => "unsupported-instruction",
@@ -71,8 +74,11 @@ impl std::fmt::Display for ImportCode {
 /// Something the spec does not say exactly as the Dockerfile did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
+    /// 1-based line of the Dockerfile.
     pub line: usize,
+    /// What kind of warning.
     pub code: ImportCode,
+    /// What the spec says differently, in words.
     pub message: String,
     /// The spec builds something else than the Dockerfile (an instruction,
     /// flag or value left out or changed), as opposed to the same build
@@ -86,7 +92,9 @@ pub struct Warning {
 pub struct ImportError {
     /// 1-based; 0 when no line is to blame.
     pub line: usize,
+    /// What kind of problem.
     pub code: ImportCode,
+    /// What is wrong, in words.
     pub message: String,
 }
 
@@ -99,6 +107,8 @@ impl std::fmt::Display for ImportError {
 /// An imported spec.
 #[derive(Debug, Clone)]
 pub struct Imported {
+    /// The spec, as KDL text.
     pub kdl: String,
+    /// What it does not say exactly as the Dockerfile did.
     pub warnings: Vec<Warning>,
 }

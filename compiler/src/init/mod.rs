@@ -32,15 +32,20 @@ pub trait Project {
 /// A value of a preset parameter, as KDL writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
+    /// A string.
     Str(String),
+    /// An integer.
     Int(u64),
+    /// A boolean.
     Bool(bool),
 }
 
 /// One parameter of the `use` node, and why it has this value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Setting {
+    /// The parameter.
     pub name: String,
+    /// Its values (a list parameter has several).
     pub values: Vec<Value>,
     /// Where it was read: "cmd/server/main.go (`package main`)".
     pub why: String,
@@ -65,6 +70,7 @@ pub struct Proposal {
     pub found_by: String,
     /// Properties of the `use` node (`static=#true`), then its children.
     pub properties: Vec<Setting>,
+    /// Children of the `use` node.
     pub children: Vec<Setting>,
     /// What the preset finds by itself, said in a comment only.
     pub detected_by_preset: Vec<String>,
@@ -85,8 +91,11 @@ pub struct Proposal {
 /// read from there. `context` is the root relative to the service
 /// (`../..`), for the spec's `context` node.
 pub struct Member<'a> {
+    /// The service's own folder.
     pub service: &'a dyn Project,
+    /// The workspace's root folder.
     pub root: &'a dyn Project,
+    /// The root relative to the service (`../..`).
     pub context: String,
     files: Vec<String>,
 }
@@ -103,6 +112,7 @@ const SHARED: &[&str] = &[
 ];
 
 impl<'a> Member<'a> {
+    /// The service, with the root files it shares (lockfiles, go.mod).
     pub fn new(service: &'a dyn Project, root: &'a dyn Project, context: String) -> Member<'a> {
         let mut files = service.files().to_vec();
         for f in SHARED {
@@ -294,6 +304,7 @@ pub struct Sub<'a> {
 }
 
 impl<'a> Sub<'a> {
+    /// The folder `dir` of `root`.
     pub fn new(root: &'a dyn Project, dir: &str) -> Sub<'a> {
         let prefix = format!("{dir}/");
         let files = root

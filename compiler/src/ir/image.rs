@@ -22,25 +22,55 @@ use std::collections::{BTreeMap, BTreeSet};
 #[serde(rename_all = "lowercase", tag = "step")]
 pub enum ConfigStep {
     /// Environment variables, for later steps and the container.
-    Env { vars: Vec<(String, Word)> },
+    Env {
+        /// `NAME`, value, in order.
+        vars: Vec<(String, Word)>,
+    },
     /// Image labels.
-    Label { labels: Vec<(String, Word)> },
+    Label {
+        /// Key, value, in order.
+        labels: Vec<(String, Word)>,
+    },
     /// The user (`name`, `uid`, `uid:gid`) of later steps and the container.
-    User { user: Word },
+    User {
+        /// The user.
+        user: Word,
+    },
     /// Ports the container listens on (metadata).
-    Expose { ports: Vec<Port> },
+    Expose {
+        /// The ports.
+        ports: Vec<Port>,
+    },
     /// The container's entrypoint, exec form.
-    Entrypoint { args: Vec<String> },
+    Entrypoint {
+        /// The program and its arguments.
+        args: Vec<String>,
+    },
     /// The container's default command, exec form.
-    Cmd { args: Vec<String> },
+    Cmd {
+        /// The command and its arguments.
+        args: Vec<String>,
+    },
     /// `None` disables a healthcheck inherited from the base image.
-    Healthcheck { check: Option<Healthcheck> },
+    Healthcheck {
+        /// The check; `None`: disabled.
+        check: Option<Healthcheck>,
+    },
     /// Paths the container mounts as anonymous volumes.
-    Volume { paths: Vec<Word> },
+    Volume {
+        /// The paths.
+        paths: Vec<Word>,
+    },
     /// The signal that stops the container (`SIGTERM`).
-    StopSignal { signal: String },
+    StopSignal {
+        /// The signal, as written.
+        signal: String,
+    },
     /// The shell later `run` scripts run in (and the image's `SHELL`).
-    Shell { args: Vec<String> },
+    Shell {
+        /// The shell and its flags (`/bin/bash -c`).
+        args: Vec<String>,
+    },
 }
 
 impl ConfigStep {
@@ -126,15 +156,23 @@ pub enum ImageValue<'a, V = &'a Word> {
     Env(&'a str, V),
     /// `LABEL key=value`.
     Label(&'a str, V),
+    /// `USER`.
     User(V),
+    /// `WORKDIR`.
     Workdir(V),
+    /// A `VOLUME` path.
     Volume(V),
+    /// An `EXPOSE`d port.
     Expose(&'a Port),
+    /// `ENTRYPOINT`, exec form.
     Entrypoint(&'a [String]),
+    /// `CMD`, exec form.
     Cmd(&'a [String]),
     /// `None` disables an inherited healthcheck.
     Healthcheck(Option<&'a Healthcheck>),
+    /// `STOPSIGNAL`.
     StopSignal(&'a str),
+    /// `SHELL`.
     Shell(&'a [String]),
 }
 
@@ -145,22 +183,28 @@ pub struct ImageConfig<V> {
     /// `KEY`, value in order; a key set again keeps its place (as the
     /// frontend does for the config, unlike the run env).
     pub env: Vec<(String, V)>,
+    /// The user, as the last `user` step set it.
     pub user: Option<V>,
     /// The working directory, as the `workdir` function of [`apply`] made
     /// it (relative paths are under the one before).
     ///
     /// [`apply`]: ImageConfig::apply
     pub workdir: Option<V>,
+    /// `ENTRYPOINT`, exec form.
     pub entrypoint: Option<Vec<String>>,
+    /// `CMD`, exec form (dropped by a later `entrypoint` of another stage).
     pub cmd: Option<Vec<String>>,
     /// `8080/tcp`; a range is every port in it, as Docker stores it.
     pub ports: BTreeSet<String>,
+    /// Labels, by key.
     pub labels: BTreeMap<String, V>,
     /// `None`: not set (the base image's stays); `Some(None)`: disabled.
     pub healthcheck: Option<Option<Healthcheck>>,
     /// Each path once, in the order first set.
     pub volumes: Vec<V>,
+    /// `STOPSIGNAL`.
     pub stop_signal: Option<String>,
+    /// `SHELL`.
     pub shell: Option<Vec<String>>,
     /// A `cmd` was set in the stage being folded (an `entrypoint` keeps it).
     cmd_set: bool,

@@ -30,12 +30,16 @@ pub struct Port {
     pub number: u16,
     /// The last port of a range such as `8000-8010`.
     pub end: Option<u16>,
+    /// TCP, UDP or SCTP.
     pub protocol: Protocol,
 }
 
 /// The transport protocol of an exposed port (`8080/udp`; TCP by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+// The values say what they are; a doc comment on each would turn the
+// JSON Schema's `enum` of strings into a `oneOf`.
+#[allow(missing_docs)]
 pub enum Protocol {
     Tcp,
     Udp,
@@ -46,6 +50,9 @@ pub enum Protocol {
 /// all, or the host's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+// The values say what they are; a doc comment on each would turn the
+// JSON Schema's `enum` of strings into a `oneOf`.
+#[allow(missing_docs)]
 pub enum Network {
     Default,
     None,
@@ -56,6 +63,9 @@ pub enum Network {
 /// copy, or one at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+// The values say what they are; a doc comment on each would turn the
+// JSON Schema's `enum` of strings into a `oneOf`.
+#[allow(missing_docs)]
 pub enum Sharing {
     Shared,
     Private,
@@ -80,14 +90,17 @@ pub struct Build {
     pub target: StageId,
     /// Ignore patterns for the build context (`.dockerignore`).
     pub context_ignore: Vec<String>,
+    /// Settings only the Dockerfile backend reads.
     pub dockerfile: DockerfileOptions,
 }
 
 impl Build {
+    /// The stage `id`.
     pub fn stage(&self, id: StageId) -> &Stage {
         &self.stages[id.0]
     }
 
+    /// The arg named `name`.
     pub fn arg(&self, name: &str) -> Option<&ArgDef> {
         self.args.iter().find(|a| a.name == name)
     }
@@ -106,6 +119,7 @@ pub struct DockerfileOptions {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct ArgDef {
+    /// The arg's name.
     pub name: String,
     /// `None`: required at build time. As written: a default may name
     /// earlier args (`"node:${NODE_VERSION}-slim"`), as a Dockerfile's ARG
@@ -149,6 +163,9 @@ impl ArgDef {
 /// Whether a stage is an intermediate `stage` or an `image` the build ships.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+// The values say what they are; a doc comment on each would turn the
+// JSON Schema's `enum` of strings into a `oneOf`.
+#[allow(missing_docs)]
 pub enum StageKind {
     Stage,
     Image,
@@ -158,7 +175,9 @@ pub enum StageKind {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Stage {
+    /// Its name in the spec.
     pub name: String,
+    /// Stage or image.
     pub kind: StageKind,
     /// What the stage starts from.
     pub base: Base,
@@ -173,6 +192,7 @@ pub struct Stage {
     pub platform: Option<Word>,
     /// Built only when asked for by name (`--target`), like a test stage.
     pub target_only: bool,
+    /// Its steps, in order.
     pub steps: Vec<Step>,
     /// 1-based line of the declaration in `build.kdl`.
     pub line: usize,
@@ -220,6 +240,7 @@ pub enum Base {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Step {
+    /// What the step does.
     pub kind: StepKind,
     /// 1-based line in `build.kdl`.
     pub line: usize,
@@ -239,9 +260,15 @@ pub struct Step {
 pub enum StepKind {
     /// Brings build args into scope for the steps that follow (Dockerfile
     /// `ARG NAME` inside a stage; the environment of later runs in LLB).
-    Args { names: Vec<String> },
+    Args {
+        /// The args, in order of first use.
+        names: Vec<String>,
+    },
     /// The working directory of later steps and of the container.
-    Workdir { path: Word },
+    Workdir {
+        /// The directory (relative: under the one before).
+        path: Word,
+    },
     /// Files from the context, another stage or an image.
     Copy(Copy),
     /// A shell script, with its mounts.
@@ -259,8 +286,20 @@ pub enum StepKind {
 /// ([`StepKind::sources_mut`]).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Source<S, I> {
-    Stage { id: S, mount: bool },
-    Image { image: I, mount: bool },
+    /// A stage of the build.
+    Stage {
+        /// The stage read.
+        id: S,
+        /// Read by a `bind` mount (else a `copy`).
+        mount: bool,
+    },
+    /// An image, by reference.
+    Image {
+        /// The image read.
+        image: I,
+        /// Read by a `bind` mount (else a `copy`).
+        mount: bool,
+    },
 }
 
 /// The one list of what a step reads: [`StepKind::sources`] and
@@ -409,13 +448,16 @@ pub struct Run {
 pub enum Mount {
     /// A persistent cache directory, kept between builds.
     Cache {
+        /// Where it is mounted.
         target: String,
         /// The cache's id; `None`: keyed by the target.
         id: Option<String>,
+        /// How concurrent builds share it; `None`: shared.
         sharing: Option<Sharing>,
     },
     /// A build secret, as a file or an environment variable, never stored.
     Secret {
+        /// The secret's id (`--secret id=...`).
         id: String,
         /// `None`: [`default_secret_target`] (unless only `env` is set).
         target: Option<String>,
@@ -426,19 +468,23 @@ pub enum Mount {
     },
     /// The SSH agent socket.
     Ssh {
+        /// The agent's id; `None`: `default`.
         id: Option<String>,
         /// `None`: BuildKit's `/run/buildkit/ssh_agent.N`.
         target: Option<String>,
+        /// The build fails when no agent is given.
         required: bool,
     },
     /// An in-memory filesystem.
     Tmpfs {
+        /// Where it is mounted.
         target: String,
         /// A size such as `64m`.
         size: Option<String>,
     },
     /// Files of the context, a stage or an image, read-only unless `rw`.
     Bind {
+        /// Where it is mounted.
         target: String,
         /// `None`: the build context.
         from: Option<MountFrom>,
@@ -505,9 +551,14 @@ pub enum MountFrom {
 pub struct Healthcheck {
     /// One element: a shell command (`CMD-SHELL`); more: exec form.
     pub command: Vec<String>,
+    /// Time between checks, as written (`30s`).
     pub interval: Option<String>,
+    /// Time a check may take, as written.
     pub timeout: Option<String>,
+    /// Time after start during which failures do not count.
     pub start_period: Option<String>,
+    /// Time between checks during the start period.
     pub start_interval: Option<String>,
+    /// Failures in a row that make the container unhealthy.
     pub retries: Option<u32>,
 }

@@ -15,11 +15,17 @@ pub struct Word(pub Vec<WordPart>);
 /// A piece of a [`Word`]: literal text or a variable reference.
 pub enum WordPart {
     /// Literal text, kept as is.
-    Text { text: String },
+    Text {
+        /// The text.
+        text: String,
+    },
     /// `${NAME}` or `${NAME:-default}`.
     Var {
+        /// The variable.
         name: String,
+        /// The text after `:-`, taken when the variable is unset or empty.
         default: Option<String>,
+        /// What it names.
         source: VarSource,
     },
 }
@@ -37,6 +43,7 @@ pub enum VarSource {
 }
 
 impl Word {
+    /// A word of plain text.
     pub fn text(s: impl Into<String>) -> Word {
         Word(vec![WordPart::Text { text: s.into() }])
     }
@@ -114,6 +121,7 @@ impl Word {
         })
     }
 
+    /// The variables the word names, with what each names, in order.
     pub fn vars(&self) -> impl Iterator<Item = (&str, VarSource)> {
         self.0.iter().filter_map(|p| match p {
             WordPart::Var { name, source, .. } => Some((name.as_str(), *source)),

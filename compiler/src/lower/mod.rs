@@ -38,12 +38,21 @@ pub const PLATFORM_ARGS: &[&str] = &[
     "TARGETVARIANT",
 ];
 
+/// Args the build reads itself, not the steps: the SBOM scans of stages
+/// and of the context (`frontend/attest.rs`; BuildKit's Dockerfile frontend
+/// reads the same names). Declaring one is the spec's setting: not unused.
+pub const SBOM_SCAN_ARGS: &[&str] = &["BUILDKIT_SBOM_SCAN_STAGE", "BUILDKIT_SBOM_SCAN_CONTEXT"];
+
 /// Every stage of a checked spec, in declaration order (`StageId` = index).
 #[derive(Debug, Clone)]
 pub struct Model {
+    /// Build args, in declaration order.
     pub args: Vec<ir::ArgDef>,
+    /// Every stage and image, in declaration order (`StageId` = index).
     pub stages: Vec<ir::Stage>,
+    /// The context's ignore patterns (`.dockerignore`).
     pub context_ignore: Vec<String>,
+    /// The `# syntax=` frontend; `None` for `syntax "none"`.
     pub syntax: Option<String>,
     /// Every base image reference (toolchains, `from=`, `copy from=`,
     /// `bind from=`), where it is written: what `msbc.lock` pins.

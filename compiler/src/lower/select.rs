@@ -24,15 +24,23 @@ pub struct Selection {
 /// A selection the spec cannot satisfy (a usage error, exit 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SelectError {
+    /// No stage or image of that name.
     Unknown {
+        /// What was asked for (`image`, `target`).
         what: &'static str,
+        /// The name given.
         name: String,
+        /// The closest known name, if one is close.
         suggestion: Option<String>,
+        /// The names that would do.
         known: Vec<String>,
     },
+    /// `--image` names a stage that is not an image.
     NotAnImage {
+        /// The name given.
         name: String,
     },
+    /// The spec defines no image.
     NoImage,
 }
 

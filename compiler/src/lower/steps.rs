@@ -11,7 +11,9 @@ use crate::syntax::ast::{self, Interp, Part, StageDecl, StageKind};
 /// A `${NAME}` that only a stage's base image config can set.
 #[derive(Debug, Clone)]
 pub struct BaseEnvUse {
+    /// The variable.
     pub name: String,
+    /// Where it is written.
     pub span: Span,
     /// The image the stage chain starts from, as written (args unresolved).
     pub image: Word,

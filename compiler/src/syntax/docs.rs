@@ -13,11 +13,15 @@
 /// (empty: any) and what it does.
 #[derive(Debug, Clone, Copy)]
 pub struct PropDoc {
+    /// The property's name.
     pub name: &'static str,
     /// What the value is: `string`, `name`, `boolean`, `integer`, ...
     pub ty: &'static str,
+    /// Whether the node needs it.
     pub required: bool,
+    /// The values it takes; empty: any of its type.
     pub values: &'static [&'static str],
+    /// One line: what it does.
     pub summary: &'static str,
 }
 

@@ -1,11 +1,12 @@
 //! The front end: bytes → KDL document → spanned AST.
 //!
-//! KDL syntax is read by a pest grammar for the KDL v2 that specs are
-//! written in (`kdl_read`), with the `kdl` crate behind it for the rest and
-//! for every syntax error; the small languages inside string
-//! values (interpolation, image references, ports, durations, permissions,
-//! platforms) have pest grammars, each `*.pest` beside its parser. Every
-//! error is located in `build.kdl`; the front end never stops at the first.
+//! KDL syntax is read by a hand-written reader (`kdl_read`, one method per
+//! rule of the KDL v2 grammar) for the subset specs are written in, with
+//! the `kdl` crate behind it for the rest and for every syntax error; the
+//! small languages inside string values (interpolation, image references,
+//! ports, durations, permissions, platforms) have pest grammars, each
+//! `*.pest` beside its parser. Every error is located in `build.kdl`; the
+//! front end never stops at the first.
 
 pub mod ast;
 mod depth;

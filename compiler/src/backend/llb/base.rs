@@ -31,14 +31,21 @@ pub struct BaseConfig {
     pub working_dir: String,
     /// Empty: not set (root).
     pub user: String,
+    /// `ENTRYPOINT`, exec form; `None`: not set.
     pub entrypoint: Option<Vec<String>>,
+    /// `CMD`, exec form; `None`: not set.
     pub cmd: Option<Vec<String>>,
     /// `8080/tcp`.
     pub exposed_ports: BTreeSet<String>,
+    /// Image labels.
     pub labels: BTreeMap<String, String>,
+    /// `HEALTHCHECK`; `None`: not set.
     pub healthcheck: Option<HealthConfig>,
+    /// `SHELL`; `None`: the default.
     pub shell: Option<Vec<String>>,
+    /// `STOPSIGNAL`; `None`: not set.
     pub stop_signal: Option<String>,
+    /// Paths mounted as anonymous volumes.
     pub volumes: BTreeSet<String>,
     /// The number of layers (`rootfs.diff_ids`); an image without any is
     /// built on as scratch, as the frontend does.
@@ -174,6 +181,7 @@ pub struct BaseConfigs {
 }
 
 impl BaseConfigs {
+    /// No configs.
     pub fn new() -> BaseConfigs {
         BaseConfigs::default()
     }
@@ -190,6 +198,7 @@ impl BaseConfigs {
         );
     }
 
+    /// The config of `reference` (normalized) for `platform`, if known.
     pub fn get(&self, reference: &str, platform: &Platform) -> Option<&BaseConfig> {
         self.configs.get(&Pull {
             reference: reference.to_string(),
@@ -197,14 +206,17 @@ impl BaseConfigs {
         })
     }
 
+    /// Whether no config is known.
     pub fn is_empty(&self) -> bool {
         self.configs.is_empty()
     }
 
+    /// How many (reference, platform) configs are known.
     pub fn len(&self) -> usize {
         self.configs.len()
     }
 
+    /// Every (reference, platform) pull with its config, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&Pull, &BaseConfig)> {
         self.configs.iter()
     }

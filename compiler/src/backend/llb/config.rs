@@ -43,14 +43,19 @@ pub struct ImageConfig {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct History {
+    /// When the step ran (RFC 3339): `SOURCE_DATE_EPOCH` when the build has it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
+    /// The instruction that made the entry, as `docker history` shows it.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub created_by: String,
+    /// Who made it (unused by msbc; kept from base images).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub author: String,
+    /// The frontend that made it (`buildkit.dockerfile.v0` for msbc's steps).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub comment: String,
+    /// The step changed only the config: it has no layer.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub empty_layer: bool,
 }
@@ -66,16 +71,22 @@ pub struct Empty {}
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
 pub struct HealthConfig {
+    /// The command: `["CMD-SHELL", script]`, `["CMD", args...]` or `["NONE"]`.
     #[serde(rename = "Test")]
     pub test: Vec<String>,
+    /// Nanoseconds between checks; 0: the default.
     #[serde(rename = "Interval", skip_serializing_if = "is_zero")]
     pub interval: i64,
+    /// Nanoseconds a check may take; 0: the default.
     #[serde(rename = "Timeout", skip_serializing_if = "is_zero")]
     pub timeout: i64,
+    /// Nanoseconds after start during which failures do not count; 0: the default.
     #[serde(rename = "StartPeriod", skip_serializing_if = "is_zero")]
     pub start_period: i64,
+    /// Nanoseconds between checks during the start period; 0: the default.
     #[serde(rename = "StartInterval", skip_serializing_if = "is_zero")]
     pub start_interval: i64,
+    /// Failures in a row that make the container unhealthy; 0: the default.
     #[serde(rename = "Retries", skip_serializing_if = "is_zero_u32")]
     pub retries: u32,
 }

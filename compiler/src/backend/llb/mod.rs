@@ -39,6 +39,8 @@ mod config;
 mod dump;
 mod lower;
 use crate::paths;
+// Field for field BuildKit's `ops.proto`, which documents each one.
+#[allow(missing_docs)]
 pub mod pb;
 mod platform;
 
@@ -73,7 +75,9 @@ pub struct Options {
 /// Why a build cannot be written as LLB (a usage error: exit 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
+    /// What kind of problem it is.
     pub kind: ErrorKind,
+    /// What is wrong, in words.
     pub message: String,
     /// `build.kdl:12`, when a line is to blame.
     pub location: Option<String>,
@@ -118,9 +122,12 @@ impl std::error::Error for Error {}
 /// A build as LLB.
 #[derive(Debug, Clone)]
 pub struct Llb {
+    /// The ops of the build, in order, with their metadata.
     pub definition: pb::Definition,
     /// The target's OCI image config as one line of JSON, with a newline.
     pub image_config: String,
+    /// Each built stage's result in `definition`, by name, in build order.
+    pub stages: Vec<(String, pb::Input)>,
     /// The named contexts ([`BuildOptions::contexts`]) that replaced an
     /// image of the build, by the key they were given under.
     pub used_contexts: BTreeSet<ImageRef>,
@@ -173,6 +180,7 @@ pub fn compile_planned(
     Ok(Llb {
         definition: lowered.definition,
         image_config: lowered.image_config,
+        stages: lowered.stages,
         used_contexts: lowered.used_contexts,
     })
 }

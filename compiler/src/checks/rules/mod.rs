@@ -104,10 +104,12 @@ mod tests {
     use crate::diag::Severity;
 
     /// Errors come before warnings (the warnings run only on a spec
-    /// without errors), each code has one rule, and each rule's
-    /// explanation file exists.
+    /// without errors), each code has one rule, and each rule has its
+    /// explanation file and its row in the reference's code table.
     #[test]
     fn the_registry_is_ordered_and_documented() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let reference = std::fs::read_to_string(root.join("docs/reference.md")).unwrap_or_default();
         let first_warning = RULES
             .iter()
             .position(|r| r.code.severity() == Severity::Warning)
@@ -124,10 +126,10 @@ mod tests {
                 "{} twice",
                 rule.code.as_str()
             );
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("..")
-                .join(rule.docs());
+            let path = root.join(rule.docs());
             assert!(path.is_file(), "{} has no {}", rule.name(), rule.docs());
+            let row = format!("| {} | {} |", rule.code.as_str(), rule.name());
+            assert!(reference.contains(&row), "docs/reference.md has no `{row}`");
         }
     }
 }

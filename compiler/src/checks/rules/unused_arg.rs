@@ -4,7 +4,7 @@
 use super::super::Ctx;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Base, StepKind};
-use crate::lower::{PLATFORM_ARGS, script_mentions, step_arg_uses};
+use crate::lower::{PLATFORM_ARGS, SBOM_SCAN_ARGS, script_mentions, step_arg_uses};
 
 pub(super) fn check(ctx: &Ctx<'_>, diags: &mut Diagnostics) {
     let (doc, model) = (ctx.doc, ctx.model);
@@ -40,7 +40,12 @@ pub(super) fn check(ctx: &Ctx<'_>, diags: &mut Diagnostics) {
         }
     }
     for arg in &doc.args {
-        if !used.contains(&arg.name.name) && !PLATFORM_ARGS.contains(&arg.name.name.as_str()) {
+        let name = arg.name.name.as_str();
+        // Platform args, and the SBOM scan args the build reads itself.
+        if !used.contains(&arg.name.name)
+            && !PLATFORM_ARGS.contains(&name)
+            && !SBOM_SCAN_ARGS.contains(&name)
+        {
             diags.push(
                 Diagnostic::new(
                     Code::UnusedArg,
@@ -50,5 +55,22 @@ pub(super) fn check(ctx: &Ctx<'_>, diags: &mut Diagnostics) {
                 .help(format!("use it as `${{{}}}`, or remove it", arg.name.name)),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// W0004 leaves out the args the build itself reads (a spec's setting
+    /// of the SBOM scans), and still flags the others.
+    #[test]
+    fn the_sbom_scan_args_are_used_by_the_build() {
+        let spec = "msbc 1\narg BUILDKIT_SBOM_SCAN_STAGE \"build\"\narg BUILDKIT_SBOM_SCAN_CONTEXT \"true\"\narg UNUSED \"1\"\nimage app from=\"debian:bookworm-slim\" {\n    user \"1000\"\n    cmd \"/app\"\n}\n";
+        let unused: Vec<String> = crate::compile::check(spec.as_bytes())
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.to_string() == "W0004")
+            .map(|d| d.message.clone())
+            .collect();
+        assert_eq!(unused, ["arg `UNUSED` is never used"]);
     }
 }

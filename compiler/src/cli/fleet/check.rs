@@ -8,9 +8,14 @@ pub(in crate::cli) fn check(a: &CheckArgs) -> CliResult {
     if roots.iter().any(|p| p == Path::new("-")) {
         return Err("stdin (`-`) holds one spec: it cannot be checked with others".to_string());
     }
-    let found = discover(&roots)?;
+    let mut found = discover(&roots)?;
     found_or_usage(&found, &roots)?;
     let options = CheckOptions::new(&a.inputs, Some(&a.gates), &[]);
+    let narrowed = affected::narrow(&mut found, &a.affected, &roots, &options)?;
+    let summary = |counts: &Counts| match &narrowed {
+        Some(n) => format!("{}; {}", n.line(), counts.line()),
+        None => counts.line(),
+    };
     let results = each(&found.specs, |p| check_one(p, &options));
     let failures: Vec<&Failure> = found
         .failures
@@ -29,7 +34,7 @@ pub(in crate::cli) fn check(a: &CheckArgs) -> CliResult {
             for f in &failures {
                 let _ = writeln!(err, "{}", f.line());
             }
-            err.push_str(&counts.line());
+            err.push_str(&summary(&counts));
             err.push('\n');
             crate::cli::out::stderr(&err);
         }
@@ -60,11 +65,12 @@ pub(in crate::cli) fn check(a: &CheckArgs) -> CliResult {
                 "files": files,
                 "failures": failures,
                 "skipped": found.skipped,
+                "affected": narrowed.as_ref().map(affected::Narrowed::json),
             });
             let mut text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
             text.push('\n');
             crate::cli::out::stdout(&text)?;
-            say!("{}", counts.line());
+            say!("{}", summary(&counts));
         }
         Format::Sarif => {
             let mut doc = render::sarif(&[], "", "");
@@ -96,7 +102,7 @@ pub(in crate::cli) fn check(a: &CheckArgs) -> CliResult {
             let mut text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
             text.push('\n');
             crate::cli::out::stdout(&text)?;
-            say!("{}", counts.line());
+            say!("{}", summary(&counts));
         }
         Format::Github => {
             let mut text = String::new();
@@ -116,7 +122,7 @@ pub(in crate::cli) fn check(a: &CheckArgs) -> CliResult {
                 );
             }
             crate::cli::out::stdout(&text)?;
-            say!("{}", counts.line());
+            say!("{}", summary(&counts));
         }
     }
     Ok(counts.code(a.gates.deny_warnings))

@@ -38,9 +38,10 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     if roots.iter().any(|p| p == Path::new("-")) {
         return Err("stdin (`-`) holds one spec: not with --all".to_string());
     }
-    let found = discover(&roots)?;
+    let mut found = discover(&roots)?;
     found_or_usage(&found, &roots)?;
     let options = CheckOptions::new(&a.inputs, Some(&a.gates), &a.build.args);
+    let narrowed = affected::narrow(&mut found, &a.affected, &roots, &options)?;
     let selection = Selection {
         image: None,
         target: None,
@@ -99,6 +100,10 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     }
     for f in &found.failures {
         let _ = writeln!(err, "{}", f.line());
+    }
+    if let Some(n) = &narrowed {
+        err.push_str(&n.line());
+        err.push_str("; ");
     }
     err.push_str(&counts.line());
     if a.write {

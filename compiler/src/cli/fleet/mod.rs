@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+pub(super) mod affected;
 mod bake;
 mod check;
 mod compile_all;

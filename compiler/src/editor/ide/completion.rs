@@ -21,6 +21,7 @@ fn manifest(catalog: &Catalog, name: &str) -> Option<Manifest> {
     catalog.manifest(catalog.get(name)?).ok()
 }
 
+/// Completions at `pos`: nodes, properties, values, names, `${` variables, presets.
 pub fn completion(doc: &Doc, catalog: &Catalog, pos: lsp::Position) -> Vec<lsp::CompletionItem> {
     use lsp::CompletionItemKind as K;
     let offset = floor_char(&doc.text, doc.offset(pos).min(doc.text.len()));

@@ -53,6 +53,7 @@ fn code_doc(code: Code) -> String {
     )
 }
 
+/// What to show at `pos`: a node's or property's reference, a name's declaration, a code's summary.
 pub fn hover(doc: &Doc, catalog: &Catalog, pos: lsp::Position) -> Option<lsp::Hover> {
     let offset = doc.offset(pos);
     // An arg reference: its default.

@@ -25,12 +25,14 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// The line starts of `text`.
     pub fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { starts }
     }
 
+    /// The LSP position of byte `offset` (clamped to a character boundary).
     pub fn position(&self, text: &str, offset: usize) -> lsp::Position {
         let offset = floor_char(text, offset.min(text.len()));
         let line = self
@@ -45,6 +47,7 @@ impl LineIndex {
         lsp::Position::new(line as u32, col as u32)
     }
 
+    /// The byte offset of an LSP position (clamped to the text).
     pub fn offset(&self, text: &str, pos: lsp::Position) -> usize {
         let Some(&start) = self.starts.get(pos.line as usize) else {
             return text.len();
@@ -65,6 +68,7 @@ impl LineIndex {
         end
     }
 
+    /// The LSP range of `span`.
     pub fn range(&self, text: &str, span: Span) -> lsp::Range {
         lsp::Range::new(
             self.position(text, span.start),
@@ -88,14 +92,20 @@ pub fn file_uri(path: &str) -> Option<lsp::Url> {
 /// One open spec, checked.
 #[derive(Debug)]
 pub struct Doc {
+    /// The document's URI, as the client sent it.
     pub uri: lsp::Url,
+    /// Its text.
     pub text: String,
+    /// Its line starts.
     pub lines: LineIndex,
+    /// The front end's result: diagnostics, documents, source map.
     pub analysis: Analysis,
+    /// The names it declares and uses.
     pub symbols: Symbols,
 }
 
 impl Doc {
+    /// Checks nothing more: indexes the text and the symbols of `analysis`.
     pub fn new(uri: lsp::Url, text: String, analysis: Analysis) -> Doc {
         let lines = LineIndex::new(&text);
         let symbols = Symbols::collect(&text, &analysis);

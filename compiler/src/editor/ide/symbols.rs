@@ -7,12 +7,18 @@ use crate::editor::analysis::Analysis;
 use crate::syntax::ast::{Document, Ident, Interp, Read, StageKind};
 use lsp_types as lsp;
 
+/// What a declared name is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SymKind {
+    /// A `stage`.
     Stage,
+    /// An `image`.
     Image,
+    /// An `artifact`.
     Artifact,
+    /// An `arg`.
     Arg,
+    /// A `toolchain`.
     Toolchain,
 }
 
@@ -28,9 +34,12 @@ impl SymKind {
     }
 }
 
+/// A declared name.
 #[derive(Debug, Clone)]
 pub struct Sym {
+    /// What it is.
     pub kind: SymKind,
+    /// The name.
     pub name: String,
     /// The name where it is declared (for template output: the `use`).
     pub def: Span,
@@ -40,17 +49,23 @@ pub struct Sym {
     pub from_template: bool,
 }
 
+/// A use of a name.
 #[derive(Debug, Clone)]
 pub struct Ref {
+    /// What it names.
     pub kind: SymKind,
+    /// The name used.
     pub name: String,
+    /// Where it is written.
     pub span: Span,
 }
 
 /// The names a spec declares and every place it uses one.
 #[derive(Debug, Clone, Default)]
 pub struct Symbols {
+    /// Every declaration, in order.
     pub defs: Vec<Sym>,
+    /// Every use, in order.
     pub refs: Vec<Ref>,
 }
 
@@ -175,6 +190,7 @@ impl Symbols {
         });
     }
 
+    /// The declaration of `name` in `kind`'s namespace.
     pub fn find(&self, kind: SymKind, name: &str) -> Option<&Sym> {
         self.defs
             .iter()

@@ -6,6 +6,12 @@ pub struct Result {
         ::prost::alloc::string::String,
         ::prost::alloc::vec::Vec<u8>,
     >,
+    /// 11 is reserved (an old attestation format); keyed by platform.
+    #[prost(btree_map = "string, message", tag = "12")]
+    pub attestations: ::prost::alloc::collections::BTreeMap<
+        ::prost::alloc::string::String,
+        Attestations,
+    >,
     #[prost(oneof = "result::Result", tags = "1, 2, 3, 4")]
     pub result: ::core::option::Option<result::Result>,
 }
@@ -23,6 +29,41 @@ pub mod result {
         #[prost(message, tag = "4")]
         Refs(super::RefMap),
     }
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Attestations {
+    #[prost(message, repeated, tag = "1")]
+    pub attestation: ::prost::alloc::vec::Vec<Attestation>,
+}
+/// An attestation of a result: an in-toto statement (its predicate in
+/// `ref` at `path`), or a bundle of them (a folder of files, such as an SBOM
+/// scanner's output).
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Attestation {
+    #[prost(enumeration = "AttestationKind", tag = "1")]
+    pub kind: i32,
+    #[prost(btree_map = "string, bytes", tag = "2")]
+    pub metadata: ::prost::alloc::collections::BTreeMap<
+        ::prost::alloc::string::String,
+        ::prost::alloc::vec::Vec<u8>,
+    >,
+    #[prost(message, optional, tag = "3")]
+    pub r#ref: ::core::option::Option<Ref>,
+    #[prost(string, tag = "4")]
+    pub path: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub in_toto_predicate_type: ::prost::alloc::string::String,
+    #[prost(message, repeated, tag = "6")]
+    pub in_toto_subjects: ::prost::alloc::vec::Vec<InTotoSubject>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct InTotoSubject {
+    #[prost(enumeration = "InTotoSubjectKind", tag = "1")]
+    pub kind: i32,
+    #[prost(string, repeated, tag = "2")]
+    pub digest: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(string, tag = "3")]
+    pub name: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RefMapDeprecated {
@@ -191,6 +232,58 @@ pub struct WarnRequest {
 }
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct WarnResponse {}
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum AttestationKind {
+    InToto = 0,
+    Bundle = 1,
+}
+impl AttestationKind {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::InToto => "IN_TOTO",
+            Self::Bundle => "BUNDLE",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "IN_TOTO" => Some(Self::InToto),
+            "BUNDLE" => Some(Self::Bundle),
+            _ => None,
+        }
+    }
+}
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum InTotoSubjectKind {
+    Self_ = 0,
+    Raw = 1,
+}
+impl InTotoSubjectKind {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::Self_ => "SELF",
+            Self::Raw => "RAW",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "SELF" => Some(Self::Self_),
+            "RAW" => Some(Self::Raw),
+            _ => None,
+        }
+    }
+}
 /// Generated client implementations.
 pub mod llb_bridge_client {
     #![allow(

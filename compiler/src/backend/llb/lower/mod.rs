@@ -34,6 +34,9 @@ pub struct Lowered {
     pub definition: pb::Definition,
     /// The image config of the target, as JSON.
     pub image_config: String,
+    /// Each built stage's result (none for an empty `scratch` one), by
+    /// name, in build order: what an SBOM scan of a stage mounts.
+    pub stages: Vec<(String, pb::Input)>,
     /// Paths of the build context that the build reads (`/` for all).
     context_paths: BTreeSet<String>,
     /// The base images whose configs the build starts from.
@@ -342,12 +345,20 @@ impl<'a> Lowering<'a> {
             };
             self.graph.add(&terminal, BTreeMap::new());
         }
+        let stages = self
+            .build
+            .stages
+            .iter()
+            .zip(&self.outputs)
+            .filter_map(|(stage, out)| Some((stage.name.clone(), out.clone()??.input())))
+            .collect();
         Ok(Lowered {
             definition: pb::Definition {
                 def: self.graph.def,
                 metadata: self.graph.metadata,
             },
             image_config: target.config.to_json(&target.platform),
+            stages,
             context_paths: self.context_paths,
             pulls: self.pulls,
             used_contexts: self.used_contexts,

@@ -43,6 +43,7 @@ fn a_chain_keeps_one_stage_state_at_a_time() {
     let llb = super::super::Llb {
         definition: lowered.definition,
         image_config: lowered.image_config,
+        stages: lowered.stages,
         used_contexts: lowered.used_contexts,
     };
     let dump = llb.dump();
@@ -57,9 +58,24 @@ fn a_stage_two_stages_are_built_on_is_kept_for_both() {
     let build = select(&model, &Selection::default()).expect("selects");
     let lowered = lower(&build, &Options::default(), None).expect("lowers");
     assert_eq!(lowered.peak_states, 1, "base, until app takes it");
+    // Each stage's result is an op of the definition (what an SBOM scan of
+    // a stage mounts); x's is its run.
+    let names: Vec<&str> = lowered.stages.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["base", "x", "app"]);
+    for (_, input) in &lowered.stages {
+        assert!(
+            lowered
+                .definition
+                .def
+                .iter()
+                .any(|b| super::super::digest(b) == input.digest)
+        );
+    }
+    assert_ne!(lowered.stages[0].1, lowered.stages[1].1);
     let dump = super::super::Llb {
         definition: lowered.definition,
         image_config: lowered.image_config,
+        stages: lowered.stages,
         used_contexts: lowered.used_contexts,
     }
     .dump();
