@@ -492,10 +492,10 @@ fn from_cache(log: &str, step: &str) -> bool {
 /// `docker buildx bake` of each target of docker-bake.json in turn on
 /// `builder`; every one must succeed. Each target's log.
 ///
-/// One target at a time: msbc's LLB names the build context with one
-/// shared key (`local.sharedkeyhint` `context`) and per-spec follow paths,
-/// so targets of one bake that share a context folder transfer into one
-/// BuildKit directory at once and can miss each other's files.
+/// One target at a time, each with its own log. (Targets sharing a context
+/// folder once raced here: every spec's context had the one shared key
+/// `context` with its own follow paths; the key now follows the paths,
+/// `backend/llb/lower/source.rs::shared_key_hint`.)
 fn bake_each(bx: &Path, config: &Path, dir: &Path, builder: &str) -> Vec<(&'static str, String)> {
     let mut logs = Vec::new();
     for target in SERVICES {

@@ -99,7 +99,7 @@ impl Lowering<'_> {
         if let Some(follow) = &self.follow_paths {
             attrs.insert("local.followpaths".to_string(), json_strings(follow));
         }
-        attrs.insert("local.sharedkeyhint".to_string(), "context".to_string());
+        attrs.insert("local.sharedkeyhint".to_string(), shared_key_hint(&attrs));
         let source = pb::SourceOp {
             identifier: "local://context".to_string(),
             attrs,
@@ -129,4 +129,41 @@ fn json_strings(items: &[String]) -> String {
     }
     out.push(']');
     out
+}
+
+/// The build context's `local.sharedkeyhint`: `context`, then a short digest
+/// of the follow paths and exclude patterns. BuildKit syncs every build whose
+/// source has the same key into one directory it keeps between builds; two
+/// specs of one repository that send different files (another service's
+/// follow paths) must not share it, or one build's sync can remove files
+/// the other is reading (BuildKit then fails with "failed to calculate
+/// checksum of ref ...: not found"). The same spec built again keeps its
+/// key, so only what changed is sent.
+fn shared_key_hint(attrs: &BTreeMap<String, String>) -> String {
+    let selection: Vec<&str> = ["local.followpaths", "local.excludepatterns"]
+        .iter()
+        .map(|k| attrs.get(*k).map_or("", String::as_str))
+        .collect();
+    let digest = super::graph::digest(selection.join("\n").as_bytes());
+    let hex = digest.strip_prefix("sha256:").unwrap_or(&digest);
+    format!("context:{}", &hex[..hex.len().min(12)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shared_key_hint;
+    use std::collections::BTreeMap;
+
+    fn attrs(follow: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([("local.followpaths".to_string(), follow.to_string())])
+    }
+
+    #[test]
+    fn contexts_that_send_different_files_never_share_a_key() {
+        let api = shared_key_hint(&attrs(r#"["apps/api","go.mod"]"#));
+        let web = shared_key_hint(&attrs(r#"["apps/web","go.mod"]"#));
+        assert_ne!(api, web);
+        assert_eq!(api, shared_key_hint(&attrs(r#"["apps/api","go.mod"]"#)));
+        assert!(api.starts_with("context:") && api.len() == "context:".len() + 12);
+    }
 }
