@@ -163,7 +163,13 @@ pub fn spec_errors(
     }
     message.push('\n');
     message.push_str(&render::summary(errors.len(), 0, filename));
-    let sources = errors
+    let sources = located(errors, text, info);
+    Failure { message, sources }
+}
+
+/// One source-location detail per diagnostic that has a place in the spec.
+pub fn located(diagnostics: &[&Diagnostic], text: &str, info: &pb::SourceInfo) -> Vec<Located> {
+    diagnostics
         .iter()
         .map(|d| ranges(d, text))
         .filter(|r| !r.is_empty())
@@ -171,8 +177,7 @@ pub fn spec_errors(
             info: info.clone(),
             ranges,
         })
-        .collect();
-    Failure { message, sources }
+        .collect()
 }
 
 #[cfg(test)]

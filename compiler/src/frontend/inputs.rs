@@ -37,7 +37,7 @@ pub async fn read_spec(
         Some((dir, _)) => format!("{dir}/{}", crate::lock::FILE_NAME),
         None => crate::lock::FILE_NAME.to_string(),
     };
-    let definition = local(
+    let (definition, vertex) = local(
         &opts.dockerfile_key,
         env,
         &[opts.filename.clone(), lock_file.clone()],
@@ -46,7 +46,6 @@ pub async fn read_spec(
         &opts.filename,
         &format!("[internal] load build definition from {}", opts.filename),
     );
-    let vertex = head(&definition);
     let id = bridge.solve(definition).await?;
     let lock = bridge.read_file(&id, &lock_file).await.ok();
     let bytes = bridge.read_file(&id, &opts.filename).await.map_err(|e| {
@@ -64,16 +63,6 @@ pub async fn read_spec(
         )));
     }
     Ok((bytes, lock, vertex))
-}
-
-/// The digest of the op a definition returns (its terminal op's input).
-fn head(definition: &pb::Definition) -> String {
-    definition
-        .def
-        .last()
-        .and_then(|bytes| <pb::Op as prost::Message>::decode(bytes.as_slice()).ok())
-        .and_then(|op| op.inputs.first().map(|i| i.digest.clone()))
-        .unwrap_or_default()
 }
 
 /// What the `context` input gives a build: the catalog (stdlib + the spec's
@@ -117,7 +106,7 @@ pub async fn context_inputs(
     }
     // The context's own ignore file first, alone (a few bytes): its patterns
     // and the spec's keep the ignored files out of every transfer below.
-    let definition = local(
+    let (definition, _) = local(
         &opts.context_key,
         env,
         &[IGNORE_FILE.to_string()],
@@ -145,7 +134,7 @@ pub async fn context_inputs(
     // older one sends every file not excluded.
     let metadata = bridge.has_llb(METADATA_TRANSFER);
     let wanted = content_patterns(!dirs.is_empty());
-    let definition = local(
+    let (definition, _) = local(
         &opts.context_key,
         env,
         &[],
@@ -270,7 +259,7 @@ async fn find_service_dir(
     spec: &[u8],
 ) -> Result<String, Failure> {
     let name = opts.filename.rsplit('/').next().unwrap_or(&opts.filename);
-    let definition = local(
+    let (definition, _) = local(
         &opts.context_key,
         env,
         &[format!("{}{name}", "*/".repeat(depth))],
@@ -453,7 +442,7 @@ fn local(
     metadata_except: Option<&[String]>,
     shared_key_hint: &str,
     custom_name: &str,
-) -> pb::Definition {
+) -> (pb::Definition, String) {
     let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".to_string());
     let mut attrs = BTreeMap::new();
     let mut caps = BTreeMap::from([("source.local".to_string(), true)]);
@@ -489,9 +478,19 @@ fn local(
         })),
         platform: None,
         constraints: None,
-    }
-    .to_bytes();
-    let digest = llb::digest(&source);
+    };
+    one_op(source, custom_name.to_string(), caps)
+}
+
+/// A definition that returns one op's output, and that op's digest (the
+/// vertex a client shows as `custom_name`).
+pub(super) fn one_op(
+    op: pb::Op,
+    custom_name: String,
+    caps: BTreeMap<String, bool>,
+) -> (pb::Definition, String) {
+    let op = op.to_bytes();
+    let digest = llb::digest(&op);
     let terminal = pb::Op {
         inputs: vec![pb::Input {
             digest: digest.clone(),
@@ -502,20 +501,18 @@ fn local(
         constraints: None,
     }
     .to_bytes();
-    pb::Definition {
-        def: vec![source, terminal],
+    let definition = pb::Definition {
+        def: vec![op, terminal],
         metadata: BTreeMap::from([(
-            digest,
+            digest.clone(),
             pb::OpMetadata {
                 ignore_cache: false,
-                description: BTreeMap::from([(
-                    "llb.customname".to_string(),
-                    custom_name.to_string(),
-                )]),
+                description: BTreeMap::from([("llb.customname".to_string(), custom_name)]),
                 caps,
             },
         )]),
-    }
+    };
+    (definition, digest)
 }
 
 #[cfg(test)]

@@ -15,9 +15,9 @@
 //! `error=true` fails the build when a warning is left.
 
 use super::bridge::Bridge;
-use super::failure::{Failure, Located, place, ranges};
+use super::failure::{Failure, located, place, ranges};
 use super::generated::moby::buildkit::v1::frontend as gw;
-use crate::backend::llb::{self, pb};
+use crate::backend::llb::pb;
 use crate::diag::{Code, Diagnostic, Diagnostics, did_you_mean, render};
 use std::collections::BTreeMap;
 
@@ -298,30 +298,13 @@ fn as_vertex(w: &Warning) -> pb::Definition {
         })),
         platform: None,
         constraints: None,
-    }
-    .to_bytes();
-    let digest = llb::digest(&file);
-    let terminal = pb::Op {
-        inputs: vec![pb::Input {
-            digest: digest.clone(),
-            index: 0,
-        }],
-        kind: None,
-        platform: None,
-        constraints: None,
-    }
-    .to_bytes();
-    pb::Definition {
-        def: vec![file, terminal],
-        metadata: BTreeMap::from([(
-            digest,
-            pb::OpMetadata {
-                ignore_cache: false,
-                description: BTreeMap::from([("llb.customname".to_string(), name)]),
-                caps: BTreeMap::from([("file.base".to_string(), true)]),
-            },
-        )]),
-    }
+    };
+    super::inputs::one_op(
+        file,
+        name,
+        BTreeMap::from([("file.base".to_string(), true)]),
+    )
+    .0
 }
 
 /// With `error=true`, the failure for the warnings left: BuildKit's
@@ -360,21 +343,14 @@ pub fn violation(
         message.push('\n');
         message.push_str(&render::human(d, filename, text, render::Style::Plain));
     }
-    let sources = left
-        .iter()
-        .map(|d| ranges(d, text))
-        .filter(|r| !r.is_empty())
-        .map(|ranges| Located {
-            info: info.clone(),
-            ranges,
-        })
-        .collect();
+    let sources = located(&left, text, info);
     Some(Failure { message, sources })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::llb;
     use crate::compile;
     use prost::Message;
 

@@ -141,21 +141,9 @@ fn bake_specs(a: &BakeArgs, found: &Found) -> CliResult {
     let mut targets: Vec<(String, String, Map<String, Value>)> = Vec::new();
     let mut left_out = 0;
     for r in &results {
-        let (r, made) = match r {
-            Ok(x) => x,
-            Err(f) => {
-                counts.unreadable += 1;
-                let _ = writeln!(err, "{}", f.line());
-                continue;
-            }
+        let Some((r, made)) = counts.tally(r, &mut err) else {
+            continue;
         };
-        counts.specs += 1;
-        if r.checked.diagnostics.has_errors() {
-            counts.errors += 1;
-        } else if !r.checked.diagnostics.is_empty() {
-            counts.warnings += 1;
-        }
-        err.push_str(&human_report(r));
         match made {
             Ok(Some(list)) => {
                 let folder = folder_of(&r.spec.dir, &a.paths);

@@ -62,21 +62,9 @@ pub(in crate::cli) fn compile(a: &CompileArgs, emit: Emit) -> CliResult {
     };
     let (mut written, mut stale, mut failed_specs) = (0, 0, 0);
     for r in &results {
-        let (r, compiled) = match r {
-            Ok(x) => x,
-            Err(f) => {
-                counts.unreadable += 1;
-                let _ = writeln!(err, "{}", f.line());
-                continue;
-            }
+        let Some((r, compiled)) = counts.tally(r, &mut err) else {
+            continue;
         };
-        counts.specs += 1;
-        if r.checked.diagnostics.has_errors() {
-            counts.errors += 1;
-        } else if !r.checked.diagnostics.is_empty() {
-            counts.warnings += 1;
-        }
-        err.push_str(&human_report(r));
         if let (Some(lock), Some(model)) = (&r.lock, &r.checked.model) {
             for warning in crate::lock::overridden(model, lock, &selection.args) {
                 let _ = writeln!(err, "warning: {}: {warning}", r.spec.shown);

@@ -311,6 +311,34 @@ fn check_one(path: &Path, o: &CheckOptions<'_>) -> Result<Result1, Failure> {
     })
 }
 
+impl Counts {
+    /// Counts one spec's outcome and appends its report to `err`: the spec
+    /// and what was made of it, or `None` (counted as unreadable) when it
+    /// could not be read.
+    fn tally<'r, T>(
+        &mut self,
+        result: &'r Result<(Result1, T), Failure>,
+        err: &mut String,
+    ) -> Option<(&'r Result1, &'r T)> {
+        let (r, made) = match result {
+            Ok((r, made)) => (r, made),
+            Err(f) => {
+                self.unreadable += 1;
+                let _ = writeln!(err, "{}", f.line());
+                return None;
+            }
+        };
+        self.specs += 1;
+        if r.checked.diagnostics.has_errors() {
+            self.errors += 1;
+        } else if !r.checked.diagnostics.is_empty() {
+            self.warnings += 1;
+        }
+        err.push_str(&human_report(r));
+        Some((r, made))
+    }
+}
+
 /// Runs `f` on every spec on all cores; results in path order.
 fn each<T: Send>(specs: &[PathBuf], f: impl Fn(&Path) -> T + Sync) -> Vec<T> {
     specs.par_iter().map(|p| f(p)).collect()

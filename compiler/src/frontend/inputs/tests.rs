@@ -9,7 +9,7 @@ fn a_local_input_is_a_source_and_a_terminal_op() {
         session_id: "s1".into(),
         worker_platform: None,
     };
-    let d = local(
+    let (d, vertex) = local(
         "dockerfile",
         &env,
         &["build.kdl".into()],
@@ -29,7 +29,7 @@ fn a_local_input_is_a_source_and_a_terminal_op() {
     let terminal = pb::Op::decode(d.def[1].as_slice()).unwrap();
     assert_eq!(terminal.inputs[0].digest, llb::digest(&d.def[0]));
     assert!(d.metadata.contains_key(&llb::digest(&d.def[0])));
-    assert_eq!(head(&d), llb::digest(&d.def[0]));
+    assert_eq!(vertex, llb::digest(&d.def[0]));
 }
 
 fn frames(stats: &[(&str, u32)]) -> Vec<u8> {
@@ -102,7 +102,7 @@ fn a_metadata_source_asks_for_the_contents_of_project_files_only() {
     assert!(wanted.contains(&"**/*.csproj".to_string()));
     assert!(!wanted.iter().any(|p| p.contains("preset.kdl")));
     assert!(content_patterns(true).contains(&"**/preset.kdl".to_string()));
-    let d = local(
+    let (d, _) = local(
         "context",
         &env,
         &[],
