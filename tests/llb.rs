@@ -1148,7 +1148,15 @@ fn needs_df2llb_llb_is_what_buildkits_frontend_makes_of_the_dockerfile() {
         };
         let a = dump(ours.binary.as_deref().unwrap_or_default(), "msbc");
         let b = dump(&theirs, "df2llb");
-        let mut ignore = vec!["--ignore-attr", "local.excludepatterns", "--strict"];
+        // The context's shared key: BuildKit's frontend names it `context`;
+        // msbc's follows its follow paths (`source.rs::shared_key_hint`).
+        let mut ignore = vec![
+            "--ignore-attr",
+            "local.excludepatterns",
+            "--ignore-attr",
+            "local.sharedkeyhint",
+            "--strict",
+        ];
         for attr in ignored {
             ignore.extend(["--ignore-attr", attr]);
         }
