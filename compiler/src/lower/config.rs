@@ -1,72 +1,22 @@
-//! Lowering the config-only steps (`ast::ConfigStep` → `ir::ConfigStep`),
-//! and the rule that only the last `entrypoint`, `cmd` and `healthcheck` of
-//! a stage take effect.
+//! Lowering the config-only steps (`ast::ConfigStep` → `ir::ConfigStep`,
+//! one generic `domain::ConfigStep::map` with [`Lowering`] making each
+//! part), and the rule that only the last `entrypoint`, `cmd` and
+//! `healthcheck` of a stage take effect.
 
 use super::scope::Scope;
 use super::steps::Ctx;
+use crate::domain::Convert;
 use crate::ir::{self, ConfigStep, StepKind, Word};
 use crate::syntax::ast;
 
 impl Ctx<'_, '_> {
     /// One config-only step; `env` and `shell` change what later steps see.
     pub(super) fn config(&mut self, step: &ast::ConfigStep, scope: &mut Scope) -> ConfigStep {
-        use ast::ConfigStep as S;
-        match step {
-            S::Env(pairs) => ConfigStep::Env {
-                vars: self.env(pairs, scope),
-            },
-            S::Label(pairs) => ConfigStep::Label {
-                labels: pairs
-                    .iter()
-                    .map(|(k, v)| (k.value.clone(), self.word(v, scope, false)))
-                    .collect(),
-            },
-            S::User(u) => ConfigStep::User {
-                user: self.word(u, scope, false),
-            },
-            S::Expose(ports) => ConfigStep::Expose {
-                ports: ports
-                    .iter()
-                    .map(|p| ir::Port {
-                        number: p.number,
-                        end: p.end,
-                        protocol: match p.protocol {
-                            ast::Protocol::Tcp => ir::Protocol::Tcp,
-                            ast::Protocol::Udp => ir::Protocol::Udp,
-                            ast::Protocol::Sctp => ir::Protocol::Sctp,
-                        },
-                    })
-                    .collect(),
-            },
-            S::Entrypoint(args) => ConfigStep::Entrypoint {
-                args: strings(args),
-            },
-            S::Cmd(args) => ConfigStep::Cmd {
-                args: strings(args),
-            },
-            S::Healthcheck(check) => ConfigStep::Healthcheck {
-                check: check.as_ref().map(|h| ir::Healthcheck {
-                    command: strings(&h.command),
-                    interval: h.interval.as_ref().map(|d| d.text.clone()),
-                    timeout: h.timeout.as_ref().map(|d| d.text.clone()),
-                    start_period: h.start_period.as_ref().map(|d| d.text.clone()),
-                    start_interval: h.start_interval.as_ref().map(|d| d.text.clone()),
-                    retries: h.retries,
-                }),
-            },
-            S::Volume(paths) => ConfigStep::Volume {
-                paths: self.words(paths, scope),
-            },
-            S::StopSignal(s) => ConfigStep::StopSignal {
-                signal: s.value.clone(),
-            },
-            S::Shell(args) => {
-                scope.shell = Some(strings(args));
-                ConfigStep::Shell {
-                    args: strings(args),
-                }
-            }
+        let lowered = step.map(&mut Lowering { ctx: self, scope });
+        if let ConfigStep::Shell { args } = &lowered {
+            scope.shell = Some(args.clone());
         }
+        lowered
     }
 
     /// `env` pairs (a step's or a toolchain's), left to right: each pair
@@ -76,17 +26,53 @@ impl Ctx<'_, '_> {
         pairs: &[(ast::Ident, ast::Interp)],
         scope: &mut Scope,
     ) -> Vec<(String, Word)> {
-        let mut vars = Vec::new();
-        for (k, v) in pairs {
-            vars.push((k.name.clone(), self.word(v, scope, false)));
-            scope.env.push(k.name.clone());
-        }
-        vars
+        let mut lowering = Lowering { ctx: self, scope };
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                let v = lowering.word(v);
+                (lowering.name(k), v)
+            })
+            .collect()
     }
 }
 
-fn strings(values: &[ast::Str]) -> Vec<String> {
-    values.iter().map(|s| s.value.clone()).collect()
+/// How each part of a config-only step is lowered: words resolved in the
+/// stage's scope, which each `env` name joins once its value is made.
+struct Lowering<'c, 'a, 'b> {
+    ctx: &'c mut Ctx<'a, 'b>,
+    scope: &'c mut Scope,
+}
+
+impl Convert<ast::Written, ir::Lowered> for Lowering<'_, '_, '_> {
+    fn name(&mut self, name: &ast::Ident) -> String {
+        self.scope.env.push(name.name.clone());
+        name.name.clone()
+    }
+
+    fn key(&mut self, key: &ast::Str) -> String {
+        key.value.clone()
+    }
+
+    fn word(&mut self, word: &ast::Interp) -> Word {
+        self.ctx.word(word, self.scope, false)
+    }
+
+    fn text(&mut self, text: &ast::Str) -> String {
+        text.value.clone()
+    }
+
+    fn healthcheck(&mut self, h: &ast::Healthcheck) -> ir::Healthcheck {
+        let text = |d: &Option<ast::Duration>| d.as_ref().map(|d| d.text.clone());
+        ir::Healthcheck {
+            command: h.command.iter().map(|s| self.text(s)).collect(),
+            interval: text(&h.interval),
+            timeout: text(&h.timeout),
+            start_period: text(&h.start_period),
+            start_interval: text(&h.start_interval),
+            retries: h.retries,
+        }
+    }
 }
 
 /// Within a stage only the last `entrypoint`, `cmd` and `healthcheck` take

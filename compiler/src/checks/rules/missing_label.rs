@@ -5,7 +5,7 @@ use super::super::Ctx;
 use super::super::facts::chain;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::ir::StageKind;
-use crate::syntax::ast::{PolicyDecl, Stored};
+use crate::syntax::ast::{ImageValue, PolicyDecl};
 
 pub(super) fn check(ctx: &Ctx<'_>, policy: &PolicyDecl, diags: &mut Diagnostics) {
     for (i, stage) in ctx
@@ -21,14 +21,10 @@ pub(super) fn check(ctx: &Ctx<'_>, policy: &PolicyDecl, diags: &mut Diagnostics)
             .collect();
         let present: Vec<&str> = sources
             .iter()
-            .flat_map(|st| st.kind.stored())
+            .flat_map(|st| st.kind.image_values())
             .filter_map(|v| match v {
-                Stored::Label(k, _) => Some(k.value.as_str()),
-                Stored::Env(..)
-                | Stored::User(_)
-                | Stored::Workdir(_)
-                | Stored::Volume(_)
-                | Stored::Fixed => None,
+                ImageValue::Label(k, _) => Some(k.value.as_str()),
+                _ => None,
             })
             .collect();
         for required in &policy.required_labels {
