@@ -339,3 +339,99 @@ pub fn port_keys(p: &Port) -> impl Iterator<Item = String> + '_ {
     };
     (p.number..=p.end.unwrap_or(p.number).max(p.number)).map(move |n| format!("{n}/{protocol}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A form of plain strings, and a converter that records what it is
+    /// asked, in order.
+    #[derive(Debug, Clone, Copy)]
+    struct Plain;
+
+    impl Form for Plain {
+        type Name = String;
+        type Key = String;
+        type Word = String;
+        type Text = String;
+        type Healthcheck = Vec<String>;
+
+        fn name(name: &String) -> &str {
+            name
+        }
+        fn key(key: &String) -> &str {
+            key
+        }
+        fn text(text: &String) -> &str {
+            text
+        }
+    }
+
+    #[derive(Default)]
+    struct Record(Vec<String>);
+
+    impl Convert<Plain, Plain> for Record {
+        fn name(&mut self, name: &String) -> String {
+            self.0.push(format!("name {name}"));
+            name.to_uppercase()
+        }
+        fn key(&mut self, key: &String) -> String {
+            self.0.push(format!("key {key}"));
+            key.clone()
+        }
+        fn word(&mut self, word: &String) -> String {
+            self.0.push(format!("word {word}"));
+            format!("<{word}>")
+        }
+        fn text(&mut self, text: &String) -> String {
+            self.0.push(format!("text {text}"));
+            text.clone()
+        }
+        fn healthcheck(&mut self, check: &Vec<String>) -> Vec<String> {
+            self.0.push("healthcheck".to_string());
+            check.clone()
+        }
+    }
+
+    #[test]
+    fn map_makes_each_env_value_before_its_name() {
+        let step: ConfigStep<Plain> = ConfigStep::Env {
+            vars: vec![("a".into(), "1".into()), ("b".into(), "${a}".into())],
+        };
+        let mut record = Record::default();
+        let ConfigStep::Env { vars } = step.map(&mut record) else {
+            panic!("not env")
+        };
+        assert_eq!(record.0, ["word 1", "name a", "word ${a}", "name b"]);
+        assert_eq!(
+            vars,
+            [
+                ("A".to_string(), "<1>".to_string()),
+                ("B".to_string(), "<${a}>".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn words_are_the_words_a_step_stores() {
+        let labels: ConfigStep<Plain> = ConfigStep::Label {
+            labels: vec![("k".into(), "v".into()), ("l".into(), "w".into())],
+        };
+        assert_eq!(labels.words(), ["v", "w"]);
+        let cmd: ConfigStep<Plain> = ConfigStep::Cmd {
+            args: vec!["/app".into()],
+        };
+        assert!(
+            cmd.words().is_empty(),
+            "exec-form args are not interpolated"
+        );
+        let mut record = Record::default();
+        let ConfigStep::Cmd { args } = cmd.map(&mut record) else {
+            panic!("not cmd")
+        };
+        assert_eq!(
+            (args, record.0),
+            (vec!["/app".to_string()], vec!["text /app".to_string()])
+        );
+    }
+}

@@ -3,10 +3,12 @@
 //! `healthcheck`, `stopsignal` and `shell` into what the image ends up
 //! with, as BuildKit's Dockerfile frontend folds the matching instructions.
 //!
-//! It is generic over the value a word becomes: the LLB backend folds
-//! resolved strings (starting from the base image's config), `msbc diff`
-//! folds words as written, the checks in `lower` fold the AST's values
-//! (which know where they are written).
+//! It is generic over the value a word becomes and over the form of the
+//! steps folded: the LLB backend folds resolved strings (starting from the
+//! base image's config), `msbc diff` folds words as written, the checks
+//! fold the AST's values (form `ast::Written`: they know where they are
+//! written). The config-only steps themselves are one list in
+//! [`domain::config_step`], which the IR fills in as [`Lowered`].
 
 use super::{Build, Healthcheck, StageId, Word};
 use crate::domain::{self, Form, port_keys};

@@ -103,3 +103,53 @@ pub(super) fn keep_last_config(stages: &mut [ir::Stage]) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::StepKind;
+
+    fn checked(steps: &str) -> crate::compile::Checked {
+        let spec =
+            format!("msbc 1\nimage app from=\"alpine:3.20\" {{\n    user \"1\"\n{steps}}}\n");
+        crate::compile::check(spec.as_bytes())
+    }
+
+    fn count(checked: &crate::compile::Checked, code: &str) -> usize {
+        let codes = checked.diagnostics.iter().map(|d| d.code.to_string());
+        codes.filter(|c| c == code).count()
+    }
+
+    /// Each `env` pair sees the pairs before it, not itself or later ones:
+    /// a `${A}` not after an `A=` can only come from the base image (W0007).
+    #[test]
+    fn an_env_value_sees_the_names_before_it() {
+        for (env, w0007) in [
+            ("A=\"1\" C=\"${A}\"", 0),
+            ("B=\"${A}\" A=\"1\" C=\"${A}\"", 1),
+            ("A=\"${A}:x\"", 1),
+        ] {
+            let c = checked(&format!("    env {env}\n"));
+            assert_eq!(count(&c, "W0007"), w0007, "{env}: {:?}", c.diagnostics);
+        }
+    }
+
+    /// A `shell` step is the shell of the `run` steps after it.
+    #[test]
+    fn a_shell_step_sets_the_shell_of_later_runs() {
+        let c = checked("    run \"a\"\n    shell \"/bin/bash\" \"-c\"\n    run \"b\"\n");
+        let Some(model) = c.model else {
+            panic!("no model: {:?}", c.diagnostics)
+        };
+        let shells: Vec<Option<Vec<String>>> = model
+            .stages
+            .iter()
+            .flat_map(|s| &s.steps)
+            .filter_map(|s| match &s.kind {
+                StepKind::Run(r) => Some(r.shell.clone()),
+                _ => None,
+            })
+            .collect();
+        let bash = vec!["/bin/bash".to_string(), "-c".to_string()];
+        assert_eq!(shells, [None, Some(bash)]);
+    }
+}
