@@ -16,22 +16,14 @@ use serde::Serialize;
 /// written, located) or the IR's (lowered).
 pub trait Form {
     /// An `env` name.
-    type Name;
-    /// A `label` key.
-    type Key;
+    type Name: AsRef<str>;
+    /// A string taken as it is (a `label` key, an exec-form argument, a
+    /// signal).
+    type Text: AsRef<str>;
     /// A value msbc interpolates (`${NAME}`).
     type Word;
-    /// A string taken as it is (an exec-form argument, a signal).
-    type Text;
     /// A `healthcheck`'s check.
     type Healthcheck;
-
-    /// An `env` name as text.
-    fn name(name: &Self::Name) -> &str;
-    /// A `label` key as text.
-    fn key(key: &Self::Key) -> &str;
-    /// A plain string as text.
-    fn text(text: &Self::Text) -> &str;
 }
 
 /// How each part of a step in form `A` becomes the part in form `B`
@@ -40,8 +32,6 @@ pub trait Convert<A: Form, B: Form> {
     /// An `env` name; made after its value, so a converter that brings
     /// names into scope here lets each value see only the names before it.
     fn name(&mut self, name: &A::Name) -> B::Name;
-    /// A `label` key.
-    fn key(&mut self, key: &A::Key) -> B::Key;
     /// An interpolated value.
     fn word(&mut self, word: &A::Word) -> B::Word;
     /// A plain string.
@@ -58,13 +48,13 @@ pub trait Convert<A: Form, B: Form> {
 #[schemars(
     rename = "ConfigStep",
     deny_unknown_fields,
-    bound = "F::Name: JsonSchema, F::Key: JsonSchema, F::Word: JsonSchema, F::Text: JsonSchema, F::Healthcheck: JsonSchema"
+    bound = "F::Name: JsonSchema, F::Text: JsonSchema, F::Word: JsonSchema, F::Healthcheck: JsonSchema"
 )]
 #[serde(
     rename_all = "lowercase",
     tag = "step",
     bound(
-        serialize = "F::Name: Serialize, F::Key: Serialize, F::Word: Serialize, F::Text: Serialize, F::Healthcheck: Serialize"
+        serialize = "F::Name: Serialize, F::Text: Serialize, F::Word: Serialize, F::Healthcheck: Serialize"
     )
 )]
 pub enum ConfigStep<F: Form> {
@@ -76,7 +66,7 @@ pub enum ConfigStep<F: Form> {
     /// Image labels.
     Label {
         /// Key, value, in order.
-        labels: Vec<(F::Key, F::Word)>,
+        labels: Vec<(F::Text, F::Word)>,
     },
     /// The user (`name`, `uid`, `uid:gid`) of later steps and the container.
     User {
@@ -143,7 +133,7 @@ impl<F: Form> ConfigStep<F> {
                     .collect(),
             },
             ConfigStep::Label { labels } => ConfigStep::Label {
-                labels: labels.iter().map(|(k, v)| (c.key(k), c.word(v))).collect(),
+                labels: labels.iter().map(|(k, v)| (c.text(k), c.word(v))).collect(),
             },
             ConfigStep::User { user } => ConfigStep::User { user: c.word(user) },
             ConfigStep::Expose { ports } => ConfigStep::Expose {
@@ -236,7 +226,7 @@ pub enum ImageValue<'a, F: Form, V = &'a <F as Form>::Word> {
     /// `ENV key=value`.
     Env(&'a F::Name, V),
     /// `LABEL key=value`.
-    Label(&'a F::Key, V),
+    Label(&'a F::Text, V),
     /// `USER`.
     User(V),
     /// `WORKDIR`.
@@ -351,20 +341,9 @@ mod tests {
 
     impl Form for Plain {
         type Name = String;
-        type Key = String;
-        type Word = String;
         type Text = String;
+        type Word = String;
         type Healthcheck = Vec<String>;
-
-        fn name(name: &String) -> &str {
-            name
-        }
-        fn key(key: &String) -> &str {
-            key
-        }
-        fn text(text: &String) -> &str {
-            text
-        }
     }
 
     #[derive(Default)]
@@ -374,10 +353,6 @@ mod tests {
         fn name(&mut self, name: &String) -> String {
             self.0.push(format!("name {name}"));
             name.to_uppercase()
-        }
-        fn key(&mut self, key: &String) -> String {
-            self.0.push(format!("key {key}"));
-            key.clone()
         }
         fn word(&mut self, word: &String) -> String {
             self.0.push(format!("word {word}"));

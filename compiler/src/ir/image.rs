@@ -21,20 +21,9 @@ pub struct Lowered;
 
 impl Form for Lowered {
     type Name = String;
-    type Key = String;
-    type Word = Word;
     type Text = String;
+    type Word = Word;
     type Healthcheck = Healthcheck;
-
-    fn name(name: &String) -> &str {
-        name
-    }
-    fn key(key: &String) -> &str {
-        key
-    }
-    fn text(text: &String) -> &str {
-        text
-    }
 }
 
 /// A step that only sets the image config, lowered (`ir::StepKind::Config`).
@@ -113,11 +102,11 @@ impl<V: Clone + PartialEq, F: Form<Healthcheck: Clone>> ImageConfig<V, F> {
         workdir: impl FnOnce(Option<&V>, V) -> V,
     ) {
         use domain::ImageValue;
-        let strings = |args: &[F::Text]| args.iter().map(|a| F::text(a).to_string()).collect();
+        let strings = |args: &[F::Text]| args.iter().map(|a| a.as_ref().to_string()).collect();
         match value {
-            ImageValue::Env(key, v) => self.set_env(F::name(key), v),
+            ImageValue::Env(key, v) => self.set_env(key.as_ref(), v),
             ImageValue::Label(key, v) => {
-                self.labels.insert(F::key(key).to_string(), v);
+                self.labels.insert(key.as_ref().to_string(), v);
             }
             ImageValue::User(v) => self.user = Some(v),
             ImageValue::Workdir(v) => self.workdir = Some(workdir(self.workdir.as_ref(), v)),
@@ -140,7 +129,7 @@ impl<V: Clone + PartialEq, F: Form<Healthcheck: Clone>> ImageConfig<V, F> {
                 self.cmd_set = true;
             }
             ImageValue::Healthcheck(check) => self.healthcheck = Some(check.cloned()),
-            ImageValue::StopSignal(s) => self.stop_signal = Some(F::text(s).to_string()),
+            ImageValue::StopSignal(s) => self.stop_signal = Some(s.as_ref().to_string()),
             ImageValue::Shell(args) => self.shell = Some(strings(args)),
         }
     }

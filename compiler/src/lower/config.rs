@@ -50,10 +50,6 @@ impl Convert<ast::Written, ir::Lowered> for Lowering<'_, '_, '_> {
         name.name.clone()
     }
 
-    fn key(&mut self, key: &ast::Str) -> String {
-        key.value.clone()
-    }
-
     fn word(&mut self, word: &ast::Interp) -> Word {
         self.ctx.word(word, self.scope, false)
     }

@@ -31,11 +31,23 @@ impl Str {
     }
 }
 
+impl AsRef<str> for Str {
+    fn as_ref(&self) -> &str {
+        &self.value
+    }
+}
+
 /// A name (stage, artifact, arg, ...) and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ident {
     pub name: String,
     pub span: Span,
+}
+
+impl AsRef<str> for Ident {
+    fn as_ref(&self) -> &str {
+        &self.name
+    }
 }
 
 /// A string with `${NAME}` / `${NAME:-default}` interpolation, parsed.
@@ -307,20 +319,9 @@ pub struct Written;
 
 impl Form for Written {
     type Name = Ident;
-    type Key = Str;
-    type Word = Interp;
     type Text = Str;
+    type Word = Interp;
     type Healthcheck = Healthcheck;
-
-    fn name(name: &Ident) -> &str {
-        &name.name
-    }
-    fn key(key: &Str) -> &str {
-        &key.value
-    }
-    fn text(text: &Str) -> &str {
-        &text.value
-    }
 }
 
 /// The config-only steps, as written (lowered to `ir::ConfigStep`).
