@@ -103,8 +103,8 @@ fn check(spec: &Spec, templates_base: &Path, flags: &[PathBuf]) -> Result<Option
     let from_spec = compile::template_dirs(&spec.bytes);
     let context = spec.context_of()?;
     let catalog = templates::catalog(templates_base, &from_spec, flags)?;
-    let files = templates::context_files(&context.root);
-    let contents = templates::project_contents(&context.root, &files);
+    let ignore = compile::parse(&spec.bytes).context_ignore();
+    let (files, contents) = templates::context_view(&context.root, &ignore);
     let checked = compile::check_with(
         &spec.bytes,
         crate::expand::Context {
