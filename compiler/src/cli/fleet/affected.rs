@@ -26,13 +26,12 @@
 
 use super::{CheckOptions, Failure, Found, load};
 use crate::cli::args::AffectedArgs;
-use crate::cli::templates;
+use crate::cli::{git, templates};
 use crate::compile;
 use crate::expand::project::{IGNORE_FILE, is_project_file};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// What changed in a git work tree since a revision.
 #[derive(Debug, Clone)]
@@ -48,21 +47,6 @@ pub(in crate::cli) struct Changes {
     listed: BTreeSet<String>,
     /// Why every service is affected (the msbc version changed).
     all: Option<String>,
-}
-
-/// Runs git in `dir`; its stdout, or the error it printed.
-fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| format!("--affected runs git: {e}"))?;
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
-    }
 }
 
 /// `git ... -z` output: one path per NUL.
@@ -87,7 +71,7 @@ impl Changes {
         rev: &str,
         since_version: Option<&str>,
     ) -> Result<Changes, String> {
-        let top = git(dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
+        let top = git::run(dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
             format!(
                 "--affected compares with a git revision, but {} is not in a git work tree ({e})",
                 dir.display()
@@ -99,13 +83,13 @@ impl Changes {
             return Err(format!("--since {rev}: a revision cannot start with `-`"));
         }
         let commit = format!("{rev}^{{commit}}");
-        if git(&top, &["rev-parse", "--verify", "--quiet", &commit]).is_err() {
+        if git::run(&top, &["rev-parse", "--verify", "--quiet", &commit]).is_err() {
             return Err(format!(
                 "--since {rev}: no such revision in the git repository at {} (a branch, tag or commit; in a shallow CI checkout, fetch it first: git fetch origin {rev})",
                 top.display()
             ));
         }
-        let diff = git(
+        let diff = git::run(
             &top,
             &[
                 "-c",
@@ -118,10 +102,8 @@ impl Changes {
                 &commit,
                 "--",
             ],
-        )
-        .map_err(|e| format!("git diff {rev}: {e}"))?;
-        let untracked = git(&top, &["ls-files", "--others", "--exclude-standard", "-z"])
-            .map_err(|e| format!("git ls-files: {e}"))?;
+        )?;
+        let untracked = git::run(&top, &["ls-files", "--others", "--exclude-standard", "-z"])?;
         // `STATUS\0PATH\0` pairs (no renames: a rename is a deletion and an addition).
         let mut files = BTreeSet::new();
         let mut listed = BTreeSet::new();
