@@ -26,7 +26,7 @@ mod diff;
 mod editor;
 mod equivalence;
 mod fleet;
-mod frontend;
+pub(crate) mod frontend;
 mod fuzz;
 mod import;
 mod init;

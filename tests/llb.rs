@@ -346,7 +346,14 @@ fn decode_and_check(name: &str, def: &[u8]) -> Vec<DecodedOp> {
                 );
                 for attr in bytes_of(&s, 2) {
                     let kv = fields(attr);
-                    assert_ne!(str_of(&kv, 1), "local.unique", "{name}: no random attrs");
+                    // No random attrs: the context's name is its folder's.
+                    if str_of(&kv, 1) == "local.unique" {
+                        assert!(
+                            str_of(&kv, 2).starts_with("msbc-context-"),
+                            "{name}: local.unique {}",
+                            str_of(&kv, 2)
+                        );
+                    }
                 }
                 if let Some(image) = id.strip_prefix("docker-image://") {
                     let first = image.split('/').next().unwrap_or("");
@@ -819,6 +826,79 @@ fn llb_file_output_writes_the_config_beside_it_and_check_detects_drift() {
 }
 
 #[test]
+fn llb_names_its_context_folder_so_two_folders_never_share_a_source() {
+    // BuildKit runs equal ops of concurrent builds once: two folders' LLB
+    // of one spec must differ in the context source, or both builds get one
+    // folder's files. The name is the folder's, so a folder's output stays
+    // the same.
+    let top = temp_dir("owner");
+    let (a, b) = (top.join("a"), top.join("b"));
+    crate::support::copy_dir(&root().join("specs/go"), &a);
+    crate::support::copy_dir(&root().join("specs/go"), &b);
+    let emit = |dir: &std::path::Path| {
+        let run = run_bytes(dir, &["compile", "--emit", "llb-json", "--no-base-configs"]);
+        assert_eq!(run.0, 0, "{}", run.2);
+        String::from_utf8(run.1).expect("UTF-8")
+    };
+    let unique = |json: &str| {
+        let line = json
+            .lines()
+            .find(|l| l.contains("\"local.unique\""))
+            .unwrap_or_else(|| panic!("no local.unique:\n{json}"));
+        line.trim().to_string()
+    };
+    let (first, again, other) = (emit(&a), emit(&a), emit(&b));
+    assert_eq!(first, again, "one folder, one output");
+    assert_ne!(
+        unique(&first),
+        unique(&other),
+        "two folders share a context source"
+    );
+    // A checked-in LLB names the folder it was written in: checked from
+    // another checkout of the same spec, it is up to date.
+    let file = top.join("a.llb");
+    let file_s = file.to_string_lossy().into_owned();
+    let write = run_bytes(
+        &a,
+        &[
+            "compile",
+            "--emit",
+            "llb",
+            "--no-base-configs",
+            "-o",
+            &file_s,
+        ],
+    );
+    assert_eq!(write.0, 0, "{}", write.2);
+    let check = run_bytes(
+        &b,
+        &[
+            "compile",
+            "--emit",
+            "llb",
+            "--no-base-configs",
+            "--check",
+            &file_s,
+        ],
+    );
+    assert_eq!(check.0, 0, "{}", check.2);
+    std::fs::write(top.join("a.json"), &first).expect("write");
+    let json_s = top.join("a.json").to_string_lossy().into_owned();
+    let check = run_bytes(
+        &b,
+        &[
+            "compile",
+            "--emit",
+            "llb-json",
+            "--no-base-configs",
+            "--check",
+            &json_s,
+        ],
+    );
+    assert_eq!(check.0, 0, "{}", check.2);
+}
+
+#[test]
 #[ignore = "needs `script` (util-linux) able to allocate a terminal"]
 fn needs_terminal_binary_llb_is_refused_on_a_terminal() {
     // `script` gives the command a pseudo-terminal as stdout.
@@ -1245,4 +1325,47 @@ fn llb_errors_are_located_and_coded() {
             run.stderr
         );
     }
+}
+
+#[test]
+#[ignore = "needs a buildkitd at BUILDKIT_HOST (the rig)"]
+fn needs_buildkitd_llb_of_one_spec_in_four_folders_built_at_once_each_get_their_own_files() {
+    // `msbc compile --emit llb | buildctl build --local context=.` in four
+    // folders at once: each context source names its folder, so BuildKit
+    // does not take one folder's for all (as an unmarked one let it).
+    let buildctl = crate::support::needs_buildkitd();
+    let top = temp_dir("four-folders");
+    let dirs = crate::frontend::rig::four_folders(&top);
+    let wrong = crate::frontend::rig::build_at_once(&dirs, 3, |dir, tar| {
+        let run = run_bytes(dir, &["compile", "--emit", "llb", "--no-base-configs"]);
+        if run.0 != 0 {
+            return (false, run.2);
+        }
+        let mut child = Command::new(&buildctl)
+            .arg("build")
+            .arg("--local")
+            .arg(format!("context={}", dir.display()))
+            .arg("--output")
+            .arg(format!("type=tar,dest={}", tar.display()))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("buildctl starts");
+        {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(&run.1)
+                .expect("write");
+        }
+        let out = child.wait_with_output().expect("buildctl finishes");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    });
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

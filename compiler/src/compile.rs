@@ -255,6 +255,8 @@ pub struct Selected {
     platform: Option<crate::domain::Platform>,
     /// What [`Selected::pulls`] found, kept for [`Selected::emit`].
     plan: std::sync::OnceLock<backend::llb::Plan>,
+    /// Whose files the LLB emits' local sources are ([`Selected::owned_by`]).
+    local_owner: crate::ir::LocalOwner,
 }
 
 /// Applies `selection` (`--image`, `--target`, `--arg`, `--platform`) to a
@@ -264,10 +266,18 @@ pub fn select(model: &Model, selection: &Selection) -> Result<Selected, SelectEr
         build: lower::select(model, selection)?,
         platform: selection.platform.clone(),
         plan: std::sync::OnceLock::new(),
+        local_owner: crate::ir::LocalOwner::Unmarked,
     })
 }
 
 impl Selected {
+    /// The LLB emits mark their local sources (the context) as `owner`'s
+    /// (see [`crate::ir::LocalOwner`]); unmarked by default.
+    pub fn owned_by(mut self, owner: crate::ir::LocalOwner) -> Selected {
+        self.local_owner = owner;
+        self
+    }
+
     /// The stages of the selection, inputs first.
     pub fn build(&self) -> &crate::ir::Build {
         &self.build
@@ -334,7 +344,10 @@ impl Selected {
             source_name: source_name.to_string(),
             platform: self.platform.clone(),
             base_configs: configs,
-            build: BuildOptions::default(),
+            build: BuildOptions {
+                local_owner: self.local_owner.clone(),
+                ..BuildOptions::default()
+            },
         };
         let llb = || backend::llb::compile_planned(build, &llb_options, self.plan.get());
         Ok(match emit {

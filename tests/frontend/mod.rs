@@ -10,4 +10,4 @@ mod fake;
 mod feedback;
 pub(crate) mod image;
 mod reproducible;
-mod rig;
+pub(crate) mod rig;

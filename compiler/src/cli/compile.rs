@@ -5,8 +5,11 @@ use super::args::{CompileArgs, EmitKind};
 use super::check::{failed, print_human, strict};
 use super::spec::read_spec;
 use super::{CliResult, OK, SPEC_ERROR, diff, fleet, lock, out};
+use crate::backend::llb::pb;
 use crate::compile::{self, Emit, Output};
+use crate::ir::LocalOwner;
 use crate::lower::Selection;
+use sha2::{Digest, Sha256};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -67,6 +70,19 @@ pub(super) fn compile_cmd(a: &CompileArgs) -> CliResult {
         ..a.build.selection()
     };
     let selected = compile::select(model, &selection).map_err(|e| e.to_string())?;
+    // The LLB emits name the context folder (see `context_owner`); a check
+    // compares with the folder the checked-in LLB names.
+    let selected = match emit {
+        Emit::Llb | Emit::LlbJson => {
+            let committed = a.check.as_deref().and_then(committed_owner);
+            let owner = match committed {
+                Some(owner) => owner,
+                None => context_owner(&spec.context_of()?.root),
+            };
+            selected.owned_by(owner)
+        }
+        Emit::Dockerfile | Emit::Json | Emit::ImageConfig => selected,
+    };
     // The LLB emits start each stage from its base image's config.
     let configs =
         if matches!(emit, Emit::Llb | Emit::LlbJson | Emit::ImageConfig) && !a.no_base_configs {
@@ -200,6 +216,59 @@ fn config_path(file: &Path) -> PathBuf {
     let mut name = file.as_os_str().to_owned();
     name.push(".config.json");
     PathBuf::from(name)
+}
+
+/// The name the LLB emits give the build context (`local.unique`, as
+/// BuildKit's own LLB client marks a local source): a digest of the context
+/// folder's absolute path. BuildKit runs equal ops of builds that run at
+/// once only once: unmarked, the context of two folders' builds of one spec
+/// would be one op, and both images would hold one folder's files. One
+/// folder keeps its name between runs, so the output stays the same.
+fn context_owner(root: &Path) -> LocalOwner {
+    let path = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let digest = Sha256::digest(path.as_os_str().as_encoded_bytes());
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    LocalOwner::Unique(format!("msbc-context-{hex}"))
+}
+
+/// The context name (`local.unique`) of the LLB checked in at `file`
+/// (binary or `llb-json`), if it has one: it names the folder it was
+/// written in, not a difference from the spec.
+fn committed_owner(file: &Path) -> Option<LocalOwner> {
+    use prost::Message;
+    let bytes = std::fs::read(file).ok()?;
+    // `llb-json` is a stream of JSON documents (one per op, then the
+    // metadata); anything else is read as binary LLB.
+    let mut stream = serde_json::Deserializer::from_slice(&bytes).into_iter::<serde_json::Value>();
+    let unique = match stream.next() {
+        Some(Ok(first)) => std::iter::once(first)
+            .chain(stream.map_while(Result::ok))
+            .find_map(|json| json_unique(&json)),
+        Some(Err(_)) | None => {
+            let def = pb::Definition::decode(bytes.as_slice()).ok()?;
+            def.def
+                .iter()
+                .find_map(|op| match pb::Op::decode(op.as_slice()).ok()?.kind? {
+                    pb::op::Kind::Source(s) => s.attrs.get(UNIQUE).cloned(),
+                    _ => None,
+                })
+        }
+    };
+    unique.map(LocalOwner::Unique)
+}
+
+const UNIQUE: &str = "local.unique";
+
+/// The first `local.unique` value in an `llb-json` document.
+fn json_unique(json: &serde_json::Value) -> Option<String> {
+    match json {
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| match v {
+            serde_json::Value::String(s) if k == UNIQUE => Some(s.clone()),
+            _ => json_unique(v),
+        }),
+        serde_json::Value::Array(items) => items.iter().find_map(json_unique),
+        _ => None,
+    }
 }
 
 /// `--check FILE` for binary LLB: FILE must hold the same bytes, and

@@ -16,7 +16,7 @@ use crate::compile;
 use crate::diag::render;
 use crate::domain::{ImageRef, Platform};
 use crate::expand;
-use crate::ir::NamedContext;
+use crate::ir::{BuildOptions, LocalOwner, NamedContext};
 use crate::lock::Lock;
 use crate::lower::{Model, Selection};
 use std::collections::BTreeMap;
@@ -117,6 +117,15 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
     let mut refs = Vec::new();
     let mut metadata = BTreeMap::new();
     let mut scans = Vec::new();
+    // The context is this client's: marked with its session, as BuildKit's
+    // Dockerfile frontend marks it (see `ir::LocalOwner`).
+    let build_options = BuildOptions {
+        local_owner: match env.session_id.as_str() {
+            "" => LocalOwner::Unmarked,
+            id => LocalOwner::Session(id.to_string()),
+        },
+        ..opts.build.clone()
+    };
     for platform in &platforms {
         let selection = Selection {
             image: None,
@@ -130,7 +139,7 @@ pub async fn build(bridge: &mut Bridge, opts: &Options, env: &Env) -> Result<gw:
         let pulls = selected.pulls(&opts.filename).map_err(|e| in_spec(&e))?;
         let configs = base_configs(bridge, pulls, &opts.build.contexts).await?;
         let llb = selected
-            .llb(&opts.filename, configs, &opts.build)
+            .llb(&opts.filename, configs, &build_options)
             .map_err(|e| in_spec(&e))?;
         used.extend(llb.used_contexts);
         if sbom.is_some() {

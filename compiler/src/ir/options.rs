@@ -24,6 +24,39 @@ pub struct BuildOptions {
     /// `created` time and its history's, as BuildKit's Dockerfile frontend
     /// writes them.
     pub epoch: Option<i64>,
+    /// Whose files the build's local sources (its context, `local:` named
+    /// contexts) are.
+    pub local_owner: LocalOwner,
+}
+
+/// Whose files a local source is. BuildKit runs equal ops of builds that
+/// run at once only once, so an unmarked local source of two builds of
+/// the same spec from different folders is one op, and both builds get the
+/// files of one folder. BuildKit's own LLB client always marks them: with
+/// the session, or a unique name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum LocalOwner {
+    /// Unmarked: whichever session BuildKit picks serves the files.
+    #[default]
+    Unmarked,
+    /// The client session that serves the files (`local.session`): a
+    /// frontend's `BUILDKIT_SESSION_ID`.
+    Session(String),
+    /// A name of the folder the files come from (`local.unique`), for LLB
+    /// a client solves with its own session (`msbc compile --emit llb |
+    /// buildctl build`).
+    Unique(String),
+}
+
+impl LocalOwner {
+    /// The source attribute that marks a local source, and its value.
+    pub fn attr(&self) -> Option<(&'static str, &str)> {
+        match self {
+            LocalOwner::Unmarked => None,
+            LocalOwner::Session(id) => Some(("local.session", id)),
+            LocalOwner::Unique(name) => Some(("local.unique", name)),
+        }
+    }
 }
 
 /// The network a run without its own `network=` gets.

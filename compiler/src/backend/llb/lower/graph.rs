@@ -109,6 +109,8 @@ fn caps(op: &pb::Op) -> BTreeMap<String, bool> {
                     "local.sharedkeyhint" => caps.push("source.local.sharedkeyhint"),
                     "local.excludepatterns" => caps.push("source.local.excludepatterns"),
                     "local.followpaths" => caps.push("source.local.followpaths"),
+                    "local.session" => caps.push("source.local.sessionid"),
+                    "local.unique" => caps.push("source.local.unique"),
                     _ => {}
                 }
             }

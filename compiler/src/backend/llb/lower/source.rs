@@ -40,6 +40,7 @@ impl Lowering<'_> {
                     "local.sharedkeyhint".to_string(),
                     format!("context:{input}"),
                 );
+                self.mark_local(&mut attrs);
                 platform = None;
                 format!("local://{input}")
             }
@@ -82,6 +83,13 @@ impl Lowering<'_> {
         })
     }
 
+    /// Marks a local source as the build's (`BuildOptions::local_owner`).
+    fn mark_local(&self, attrs: &mut BTreeMap<String, String>) {
+        if let Some((key, value)) = self.options.build.local_owner.attr() {
+            attrs.insert(key.to_string(), value.to_string());
+        }
+    }
+
     pub(super) fn context(&mut self) -> Output {
         if let Some(out) = &self.context {
             return out.clone();
@@ -100,6 +108,7 @@ impl Lowering<'_> {
             attrs.insert("local.followpaths".to_string(), json_strings(follow));
         }
         attrs.insert("local.sharedkeyhint".to_string(), shared_key_hint(&attrs));
+        self.mark_local(&mut attrs);
         let source = pb::SourceOp {
             identifier: "local://context".to_string(),
             attrs,
