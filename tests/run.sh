@@ -303,11 +303,13 @@ second_pass=false
 [ $# -eq 0 ] && second_pass=true
 if $second_pass && [ ${#met[@]} -gt 0 ]; then
     echo "--- the ignored tests whose needs are met: ${met[*]}"
-    # Builds through msbc's frontend on the rig run one at a time: buildctl
-    # sends no session shared key, so BuildKit keeps one folder per local
-    # source name for every client folder, and two such builds of different
-    # folders at once failed with `failed to calculate checksum of ref ...:
-    # "/go.mod": not found` (each passed alone). buildx sends a key per folder.
+    # Builds through msbc's frontend on the rig run one at a time: several
+    # compare the images of separate builds of one spec (the Dockerfile
+    # route, the frontend, `// syntax=`), whose run steps meet in BuildKit's
+    # cache; with other tests building the same spec at once, a step ran
+    # again in one route and pip's bytecode, dated by the install, differed
+    # (seen once in a parallel run). Concurrent builds of different folders
+    # are tested on their own (`four_folders`).
     rest=()
     serial=()
     for need in "${met[@]}"; do
