@@ -6,7 +6,7 @@
 //! With a real BuildKit (`buildctl`, `BUILDKIT_HOST`) the output is also
 //! read by `buildctl debug dump-llb` and built; without, those skip.
 
-use crate::support::{CONFIG_KEYS, root, spec_files, spec_name};
+use crate::support::{CONFIG_KEYS, output_with_stdin, root, spec_files, spec_name};
 use msbc::backend::llb::{BaseConfig, BaseConfigs};
 use msbc::compile::{self, Emit};
 use msbc::ir::StageId;
@@ -675,21 +675,7 @@ fn needs_protoc_decodes_every_definition() {
 }
 
 fn protoc(args: &[&str], input: &[u8]) -> (bool, String) {
-    use std::io::Write;
-    let mut child = Command::new("protoc")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("protoc starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write");
-    let out = child.wait_with_output().expect("protoc finishes");
+    let out = output_with_stdin(Command::new("protoc").args(args), input);
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
@@ -931,23 +917,7 @@ fn needs_buildctl_reads_every_definition_as_msbc_dumps_it() {
     let have_jq = Command::new("jq").arg("--version").output().is_ok();
     for (name, model, selection) in cases() {
         let bytes = llb_bytes(&model, &selection);
-        let mut child = Command::new(&buildctl)
-            .args(["debug", "dump-llb"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("buildctl starts");
-        {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(&bytes)
-                .expect("write");
-        }
-        let out = child.wait_with_output().expect("buildctl finishes");
+        let out = output_with_stdin(Command::new(&buildctl).args(["debug", "dump-llb"]), &bytes);
         assert!(
             out.status.success(),
             "{name}: buildctl debug dump-llb: {}",
@@ -961,21 +931,7 @@ fn needs_buildctl_reads_every_definition_as_msbc_dumps_it() {
             "{name}: op count"
         );
         if have_jq {
-            let mut jq = Command::new("jq")
-                .arg(".")
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .expect("jq starts");
-            {
-                use std::io::Write;
-                jq.stdin
-                    .take()
-                    .expect("stdin")
-                    .write_all(&out.stdout)
-                    .expect("write");
-            }
-            let theirs = jq.wait_with_output().expect("jq finishes");
+            let theirs = output_with_stdin(Command::new("jq").arg("."), &out.stdout);
             assert_eq!(
                 String::from_utf8_lossy(&theirs.stdout),
                 ours,
@@ -1134,7 +1090,6 @@ fn pipe_with(
     input: &[u8],
     configs: Option<&Path>,
 ) -> (bool, Vec<u8>, String) {
-    use std::io::Write;
     let mut command = Command::new(program);
     command.args(args).env_remove("DF2LLB_CONFIG_DIR");
     if program.file_name().is_some_and(|n| n == "df2llb") {
@@ -1142,19 +1097,7 @@ fn pipe_with(
         let dir = configs.map(|d| d.to_string_lossy().into_owned());
         command.args(["-config-dir", dir.as_deref().unwrap_or("")]);
     }
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{} starts: {e}", program.display()));
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("finishes");
+    let out = output_with_stdin(&mut command, input);
     (
         out.status.success(),
         out.stdout,
@@ -1341,27 +1284,15 @@ fn needs_buildkitd_llb_of_one_spec_in_four_folders_built_at_once_each_get_their_
         if run.0 != 0 {
             return (false, run.2);
         }
-        let mut child = Command::new(&buildctl)
-            .arg("build")
-            .arg("--local")
-            .arg(format!("context={}", dir.display()))
-            .arg("--output")
-            .arg(format!("type=tar,dest={}", tar.display()))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("buildctl starts");
-        {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(&run.1)
-                .expect("write");
-        }
-        let out = child.wait_with_output().expect("buildctl finishes");
+        let out = output_with_stdin(
+            Command::new(&buildctl)
+                .arg("build")
+                .arg("--local")
+                .arg(format!("context={}", dir.display()))
+                .arg("--output")
+                .arg(format!("type=tar,dest={}", tar.display())),
+            &run.1,
+        );
         (
             out.status.success(),
             String::from_utf8_lossy(&out.stderr).into_owned(),

@@ -820,3 +820,20 @@ pub fn needs_cross() -> PathBuf {
     }
     panic!("needs qemu-user to run arm64 binaries (apt-get install qemu-user-static)");
 }
+
+/// Runs `cmd` with `input` on its standard input to the end; its output
+/// (stdout and stderr captured).
+pub fn output_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{cmd:?} starts: {e}"));
+    if let Some(mut pipe) = child.stdin.take() {
+        // A program may stop reading early: its status says so.
+        let _ = pipe.write_all(input);
+    }
+    child.wait_with_output().expect("finishes")
+}
