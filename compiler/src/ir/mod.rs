@@ -11,7 +11,7 @@ mod options;
 mod word;
 
 pub use image::{ConfigStep, ImageConfig, ImageValue, port_keys};
-pub use options::{BuildOptions, NamedContext, NetMode, NoCache};
+pub use options::{BuildOptions, EPOCH_ARG, NamedContext, NetMode, NoCache};
 pub use word::{VarSource, Word, WordPart};
 
 use crate::diag::Span;
