@@ -11,6 +11,9 @@
 #   dockerfile  the same Dockerfile with `# syntax=docker/dockerfile:1`
 #               (BuildKit's Dockerfile frontend as an image, like msbc's)
 # Prints each run, the medians, what the frontend adds and the ratios.
+# With BEFORE=PATH (an older static msbc, e.g. scripts/dist.sh at an earlier
+# commit) a fourth route, before, builds through a frontend image of it, and
+# the ratio msbc/before is printed: before and after in one run.
 #
 # The msbc image is built from this checkout (scripts/frontend-image.sh,
 # release profile unless MSBC_FRONTEND_PROFILE is set; MSBC_FRONTEND_BIN
@@ -28,7 +31,7 @@ while [ $# -gt 0 ]; do
     --runs) runs="$2"; shift 2 ;;
     --registry) registry="$2"; shift 2 ;;
     --spec) spec="$(cd "$2" && pwd)"; shift 2 ;;
-    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -47,6 +50,14 @@ echo "building and pushing $image" >&2
 # Only this machine's platform: the other's build would not be measured.
 case "$(uname -m)" in aarch64 | arm64) own=linux/arm64 ;; *) own=linux/amd64 ;; esac
 MSBC_FRONTEND_PLATFORMS="${MSBC_FRONTEND_PLATFORMS:-$own}" bash "$root/scripts/frontend-image.sh" "$image" >/dev/null
+routes=(msbc builtin dockerfile)
+if [ -n "${BEFORE:-}" ]; then
+    before_image="$registry/msbc/frontend:bench-before"
+    echo "building and pushing $before_image from $BEFORE ($("$BEFORE" --version))" >&2
+    MSBC_FRONTEND_BIN="$(realpath "$BEFORE")" MSBC_FRONTEND_PLATFORMS="$own" \
+        bash "$root/scripts/frontend-image.sh" "$before_image" >/dev/null
+    routes+=(before)
+fi
 
 msbc="${MSBC:-$root/target/debug/msbc}"
 [ -x "$msbc" ] || (cd "$root" && cargo build --quiet --bin msbc)
@@ -59,6 +70,7 @@ build() { # ROUTE
     local args=(build --local context=. --local dockerfile=.)
     case "$1" in
     msbc) args+=(--frontend gateway.v0 --opt "source=$image") ;;
+    before) args+=(--frontend gateway.v0 --opt "source=$before_image") ;;
     builtin) args+=(--frontend dockerfile.v0 --opt filename=Dockerfile.builtin) ;;
     dockerfile) args+=(--frontend dockerfile.v0 --opt filename=Dockerfile.image) ;;
     esac
@@ -73,7 +85,6 @@ build() { # ROUTE
     awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }'
 }
 
-routes=(msbc builtin dockerfile)
 declare -A times
 for r in "${routes[@]}"; do
     echo "warm-up $r: $(build "$r") s" >&2
@@ -97,3 +108,9 @@ printf 'median of %d warm builds of %s: msbc frontend %.3f s, built-in Dockerfil
 awk -v m="$m_msbc" -v b="$m_builtin" -v d="$m_image" 'BEGIN {
     printf "the msbc frontend adds %+.3f s to the built-in route (ratio %.2f) and %+.3f s to the docker/dockerfile:1 route (ratio %.2f)\n", m - b, m / b, m - d, m / d
 }'
+if [ -n "${BEFORE:-}" ]; then
+    m_before=$(echo "${times[before]}" | median)
+    awk -v m="$m_msbc" -v b="$m_before" 'BEGIN {
+        printf "this msbc frontend %.3f s against the one before %.3f s: ratio %.2f\n", m, b, m / b
+    }'
+fi

@@ -116,13 +116,7 @@ EOF
 }
 
 bin="${MSBC_CLI_BIN:-}"
-default=linux/amd64,linux/arm64
-[ -n "$bin" ] && default=linux/amd64
-IFS=, read -r -a platforms <<<"${MSBC_CLI_PLATFORMS:-$default}"
-if [ -n "$bin" ] && [ "${#platforms[@]}" -ne 1 ]; then
-    echo "error: MSBC_CLI_BIN is one binary: give one platform in MSBC_CLI_PLATFORMS" >&2
-    exit 2
-fi
+image_platforms MSBC_CLI
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 args=()

@@ -103,3 +103,17 @@ image_binary() { # PROFILE PLATFORM OUT [BIN]
         cp "$bin" "$out"
     fi
 }
+
+# image_platforms PREFIX: the platforms an image script builds, into the
+# array `platforms`: ${PREFIX}_PLATFORMS (comma-separated), else linux/amd64
+# and linux/arm64, or linux/amd64 alone when ${PREFIX}_BIN (one prebuilt
+# binary) is set; exits 2 when that binary is given more than one platform.
+image_platforms() { # PREFIX
+    local bin_var="${1}_BIN" platforms_var="${1}_PLATFORMS" default=linux/amd64,linux/arm64
+    [ -n "${!bin_var:-}" ] && default=linux/amd64
+    IFS=, read -r -a platforms <<<"${!platforms_var:-$default}"
+    if [ -n "${!bin_var:-}" ] && [ "${#platforms[@]}" -ne 1 ]; then
+        echo "error: $bin_var is one binary: give one platform in $platforms_var" >&2
+        exit 2
+    fi
+}

@@ -38,13 +38,7 @@ fi
 . "$root/scripts/cross.sh"
 
 bin="${MSBC_FRONTEND_BIN:-}"
-default=linux/amd64,linux/arm64
-[ -n "$bin" ] && default=linux/amd64
-IFS=, read -r -a platforms <<<"${MSBC_FRONTEND_PLATFORMS:-$default}"
-if [ -n "$bin" ] && [ "${#platforms[@]}" -ne 1 ]; then
-    echo "error: MSBC_FRONTEND_BIN is one binary: give one platform in MSBC_FRONTEND_PLATFORMS" >&2
-    exit 2
-fi
+image_platforms MSBC_FRONTEND
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 args=()

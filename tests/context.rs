@@ -214,6 +214,40 @@ fn the_contexts_dockerignore_joins_the_specs_patterns() {
 }
 
 #[test]
+fn presets_never_see_what_the_build_ignores() {
+    // A team's `.npmrc` (it can hold a token) is ignored by their
+    // .dockerignore: the node preset, which copies an `.npmrc` it finds,
+    // must not name it (the build would fail: "/.npmrc": not found), as the
+    // frontend, which never lists ignored files, does not. The same for the
+    // spec's own `context { ignore }`.
+    let spec = "msbc 1\ncontext \"../..\"\nuse node\n";
+    let ignoring = "msbc 1\ncontext \"../..\" {\n    ignore \".npmrc\"\n}\nuse node\n";
+    for (name, ignore_file, ignoring) in [
+        ("npmrc-ignore-file", Some(".npmrc\n"), spec),
+        ("npmrc-spec-ignore", None, ignoring),
+    ] {
+        let dir = monorepo(name, spec);
+        write(
+            &dir,
+            ".npmrc",
+            "//registry.example.com/:_authToken=${NPM_TOKEN}\n",
+        );
+        let copied = |dir: &Path| {
+            let run = msbc_in(dir, &["compile", "apps/api"], None);
+            assert_eq!(run.status, 0, "{}", run.stderr);
+            run.stdout
+                .contains("COPY package.json package-lock.json .npmrc ./")
+        };
+        assert!(copied(&dir), "{name}: the preset copies an .npmrc it sees");
+        write(&dir, "apps/api/build.kdl", ignoring);
+        if let Some(text) = ignore_file {
+            write(&dir, ".dockerignore", text);
+        }
+        assert!(!copied(&dir), "{name}: an ignored .npmrc is copied");
+    }
+}
+
+#[test]
 fn an_ignore_file_msbc_did_not_write_is_not_overwritten() {
     let dir = monorepo("foreign-ignore", IGNORING);
     write(

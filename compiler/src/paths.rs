@@ -138,9 +138,171 @@ pub fn ignore_file_patterns(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The build's ignore patterns, read as BuildKit reads a `.dockerignore`
+/// (moby's patternmatcher): in order, the last matching pattern decides,
+/// `!` takes a path back; a pattern matches a path or any folder above it;
+/// `*` and `?` stay within a path segment, `**` spans segments.
+pub struct Ignore {
+    list: Vec<(bool, Vec<Token>)>,
+    /// A pattern this reader does not follow (`[...]`, `\`): then no file is
+    /// taken as ignored, so no change is missed.
+    unknown: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token {
+    Char(char),
+    /// `*`: any characters but `/`.
+    Star,
+    /// `?`: one character but `/`.
+    One,
+    /// `**` (eating a `/` after it) before more pattern: nothing, or
+    /// anything ending in `/`.
+    Deep,
+    /// `**` at the end: anything.
+    Rest,
+}
+
+impl Ignore {
+    /// The patterns as written (`.dockerignore` lines, `context { ignore }`).
+    pub fn new(raw: &[String]) -> Ignore {
+        let mut unknown = false;
+        let list = raw
+            .iter()
+            .map(|p| ignore_pattern(p))
+            .filter(|p| !p.is_empty() && p != "." && p != "!" && p != "!.")
+            .map(|p| {
+                let (invert, body) = match p.strip_prefix('!') {
+                    Some(rest) => (true, rest.to_string()),
+                    None => (false, p),
+                };
+                if body.contains(['[', '\\']) {
+                    unknown = true;
+                }
+                (invert, tokens(&body))
+            })
+            .collect();
+        Ignore { list, unknown }
+    }
+
+    /// Whether the build does not send `file` (relative to the context).
+    pub fn ignored(&self, file: &str) -> bool {
+        if self.unknown {
+            return false;
+        }
+        let chars: Vec<char> = file.chars().collect();
+        // The path and each folder above it.
+        let prefixes: Vec<usize> = chars
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c == '/')
+            .map(|(i, _)| i)
+            .chain(std::iter::once(chars.len()))
+            .collect();
+        let mut ignored = false;
+        for (invert, tokens) in &self.list {
+            if *invert != ignored {
+                continue;
+            }
+            if prefixes.iter().any(|&end| matches(tokens, &chars[..end])) {
+                ignored = !invert;
+            }
+        }
+        ignored
+    }
+}
+
+fn tokens(pattern: &str) -> Vec<Token> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '*' if chars.get(i + 1) == Some(&'*') => {
+                i += 2;
+                if chars.get(i) == Some(&'/') {
+                    i += 1;
+                }
+                out.push(if i >= chars.len() {
+                    Token::Rest
+                } else {
+                    Token::Deep
+                });
+                continue;
+            }
+            '*' => out.push(Token::Star),
+            '?' => out.push(Token::One),
+            c => out.push(Token::Char(c)),
+        }
+        i += 1;
+    }
+    out
+}
+
+fn matches(tokens: &[Token], path: &[char]) -> bool {
+    match tokens.split_first() {
+        None => path.is_empty(),
+        Some((Token::Rest, _)) => true,
+        Some((Token::Char(c), rest)) => path.first() == Some(c) && matches(rest, &path[1..]),
+        Some((Token::One, rest)) => {
+            path.first().is_some_and(|c| *c != '/') && matches(rest, &path[1..])
+        }
+        Some((Token::Star, rest)) => {
+            let run = path.iter().take_while(|c| **c != '/').count();
+            (0..=run).any(|i| matches(rest, &path[i..]))
+        }
+        Some((Token::Deep, rest)) => {
+            matches(rest, path)
+                || path
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| **c == '/')
+                    .any(|(i, _)| matches(rest, &path[i + 1..]))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ignored(patterns: &[&str], file: &str) -> bool {
+        let raw: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+        Ignore::new(&raw).ignored(file)
+    }
+
+    #[test]
+    fn ignore_patterns_match_as_buildkit_matches_them() {
+        // Anchored at the context's root: `*.log` is not `**/*.log`.
+        assert!(ignored(&["*.log"], "debug.log"));
+        assert!(!ignored(&["*.log"], "app/debug.log"));
+        assert!(ignored(&["**/*.log"], "app/x/debug.log"));
+        assert!(ignored(&["**/*.log"], "debug.log"));
+        // A folder's pattern covers what is inside it.
+        assert!(ignored(&["node_modules"], "node_modules/a/b.js"));
+        assert!(ignored(&["target/"], "target/debug/x"));
+        assert!(!ignored(&["node_modules"], "web/node_modules/a.js"));
+        assert!(ignored(&["**/node_modules"], "web/node_modules/a.js"));
+        // `*` and `?` stay within a segment.
+        assert!(ignored(&["docs*"], "docs-x/y"));
+        assert!(ignored(&["a?c"], "abc"));
+        assert!(!ignored(&["a?c"], "a/c"));
+        assert!(!ignored(&["a*c"], "a/c"));
+        // `x/**` is what is inside x, not x itself.
+        assert!(ignored(&["x/**"], "x/y"));
+        assert!(!ignored(&["x/**"], "x"));
+        assert!(ignored(&["a/**/b"], "a/b"));
+        assert!(ignored(&["a/**/b"], "a/x/y/b"));
+        // The last matching pattern wins; `!` takes a file back.
+        assert!(!ignored(&["*.md", "!README.md"], "README.md"));
+        assert!(ignored(&["*.md", "!README.md"], "CHANGES.md"));
+        assert!(ignored(&["*.md", "!README.md", "README.md"], "README.md"));
+        // Cleaned as BuildKit cleans them.
+        assert!(ignored(&["/dist/"], "dist/app.js"));
+        assert!(ignored(&["./tmp"], "tmp/x"));
+        // A pattern this reader does not follow ignores nothing.
+        assert!(!ignored(&["*.log", "[ab].txt"], "debug.log"));
+    }
 
     #[test]
     fn ignore_file_patterns_as_docker_reads_them() {

@@ -4,7 +4,7 @@
 
 use super::args::{DiffArgs, DiffEmit, DiffFormat};
 use super::import::{print_import_error, print_import_warnings};
-use super::{CliResult, OK, SPEC_ERROR, Spec, print_human, read_spec, templates};
+use super::{CliResult, OK, SPEC_ERROR, Spec, git, print_human, read_spec, templates};
 use crate::backend;
 use crate::compile::{self, Checked};
 use crate::diff::{self, Summary};
@@ -13,7 +13,6 @@ use crate::ir::Build;
 use crate::lock::Lock;
 use crate::lower::{self, Selection};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// One side of a diff, compiled.
 pub(super) struct Side {
@@ -103,8 +102,8 @@ fn check(spec: &Spec, templates_base: &Path, flags: &[PathBuf]) -> Result<Option
     let from_spec = compile::template_dirs(&spec.bytes);
     let context = spec.context_of()?;
     let catalog = templates::catalog(templates_base, &from_spec, flags)?;
-    let files = templates::context_files(&context.root);
-    let contents = templates::project_contents(&context.root, &files);
+    let ignore = compile::parse(&spec.bytes).context_ignore();
+    let (files, contents) = templates::context_view(&context.root, &ignore);
     let checked = compile::check_with(
         &spec.bytes,
         crate::expand::Context {
@@ -449,24 +448,6 @@ fn templates_sides(a: &DiffArgs, dir: &Path) -> Result<Sides, String> {
     )))
 }
 
-/// Runs git in `dir`; its stdout, or an error naming the command.
-fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "`git {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(out.stdout)
-}
-
 /// `msbc diff --rev REV [PATH]`: the spec and its `templates` folders at
 /// REV (materialized in a temporary folder) against the working tree.
 fn rev_sides(a: &DiffArgs, rev: &str) -> Result<Sides, String> {
@@ -476,18 +457,18 @@ fn rev_sides(a: &DiffArgs, rev: &str) -> Result<Sides, String> {
     let path = one_spec_path(a)?;
     let new = read_spec(&path)?.with_context(a.inputs.context.as_deref());
     let file_name = new.name.clone();
-    let old_bytes = git(&new.dir, &["show", &format!("{rev}:./{file_name}")])?;
+    let old_bytes = git::run(&new.dir, &["show", &format!("{rev}:./{file_name}")])?;
     let tmp = TempDir::new()?;
     // The spec's template folders as they were at REV.
     for dir in compile::template_dirs(&old_bytes) {
         if Path::new(&dir).is_absolute() {
             continue;
         }
-        let listing = git(&new.dir, &["ls-tree", "-r", "--name-only", rev, "--", &dir])?;
+        let listing = git::run(&new.dir, &["ls-tree", "-r", "--name-only", rev, "--", &dir])?;
         for file in String::from_utf8_lossy(&listing).lines() {
             // Relative to the spec's folder (`../x` lands beside `spec/`).
             let rel = Path::new(file);
-            let bytes = git(&new.dir, &["show", &format!("{rev}:./{file}")])?;
+            let bytes = git::run(&new.dir, &["show", &format!("{rev}:./{file}")])?;
             let target = tmp.0.join("spec").join(rel);
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent)
@@ -514,7 +495,7 @@ fn rev_sides(a: &DiffArgs, rev: &str) -> Result<Sides, String> {
         return Ok(Err(SPEC_ERROR));
     };
     // The lock as it was at REV (none if it was not there).
-    let old_lock = match git(
+    let old_lock = match git::run(
         &new.dir,
         &["show", &format!("{rev}:./{}", crate::lock::FILE_NAME)],
     ) {

@@ -15,8 +15,8 @@ impl Spec {
         let from_spec = crate::compile::template_dirs(&self.bytes);
         let context = self.context_of()?;
         let catalog = templates::catalog(&self.dir, &from_spec, template_flags)?;
-        let files = templates::context_files(&context.root);
-        let contents = templates::project_contents(&context.root, &files);
+        let ignore = crate::compile::parse(&self.bytes).context_ignore();
+        let (files, contents) = templates::context_view(&context.root, &ignore);
         Ok(analysis::analyze(
             &self.bytes,
             crate::expand::Context {

@@ -72,6 +72,8 @@ struct Context {
     template_dirs: Vec<String>,
     /// The spec's `context "../.."` depth: project files are read there.
     depth: usize,
+    /// The spec's `context { ignore }` patterns: the listing leaves them out.
+    ignore: Vec<String>,
     /// The spec's folder within its context (templates' `service_dir`).
     service_dir: String,
     catalog: Catalog,
@@ -83,7 +85,12 @@ struct Context {
 }
 
 impl Context {
-    fn load(dir: Option<&Path>, template_dirs: Vec<String>, depth: usize) -> Context {
+    fn load(
+        dir: Option<&Path>,
+        template_dirs: Vec<String>,
+        depth: usize,
+        ignore: Vec<String>,
+    ) -> Context {
         let (catalog, mut problem) = match dir {
             Some(d) => match templates::catalog(d, &template_dirs, &[]) {
                 Ok(c) => (c, None),
@@ -97,18 +104,15 @@ impl Context {
                 .map_err(|e| problem = problem.take().or(Some(e)))
                 .ok()
         });
-        let files = context
+        let (files, contents) = context
             .as_ref()
-            .map(|c| templates::context_files(&c.root))
-            .unwrap_or_default();
-        let contents = context
-            .as_ref()
-            .map(|c| templates::project_contents(&c.root, &files))
+            .map(|c| templates::context_view(&c.root, &ignore))
             .unwrap_or_default();
         Context {
             dir: dir.map(Path::to_path_buf),
             template_dirs,
             depth,
+            ignore,
             service_dir: context.map(|c| c.service_dir).unwrap_or_default(),
             catalog,
             files,
@@ -188,14 +192,14 @@ impl Server<'_> {
     fn update(&mut self, uri: lsp::Url, text: String, reload: bool) {
         let parsed = crate::compile::parse(text.as_bytes());
         let (template_dirs, depth) = (parsed.template_dirs(), parsed.context_depth());
+        let ignore = parsed.context_ignore();
         let stale = reload
-            || self
-                .contexts
-                .get(&uri)
-                .is_none_or(|c| c.template_dirs != template_dirs || c.depth != depth);
+            || self.contexts.get(&uri).is_none_or(|c| {
+                c.template_dirs != template_dirs || c.depth != depth || c.ignore != ignore
+            });
         if stale {
             let dir = spec_dir(&uri);
-            let ctx = Context::load(dir.as_deref(), template_dirs, depth);
+            let ctx = Context::load(dir.as_deref(), template_dirs, depth, ignore);
             if let Some(problem) = &ctx.problem {
                 self.notify::<lsp::notification::ShowMessage>(lsp::ShowMessageParams {
                     typ: lsp::MessageType::WARNING,

@@ -25,6 +25,7 @@ mod diff;
 mod editor;
 mod explain;
 mod fleet;
+mod git;
 mod import;
 mod init;
 mod lock;

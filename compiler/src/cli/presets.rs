@@ -60,8 +60,7 @@ pub(super) fn run(a: &PresetsArgs) -> CliResult {
             {
                 // Where `use NAME` without `version` takes it from, here.
                 let dir = Path::new(".");
-                let files = templates::context_files(dir);
-                let contents = templates::project_contents(dir, &files);
+                let (_, contents) = templates::context_view(dir, &[]);
                 let sources = project::sources(name).unwrap_or("the project's files");
                 match project::version(name, &contents, default) {
                     Some(f) => {

@@ -122,8 +122,7 @@ impl Spec {
     ) -> Result<(Checked, Vec<String>), String> {
         let context = self.context_dir(parsed.context_depth())?;
         let catalog = catalogs.get(&self.dir, &parsed.template_dirs(), template_flags)?;
-        let files = templates::context_files(&context.root);
-        let contents = templates::project_contents(&context.root, &files);
+        let (files, contents) = templates::context_view(&context.root, &parsed.context_ignore());
         let (checked, used) = parsed.check_traced(crate::expand::Context {
             catalog: &catalog,
             files: &files,

@@ -145,6 +145,27 @@ fn subdirs(dir: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     Ok(out)
 }
 
+/// What presets see of the build context `root`: its files ([`context_files`])
+/// and the project files' contents ([`project_contents`]), less what the
+/// build never sends, the paths the context's `.dockerignore` and the spec's
+/// `context { ignore }` patterns (`spec_ignore`) leave out: as the frontend
+/// lists the context, so both routes detect the same files.
+pub fn context_view(
+    root: &Path,
+    spec_ignore: &[String],
+) -> (Vec<String>, BTreeMap<String, String>) {
+    let mut files = context_files(root);
+    let mut contents = project_contents(root, &files);
+    let mut patterns = contents
+        .get(IGNORE_FILE)
+        .map_or_else(Vec::new, |t| crate::paths::ignore_file_patterns(t));
+    patterns.extend(spec_ignore.iter().cloned());
+    let ignore = crate::paths::Ignore::new(&patterns);
+    files.retain(|f| !ignore.ignored(f));
+    contents.retain(|f, _| f == IGNORE_FILE || !ignore.ignored(f));
+    (files, contents)
+}
+
 /// Files of the build context (the spec's directory), relative and sorted,
 /// for templates that detect a package manager or build tool.
 pub fn context_files(dir: &Path) -> Vec<String> {

@@ -129,13 +129,10 @@ pub async fn context_inputs(
         return Ok(out);
     }
     let excludes = listing_excludes(&parsed.context_ignore(), out.contents.get(IGNORE_FILE));
-    // A current BuildKit can send the names and modes of the files and the
-    // contents of only those msbc reads (`local.metadatatransfer`). Not used
-    // yet: with it, the rig's BuildKit v0.24 failed builds of Go specs now and
-    // then ("failed to calculate checksum of ref ...: /go.mod: not found") in
-    // the build's own context step; until that is understood, every file
-    // not excluded is sent, as an older BuildKit does.
-    let metadata = USE_METADATA_TRANSFER && bridge.has_llb(METADATA_TRANSFER);
+    // A current BuildKit sends the names and modes of the files and the
+    // contents of only those msbc reads (`local.metadatatransfer`); an older
+    // one sends every file not excluded.
+    let metadata = bridge.has_llb(METADATA_TRANSFER);
     let wanted = content_patterns(!dirs.is_empty());
     let (definition, _) = local(
         &opts.context_key,
@@ -361,9 +358,6 @@ async fn list(bridge: &mut Bridge, id: &str) -> Vec<String> {
 /// The LLB capability of a local source that sends the names and modes of
 /// its files and the contents of only some (BuildKit v0.13 and later).
 const METADATA_TRANSFER: &str = "source.local.metadatatransfer";
-
-/// Whether the presets' listing asks for names only (see `context_inputs`).
-const USE_METADATA_TRANSFER: bool = false;
 
 /// Where BuildKit writes the names and modes of a metadata-only transfer:
 /// one file at the root, each entry a 4-byte little-endian length and an

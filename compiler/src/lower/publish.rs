@@ -3,9 +3,10 @@
 //! template's registry, say). Checked: the image exists, every `${NAME}`
 //! is a declared arg (tags are known before the build: no platform args).
 
+use super::steps::arg_word;
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::ir::{self, Word, WordPart};
-use crate::syntax::ast::{Document, Interp, Part, PublishDecl, StageDecl, StageKind};
+use crate::syntax::ast::{Document, Interp, PublishDecl, StageDecl, StageKind};
 
 /// Where one image is pushed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,9 +78,9 @@ pub(super) fn resolve(
 fn published(image: &str, own: Option<&PublishDecl>, every: Option<&PublishDecl>) -> Published {
     let layers = || own.into_iter().chain(every);
     let repository = layers().find_map(|p| {
-        p.repository.as_ref().map(word).or_else(|| {
+        p.repository.as_ref().map(word_of_args).or_else(|| {
             p.registry.as_ref().map(|r| {
-                let mut w = word(r);
+                let mut w = word_of_args(r);
                 w.0.push(WordPart::Text {
                     text: format!("/{image}"),
                 });
@@ -90,7 +91,7 @@ fn published(image: &str, own: Option<&PublishDecl>, every: Option<&PublishDecl>
     let tags = layers()
         .map(|p| &p.tags)
         .find(|t| !t.is_empty())
-        .map(|t| t.iter().map(word).collect())
+        .map(|t| t.iter().map(word_of_args).collect())
         .unwrap_or_default();
     let platforms = layers()
         .map(|p| &p.platforms)
@@ -139,21 +140,10 @@ fn check_vars(value: &Interp, args: &[&str], diags: &mut Diagnostics) {
     }
 }
 
-fn word(value: &Interp) -> Word {
-    Word(
-        value
-            .parts
-            .iter()
-            .map(|p| match p {
-                Part::Lit(s) => WordPart::Text { text: s.clone() },
-                Part::Var { name, default, .. } => WordPart::Var {
-                    name: name.clone(),
-                    default: default.clone(),
-                    source: ir::VarSource::Arg,
-                },
-            })
-            .collect(),
-    )
+/// A `publish` value as a word: its variables are args (platform args mean
+/// nothing to a tag: one is written for every platform).
+fn word_of_args(value: &Interp) -> Word {
+    arg_word(value, |_| ir::VarSource::Arg)
 }
 
 #[cfg(test)]

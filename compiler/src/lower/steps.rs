@@ -134,6 +134,18 @@ fn cache_mount(c: &ast::CacheMount) -> Mount {
 
 /// An image reference as a word: its variables are args or platform args.
 pub(super) fn image_word(value: &Interp) -> Word {
+    arg_word(value, |name| {
+        if PLATFORM_ARGS.contains(&name) {
+            VarSource::Platform
+        } else {
+            VarSource::Arg
+        }
+    })
+}
+
+/// A value only args can feed (an image reference, a `publish` tag) as a
+/// word; `source` says where each variable comes from.
+pub(super) fn arg_word(value: &Interp, source: fn(&str) -> VarSource) -> Word {
     Word(
         value
             .parts
@@ -143,11 +155,7 @@ pub(super) fn image_word(value: &Interp) -> Word {
                 Part::Var { name, default, .. } => WordPart::Var {
                     name: name.clone(),
                     default: default.clone(),
-                    source: if PLATFORM_ARGS.contains(&name.as_str()) {
-                        VarSource::Platform
-                    } else {
-                        VarSource::Arg
-                    },
+                    source: source(name),
                 },
             })
             .collect(),

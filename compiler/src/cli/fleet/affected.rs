@@ -26,13 +26,12 @@
 
 use super::{CheckOptions, Failure, Found, load};
 use crate::cli::args::AffectedArgs;
-use crate::cli::templates;
+use crate::cli::{git, templates};
 use crate::compile;
 use crate::expand::project::{IGNORE_FILE, is_project_file};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// What changed in a git work tree since a revision.
 #[derive(Debug, Clone)]
@@ -48,21 +47,6 @@ pub(in crate::cli) struct Changes {
     listed: BTreeSet<String>,
     /// Why every service is affected (the msbc version changed).
     all: Option<String>,
-}
-
-/// Runs git in `dir`; its stdout, or the error it printed.
-fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| format!("--affected runs git: {e}"))?;
-    if out.status.success() {
-        Ok(out.stdout)
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
-    }
 }
 
 /// `git ... -z` output: one path per NUL.
@@ -87,7 +71,7 @@ impl Changes {
         rev: &str,
         since_version: Option<&str>,
     ) -> Result<Changes, String> {
-        let top = git(dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
+        let top = git::run(dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
             format!(
                 "--affected compares with a git revision, but {} is not in a git work tree ({e})",
                 dir.display()
@@ -99,13 +83,13 @@ impl Changes {
             return Err(format!("--since {rev}: a revision cannot start with `-`"));
         }
         let commit = format!("{rev}^{{commit}}");
-        if git(&top, &["rev-parse", "--verify", "--quiet", &commit]).is_err() {
+        if git::run(&top, &["rev-parse", "--verify", "--quiet", &commit]).is_err() {
             return Err(format!(
                 "--since {rev}: no such revision in the git repository at {} (a branch, tag or commit; in a shallow CI checkout, fetch it first: git fetch origin {rev})",
                 top.display()
             ));
         }
-        let diff = git(
+        let diff = git::run(
             &top,
             &[
                 "-c",
@@ -118,10 +102,8 @@ impl Changes {
                 &commit,
                 "--",
             ],
-        )
-        .map_err(|e| format!("git diff {rev}: {e}"))?;
-        let untracked = git(&top, &["ls-files", "--others", "--exclude-standard", "-z"])
-            .map_err(|e| format!("git ls-files: {e}"))?;
+        )?;
+        let untracked = git::run(&top, &["ls-files", "--others", "--exclude-standard", "-z"])?;
         // `STATUS\0PATH\0` pairs (no renames: a rename is a deletion and an addition).
         let mut files = BTreeSet::new();
         let mut listed = BTreeSet::new();
@@ -288,7 +270,7 @@ pub(super) fn why(
             )));
         }
     }
-    let patterns = Patterns::new(&model.context_ignore);
+    let patterns = crate::paths::Ignore::new(&model.context_ignore);
     if let Some(f) = in_context.iter().find(|f| !patterns.ignored(f)) {
         return Ok(Some(format!(
             "{} changed (in its build context)",
@@ -328,129 +310,6 @@ fn used_template(file: &str, used: &[String]) -> bool {
     let deeper = parts.next().is_some();
     used.iter()
         .any(|name| name == first || (deeper && name.split_once('/') == Some((first, second))))
-}
-
-/// The build's ignore patterns, read as BuildKit reads a `.dockerignore`
-/// (moby's patternmatcher): in order, the last matching pattern decides,
-/// `!` takes a path back; a pattern matches a path or any folder above it;
-/// `*` and `?` stay within a path segment, `**` spans segments.
-struct Patterns {
-    list: Vec<(bool, Vec<Token>)>,
-    /// A pattern this reader does not follow (`[...]`, `\`): then no file is
-    /// taken as ignored, so no change is missed.
-    unknown: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Token {
-    Char(char),
-    /// `*`: any characters but `/`.
-    Star,
-    /// `?`: one character but `/`.
-    One,
-    /// `**` (eating a `/` after it) before more pattern: nothing, or
-    /// anything ending in `/`.
-    Deep,
-    /// `**` at the end: anything.
-    Rest,
-}
-
-impl Patterns {
-    fn new(raw: &[String]) -> Patterns {
-        let mut unknown = false;
-        let list = raw
-            .iter()
-            .map(|p| crate::paths::ignore_pattern(p))
-            .filter(|p| !p.is_empty() && p != "." && p != "!" && p != "!.")
-            .map(|p| {
-                let (invert, body) = match p.strip_prefix('!') {
-                    Some(rest) => (true, rest.to_string()),
-                    None => (false, p),
-                };
-                if body.contains(['[', '\\']) {
-                    unknown = true;
-                }
-                (invert, tokens(&body))
-            })
-            .collect();
-        Patterns { list, unknown }
-    }
-
-    /// Whether the build does not send `file` (relative to the context).
-    fn ignored(&self, file: &str) -> bool {
-        if self.unknown {
-            return false;
-        }
-        let chars: Vec<char> = file.chars().collect();
-        // The path and each folder above it.
-        let prefixes: Vec<usize> = chars
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| **c == '/')
-            .map(|(i, _)| i)
-            .chain(std::iter::once(chars.len()))
-            .collect();
-        let mut ignored = false;
-        for (invert, tokens) in &self.list {
-            if *invert != ignored {
-                continue;
-            }
-            if prefixes.iter().any(|&end| matches(tokens, &chars[..end])) {
-                ignored = !invert;
-            }
-        }
-        ignored
-    }
-}
-
-fn tokens(pattern: &str) -> Vec<Token> {
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '*' if chars.get(i + 1) == Some(&'*') => {
-                i += 2;
-                if chars.get(i) == Some(&'/') {
-                    i += 1;
-                }
-                out.push(if i >= chars.len() {
-                    Token::Rest
-                } else {
-                    Token::Deep
-                });
-                continue;
-            }
-            '*' => out.push(Token::Star),
-            '?' => out.push(Token::One),
-            c => out.push(Token::Char(c)),
-        }
-        i += 1;
-    }
-    out
-}
-
-fn matches(tokens: &[Token], path: &[char]) -> bool {
-    match tokens.split_first() {
-        None => path.is_empty(),
-        Some((Token::Rest, _)) => true,
-        Some((Token::Char(c), rest)) => path.first() == Some(c) && matches(rest, &path[1..]),
-        Some((Token::One, rest)) => {
-            path.first().is_some_and(|c| *c != '/') && matches(rest, &path[1..])
-        }
-        Some((Token::Star, rest)) => {
-            let run = path.iter().take_while(|c| **c != '/').count();
-            (0..=run).any(|i| matches(rest, &path[i..]))
-        }
-        Some((Token::Deep, rest)) => {
-            matches(rest, path)
-                || path
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| **c == '/')
-                    .any(|(i, _)| matches(rest, &path[i + 1..]))
-        }
-    }
 }
 
 /// The specs narrowed to the affected ones.
