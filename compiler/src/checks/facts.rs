@@ -3,9 +3,9 @@
 
 use super::Ctx;
 use crate::domain::ImageRef;
-use crate::ir::{Base, ImageConfig, ImageValue, StageId};
+use crate::ir::{Base, ImageConfig, StageId};
 use crate::lower::Model;
-use crate::syntax::ast::{Interp, Stored};
+use crate::syntax::ast::{Interp, Written};
 
 /// The stages of `i`'s `from=` chain, itself first (cycle-safe).
 pub(super) fn chain(i: usize, model: &Model) -> Vec<usize> {
@@ -31,22 +31,13 @@ pub(super) fn effective_user<'a>(ctx: &Ctx<'a>, i: usize) -> Option<&'a Interp> 
 }
 
 /// What the steps of stage `i`'s chain store in its image config, as the
-/// spec writes the values (entrypoint, cmd, ports... carry none there and
-/// are left out).
-pub(super) fn image_config<'a>(ctx: &Ctx<'a>, i: usize) -> ImageConfig<&'a Interp> {
+/// spec writes the values.
+pub(super) fn image_config<'a>(ctx: &Ctx<'a>, i: usize) -> ImageConfig<&'a Interp, Written> {
     let mut config = ImageConfig::default();
     for s in chain(i, ctx.model).into_iter().rev() {
         config.next_stage();
         for step in ctx.sources(s) {
-            for value in step.kind.stored() {
-                let value = match value {
-                    Stored::Env(k, v) => ImageValue::Env(k.name.as_str(), v),
-                    Stored::Label(k, v) => ImageValue::Label(k.value.as_str(), v),
-                    Stored::User(u) => ImageValue::User(u),
-                    Stored::Workdir(w) => ImageValue::Workdir(w),
-                    Stored::Volume(v) => ImageValue::Volume(v),
-                    Stored::Fixed => continue,
-                };
+            for value in step.kind.image_values() {
                 config.apply(value, |_, path| path);
             }
         }

@@ -72,6 +72,12 @@ impl<'a> Ctx<'a> {
             .collect()
     }
 
+    /// The images (not the stages) of the model, with their index.
+    pub fn images(&self) -> impl Iterator<Item = (usize, &'a crate::ir::Stage)> {
+        let stages = self.model.stages.iter().enumerate();
+        stages.filter(|(_, s)| s.kind == crate::ir::StageKind::Image)
+    }
+
     /// The index of the stage named `name`.
     pub fn stage_index(&self, name: &str) -> Option<usize> {
         self.model.stages.iter().position(|s| s.name == name)

@@ -10,7 +10,8 @@ mod image;
 mod options;
 mod word;
 
-pub use image::{ConfigStep, ImageConfig, ImageValue, port_keys};
+pub use crate::domain::{Port, Protocol, port_keys};
+pub use image::{ConfigStep, ImageConfig, ImageValue, Lowered};
 pub use options::{BuildOptions, EPOCH_ARG, NamedContext, NetMode, NoCache};
 pub use word::{VarSource, Word, WordPart};
 
@@ -21,30 +22,6 @@ use serde::Serialize;
 /// The shell a `run` script (and a shell-form healthcheck) runs in when no
 /// `shell` step says otherwise.
 pub const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
-
-/// A port to expose, with an optional range end.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct Port {
-    /// The port, or the first of a range.
-    pub number: u16,
-    /// The last port of a range such as `8000-8010`.
-    pub end: Option<u16>,
-    /// TCP, UDP or SCTP.
-    pub protocol: Protocol,
-}
-
-/// The transport protocol of an exposed port (`8080/udp`; TCP by default).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-// The values say what they are; a doc comment on each would turn the
-// JSON Schema's `enum` of strings into a `oneOf`.
-#[allow(missing_docs)]
-pub enum Protocol {
-    Tcp,
-    Udp,
-    Sctp,
-}
 
 /// The network a `run` step has (`RUN --network=`): the default, none at
 /// all, or the host's.

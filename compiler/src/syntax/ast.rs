@@ -4,6 +4,8 @@
 //! permissions, platforms) are already parsed.
 
 use crate::diag::Span;
+use crate::domain::{self, Form};
+pub use crate::domain::{Port, Protocol};
 
 /// A string value and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,11 +31,23 @@ impl Str {
     }
 }
 
+impl AsRef<str> for Str {
+    fn as_ref(&self) -> &str {
+        &self.value
+    }
+}
+
 /// A name (stage, artifact, arg, ...) and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ident {
     pub name: String,
     pub span: Span,
+}
+
+impl AsRef<str> for Ident {
+    fn as_ref(&self) -> &str {
+        &self.name
+    }
 }
 
 /// A string with `${NAME}` / `${NAME:-default}` interpolation, parsed.
@@ -298,20 +312,24 @@ pub enum StepKind {
     Config(ConfigStep),
 }
 
-/// The config-only steps, as written (the AST side of `ir::ConfigStep`).
-#[derive(Debug, Clone)]
-pub enum ConfigStep {
-    Env(Vec<(Ident, Interp)>),
-    Label(Vec<(Str, Interp)>),
-    User(Interp),
-    Expose(Vec<Port>),
-    Entrypoint(Vec<Str>),
-    Cmd(Vec<Str>),
-    Healthcheck(Option<Healthcheck>),
-    Volume(Vec<Interp>),
-    StopSignal(Str),
-    Shell(Vec<Str>),
+/// The AST's form of a config-only step ([`domain::ConfigStep`]): values
+/// as written, each with its place in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written;
+
+impl Form for Written {
+    type Name = Ident;
+    type Text = Str;
+    type Word = Interp;
+    type Healthcheck = Healthcheck;
 }
+
+/// The config-only steps, as written (lowered to `ir::ConfigStep`).
+pub type ConfigStep = domain::ConfigStep<Written>;
+
+/// A value a step stores in the image config, where it is written (for
+/// checks that point at it).
+pub type ImageValue<'a> = domain::ImageValue<'a, Written>;
 
 /// Something a step reads besides the build context, where it is written.
 #[derive(Debug, Clone, Copy)]
@@ -322,20 +340,6 @@ pub enum Read<'a> {
     Artifact(&'a Ident),
     /// `bind from=`: a stage or an image.
     BindFrom(&'a Interp),
-}
-
-/// A value a step stores in the image config, where it is written (the
-/// AST side of `ir::StepKind::image_values`, for checks that point at it).
-#[derive(Debug, Clone, Copy)]
-pub enum Stored<'a> {
-    Env(&'a Ident, &'a Interp),
-    Label(&'a Str, &'a Interp),
-    User(&'a Interp),
-    Workdir(&'a Interp),
-    Volume(&'a Interp),
-    /// Ports, entrypoint, cmd, healthcheck, stop signal, shell: no
-    /// interpolated value, only the fact that the step sets the config.
-    Fixed,
 }
 
 impl StepKind {
@@ -373,29 +377,11 @@ impl StepKind {
     }
 
     /// The values the step stores in the image config.
-    pub fn stored(&self) -> Vec<Stored<'_>> {
+    pub fn image_values(&self) -> Vec<ImageValue<'_>> {
         match self {
-            StepKind::Workdir(w) => vec![Stored::Workdir(w)],
-            StepKind::Config(c) => c.stored(),
+            StepKind::Workdir(w) => vec![ImageValue::Workdir(w)],
+            StepKind::Config(c) => c.image_values(),
             StepKind::Copy(_) | StepKind::Run(_) => vec![],
-        }
-    }
-}
-
-impl ConfigStep {
-    /// The values the step stores in the image config.
-    pub fn stored(&self) -> Vec<Stored<'_>> {
-        match self {
-            ConfigStep::Env(pairs) => pairs.iter().map(|(k, v)| Stored::Env(k, v)).collect(),
-            ConfigStep::Label(pairs) => pairs.iter().map(|(k, v)| Stored::Label(k, v)).collect(),
-            ConfigStep::User(u) => vec![Stored::User(u)],
-            ConfigStep::Volume(paths) => paths.iter().map(Stored::Volume).collect(),
-            ConfigStep::Expose(_)
-            | ConfigStep::Entrypoint(_)
-            | ConfigStep::Cmd(_)
-            | ConfigStep::Healthcheck(_)
-            | ConfigStep::StopSignal(_)
-            | ConfigStep::Shell(_) => vec![Stored::Fixed],
         }
     }
 }
@@ -490,21 +476,6 @@ pub struct BindMount {
     pub source: Option<Str>,
     pub rw: bool,
     pub span: Span,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Port {
-    pub number: u16,
-    /// The last port of a range such as `8000-8010`.
-    pub end: Option<u16>,
-    pub protocol: Protocol,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    Tcp,
-    Udp,
-    Sctp,
 }
 
 #[derive(Debug, Clone)]

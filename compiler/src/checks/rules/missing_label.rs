@@ -2,37 +2,15 @@
 //! steps or in a stage of its `from=` chain).
 
 use super::super::Ctx;
-use super::super::facts::chain;
+use super::super::facts::image_config;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::ir::StageKind;
-use crate::syntax::ast::{PolicyDecl, Stored};
+use crate::syntax::ast::PolicyDecl;
 
 pub(super) fn check(ctx: &Ctx<'_>, policy: &PolicyDecl, diags: &mut Diagnostics) {
-    for (i, stage) in ctx
-        .model
-        .stages
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.kind == StageKind::Image)
-    {
-        let sources: Vec<_> = chain(i, ctx.model)
-            .into_iter()
-            .flat_map(|s| ctx.sources(s))
-            .collect();
-        let present: Vec<&str> = sources
-            .iter()
-            .flat_map(|st| st.kind.stored())
-            .filter_map(|v| match v {
-                Stored::Label(k, _) => Some(k.value.as_str()),
-                Stored::Env(..)
-                | Stored::User(_)
-                | Stored::Workdir(_)
-                | Stored::Volume(_)
-                | Stored::Fixed => None,
-            })
-            .collect();
+    for (i, stage) in ctx.images() {
+        let present = image_config(ctx, i).labels;
         for required in &policy.required_labels {
-            if !present.contains(&required.value.as_str()) {
+            if !present.contains_key(&required.value) {
                 diags.push(
                     Diagnostic::new(
                         Code::MissingLabel,

@@ -4,20 +4,13 @@
 use super::super::Ctx;
 use super::super::facts::{effective_user, is_root, user_for_base};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::ir::StageKind;
 use crate::syntax::ast::PolicyDecl;
 
 pub(super) fn check(ctx: &Ctx<'_>, policy: &PolicyDecl, diags: &mut Diagnostics) {
     if !policy.forbid_root {
         return;
     }
-    for (i, stage) in ctx
-        .model
-        .stages
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.kind == StageKind::Image)
-    {
+    for (i, stage) in ctx.images() {
         let (span, why) = match effective_user(ctx, i) {
             None => (stage.span, "sets no user"),
             Some(u) if is_root(u) => (u.raw.span, "runs as root"),

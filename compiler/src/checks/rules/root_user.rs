@@ -4,13 +4,9 @@
 use super::super::Ctx;
 use super::super::facts::{effective_user, is_root, user_for_base};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::ir::StageKind;
 
 pub(super) fn check(ctx: &Ctx<'_>, diags: &mut Diagnostics) {
-    for (i, stage) in ctx.model.stages.iter().enumerate() {
-        if stage.kind != StageKind::Image {
-            continue;
-        }
+    for (i, stage) in ctx.images() {
         match effective_user(ctx, i) {
             None => diags.push(
                 Diagnostic::new(Code::RootUser, format!("image `{}` does not set a user", stage.name))

@@ -131,14 +131,16 @@ fn named_in_config(ctx: &Ctx<'_>, secrets: &[Secret<'_>], diags: &mut Diagnostic
         values.extend(tc.env.iter().map(|(_, v)| (v, "env")));
     }
     for step in ctx.all_sources() {
-        values.extend(step.kind.stored().into_iter().filter_map(|v| match v {
-            ast::Stored::Env(_, v) => Some((v, "env")),
-            ast::Stored::Label(_, v) => Some((v, "label")),
-            ast::Stored::User(_)
-            | ast::Stored::Workdir(_)
-            | ast::Stored::Volume(_)
-            | ast::Stored::Fixed => None,
-        }));
+        values.extend(
+            step.kind
+                .image_values()
+                .into_iter()
+                .filter_map(|v| match v {
+                    ast::ImageValue::Env(_, v) => Some((v, "env")),
+                    ast::ImageValue::Label(_, v) => Some((v, "label")),
+                    _ => None,
+                }),
+        );
     }
     for (value, what) in values {
         for (name, span) in value.vars() {

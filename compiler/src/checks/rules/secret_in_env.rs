@@ -4,7 +4,7 @@
 
 use super::super::Ctx;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::syntax::ast::Stored;
+use crate::syntax::ast::ImageValue;
 
 const SECRET_WORDS: &[&str] = &[
     "PASSWORD",
@@ -81,18 +81,14 @@ fn suffixes<'a>(value: &'a str, prefix: &'static str) -> impl Iterator<Item = &'
 pub(super) fn check(ctx: &Ctx<'_>, diags: &mut Diagnostics) {
     let doc = ctx.doc;
     let help = "pass secrets to the one `run` that needs them: `run \"...\" { secret \"id\" env=\"NAME\" }`; they then stay out of the image";
-    let stored: Vec<Stored<'_>> = ctx
+    let stored: Vec<ImageValue<'_>> = ctx
         .all_sources()
         .into_iter()
-        .flat_map(|s| s.kind.stored())
+        .flat_map(|s| s.kind.image_values())
         .collect();
     let step_envs = stored.iter().filter_map(|v| match v {
-        Stored::Env(k, v) => Some((*k, *v)),
-        Stored::Label(..)
-        | Stored::User(_)
-        | Stored::Workdir(_)
-        | Stored::Volume(_)
-        | Stored::Fixed => None,
+        ImageValue::Env(k, v) => Some((*k, *v)),
+        _ => None,
     });
     let envs = doc
         .toolchains
@@ -130,12 +126,8 @@ pub(super) fn check(ctx: &Ctx<'_>, diags: &mut Diagnostics) {
         }
     }
     let labels = stored.iter().filter_map(|v| match v {
-        Stored::Label(k, v) => Some((*k, *v)),
-        Stored::Env(..)
-        | Stored::User(_)
-        | Stored::Workdir(_)
-        | Stored::Volume(_)
-        | Stored::Fixed => None,
+        ImageValue::Label(k, v) => Some((*k, *v)),
+        _ => None,
     });
     for (key, value) in labels {
         if let Some(kind) = credential_kind(&value.raw.value) {

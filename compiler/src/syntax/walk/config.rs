@@ -302,7 +302,7 @@ pub(super) fn walk_volume(node: &KdlNode, diags: &mut Diagnostics) -> Option<Ste
     }
     no_children(node, diags);
     r.finish(diags);
-    Some(StepKind::Config(ConfigStep::Volume(vols)))
+    Some(StepKind::Config(ConfigStep::Volume { paths: vols }))
 }
 
 pub(super) fn walk_stopsignal(node: &KdlNode, diags: &mut Diagnostics) -> Option<StepKind> {
@@ -311,5 +311,5 @@ pub(super) fn walk_stopsignal(node: &KdlNode, diags: &mut Diagnostics) -> Option
     no_children(node, diags);
     r.finish(diags);
     sig.filter(|s| check_signal(s, diags))
-        .map(|s| StepKind::Config(ConfigStep::StopSignal(s)))
+        .map(|s| StepKind::Config(ConfigStep::StopSignal { signal: s }))
 }

@@ -125,40 +125,54 @@ const NODES: &[(&str, Walker, &NodeDoc)] = &[
     ),
     (
         "env",
-        Walker::Step(|n, d| Some(StepKind::Config(ConfigStep::Env(walk_env_pairs(n, d))))),
+        Walker::Step(|n, d| {
+            Some(StepKind::Config(ConfigStep::Env {
+                vars: walk_env_pairs(n, d),
+            }))
+        }),
         &docs::ENV,
     ),
     (
         "label",
-        Walker::Step(|n, d| Some(StepKind::Config(ConfigStep::Label(walk_labels(n, d))))),
+        Walker::Step(|n, d| {
+            Some(StepKind::Config(ConfigStep::Label {
+                labels: walk_labels(n, d),
+            }))
+        }),
         &docs::LABEL,
     ),
     (
         "user",
         Walker::Step(|n, d| {
-            one_interp(n, "a user", d).map(|v| StepKind::Config(ConfigStep::User(v)))
+            one_interp(n, "a user", d).map(|v| StepKind::Config(ConfigStep::User { user: v }))
         }),
         &docs::USER,
     ),
     (
         "expose",
-        Walker::Step(|n, d| Some(StepKind::Config(ConfigStep::Expose(walk_expose(n, d))))),
+        Walker::Step(|n, d| {
+            Some(StepKind::Config(ConfigStep::Expose {
+                ports: walk_expose(n, d),
+            }))
+        }),
         &docs::EXPOSE,
     ),
     (
         "entrypoint",
-        Walker::Step(|n, d| exec_form(n, d).map(|v| StepKind::Config(ConfigStep::Entrypoint(v)))),
+        Walker::Step(|n, d| {
+            exec_form(n, d).map(|v| StepKind::Config(ConfigStep::Entrypoint { args: v }))
+        }),
         &docs::ENTRYPOINT,
     ),
     (
         "cmd",
-        Walker::Step(|n, d| exec_form(n, d).map(|v| StepKind::Config(ConfigStep::Cmd(v)))),
+        Walker::Step(|n, d| exec_form(n, d).map(|v| StepKind::Config(ConfigStep::Cmd { args: v }))),
         &docs::CMD,
     ),
     (
         "healthcheck",
         Walker::Step(|n, d| {
-            walk_healthcheck(n, d).map(|v| StepKind::Config(ConfigStep::Healthcheck(v)))
+            walk_healthcheck(n, d).map(|v| StepKind::Config(ConfigStep::Healthcheck { check: v }))
         }),
         &docs::HEALTHCHECK,
     ),
@@ -170,7 +184,9 @@ const NODES: &[(&str, Walker, &NodeDoc)] = &[
     ),
     (
         "shell",
-        Walker::Step(|n, d| exec_form(n, d).map(|v| StepKind::Config(ConfigStep::Shell(v)))),
+        Walker::Step(|n, d| {
+            exec_form(n, d).map(|v| StepKind::Config(ConfigStep::Shell { args: v }))
+        }),
         &docs::SHELL,
     ),
     (
