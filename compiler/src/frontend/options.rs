@@ -216,7 +216,7 @@ impl Options {
 }
 
 /// The build arg that dates a reproducible build.
-pub const EPOCH_ARG: &str = "SOURCE_DATE_EPOCH";
+pub use crate::ir::EPOCH_ARG;
 
 /// `SOURCE_DATE_EPOCH`: whole seconds since 1970 (empty: not set), as
 /// BuildKit's frontend reads it.

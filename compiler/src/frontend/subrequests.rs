@@ -177,6 +177,8 @@ pub fn outline(model: &Model, selection: &Selection) -> Result<Meta, String> {
             let mut v = json!({ "name": a.name });
             if let Some(d) = &a.default {
                 v["value"] = json!(d);
+            } else if a.name == crate::ir::EPOCH_ARG {
+                v["description"] = json!("optional: the build's date, for reproducible images");
             } else {
                 v["description"] = json!("required: no default");
             }
@@ -329,6 +331,7 @@ mod tests {
     const SPEC: &str = r#"msbc 1
 arg VERSION "1.0"
 arg TOKEN_NAME
+arg SOURCE_DATE_EPOCH
 stage build from="debian:${VERSION}-slim" {
     run "make" {
         secret "npmrc" target="/root/.npmrc" required=#true
@@ -385,6 +388,11 @@ image app from="debian:bookworm-slim" {
         assert_eq!(v["name"], "app");
         assert_eq!(v["args"][0], json!({ "name": "VERSION", "value": "1.0" }));
         assert_eq!(v["args"][1]["name"], "TOKEN_NAME");
+        assert_eq!(v["args"][1]["description"], "required: no default");
+        assert_eq!(
+            v["args"][2]["description"],
+            "optional: the build's date, for reproducible images"
+        );
         assert_eq!(v["secrets"][0]["name"], "npmrc");
         assert_eq!(v["secrets"][0]["required"], true);
         assert_eq!(v["ssh"][0]["name"], "default");

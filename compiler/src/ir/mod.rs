@@ -12,7 +12,7 @@ mod word;
 
 pub use crate::domain::{Port, Protocol, port_keys};
 pub use image::{ConfigStep, ImageConfig, ImageValue, Lowered};
-pub use options::{BuildOptions, LocalOwner, NamedContext, NetMode, NoCache};
+pub use options::{BuildOptions, EPOCH_ARG, LocalOwner, NamedContext, NetMode, NoCache};
 pub use word::{VarSource, Word, WordPart};
 
 use crate::diag::Span;

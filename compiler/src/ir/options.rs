@@ -8,6 +8,13 @@
 use crate::domain::ImageRef;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The build arg that dates a reproducible build. A spec that declares it
+/// (`arg SOURCE_DATE_EPOCH`) gives it to every `run` (the tools that honour
+/// it read it from the environment, unnamed in the script); declared
+/// without a default and not passed, it is unset, as after a Dockerfile's
+/// `ARG SOURCE_DATE_EPOCH` (never a required arg).
+pub const EPOCH_ARG: &str = "SOURCE_DATE_EPOCH";
+
 /// The build's options; the default changes nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BuildOptions {

@@ -68,6 +68,9 @@ pub(super) fn arg_defs(doc: &Document, diags: &mut Diagnostics) -> Vec<ir::ArgDe
 /// before the first step that uses it (a word referencing it, or a run
 /// script mentioning `$NAME`), unless the stage it is built on already did.
 /// Declaring late keeps a changed arg from invalidating earlier steps' cache.
+/// A declared `SOURCE_DATE_EPOCH` ([`ir::EPOCH_ARG`]) is used by every run:
+/// the tools that honour it (CPython's bytecode, shadow's `useradd`, ...)
+/// read it from the environment without the script naming it.
 pub(super) fn declare_args(stages: &mut [ir::Stage], names: &Names<'_>) {
     let bases: Vec<Option<usize>> = stages
         .iter()
@@ -83,6 +86,7 @@ pub(super) fn declare_args(stages: &mut [ir::Stage], names: &Names<'_>) {
         .copied()
         .chain(PLATFORM_ARGS.iter().copied())
         .collect();
+    let epoch = names.args.contains(&ir::EPOCH_ARG);
     let mut declared_out: Vec<Vec<String>> = vec![Vec::new(); stages.len()];
     for i in order {
         let mut declared = bases[i]
@@ -92,7 +96,11 @@ pub(super) fn declare_args(stages: &mut [ir::Stage], names: &Names<'_>) {
         let mut new_steps = Vec::with_capacity(steps.len());
         for step in steps {
             let mut needed: Vec<String> = Vec::new();
-            for name in step_arg_uses(&step.kind, &known) {
+            let mut uses = step_arg_uses(&step.kind, &known);
+            if epoch && matches!(step.kind, StepKind::Run(_)) {
+                uses.push(ir::EPOCH_ARG.to_string());
+            }
+            for name in uses {
                 if !declared.contains(&name) && !needed.contains(&name) {
                     needed.push(name);
                 }
@@ -177,5 +185,35 @@ mod tests {
             vec!["TARGETOS".to_string(), "TARGETARCH".to_string()]
         );
         assert!(script_mentions("echo $$ ${} $", &known).is_empty());
+    }
+
+    /// A declared `SOURCE_DATE_EPOCH` is in scope of every run, named or
+    /// not, once per stage chain (`app` is built on `deps`); another arg
+    /// only where a step names it.
+    #[test]
+    fn a_declared_source_date_epoch_is_in_scope_of_every_run() {
+        let spec = "msbc 1\narg SOURCE_DATE_EPOCH\narg V \"1\"\nstage deps from=\"debian:bookworm-slim\" {\n    workdir \"/w\"\n    run \"pip install flask\"\n}\nimage app from=deps {\n    run \"useradd app\"\n    run \"echo $V\"\n}\nimage other from=\"debian:bookworm-slim\" {\n    run \"true\"\n}\n";
+        let model = crate::compile::check(spec.as_bytes())
+            .model
+            .expect("a model");
+        let args: Vec<(String, Vec<String>)> = model
+            .stages
+            .iter()
+            .flat_map(|s| {
+                s.steps.iter().filter_map(|step| match &step.kind {
+                    crate::ir::StepKind::Args { names } => Some((s.name.clone(), names.clone())),
+                    _ => None,
+                })
+            })
+            .collect();
+        let epoch = || vec!["SOURCE_DATE_EPOCH".to_string()];
+        assert_eq!(
+            args,
+            [
+                ("deps".to_string(), epoch()),
+                ("app".to_string(), vec!["V".to_string()]),
+                ("other".to_string(), epoch()),
+            ]
+        );
     }
 }

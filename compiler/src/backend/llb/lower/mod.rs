@@ -421,6 +421,13 @@ impl<'a> Lowering<'a> {
         match kind {
             StepKind::Args { names } => {
                 for name in names {
+                    // `SOURCE_DATE_EPOCH` declared without a default and not
+                    // passed stays out of the runs' environment.
+                    if name == ir::EPOCH_ARG
+                        && self.build.arg(name).is_some_and(|a| a.default.is_none())
+                    {
+                        continue;
+                    }
                     let value = self.arg_value(name, line)?;
                     state.set_env(name, value);
                 }

@@ -354,3 +354,62 @@ fn source_date_epoch_dates_the_config_and_its_history() {
     assert_eq!(v["created"], "2023-11-14T22:13:20Z");
     assert!(v.get("history").is_none(), "{v}");
 }
+
+/// Runs that do not name it: `pip install` (CPython's bytecode) and
+/// `useradd` (shadow's dates) read it from the environment.
+const EPOCH_DECLARED: &str = "msbc 1\narg SOURCE_DATE_EPOCH\nstage deps from=\"debian:bookworm-slim\" {\n    run \"pip install flask\"\n}\nimage app from=deps {\n    run \"useradd app\"\n    user \"app\"\n}\n";
+
+/// The env of each exec op, in the definition's order.
+fn run_envs(llb: &Llb) -> Vec<Vec<String>> {
+    ops(llb)
+        .into_iter()
+        .filter_map(|(_, op)| match op.kind {
+            Some(pb::op::Kind::Exec(e)) => e.meta.map(|m| m.env),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A declared `SOURCE_DATE_EPOCH` reaches every run when the build has one,
+/// and is unset (not an error: no required arg) when it has none, as after
+/// a Dockerfile's `ARG SOURCE_DATE_EPOCH`.
+#[test]
+fn a_declared_source_date_epoch_reaches_every_run_when_passed_and_is_unset_otherwise() {
+    let model = pipeline::check(EPOCH_DECLARED.as_bytes())
+        .model
+        .expect("a model");
+    let mut build = select(&model, &Selection::default()).expect("selects");
+    let options = with(BuildOptions::default());
+    let unset = compile(&build, &options).expect("lowers without the epoch");
+    let envs = run_envs(&unset);
+    assert_eq!(envs.len(), 2, "{envs:?}");
+    assert!(
+        envs.iter()
+            .flatten()
+            .all(|e| !e.starts_with("SOURCE_DATE_EPOCH")),
+        "{envs:?}"
+    );
+    build.args = crate::lock::with_overrides(
+        &build.args,
+        &[("SOURCE_DATE_EPOCH".into(), "1700000000".into())],
+    );
+    let passed = compile(&build, &options).expect("lowers with the epoch");
+    let envs = run_envs(&passed);
+    assert_eq!(envs.len(), 2, "{envs:?}");
+    assert!(
+        envs.iter()
+            .all(|env| env.contains(&"SOURCE_DATE_EPOCH=1700000000".to_string())),
+        "{envs:?}"
+    );
+    // Not declared: the runs never get it.
+    let undeclared = lowered(
+        &EPOCH_DECLARED.replace("arg SOURCE_DATE_EPOCH\n", ""),
+        with(BuildOptions::default()),
+    );
+    assert!(
+        run_envs(&undeclared)
+            .iter()
+            .flatten()
+            .all(|e| !e.starts_with("SOURCE_DATE_EPOCH")),
+    );
+}
