@@ -78,6 +78,7 @@ fn imported_spec(path: &Path) -> Result<Result<(Spec, Vec<diff::Unrepresented>),
                     dir: parent_dir(path),
                     bytes: imported.kdl.into_bytes(),
                     context: None,
+                    found: Default::default(),
                 },
                 lost,
             )))
@@ -487,6 +488,7 @@ fn rev_sides(a: &DiffArgs, rev: &str) -> Result<Sides, String> {
         dir: new.dir.clone(),
         bytes: old_bytes,
         context: new.context.clone(),
+        found: Default::default(),
     };
     let (Some(oc), Some(nc)) = (
         check(&old, &tmp.0.join("spec"), &a.inputs.templates)?,

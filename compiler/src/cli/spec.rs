@@ -19,6 +19,8 @@ pub(super) struct Spec {
     pub(super) bytes: Vec<u8>,
     /// `--context DIR`: the build context, overriding the spec's `context`.
     pub(super) context: Option<PathBuf>,
+    /// The build context, once a check has found it ([`Spec::context_of`]).
+    pub(super) found: std::sync::OnceLock<ContextDir>,
 }
 
 /// Where a spec's build context is: the folder project files are read
@@ -83,6 +85,7 @@ impl Spec {
     /// The spec with `--context DIR` (when given).
     pub(super) fn with_context(mut self, flag: Option<&Path>) -> Self {
         self.context = flag.map(Path::to_path_buf);
+        self.found = std::sync::OnceLock::new();
         self
     }
 
@@ -92,8 +95,12 @@ impl Spec {
         context_for(&self.dir, self.context.as_deref(), depth)
     }
 
-    /// The context of a spec read from its bytes (parsed for `context`).
+    /// The context of a spec: the one its check found, else read from its
+    /// bytes (parsed for `context`).
     pub(super) fn context_of(&self) -> Result<ContextDir, String> {
+        if let Some(found) = self.found.get() {
+            return Ok(found.clone());
+        }
         self.context_dir(compile::parse(&self.bytes).context_depth())
     }
 
@@ -121,6 +128,7 @@ impl Spec {
         catalogs: &templates::Catalogs,
     ) -> Result<(Checked, Vec<String>), String> {
         let context = self.context_dir(parsed.context_depth())?;
+        let context = self.found.get_or_init(|| context);
         let catalog = catalogs.get(&self.dir, &parsed.template_dirs(), template_flags)?;
         let (files, contents) = templates::context_view(&context.root, &parsed.context_ignore());
         let (checked, used) = parsed.check_traced(crate::expand::Context {
@@ -223,6 +231,7 @@ pub(super) fn read_spec(path: &Path) -> Result<Spec, String> {
             dir: PathBuf::from("."),
             bytes,
             context: None,
+            found: Default::default(),
         });
     }
     let file: PathBuf = if path.is_dir() {
@@ -257,5 +266,6 @@ pub(super) fn read_spec(path: &Path) -> Result<Spec, String> {
         dir,
         bytes,
         context: None,
+        found: Default::default(),
     })
 }

@@ -254,6 +254,7 @@ fn load(path: &Path) -> Result<Spec, Failure> {
         dir,
         bytes,
         context: None,
+        found: Default::default(),
     })
 }
 
