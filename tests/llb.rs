@@ -1002,27 +1002,14 @@ fn needs_buildkitd_builds_the_same_image_from_llb_and_from_the_dockerfile() {
         &llb.binary.expect("binary"),
     );
     assert!(ok, "LLB build failed: {err}");
-    let fs = |tar: &Path, extra: &[&str]| {
-        let out = Command::new("python3")
-            .arg(root().join("tests/tools/oci-fs.py"))
-            .args(extra)
-            .arg(tar)
-            .output()
-            .expect("python3 runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let (a, b) = (fs(&from_dockerfile, &[]), fs(&from_llb, &[]));
+    let fs = |tar: &Path, config: bool| crate::frontend::rig::oci_fs(tar, config);
+    let (a, b) = (fs(&from_dockerfile, false), fs(&from_llb, false));
     assert!(a.contains("/usr/local/bin/server file"), "{a}");
     assert_eq!(a, b, "the two images hold different files");
     let config: serde_json::Value =
-        serde_json::from_str(&fs(&from_llb, &["--config"])).expect("config JSON");
+        serde_json::from_str(&fs(&from_llb, true)).expect("config JSON");
     let theirs: serde_json::Value =
-        serde_json::from_str(&fs(&from_dockerfile, &["--config"])).expect("config JSON");
+        serde_json::from_str(&fs(&from_dockerfile, true)).expect("config JSON");
     for key in CONFIG_KEYS {
         assert_eq!(config[key], theirs[key], "{key}");
     }

@@ -107,6 +107,21 @@ fn context_with_ignored_folders(top: &Path) -> std::path::PathBuf {
     dir
 }
 
+/// `dir` built through msbc's frontend `image` by the rig's buildctl, to
+/// the OCI archive `tar`; the plain progress log.
+fn build_plain(bin: &Path, dir: &Path, image: &str, tar: &Path) -> String {
+    let source = format!("source={image}");
+    let frontend = strings(&[
+        "--progress",
+        "plain",
+        "--frontend",
+        "gateway.v0",
+        "--opt",
+        &source,
+    ]);
+    build_oci(bin, dir, &frontend, &[], tar)
+}
+
 /// The bytes of the `context` transfers of a build's log.
 fn context_bytes(log: &str) -> f64 {
     let sent = transfers(log);
@@ -129,22 +144,8 @@ fn needs_frontend_rig_an_ignored_folder_is_never_transferred() {
     let image = frontend_image();
     let top = tmp("context-ignored");
     let dir = context_with_ignored_folders(&top);
-    let source = format!("source={image}");
     let tar = top.join("out.tar");
-    let log = build_oci(
-        &bin,
-        &dir,
-        &strings(&[
-            "--progress",
-            "plain",
-            "--frontend",
-            "gateway.v0",
-            "--opt",
-            &source,
-        ]),
-        &[],
-        &tar,
-    );
+    let log = build_plain(&bin, &dir, &image, &tar);
     let context = context_bytes(&log);
     // The sources, go.mod and the files' names: well under 1 MB (one
     // ignored file would be 1 MB).
@@ -170,22 +171,8 @@ fn needs_frontend_rig_the_presets_listing_sends_names_and_only_the_files_presets
     let dir = top.join("ctx");
     copy_dir(&root().join("specs/go"), &dir);
     random_files(&dir.join("data"), 8);
-    let source = format!("source={image}");
     let tar = top.join("out.tar");
-    let log = build_oci(
-        &bin,
-        &dir,
-        &strings(&[
-            "--progress",
-            "plain",
-            "--frontend",
-            "gateway.v0",
-            "--opt",
-            &source,
-        ]),
-        &[],
-        &tar,
-    );
+    let log = build_plain(&bin, &dir, &image, &tar);
     let listing = step_transfer(&log, "load the build context for msbc's presets")
         .unwrap_or_else(|| panic!("no transfer for the presets' listing:\n{log}"));
     let build = step_transfer(&log, "load build context")

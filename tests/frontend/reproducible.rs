@@ -124,17 +124,7 @@ print(top["digest"])
 print(json.dumps([l["digest"] for l in manifest["layers"]]))
 print(json.dumps(config))
 "#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(tar)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = crate::support::python3(script, &[tar.as_ref()]);
     let lines: Vec<&str> = text.lines().collect();
     let json = |i: usize| -> serde_json::Value {
         serde_json::from_str(lines.get(i).copied().unwrap_or_default()).expect("JSON")
@@ -184,18 +174,7 @@ for i, ((da, ea), (db, eb)) in enumerate(zip(first, second)):
     if len(changed) > 20:
         print(f"  ... and {len(changed) - 20} more")
 "#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(a)
-        .arg(b)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    crate::support::python3(script, &[a.as_ref(), b.as_ref()])
 }
 
 /// What in the image of the OCI archive `tar` is not dated by the epoch
@@ -225,18 +204,7 @@ for line in files.get("etc/shadow", b"").decode().splitlines():
     if fields[0] == "app" and fields[2] != str(epoch // 86400):
         print(f"/etc/shadow: app changed on day {fields[2]}, not {epoch // 86400} (the epoch's)")
 "#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(tar)
-        .arg(EPOCH)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    crate::support::python3(script, &[tar.as_ref(), std::ffi::OsStr::new(EPOCH)])
 }
 
 /// `config` with BuildKit v0.24's pointer in `EXPOSE` history entries

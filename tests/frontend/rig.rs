@@ -141,7 +141,7 @@ pub(super) fn buildctl(buildctl: &Path, args: &[String]) -> (bool, String) {
 }
 
 /// `tests/tools/oci-fs.py [--config] TAR`: the files, or the config.
-pub(super) fn oci_fs(tar: &Path, config: bool) -> String {
+pub(crate) fn oci_fs(tar: &Path, config: bool) -> String {
     let mut cmd = Command::new("python3");
     cmd.arg(root().join("tests/tools/oci-fs.py"));
     if config {
@@ -298,18 +298,7 @@ for m in top.get("manifests", []):
                     machine = struct.unpack("<H", head[18:20])[0]
     print(p.get("os"), p.get("architecture"), config.get("architecture"), machine)
 "#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(tar)
-        .arg(binary)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    crate::support::python3(script, &[tar.as_ref(), binary.as_ref()])
 }
 
 /// specs/go cross-compiles on the build platform (Go, no emulation) into

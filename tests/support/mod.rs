@@ -837,3 +837,19 @@ pub fn output_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
     }
     child.wait_with_output().expect("finishes")
 }
+
+/// Runs `python3 -c SCRIPT ARGS...` (the standard library only), which must
+/// succeed; its standard output.
+pub fn python3(script: &str, args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
