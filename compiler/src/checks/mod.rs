@@ -130,21 +130,41 @@ fn run(ctx: &Ctx<'_>, severity: Severity, diags: &mut Diagnostics) {
     }
 }
 
+/// What the checks say of a spec, for the rules' tests.
+#[cfg(test)]
+pub(crate) mod said {
+    /// The codes of the spec's diagnostics, in order.
+    pub(crate) fn codes(checked: &crate::compile::Checked) -> Vec<String> {
+        checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect()
+    }
+
+    /// The help of each of the spec's diagnostics with `code`.
+    pub(crate) fn helps(spec: &str, code: &str) -> Vec<String> {
+        crate::compile::check(spec.as_bytes())
+            .diagnostics
+            .iter()
+            .filter(|d| d.code.to_string() == code)
+            .filter_map(|d| d.help.clone())
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::said::codes;
+
     /// Policy rules run policy by policy (every rule of the first policy,
     /// then of the second), then E0501; warnings only without errors.
     #[test]
     fn policies_report_in_the_order_they_are_written() {
         let spec = "msbc 1\npolicy {\n    allowed-registries \"gcr.io\"\n    require-digest #true\n}\npolicy {\n    allowed-registries \"quay.io\"\n}\nimage app from=\"alpine:3.20\" {\n    user \"nobody\"\n}\n";
         let checked = crate::compile::check(spec.as_bytes());
-        let codes: Vec<String> = checked
-            .diagnostics
-            .iter()
-            .map(|d| d.code.to_string())
-            .collect();
         assert_eq!(
-            codes,
+            codes(&checked),
             ["E0401", "E0402", "E0401"],
             "{:?}",
             checked.diagnostics

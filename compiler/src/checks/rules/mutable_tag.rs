@@ -71,14 +71,7 @@ pub(super) fn check(ctx: &Ctx<'_>, diags: &mut Diagnostics) {
 
 #[cfg(test)]
 mod tests {
-    fn helps(spec: &str, code: &str) -> Vec<String> {
-        crate::compile::check(spec.as_bytes())
-            .diagnostics
-            .iter()
-            .filter(|d| d.code.to_string() == code)
-            .filter_map(|d| d.help.clone())
-            .collect()
-    }
+    use crate::checks::said::{codes, helps};
 
     /// W0002 suggests a tag of the image in question.
     #[test]
@@ -105,11 +98,6 @@ mod tests {
         let spec =
             "msbc 1\narg V \"\"\nimage app from=\"alpine:${V:-latest}\" {\n    user \"10001\"\n}\n";
         let checked = crate::compile::check(spec.as_bytes());
-        let codes: Vec<String> = checked
-            .diagnostics
-            .iter()
-            .map(|d| d.code.to_string())
-            .collect();
-        assert_eq!(codes, ["W0002"], "{:?}", checked.diagnostics);
+        assert_eq!(codes(&checked), ["W0002"], "{:?}", checked.diagnostics);
     }
 }

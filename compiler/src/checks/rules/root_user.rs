@@ -25,14 +25,7 @@ pub(super) fn check(ctx: &Ctx<'_>, diags: &mut Diagnostics) {
 
 #[cfg(test)]
 mod tests {
-    fn helps(spec: &str, code: &str) -> Vec<String> {
-        crate::compile::check(spec.as_bytes())
-            .diagnostics
-            .iter()
-            .filter(|d| d.code.to_string() == code)
-            .filter_map(|d| d.help.clone())
-            .collect()
-    }
+    use crate::checks::said::helps;
 
     /// W0001 suggests a user the base image has, or a numeric id: alpine
     /// and python have no `nonroot` user (the container would not start).
