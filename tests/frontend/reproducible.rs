@@ -20,7 +20,6 @@
 use super::image::{frontend_image, tmp};
 use crate::support::{copy_dir, msbc_in, needs_buildkitd, root};
 use std::path::Path;
-use std::process::Command;
 
 /// The sample services built twice (`specs/NAME`), with the build args
 /// that fit the rig's base images (python/pyproject: pip installs the
@@ -224,32 +223,15 @@ fn without_expose_pointer(mut config: serde_json::Value) -> serde_json::Value {
 /// One clean build of `dir` (`--no-cache`, `SOURCE_DATE_EPOCH`,
 /// `rewrite-timestamp=true`) to `tar`.
 fn clean_build(bin: &Path, dir: &Path, frontend: &[String], build_args: &[&str], tar: &Path) {
-    let mut args: Vec<String> = vec!["build".into(), "--no-cache".into()];
-    args.extend(frontend.iter().cloned());
-    for a in build_args
-        .iter()
-        .map(|a| a.to_string())
-        .chain([format!("SOURCE_DATE_EPOCH={EPOCH}")])
-    {
-        args.extend(["--opt".into(), format!("build-arg:{a}")]);
-    }
-    args.extend([
-        "--local".into(),
-        format!("context={}", dir.display()),
-        "--local".into(),
-        format!("dockerfile={}", dir.display()),
-        "--output".into(),
-        format!("type=oci,dest={},rewrite-timestamp=true", tar.display()),
-    ]);
-    let out = Command::new(bin)
-        .args(&args)
-        .output()
-        .expect("buildctl runs");
-    assert!(
-        out.status.success(),
-        "buildctl {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let frontend: Vec<String> = std::iter::once("--no-cache".to_string())
+        .chain(frontend.iter().cloned())
+        .collect();
+    let epoch = format!("SOURCE_DATE_EPOCH={EPOCH}");
+    let build_args: Vec<&str> = build_args.iter().copied().chain([epoch.as_str()]).collect();
+    let output = format!("type=oci,dest={},rewrite-timestamp=true", tar.display());
+    let args = super::rig::build_args_of(dir, &frontend, &build_args, &output);
+    let (ok, log) = super::rig::buildctl(bin, &args);
+    assert!(ok, "buildctl {args:?} failed:\n{log}");
 }
 
 #[test]

@@ -157,6 +157,30 @@ pub(crate) fn oci_fs(tar: &Path, config: bool) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The arguments of `buildctl build` of the folder `dir` (its context and
+/// its spec) with `frontend_args`, `build_args` (`NAME=VALUE`) and `output`.
+pub(crate) fn build_args_of(
+    dir: &Path,
+    frontend_args: &[String],
+    build_args: &[&str],
+    output: &str,
+) -> Vec<String> {
+    let mut args: Vec<String> = vec!["build".into()];
+    args.extend(frontend_args.iter().cloned());
+    for a in build_args {
+        args.extend(["--opt".into(), format!("build-arg:{a}")]);
+    }
+    args.extend([
+        "--local".into(),
+        format!("context={}", dir.display()),
+        "--local".into(),
+        format!("dockerfile={}", dir.display()),
+        "--output".into(),
+        output.to_string(),
+    ]);
+    args
+}
+
 /// `buildctl build` of `dir` with `frontend_args`, to an OCI archive.
 pub(super) fn build_oci(
     bin: &Path,
@@ -165,20 +189,8 @@ pub(super) fn build_oci(
     build_args: &[&str],
     tar: &Path,
 ) -> String {
-    let mut args: Vec<String> = vec!["build".into()];
-    args.extend(frontend_args.iter().cloned());
-    for a in build_args {
-        args.push("--opt".into());
-        args.push(format!("build-arg:{a}"));
-    }
-    args.extend([
-        "--local".into(),
-        format!("context={}", dir.display()),
-        "--local".into(),
-        format!("dockerfile={}", dir.display()),
-        "--output".into(),
-        format!("type=oci,dest={}", tar.display()),
-    ]);
+    let output = format!("type=oci,dest={}", tar.display());
+    let args = build_args_of(dir, frontend_args, build_args, &output);
     let (ok, log) = buildctl(bin, &args);
     assert!(ok, "buildctl {args:?} failed:\n{log}");
     log
@@ -341,34 +353,11 @@ fn needs_frontend_rig_a_two_platform_build_returns_both_platforms() {
 // ---------------------------------------------------------------------------
 // `docker buildx build --call targets|outline|check` with a real buildx.
 
-/// A buildx: `$MSBC_BUILDX`, `docker-buildx` on PATH, or Docker's plugin
-/// folder. Debian ships one in `docker-buildx` (trixie and later; on
-/// bookworm the newer package's binary runs as is).
-pub(super) fn buildx() -> PathBuf {
-    let candidates = [
-        std::env::var_os("MSBC_BUILDX").map(PathBuf::from),
-        Some(PathBuf::from("docker-buildx")),
-        Some(PathBuf::from(
-            "/usr/libexec/docker/cli-plugins/docker-buildx",
-        )),
-    ];
-    for c in candidates.into_iter().flatten() {
-        if Command::new(&c)
-            .arg("version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            return c;
-        }
-    }
-    panic!("needs a buildx: MSBC_BUILDX, docker-buildx on PATH or Docker's cli-plugins folder");
-}
-
 /// `buildx build --call CALL` of `dir` on a remote builder for the rig's
 /// buildkitd (a private buildx config); exit success, stdout, stderr.
 pub(super) fn call(call: &str, dir: &Path, spec: &str, extra: &[&str]) -> (bool, String, String) {
     needs_buildkitd();
-    let bx = buildx();
+    let bx = crate::support::needs_buildx();
     let image = frontend_image();
     let host = std::env::var("BUILDKIT_HOST").expect("BUILDKIT_HOST");
     let config = Path::new(env!("CARGO_TARGET_TMPDIR")).join("frontend-buildx");
@@ -725,17 +714,10 @@ fn needs_frontend_rig_builds_of_one_spec_in_four_folders_at_once_each_get_their_
     let top = tmp("four-folders");
     let dirs = four_folders(&top);
     let source = format!("source={image}");
+    let frontend = strings(&["--frontend", "gateway.v0", "--opt", &source]);
     let wrong = build_at_once(&dirs, 3, |dir, tar| {
-        let mut args = strings(&["build", "--frontend", "gateway.v0", "--opt", &source]);
-        args.extend([
-            "--local".to_string(),
-            format!("context={}", dir.display()),
-            "--local".to_string(),
-            format!("dockerfile={}", dir.display()),
-            "--output".to_string(),
-            format!("type=tar,dest={}", tar.display()),
-        ]);
-        buildctl(&bin, &args)
+        let output = format!("type=tar,dest={}", tar.display());
+        buildctl(&bin, &build_args_of(dir, &frontend, &[], &output))
     });
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     std::fs::remove_dir_all(&top).ok();
