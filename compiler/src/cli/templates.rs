@@ -154,15 +154,16 @@ pub fn context_view(
     root: &Path,
     spec_ignore: &[String],
 ) -> (Vec<String>, BTreeMap<String, String>) {
-    let mut files = context_files(root);
-    let mut contents = project_contents(root, &files);
-    let mut patterns = contents
+    // The ignore file first (project_contents of no files is it alone), so
+    // no ignored project file is read.
+    let mut patterns = project_contents(root, &[])
         .get(IGNORE_FILE)
         .map_or_else(Vec::new, |t| crate::paths::ignore_file_patterns(t));
     patterns.extend(spec_ignore.iter().cloned());
     let ignore = crate::paths::Ignore::new(&patterns);
+    let mut files = context_files(root);
     files.retain(|f| !ignore.ignored(f));
-    contents.retain(|f, _| f == IGNORE_FILE || !ignore.ignored(f));
+    let contents = project_contents(root, &files);
     (files, contents)
 }
 

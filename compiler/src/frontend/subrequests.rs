@@ -177,7 +177,7 @@ pub fn outline(model: &Model, selection: &Selection) -> Result<Meta, String> {
             let mut v = json!({ "name": a.name });
             if let Some(d) = &a.default {
                 v["value"] = json!(d);
-            } else if a.name == crate::ir::EPOCH_ARG {
+            } else if a.unset() {
                 v["description"] = json!("optional: the build's date, for reproducible images");
             } else {
                 v["description"] = json!("required: no default");

@@ -111,6 +111,13 @@ pub struct ArgDef {
 }
 
 impl ArgDef {
+    /// Whether the build leaves the arg unset rather than requiring it:
+    /// `SOURCE_DATE_EPOCH` ([`EPOCH_ARG`]) without a default and not passed,
+    /// as after a Dockerfile's `ARG SOURCE_DATE_EPOCH`.
+    pub fn unset(&self) -> bool {
+        self.default.is_none() && self.name == EPOCH_ARG
+    }
+
     /// An arg whose default (if any) is plain text: `--arg` values, tests.
     pub fn literal(name: impl Into<String>, default: Option<String>) -> ArgDef {
         ArgDef {

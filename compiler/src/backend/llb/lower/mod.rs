@@ -423,9 +423,7 @@ impl<'a> Lowering<'a> {
                 for name in names {
                     // `SOURCE_DATE_EPOCH` declared without a default and not
                     // passed stays out of the runs' environment.
-                    if name == ir::EPOCH_ARG
-                        && self.build.arg(name).is_some_and(|a| a.default.is_none())
-                    {
+                    if self.build.arg(name).is_some_and(ir::ArgDef::unset) {
                         continue;
                     }
                     let value = self.arg_value(name, line)?;

@@ -4,7 +4,7 @@
 
 use super::super::platform::Platform;
 use super::{Error, ErrorKind, Lowering, State};
-use crate::ir::{EPOCH_ARG, Stage, VarSource, Word};
+use crate::ir::{Stage, VarSource, Word};
 
 impl Lowering<'_> {
     /// The value of a declared arg (after `--arg`), or an error for a
@@ -18,7 +18,7 @@ impl Lowering<'_> {
         match self.build.arg(name) {
             Some(a) if a.default.is_some() => Ok(a.value(&self.build.args).unwrap_or_default()),
             // Not passed: unset (empty where a word names it), as BuildKit.
-            Some(_) if name == EPOCH_ARG => Ok(String::new()),
+            Some(a) if a.unset() => Ok(String::new()),
             Some(_) => Err(self.error(
                 line,
                 ErrorKind::MissingArg,
